@@ -1,0 +1,60 @@
+import path from "node:path";
+import type { Argv, CommandModule } from "yargs";
+import { type CliIO, type CommandContext, type GlobalArgs, keyValueLines } from "./io.js";
+
+/** Exit status a handler may return; `undefined` means 0. */
+// biome-ignore lint/suspicious/noConfusingVoidType: handlers that print and succeed return nothing.
+export type HandlerResult = number | undefined | void;
+
+/** A command definition: yargs describes the arguments; the handler calls into a package and formats. */
+export interface MillraceCommand<A = Record<string, unknown>> {
+  command: string | string[];
+  describe: string;
+  builder?: (yargs: Argv) => Argv;
+  examples?: Array<[string, string]>;
+  handler(args: A & GlobalArgs, ctx: CommandContext): Promise<HandlerResult> | HandlerResult;
+}
+
+export interface RunState {
+  exitCode: number;
+}
+
+export function makeContext(io: CliIO, args: GlobalArgs): CommandContext {
+  const json = Boolean(args.json);
+  return {
+    io,
+    json,
+    workspace: path.resolve(io.cwd, args.workspace ?? "."),
+    emit(text, value) {
+      if (json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+      else io.stdout(typeof text === "function" ? text() : text);
+    },
+    line(text) {
+      io.stdout(`${text}\n`);
+    },
+  };
+}
+
+export { keyValueLines };
+
+/** Adapts a MillraceCommand to yargs; the handler's result becomes the process exit status. */
+export function toYargs<A>(
+  def: MillraceCommand<A>,
+  io: CliIO,
+  state: RunState,
+): CommandModule<GlobalArgs, A & GlobalArgs> {
+  return {
+    command: def.command,
+    describe: def.describe,
+    builder: (yargs) => {
+      let y = (def.builder ? def.builder(yargs as unknown as Argv) : yargs) as unknown as Argv;
+      for (const [cmd, description] of def.examples ?? []) y = y.example(cmd, description);
+      return y as unknown as Argv<A & GlobalArgs>;
+    },
+    handler: async (args) => {
+      const ctx = makeContext(io, args);
+      const result = await def.handler(args as unknown as A & GlobalArgs, ctx);
+      state.exitCode = result ?? 0;
+    },
+  };
+}

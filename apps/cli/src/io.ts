@@ -1,0 +1,74 @@
+import { MillraceError } from "@millrace/contracts";
+
+/** Where a command writes. Injected so tests can run `main()` in-process. */
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+  cwd: process.cwd(),
+};
+
+/** Global options every command receives. */
+export interface GlobalArgs {
+  workspace: string;
+  json: boolean;
+}
+
+/** What a command handler gets: the resolved globals and a printer that honours `--json`. */
+export interface CommandContext {
+  readonly io: CliIO;
+  readonly workspace: string;
+  readonly json: boolean;
+  /** Prints `key: value` lines in text mode, or the JSON value in `--json` mode. */
+  emit(text: string | (() => string), json: unknown): void;
+  line(text: string): void;
+}
+
+export function formatValue(value: unknown): string {
+  if (value === null || value === undefined || value === "") return "none";
+  if (Array.isArray(value)) return value.length === 0 ? "none" : value.map(formatValue).join(",");
+  if (typeof value === "object") return JSON.stringify(value);
+  return String(value);
+}
+
+/** Renders `key: value` lines; nested objects render as dotted keys. */
+export function keyValueLines(record: Record<string, unknown>, prefix = ""): string {
+  const lines: string[] = [];
+  for (const [key, value] of Object.entries(record)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      lines.push(keyValueLines(value as Record<string, unknown>, `${prefix}${key}.`).trimEnd());
+    } else {
+      lines.push(`${prefix}${key}: ${formatValue(value)}`);
+    }
+  }
+  return `${lines.filter((line) => line !== "").join("\n")}\n`;
+}
+
+/**
+ * Prints an error the way the CLI contract says: one line plus a hint for a MillraceError (or a
+ * JSON error object with `--json`), a stack trace and a request to report for anything else.
+ * Returns the exit status.
+ */
+export function reportError(io: CliIO, error: unknown, json: boolean): number {
+  if (MillraceError.isInstance(error)) {
+    if (json) io.stdout(`${JSON.stringify(error.toJSON())}\n`);
+    else io.stderr(`error: ${error.message}\nhint: ${error.hint}\n`);
+    return error.exitStatus;
+  }
+  const err = error instanceof Error ? error : new Error(String(error));
+  if (json) {
+    io.stdout(
+      `${JSON.stringify({ error: { code: "internal_error", message: err.message, hint: "Please report this as a bug.", details: {} } })}\n`,
+    );
+  } else {
+    io.stderr(`error: internal error: ${err.message}\n${err.stack ?? ""}\nPlease report this as a bug.\n`);
+  }
+  return 1;
+}

@@ -1,0 +1,133 @@
+/**
+ * Every error Millrace raises on purpose is a MillraceError with a permanent `code`. The catalog
+ * below is the single list of codes: the CLI maps a code to its exit status, and `docs/errors.md`
+ * is generated from it. Add a code here before throwing it.
+ *
+ * Exit statuses (DESIGN.md decision 9): 1 failure, 2 usage error, 3 not initialized / refused state.
+ */
+export type ExitStatus = 1 | 2 | 3;
+
+interface ErrorCodeInfo {
+  readonly exit: ExitStatus;
+  readonly title: string;
+  readonly hint: string;
+}
+
+function code(exit: ExitStatus, title: string, hint: string): ErrorCodeInfo {
+  return { exit, title, hint };
+}
+
+export const ERROR_CODES = {
+  // usage (2)
+  usage_invalid_argument: code(2, "A command-line argument is invalid.", "Run the command with --help."),
+  invalid_id: code(
+    2,
+    "An id is not a safe identifier.",
+    "Ids start with a letter or digit and use only letters, digits, '.', '_' and '-'.",
+  ),
+  init_target_is_file: code(
+    2,
+    "The init target is a file, not a folder.",
+    "Pass a folder path (absent or empty) to `millrace init`.",
+  ),
+  // refused state (3)
+  workspace_not_initialized: code(
+    3,
+    "The folder is not an initialized Millrace workspace.",
+    "Run `millrace init <path>` first, or pass --workspace.",
+  ),
+  init_target_not_empty: code(
+    3,
+    "The init target already holds files.",
+    "Use `millrace init --force` to rewrite only the managed baseline files, or pick an empty folder.",
+  ),
+  workspace_locked: code(
+    3,
+    "Another process owns the workspace.",
+    "Stop that process first; if it is gone, run `millrace clear-stale-state`.",
+  ),
+  upgrade_conflict: code(
+    3,
+    "The upgrade would overwrite local changes.",
+    "Review the conflicting files; re-run with --force to take the packaged versions.",
+  ),
+  // failures (1)
+  workspace_not_writable: code(
+    1,
+    "The workspace cannot be written.",
+    "Check the folder's permissions and free disk space.",
+  ),
+  workspace_io_failed: code(
+    1,
+    "A workspace file could not be read or written.",
+    "Check the path and permissions.",
+  ),
+  config_parse_failed: code(
+    1,
+    "millrace.toml is not valid TOML.",
+    "Fix the syntax at the reported line, then run `millrace config validate`.",
+  ),
+  config_invalid: code(
+    1,
+    "millrace.toml does not match the configuration schema.",
+    "Fix the named key; `docs/configuration.md` lists every key.",
+  ),
+  manifest_invalid: code(
+    1,
+    "The baseline manifest is missing or unreadable.",
+    "Run `millrace init --force` to rebuild the managed baseline.",
+  ),
+  lock_invalid: code(
+    1,
+    "The ownership lock file is unreadable.",
+    "Run `millrace clear-stale-state` to remove it.",
+  ),
+  not_found: code(1, "The requested item does not exist.", "Check the id with the matching `ls` command."),
+  internal_error: code(
+    1,
+    "Millrace hit an internal error.",
+    "Please report it with the command and its output.",
+  ),
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface MillraceErrorOptions {
+  hint?: string;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class MillraceError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: MillraceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "MillraceError";
+    this.code = code;
+    this.hint = options.hint ?? ERROR_CODES[code].hint;
+    this.details = options.details ?? {};
+  }
+
+  get exitStatus(): ExitStatus {
+    return ERROR_CODES[this.code].exit;
+  }
+
+  /** True for any MillraceError, including one from another copy of this package. */
+  static isInstance(value: unknown): value is MillraceError {
+    return (
+      value instanceof MillraceError ||
+      (typeof value === "object" &&
+        value !== null &&
+        (value as { name?: unknown }).name === "MillraceError" &&
+        typeof (value as { code?: unknown }).code === "string" &&
+        (value as { code: string }).code in ERROR_CODES)
+    );
+  }
+
+  toJSON(): { error: { code: ErrorCode; message: string; hint: string; details: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, hint: this.hint, details: this.details } };
+  }
+}

@@ -1,0 +1,96 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+
+/** Temp files are `.<name>.tmp-<hex>` beside their target, so a crash leaves them in one known shape. */
+export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
+
+function tempPathFor(target: string): string {
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(8).toString("hex")}`);
+}
+
+function fsyncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse a directory fsync; the rename is still atomic.
+  }
+}
+
+/**
+ * Atomic write (DESIGN decision 2): write a temp file in the same folder, fsync it, rename it over
+ * the target, fsync the folder. Readers see the old content or the new, never a mix; a crash
+ * leaves at worst a temp file that `removeTempLitter` cleans up.
+ */
+export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(target);
+  let fd: number | undefined;
+  try {
+    fd = openSync(temp, "wx", 0o644);
+    const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let offset = 0;
+    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, target);
+  } catch (error) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDirSync(path.dirname(target));
+}
+
+export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(target);
+  let handle: fs.FileHandle | undefined;
+  try {
+    handle = await fs.open(temp, "wx", 0o644);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await fs.rename(temp, target);
+  } catch (error) {
+    await handle?.close();
+    await fs.rm(temp, { force: true });
+    throw error;
+  }
+  fsyncDirSync(path.dirname(target));
+}
+
+/** Atomic JSON write in the typed-file format: 2-space indent, trailing newline. */
+export function writeJsonAtomicSync(target: string, value: unknown): void {
+  writeFileAtomicSync(target, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Removes temp files left by an interrupted atomic write in the given folders (not recursive).
+ * Returns the removed paths.
+ */
+export function removeTempLitter(dirs: readonly string[]): string[] {
+  const removed: string[] = [];
+  for (const dir of dirs) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (TEMP_FILE_PATTERN.test(name)) {
+        const full = path.join(dir, name);
+        rmSync(full, { force: true });
+        removed.push(full);
+      }
+    }
+  }
+  return removed;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Sums the per-package vitest JSON reports into one closing line ("N passed, N failed") so CI can
+// tell a run that tested nothing from one that passed.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readdirSync } from "node:fs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+let reports = 0;
+for (const group of ["packages", "apps"]) {
+  const base = path.join(repo, group);
+  if (!existsSync(base)) continue;
+  for (const name of readdirSync(base)) {
+    const file = path.join(base, name, ".vitest-report.json");
+    if (!existsSync(file)) continue;
+    const report = JSON.parse(readFileSync(file, "utf8"));
+    reports += 1;
+    passed += report.numPassedTests ?? 0;
+    failed += report.numFailedTests ?? 0;
+    skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  }
+}
+console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+if (reports === 0 || passed + failed === 0) {
+  console.error("no test reports found: did the test run execute any test?");
+  process.exit(1);
+}
+process.exit(failed > 0 ? 1 : 0);
