@@ -1,2 +1,3 @@
 export * from "./atomic-write.js";
 export * from "./paths.js";
+export * from "./assets-root.js";
