@@ -17,6 +17,7 @@ export const LAYERS = {
   "@millrace/scheduler": 3,
   "@millrace/supervisor-contract": 4,
   millrace: 5,
+  "@millrace/bench": 6,
 };
 
 /** Libraries with side effects, each allowed in exactly one package (STYLE.md habit 2). */
