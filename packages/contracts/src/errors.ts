@@ -88,6 +88,54 @@ export const ERROR_CODES = {
     "Millrace hit an internal error.",
     "Please report it with the command and its output.",
   ),
+  // --- workspace
+  upgrade_localize_invalid: code(
+    2,
+    "A --localize-removed path is not a file the package removed.",
+    "Pass runtime-root-relative paths (e.g. skills/old/SKILL.md) that `millrace upgrade` lists as conflicts removed from the package.",
+  ),
+  // --- compiler
+  compile_failed: code(
+    1,
+    "The runtime assets or config do not compile into a plan.",
+    "Fix each reported file, node or edge, then run `millrace compile validate`.",
+  ),
+  mode_not_found: code(
+    1,
+    "No mode with that id exists in the workspace or the packaged baseline.",
+    "Run `millrace modes ls` to see the modes you can use.",
+  ),
+  compiled_plan_missing: code(
+    3,
+    "There is no compiled plan for this workspace.",
+    "Run `millrace compile validate` to compile and persist the plan.",
+  ),
+  compiled_plan_stale: code(
+    3,
+    "The compiled plan no longer matches the assets or the structural config.",
+    "Run `millrace compile validate` to recompile, then retry.",
+  ),
+  // --- runners
+  runner_unknown: code(
+    1,
+    "No stage runner with that name is registered.",
+    "Use one of the listed runners in `runners.default_runner` or `[stages.<stage>] runner`.",
+  ),
+  runner_request_invalid: code(
+    1,
+    "A stage run request does not satisfy the request contract.",
+    "This is a runtime bug unless you build requests yourself; fix the named field.",
+  ),
+  runner_preflight_failed: code(
+    1,
+    "A runner cannot start: its executable or credentials are missing.",
+    "Install the agent CLI or set its API key (e.g. in `[runners.<name>.env]`), then retry.",
+  ),
+  scripted_script_invalid: code(
+    1,
+    "The scripted runner's script file is missing or invalid.",
+    "Fix the named key in the script file; `docs/runners.md` describes the format.",
+  ),
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -130,4 +178,24 @@ export class MillraceError extends Error {
   toJSON(): { error: { code: ErrorCode; message: string; hint: string; details: Record<string, unknown> } } {
     return { error: { code: this.code, message: this.message, hint: this.hint, details: this.details } };
   }
+}
+
+/** The error catalog as markdown (`docs/errors.md` is generated from this). */
+export function renderErrorCatalog(): string {
+  const lines = [
+    "# Error codes",
+    "",
+    "<!-- Generated from ERROR_CODES in packages/contracts/src/errors.ts by `pnpm docs:generate`. Do not edit. -->",
+    "",
+    "Every error Millrace reports on purpose has a permanent code. The CLI prints `error: <message>` and",
+    "`hint: <what to do>` (or, with `--json`, `{\"error\": {\"code\", \"message\", \"hint\", \"details\"}}`) and",
+    "exits with the status below: 1 failure, 2 usage error, 3 not initialized or refused state.",
+    "",
+    "| code | exit | what happened | what to do |",
+    "|---|---|---|---|",
+  ];
+  for (const [name, info] of Object.entries(ERROR_CODES).sort(([a], [b]) => a.localeCompare(b))) {
+    lines.push(`| \`${name}\` | ${info.exit} | ${info.title} | ${info.hint.replace(/\|/g, "\\|")} |`);
+  }
+  return `${lines.join("\n")}\n`;
 }
