@@ -18,6 +18,7 @@ export const LAYERS = {
   "@millrace/supervisor-contract": 4,
   millrace: 5,
   "@millrace/bench": 6,
+  "@millrace/runner-contract-tests": 6,
 };
 
 /** Libraries with side effects, each allowed in exactly one package (STYLE.md habit 2). */

@@ -115,6 +115,47 @@ export const ERROR_CODES = {
     "The compiled plan no longer matches the assets or the structural config.",
     "Run `millrace compile validate` to recompile, then retry.",
   ),
+  // --- queue-store
+  work_document_invalid: code(
+    1,
+    "A work document does not follow the markdown grammar or the document schema.",
+    "Fix the named line and field; `docs/work-documents.md` describes the format.",
+  ),
+  work_document_too_large: code(
+    1,
+    "A work document is larger than 1 MiB.",
+    "Keep work documents short; move long material into a referenced file.",
+  ),
+  work_document_kind_unknown: code(
+    2,
+    "The work-item kind is not one of task, spec, incident, learning_request, probe.",
+    "Pass --kind with one of: task, spec, incident, learning_request, probe.",
+  ),
+  queue_import_unsupported: code(
+    2,
+    "Only .md and .json files can be imported as work documents.",
+    "Pass a markdown work document (.md) or its JSON form (.json).",
+  ),
+  queue_id_exists: code(
+    1,
+    "A work item with that id already exists in the queue.",
+    "Pick a new id; `millrace queue show <id>` shows where the existing one is.",
+  ),
+  queue_item_not_found: code(
+    1,
+    "No work item with that id exists in the queue folders.",
+    "Check the id with `millrace queue ls --json`.",
+  ),
+  queue_state_conflict: code(
+    3,
+    "The work item is not in a state that allows this operation.",
+    "Check its state with `millrace queue show <id>`; only the listed states are accepted.",
+  ),
+  queue_reason_required: code(
+    2,
+    "The operation needs a non-blank --reason.",
+    "Say why, e.g. --reason \"duplicate of task-123\"; it is recorded in the audit log.",
+  ),
   // --- runners
   runner_unknown: code(
     1,
@@ -136,6 +177,28 @@ export const ERROR_CODES = {
     "The scripted runner's script file is missing or invalid.",
     "Fix the named key in the script file; `docs/runners.md` describes the format.",
   ),
+  // --- scheduler
+  closure_target_conflict: code(
+    3,
+    "More than one closure target is open, or a target does not fit its lineage.",
+    "Inspect millrace-agents/arbiter/targets/ and close or remove the extra target.",
+  ),
+  engine_state_invalid: code(
+    1,
+    "A runtime state file (snapshot, counters, status) is unreadable.",
+    "Run `millrace doctor`; `millrace clear-stale-state` resets runtime state without losing work.",
+  ),
+  mailbox_command_invalid: code(
+    2,
+    "A control command or its payload is invalid.",
+    "Check the command's arguments with --help.",
+  ),
+  control_refused: code(
+    3,
+    "The runtime refused the control command in its current state.",
+    "Read the detail; `millrace status` shows what is active.",
+  ),
+  // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

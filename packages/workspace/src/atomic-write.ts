@@ -28,7 +28,19 @@ function fsyncDirSync(dir: string): void {
  * the target, fsync the folder. Readers see the old content or the new, never a mix; a crash
  * leaves at worst a temp file that `removeTempLitter` cleans up.
  */
-export function writeFileAtomicSync(target: string, data: string | Uint8Array): void {
+export interface AtomicWriteOptions {
+  /**
+   * Test seam: called with the temp path after the temp file is written and fsync'd, just before
+   * the rename. Crash tests kill the process here.
+   */
+  beforeRename?: (tempPath: string) => void;
+}
+
+export function writeFileAtomicSync(
+  target: string,
+  data: string | Uint8Array,
+  options?: AtomicWriteOptions,
+): void {
   const temp = tempPathFor(target);
   let fd: number | undefined;
   try {
@@ -39,6 +51,7 @@ export function writeFileAtomicSync(target: string, data: string | Uint8Array): 
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
+    if (options?.beforeRename) options.beforeRename(temp);
     renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);

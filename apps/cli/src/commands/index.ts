@@ -1,9 +1,18 @@
 import type { MillraceCommand } from "../command.js";
 import { versionCommand } from "./version.js";
+import { compileCommand } from "./compile.js";
+import { modesCommand } from "./modes.js";
+import { configCommand } from "./config.js";
+import { doctorCommand } from "./doctor.js";
+import { initCommand } from "./init.js";
+import { upgradeCommand } from "./upgrade.js";
+import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
+import { statusCommand } from "./status.js";
+import { runsCommand } from "./runs.js";
 
 /**
  * Every command the CLI registers. Each group lives in its own file under commands/ and only calls
  * into a package and formats the answer.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each command narrows its own argument type.
-export const commandGroups: MillraceCommand<any>[][] = [[versionCommand]];
+export const commandGroups: MillraceCommand<any>[][] = [[versionCommand], [initCommand, upgradeCommand, configCommand, doctorCommand], [compileCommand, modesCommand], [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand], [statusCommand, runsCommand]];

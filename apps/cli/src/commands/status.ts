@@ -1,0 +1,234 @@
+import path from "node:path";
+import { MillraceError, PLANES, type StatusReport } from "@millrace/contracts";
+import { requireInitialized } from "@millrace/workspace";
+import { keyValueLines, type MillraceCommand } from "../command.js";
+import { type CommandContext, formatValue } from "../io.js";
+
+interface StatusArgs {
+  action: "show" | "watch";
+  workspaces?: string[];
+  "interval-seconds": number;
+  "max-updates"?: number;
+}
+
+function pairs(values: Record<string, unknown>): string {
+  return Object.entries(values)
+    .map(([key, value]) => `${key}=${formatValue(value)}`)
+    .join(" ");
+}
+
+/** The text form of a status report: `key: value` lines, repeated keys for lists. */
+export function statusLines(report: StatusReport): string {
+  const lines: string[] = [];
+  const add = (key: string, value: unknown) => lines.push(`${key}: ${formatValue(value)}`);
+  add("workspace", report.workspace);
+  if (report.snapshot_state !== "ok") add("snapshot", `${report.snapshot_state} (${report.snapshot_error})`);
+  add("runtime_mode", report.runtime_mode);
+  add("process_running", report.process_running);
+  const lock = report.runtime_ownership_lock;
+  add("runtime_ownership_lock", lock.state);
+  if (lock.owner_pid !== null) {
+    add(
+      "runtime_ownership_lock_owner",
+      pairs({
+        pid: lock.owner_pid,
+        host: lock.owner_hostname,
+        session: lock.owner_session_id,
+        since: lock.acquired_at,
+      }),
+    );
+  }
+  if (lock.reason) add("runtime_ownership_lock_reason", lock.reason);
+  add("paused", report.paused);
+  add("pause_sources", report.pause_sources);
+  add("stop_requested", report.stop_requested);
+  add("active_mode_id", report.active_mode_id);
+  add("compiled_plan_id", report.compiled_plan_id);
+  const currentness = report.compiled_plan_currentness;
+  add("compiled_plan_currentness", currentness.state);
+  for (const reason of currentness.reasons) add("compiled_plan_currentness_reason", reason);
+  if (currentness.error) add("compiled_plan_currentness_error", currentness.error);
+  if (currentness.expected) add("compile_input", pairs(currentness.expected));
+  if (currentness.persisted) add("persisted_compile_input", pairs(currentness.persisted));
+  add("active_run_count", report.active_run_count);
+  for (const plane of PLANES) add(`queue_depth_${plane}`, report.planes[plane].queue_depth);
+  for (const plane of PLANES) add(`${plane}_status_marker`, report.planes[plane].status_marker);
+  for (const plane of PLANES) {
+    const run = report.planes[plane].active_run;
+    if (!run) continue;
+    add(
+      "active_run",
+      pairs({
+        plane: run.plane,
+        stage: run.stage,
+        node: run.node_id,
+        stage_kind: run.stage_kind_id,
+        request_kind: run.request_kind,
+        work_item_kind: run.work_item_kind,
+        work_item_id: run.work_item_id,
+        ...(run.closure_target_root_spec_id ? { root_spec: run.closure_target_root_spec_id } : {}),
+        run: run.run_id,
+        since: run.active_since,
+      }),
+    );
+  }
+  if (report.current_failure_class) {
+    add("current_failure_class", report.current_failure_class);
+    for (const [name, count] of Object.entries(report.counters)) if (count > 0) add(name, count);
+  }
+  add("last_terminal_result", report.last_terminal_result);
+  add("last_stage_result_path", report.last_stage_result_path);
+  add("baseline_manifest_id", report.baseline_manifest_id);
+  add("baseline_seed_package_version", report.baseline_seed_package_version);
+  add("closure_target_state", report.closure.state);
+  for (const target of report.closure.open_targets) {
+    add(
+      "closure_target",
+      pairs({
+        root_spec_id: target.root_spec_id,
+        root_idea_id: target.root_idea_id,
+        blocked_by_lineage_work: target.closure_blocked_by_lineage_work,
+        blocking: target.blocking_work_ids,
+        opened_at: target.opened_at,
+      }),
+    );
+  }
+  for (const problem of report.closure.invalid_files)
+    add("closure_target_invalid", `${problem.path} ${problem.error}`);
+  const governance = report.usage_governance;
+  add("usage_governance_enabled", governance.enabled);
+  add("usage_governance_paused", governance.paused);
+  if (governance.blocker_count > 0 || governance.paused) {
+    add("usage_governance_blocker_count", governance.blocker_count);
+    add("usage_governance_auto_resume_possible", governance.auto_resume_possible);
+    add("usage_governance_next_auto_resume_at", governance.next_auto_resume_at);
+  }
+  if (report.runtime_error) {
+    const error = report.runtime_error;
+    add(
+      "runtime_error",
+      pairs({
+        code: error.error_code,
+        plane: error.plane,
+        failed_stage: error.failed_stage,
+        repair_stage: error.repair_stage,
+        run: error.run_id,
+        report: error.report_path,
+      }),
+    );
+  }
+  add("updated_at", report.updated_at);
+  return `${lines.join("\n")}\n`;
+}
+
+function usage(message: string, hint: string): MillraceError {
+  return new MillraceError("usage_invalid_argument", message, { hint });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * The scheduler (engine, runners, watchers) is loaded only when a status command runs, so other
+ * commands do not pay for it at start-up.
+ */
+async function loadReadStatus() {
+  return (await import("@millrace/scheduler")).readStatus;
+}
+
+async function watch(args: StatusArgs, ctx: CommandContext): Promise<number> {
+  const interval = args["interval-seconds"];
+  if (!Number.isFinite(interval) || interval < 0) {
+    throw usage(
+      `--interval-seconds must be a number >= 0, got ${interval}`,
+      "Pass e.g. --interval-seconds 2.",
+    );
+  }
+  const max = args["max-updates"];
+  if (max !== undefined && (!Number.isInteger(max) || max < 1)) {
+    throw usage(
+      `--max-updates must be a whole number >= 1, got ${max}`,
+      "Pass e.g. --max-updates 10, or omit it to watch until interrupted.",
+    );
+  }
+  const given = args.workspaces && args.workspaces.length > 0 ? args.workspaces : [ctx.workspace];
+  const roots = [...new Set(given.map((root) => path.resolve(ctx.io.cwd, root)))];
+  for (const root of roots) requireInitialized(root);
+  const readStatus = await loadReadStatus();
+
+  for (let update = 1; max === undefined || update <= max; update++) {
+    const blocks: string[] = [];
+    for (const root of roots) {
+      let report: StatusReport | undefined;
+      let failure: MillraceError | Error | undefined;
+      try {
+        report = readStatus(root);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      if (ctx.json) {
+        const value = report ?? {
+          workspace: root,
+          ...(MillraceError.isInstance(failure)
+            ? failure.toJSON()
+            : { error: { code: "internal_error", message: failure?.message, hint: "", details: {} } }),
+        };
+        ctx.io.stdout(`${JSON.stringify(value)}\n`);
+      } else {
+        blocks.push(
+          report ? statusLines(report) : keyValueLines({ workspace: root, error: failure?.message }),
+        );
+      }
+    }
+    if (!ctx.json) ctx.io.stdout(`${update > 1 ? "\n" : ""}${blocks.join("\n")}`);
+    if (max !== undefined && update >= max) break;
+    await sleep(interval * 1000);
+  }
+  return 0;
+}
+
+/** `status` prints the status read model once; `status watch` repeats it for one or more workspaces. */
+export const statusCommand: MillraceCommand<StatusArgs> = {
+  command: "status [action] [workspaces..]",
+  describe: "Show what the runtime is doing (read-only: no lock is taken); `status watch` repeats it",
+  builder: (yargs) =>
+    yargs
+      .positional("action", {
+        choices: ["show", "watch"] as const,
+        default: "show",
+        describe: "show: one status block; watch: a block per workspace every interval",
+      })
+      .positional("workspaces", {
+        type: "string",
+        array: true,
+        describe: "watch: workspaces to watch (default --workspace)",
+      })
+      .option("interval-seconds", { type: "number", default: 1, describe: "watch: seconds between updates" })
+      .option("max-updates", { type: "number", describe: "watch: stop after this many updates" }),
+  examples: [
+    ["$0 status", "One status block for the workspace in the current folder"],
+    ["$0 status --json", "The status report as JSON"],
+    ["$0 status watch ws-a ws-b --interval-seconds 5", "Watch two workspaces"],
+  ],
+  async handler(args, ctx) {
+    // Checked here as well as by yargs, so a bad value never reaches a package call.
+    if (args.action !== "show" && args.action !== "watch") {
+      throw usage(
+        `unknown status action ${JSON.stringify(args.action)}`,
+        "Use `millrace status` or `millrace status watch`.",
+      );
+    }
+    if (args.action === "watch") return watch(args, ctx);
+    if (args.workspaces && args.workspaces.length > 0) {
+      throw usage(
+        `status show takes no workspace argument (got ${args.workspaces.join(" ")})`,
+        "Use --workspace PATH, or `millrace status watch PATH...` for several workspaces.",
+      );
+    }
+    requireInitialized(ctx.workspace);
+    const report = (await loadReadStatus())(ctx.workspace);
+    ctx.emit(() => statusLines(report), report);
+    return 0;
+  },
+};

@@ -1,0 +1,91 @@
+// Status cold start: `millrace status --json` in a fresh process on a workspace with 10,000 queued
+// tasks (DESIGN.md budget: under 300 ms), plus the in-process readStatus figure and a bare `node`
+// start for scale. Status reads the queue store's index for depths; it parses no queue document.
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { openQueueStore } from "@millrace/queue-store";
+import { readStatus } from "@millrace/scheduler";
+import { workspacePaths } from "@millrace/workspace";
+import { median, report } from "../lib.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const COUNT = 10_000;
+const RUNS = 7;
+const BUDGET_MS = 300;
+
+function taskDoc(i) {
+  const id = `task-${String(i).padStart(6, "0")}`;
+  return {
+    kind: "task",
+    task_id: id,
+    title: `Benchmark task ${i}`,
+    target_paths: ["src/"],
+    acceptance: ["passes"],
+    required_checks: ["npm test"],
+    references: ["bench"],
+    risk: ["low"],
+    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
+    created_by: "bench",
+  };
+}
+
+const root = path.join(os.tmpdir(), `millrace-bench-status-${process.pid}`);
+const init = spawnSync(process.execPath, [CLI, "init", root], { encoding: "utf8" });
+if (init.status !== 0) throw new Error(`millrace init failed: ${init.stderr}`);
+const paths = workspacePaths(root);
+{
+  const store = openQueueStore(paths);
+  const started = performance.now();
+  for (let i = 0; i < COUNT; i += 1) store.enqueue("task", taskDoc(i));
+  store.flush();
+  report(`setup: enqueue ${COUNT} tasks + save the index`, performance.now() - started, COUNT);
+}
+
+const spawnStatus = () =>
+  spawnSync(process.execPath, [CLI, "-w", root, "status", "--json"], { encoding: "utf8" });
+const first = spawnStatus();
+if (first.status !== 0) throw new Error(`millrace status failed: ${first.stderr}`);
+const depth = JSON.parse(first.stdout).planes.execution.queue_depth;
+if (depth !== COUNT) throw new Error(`status reported queue depth ${depth}, expected ${COUNT}`);
+
+const cold = [];
+for (let i = 0; i < RUNS; i += 1) {
+  const started = performance.now();
+  const run = spawnStatus();
+  cold.push(performance.now() - started);
+  if (run.status !== 0) throw new Error(`millrace status failed: ${run.stderr}`);
+}
+const coldMedian = median(cold);
+report(`status --json cold start on ${COUNT} queued (median of ${RUNS}, budget ${BUDGET_MS})`, coldMedian);
+
+const node = [];
+for (let i = 0; i < RUNS; i += 1) {
+  const started = performance.now();
+  spawnSync(process.execPath, ["-e", "0"]);
+  node.push(performance.now() - started);
+}
+report(`  of which: bare node start (median of ${RUNS})`, median(node));
+
+const version = [];
+for (let i = 0; i < RUNS; i += 1) {
+  const started = performance.now();
+  spawnSync(process.execPath, [CLI, "version"]);
+  version.push(performance.now() - started);
+}
+report(`  of which: CLI start without work (millrace version, median of ${RUNS})`, median(version));
+
+const inProcess = [];
+for (let i = 0; i < RUNS; i += 1) {
+  const started = performance.now();
+  readStatus(root);
+  inProcess.push(performance.now() - started);
+}
+report(`  in-process readStatus (median of ${RUNS})`, median(inProcess));
+console.log(`status cold start ${coldMedian <= BUDGET_MS ? "within" : "OVER"} the ${BUDGET_MS} ms budget`);
+
+rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,398 @@
+import { z } from "zod";
+import { CompileInputFingerprintSchema } from "./compiled-plan.js";
+import {
+  PauseSourceSchema,
+  PlaneSchema,
+  RequestKindSchema,
+  ResultClassSchema,
+  RuntimeModeSchema,
+  WorkItemKindSchema,
+} from "./enums.js";
+import { registerPersistedSchema } from "./json-schema.js";
+import { TokenUsageSchema } from "./stage-run.js";
+import { LockStateSchema } from "./workspace-state.js";
+
+/**
+ * The engine's read models: what `status`, `status watch`, `runs ls|show|tail|trace` print with
+ * `--json`, and the RunTraceGraph persisted as `runs/<run_id>/run_trace.json`. Read models are
+ * derived from workspace files without taking the ownership lock; nothing here is written by a
+ * reader except the trace, which only the engine persists.
+ */
+
+export const READ_MODEL_SCHEMA_VERSION = "1.0";
+
+const Count = z.int().nonnegative();
+const NullableString = z.string().nullable();
+
+// ---------------------------------------------------------------------------------------------
+// status
+
+/** The ownership lock as status sees it; owner fields are null when the file is absent or unreadable. */
+export const StatusLockSchema = z.strictObject({
+  state: LockStateSchema,
+  owner_pid: z.int().nullable(),
+  owner_hostname: NullableString,
+  owner_session_id: NullableString,
+  acquired_at: NullableString,
+  /** Why the lock is invalid; null otherwise. */
+  reason: NullableString,
+});
+export type StatusLock = z.infer<typeof StatusLockSchema>;
+
+/** `unknown` when the currentness could not be computed (e.g. millrace.toml does not load). */
+export const StatusPlanCurrentnessStateSchema = z.enum(["current", "stale", "missing", "unknown"]);
+export type StatusPlanCurrentnessState = z.infer<typeof StatusPlanCurrentnessStateSchema>;
+
+export const StatusPlanCurrentnessSchema = z.strictObject({
+  state: StatusPlanCurrentnessStateSchema,
+  reasons: z.array(z.string()),
+  /** The persisted plan's id (null when there is none or it could not be read). */
+  compiled_plan_id: NullableString,
+  expected: CompileInputFingerprintSchema.nullable(),
+  persisted: CompileInputFingerprintSchema.nullable(),
+  /** Set when state is `unknown`: the error that prevented the check. */
+  error: NullableString,
+});
+export type StatusPlanCurrentness = z.infer<typeof StatusPlanCurrentnessSchema>;
+
+export const StatusActiveRunSchema = z.strictObject({
+  plane: PlaneSchema,
+  stage: z.string(),
+  node_id: z.string(),
+  stage_kind_id: z.string(),
+  request_kind: RequestKindSchema,
+  work_item_kind: WorkItemKindSchema.nullable(),
+  work_item_id: NullableString,
+  closure_target_root_spec_id: NullableString,
+  run_id: z.string(),
+  active_since: z.string(),
+  running_status_marker: NullableString,
+});
+export type StatusActiveRun = z.infer<typeof StatusActiveRunSchema>;
+
+export const StatusPlaneSchema = z.strictObject({
+  plane: PlaneSchema,
+  /** The marker line of `state/<plane>_status.md` (the snapshot's copy when the file is unreadable). */
+  status_marker: z.string(),
+  /** Claimable documents right now, counted from the queue folders. */
+  queue_depth: Count,
+  /** Documents in the plane's active folders. */
+  active_documents: Count,
+  active_run: StatusActiveRunSchema.nullable(),
+});
+export type StatusPlane = z.infer<typeof StatusPlaneSchema>;
+
+export const StatusCountersSchema = z.strictObject({
+  troubleshoot_attempt_count: Count,
+  mechanic_attempt_count: Count,
+  fix_cycle_count: Count,
+  consultant_invocations: Count,
+});
+export type StatusCounters = z.infer<typeof StatusCountersSchema>;
+
+export const StatusClosureTargetSchema = z.strictObject({
+  root_spec_id: z.string(),
+  root_idea_id: z.string(),
+  /** Workspace-relative path of the target file. */
+  path: z.string(),
+  closure_blocked_by_lineage_work: z.boolean(),
+  blocking_work_ids: z.array(z.string()),
+  opened_at: z.string(),
+  last_arbiter_run_id: NullableString,
+});
+export type StatusClosureTarget = z.infer<typeof StatusClosureTargetSchema>;
+
+export const StatusFileProblemSchema = z.strictObject({ path: z.string(), error: z.string() });
+export type StatusFileProblem = z.infer<typeof StatusFileProblemSchema>;
+
+export const StatusClosureSchema = z.strictObject({
+  /** none: no open target; open: exactly one; invalid_multiple_open_targets: more than one (a broken invariant). */
+  state: z.enum(["none", "open", "invalid_multiple_open_targets"]),
+  open_targets: z.array(StatusClosureTargetSchema),
+  invalid_files: z.array(StatusFileProblemSchema),
+});
+export type StatusClosure = z.infer<typeof StatusClosureSchema>;
+
+export const StatusUsageGovernanceSchema = z.strictObject({
+  /** `usage_governance.enabled` from millrace.toml (null when the config does not load). */
+  enabled: z.boolean().nullable(),
+  paused: z.boolean(),
+  blocker_count: Count,
+  auto_resume_possible: z.boolean().nullable(),
+  next_auto_resume_at: NullableString,
+});
+export type StatusUsageGovernance = z.infer<typeof StatusUsageGovernanceSchema>;
+
+export const StatusRuntimeErrorSchema = z.strictObject({
+  error_code: z.string(),
+  plane: PlaneSchema,
+  failed_stage: z.string(),
+  repair_stage: z.string(),
+  run_id: z.string(),
+  report_path: z.string(),
+  captured_at: z.string(),
+});
+export type StatusRuntimeError = z.infer<typeof StatusRuntimeErrorSchema>;
+
+/** `millrace status --json` (and one line of `status watch --json`). */
+export const StatusReportSchema = z.strictObject({
+  schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
+  kind: z.literal("status_report"),
+  workspace: z.string(),
+  generated_at: z.string(),
+  /** ok, or why the snapshot could not be used (its fields then come from the bootstrap defaults). */
+  snapshot_state: z.enum(["ok", "missing", "invalid"]),
+  snapshot_error: NullableString,
+  runtime_mode: RuntimeModeSchema,
+  /** The snapshot says a runtime is running AND a live process holds the ownership lock. */
+  process_running: z.boolean(),
+  /** What the snapshot alone says (true with a dead owner means a crashed runtime). */
+  snapshot_process_running: z.boolean(),
+  runtime_ownership_lock: StatusLockSchema,
+  paused: z.boolean(),
+  pause_sources: z.array(PauseSourceSchema),
+  stop_requested: z.boolean(),
+  active_mode_id: z.string(),
+  compiled_plan_id: z.string(),
+  compiled_plan_currentness: StatusPlanCurrentnessSchema,
+  config_version: z.string(),
+  active_run_count: Count,
+  planes: z.strictObject({
+    execution: StatusPlaneSchema,
+    planning: StatusPlaneSchema,
+    learning: StatusPlaneSchema,
+  }),
+  current_failure_class: NullableString,
+  counters: StatusCountersSchema,
+  last_terminal_result: NullableString,
+  last_stage_result_path: NullableString,
+  baseline_manifest_id: NullableString,
+  baseline_seed_package_version: NullableString,
+  closure: StatusClosureSchema,
+  usage_governance: StatusUsageGovernanceSchema,
+  runtime_error: StatusRuntimeErrorSchema.nullable(),
+  updated_at: NullableString,
+});
+export type StatusReport = z.infer<typeof StatusReportSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// runs
+
+/**
+ * valid: every stage-result file parses; incomplete: the run folder has no stage result yet;
+ * malformed: at least one stage-result file does not parse or does not match the envelope shape.
+ */
+export const RunStatusSchema = z.enum(["valid", "incomplete", "malformed"]);
+export type RunStatus = z.infer<typeof RunStatusSchema>;
+
+export const RunProblemSchema = z.strictObject({ path: z.string(), error: z.string() });
+export type RunProblem = z.infer<typeof RunProblemSchema>;
+
+export const RunSummarySchema = z.strictObject({
+  run_id: z.string(),
+  /** Workspace-relative run folder. */
+  run_dir: z.string(),
+  status: RunStatusSchema,
+  plane: PlaneSchema.nullable(),
+  request_kind: RequestKindSchema.nullable(),
+  work_item_kind: WorkItemKindSchema.nullable(),
+  work_item_id: NullableString,
+  mode_id: NullableString,
+  compiled_plan_id: NullableString,
+  stage_count: Count,
+  first_stage: NullableString,
+  last_stage: NullableString,
+  last_terminal_result: NullableString,
+  last_result_class: ResultClassSchema.nullable(),
+  failure_class: NullableString,
+  started_at: NullableString,
+  completed_at: NullableString,
+  duration_seconds: z.number().nonnegative().nullable(),
+  token_usage: TokenUsageSchema.nullable(),
+  problems: z.array(RunProblemSchema),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
+
+/** `millrace runs ls --json`. */
+export const RunListingSchema = z.strictObject({
+  schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
+  kind: z.literal("run_listing"),
+  workspace: z.string(),
+  runs: z.array(RunSummarySchema),
+});
+export type RunListing = z.infer<typeof RunListingSchema>;
+
+export const RunStageArtifactsSchema = z.strictObject({
+  stage_result: z.string(),
+  prompt: NullableString,
+  stdout: NullableString,
+  stderr: NullableString,
+  report: NullableString,
+  other: z.array(z.string()),
+});
+export type RunStageArtifacts = z.infer<typeof RunStageArtifactsSchema>;
+
+export const RunStageSchema = z.strictObject({
+  request_id: z.string(),
+  plane: PlaneSchema,
+  stage: z.string(),
+  node_id: z.string(),
+  stage_kind_id: z.string(),
+  request_kind: RequestKindSchema,
+  work_item_kind: WorkItemKindSchema.nullable(),
+  work_item_id: NullableString,
+  terminal_result: z.string(),
+  result_class: ResultClassSchema,
+  failure_class: NullableString,
+  exit_code: z.int().nullable(),
+  runner_name: NullableString,
+  model_name: NullableString,
+  model_reasoning_effort: NullableString,
+  thinking_level: NullableString,
+  started_at: z.string(),
+  completed_at: z.string(),
+  duration_seconds: z.number().nonnegative(),
+  token_usage: TokenUsageSchema.nullable(),
+  notes: z.array(z.string()),
+  artifacts: RunStageArtifactsSchema,
+});
+export type RunStage = z.infer<typeof RunStageSchema>;
+
+/** `millrace runs show <run_id> --json`. */
+export const RunDetailSchema = z.strictObject({
+  schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
+  kind: z.literal("run_detail"),
+  run: RunSummarySchema,
+  stages: z.array(RunStageSchema),
+  /** Every file of the run folder outside `stage_results/` (runner artifacts, stage-authored reports), workspace-relative. */
+  files: z.array(z.string()),
+});
+export type RunDetail = z.infer<typeof RunDetailSchema>;
+
+export const RunTailSourceSchema = z.enum([
+  "troubleshoot_report",
+  "runner_stdout",
+  "runner_stderr",
+  "stage_result",
+]);
+export type RunTailSource = z.infer<typeof RunTailSourceSchema>;
+
+/** `millrace runs tail <run_id> --json`. */
+export const RunTailSchema = z.strictObject({
+  schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
+  kind: z.literal("run_tail"),
+  run_id: z.string(),
+  source: RunTailSourceSchema,
+  /** Workspace-relative path of the file shown. */
+  path: z.string(),
+  /** Lines kept (the last N of the file). */
+  lines: Count,
+  total_lines: Count,
+  truncated: z.boolean(),
+  text: z.string(),
+});
+export type RunTail = z.infer<typeof RunTailSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// run trace (`runs/<run_id>/run_trace.json`, `runs trace --format json`)
+
+export const RunTraceStatusSchema = z.enum([
+  "active",
+  "complete",
+  "blocked",
+  "handoff",
+  "incomplete",
+  "malformed",
+]);
+export type RunTraceStatus = z.infer<typeof RunTraceStatusSchema>;
+
+export const RunTraceArtifactSchema = z.strictObject({
+  /** Workspace-relative when inside the workspace, else absolute. */
+  path: z.string(),
+  kind: z.string(),
+  size_bytes: Count.nullable(),
+  sha256: NullableString,
+});
+export type RunTraceArtifact = z.infer<typeof RunTraceArtifactSchema>;
+
+export const RunTraceNodeSchema = z.strictObject({
+  /** The stage request id. */
+  trace_node_id: z.string(),
+  run_id: z.string(),
+  request_id: z.string(),
+  plane: PlaneSchema,
+  stage: z.string(),
+  node_id: z.string(),
+  stage_kind_id: z.string(),
+  request_kind: RequestKindSchema,
+  work_item_kind: WorkItemKindSchema.nullable(),
+  work_item_id: NullableString,
+  closure_target_root_spec_id: NullableString,
+  terminal_result: z.string(),
+  result_class: ResultClassSchema,
+  failure_class: NullableString,
+  runner_name: NullableString,
+  model_name: NullableString,
+  thinking_level: NullableString,
+  model_reasoning_effort: NullableString,
+  started_at: z.string(),
+  completed_at: z.string(),
+  duration_seconds: z.number().nonnegative(),
+  token_usage: TokenUsageSchema.nullable(),
+  artifacts: z.array(RunTraceArtifactSchema),
+});
+export type RunTraceNode = z.infer<typeof RunTraceNodeSchema>;
+
+export const SpawnedWorkSchema = z.strictObject({
+  kind: z.enum(["task", "spec", "incident", "learning_request"]),
+  item_id: z.string(),
+  path: NullableString,
+  reason: NullableString,
+  source_stage_node_id: NullableString,
+  source_terminal_result: NullableString,
+});
+export type SpawnedWork = z.infer<typeof SpawnedWorkSchema>;
+
+export const RunTraceEdgeSchema = z.strictObject({
+  trace_edge_id: z.string(),
+  source_trace_node_id: z.string(),
+  outcome: z.string(),
+  /** normal, retry, escalation, handoff, terminal; `unknown` when derived without the plan's transition. */
+  edge_kind: z.string(),
+  target_node_id: NullableString,
+  target_trace_node_id: NullableString,
+  terminal_state_id: NullableString,
+  spawned_work: z.array(SpawnedWorkSchema),
+  decision_reason: NullableString,
+  decided_at: NullableString,
+});
+export type RunTraceEdge = z.infer<typeof RunTraceEdgeSchema>;
+
+export const RunTraceGraphSchema = z.strictObject({
+  schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
+  kind: z.literal("run_trace_graph"),
+  run_id: z.string(),
+  /** Workspace-relative run folder. */
+  run_dir: z.string(),
+  compiled_plan_id: NullableString,
+  mode_id: NullableString,
+  request_kind: RequestKindSchema.nullable(),
+  work_item_kind: WorkItemKindSchema.nullable(),
+  work_item_id: NullableString,
+  closure_target_root_spec_id: NullableString,
+  status: RunTraceStatusSchema,
+  started_at: NullableString,
+  completed_at: NullableString,
+  duration_seconds: z.number().nonnegative().nullable(),
+  nodes: z.array(RunTraceNodeSchema),
+  edges: z.array(RunTraceEdgeSchema),
+  notes: z.array(z.string()),
+  generated_at: z.string(),
+});
+export type RunTraceGraph = z.infer<typeof RunTraceGraphSchema>;
+
+registerPersistedSchema("status-report", StatusReportSchema);
+registerPersistedSchema("run-listing", RunListingSchema);
+registerPersistedSchema("run-detail", RunDetailSchema);
+registerPersistedSchema("run-tail", RunTailSchema);
+registerPersistedSchema("run-trace-graph", RunTraceGraphSchema);

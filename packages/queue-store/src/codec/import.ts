@@ -1,0 +1,89 @@
+import { DOCUMENT_KINDS, type DocumentKind, MillraceError, type WorkDocument } from "@millrace/contracts";
+import { documentError } from "../errors.js";
+import { parseWorkDocument } from "./parse.js";
+import { validateWorkDocument } from "./render.js";
+
+/** Work documents larger than this are refused (and quarantined when found in a queue folder). */
+export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** Checks the size limit and decodes strict UTF-8; throws a MillraceError naming the file. */
+export function decodeDocumentBytes(bytes: Uint8Array, file?: string): string {
+  if (bytes.byteLength > MAX_DOCUMENT_BYTES) {
+    throw new MillraceError(
+      "work_document_too_large",
+      `${file ?? "<document>"}: is ${bytes.byteLength} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
+      { details: { file: file ?? null, bytes: bytes.byteLength, limit: MAX_DOCUMENT_BYTES } },
+    );
+  }
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw documentError({ file }, "is not valid UTF-8 text");
+  }
+}
+
+export function parseDocumentKind(value: string): DocumentKind {
+  if ((DOCUMENT_KINDS as readonly string[]).includes(value)) return value as DocumentKind;
+  throw new MillraceError(
+    "work_document_kind_unknown",
+    `unknown work-item kind ${JSON.stringify(value)}: expected one of ${DOCUMENT_KINDS.join(", ")}`,
+  );
+}
+
+function dropNulls(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) if (inner !== null) out[key] = inner;
+  return out;
+}
+
+/**
+ * Reads the JSON import shape of a work document (field names as in the document model;
+ * `schema_version` and `kind` optional, `null` meaning absent) and returns the validated document,
+ * ready to render as canonical markdown. `kind` may come from the caller or from the object.
+ */
+export function importWorkDocument(jsonText: string, kind?: DocumentKind, file?: string): WorkDocument {
+  let value: unknown;
+  try {
+    value = JSON.parse(jsonText);
+  } catch (error) {
+    throw documentError({ file }, `is not valid JSON (${(error as Error).message})`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw documentError({ file }, "must be a JSON object with the document's fields");
+  }
+  const record = dropNulls(value as Record<string, unknown>);
+  const declared = record.kind;
+  if (declared !== undefined && typeof declared !== "string") {
+    throw documentError({ file, field: "kind" }, "must be a string");
+  }
+  if (declared !== undefined && kind !== undefined && declared !== kind) {
+    throw documentError({ file, field: "kind" }, `is ${JSON.stringify(declared)} but a ${kind} was expected`);
+  }
+  const resolved = kind ?? (declared === undefined ? undefined : parseDocumentKind(declared));
+  if (!resolved) {
+    throw new MillraceError(
+      "work_document_kind_unknown",
+      `${file ?? "<document>"}: the JSON object has no "kind"; pass the kind explicitly`,
+    );
+  }
+  return validateWorkDocument({ ...record, kind: resolved } as never, file);
+}
+
+/**
+ * Reads an import file by extension: `.md` through the markdown parser, `.json` through the JSON
+ * import shape. Anything else is refused.
+ */
+export function readImportFile(bytes: Uint8Array, fileName: string, kind?: DocumentKind): WorkDocument {
+  const text = decodeDocumentBytes(bytes, fileName);
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith(".json")) return importWorkDocument(text, kind, fileName);
+  if (lower.endsWith(".md")) {
+    return parseWorkDocument(text, kind === undefined ? { file: fileName } : { file: fileName, kind });
+  }
+  throw new MillraceError(
+    "queue_import_unsupported",
+    `${fileName}: only .md and .json files can be imported as work documents`,
+  );
+}

@@ -1,0 +1,145 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import {
+  explainUnsafeId,
+  formatTimestamp,
+  MillraceError,
+  type SpecDocument,
+  type TaskDocument,
+} from "@millrace/contracts";
+import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
+import { decodeDocumentBytes } from "./codec/import.js";
+import { validateWorkDocument } from "./codec/render.js";
+import { createFileExclusiveSync } from "./fs-ops.js";
+import { assertSafeId } from "./store.js";
+
+/** A safe id from a title: `<prefix>-<slug>-<8 hex>`. */
+export function idFromTitle(
+  prefix: string,
+  title: string,
+  random: () => string = () => randomBytes(4).toString("hex"),
+): string {
+  const slug = title
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/g, "");
+  return slug ? `${prefix}-${slug}-${random()}` : `${prefix}-${random()}`;
+}
+
+export interface QuickTaskOptions {
+  title: string;
+  id?: string;
+  specId?: string;
+  body?: string;
+  targetPaths?: string[];
+  acceptance?: string[];
+  checks?: string[];
+  references?: string[];
+  risk?: string[];
+  dependsOn?: string[];
+  createdBy?: string;
+  now?: Date;
+}
+
+const nonEmpty = (values: string[] | undefined, fallback: string[]): string[] =>
+  values && values.length > 0 ? values : fallback;
+
+/**
+ * A task from a title and a few flags. The reference grammar requires target paths, acceptance,
+ * checks, references and risk; the defaults below are stated plainly so an operator (or the
+ * Manager stage) can see what still needs deciding.
+ */
+export function buildTaskFromTitle(options: QuickTaskOptions): TaskDocument {
+  const id = options.id ?? idFromTitle("task", options.title);
+  assertSafeId(id, "task id");
+  if (options.specId !== undefined) assertSafeId(options.specId, "spec id");
+  return validateWorkDocument({
+    kind: "task",
+    task_id: id,
+    title: options.title,
+    ...(options.specId ? { spec_id: options.specId } : {}),
+    target_paths: nonEmpty(options.targetPaths, ["."]),
+    acceptance: nonEmpty(options.acceptance, [options.title]),
+    required_checks: nonEmpty(options.checks, ["not specified: review the change by hand"]),
+    references: nonEmpty(options.references, ["operator request"]),
+    risk: nonEmpty(options.risk, ["not assessed"]),
+    depends_on: options.dependsOn ?? [],
+    created_at: formatTimestamp(options.now ?? new Date()),
+    created_by: options.createdBy ?? "operator",
+    ...(options.body ? { body: options.body } : {}),
+  }) as TaskDocument;
+}
+
+export interface QuickSpecOptions {
+  title: string;
+  id?: string;
+  summary?: string;
+  body?: string;
+  goals?: string[];
+  constraints?: string[];
+  acceptance?: string[];
+  references?: string[];
+  createdBy?: string;
+  now?: Date;
+}
+
+/** A manual root spec from a title (summary, goals and acceptance default to the title). */
+export function buildSpecFromTitle(options: QuickSpecOptions): SpecDocument {
+  const id = options.id ?? idFromTitle("spec", options.title);
+  assertSafeId(id, "spec id");
+  return validateWorkDocument({
+    kind: "spec",
+    spec_id: id,
+    title: options.title,
+    summary: options.summary ?? options.title,
+    source_type: "manual",
+    goals: nonEmpty(options.goals, [options.title]),
+    constraints: nonEmpty(options.constraints, ["none stated"]),
+    acceptance: nonEmpty(options.acceptance, [options.title]),
+    references: nonEmpty(options.references, ["operator request"]),
+    created_at: formatTimestamp(options.now ?? new Date()),
+    created_by: options.createdBy ?? "operator",
+    ...(options.body ? { body: options.body } : {}),
+  }) as SpecDocument;
+}
+
+/** Reads a body file for add-task / add-spec (size and UTF-8 checked). */
+export function readBodyFile(file: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (error) {
+    throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
+  }
+  return decodeDocumentBytes(bytes, file);
+}
+
+/**
+ * Drops an idea into `<root>/ideas/inbox/<name>.md` (created exclusively and atomically). The
+ * file's stem becomes the idea id (`idea-<stem>`), so it must be a safe id.
+ */
+export function dropIdea(paths: WorkspacePaths, sourceFile: string): string {
+  const name = path.basename(sourceFile);
+  if (!name.toLowerCase().endsWith(".md")) {
+    throw new MillraceError(
+      "queue_import_unsupported",
+      `${sourceFile}: an idea must be a markdown (.md) file`,
+    );
+  }
+  const stem = name.slice(0, -3);
+  const problem = explainUnsafeId(stem);
+  if (problem) throw new MillraceError("invalid_id", `invalid idea name ${JSON.stringify(stem)}: ${problem}`);
+  const text = readBodyFile(sourceFile);
+  mkdirSync(paths.ideasInbox, { recursive: true });
+  const target = path.join(paths.ideasInbox, name);
+  if (existsSync(target) || !createFileExclusiveSync(target, text)) {
+    throw new MillraceError("queue_id_exists", `${toWorkspaceRelative(paths, target)} already exists`, {
+      hint: "Rename the idea file, or remove the one already in the inbox.",
+    });
+  }
+  return target;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Each case starts a real agent CLI (Claude Code is a 200+ MB native binary), so timeouts are
+// generous and files run one at a time to stay inside a 2-core CI runner.
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 180_000,
+    hookTimeout: 60_000,
+    fileParallelism: false,
+    reporters: ["default", "json"],
+    outputFile: { json: ".vitest-report.json" },
+  },
+});

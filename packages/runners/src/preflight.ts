@@ -1,0 +1,38 @@
+import { accessSync, constants, existsSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Whether a command resolves to an executable file (absolute, relative to cwd, or on PATH). */
+export function commandAvailable(
+  command: string,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  const executable = (file: string) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command.includes("/")) return executable(path.resolve(command));
+  for (const dir of (env.PATH ?? "").split(path.delimiter)) {
+    if (dir && executable(path.join(dir, command))) return true;
+  }
+  return false;
+}
+
+export function homeDir(env: Readonly<Record<string, string | undefined>>): string {
+  return env.HOME ?? os.homedir();
+}
+
+export function fileExists(file: string): boolean {
+  return existsSync(file);
+}
+
+export function firstSet(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly string[],
+): string | undefined {
+  return names.find((name) => (env[name] ?? "").trim().length > 0);
+}

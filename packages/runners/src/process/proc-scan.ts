@@ -1,0 +1,116 @@
+import { readdirSync, readFileSync } from "node:fs";
+
+/**
+ * Linux process-table scanning, used to find every process a stage started, including ones that
+ * moved to their own process group or session (agent CLIs run tool commands detached). On systems
+ * without `/proc` every function returns an empty answer and only the group kill applies.
+ */
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+}
+
+export function hasProcFs(): boolean {
+  try {
+    readdirSync("/proc/self");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // `pid (comm) state ppid pgrp session ...`; comm may contain spaces and parentheses.
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  const state = fields[0];
+  if (state === "Z" || state === "X") return undefined; // zombies are gone already
+  return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
+}
+
+function listPids(): number[] {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return [];
+  }
+  const pids: number[] = [];
+  for (const name of names) {
+    const code = name.charCodeAt(0);
+    if (code >= 48 && code <= 57) pids.push(Number(name));
+  }
+  return pids;
+}
+
+export function processTable(): ProcStat[] {
+  const table: ProcStat[] = [];
+  for (const pid of listPids()) {
+    const stat = readProcStat(pid);
+    if (stat) table.push(stat);
+  }
+  return table;
+}
+
+/** Every live descendant of `rootPid` (children, grandchildren, …) by PPID links. */
+export function descendantsOf(rootPid: number, table: readonly ProcStat[] = processTable()): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const entry of table) {
+    const list = children.get(entry.ppid);
+    if (list) list.push(entry);
+    else children.set(entry.ppid, [entry]);
+  }
+  const out: ProcStat[] = [];
+  const stack = [rootPid];
+  const seen = new Set<number>([rootPid]);
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    for (const child of children.get(pid) ?? []) {
+      if (seen.has(child.pid)) continue;
+      seen.add(child.pid);
+      out.push(child);
+      stack.push(child.pid);
+    }
+  }
+  return out;
+}
+
+/**
+ * Live processes whose environment carries `name=value`. Every stage child gets a unique tag, and
+ * environments are inherited, so this finds daemonised grandchildren even after they were
+ * re-parented to init. Only our own processes are readable, which is exactly the set we may kill.
+ */
+export function processesWithEnvTag(name: string, value: string): ProcStat[] {
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const out: ProcStat[] = [];
+  for (const pid of listPids()) {
+    if (pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue;
+    }
+    if (environ.indexOf(needle) === -1) continue;
+    const stat = readProcStat(pid);
+    if (stat) out.push(stat);
+  }
+  return out;
+}
+
+let ownGroup: number | undefined;
+/** Our own process group: never signalled, whatever a child did. */
+export function ownProcessGroup(): number {
+  if (ownGroup === undefined) ownGroup = readProcStat(process.pid)?.pgid ?? process.pid;
+  return ownGroup;
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+// A stand-in for `codex exec` (0.169): same flags, stdin handling, JSONL events, -o file and exit codes.
+import { randomUUID } from "node:crypto";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import {
+  emit,
+  every,
+  finalText,
+  readStdin,
+  record,
+  scenario,
+  sleep,
+  spawnGrandchild,
+} from "./fake-common.mjs";
+
+process.on("SIGTERM", () => {
+  process.removeAllListeners("SIGTERM");
+  process.kill(process.pid, "SIGTERM");
+});
+
+function fail(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+if (args[0] !== "exec" && args[0] !== "e") fail("fake-codex: expected the exec subcommand");
+const opts = { json: false, config: [], addDirs: [], skipGit: false, prompt: undefined };
+const VALUE_FLAGS = new Map([
+  ["-o", "lastMessage"],
+  ["--output-last-message", "lastMessage"],
+  ["-m", "model"],
+  ["--model", "model"],
+  ["-C", "cd"],
+  ["--cd", "cd"],
+  ["-s", "sandbox"],
+  ["--sandbox", "sandbox"],
+  ["--output-schema", "schema"],
+  ["--profile", "profile"],
+  ["-p", "profile"],
+]);
+for (let i = 1; i < args.length; i += 1) {
+  const arg = args[i];
+  if (VALUE_FLAGS.has(arg)) opts[VALUE_FLAGS.get(arg)] = args[++i];
+  else if (arg === "-c") opts.config.push(args[++i]);
+  else if (arg === "--add-dir") opts.addDirs.push(args[++i]);
+  else if (arg === "--json") opts.json = true;
+  else if (arg === "--skip-git-repo-check") opts.skipGit = true;
+  else if (arg === "--ephemeral" || arg === "--dangerously-bypass-approvals-and-sandbox") opts[arg] = true;
+  else if (arg.startsWith("-") && arg !== "-") fail(`error: unexpected argument '${arg}' found`);
+  else opts.prompt = arg;
+}
+const cwd = opts.cd ?? process.cwd();
+function insideGit(dir) {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (existsSync(path.join(d, ".git"))) return true;
+    if (path.dirname(d) === d) return false;
+  }
+}
+if (!opts.skipGit && !insideGit(cwd))
+  fail("Not inside a trusted directory and --skip-git-repo-check was not specified.");
+if (opts.schema && !existsSync(opts.schema)) fail(`Failed to read output schema file ${opts.schema}`);
+
+let prompt = "";
+if (opts.prompt === undefined || opts.prompt === "-") prompt = await readStdin();
+else {
+  prompt = opts.prompt;
+  if (!process.stdin.isTTY) {
+    process.stderr.write("Reading additional input from stdin...\n");
+    prompt += `\n<stdin>\n${await readStdin()}\n</stdin>`;
+  }
+}
+record({ stdin: prompt, scenario });
+process.stderr.write(`OpenAI Codex (fake)\nworkdir: ${cwd}\nmodel: ${opts.model ?? "gpt-fake"}\n`);
+
+const say = (value) => (opts.json ? emit(value) : undefined);
+const text = finalText(prompt);
+const usage = {
+  input_tokens: 1200,
+  cached_input_tokens: 200,
+  cache_write_input_tokens: 0,
+  output_tokens: 34,
+  reasoning_output_tokens: 7,
+};
+const lastMessage = (content) => opts.lastMessage && writeFileSync(opts.lastMessage, content);
+
+say({ type: "thread.started", thread_id: randomUUID() });
+say({ type: "turn.started" });
+
+async function failTurn(message, retries = 0) {
+  for (let n = 1; n <= retries; n += 1)
+    say({ type: "error", message: `Reconnecting... ${n}/5 (${message})` });
+  say({ type: "error", message });
+  say({ type: "turn.failed", error: { message } });
+  lastMessage("");
+  process.exit(1);
+}
+
+switch (scenario) {
+  case "auth":
+    await failTurn(
+      "unexpected status 401 Unauthorized: invalid x-api-key, url: http://127.0.0.1/v1/responses",
+      2,
+    );
+    break;
+  case "server-error":
+    await failTurn(
+      "unexpected status 500 Internal Server Error: We're currently experiencing high demand",
+      1,
+    );
+    break;
+  case "crash":
+    process.stderr.write("thread 'main' panicked at fake-codex: boom\n");
+    process.exit(101);
+    break;
+  case "exit-without-turn":
+    process.exit(0);
+    break;
+  case "hang":
+  case "retry-loop": {
+    lastMessage("");
+    let n = 0;
+    every(scenario === "hang" ? 1000 : 20, () => {
+      n += 1;
+      say({ type: "error", message: `Reconnecting... waiting for network (attempt ${n})` });
+    });
+    break;
+  }
+  case "leak": {
+    spawnGrandchild();
+    every(1000, () => say({ type: "error", message: "Reconnecting... waiting for network" }));
+    break;
+  }
+  case "marker-then-hang":
+    say({ type: "item.completed", item: { id: "item_0", type: "agent_message", text } });
+    every(1000, () => {});
+    break;
+  default: {
+    if (scenario === "echo-secret") {
+      process.stderr.write(`debug: CODEX_API_KEY=${process.env.CODEX_API_KEY}\n`);
+      say({
+        type: "item.completed",
+        item: { id: "item_0", type: "reasoning", text: `key is ${process.env.CODEX_API_KEY}` },
+      });
+    }
+    if (scenario === "garbage") process.stdout.write("this is not json\n\u0000\u0001 binary-ish \n");
+    say({
+      type: "item.completed",
+      item: { id: "item_0", type: "reasoning", text: "**Thinking**\u2028about it" },
+    });
+    say({
+      type: "item.started",
+      item: {
+        id: "item_1",
+        type: "command_execution",
+        command: "/bin/bash -lc 'ls'",
+        aggregated_output: "",
+        exit_code: null,
+        status: "in_progress",
+      },
+    });
+    await sleep(5);
+    say({
+      type: "item.completed",
+      item: {
+        id: "item_1",
+        type: "command_execution",
+        command: "/bin/bash -lc 'ls'",
+        aggregated_output: "a\n",
+        exit_code: 0,
+        status: "completed",
+      },
+    });
+    say({ type: "item.completed", item: { id: "item_2", type: "agent_message", text } });
+    say({ type: "turn.completed", usage });
+    lastMessage(text);
+    if (!opts.json) process.stdout.write(`${text}\n`);
+    if (scenario === "leak-then-exit") spawnGrandchild();
+    process.exit(0);
+  }
+}

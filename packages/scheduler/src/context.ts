@@ -1,0 +1,90 @@
+import type {
+  CompiledRunPlan,
+  MillraceConfig,
+  Plane,
+  RecoveryCounters,
+  RuntimeSnapshot,
+} from "@millrace/contracts";
+import type { QueueStore } from "@millrace/queue-store";
+import type { PromptContextBlock, RunnerRegistry } from "@millrace/runners";
+import { appendRuntimeEvents, type WorkspacePaths } from "@millrace/workspace";
+import type { IdFactory } from "./ids.js";
+import type { MonitorEvent, MonitorHub } from "./monitor.js";
+import { saveCounters, saveSnapshot } from "./state-store.js";
+
+/** A persisted runtime event waiting to be appended to `logs/runtime_events.jsonl`. */
+export interface PendingEvent {
+  event_type: string;
+  data: Record<string, unknown>;
+  occurred_at: Date;
+}
+
+/**
+ * Everything the engine's steps share. One owner mutates it, one step at a time (the single-writer
+ * rule), so the steps are plain functions over this object.
+ */
+export interface EngineContext {
+  readonly paths: WorkspacePaths;
+  config: MillraceConfig;
+  plan: CompiledRunPlan;
+  snapshot: RuntimeSnapshot;
+  counters: RecoveryCounters;
+  readonly queue: QueueStore;
+  readonly registry: RunnerRegistry;
+  readonly clock: () => Date;
+  readonly ids: IdFactory;
+  readonly monitor: MonitorHub;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly hooks: EngineHooks;
+  /** The daemon lock's session id, when this engine owns the workspace. */
+  sessionId: string | null;
+  /** Events recorded since the last flush. */
+  readonly pendingEvents: PendingEvent[];
+}
+
+/** Ports for what plugs in later: usage governance between stages, knowledge compounding in prompts. */
+export interface EngineHooks {
+  /**
+   * Called before a stage is dispatched and after each stage result is applied. Returning
+   * `{ pause: true, reason }` adds the `usage_governance` pause source; `{ pause: false }` removes it.
+   */
+  betweenStages?: (info: BetweenStagesInfo) => Promise<GovernanceVerdict | undefined> | GovernanceVerdict | undefined;
+  /** Extra context blocks for a stage's prompt. */
+  promptContext?: (info: { plane: Plane; stage: string; nodeId: string; workItemId: string | null }) =>
+    | readonly PromptContextBlock[]
+    | Promise<readonly PromptContextBlock[]>;
+}
+
+export interface BetweenStagesInfo {
+  boundary: "before_stage" | "after_stage";
+  snapshot: RuntimeSnapshot;
+  stageResultPath: string | null;
+}
+
+export interface GovernanceVerdict {
+  pause: boolean;
+  reason?: string;
+}
+
+/** Records a runtime event (persisted on the next flush). */
+export function recordEvent(ctx: EngineContext, eventType: string, data: Record<string, unknown> = {}): void {
+  ctx.pendingEvents.push({ event_type: eventType, data, occurred_at: ctx.clock() });
+}
+
+export function emitMonitor(ctx: EngineContext, event: MonitorEvent): void {
+  ctx.monitor.emit(event);
+}
+
+/** Appends pending events to the log with one fsync. */
+export function flushEvents(ctx: EngineContext): void {
+  if (ctx.pendingEvents.length === 0) return;
+  const events = ctx.pendingEvents.splice(0);
+  appendRuntimeEvents(ctx.paths.runtimeEvents, events);
+}
+
+/** Saves snapshot and counters and flushes events: the commit point of a step. */
+export function commit(ctx: EngineContext, options: { counters?: boolean } = {}): void {
+  if (options.counters !== false) saveCounters(ctx.paths, ctx.counters);
+  ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock());
+  flushEvents(ctx);
+}

@@ -1,0 +1,18 @@
+export { type AppliedStage, applyStageCompletion, type StageCompletion } from "./apply.js";
+export { canDispatch, PLANE_ORDER } from "./concurrency.js";
+export type { BetweenStagesInfo, EngineHooks, GovernanceVerdict } from "./context.js";
+export {
+  createEngine,
+  type DaemonOptions,
+  type DaemonReport,
+  Engine,
+  type EngineOptions,
+  type TickOutcome,
+  type TickReason,
+} from "./engine.js";
+export { type IdFactory, randomIds, sequentialIds } from "./ids.js";
+export { ideaSpecId } from "./ideas.js";
+export { newCommandId, writeMailboxCommand } from "./mailbox.js";
+export * from "./monitor.js";
+export * from "./router.js";
+export * from "./read-models/index.js";

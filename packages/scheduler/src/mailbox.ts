@@ -1,0 +1,183 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import path from "node:path";
+import {
+  formatEventTimestamp,
+  formatTimestamp,
+  type MailboxArchive,
+  type MailboxCommand,
+  type MailboxEnvelope,
+  MailboxEnvelopeSchema,
+  MAILBOX_MAX_ENVELOPE_BYTES,
+  MillraceError,
+  type Plane,
+  sanitizeCommandId,
+} from "@millrace/contracts";
+import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
+import { type ControlOutcome, type ControlState, DeferCommand, applyControlCommand } from "./control-handlers.js";
+
+/** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
+export function newCommandId(command: MailboxCommand, now: Date): string {
+  return sanitizeCommandId(`${command}-${now.getTime()}-${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * Drops a command into `state/mailbox/incoming/` for the daemon that owns the workspace. The file
+ * appears whole or not at all (temp file + rename) and never replaces an existing one.
+ */
+export function writeMailboxCommand(
+  paths: WorkspacePaths,
+  command: MailboxCommand,
+  payload: Record<string, unknown>,
+  options: { issuer: string; now: Date; commandId?: string },
+): { envelope: MailboxEnvelope; file: string } {
+  const envelope = MailboxEnvelopeSchema.parse({
+    schema_version: "1.0",
+    kind: "mailbox_command",
+    command_id: options.commandId ?? newCommandId(command, options.now),
+    command,
+    issued_at: formatTimestamp(options.now),
+    issuer: options.issuer,
+    payload,
+  });
+  const text = `${JSON.stringify(envelope, null, 2)}\n`;
+  if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
+    throw new MillraceError("mailbox_command_invalid", `the ${command} command is larger than the mailbox limit`);
+  }
+  mkdirSync(paths.mailboxIncoming, { recursive: true });
+  const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
+  const temp = path.join(paths.mailboxIncoming, `.${envelope.command_id}.json.tmp`);
+  const fd = openSync(temp, "wx");
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  if (existsSync(file)) {
+    rmSync(temp, { force: true });
+    throw new MillraceError("mailbox_command_invalid", `mailbox command ${envelope.command_id} already exists`);
+  }
+  renameSync(temp, file);
+  return { envelope, file };
+}
+
+interface IncomingFile {
+  name: string;
+  file: string;
+  envelope?: MailboxEnvelope;
+  error?: string;
+  raw?: string;
+}
+
+function readIncoming(paths: WorkspacePaths): IncomingFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(paths.mailboxIncoming);
+  } catch {
+    return [];
+  }
+  const files: IncomingFile[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".json") || name.startsWith(".")) continue;
+    const file = path.join(paths.mailboxIncoming, name);
+    try {
+      if (statSync(file).size > MAILBOX_MAX_ENVELOPE_BYTES) {
+        files.push({ name, file, error: `envelope is larger than ${MAILBOX_MAX_ENVELOPE_BYTES} bytes` });
+        continue;
+      }
+      const raw = readFileSync(file, "utf8");
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(raw);
+      } catch (error) {
+        files.push({ name, file, error: `not JSON: ${(error as Error).message}`, raw: raw.slice(0, 4096) });
+        continue;
+      }
+      const result = MailboxEnvelopeSchema.safeParse(parsed);
+      if (!result.success) {
+        const issue = result.error.issues[0];
+        files.push({ name, file, error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`, raw: raw.slice(0, 4096) });
+      } else files.push({ name, file, envelope: result.data });
+    } catch (error) {
+      files.push({ name, file, error: `unreadable: ${(error as Error).message}` });
+    }
+  }
+  // Issue order first (commands from separate processes arrive in the order they were issued).
+  return files.sort((a, b) => {
+    const at = a.envelope ? Date.parse(a.envelope.issued_at) : 0;
+    const bt = b.envelope ? Date.parse(b.envelope.issued_at) : 0;
+    return at !== bt ? at - bt : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+}
+
+function archive(paths: WorkspacePaths, incoming: IncomingFile, disposition: "processed" | "failed", now: Date, result: ControlOutcome | undefined, error?: string): void {
+  const folder = disposition === "processed" ? paths.mailboxProcessed : paths.mailboxFailed;
+  mkdirSync(folder, { recursive: true });
+  const record: MailboxArchive = {
+    schema_version: "1.0",
+    kind: "mailbox_archive",
+    disposition,
+    archived_at: formatEventTimestamp(now),
+    ...(incoming.envelope ? { envelope: incoming.envelope } : {}),
+    result: result ? { applied: result.applied, detail: result.detail, ...(result.artifactPath ? { artifact_path: result.artifactPath } : {}) } : {},
+    ...(error ? { error } : {}),
+    ...(incoming.raw !== undefined && !incoming.envelope ? { raw_payload: incoming.raw } : {}),
+  };
+  let target = path.join(folder, incoming.name);
+  for (let n = 1; existsSync(target); n += 1) target = path.join(folder, `${incoming.name.slice(0, -5)}.${n}.json`);
+  writeJsonAtomicSync(target, record);
+  rmSync(incoming.file, { force: true });
+}
+
+export interface DrainOptions {
+  workersActive: boolean;
+  busyPlanes?: readonly Plane[];
+  requestReload?: () => void;
+  issuerFallback?: string;
+}
+
+/**
+ * Applies the mailbox in issue order. Each file is archived to `processed/` with its result, or to
+ * `failed/` with the reason (malformed, oversized, or a handler error). A command that must wait
+ * for a running stage stops the drain, so later commands never overtake it.
+ */
+export function drainMailbox(state: ControlState, options: DrainOptions): number {
+  let applied = 0;
+  for (const incoming of readIncoming(state.paths)) {
+    if (!incoming.envelope) {
+      archive(state.paths, incoming, "failed", state.clock(), undefined, incoming.error);
+      state.pendingEvents.push({
+        event_type: "mailbox_command_failed",
+        data: { file: incoming.name, error: incoming.error },
+        occurred_at: state.clock(),
+      });
+      continue;
+    }
+    const envelope = incoming.envelope;
+    try {
+      const outcome = applyControlCommand(state, envelope.command, envelope.payload, {
+        mode: "mailbox",
+        issuer: envelope.issuer,
+        ...(options.requestReload ? { requestReload: options.requestReload } : {}),
+        busyPlanes: options.busyPlanes ?? [],
+      });
+      archive(state.paths, incoming, "processed", state.clock(), outcome);
+      state.pendingEvents.push({
+        event_type: "mailbox_command_applied",
+        data: { command: envelope.command, command_id: envelope.command_id, issuer: envelope.issuer, applied: outcome.applied, detail: outcome.detail },
+        occurred_at: state.clock(),
+      });
+      applied += 1;
+    } catch (error) {
+      if (error instanceof DeferCommand) break;
+      const message = error instanceof Error ? error.message : String(error);
+      archive(state.paths, incoming, "failed", state.clock(), undefined, message);
+      state.pendingEvents.push({
+        event_type: "mailbox_command_failed",
+        data: { command: envelope.command, command_id: envelope.command_id, error: message },
+        occurred_at: state.clock(),
+      });
+    }
+  }
+  return applied;
+}

@@ -1,0 +1,233 @@
+import type { Plane, TokenUsage } from "@millrace/contracts";
+
+/**
+ * Typed monitor events: what an embedder or the `--monitor basic` printer observes. They describe
+ * the engine as it runs; the persisted record is the runtime event log.
+ */
+export type MonitorEvent =
+  | {
+      type: "runtime_started";
+      at: Date;
+      modeId: string;
+      compiledPlanId: string;
+      currentness: string;
+      baselineManifestId: string | null;
+      seedPackageVersion: string | null;
+      loops: Partial<Record<Plane, string>>;
+      concurrency: { exclusive: Plane[][]; concurrent: Plane[][] } | null;
+      schedulerMode: "serial" | "plane-concurrent";
+      statusMarkers: Record<Plane, string>;
+      queueDepths: Record<Plane, number>;
+    }
+  | { type: "runtime_resumed_active_run"; at: Date; plane: Plane; stage: string; runId: string; status: string }
+  | {
+      type: "stage_started";
+      at: Date;
+      plane: Plane;
+      stage: string;
+      nodeId: string;
+      stageKindId: string;
+      runId: string;
+      requestId: string;
+      workItemKind: string | null;
+      workItemId: string | null;
+      status: string;
+    }
+  | {
+      type: "stage_completed";
+      at: Date;
+      plane: Plane;
+      stage: string;
+      nodeId: string;
+      stageKindId: string;
+      runId: string;
+      requestId: string;
+      workItemKind: string | null;
+      workItemId: string | null;
+      terminalResult: string;
+      status: string;
+      durationSeconds: number;
+      tokenUsage: TokenUsage | null;
+      failureClass: string | null;
+    }
+  | {
+      type: "router_decision";
+      at: Date;
+      plane: Plane;
+      runId: string;
+      action: string;
+      nextStage: string | null;
+      nextNodeId: string | null;
+      reason: string;
+    }
+  | {
+      type: "status_marker_changed";
+      at: Date;
+      plane: Plane;
+      runId: string | null;
+      previous: string;
+      current: string;
+      source: string;
+    }
+  | { type: "runtime_idle"; at: Date; reason: string }
+  | { type: "runtime_paused"; at: Date; reason: string }
+  | { type: "runtime_stopped"; at: Date; reason: string }
+  | { type: "reload_deferred"; at: Date; reason: string; activePlanes: Plane[] }
+  | { type: "notice"; at: Date; message: string };
+
+export type MonitorEventType = MonitorEvent["type"];
+export type MonitorListener = (event: MonitorEvent) => void;
+
+/** A small synchronous event hub; listeners that throw are isolated from the engine. */
+export class MonitorHub {
+  private readonly listeners = new Set<MonitorListener>();
+
+  subscribe(listener: MonitorListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: MonitorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // An observer must never break the engine.
+      }
+    }
+  }
+}
+
+function clock(at: Date): string {
+  return at.toISOString().slice(11, 19);
+}
+
+function tokens(usage: TokenUsage | null): string {
+  if (!usage) return "";
+  return ` tokens=in=${usage.input_tokens} cached=${usage.cached_input_tokens} out=${usage.output_tokens} think=${usage.thinking_tokens} total=${usage.total_tokens}`;
+}
+
+function stageRef(event: { plane: Plane; stage: string; nodeId: string; stageKindId: string }): string {
+  let ref = `${event.plane}/${event.stage}`;
+  if (event.nodeId !== event.stage) ref += ` node=${event.nodeId}`;
+  if (event.stageKindId !== event.stage) ref += ` kind=${event.stageKindId}`;
+  return ref;
+}
+
+const IDLE_HEARTBEAT_MS = 6 * 60 * 60 * 1000;
+
+/**
+ * The `--monitor basic` format: one line per event, `[HH:MM:SS] ` first. Run ids are shortened to
+ * eight hex digits and widened when two runs would collide; a repeated idle reason is printed at
+ * most once per heartbeat interval.
+ */
+export class BasicMonitorFormatter {
+  private readonly handles = new Map<string, string>();
+  private readonly runTotals = new Map<string, { seconds: number; usage: TokenUsage | null }>();
+  private lastIdle: { reason: string; at: number } | null = null;
+
+  format(event: MonitorEvent): string[] {
+    if (event.type !== "runtime_idle") this.lastIdle = null;
+    const at = `[${clock(event.at)}] `;
+    switch (event.type) {
+      case "runtime_started": {
+        const loops = Object.entries(event.loops)
+          .map(([plane, loop]) => `${plane}=${loop}`)
+          .join(" ");
+        const concurrency = event.concurrency
+          ? `exclusive=${event.concurrency.exclusive.map((g) => g.join("+")).join(",") || "none"} concurrent=${event.concurrency.concurrent.map((g) => g.join("+")).join(",") || "none"}`
+          : "none";
+        const markers = Object.entries(event.statusMarkers)
+          .map(([plane, marker]) => `${plane}=${marker.replace(/^### /, "")}`)
+          .join(" ");
+        const depths = Object.entries(event.queueDepths)
+          .map(([plane, depth]) => `${plane}=${depth}`)
+          .join(" ");
+        return [
+          `${at}runtime started mode=${event.modeId} plan=${event.compiledPlanId} currentness=${event.currentness}`,
+          `${at}baseline manifest=${event.baselineManifestId ?? "none"} seed_package=${event.seedPackageVersion ?? "none"}`,
+          `${at}loops ${loops}`,
+          `${at}concurrency ${concurrency}`,
+          `${at}scheduler mode=${event.schedulerMode}`,
+          `${at}snapshot status ${markers} queue ${depths}`,
+        ];
+      }
+      case "runtime_resumed_active_run":
+        return [`${at}resumed active ${event.plane}/${event.stage} run=${this.handle(event.runId)} status=${event.status}`];
+      case "stage_started": {
+        const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
+        return [`${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work} status=${event.status}`];
+      }
+      case "stage_completed": {
+        const key = `${event.plane}:${event.runId}`;
+        const total = this.runTotals.get(key) ?? { seconds: 0, usage: null };
+        total.seconds += event.durationSeconds;
+        total.usage = addUsage(total.usage, event.tokenUsage);
+        this.runTotals.set(key, total);
+        const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
+        return [
+          `${at}stage done ${stageRef(event)} run=${this.handle(event.runId)}${work} result=${event.terminalResult} dur=${event.durationSeconds.toFixed(1)}s${tokens(event.tokenUsage)}`,
+          `${at}run ${event.plane} run=${this.handle(event.runId)} elapsed=${total.seconds.toFixed(1)}s${tokens(total.usage)}`,
+        ];
+      }
+      case "router_decision": {
+        const target =
+          event.action === "run_stage"
+            ? `-> ${event.nextStage}${event.nextNodeId && event.nextNodeId !== event.nextStage ? ` node=${event.nextNodeId}` : ""}`
+            : event.action === "idle"
+              ? "done"
+              : event.action;
+        return [`${at}route ${event.plane} ${target} reason=${event.reason}`];
+      }
+      case "status_marker_changed":
+        return [
+          `${at}status ${event.plane} run=${event.runId ? this.handle(event.runId) : "none"} from=${event.previous.replace(/^### /, "")} to=${event.current.replace(/^### /, "")}`,
+        ];
+      case "runtime_idle": {
+        const now = event.at.getTime();
+        if (this.lastIdle && this.lastIdle.reason === event.reason && now - this.lastIdle.at < IDLE_HEARTBEAT_MS) {
+          return [];
+        }
+        this.lastIdle = { reason: event.reason, at: now };
+        return [`${at}idle reason=${event.reason}`];
+      }
+      case "runtime_paused":
+        return [`${at}paused reason=${event.reason}`];
+      case "runtime_stopped":
+        return [`${at}stopped reason=${event.reason}`];
+      case "reload_deferred":
+        return [`${at}reload deferred reason=${event.reason} active=${event.activePlanes.join(",") || "none"}`];
+      case "notice":
+        return [`${at}${event.message}`];
+    }
+  }
+
+  /** `run-<hex>` shortened to 8 hex digits, widened to 12, 16 or all of it on collision. */
+  handle(runId: string): string {
+    const existing = this.handles.get(runId);
+    if (existing) return existing;
+    const hex = runId.replace(/^run-/, "");
+    const taken = new Set(this.handles.values());
+    for (const width of [8, 12, 16, hex.length]) {
+      const candidate = hex.slice(0, width);
+      if (!taken.has(candidate)) {
+        this.handles.set(runId, candidate);
+        return candidate;
+      }
+    }
+    this.handles.set(runId, hex);
+    return hex;
+  }
+}
+
+function addUsage(a: TokenUsage | null, b: TokenUsage | null): TokenUsage | null {
+  if (!b) return a;
+  if (!a) return { ...b };
+  return {
+    input_tokens: a.input_tokens + b.input_tokens,
+    cached_input_tokens: a.cached_input_tokens + b.cached_input_tokens,
+    output_tokens: a.output_tokens + b.output_tokens,
+    thinking_tokens: a.thinking_tokens + b.thinking_tokens,
+    total_tokens: a.total_tokens + b.total_tokens,
+  };
+}

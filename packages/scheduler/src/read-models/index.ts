@@ -1,0 +1,20 @@
+/**
+ * The engine's read-only side: the status read model, the run read models and the run trace. None
+ * of these take the ownership lock or write runtime state, so they are safe to call while a daemon
+ * owns the workspace.
+ */
+export { displayPath } from "./display-path.js";
+export { type LoadedRun, type LoadedStage, loadRun } from "./run-files.js";
+export { resolveRunDir } from "./run-id.js";
+export { DEFAULT_TAIL_LINES, type TailOptions, TROUBLESHOOT_REPORT_NAME, tailRun } from "./run-tail.js";
+export {
+  type BuildRunTraceOptions,
+  buildRunTrace,
+  RUN_TRACE_FILE_NAME,
+  type RunTraceDecision,
+  type RunTraceOptions,
+  runTrace,
+} from "./run-trace.js";
+export { listRuns, showRun, summarizeRun } from "./runs.js";
+export { readSnapshotForDisplay, type SnapshotRead } from "./snapshot-read.js";
+export { type ReadStatusOptions, readStatus } from "./status.js";

@@ -1,0 +1,150 @@
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import {
+  isSafeId,
+  READ_MODEL_SCHEMA_VERSION,
+  type RunDetail,
+  type RunListing,
+  type RunStage,
+  type RunSummary,
+} from "@millrace/contracts";
+import { requireInitialized } from "@millrace/workspace";
+import { displayPath } from "./display-path.js";
+import {
+  failureClassOf,
+  type LoadedRun,
+  type LoadedStage,
+  loadRun,
+  metadataString,
+  runFolderFiles,
+  sumTokenUsage,
+} from "./run-files.js";
+import { resolveRunDir } from "./run-id.js";
+
+/** The one-line-per-run view of a loaded run folder. */
+export function summarizeRun(run: LoadedRun): RunSummary {
+  const first = run.stages[0]?.envelope;
+  const last = run.stages.at(-1)?.envelope;
+  const withItem = [...run.stages].reverse().find((stage) => stage.envelope.work_item_id != null)?.envelope;
+  const started = first?.started_at ?? null;
+  const completed = last?.completed_at ?? null;
+  return {
+    run_id: run.runId,
+    run_dir: displayPath(run.workspaceRoot, run.dir),
+    status: run.problems.length > 0 ? "malformed" : run.stages.length === 0 ? "incomplete" : "valid",
+    plane: first?.plane ?? null,
+    request_kind: first?.metadata.request_kind ?? null,
+    work_item_kind: withItem?.work_item_kind ?? null,
+    work_item_id: withItem?.work_item_id ?? null,
+    mode_id: first?.metadata.mode_id ?? null,
+    compiled_plan_id: first?.metadata.compiled_plan_id ?? null,
+    stage_count: run.stages.length,
+    first_stage: first?.stage ?? null,
+    last_stage: last?.stage ?? null,
+    last_terminal_result: last?.terminal_result ?? null,
+    last_result_class: last?.result_class ?? null,
+    failure_class: last ? failureClassOf(last) : null,
+    started_at: started,
+    completed_at: completed,
+    duration_seconds:
+      started && completed ? Math.max(0, (Date.parse(completed) - Date.parse(started)) / 1000) : null,
+    token_usage: sumTokenUsage(run.stages.map((stage) => stage.envelope.token_usage)),
+    problems: [...run.problems],
+  };
+}
+
+/**
+ * Every run folder of the workspace (`runs/<run_id>/`), ordered by the start of its first stage;
+ * folders without a stage result come last, by name. Folders whose names are not safe ids are skipped.
+ */
+export function listRuns(workspaceRoot: string): RunListing {
+  const paths = requireInitialized(workspaceRoot);
+  let names: string[];
+  try {
+    names = readdirSync(paths.runs);
+  } catch {
+    names = [];
+  }
+  const runs: RunSummary[] = [];
+  for (const name of names.sort()) {
+    if (!isSafeId(name)) continue;
+    const dir = path.join(paths.runs, name);
+    try {
+      if (!statSync(dir).isDirectory()) continue;
+    } catch {
+      continue;
+    }
+    runs.push(summarizeRun(loadRun(dir, paths.root)));
+  }
+  runs.sort((a, b) => {
+    if (a.started_at && b.started_at) {
+      const diff = Date.parse(a.started_at) - Date.parse(b.started_at);
+      if (diff !== 0) return diff;
+    } else if (a.started_at || b.started_at) {
+      return a.started_at ? -1 : 1;
+    }
+    return a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0;
+  });
+  return { schema_version: READ_MODEL_SCHEMA_VERSION, kind: "run_listing", workspace: paths.root, runs };
+}
+
+/** A path from an envelope, shown workspace-relative; null when absent. */
+function shownPath(run: LoadedRun, file: string | null | undefined): string | null {
+  return file ? displayPath(run.workspaceRoot, file) : null;
+}
+
+function stageView(run: LoadedRun, stage: LoadedStage): RunStage {
+  const envelope = stage.envelope;
+  const named = new Set(
+    [envelope.prompt_artifact, envelope.stdout_path, envelope.stderr_path, envelope.report_artifact].filter(
+      (value): value is string => typeof value === "string",
+    ),
+  );
+  return {
+    request_id: metadataString(envelope, "request_id") ?? stage.requestId,
+    plane: envelope.plane,
+    stage: envelope.stage,
+    node_id: envelope.node_id,
+    stage_kind_id: envelope.stage_kind_id,
+    request_kind: envelope.metadata.request_kind,
+    work_item_kind: envelope.work_item_kind,
+    work_item_id: envelope.work_item_id,
+    terminal_result: envelope.terminal_result,
+    result_class: envelope.result_class,
+    failure_class: failureClassOf(envelope),
+    exit_code: envelope.exit_code,
+    runner_name: envelope.runner_name ?? null,
+    model_name: envelope.model_name ?? null,
+    model_reasoning_effort: envelope.model_reasoning_effort ?? null,
+    thinking_level: metadataString(envelope, "thinking_level"),
+    started_at: envelope.started_at,
+    completed_at: envelope.completed_at,
+    duration_seconds: envelope.duration_seconds,
+    token_usage: envelope.token_usage ?? null,
+    notes: [...envelope.notes],
+    artifacts: {
+      stage_result: displayPath(run.workspaceRoot, stage.file),
+      prompt: shownPath(run, envelope.prompt_artifact),
+      stdout: shownPath(run, envelope.stdout_path),
+      stderr: shownPath(run, envelope.stderr_path),
+      report: shownPath(run, envelope.report_artifact),
+      other: envelope.artifact_paths
+        .filter((file) => !named.has(file))
+        .map((file) => displayPath(run.workspaceRoot, file)),
+    },
+  };
+}
+
+/** One run: its summary, a block per stage (in time order) and the other files of its folder. */
+export function showRun(workspaceRoot: string, runId: string): RunDetail {
+  const paths = requireInitialized(workspaceRoot);
+  const dir = resolveRunDir(paths, runId);
+  const run = loadRun(dir, paths.root);
+  return {
+    schema_version: READ_MODEL_SCHEMA_VERSION,
+    kind: "run_detail",
+    run: summarizeRun(run),
+    stages: run.stages.map((stage) => stageView(run, stage)),
+    files: runFolderFiles(run),
+  };
+}

@@ -1,0 +1,309 @@
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { planCurrentness } from "@millrace/compiler";
+import {
+  ClosureTargetStateSchema,
+  formatTimestamp,
+  type MillraceConfig,
+  MillraceError,
+  PLANES,
+  type Plane,
+  READ_MODEL_SCHEMA_VERSION,
+  RuntimeErrorContextSchema,
+  type RuntimeSnapshot,
+  type StatusActiveRun,
+  type StatusClosure,
+  type StatusLock,
+  StatusMarkerSchema,
+  type StatusPlanCurrentness,
+  type StatusPlane,
+  type StatusReport,
+  type StatusRuntimeError,
+  type StatusUsageGovernance,
+} from "@millrace/contracts";
+import { openQueueStore, type PlaneCounts } from "@millrace/queue-store";
+import {
+  inspectLock,
+  loadConfig,
+  readManifest,
+  requireInitialized,
+  toWorkspaceRelative,
+  type WorkspacePaths,
+} from "@millrace/workspace";
+import { readSnapshotForDisplay } from "./snapshot-read.js";
+
+export interface ReadStatusOptions {
+  /** Clock seam (generated_at, bootstrap defaults). */
+  readonly clock?: () => Date;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function lockView(paths: WorkspacePaths): StatusLock {
+  const seen = inspectLock(paths);
+  if (seen.state === "absent") {
+    return {
+      state: "absent",
+      owner_pid: null,
+      owner_hostname: null,
+      owner_session_id: null,
+      acquired_at: null,
+      reason: null,
+    };
+  }
+  if (seen.state === "invalid") {
+    return {
+      state: "invalid",
+      owner_pid: null,
+      owner_hostname: null,
+      owner_session_id: null,
+      acquired_at: null,
+      reason: seen.reason,
+    };
+  }
+  return {
+    state: seen.state,
+    owner_pid: seen.lock.owner_pid,
+    owner_hostname: seen.lock.owner_hostname,
+    owner_session_id: seen.lock.owner_session_id,
+    acquired_at: seen.lock.acquired_at,
+    reason: null,
+  };
+}
+
+function currentnessView(
+  paths: WorkspacePaths,
+  config: MillraceConfig | undefined,
+  configError: string | null,
+): StatusPlanCurrentness {
+  const unknown = (error: string): StatusPlanCurrentness => ({
+    state: "unknown",
+    reasons: [],
+    compiled_plan_id: null,
+    expected: null,
+    persisted: null,
+    error,
+  });
+  if (!config) return unknown(`millrace.toml does not load: ${configError}`);
+  try {
+    const result = planCurrentness(paths.root, config);
+    return { ...result, error: null };
+  } catch (error) {
+    return unknown(errorText(error));
+  }
+}
+
+/** The marker line of a plane's status file; the snapshot's copy when the file is missing or not a marker. */
+function statusMarker(paths: WorkspacePaths, plane: Plane, snapshot: RuntimeSnapshot): string {
+  try {
+    const line = readFileSync(paths.statusFiles[plane], "utf8").trim();
+    if (StatusMarkerSchema.safeParse(line).success) return line;
+  } catch {
+    // fall back to the snapshot
+  }
+  return snapshot.status_markers_by_plane[plane] ?? "### IDLE";
+}
+
+function activeRunView(snapshot: RuntimeSnapshot, plane: Plane): StatusActiveRun | null {
+  const run = snapshot.active_runs_by_plane[plane];
+  if (!run) return null;
+  return {
+    plane: run.plane,
+    stage: run.stage,
+    node_id: run.node_id,
+    stage_kind_id: run.stage_kind_id,
+    request_kind: run.request_kind,
+    work_item_kind: run.work_item_kind ?? null,
+    work_item_id: run.work_item_id ?? null,
+    closure_target_root_spec_id: run.closure_target_root_spec_id ?? null,
+    run_id: run.run_id,
+    active_since: run.active_since,
+    running_status_marker: run.running_status_marker ?? null,
+  };
+}
+
+function closureView(paths: WorkspacePaths): StatusClosure {
+  let names: string[];
+  try {
+    names = readdirSync(paths.arbiterTargets)
+      .filter((name) => name.endsWith(".json") && !name.startsWith("."))
+      .sort();
+  } catch {
+    names = [];
+  }
+  const open: StatusClosure["open_targets"] = [];
+  const invalid: StatusClosure["invalid_files"] = [];
+  for (const name of names) {
+    const file = path.join(paths.arbiterTargets, name);
+    const shown = toWorkspaceRelative(paths, file);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      invalid.push({ path: shown, error: "not valid JSON" });
+      continue;
+    }
+    const parsed = ClosureTargetStateSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      invalid.push({
+        path: shown,
+        error: `${issue && issue.path.length > 0 ? issue.path.map(String).join(".") : "root"}: ${issue?.message}`,
+      });
+      continue;
+    }
+    const target = parsed.data;
+    if (!target.closure_open) continue;
+    open.push({
+      root_spec_id: target.root_spec_id,
+      root_idea_id: target.root_idea_id,
+      path: shown,
+      closure_blocked_by_lineage_work: target.closure_blocked_by_lineage_work,
+      blocking_work_ids: [...target.blocking_work_ids],
+      opened_at: target.opened_at,
+      last_arbiter_run_id: target.last_arbiter_run_id ?? null,
+    });
+  }
+  return {
+    state: open.length === 0 ? "none" : open.length === 1 ? "open" : "invalid_multiple_open_targets",
+    open_targets: open,
+    invalid_files: invalid,
+  };
+}
+
+function usageGovernanceView(
+  paths: WorkspacePaths,
+  config: MillraceConfig | undefined,
+  snapshot: RuntimeSnapshot,
+): StatusUsageGovernance {
+  let blockers = 0;
+  let autoResume: boolean | null = null;
+  let nextResume: string | null = null;
+  try {
+    const state = JSON.parse(readFileSync(paths.usageGovernanceState, "utf8")) as Record<string, unknown>;
+    if (Array.isArray(state.active_blockers)) blockers = state.active_blockers.length;
+    if (typeof state.auto_resume_possible === "boolean") autoResume = state.auto_resume_possible;
+    if (typeof state.next_auto_resume_at === "string") nextResume = state.next_auto_resume_at;
+  } catch {
+    // no governance state yet (or unreadable): nothing to add
+  }
+  return {
+    enabled: config ? config.usage_governance.enabled : null,
+    paused: snapshot.pause_sources.includes("usage_governance"),
+    blocker_count: blockers,
+    auto_resume_possible: autoResume,
+    next_auto_resume_at: nextResume,
+  };
+}
+
+function runtimeErrorView(paths: WorkspacePaths): StatusRuntimeError | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(paths.runtimeErrorContext, "utf8"));
+  } catch {
+    return null;
+  }
+  const parsed = RuntimeErrorContextSchema.safeParse(raw);
+  if (!parsed.success) return null;
+  const context = parsed.data;
+  return {
+    error_code: context.error_code,
+    plane: context.plane,
+    failed_stage: context.failed_stage,
+    repair_stage: context.repair_stage,
+    run_id: context.run_id,
+    report_path: context.report_path,
+    captured_at: context.captured_at,
+  };
+}
+
+/** Live queue depths and active-document counts, from the queue store's index (no document is parsed
+ * unless the index does not know it). The index is never written back: status is read-only. */
+function queueCounts(paths: WorkspacePaths): { depths: PlaneCounts; active: PlaneCounts } {
+  const store = openQueueStore(paths);
+  return { depths: store.depths(), active: store.activeCounts() };
+}
+
+/**
+ * The status read model: what the runtime is doing, whether a process owns the workspace, whether
+ * the plan is current, and per plane the marker, the queue depth and the active run. Read-only: it
+ * never takes the ownership lock and writes nothing; a missing or broken state file is reported, not
+ * fatal.
+ */
+export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {}): StatusReport {
+  const now = (options.clock ?? (() => new Date()))();
+  const paths = requireInitialized(workspaceRoot);
+  const read = readSnapshotForDisplay(paths, now);
+  const snapshot = read.snapshot;
+  const lock = lockView(paths);
+
+  let config: MillraceConfig | undefined;
+  let configError: string | null = null;
+  try {
+    config = loadConfig(paths);
+  } catch (error) {
+    configError = MillraceError.isInstance(error) ? error.message : errorText(error);
+  }
+
+  let counts: { depths: PlaneCounts; active: PlaneCounts };
+  try {
+    counts = queueCounts(paths);
+  } catch (error) {
+    throw new MillraceError("workspace_io_failed", `cannot count the queue folders: ${errorText(error)}`, {
+      cause: error,
+    });
+  }
+
+  const planes = Object.fromEntries(
+    PLANES.map((plane): [Plane, StatusPlane] => [
+      plane,
+      {
+        plane,
+        status_marker: statusMarker(paths, plane, snapshot),
+        queue_depth: counts.depths[plane],
+        active_documents: counts.active[plane],
+        active_run: activeRunView(snapshot, plane),
+      },
+    ]),
+  ) as StatusReport["planes"];
+
+  const manifest = readManifest(paths);
+  return {
+    schema_version: READ_MODEL_SCHEMA_VERSION,
+    kind: "status_report",
+    workspace: paths.root,
+    generated_at: formatTimestamp(now),
+    snapshot_state: read.state,
+    snapshot_error: read.error,
+    runtime_mode: snapshot.runtime_mode,
+    process_running: snapshot.process_running && lock.state === "active",
+    snapshot_process_running: snapshot.process_running,
+    runtime_ownership_lock: lock,
+    paused: snapshot.paused,
+    pause_sources: [...snapshot.pause_sources],
+    stop_requested: snapshot.stop_requested,
+    active_mode_id: snapshot.active_mode_id,
+    compiled_plan_id: snapshot.compiled_plan_id,
+    compiled_plan_currentness: currentnessView(paths, config, configError),
+    config_version: snapshot.config_version,
+    active_run_count: PLANES.filter((plane) => planes[plane].active_run !== null).length,
+    planes,
+    current_failure_class: snapshot.current_failure_class ?? null,
+    counters: {
+      troubleshoot_attempt_count: snapshot.troubleshoot_attempt_count,
+      mechanic_attempt_count: snapshot.mechanic_attempt_count,
+      fix_cycle_count: snapshot.fix_cycle_count,
+      consultant_invocations: snapshot.consultant_invocations,
+    },
+    last_terminal_result: snapshot.last_terminal_result ?? null,
+    last_stage_result_path: snapshot.last_stage_result_path ?? null,
+    baseline_manifest_id: manifest.state === "ok" ? manifest.manifest.manifest_id : null,
+    baseline_seed_package_version: manifest.state === "ok" ? manifest.manifest.seed_package_version : null,
+    closure: closureView(paths),
+    usage_governance: usageGovernanceView(paths, config, snapshot),
+    runtime_error: runtimeErrorView(paths),
+    updated_at: read.state === "ok" ? snapshot.updated_at : null,
+  };
+}

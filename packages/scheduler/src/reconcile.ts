@@ -1,0 +1,163 @@
+import { existsSync, readFileSync, renameSync } from "node:fs";
+import {
+  type ActiveRunState,
+  type DocumentKind,
+  IDLE_MARKER,
+  type Plane,
+  StageResultEnvelopeSchema,
+} from "@millrace/contracts";
+import { cleanTempLitter } from "@millrace/workspace";
+import { activePlanes } from "./activation.js";
+import type { StageCompletion } from "./apply.js";
+import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
+import { clearInflight, readInflight } from "./inflight.js";
+import { INVALID_STATUS_MARKER, readStatusMarker, withActiveRun, withStatusMarker, writeStatusMarker } from "./state-store.js";
+
+export interface StartupReconciliation {
+  /** Stage results that were written but not applied before the crash; apply them first. */
+  pending: Array<{ plane: Plane; run: ActiveRunState; requestId: string; stageResultPath: string }>;
+  signals: string[];
+}
+
+/**
+ * Brings a workspace back to a consistent state after a crash or a clean stop, deterministically:
+ * the queue is repaired (duplicates, temp litter), snapshot runs are checked against the documents
+ * they name, documents stranded in `active/` without a run are requeued, stage results written
+ * but never applied are handed back for application, and unreadable status files are rewritten.
+ */
+export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
+  const signals: string[] = [];
+  const queueReport = ctx.queue.reconcile();
+  if (queueReport.duplicates.length > 0) signals.push("duplicate_documents");
+  cleanTempLitter(ctx.paths);
+  const pending: StartupReconciliation["pending"] = [];
+
+  for (const plane of ["planning", "execution", "learning"] as const) {
+    const run = ctx.snapshot.active_runs_by_plane[plane];
+    const inflight = readInflight(ctx.paths, plane);
+    if (!run) {
+      if (inflight) clearInflight(ctx.paths, plane);
+      continue;
+    }
+    if (run.work_item_kind && run.work_item_id) {
+      const ref = ctx.queue.findAll(run.work_item_id).find((candidate) => candidate.kind === run.work_item_kind);
+      if (!ref || ref.state !== "active") {
+        // The decision moved the document (or an operator did) but the snapshot was not saved.
+        ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
+        clearInflight(ctx.paths, plane);
+        signals.push(`run_without_active_document:${plane}`);
+        recordEvent(ctx, "runtime_reconciled", {
+          signal: "run_without_active_document",
+          plane,
+          run_id: run.run_id,
+          work_item_id: run.work_item_id,
+          document_state: ref?.state ?? "missing",
+        });
+        continue;
+      }
+    }
+    if (inflight) {
+      if (inflight.run_id === run.run_id && inflight.node_id === run.node_id) {
+        if (existsSync(inflight.stage_result_path) && readableEnvelope(inflight.stage_result_path)) {
+          pending.push({ plane, run, requestId: inflight.request_id, stageResultPath: inflight.stage_result_path });
+          signals.push(`unapplied_stage_result:${plane}`);
+          recordEvent(ctx, "runtime_reconciled", {
+            signal: "unapplied_stage_result",
+            plane,
+            run_id: run.run_id,
+            request_id: inflight.request_id,
+          });
+          continue;
+        }
+        if (existsSync(inflight.stage_result_path)) {
+          renameSync(inflight.stage_result_path, `${inflight.stage_result_path}.torn`);
+        }
+        signals.push(`interrupted_stage:${plane}`);
+        recordEvent(ctx, "runtime_reconciled", {
+          signal: "interrupted_stage",
+          plane,
+          run_id: run.run_id,
+          node_id: run.node_id,
+          request_id: inflight.request_id,
+        });
+      }
+      clearInflight(ctx.paths, plane);
+    }
+    emitMonitor(ctx, {
+      type: "runtime_resumed_active_run",
+      at: ctx.clock(),
+      plane,
+      stage: run.stage,
+      runId: run.run_id,
+      status: ctx.snapshot.status_markers_by_plane[plane] ?? IDLE_MARKER,
+    });
+  }
+
+  // Documents in active/ that no run owns were claimed just before a crash: put them back.
+  for (const ref of ctx.queue.activeItems()) {
+    const owner = Object.values(ctx.snapshot.active_runs_by_plane).find(
+      (run) => run?.work_item_kind === ref.kind && run?.work_item_id === ref.id,
+    );
+    if (owner) continue;
+    ctx.queue.requeue(ref.kind as DocumentKind, ref.id, "reconciled at startup: claimed but no run owned it", {
+      actor: "runtime",
+      auto: true,
+    });
+    signals.push(`stranded_active_document:${ref.id}`);
+    recordEvent(ctx, "runtime_reconciled", { signal: "stranded_active_document", work_item_kind: ref.kind, work_item_id: ref.id });
+  }
+
+  // Counters of items that are no longer active are leftovers of an interrupted transition.
+  const owners = new Set(
+    Object.values(ctx.snapshot.active_runs_by_plane).map((run) => `${run?.work_item_kind}:${run?.work_item_id}`),
+  );
+  const kept = ctx.counters.entries.filter((entry) => owners.has(`${entry.work_item_kind}:${entry.work_item_id}`));
+  if (kept.length !== ctx.counters.entries.length) {
+    recordEvent(ctx, "runtime_reconciled", {
+      signal: "orphaned_recovery_counters",
+      removed: ctx.counters.entries.length - kept.length,
+    });
+    signals.push("orphaned_recovery_counters");
+    ctx.counters = { ...ctx.counters, entries: kept };
+  }
+
+  // Status files: the runtime owns them; rewrite one that is unreadable or disagrees with the snapshot.
+  for (const plane of ["execution", "planning", "learning"] as const) {
+    const onDisk = readStatusMarker(ctx.paths, plane);
+    const expected = ctx.snapshot.status_markers_by_plane[plane] ?? IDLE_MARKER;
+    const next = activePlanes(ctx).includes(plane) ? expected : onDisk === INVALID_STATUS_MARKER ? IDLE_MARKER : onDisk;
+    if (onDisk !== next || expected !== next) {
+      writeStatusMarker(ctx.paths, plane, next);
+      ctx.snapshot = withStatusMarker(ctx.snapshot, plane, next);
+      if (onDisk === INVALID_STATUS_MARKER) {
+        signals.push(`invalid_status_marker:${plane}`);
+        recordEvent(ctx, "runtime_reconciled", { signal: "invalid_status_marker", plane, rewritten_to: next });
+      }
+    }
+  }
+  return { pending, signals };
+}
+
+function readableEnvelope(file: string): boolean {
+  try {
+    return StageResultEnvelopeSchema.safeParse(JSON.parse(readFileSync(file, "utf8"))).success;
+  } catch {
+    return false;
+  }
+}
+
+/** Re-reads a stage result that was persisted before a crash, for re-application. */
+export function loadPendingCompletion(
+  ctx: EngineContext,
+  pending: StartupReconciliation["pending"][number],
+  buildRequest: (run: ActiveRunState, requestId: string) => StageCompletion["request"],
+): StageCompletion {
+  const envelope = StageResultEnvelopeSchema.parse(JSON.parse(readFileSync(pending.stageResultPath, "utf8")));
+  return {
+    plane: pending.plane,
+    run: pending.run,
+    request: buildRequest(pending.run, pending.requestId),
+    envelope,
+    stageResultPath: pending.stageResultPath,
+  };
+}

@@ -1,0 +1,339 @@
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import {
+  type DoctorCheck,
+  type DoctorReport,
+  PlaneSchema,
+  planeMarkerUniverse,
+  RecoveryCountersSchema,
+  RuntimeSnapshotSchema,
+} from "@millrace/contracts";
+import { TEMP_FILE_PATTERN } from "./atomic-write.js";
+import { validateConfigText } from "./config.js";
+import { runtimeOwnedDirectories } from "./init.js";
+import { inspectLock } from "./lock.js";
+import { readManifest } from "./manifest.js";
+import { initDirectories, toWorkspaceRelative, type WorkspacePaths, workspacePaths } from "./paths.js";
+
+/**
+ * Workspace health: folders, default files, the baseline manifest and the files it tracks, status
+ * files, snapshot, recovery counters, config and the ownership lock. Never writes. Other packages
+ * (runners, compiler) add their own checks on top of this report.
+ */
+
+function check(
+  code: string,
+  status: DoctorCheck["status"],
+  paths: WorkspacePaths,
+  file: string | null,
+  message: string,
+  hint: string | null = null,
+): DoctorCheck {
+  return { code, status, path: file === null ? null : toWorkspaceRelative(paths, file), message, hint };
+}
+
+function readJson(file: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  try {
+    return { ok: true, value: JSON.parse(readFileSync(file, "utf8")) };
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}
+
+function firstIssue(error: { issues: readonly { path: PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return issue ? `${issue.path.map(String).join(".") || "root"}: ${issue.message}` : "invalid";
+}
+
+const HEAL = "Run `millrace init --force` to re-create missing folders and default files.";
+
+/** Builds a report from checks: ok is false when any check is an error. */
+export function doctorReport(checks: readonly DoctorCheck[]): DoctorReport {
+  const errors = checks.filter((c) => c.status === "error").length;
+  const warnings = checks.filter((c) => c.status === "warning").length;
+  return { ok: errors === 0, errors, warnings, checks: [...checks] };
+}
+
+export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
+  const paths = typeof workspace === "string" ? workspacePaths(workspace) : workspace;
+  if (!existsSync(paths.runtimeRoot)) {
+    return doctorReport([
+      check(
+        "workspace_not_initialized",
+        "error",
+        paths,
+        paths.runtimeRoot,
+        `${paths.root} has no millrace-agents/ folder`,
+        `Run \`millrace init ${paths.root}\` first.`,
+      ),
+    ]);
+  }
+  const checks: DoctorCheck[] = [];
+  const group = (okCode: string, okMessage: string, found: DoctorCheck[]) => {
+    if (found.length === 0) checks.push(check(okCode, "ok", paths, null, okMessage));
+    else
+      checks.push(
+        ...found.sort(
+          (a, b) => (a.path ?? "").localeCompare(b.path ?? "") || a.message.localeCompare(b.message),
+        ),
+      );
+  };
+
+  group(
+    "workspace_directories",
+    "every workspace folder exists",
+    initDirectories(paths)
+      .filter((dir) => !isDir(dir))
+      .map((dir) =>
+        check(
+          "missing_directory",
+          "error",
+          paths,
+          dir,
+          `folder ${toWorkspaceRelative(paths, dir)} is missing`,
+          HEAL,
+        ),
+      ),
+  );
+
+  const requiredFiles = [
+    paths.configFile,
+    paths.outline,
+    paths.historylog,
+    ...Object.values(paths.statusFiles),
+    paths.snapshot,
+    paths.recoveryCounters,
+  ];
+  group(
+    "workspace_files",
+    "every default file exists",
+    requiredFiles
+      .filter((file) => !existsSync(file))
+      .map((file) =>
+        check(
+          "missing_file",
+          "error",
+          paths,
+          file,
+          `file ${toWorkspaceRelative(paths, file)} is missing`,
+          HEAL,
+        ),
+      ),
+  );
+
+  const manifestChecks: DoctorCheck[] = [];
+  const manifest = readManifest(paths);
+  if (manifest.state === "missing") {
+    manifestChecks.push(
+      check(
+        "baseline_manifest_missing",
+        "error",
+        paths,
+        paths.baselineManifest,
+        "the baseline manifest is missing",
+        "Run `millrace init --force` to rebuild it from the package.",
+      ),
+    );
+  } else if (manifest.state === "invalid") {
+    manifestChecks.push(
+      check(
+        "baseline_manifest_invalid",
+        "error",
+        paths,
+        paths.baselineManifest,
+        `the baseline manifest is invalid: ${manifest.reason}`,
+        "Run `millrace init --force` to rebuild it from the package.",
+      ),
+    );
+  } else {
+    for (const entry of manifest.manifest.entries) {
+      const file = path.join(paths.runtimeRoot, ...entry.relative_path.split("/"));
+      if (!isFile(file)) {
+        manifestChecks.push(
+          check(
+            "baseline_manifest_managed_file_missing",
+            "error",
+            paths,
+            file,
+            `managed file ${entry.relative_path} is missing`,
+            "Run `millrace upgrade --apply` to restore it from the package.",
+          ),
+        );
+      }
+    }
+  }
+  group("baseline_manifest", "the baseline manifest is valid and every managed file exists", manifestChecks);
+
+  const statusChecks: DoctorCheck[] = [];
+  for (const plane of PlaneSchema.options) {
+    const file = paths.statusFiles[plane];
+    if (!existsSync(file)) continue;
+    const text = safeRead(file);
+    const marker = text?.trim() ?? "";
+    const lines = (text ?? "").split("\n").filter((line) => line.trim() !== "");
+    if (lines.length !== 1 || !planeMarkerUniverse(plane).has(marker)) {
+      statusChecks.push(
+        check(
+          "status_file_invalid",
+          "error",
+          paths,
+          file,
+          `${plane} status file must hold one known marker line such as \`### IDLE\`; found ${JSON.stringify((text ?? "").slice(0, 60))}`,
+          "Stop the runtime, then write `### IDLE` to the file (or run `millrace control clear-stale-state`).",
+        ),
+      );
+    }
+  }
+  group("status_files", "status files hold known markers", statusChecks);
+
+  const snapshotChecks: DoctorCheck[] = [];
+  if (existsSync(paths.snapshot)) {
+    const raw = readJson(paths.snapshot);
+    const parsed = raw.ok ? RuntimeSnapshotSchema.safeParse(raw.value) : undefined;
+    if (!raw.ok || !parsed?.success) {
+      snapshotChecks.push(
+        check(
+          "snapshot_invalid",
+          "error",
+          paths,
+          paths.snapshot,
+          `the runtime snapshot is invalid: ${raw.ok ? firstIssue(parsed?.error ?? { issues: [] }) : raw.reason}`,
+          "Stop the runtime, delete the file and run `millrace init --force` to write a fresh one.",
+        ),
+      );
+    }
+  }
+  group("runtime_snapshot", "the runtime snapshot is valid", snapshotChecks);
+
+  const counterChecks: DoctorCheck[] = [];
+  if (existsSync(paths.recoveryCounters)) {
+    const raw = readJson(paths.recoveryCounters);
+    const parsed = raw.ok ? RecoveryCountersSchema.safeParse(raw.value) : undefined;
+    if (!raw.ok || !parsed?.success) {
+      counterChecks.push(
+        check(
+          "recovery_counters_invalid",
+          "error",
+          paths,
+          paths.recoveryCounters,
+          `the recovery counters are invalid: ${raw.ok ? firstIssue(parsed?.error ?? { issues: [] }) : raw.reason}`,
+          "Stop the runtime, delete the file and run `millrace init --force` to write an empty one.",
+        ),
+      );
+    }
+  }
+  group("recovery_counters", "the recovery counters are valid", counterChecks);
+
+  const configChecks: DoctorCheck[] = [];
+  if (existsSync(paths.configFile)) {
+    const text = safeRead(paths.configFile) ?? "";
+    const validation = validateConfigText(text, "millrace.toml");
+    if (!validation.ok) {
+      for (const problem of validation.problems) {
+        configChecks.push(
+          check(
+            "runtime_config_invalid",
+            "error",
+            paths,
+            paths.configFile,
+            problem.message,
+            "Fix the key, then run `millrace config validate`; docs/configuration.md lists every key.",
+          ),
+        );
+      }
+    }
+  }
+  group("runtime_config", "millrace.toml is valid", configChecks);
+
+  const lockChecks: DoctorCheck[] = [];
+  const lock = inspectLock(paths);
+  if (lock.state === "stale") {
+    lockChecks.push(
+      check(
+        "runtime_ownership_lock_stale",
+        "error",
+        paths,
+        paths.lockFile,
+        `the ownership lock names pid ${lock.lock.owner_pid} on ${lock.lock.owner_hostname}, which is no longer running`,
+        `Delete ${paths.lockFile} (the next start also replaces it).`,
+      ),
+    );
+  } else if (lock.state === "invalid") {
+    lockChecks.push(
+      check(
+        "runtime_ownership_lock_invalid",
+        "error",
+        paths,
+        paths.lockFile,
+        `the ownership lock is invalid: ${lock.reason}`,
+        `Make sure no Millrace process runs here, then delete ${paths.lockFile}.`,
+      ),
+    );
+  } else if (lock.state === "active") {
+    lockChecks.push(
+      check(
+        "runtime_ownership_lock_active",
+        "warning",
+        paths,
+        paths.lockFile,
+        `the workspace is owned by pid ${lock.lock.owner_pid} on ${lock.lock.owner_hostname} (session ${lock.lock.owner_session_id})`,
+        null,
+      ),
+    );
+  }
+  group("runtime_ownership_lock", "no process owns the workspace", lockChecks);
+
+  const litter = runtimeOwnedDirectories(paths).flatMap((dir) =>
+    safeList(dir)
+      .filter((name) => TEMP_FILE_PATTERN.test(name))
+      .map((name) => path.join(dir, name)),
+  );
+  group(
+    "temp_litter",
+    "no leftover temp files",
+    litter.map((file) =>
+      check(
+        "temp_litter_present",
+        "warning",
+        paths,
+        file,
+        "a temp file from an interrupted write is left over",
+        "It is removed at the next runtime start.",
+      ),
+    ),
+  );
+
+  return doctorReport(checks);
+}
+
+function isDir(file: string): boolean {
+  try {
+    return statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function safeRead(file: string): string | undefined {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function safeList(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
