@@ -9,11 +9,26 @@ export interface MainOptions {
 }
 
 /** Runs the CLI and returns the exit status; never calls process.exit. */
+class UsageError extends Error {
+  override name = "UsageError";
+}
+
+function printUsageError(io: CliIO, argv: string[], message: string, json: boolean): number {
+  if (json) {
+    io.stdout(
+      `${JSON.stringify({ error: { code: "usage_invalid_argument", message, hint: "Run `millrace --help`.", details: {} } })}\n`,
+    );
+  } else {
+    const known = commandGroups.flat().some((c) => [c.command].flat()[0]?.split(" ")[0] === argv[0]);
+    io.stderr(`error: ${message}\nhint: run \`millrace ${known ? `${argv[0]} ` : ""}--help\`\n`);
+  }
+  return 2;
+}
+
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const io = options.io ?? processIO;
   const state: RunState = { exitCode: 0 };
   const wantsJson = argv.includes("--json");
-  let usageError: string | undefined;
   const parser = yargs(argv)
     .scriptName("millrace")
     .usage("$0 <command> [options]\n\nA governed runtime for long-running coding-agent work.")
@@ -35,7 +50,8 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
-      usageError = message;
+      // Throwing stops yargs before any handler runs.
+      throw new UsageError(message);
     });
   for (const command of commandGroups.flat() as MillraceCommand<unknown>[]) {
     parser.command(toYargs(command, io, state) as never);
@@ -45,20 +61,16 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     await parser.parseAsync(argv, {}, (_err: unknown, _argv: unknown, output: string) => {
       helpText = output;
     });
-    if (usageError !== undefined) {
-      if (wantsJson) {
-        io.stdout(
-          `${JSON.stringify({ error: { code: "usage_invalid_argument", message: usageError, hint: "Run `millrace --help`.", details: {} } })}\n`,
-        );
-      } else {
-        const known = commandGroups.flat().some((c) => [c.command].flat()[0]?.split(" ")[0] === argv[0]);
-        io.stderr(`error: ${usageError}\nhint: run \`millrace ${known ? `${argv[0]} ` : ""}--help\`\n`);
-      }
-      return 2;
-    }
     if (helpText) io.stdout(`${helpText}\n`);
     return state.exitCode;
   } catch (error) {
+    if (error instanceof UsageError) {
+      const flat = error.message.replace(/\s*\n\s*/g, " ").trim();
+      const message = flat.startsWith("Did you mean")
+        ? `Unknown command: ${argv[0]}. ${flat}`
+        : flat;
+      return printUsageError(io, argv, message, wantsJson);
+    }
     return reportError(io, error, wantsJson);
   }
 }

@@ -83,7 +83,7 @@ export function normalizeDocumentBody(value: string): string {
 const FIELD_HEADER = /^[A-Za-z][A-Za-z0-9-]*:(\s*(.*))?$/;
 function bodyFirstLineLooksStructured(body: string): boolean {
   const first = (body.split("\n", 1)[0] ?? "").trim();
-  return FIELD_HEADER.test(first) || first.startsWith("- ") || first === "-" || first.startsWith("# ");
+  return FIELD_HEADER.test(first) || first.startsWith("- ") || first === "-";
 }
 
 export const RootIntakeKindSchema = z.enum(["idea", "probe", "manual", "incident", "derived_spec"]);

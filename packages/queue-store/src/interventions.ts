@@ -101,7 +101,6 @@ function exactlyOne(found: Located[], id: string, allowed: string): Located {
 }
 
 function buildRecord(
-  store: QueueStore,
   fields: Omit<
     OperatorInterventionRecord,
     "schema_version" | "kind" | "actor" | "reason" | "issued_at" | "applied_at"
@@ -109,7 +108,6 @@ function buildRecord(
   options: InterventionOptions,
   now: Date,
 ): OperatorInterventionRecord {
-  void store;
   return OperatorInterventionRecordSchema.parse({
     schema_version: "1.0",
     kind: "operator_intervention",
@@ -155,7 +153,6 @@ function archive(
   mkdirSync(spec.archiveDir, { recursive: true });
   const destination = path.join(spec.archiveDir, `${located.ref.id}.${archiveSuffix(now)}.${sourceState}.md`);
   const record = buildRecord(
-    store,
     {
       action: spec.action,
       work_item_kind: located.ref.kind,
@@ -317,7 +314,6 @@ export function retargetTaskDependency(
   }
   const now = options.now ?? new Date();
   const record = buildRecord(
-    store,
     {
       action: "retarget_dependency",
       work_item_kind: "task",
@@ -444,7 +440,6 @@ export function archiveInvalidIncident(
   mkdirSync(archiveDir, { recursive: true });
   const destination = path.join(archiveDir, `${fileName}.${archiveSuffix(now)}`);
   const record = buildRecord(
-    store,
     {
       action: "archive_invalid_incident",
       work_item_kind: "incident",

@@ -634,7 +634,8 @@ export class QueueStore {
     for (const folder of folders) {
       // Unfinished work is re-checked file by file (an in-place edit does not move a directory
       // mtime); finished folders only grow, so their listing is enough.
-      const view = folder.state === "done" ? this.cache.sync(folder, { force: true }) : this.cache.verify(folder);
+      const view =
+        folder.state === "done" ? this.cache.sync(folder, { force: true }) : this.cache.verify(folder);
       for (const name of view.entries.keys()) {
         const list = byId.get(name) ?? [];
         list.push({ folder, name });

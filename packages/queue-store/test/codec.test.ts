@@ -76,6 +76,13 @@ describe("body prose", () => {
     expect(renderWorkDocument(doc)).toBe(text);
   });
 
+  it("keeps a body that opens with a markdown heading", () => {
+    const text = `${TASK}\n## Context\n\nRisk: prose.\n`;
+    const doc = parseWorkDocument(text) as TaskDocument;
+    expect(doc.body).toBe("## Context\n\nRisk: prose.");
+    expect(renderWorkDocument(doc)).toBe(text);
+  });
+
   it("still reads hand-written documents with prose between fields", () => {
     const text = [
       "# Hand written",

@@ -69,7 +69,8 @@ function setPlaneMarker(ctx: EngineContext, plane: Plane, next: string, source: 
   const previous = ctx.snapshot.status_markers_by_plane[plane] ?? IDLE;
   writeStatusMarker(ctx.paths, plane, next);
   ctx.snapshot = withStatusMarker(ctx.snapshot, plane, next);
-  if (previous !== next) {
+  // Stage starts and results already say what the marker shows; report only the other changes.
+  if (previous !== next && source !== "router") {
     emitMonitor(ctx, { type: "status_marker_changed", at: ctx.clock(), plane, runId, previous, current: next, source });
   }
 }

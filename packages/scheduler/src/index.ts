@@ -16,3 +16,5 @@ export { newCommandId, writeMailboxCommand } from "./mailbox.js";
 export * from "./monitor.js";
 export * from "./router.js";
 export * from "./read-models/index.js";
+export { type ControlOptions, type ControlResult, controlWorkspace } from "./control.js";
+export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";

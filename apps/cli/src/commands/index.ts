@@ -9,10 +9,13 @@ import { upgradeCommand } from "./upgrade.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { statusCommand } from "./status.js";
 import { runsCommand } from "./runs.js";
+import { runCommand } from "./run.js";
+import { controlCommands } from "./control.js";
+import { demoCommand } from "./demo.js";
 
 /**
  * Every command the CLI registers. Each group lives in its own file under commands/ and only calls
  * into a package and formats the answer.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each command narrows its own argument type.
-export const commandGroups: MillraceCommand<any>[][] = [[versionCommand], [initCommand, upgradeCommand, configCommand, doctorCommand], [compileCommand, modesCommand], [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand], [statusCommand, runsCommand]];
+export const commandGroups: MillraceCommand<any>[][] = [[versionCommand], [initCommand, upgradeCommand, configCommand, doctorCommand], [compileCommand, modesCommand], [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand], [statusCommand, runsCommand], [runCommand, ...controlCommands, demoCommand]];

@@ -1,0 +1,95 @@
+import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
+import { openQueueStore } from "@millrace/queue-store";
+import { acquireLock, appendRuntimeEvents, inspectLock, requireInitialized } from "@millrace/workspace";
+import type { PendingEvent } from "./context.js";
+import { applyControlCommand, type ControlState, DeferCommand } from "./control-handlers.js";
+import { writeMailboxCommand } from "./mailbox.js";
+import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "./state-store.js";
+
+/** What a control command did, in the shape the CLI prints (`action`, `mode`, `applied`, `detail`, …). */
+export interface ControlResult {
+  action: MailboxCommand;
+  mode: "direct" | "mailbox";
+  applied: boolean;
+  detail: string;
+  command_id: string | null;
+  mailbox_path: string | null;
+  artifact_path: string | null;
+}
+
+export interface ControlOptions {
+  /** Who is acting; recorded in the mailbox envelope and the events. Default `operator`. */
+  issuer?: string;
+  clock?: () => Date;
+}
+
+/**
+ * Applies an operator command to a workspace. When a daemon owns the workspace (its lock is live)
+ * the command goes through the mailbox and the daemon applies it at a safe boundary; otherwise it
+ * is applied directly, under the ownership lock for the moment it takes.
+ */
+export function controlWorkspace(
+  workspace: string,
+  command: MailboxCommand,
+  payload: Record<string, unknown> = {},
+  options: ControlOptions = {},
+): ControlResult {
+  const paths = requireInitialized(workspace);
+  const clock = options.clock ?? (() => new Date());
+  const issuer = options.issuer ?? "operator";
+  const lock = inspectLock(paths);
+  if (lock.state === "active") {
+    const { envelope, file } = writeMailboxCommand(paths, command, payload, { issuer, now: clock() });
+    return {
+      action: command,
+      mode: "mailbox",
+      applied: false,
+      detail: `queued for the running daemon (pid ${lock.lock.owner_pid}); it applies the command at its next safe boundary`,
+      command_id: envelope.command_id,
+      mailbox_path: file,
+      artifact_path: null,
+    };
+  }
+  const held = acquireLock(paths, { now: clock() });
+  try {
+    const pendingEvents: PendingEvent[] = [];
+    const queue = openQueueStore(paths, { clock });
+    const state: ControlState = {
+      paths,
+      snapshot: loadSnapshot(paths),
+      counters: loadCounters(paths),
+      queue,
+      clock,
+      pendingEvents,
+    };
+    let outcome: ReturnType<typeof applyControlCommand>;
+    try {
+      outcome = applyControlCommand(state, command, payload, { mode: "direct", issuer });
+    } catch (error) {
+      if (error instanceof DeferCommand) {
+        throw new MillraceError("control_refused", `${command} cannot be applied now: ${error.message}`);
+      }
+      throw error;
+    }
+    saveCounters(paths, state.counters);
+    saveSnapshot(paths, state.snapshot, clock());
+    queue.close();
+    pendingEvents.push({
+      event_type: "control_command_applied",
+      data: { command, mode: "direct", issuer, applied: outcome.applied, detail: outcome.detail, at: formatTimestamp(clock()) },
+      occurred_at: clock(),
+    });
+    appendRuntimeEvents(paths.runtimeEvents, pendingEvents);
+    return {
+      action: command,
+      mode: "direct",
+      applied: outcome.applied,
+      detail: outcome.detail,
+      command_id: null,
+      mailbox_path: null,
+      artifact_path: outcome.artifactPath ?? null,
+    };
+  } finally {
+    held.release();
+  }
+}
