@@ -59,17 +59,9 @@ describe.skipIf(SKIP_CONTRACT)("runner adapters against the real CLIs: failures"
     expect(processesOfSandbox(sandbox), "processes still running with the sandbox HOME").toEqual([]);
   }
 
-  it.each(["codex", "claude"] as const)(
-    "%s: a hung model API hits the stage deadline and leaves no process behind",
-    (id) => expectDeadlineHandled(id),
+  it.each(CLIS)("%s: a hung model API hits the stage deadline and leaves no process behind", (id) =>
+    expectDeadlineHandled(id),
   );
-
-  // KNOWN ADAPTER BUG (pi_rpc, reported to the runners owner): when Pi honours the deadline's
-  // `abort` promptly, its agent_end carries stopReason "aborted" and the adapter reports
-  // provider_error / runner_provider_failure instead of timeout / runner_timeout. `it.fails` keeps
-  // the suite green while the bug stands and turns red once it is fixed: then make this a plain `it`.
-  it.fails("pi: a hung model API hits the stage deadline and leaves no process behind", () =>
-    expectDeadlineHandled("pi"));
 
   it.each(CLIS)("%s: a final answer without a marker is missing_terminal_result", async (id) => {
     requireCli(id);

@@ -7,6 +7,7 @@ import {
   MillraceError,
   type Plane,
   type RunnerRawResult,
+  typedJson,
 } from "@millrace/contracts";
 import { ensureCompiledPlan } from "@millrace/compiler";
 import { openQueueStore } from "@millrace/queue-store";
@@ -25,6 +26,7 @@ import {
   requireInitialized,
   runDir,
   toWorkspaceRelative,
+  writeFileAtomicSync,
   writeJsonAtomicSync,
 } from "@millrace/workspace";
 import { activateWork, activePlanes, graphOf } from "./activation.js";
@@ -41,6 +43,7 @@ import { loadPendingCompletion, reconcileAtStartup } from "./reconcile.js";
 import { type ClosureTargetRequestContext, buildStageRunRequest } from "./request-builder.js";
 import { loadCounters, loadSnapshot, withStatusMarker, writeStatusMarker } from "./state-store.js";
 import { WatcherSession } from "./watchers.js";
+import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "./read-models/index.js";
 
 export interface EngineOptions {
   /** The workspace root (the repository), not `millrace-agents/`. */
@@ -403,9 +406,40 @@ export class Engine {
     }
   }
 
+  private readonly runDecisions = new Map<string, RunTraceDecision[]>();
+
+  /** Records the run's trace (`runs/<id>/run_trace.json`) when a run ends. */
+  private recordTrace(completion: StageCompletion, applied: AppliedStage): void {
+    const ctx = this.context;
+    const runId = completion.run.run_id;
+    const decisions = this.runDecisions.get(runId) ?? [];
+    if (applied.decision) {
+      decisions.push({
+        request_id: completion.request.request_id,
+        edge_kind: applied.decision.action === "run_stage" ? "normal" : "terminal",
+        target_node_id: applied.decision.nextNodeId,
+        terminal_state_id: applied.decision.terminalStateId,
+        decision_reason: applied.decision.reason,
+        decided_at: formatTimestamp(ctx.clock()),
+      });
+    }
+    this.runDecisions.set(runId, decisions);
+    if (!applied.runEnded) return;
+    this.runDecisions.delete(runId);
+    const action = applied.decision?.action;
+    const status = action === "idle" ? "complete" : action === "handoff" ? "handoff" : "blocked";
+    try {
+      const trace = buildRunTrace(runDir(ctx.paths, runId), { active: false, plan: ctx.plan, decisions, status, clock: ctx.clock });
+      writeFileAtomicSync(path.join(runDir(ctx.paths, runId), RUN_TRACE_FILE_NAME), typedJson(trace));
+    } catch (error) {
+      recordEvent(ctx, "run_trace_failed", { run_id: runId, error: (error as Error).message });
+    }
+  }
+
   private applyCompletion(completion: StageCompletion): AppliedStage {
     const ctx = this.context;
     const applied = applyStageCompletion(ctx, completion);
+    this.recordTrace(completion, applied);
     const { envelope, plane, run } = completion;
     ctx.snapshot = {
       ...ctx.snapshot,

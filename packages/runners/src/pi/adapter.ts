@@ -285,6 +285,16 @@ export function createPiAdapter(options: PiAdapterOptions = {}): RunnerAdapter {
           notes: [...notes, verdict.note],
         };
         raw = reconcileAfterTimeout(request, raw, text);
+      } else if (abortSent) {
+        // Our deadline fired and Pi obeyed the abort before process control had to stop it: a timeout.
+        raw = {
+          ...base,
+          exit_kind: "timeout",
+          exit_code: 124,
+          failure_class: "runner_timeout",
+          notes: [...notes, `exceeded ${deadlineMs / 1000} s; pi aborted the run`],
+        };
+        raw = reconcileAfterTimeout(request, raw, text);
       } else if (rejected !== undefined) {
         const auth = classifyProviderMessage(rejected) === "runner_auth_failure";
         raw = {

@@ -1,12 +1,62 @@
 // The crash harness's victim: one daemon life over the workspace named on the command line.
 // It imports the built engine (the package's own export), runs until there is nothing left to do,
 // and reports each monitor event on stdout so the parent knows how far this life got.
+//
+// MILLRACE_CRASH_AT makes the life kill itself (SIGKILL, no cleanup) at one precise point, for the
+// deterministic crash-point tests:
+//   rename:<text>[@n]         right after the n-th (default first) rename whose destination
+//                             contains <text>: e.g. `/tasks/active/` (a claim), `/stage_results/`
+//                             (a stage result written), `/tasks/done/` (an IDLE decision moved the
+//                             document; nothing else of that step persisted)
+//   events_unflushed:<stage>  the step that applied <stage>'s result saved the snapshot; its events
+//                             (stage_completed, router_decision) are about to be appended
+import fs from "node:fs";
+import { syncBuiltinESMExports } from "node:module";
 import { createEngine } from "@millrace/scheduler";
 
 const workspace = process.argv[2];
 if (!workspace) {
   process.stderr.write("usage: daemon-child.mjs <workspace>\n");
   process.exit(2);
+}
+
+const crashAt = process.env.MILLRACE_CRASH_AT ?? "";
+const die = () => process.kill(process.pid, "SIGKILL");
+
+if (crashAt.startsWith("events_unflushed:")) {
+  // The event log is appended with openSync(file, "a") + writeSync; intercept that write.
+  const stage = crashAt.slice("events_unflushed:".length);
+  const eventFds = new Set();
+  const openSync = fs.openSync;
+  const writeSync = fs.writeSync;
+  fs.openSync = (file, flags, ...rest) => {
+    const fd = openSync(file, flags, ...rest);
+    if (typeof file === "string" && file.endsWith("runtime_events.jsonl") && flags === "a") eventFds.add(fd);
+    return fd;
+  };
+  fs.writeSync = (fd, buffer, ...rest) => {
+    if (eventFds.has(fd)) {
+      const text = Buffer.isBuffer(buffer) ? buffer.toString("utf8") : String(buffer);
+      if (text.includes('"event_type":"stage_completed"') && text.includes(`"stage":"${stage}"`)) die();
+    }
+    return writeSync(fd, buffer, ...rest);
+  };
+  fs.closeSync = ((closeSync) => (fd) => {
+    eventFds.delete(fd);
+    return closeSync(fd);
+  })(fs.closeSync);
+  syncBuiltinESMExports();
+}
+
+if (crashAt.startsWith("rename:")) {
+  const [text, nth = "1"] = crashAt.slice("rename:".length).split("@");
+  let remaining = Number.parseInt(nth, 10);
+  const renameSync = fs.renameSync;
+  fs.renameSync = (source, destination) => {
+    renameSync(source, destination);
+    if (String(destination).includes(text) && --remaining === 0) die();
+  };
+  syncBuiltinESMExports();
 }
 
 const engine = createEngine({
