@@ -180,6 +180,83 @@ describe("queue commands", () => {
   });
 });
 
+describe("more interventions", () => {
+  it("retarget, resolve and archive --invalid", () => {
+    const ws = initWorkspace();
+    const dir = tempDir();
+    runCli(["-w", ws, "add-task", "Base", "--id", "task-base"]);
+    runCli(["-w", ws, "add-task", "Other", "--id", "task-other"]);
+    const child = TASK_MD.replace("task-add-retry-001", "task-child").replace(
+      "Target-Paths:",
+      "Depends-On:\n- task-base\n\nTarget-Paths:",
+    );
+    writeFileSync(path.join(dir, "child.md"), child);
+    expect(runCli(["-w", ws, "queue", "import", path.join(dir, "child.md")]).status).toBe(0);
+    const retarget = runCli([
+      "-w",
+      ws,
+      "queue",
+      "retarget",
+      "task-child",
+      "--from",
+      "task-base",
+      "--to",
+      "task-other",
+      "--reason",
+      "split",
+      "--json",
+    ]);
+    expect(retarget.json()).toMatchObject({
+      action: "retarget_dependency",
+      replacement_work_item_id: "task-other",
+    });
+    const shown = runCli(["-w", ws, "queue", "show", "task-child", "--json"]).json<{
+      document: { depends_on: string[] };
+    }>();
+    expect(shown.document.depends_on).toEqual(["task-other"]);
+
+    const incident = [
+      "# Broken build",
+      "",
+      "Incident-ID: inc-1",
+      "Title: Broken build",
+      "Summary: the build broke",
+      "Source-Stage: checker",
+      "Source-Plane: execution",
+      "Failure-Class: checker_blocked",
+      "Trigger-Reason: blocked",
+      "Consultant-Decision: needs_planning",
+      "Opened-At: 2026-04-28T10:00:00Z",
+      "Opened-By: runtime",
+      "",
+    ].join("\n");
+    writeFileSync(path.join(dir, "inc.md"), incident);
+    expect(runCli(["-w", ws, "queue", "import", path.join(dir, "inc.md")]).status).toBe(0);
+    const resolved = runCli(["-w", ws, "queue", "resolve", "inc-1", "--reason", "fixed by hand"]);
+    expect(resolved.status, resolved.stderr).toBe(0);
+    expect(resolved.stdout).toMatch(
+      /destination_path: millrace-agents\/incidents\/resolved\/operator\/inc-1\.\d{8}T\d{6}Z\.[0-9a-f]{8}\.incoming\.md/,
+    );
+
+    writeFileSync(path.join(ws, "millrace-agents/incidents/incoming/latest-incident.md.invalid"), "junk");
+    const archived = runCli([
+      "-w",
+      ws,
+      "queue",
+      "archive",
+      "latest-incident.md.invalid",
+      "--invalid",
+      "--reason",
+      "noise",
+    ]);
+    expect(archived.status, archived.stderr).toBe(0);
+    expect(archived.stdout).toContain("destination_state: archived\n");
+    const missing = runCli(["-w", ws, "queue", "archive", "task-base", "--reason", "r"]);
+    expect(missing.status).toBe(3);
+    expect(missing.stderr).toMatch(/^error: task-base is not in an allowed state \(blocked\)/);
+  });
+});
+
 describe("bad input: a clear error, the documented exit code, nothing changed on disk", () => {
   let ws: string;
   let dir: string;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type DocumentKind,
+  type MailboxCommand,
   MillraceError,
   QUEUE_FOLDER_STATES,
   type QueueEnqueueOutput,
@@ -66,18 +67,42 @@ interface QueueArgs {
   invalid?: boolean;
 }
 
+/** Kinds that have a mailbox command for adding them while a daemon runs. */
+const MAILBOX_ADD_COMMANDS: Partial<Record<DocumentKind, MailboxCommand>> = {
+  task: "add_task",
+  spec: "add_spec",
+  probe: "add_probe",
+};
+
 function usage(message: string, hint = "Run `millrace queue --help`."): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
 }
 
-/** Direct mode only: while a daemon owns the workspace, its mailbox (arriving with the engine) is the way in. */
-function refuseWhenDaemonOwns(paths: WorkspacePaths): void {
+/**
+ * While a daemon owns the workspace, changes go through its mailbox (applied at a safe boundary, in
+ * order) and the control result is printed; otherwise the caller applies them directly.
+ */
+async function viaDaemon(
+  ctx: CommandContext,
+  paths: WorkspacePaths,
+  command: MailboxCommand,
+  payload: Record<string, unknown>,
+  actor: string,
+): Promise<boolean> {
+  if (inspectLock(paths).state !== "active") return false;
+  const { controlWorkspace } = await import("@millrace/scheduler");
+  const result = controlWorkspace(paths.root, command, payload, { issuer: actor });
+  ctx.emit(() => keyValueLines({ ...result }), result);
+  return true;
+}
+
+function refuseWhenDaemonOwns(paths: WorkspacePaths, what: string): void {
   const lock = inspectLock(paths);
   if (lock.state === "active") {
     throw new MillraceError(
       "workspace_locked",
-      `a running Millrace daemon (pid ${lock.lock.owner_pid}) owns ${paths.root}; queue changes must go through it`,
-      { hint: "Stop the daemon first (`millrace stop`), or retry once mailbox routing is available." },
+      `a running Millrace daemon (pid ${lock.lock.owner_pid}) owns ${paths.root}, and ${what} has no mailbox command`,
+      { hint: "Stop the daemon first (`millrace stop`), then retry." },
     );
   }
 }
@@ -176,7 +201,7 @@ function emitEnqueued(
   });
 }
 
-function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
+async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<number> {
   const paths = requireInitialized(ctx.workspace);
   const kind = parseKind(args.kind);
   const actor = args.actor ?? "operator";
@@ -211,7 +236,6 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
     case "add-spec": {
       const file = requireTarget(args, "a .md or .json file");
       const forced = args.action === "add-task" ? "task" : args.action === "add-spec" ? "spec" : kind;
-      refuseWhenDaemonOwns(paths);
       const absolute = path.resolve(ctx.io.cwd, file);
       let bytes: Buffer;
       try {
@@ -220,14 +244,26 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
         throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
       }
       const doc = readImportFile(bytes, file, forced);
+      const mailboxCommand = MAILBOX_ADD_COMMANDS[doc.kind];
+      if (mailboxCommand && (await viaDaemon(ctx, paths, mailboxCommand, { document: doc }, actor))) return 0;
+      refuseWhenDaemonOwns(paths, `importing a ${doc.kind}`);
       const ref = withStore(paths, (store) => store.enqueue(doc.kind, doc));
       emitEnqueued(ctx, paths, ref.kind, ref.id, ref.path);
       return 0;
     }
     case "add-idea": {
       const file = requireTarget(args, "a markdown idea file");
-      refuseWhenDaemonOwns(paths);
-      const target = dropIdea(paths, path.resolve(ctx.io.cwd, file));
+      const source = path.resolve(ctx.io.cwd, file);
+      if (inspectLock(paths).state === "active") {
+        let markdown: string;
+        try {
+          markdown = readFileSync(source, "utf8");
+        } catch (error) {
+          throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
+        }
+        if (await viaDaemon(ctx, paths, "add_idea", { source_name: path.basename(source), markdown }, actor)) return 0;
+      }
+      const target = dropIdea(paths, source);
       const relative = toWorkspaceRelative(paths, target);
       const output: QueueEnqueueOutput = { enqueued: true, kind: "idea", path: relative };
       ctx.emit(keyValueLines({ enqueued_idea: relative }), output);
@@ -236,7 +272,7 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
     case "cancel": {
       const id = requireTarget(args, "a work item id");
       const reason = requireReason(args);
-      refuseWhenDaemonOwns(paths);
+      if (await viaDaemon(ctx, paths, "cancel_work_item", { id, reason, ...(kind ? { kind } : {}) }, actor)) return 0;
       const result = withStore(paths, (store) =>
         cancelWorkItem(store, id, { reason, actor, ...(kind ? { kind } : {}) }),
       );
@@ -249,8 +285,11 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
       const reason = requireReason(args);
       const cascade = SupersedeCascadeSchema.safeParse(args.cascade ?? "none");
       if (!cascade.success) throw usage(`--cascade must be one of none, retarget, cancel`);
-      refuseWhenDaemonOwns(paths);
       const replacement = args.replacement;
+      if (
+        await viaDaemon(ctx, paths, "supersede_task", { id, replacement_id: replacement, cascade: cascade.data, reason }, actor)
+      )
+        return 0;
       const result = withStore(paths, (store) =>
         supersedeTask(store, id, replacement, { reason, actor, cascade: cascade.data }),
       );
@@ -262,8 +301,8 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
       if (!args.from || !args.to)
         throw usage("queue retarget needs --from <old-dependency> and --to <new-dependency>");
       const reason = requireReason(args);
-      refuseWhenDaemonOwns(paths);
       const { from, to } = args;
+      if (await viaDaemon(ctx, paths, "retarget_task_dependency", { id, from, to, reason }, actor)) return 0;
       const result = withStore(paths, (store) =>
         retargetTaskDependency(store, id, from, to, { reason, actor }),
       );
@@ -273,7 +312,7 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
     case "resolve": {
       const id = requireTarget(args, "an incident id");
       const reason = requireReason(args);
-      refuseWhenDaemonOwns(paths);
+      if (await viaDaemon(ctx, paths, "resolve_incident", { id, reason }, actor)) return 0;
       const result = withStore(paths, (store) => resolveIncident(store, id, { reason, actor }));
       ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
       return 0;
@@ -284,7 +323,9 @@ function runQueueAction(args: QueueArgs, ctx: CommandContext): number {
         "a blocked task id (or, with --invalid, a quarantined incident file name)",
       );
       const reason = requireReason(args);
-      refuseWhenDaemonOwns(paths);
+      const archiveCommand = args.invalid ? "archive_invalid_incident" : "archive_blocked_task";
+      const archivePayload = args.invalid ? { file_name: target, reason } : { id: target, reason };
+      if (await viaDaemon(ctx, paths, archiveCommand, archivePayload, actor)) return 0;
       const result = withStore(paths, (store) =>
         args.invalid
           ? archiveInvalidIncident(store, target, { reason, actor })
@@ -360,9 +401,8 @@ export const addTaskCommand: MillraceCommand<AddArgs> = {
       .option("id", { type: "string", describe: "Task id (default: task-<slug>-<random>)" })
       .option("actor", { type: "string", describe: "Recorded as Created-By", default: "operator" }),
   examples: [["$0 add-task 'Fix the login redirect' --spec-id spec-auth", "Enqueue a task"]],
-  handler(args, ctx) {
+  async handler(args, ctx) {
     const paths = requireInitialized(ctx.workspace);
-    refuseWhenDaemonOwns(paths);
     const body = readBody(args, ctx);
     const doc = buildTaskFromTitle({
       title: args.title,
@@ -372,6 +412,7 @@ export const addTaskCommand: MillraceCommand<AddArgs> = {
       ...(args.bodyFile ? { references: [args.bodyFile] } : {}),
       createdBy: args.actor ?? "operator",
     });
+    if (await viaDaemon(ctx, paths, "add_task", { document: doc }, args.actor ?? "operator")) return 0;
     const ref = withStore(paths, (store) => store.enqueue("task", doc));
     emitEnqueued(ctx, paths, "task", ref.id, ref.path);
     return 0;
@@ -388,9 +429,8 @@ export const addSpecCommand: MillraceCommand<AddArgs> = {
       .option("id", { type: "string", describe: "Spec id (default: spec-<slug>-<random>)" })
       .option("actor", { type: "string", describe: "Recorded as Created-By", default: "operator" }),
   examples: [["$0 add-spec 'Harden the fetcher' --body-file notes.md", "Enqueue a spec for planning"]],
-  handler(args, ctx) {
+  async handler(args, ctx) {
     const paths = requireInitialized(ctx.workspace);
-    refuseWhenDaemonOwns(paths);
     const body = readBody(args, ctx);
     const doc = buildSpecFromTitle({
       title: args.title,
@@ -399,6 +439,7 @@ export const addSpecCommand: MillraceCommand<AddArgs> = {
       ...(args.bodyFile ? { references: [args.bodyFile] } : {}),
       createdBy: args.actor ?? "operator",
     });
+    if (await viaDaemon(ctx, paths, "add_spec", { document: doc }, args.actor ?? "operator")) return 0;
     const ref = withStore(paths, (store) => store.enqueue("spec", doc));
     emitEnqueued(ctx, paths, "spec", ref.id, ref.path);
     return 0;
