@@ -21,6 +21,7 @@ import {
 import {
   acquireLock,
   type AcquiredLock,
+  ensureRuntimeStateFiles,
   loadConfig,
   readManifest,
   requireInitialized,
@@ -146,6 +147,7 @@ export class Engine {
     const config = loadConfig(paths);
     this.lock = acquireLock(paths, { now: clock() });
     try {
+      ensureRuntimeStateFiles(paths, clock());
       const compiled = ensureCompiledPlan(paths.root, config, {
         ...(this.options.mode ? { mode: this.options.mode, preview: false } : {}),
         now: clock,

@@ -18,3 +18,4 @@ export * from "./router.js";
 export * from "./read-models/index.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control.js";
 export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";
+export * from "./doctor/index.js";

@@ -6,7 +6,8 @@ import {
   type Plane,
   StageResultEnvelopeSchema,
 } from "@millrace/contracts";
-import { cleanTempLitter } from "@millrace/workspace";
+import path from "node:path";
+import { cleanTempLitter, removeTempLitter, runDir } from "@millrace/workspace";
 import { activePlanes } from "./activation.js";
 import type { StageCompletion } from "./apply.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
@@ -35,6 +36,12 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
   for (const plane of ["planning", "execution", "learning"] as const) {
     const run = ctx.snapshot.active_runs_by_plane[plane];
     const inflight = readInflight(ctx.paths, plane);
+    // A kill during an atomic write in a run folder leaves a temp file there; only in-flight or
+    // active runs can have one, so only their folders are scanned (not every run ever).
+    for (const runId of new Set([run?.run_id, inflight?.run_id].filter((id): id is string => Boolean(id)))) {
+      const dir = runDir(ctx.paths, runId);
+      removeTempLitter([dir, path.join(dir, "stage_results")]);
+    }
     if (!run) {
       if (inflight) clearInflight(ctx.paths, plane);
       continue;

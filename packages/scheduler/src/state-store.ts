@@ -1,10 +1,13 @@
 import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ZodError } from "zod";
 import {
   type ActiveRunState,
   type CounterName,
   emptyRecoveryCounters,
   formatTimestamp,
   IDLE_MARKER,
+  MillraceError,
   normalizeRuntimeSnapshot,
   projectSnapshotFields,
   type Plane,
@@ -26,7 +29,21 @@ export function readJsonFile(file: string): unknown {
 }
 
 export function loadSnapshot(paths: WorkspacePaths): RuntimeSnapshot {
-  return RuntimeSnapshotSchema.parse(readJsonFile(paths.snapshot));
+  try {
+    return RuntimeSnapshotSchema.parse(readJsonFile(paths.snapshot));
+  } catch (error) {
+    throw stateFileError(paths.snapshot, error);
+  }
+}
+
+function stateFileError(file: string, error: unknown): MillraceError {
+  const detail =
+    error instanceof ZodError
+      ? `${error.issues[0]?.path.join(".") || "file"}: ${error.issues[0]?.message}`
+      : (error as Error).message;
+  return new MillraceError("engine_state_invalid", `${path.basename(file)} is unreadable: ${detail}`, {
+    details: { file },
+  });
 }
 
 export function saveSnapshot(paths: WorkspacePaths, snapshot: RuntimeSnapshot, now: Date): RuntimeSnapshot {
@@ -40,7 +57,7 @@ export function loadCounters(paths: WorkspacePaths): RecoveryCounters {
     return RecoveryCountersSchema.parse(readJsonFile(paths.recoveryCounters));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return emptyRecoveryCounters();
-    throw error;
+    throw stateFileError(paths.recoveryCounters, error);
   }
 }
 

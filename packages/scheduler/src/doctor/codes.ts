@@ -1,0 +1,279 @@
+import type { DoctorCheck, DoctorGroup } from "@millrace/contracts";
+
+/** What a doctor check code means and what to do about it (docs/troubleshooting.md lists them all). */
+export interface DoctorCodeInfo {
+  readonly group: DoctorGroup;
+  readonly status: DoctorCheck["status"];
+  readonly meaning: string;
+  readonly action: string;
+}
+
+function info(
+  group: DoctorGroup,
+  status: DoctorCheck["status"],
+  meaning: string,
+  action: string,
+): DoctorCodeInfo {
+  return { group, status, meaning, action };
+}
+
+const NOTHING = "Nothing to do.";
+
+/**
+ * Every code `doctor` can report. Codes are permanent: a check may gain a code, never lose or
+ * rename one. `ok` codes are printed only in `--json` output.
+ */
+export const DOCTOR_CHECK_CODES = {
+  // --- workspace (from @millrace/workspace runDoctor)
+  workspace_not_initialized: info(
+    "workspace",
+    "error",
+    "The folder has no `millrace-agents/` runtime folder.",
+    "Run `millrace init <path>`, or pass the right `--workspace`.",
+  ),
+  workspace_directories: info("workspace", "ok", "Every runtime folder exists.", NOTHING),
+  missing_directory: info(
+    "workspace",
+    "error",
+    "A runtime folder (a queue state folder, `state/`, `runs/`, ...) is missing.",
+    "Run `millrace init --force`: it re-creates missing folders and keeps queues, state and config.",
+  ),
+  workspace_files: info("workspace", "ok", "Every default file exists.", NOTHING),
+  missing_file: info(
+    "workspace",
+    "error",
+    "A default file (config, outline, history log, a status file, the snapshot or the recovery counters) is missing.",
+    "Run `millrace init --force` to write the missing defaults.",
+  ),
+  status_files: info("workspace", "ok", "Every status file holds one known marker line.", NOTHING),
+  status_file_invalid: info(
+    "workspace",
+    "error",
+    "A plane's status file does not hold exactly one marker line that plane can show.",
+    "Stop the runtime, then run `millrace clear-stale-state` (or write `### IDLE` into the file).",
+  ),
+  runtime_snapshot: info("workspace", "ok", "The runtime snapshot parses.", NOTHING),
+  snapshot_invalid: info(
+    "workspace",
+    "error",
+    "`state/runtime_snapshot.json` is not valid JSON or does not match its schema.",
+    "Stop the runtime, delete the file and run `millrace init --force` to write a fresh one.",
+  ),
+  recovery_counters: info("workspace", "ok", "The recovery counters parse.", NOTHING),
+  recovery_counters_invalid: info(
+    "workspace",
+    "error",
+    "`state/recovery_counters.json` is not valid JSON or does not match its schema.",
+    "Stop the runtime, delete the file and run `millrace init --force` to write an empty one.",
+  ),
+  temp_litter: info("workspace", "ok", "No temp files from interrupted writes are left.", NOTHING),
+  temp_litter_present: info(
+    "workspace",
+    "warning",
+    "A temp file from an interrupted atomic write is left in a runtime folder.",
+    "Nothing is lost: the next runtime start removes it.",
+  ),
+  // --- assets
+  baseline_manifest: info(
+    "assets",
+    "ok",
+    "The baseline manifest is valid and every file it manages exists.",
+    NOTHING,
+  ),
+  baseline_manifest_missing: info(
+    "assets",
+    "error",
+    "`state/baseline_manifest.json`, the record of the deployed baseline, is missing.",
+    "Run `millrace init --force` to rebuild it from the installed package.",
+  ),
+  baseline_manifest_invalid: info(
+    "assets",
+    "error",
+    "The baseline manifest does not parse.",
+    "Run `millrace init --force` to rebuild it from the installed package.",
+  ),
+  baseline_manifest_managed_file_missing: info(
+    "assets",
+    "error",
+    "A stage kind, graph, mode, entrypoint or skill the manifest tracks was deleted.",
+    "Run `millrace upgrade --apply` to restore it from the package.",
+  ),
+  // --- config
+  runtime_config: info("config", "ok", "`millrace.toml` is valid.", NOTHING),
+  runtime_config_invalid: info(
+    "config",
+    "error",
+    "`millrace.toml` does not parse, has an unknown key, or a value of the wrong type.",
+    "Fix the key named in the message, then run `millrace config validate`; docs/configuration.md lists every key.",
+  ),
+  // --- lock
+  runtime_ownership_lock: info("lock", "ok", "No process owns the workspace.", NOTHING),
+  runtime_ownership_lock_active: info(
+    "lock",
+    "warning",
+    "A live Millrace process owns the workspace (a daemon is running).",
+    "Expected while a daemon runs. Control it with `millrace pause|resume|stop`; queue commands wait for it.",
+  ),
+  runtime_ownership_lock_stale: info(
+    "lock",
+    "error",
+    "The ownership lock names a process that is no longer running (a crash or kill -9).",
+    "The next `millrace run` replaces it; to clear it now, delete the lock file named in the message.",
+  ),
+  runtime_ownership_lock_invalid: info(
+    "lock",
+    "error",
+    "The ownership lock file does not parse.",
+    "Make sure no Millrace process runs in the workspace, then delete the lock file.",
+  ),
+  // --- plan
+  plan_current: info("plan", "ok", "The persisted compiled plan matches the config and assets.", NOTHING),
+  plan_missing: info(
+    "plan",
+    "warning",
+    "No compiled plan has been persisted yet.",
+    "Run `millrace compile validate`; the runtime also compiles it at its first start.",
+  ),
+  plan_stale: info(
+    "plan",
+    "warning",
+    "The persisted plan was compiled from a different mode, structural config or asset set.",
+    "Run `millrace compile validate` to recompile (the runtime also recompiles at its next start).",
+  ),
+  plan_compile_error: info(
+    "plan",
+    "error",
+    "The configured mode does not compile: an asset, graph or mode is invalid, or the mode is unknown.",
+    "Read the message, fix the asset or `runtime.default_mode`, then run `millrace compile validate`.",
+  ),
+  plan_compile_warning: info(
+    "plan",
+    "warning",
+    "The mode compiles, with a warning (for example an entrypoint missing a recommended section).",
+    "Read the message; `millrace compile show` prints the full diagnostics.",
+  ),
+  checks_skipped: info(
+    "plan",
+    "warning",
+    "Plan and runner checks were skipped because the config or workspace is broken.",
+    "Fix the errors above, then run `millrace doctor` again.",
+  ),
+  // --- queue
+  queue_consistent: info("queue", "ok", "Every queue document parses and sits in exactly one folder.", NOTHING),
+  queue_document_invalid: info(
+    "queue",
+    "error",
+    "A queue document does not parse as a work document.",
+    "Fix the file by hand (see docs/work-documents.md) or move it out of the queue; the runtime quarantines it otherwise.",
+  ),
+  queue_document_id_mismatch: info(
+    "queue",
+    "error",
+    "A queue document's file name does not match the id inside it.",
+    "Rename the file to `<id>.md`, or fix the id label inside it.",
+  ),
+  queue_duplicate_id: info(
+    "queue",
+    "error",
+    "The same work item id is in more than one queue folder.",
+    "Keep the copy in the most advanced state and archive the others; the runtime sets extras aside at startup.",
+  ),
+  queue_multiple_active: info(
+    "queue",
+    "error",
+    "More than one document is active on one plane (a plane runs one item at a time).",
+    "Stop the runtime and run `millrace clear-stale-state`: every active item is requeued.",
+  ),
+  queue_active_without_run: info(
+    "queue",
+    "warning",
+    "A document is in an `active/` folder, but the runtime snapshot has no run for it (left over from a crash).",
+    "The next start requeues it; `millrace clear-stale-state` does it now.",
+  ),
+  queue_run_without_active_document: info(
+    "queue",
+    "warning",
+    "The runtime snapshot says a plane is running an item that is not in an `active/` folder.",
+    "The next start reconciles it; `millrace clear-stale-state` resets the snapshot now.",
+  ),
+  // --- runners
+  runner_unknown: info(
+    "runners",
+    "error",
+    "A runner named in the config or the compiled plan is not registered.",
+    "Use one of codex_cli, claude_code, pi_rpc, scripted (or register the runner when embedding).",
+  ),
+  runner_binary_found: info("runners", "ok", "The runner's command resolves to an executable.", NOTHING),
+  runner_binary_missing: info(
+    "runners",
+    "error",
+    "The runner's command is not on PATH (or the configured path does not exist or is not executable).",
+    "Install the agent CLI, or set `runners.<name>.command` to its absolute path.",
+  ),
+  runner_version: info("runners", "ok", "`<command> --version` answered.", NOTHING),
+  runner_version_unknown: info(
+    "runners",
+    "warning",
+    "`<command> --version` failed, printed nothing, or did not answer within the time limit.",
+    "Run the command with `--version` yourself; a broken install fails every stage.",
+  ),
+  runner_version_skipped: info(
+    "runners",
+    "ok",
+    "The command is a script launched through node, so its version was not probed.",
+    NOTHING,
+  ),
+  runner_credentials_present: info(
+    "runners",
+    "ok",
+    "A credential for the runner was found (the message names where; never its value).",
+    NOTHING,
+  ),
+  runner_credentials_missing: info(
+    "runners",
+    "warning",
+    "No credential for the runner was found in the environment, the runner's env table or its config folder.",
+    "Set the key named in the message (in the environment or `[runners.<name>.env]`) or log in with the CLI; a keychain login cannot be seen and may still work.",
+  ),
+  runner_permission_ok: info("runners", "ok", "The runner's permission levels keep a sandbox.", NOTHING),
+  runner_permission_maximum: info(
+    "runners",
+    "warning",
+    "A permission level is `maximum`: the agent runs without sandbox or approvals, with your user's rights.",
+    "Fine on a disposable machine or container; elsewhere set `permission_default = \"basic\"` and raise single stages.",
+  ),
+  runner_permission_root_refused: info(
+    "runners",
+    "error",
+    "Claude Code refuses to skip permissions as root, and `maximum` asks it to.",
+    'In a sandbox set `[runners.claude.env] IS_SANDBOX = "1"`; otherwise run as a normal user or lower the level.',
+  ),
+  runner_permission_unsandboxed: info(
+    "runners",
+    "warning",
+    "Pi has no sandbox or approval system: it runs its tools with your user's rights.",
+    "Limit its tools with `runners.pi.args = [\"--tools\", \"read,grep,find,ls,edit,write\"]`, or run it in a container.",
+  ),
+  runner_script_ok: info("runners", "ok", "The scripted runner's script file parses.", NOTHING),
+  runner_script_invalid: info(
+    "runners",
+    "error",
+    "The scripted runner's script (`runners.scripted.script`) is missing or does not parse.",
+    "Point `runners.scripted.script` at a valid script file (see docs/runners.md).",
+  ),
+  runner_preflight_ok: info("runners", "ok", "A custom runner's own preflight passed.", NOTHING),
+  runner_preflight_failed: info(
+    "runners",
+    "error",
+    "A custom runner's own preflight reported a problem.",
+    "Read the message: it comes from the runner.",
+  ),
+} as const satisfies Record<string, DoctorCodeInfo>;
+
+export type DoctorCheckCode = keyof typeof DOCTOR_CHECK_CODES;
+
+/** The group of a code; codes added to @millrace/workspace later fall back to `workspace`. */
+export function doctorGroupOf(code: string): DoctorGroup {
+  const known = (DOCTOR_CHECK_CODES as Record<string, DoctorCodeInfo>)[code];
+  return known?.group ?? "workspace";
+}

@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrace/contracts";
+import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
+import { runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
+import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
+import { planChecks, runnersInUse } from "./plan-checks.js";
+import { queueChecks } from "./queue-checks.js";
+import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
+
+export interface FullDoctorOptions {
+  /** The environment runners would start from (default: this process's). Only names are reported. */
+  env?: Env;
+  /** Command → absolute executable path or null (default: a PATH lookup in `env`). */
+  which?: WhichFn;
+  /** Runner registry (default: the built-ins); an embedder passes the one its engine uses. */
+  registry?: RunnerRegistry;
+  /** Deadline of each `--version` probe in ms (default 3000). */
+  versionTimeoutMs?: number;
+}
+
+const GROUP_ORDER = ["workspace", "assets", "config", "lock", "plan", "queue", "runners"] as const;
+
+function skipped(reason: string): FullDoctorCheck {
+  const entry = DOCTOR_CHECK_CODES.checks_skipped;
+  return { code: "checks_skipped", group: entry.group, status: entry.status, path: null, message: reason, hint: entry.action };
+}
+
+function loadConfigForDoctor(configFile: string): MillraceConfig | undefined {
+  const text = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
+  const result = validateConfigText(text, "millrace.toml");
+  return result.ok ? result.config : undefined;
+}
+
+/**
+ * The complete health report: the workspace checks of @millrace/workspace (folders, files,
+ * manifest, state, config, lock), then plan currentness (a preview compile, nothing written),
+ * queue consistency and, for every runner the resolved mode uses, its executable, version,
+ * credentials and permission profile. Read-only; never contacts a network.
+ */
+export async function runFullDoctor(root: string, options: FullDoctorOptions = {}): Promise<FullDoctorReport> {
+  const workspace = path.resolve(root);
+  const paths = workspacePaths(workspace);
+  const base = runDoctor(paths);
+  const checks: FullDoctorCheck[] = base.checks.map((c) => ({ ...c, group: doctorGroupOf(c.code) }));
+  let modeId: string | null = null;
+  let runners: FullDoctorReport["runners"] = [];
+
+  if (existsSync(paths.runtimeRoot)) {
+    const config = loadConfigForDoctor(paths.configFile);
+    if (!config) {
+      checks.push(skipped("millrace.toml is invalid, so the plan and runners were not checked"));
+    } else {
+      const registry = options.registry ?? createRunnerRegistry();
+      const plan = planChecks(workspace, config, (name) => registry.has(name));
+      modeId = plan.modeId;
+      checks.push(...plan.checks);
+      const found = await runnerChecks({
+        config,
+        env: options.env ?? process.env,
+        runtimeRoot: paths.runtimeRoot,
+        used: runnersInUse(config, plan.plan),
+        registry,
+        which: options.which ?? defaultWhich,
+        ...(options.versionTimeoutMs !== undefined ? { versionTimeoutMs: options.versionTimeoutMs } : {}),
+      });
+      checks.push(...found.checks);
+      runners = found.runners;
+    }
+    checks.push(...queueChecks(paths));
+  }
+
+  const ordered = GROUP_ORDER.flatMap((group) => checks.filter((c) => c.group === group));
+  const errors = ordered.filter((c) => c.status === "error").length;
+  const warnings = ordered.filter((c) => c.status === "warning").length;
+  return {
+    schema_version: "1.0",
+    kind: "doctor_report",
+    workspace,
+    ok: errors === 0,
+    errors,
+    warnings,
+    mode_id: modeId,
+    checks: ordered,
+    runners,
+  };
+}
