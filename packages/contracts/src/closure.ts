@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { RootIntakeKindSchema } from "./work-documents.js";
 import { SafeIdSchema } from "./ids.js";
 import { TimestampSchema } from "./time.js";
+import { RootIntakeKindSchema } from "./work-documents.js";
 
 /**
  * `millrace-agents/arbiter/targets/<root_spec_id>.json`: one closure lineage, from the root spec's

@@ -20,22 +20,52 @@ const EnvSchema = z.record(
 );
 
 export const RuntimeConfigSchema = z.strictObject({
-  default_mode: z.string().min(1).default("default_codex"),
-  run_style: RuntimeModeSchema.default("daemon"),
-  idle_sleep_seconds: z.number().positive().default(1.0),
+  default_mode: z
+    .string()
+    .min(1)
+    .default("default_codex")
+    .describe(
+      "Mode the runtime compiles and runs: a named set of stage graphs (one per plane) and per-stage settings, from modes/.",
+    ),
+  run_style: RuntimeModeSchema.default("daemon").describe(
+    "What a bare run does: daemon keeps ticking until stopped, once runs a single tick.",
+  ),
+  idle_sleep_seconds: z
+    .number()
+    .positive()
+    .default(1.0)
+    .describe("Seconds a daemon sleeps between ticks when there is nothing to do (greater than 0)."),
 });
 
 export const CodexRunnerConfigSchema = z.strictObject({
-  command: z.string().min(1).default("codex"),
-  args: z.array(z.string()).default(["exec"]),
-  profile: z.string().min(1).optional(),
-  permission_default: PermissionLevelSchema.default("maximum"),
-  permission_by_stage: PermissionMapSchema.default({}),
-  permission_by_model: z.record(z.string(), PermissionLevelSchema).default({}),
-  model_reasoning_effort: ReasoningEffortSchema.optional(),
-  skip_git_repo_check: z.boolean().default(true),
-  extra_config: z.array(z.string()).default([]),
-  env: EnvSchema.default({}),
+  command: z
+    .string()
+    .min(1)
+    .default("codex")
+    .describe("Codex executable: a name looked up on PATH, or a path."),
+  args: z.array(z.string()).default(["exec"]).describe("Arguments placed before the ones Millrace adds."),
+  profile: z.string().min(1).optional().describe("Codex profile to select (--profile)."),
+  permission_default: PermissionLevelSchema.default("maximum").describe(
+    "Sandbox and approval level: basic (workspace-write sandbox), elevated (full-access sandbox) or maximum (no sandbox, no approvals); normal means basic.",
+  ),
+  permission_by_stage: PermissionMapSchema.default({}).describe(
+    'Permission level per stage name, for example { checker = "basic" }; wins over the model and default levels.',
+  ),
+  permission_by_model: z
+    .record(z.string(), PermissionLevelSchema)
+    .default({})
+    .describe("Permission level per model name; wins over permission_default."),
+  model_reasoning_effort: ReasoningEffortSchema.optional().describe(
+    "Reasoning effort for every Codex stage that does not set its own: low, medium, high or xhigh.",
+  ),
+  skip_git_repo_check: z.boolean().default(true).describe("Let Codex run outside a git checkout."),
+  extra_config: z
+    .array(z.string())
+    .default([])
+    .describe("Extra `-c key=value` overrides passed to Codex unchanged."),
+  env: EnvSchema.default({}).describe(
+    "Environment variables added to Codex runs; values never reach logs or run artifacts.",
+  ),
 });
 
 const PI_RESERVED_FLAGS = [
@@ -49,7 +79,7 @@ const PI_RESERVED_FLAGS = [
 ];
 
 export const PiRunnerConfigSchema = z.strictObject({
-  command: z.string().min(1).default("pi"),
+  command: z.string().min(1).default("pi").describe("Pi executable: a name looked up on PATH, or a path."),
   args: z
     .array(z.string())
     .default([])
@@ -63,33 +93,81 @@ export const PiRunnerConfigSchema = z.strictObject({
           });
         }
       }
-    }),
-  provider: z.string().min(1).optional(),
-  thinking: ThinkingLevelSchema.optional(),
-  disable_context_files: z.boolean().default(true),
-  disable_skills: z.boolean().default(true),
-  event_log_policy: z.enum(["failure_full", "full"]).default("failure_full"),
-  env: EnvSchema.default({}),
+    })
+    .describe(
+      "Extra arguments for Pi. Flags Millrace sets itself (--mode, --no-session, --provider, --model, --thinking, --no-context-files, --no-skills) are refused.",
+    ),
+  provider: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Model provider Pi uses (for example anthropic or openai)."),
+  thinking: ThinkingLevelSchema.optional().describe(
+    "Thinking level for Pi stages that do not set their own: off, minimal, low, medium, high or xhigh.",
+  ),
+  disable_context_files: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Start Pi without project context files (AGENTS.md and the like); the stage prompt is the contract.",
+    ),
+  disable_skills: z
+    .boolean()
+    .default(true)
+    .describe("Start Pi without its own skills; Millrace attaches the skills a stage needs."),
+  event_log_policy: z
+    .enum(["failure_full", "full"])
+    .default("failure_full")
+    .describe("Keep Pi's full event stream for failed stages only (failure_full) or for every stage (full)."),
+  env: EnvSchema.default({}).describe(
+    "Environment variables added to Pi runs; values never reach logs or run artifacts.",
+  ),
 });
 
 export const ClaudeRunnerConfigSchema = z.strictObject({
-  command: z.string().min(1).default("claude"),
-  args: z.array(z.string()).default([]),
-  permission_default: PermissionLevelSchema.default("maximum"),
-  permission_by_stage: PermissionMapSchema.default({}),
-  permission_by_model: z.record(z.string(), PermissionLevelSchema).default({}),
-  env: EnvSchema.default({}),
+  command: z
+    .string()
+    .min(1)
+    .default("claude")
+    .describe("Claude Code executable: a name looked up on PATH, or a path."),
+  args: z.array(z.string()).default([]).describe("Arguments placed before the ones Millrace adds."),
+  permission_default: PermissionLevelSchema.default("maximum").describe(
+    "Permission level: basic, elevated or maximum (maximum skips every permission prompt).",
+  ),
+  permission_by_stage: PermissionMapSchema.default({}).describe(
+    "Permission level per stage name; wins over the model and default levels.",
+  ),
+  permission_by_model: z
+    .record(z.string(), PermissionLevelSchema)
+    .default({})
+    .describe("Permission level per model name; wins over permission_default."),
+  env: EnvSchema.default({}).describe(
+    "Environment variables added to Claude Code runs; values never reach logs or run artifacts.",
+  ),
 });
 
 export const ScriptedRunnerConfigSchema = z.strictObject({
   /** Script file, relative to the runtime root (`millrace-agents/`) unless absolute. */
-  script: z.string().min(1).default("scripted/demo-script.json"),
+  script: z
+    .string()
+    .min(1)
+    .default("scripted/demo-script.json")
+    .describe("Script file with the outcome of each stage, relative to millrace-agents/ unless absolute."),
   /** Run each stage in a child process instead of in-process. */
-  subprocess: z.boolean().default(false),
+  subprocess: z
+    .boolean()
+    .default(false)
+    .describe("Run each scripted stage in a child process instead of in-process."),
 });
 
 export const RunnersConfigSchema = z.strictObject({
-  default_runner: z.string().min(1).default("codex_cli"),
+  default_runner: z
+    .string()
+    .min(1)
+    .default("codex_cli")
+    .describe(
+      "Runner for stages whose mode and [stages.<stage>] name none: codex_cli, claude_code, pi_rpc or scripted.",
+    ),
   codex: CodexRunnerConfigSchema.prefault({}),
   pi: PiRunnerConfigSchema.prefault({}),
   claude: ClaudeRunnerConfigSchema.prefault({}),
@@ -97,91 +175,191 @@ export const RunnersConfigSchema = z.strictObject({
 });
 
 export const RecoveryConfigSchema = z.strictObject({
-  max_fix_cycles: z.int().positive().default(2),
-  max_troubleshoot_attempts_before_consult: z.int().positive().default(2),
-  max_mechanic_attempts: z.int().positive().default(2),
+  max_fix_cycles: z
+    .int()
+    .positive()
+    .default(2)
+    .describe("Fix cycles (the checker asks for fixes, the fixer runs) per task before it escalates."),
+  max_troubleshoot_attempts_before_consult: z
+    .int()
+    .positive()
+    .default(2)
+    .describe("Troubleshooter attempts on one item before the consultant is called."),
+  max_mechanic_attempts: z
+    .int()
+    .positive()
+    .default(2)
+    .describe("Mechanic attempts on the planning plane before the item is blocked."),
   /** Our addition (DESIGN decision 4): CONSULT_COMPLETE → troubleshooter is capped. */
-  max_consultant_invocations: z.int().positive().default(2),
-  stale_state_recovery_enabled: z.boolean().default(true),
+  max_consultant_invocations: z
+    .int()
+    .positive()
+    .default(2)
+    .describe("Consultant runs per work item before it is blocked instead of looping."),
+  stale_state_recovery_enabled: z
+    .boolean()
+    .default(true)
+    .describe("Kept so existing workspaces stay valid; has no effect."),
 });
 
 export const WatchersConfigSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  debounce_ms: z.int().nonnegative().default(250),
-  watch_ideas_inbox: z.boolean().default(true),
-  watch_specs_queue: z.boolean().default(true),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe("Watch the workspace for new work and commands instead of only checking between ticks."),
+  debounce_ms: z
+    .int()
+    .nonnegative()
+    .default(250)
+    .describe("Milliseconds a burst of file events may take to settle."),
+  watch_ideas_inbox: z
+    .boolean()
+    .default(true)
+    .describe("Pick up ideas dropped into <workspace>/ideas/inbox/."),
+  watch_specs_queue: z
+    .boolean()
+    .default(true)
+    .describe("Pick up specs written straight into millrace-agents/specs/queue/."),
   /** Our addition (DESIGN decision 7): config edits are applied at a safe boundary. */
-  watch_config: z.boolean().default(true),
+  watch_config: z
+    .boolean()
+    .default(true)
+    .describe("Apply edits to millrace.toml at the next safe point between stages."),
 });
 
 export const RuntimeTokenRuleSchema = z.strictObject({
-  rule_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
-  window: z.enum(["rolling_5h", "calendar_week", "daemon_session", "per_run"]),
-  metric: z.literal("total_tokens").default("total_tokens"),
-  threshold: z.number().positive(),
+  rule_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+    .describe("Name of the rule (a safe id), shown when it pauses the runtime."),
+  window: z
+    .enum(["rolling_5h", "calendar_week", "daemon_session", "per_run"])
+    .describe("What the rule counts over: rolling_5h, calendar_week, daemon_session or per_run."),
+  metric: z
+    .literal("total_tokens")
+    .default("total_tokens")
+    .describe("What is counted; total_tokens is the only value."),
+  threshold: z.number().positive().describe("Tokens at which the runtime pauses (greater than 0)."),
 });
 
 export const SubscriptionQuotaRuleSchema = z.strictObject({
-  rule_id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
-  window: z.enum(["five_hour", "weekly"]),
-  pause_at_percent_used: z.number().gt(0).lte(100),
+  rule_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
+    .describe("Name of the rule (a safe id)."),
+  window: z.enum(["five_hour", "weekly"]).describe("Provider quota window: five_hour or weekly."),
+  pause_at_percent_used: z
+    .number()
+    .gt(0)
+    .lte(100)
+    .describe("Pause when this share of the window's quota is used (over 0, at most 100)."),
 });
 
 export const UsageGovernanceConfigSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  auto_resume: z.boolean().default(true),
-  evaluation_boundary: z.literal("between_stages").default("between_stages"),
-  calendar_timezone: z.string().min(1).default("UTC"),
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Turn usage governance on: pause the runtime when token usage crosses a rule."),
+  auto_resume: z.boolean().default(true).describe("Resume by itself once usage is back under every rule."),
+  evaluation_boundary: z
+    .literal("between_stages")
+    .default("between_stages")
+    .describe("When rules are evaluated; between_stages is the only value."),
+  calendar_timezone: z
+    .string()
+    .min(1)
+    .default("UTC")
+    .describe("Time zone of calendar windows such as calendar_week."),
   runtime_token_rules: z
     .strictObject({
-      enabled: z.boolean().default(true),
-      rules: z.array(RuntimeTokenRuleSchema).default([
-        { rule_id: "rolling-5h-default", window: "rolling_5h", metric: "total_tokens", threshold: 750000 },
-        {
-          rule_id: "calendar-week-default",
-          window: "calendar_week",
-          metric: "total_tokens",
-          threshold: 5000000,
-        },
-      ]),
+      enabled: z.boolean().default(true).describe("Count the tokens that Millrace's own stage runs report."),
+      rules: z
+        .array(RuntimeTokenRuleSchema)
+        .default([
+          { rule_id: "rolling-5h-default", window: "rolling_5h", metric: "total_tokens", threshold: 750000 },
+          {
+            rule_id: "calendar-week-default",
+            window: "calendar_week",
+            metric: "total_tokens",
+            threshold: 5000000,
+          },
+        ])
+        .describe("Token rules; writing any replaces both defaults."),
     })
     .prefault({}),
   subscription_quota_rules: z
     .strictObject({
-      enabled: z.boolean().default(false),
-      provider: z.literal("codex_chatgpt_oauth").default("codex_chatgpt_oauth"),
-      degraded_policy: z.enum(["fail_open", "fail_closed"]).default("fail_open"),
-      refresh_interval_seconds: z.number().positive().default(60),
-      rules: z.array(SubscriptionQuotaRuleSchema).default([
-        { rule_id: "codex-five-hour-default", window: "five_hour", pause_at_percent_used: 95 },
-        { rule_id: "codex-weekly-default", window: "weekly", pause_at_percent_used: 95 },
-      ]),
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe("Also read the subscription's quota usage from the provider."),
+      provider: z
+        .literal("codex_chatgpt_oauth")
+        .default("codex_chatgpt_oauth")
+        .describe("Where quota usage is read from; codex_chatgpt_oauth is the only value."),
+      degraded_policy: z
+        .enum(["fail_open", "fail_closed"])
+        .default("fail_open")
+        .describe("When quota usage cannot be read: keep running (fail_open) or pause (fail_closed)."),
+      refresh_interval_seconds: z.number().positive().default(60).describe("Seconds between quota reads."),
+      rules: z
+        .array(SubscriptionQuotaRuleSchema)
+        .default([
+          { rule_id: "codex-five-hour-default", window: "five_hour", pause_at_percent_used: 95 },
+          { rule_id: "codex-weekly-default", window: "weekly", pause_at_percent_used: 95 },
+        ])
+        .describe("Quota rules; writing any replaces both defaults."),
     })
     .prefault({}),
 });
 
 export const StageConfigSchema = z.strictObject({
-  runner: z.string().min(1).optional(),
-  model: z.string().min(1).optional(),
-  model_reasoning_effort: ReasoningEffortSchema.optional(),
-  thinking_level: ThinkingLevelSchema.optional(),
-  timeout_seconds: z.number().positive().optional(),
+  runner: z.string().min(1).optional().describe("Runner for this stage."),
+  model: z.string().min(1).optional().describe("Model name handed to the runner."),
+  model_reasoning_effort: ReasoningEffortSchema.optional().describe(
+    "Reasoning effort (Codex): low, medium, high or xhigh.",
+  ),
+  thinking_level: ThinkingLevelSchema.optional().describe(
+    "Runner-neutral thinking level: off, minimal, low, medium, high or xhigh; must agree with model_reasoning_effort when both are set.",
+  ),
+  timeout_seconds: z
+    .number()
+    .positive()
+    .optional()
+    .describe("Seconds before the stage is stopped and treated as timed out (default 3600)."),
 });
 
 const CapabilityDecisionSchema = z.enum(["allow", "deny", "approval_required"]);
 
 export const ExecutionCapabilitiesConfigSchema = z.strictObject({
-  enabled: z.boolean().default(true),
-  default_unknown_capability: CapabilityDecisionSchema.default("deny"),
-  allow_advisory_grants: z.boolean().default(true),
-  fail_required_advisory: z.boolean().default(false),
+  enabled: z
+    .boolean()
+    .default(true)
+    .describe("Check what a stage may do (network, installs, git changes, ...) before it runs."),
+  default_unknown_capability: CapabilityDecisionSchema.default("deny").describe(
+    "Decision for a capability not listed in defaults: allow, deny or approval_required.",
+  ),
+  allow_advisory_grants: z
+    .boolean()
+    .default(true)
+    .describe("Accept grants a stage declares only as advisory."),
+  fail_required_advisory: z
+    .boolean()
+    .default(false)
+    .describe("Fail a stage whose required capability is granted only as advisory."),
   defaults: z
     .strictObject({
-      network_access: CapabilityDecisionSchema.default("deny"),
-      package_install: CapabilityDecisionSchema.default("approval_required"),
-      git_mutate: CapabilityDecisionSchema.default("approval_required"),
-      shell_run: CapabilityDecisionSchema.default("allow"),
-      workspace_write: CapabilityDecisionSchema.default("allow"),
+      network_access: CapabilityDecisionSchema.default("deny").describe("Decision for network access."),
+      package_install: CapabilityDecisionSchema.default("approval_required").describe(
+        "Decision for installing packages.",
+      ),
+      git_mutate: CapabilityDecisionSchema.default("approval_required").describe(
+        "Decision for changing git state (commit, branch, push).",
+      ),
+      shell_run: CapabilityDecisionSchema.default("allow").describe("Decision for running shell commands."),
+      workspace_write: CapabilityDecisionSchema.default("allow").describe(
+        "Decision for writing files in the workspace.",
+      ),
     })
     .prefault({}),
 });

@@ -154,7 +154,7 @@ export const ERROR_CODES = {
   queue_reason_required: code(
     2,
     "The operation needs a non-blank --reason.",
-    "Say why, e.g. --reason \"duplicate of task-123\"; it is recorded in the audit log.",
+    'Say why, e.g. --reason "duplicate of task-123"; it is recorded in the audit log.',
   ),
   // --- runners
   runner_unknown: code(
@@ -251,7 +251,7 @@ export function renderErrorCatalog(): string {
     "<!-- Generated from ERROR_CODES in packages/contracts/src/errors.ts by `pnpm docs:generate`. Do not edit. -->",
     "",
     "Every error Millrace reports on purpose has a permanent code. The CLI prints `error: <message>` and",
-    "`hint: <what to do>` (or, with `--json`, `{\"error\": {\"code\", \"message\", \"hint\", \"details\"}}`) and",
+    '`hint: <what to do>` (or, with `--json`, `{"error": {"code", "message", "hint", "details"}}`) and',
     "exits with the status below: 1 failure, 2 usage error, 3 not initialized or refused state.",
     "",
     "| code | exit | what happened | what to do |",

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  PermissionLevelSchema,
   PlaneSchema,
   ReasoningEffortSchema,
   RequestKindSchema,
@@ -107,6 +108,8 @@ export const StageRunRequestSchema = z
     model_name: z.string().min(1).nullish(),
     model_reasoning_effort: ReasoningEffortSchema.nullish(),
     thinking_level: ThinkingLevelSchema.nullish(),
+    /** The compiled node's permission profile; runner config (by stage, by model) may still override it. */
+    permission_profile: PermissionLevelSchema.nullish(),
     /** Wall-clock budget in seconds; 0 means "the runner's default". */
     timeout_seconds: z.number().nonnegative().default(0),
   })

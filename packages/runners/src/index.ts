@@ -33,6 +33,7 @@ export {
 } from "./dispatch.js";
 export { finalLegalToken, markerTokens, reconcileAfterTimeout } from "./markers.js";
 export { type NormalizeOptions, normalizeStageResult } from "./normalize.js";
+export { type RunnerPermissionConfig, resolvePermissionLevel } from "./permission.js";
 export type { PiAdapterOptions } from "./pi/adapter.js";
 export { createPiAdapter, PI_RUNNER_NAME, piArgs, usageFromPiMessage } from "./pi/adapter.js";
 export { LineSplitter } from "./process/line-splitter.js";

@@ -3,16 +3,16 @@ import {
   type CompiledRunPlan,
   type DocumentKind,
   type EntryKey,
-  formatTimestamp,
   type FrozenGraphPlanePlan,
+  formatTimestamp,
   type LearningRequestDocument,
   type Plane,
   type SpecDocument,
 } from "@millrace/contracts";
 import type { ClaimedItem } from "@millrace/queue-store";
+import { closureRootOf, createTarget, loadTarget, openTarget, saveTarget } from "./closure-targets.js";
 import { canDispatch } from "./concurrency.js";
 import { type EngineContext, recordEvent } from "./context.js";
-import { closureRootOf, createTarget, loadTarget, openTarget, saveTarget } from "./closure-targets.js";
 import { withActiveRun } from "./state-store.js";
 
 export function graphOf(plan: CompiledRunPlan, plane: Plane): FrozenGraphPlanePlan | null {
@@ -20,7 +20,9 @@ export function graphOf(plan: CompiledRunPlan, plane: Plane): FrozenGraphPlanePl
 }
 
 export function activePlanes(ctx: EngineContext): Plane[] {
-  return (["planning", "execution", "learning"] as const).filter((plane) => ctx.snapshot.active_runs_by_plane[plane]);
+  return (["planning", "execution", "learning"] as const).filter(
+    (plane) => ctx.snapshot.active_runs_by_plane[plane],
+  );
 }
 
 /** The compiled entry node for a work item kind on a plane (a learning request may name its stage). */
@@ -35,7 +37,11 @@ function entryNode(graph: FrozenGraphPlanePlan, claimed: ClaimedItem): string | 
   return graph.compiled_entries.find((entry) => entry.entry_key === (claimed.kind as EntryKey))?.node_id;
 }
 
-function startRun(ctx: EngineContext, plane: Plane, run: Omit<ActiveRunState, "active_since" | "plane">): ActiveRunState {
+function startRun(
+  ctx: EngineContext,
+  plane: Plane,
+  run: Omit<ActiveRunState, "active_since" | "plane">,
+): ActiveRunState {
   const state: ActiveRunState = { ...run, plane, active_since: formatTimestamp(ctx.clock()) };
   ctx.snapshot = { ...withActiveRun(ctx.snapshot, plane, state), current_failure_class: null };
   return state;
@@ -126,7 +132,12 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
   return undefined;
 }
 
-function requeueAfterFailedActivation(ctx: EngineContext, kind: DocumentKind, id: string, error: unknown): void {
+function requeueAfterFailedActivation(
+  ctx: EngineContext,
+  kind: DocumentKind,
+  id: string,
+  error: unknown,
+): void {
   try {
     if (ctx.queue.find(id)?.state === "active") {
       ctx.queue.requeue(kind, id, `activation failed: ${(error as Error).message}`, { actor: "runtime" });
@@ -152,7 +163,7 @@ export function activateCompletionStage(ctx: EngineContext): ActiveRunState | un
   const blocked = openWork.length > 0;
   if (
     blocked !== target.closure_blocked_by_lineage_work ||
-    blocked !== (target.blocking_work_ids.length > 0) ||
+    blocked !== target.blocking_work_ids.length > 0 ||
     (blocked && openWork.join(",") !== target.blocking_work_ids.join(","))
   ) {
     saveTarget(ctx.paths, {

@@ -18,9 +18,15 @@ import {
   type WorkDocument,
   workDocumentId,
 } from "@millrace/contracts";
-import type { z } from "zod";
 import { importWorkDocument, parseWorkDocument } from "@millrace/queue-store";
-import { runDir, tailEvents, toWorkspaceRelative, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
+import {
+  runDir,
+  tailEvents,
+  toWorkspaceRelative,
+  writeFileAtomicSync,
+  writeJsonAtomicSync,
+} from "@millrace/workspace";
+import type { z } from "zod";
 import { activePlanes, graphOf } from "./activation.js";
 import { loadTarget, saveTarget } from "./closure-targets.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
@@ -65,13 +71,27 @@ function hex8(seed: string): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, 8);
 }
 
-function setPlaneMarker(ctx: EngineContext, plane: Plane, next: string, source: string, runId: string | null): void {
+function setPlaneMarker(
+  ctx: EngineContext,
+  plane: Plane,
+  next: string,
+  source: string,
+  runId: string | null,
+): void {
   const previous = ctx.snapshot.status_markers_by_plane[plane] ?? IDLE;
   writeStatusMarker(ctx.paths, plane, next);
   ctx.snapshot = withStatusMarker(ctx.snapshot, plane, next);
   // Stage starts and results already say what the marker shows; report only the other changes.
   if (previous !== next && source !== "router") {
-    emitMonitor(ctx, { type: "status_marker_changed", at: ctx.clock(), plane, runId, previous, current: next, source });
+    emitMonitor(ctx, {
+      type: "status_marker_changed",
+      at: ctx.clock(),
+      plane,
+      runId,
+      previous,
+      current: next,
+      source,
+    });
   }
 }
 
@@ -110,15 +130,25 @@ function blockItem(ctx: EngineContext, kind: DocumentKind, id: string): void {
 }
 
 /** Ends a plane's run: removes it, clears the item's counters and failure state, writes the marker. */
-function endRun(ctx: EngineContext, plane: Plane, run: ActiveRunState, markerAfter: string, failureClass: string | null) {
+function endRun(
+  ctx: EngineContext,
+  plane: Plane,
+  run: ActiveRunState,
+  markerAfter: string,
+  failureClass: string | null,
+) {
   ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
   if (run.work_item_kind && run.work_item_id) {
     ctx.counters = clearItemCounters(ctx.counters, run.work_item_kind, run.work_item_id);
   }
-  ctx.snapshot = withAggregateCounters({ ...ctx.snapshot, current_failure_class: failureClass }, counterTotals(ctx.counters, null, null));
+  ctx.snapshot = withAggregateCounters(
+    { ...ctx.snapshot, current_failure_class: failureClass },
+    counterTotals(ctx.counters, null, null),
+  );
   if (markerAfter === IDLE && activePlanes(ctx).length === 0) {
     for (const p of ["execution", "planning", "learning"] as const) {
-      if (p !== plane && (ctx.snapshot.status_markers_by_plane[p] ?? IDLE) !== IDLE) setPlaneMarker(ctx, p, IDLE, "runtime_idle", null);
+      if (p !== plane && (ctx.snapshot.status_markers_by_plane[p] ?? IDLE) !== IDLE)
+        setPlaneMarker(ctx, p, IDLE, "runtime_idle", null);
     }
     ctx.snapshot = idleAllMarkers(ctx.snapshot);
   }
@@ -166,7 +196,11 @@ function handoffIncident(
   }
   const now = formatTimestamp(ctx.clock());
   const evidence = [...envelope.artifact_paths];
-  for (const extra of [request.preferred_rubric_path, request.preferred_verdict_path, request.preferred_report_path]) {
+  for (const extra of [
+    request.preferred_rubric_path,
+    request.preferred_verdict_path,
+    request.preferred_report_path,
+  ]) {
     if (extra && existsSync(extra)) evidence.push(extra);
   }
   return {
@@ -207,15 +241,23 @@ function applyReconEffect(ctx: EngineContext, completion: StageCompletion, kind:
   const probeId = completion.run.work_item_id as string;
   const dir = runDir(ctx.paths, completion.run.run_id);
   const base = kind === "task" ? "generated_task" : "generated_spec";
-  const file = [".md", ".json"].map((ext) => path.join(dir, `${base}${ext}`)).find((candidate) => existsSync(candidate));
+  const file = [".md", ".json"]
+    .map((ext) => path.join(dir, `${base}${ext}`))
+    .find((candidate) => existsSync(candidate));
   if (!file) {
-    throw new MillraceError("work_document_invalid", `recon handed off to ${kind === "task" ? "execution" : "planning"} but wrote no ${base}.md`, {
-      details: { runtime_error_code: "recon_handoff_invalid" },
-    });
+    throw new MillraceError(
+      "work_document_invalid",
+      `recon handed off to ${kind === "task" ? "execution" : "planning"} but wrote no ${base}.md`,
+      {
+        details: { runtime_error_code: "recon_handoff_invalid" },
+      },
+    );
   }
   const text = readFileSync(file, "utf8");
   const relative = toWorkspaceRelative(ctx.paths, file);
-  const doc = file.endsWith(".json") ? importWorkDocument(text, kind, relative) : parseWorkDocument(text, { file: relative, kind });
+  const doc = file.endsWith(".json")
+    ? importWorkDocument(text, kind, relative)
+    : parseWorkDocument(text, { file: relative, kind });
   const id = workDocumentId(doc);
   if (ctx.queue.find(id)) return;
   const packet = path.join(dir, "recon_packet.md");
@@ -231,19 +273,38 @@ function applyReconEffect(ctx: EngineContext, completion: StageCompletion, kind:
     root_intake_kind: "probe",
     root_intake_id: probeId,
     references,
-    ...(kind === "spec" ? { source_type: "probe", source_id: probeId, root_spec_id: (doc as { root_spec_id?: string }).root_spec_id ?? id } : {}),
+    ...(kind === "spec"
+      ? {
+          source_type: "probe",
+          source_id: probeId,
+          root_spec_id: (doc as { root_spec_id?: string }).root_spec_id ?? id,
+        }
+      : {}),
   };
   ctx.queue.enqueue(kind, stamped as never);
   recordEvent(ctx, "recon_handoff_enqueued", { probe_id: probeId, kind, id });
 }
 
-function applyClosureDecision(ctx: EngineContext, completion: StageCompletion, decision: RouterDecision): void {
+function applyClosureDecision(
+  ctx: EngineContext,
+  completion: StageCompletion,
+  decision: RouterDecision,
+): void {
   const { run, request, envelope } = completion;
   const rootSpecId = run.closure_target_root_spec_id as string;
   const target = loadTarget(ctx.paths, rootSpecId);
-  if (!target) throw new MillraceError("closure_target_conflict", `closure target ${rootSpecId} disappeared during its Arbiter run`);
+  if (!target)
+    throw new MillraceError(
+      "closure_target_conflict",
+      `closure target ${rootSpecId} disappeared during its Arbiter run`,
+    );
   const previousArbiterRun = target.last_arbiter_run_id ?? null;
-  const updated = { ...target, closure_blocked_by_lineage_work: false, blocking_work_ids: [], last_arbiter_run_id: run.run_id };
+  const updated = {
+    ...target,
+    closure_blocked_by_lineage_work: false,
+    blocking_work_ids: [],
+    last_arbiter_run_id: run.run_id,
+  };
   if (request.preferred_verdict_path && existsSync(request.preferred_verdict_path)) {
     updated.latest_verdict_path = toWorkspaceRelative(ctx.paths, request.preferred_verdict_path);
   }
@@ -266,7 +327,11 @@ function applyClosureDecision(ctx: EngineContext, completion: StageCompletion, d
   if (decision.action === "handoff") {
     if (previousArbiterRun && !executionRanSince(ctx, previousArbiterRun)) {
       saveTarget(ctx.paths, updated);
-      recordEvent(ctx, "closure_repeated_remediation_blocked", { root_spec_id: rootSpecId, run_id: run.run_id, previous_run_id: previousArbiterRun });
+      recordEvent(ctx, "closure_repeated_remediation_blocked", {
+        root_spec_id: rootSpecId,
+        run_id: run.run_id,
+        previous_run_id: previousArbiterRun,
+      });
       endRun(ctx, "planning", run, marker("BLOCKED"), "closure_repeated_remediation_without_execution");
       return;
     }
@@ -289,9 +354,11 @@ function applyClosureDecision(ctx: EngineContext, completion: StageCompletion, d
       observed_symptoms: envelope.notes.filter((note) => note.trim() !== ""),
       evidence_paths: [
         ...envelope.artifact_paths,
-        ...[request.preferred_rubric_path, request.preferred_verdict_path, request.preferred_report_path].filter(
-          (file): file is string => Boolean(file && existsSync(file)),
-        ),
+        ...[
+          request.preferred_rubric_path,
+          request.preferred_verdict_path,
+          request.preferred_report_path,
+        ].filter((file): file is string => Boolean(file && existsSync(file))),
       ],
       related_run_ids: [run.run_id],
       related_stage_results: [toWorkspaceRelative(ctx.paths, completion.stageResultPath)],
@@ -327,9 +394,17 @@ function applyDecision(ctx: EngineContext, completion: StageCompletion, decision
   const id = run.work_item_id as string;
   if (decision.action === "run_stage") {
     const failureKey =
-      decision.failureClass ?? (decision.counterIncrements.includes("fix_cycle_count") ? "fix_cycle" : "recoverable_failure");
+      decision.failureClass ??
+      (decision.counterIncrements.includes("fix_cycle_count") ? "fix_cycle" : "recoverable_failure");
     ctx.counters = resetCounters(ctx.counters, kind, id, decision.counterResets);
-    ctx.counters = incrementCounters(ctx.counters, kind, id, failureKey, decision.counterIncrements, ctx.clock());
+    ctx.counters = incrementCounters(
+      ctx.counters,
+      kind,
+      id,
+      failureKey,
+      decision.counterIncrements,
+      ctx.clock(),
+    );
     const next: ActiveRunState = {
       ...run,
       stage: decision.nextStage as string,
@@ -338,7 +413,10 @@ function applyDecision(ctx: EngineContext, completion: StageCompletion, decision
       active_since: formatTimestamp(ctx.clock()),
     };
     ctx.snapshot = withActiveRun(ctx.snapshot, plane, next);
-    ctx.snapshot = withAggregateCounters({ ...ctx.snapshot, current_failure_class: decision.failureClass }, counterTotals(ctx.counters, kind, id));
+    ctx.snapshot = withAggregateCounters(
+      { ...ctx.snapshot, current_failure_class: decision.failureClass },
+      counterTotals(ctx.counters, kind, id),
+    );
     setPlaneMarker(ctx, plane, marker(decision.statusToken), "router", run.run_id);
     return false;
   }
@@ -406,7 +484,11 @@ function enqueueLearningRequests(ctx: EngineContext, completion: StageCompletion
       created_at: formatTimestamp(ctx.clock()),
       created_by: "millrace runtime",
     });
-    recordEvent(ctx, "learning_request_enqueued", { learning_request_id: id, rule_id: rule.rule_id, run_id: run.run_id });
+    recordEvent(ctx, "learning_request_enqueued", {
+      learning_request_id: id,
+      rule_id: rule.rule_id,
+      run_id: run.run_id,
+    });
   }
 }
 
@@ -440,7 +522,8 @@ export function applyStageCompletion(ctx: EngineContext, completion: StageComple
       counters: counterTotals(ctx.counters, run.work_item_kind ?? null, run.work_item_id ?? null),
       currentFailureClass: ctx.snapshot.current_failure_class ?? null,
     });
-    if (run.stage === "troubleshooter" || run.stage === "mechanic") rmSync(ctx.paths.runtimeErrorContext, { force: true });
+    if (run.stage === "troubleshooter" || run.stage === "mechanic")
+      rmSync(ctx.paths.runtimeErrorContext, { force: true });
     const runEnded = applyDecision(ctx, completion, decision);
     return { decision, runtimeErrorCode: null, runEnded };
   } catch (error) {
@@ -457,15 +540,20 @@ function scheduleRepair(
   const { plane, run, envelope } = completion;
   const err = error instanceof Error ? error : new Error(String(error));
   const declared = (err as MillraceError).details?.runtime_error_code as RuntimeErrorCode | undefined;
-  const queueConflict = MillraceError.isInstance(err) && err.code.startsWith("queue_") && decision?.action === "idle";
+  const queueConflict =
+    MillraceError.isInstance(err) && err.code.startsWith("queue_") && decision?.action === "idle";
   const code: RuntimeErrorCode =
-    declared ?? (queueConflict ? `${plane}_work_item_completion_conflict` : `${plane}_post_stage_apply_failed`) as RuntimeErrorCode;
+    declared ??
+    ((queueConflict
+      ? `${plane}_work_item_completion_conflict`
+      : `${plane}_post_stage_apply_failed`) as RuntimeErrorCode);
   const graph = graphOf(ctx.plan, plane);
   const repairNodeId =
     graph?.runtime_failure_recovery?.default_repair_node_id ??
     (plane === "execution" ? "troubleshooter" : plane === "planning" ? "mechanic" : null);
   const repairNode = repairNodeId ? graph?.nodes.find((node) => node.node_id === repairNodeId) : undefined;
-  const repairable = Boolean(repairNode) && run.request_kind !== "closure_target" && declared !== "recon_handoff_invalid";
+  const repairable =
+    Boolean(repairNode) && run.request_kind !== "closure_target" && declared !== "recon_handoff_invalid";
   const dir = runDir(ctx.paths, run.run_id);
   mkdirSync(dir, { recursive: true });
   const reportPath = path.join(dir, "runtime_error_report.md");
@@ -531,9 +619,17 @@ function scheduleRepair(
   });
   if (repairable && repairNode) {
     writeJsonAtomicSync(ctx.paths.runtimeErrorContext, context);
-    const counter: CounterName = plane === "planning" ? "mechanic_attempt_count" : "troubleshoot_attempt_count";
+    const counter: CounterName =
+      plane === "planning" ? "mechanic_attempt_count" : "troubleshoot_attempt_count";
     if (run.work_item_kind && run.work_item_id) {
-      ctx.counters = incrementCounters(ctx.counters, run.work_item_kind, run.work_item_id, code, [counter], ctx.clock());
+      ctx.counters = incrementCounters(
+        ctx.counters,
+        run.work_item_kind,
+        run.work_item_id,
+        code,
+        [counter],
+        ctx.clock(),
+      );
     }
     ctx.snapshot = withActiveRun(ctx.snapshot, plane, {
       ...run,
@@ -549,22 +645,29 @@ function scheduleRepair(
   if (run.request_kind === "closure_target") {
     endRun(ctx, plane, run, marker("BLOCKED"), code);
   } else {
-    if (run.work_item_kind && run.work_item_id) blockItem(ctx, run.work_item_kind as DocumentKind, run.work_item_id);
+    if (run.work_item_kind && run.work_item_id)
+      blockItem(ctx, run.work_item_kind as DocumentKind, run.work_item_id);
     endRun(ctx, plane, run, marker("BLOCKED"), code);
   }
   return { decision, runtimeErrorCode: code, runEnded: true };
 }
 
 /** The runtime-error context, only when it matches the run exactly (the repair stage's request). */
-export function matchingRuntimeError(ctx: EngineContext, run: ActiveRunState): RuntimeErrorContext | undefined {
+export function matchingRuntimeError(
+  ctx: EngineContext,
+  run: ActiveRunState,
+): RuntimeErrorContext | undefined {
   try {
-    const context = RuntimeErrorContextSchema.parse(JSON.parse(readFileSync(ctx.paths.runtimeErrorContext, "utf8")));
+    const context = RuntimeErrorContextSchema.parse(
+      JSON.parse(readFileSync(ctx.paths.runtimeErrorContext, "utf8")),
+    );
     const matches =
       context.plane === run.plane &&
       context.run_id === run.run_id &&
       context.repair_stage === run.stage &&
       (context.work_item_id ?? null) === (run.work_item_id ?? null) &&
-      normalizeFailureClass(context.error_code) === normalizeFailureClass(ctx.snapshot.current_failure_class ?? "");
+      normalizeFailureClass(context.error_code) ===
+        normalizeFailureClass(ctx.snapshot.current_failure_class ?? "");
     return matches ? context : undefined;
   } catch {
     return undefined;

@@ -7,7 +7,12 @@ import {
   MillraceError,
   type SpecDocument,
 } from "@millrace/contracts";
-import { resolveInside, toWorkspaceRelative, type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
+import {
+  resolveInside,
+  toWorkspaceRelative,
+  type WorkspacePaths,
+  writeJsonAtomicSync,
+} from "@millrace/workspace";
 
 export function targetPath(paths: WorkspacePaths, rootSpecId: string): string {
   return path.join(paths.arbiterTargets, `${rootSpecId}.json`);
@@ -36,7 +41,11 @@ export function listTargets(paths: WorkspacePaths): ClosureTargetState[] {
   for (const name of names.sort()) {
     if (!name.endsWith(".json") || name.startsWith(".")) continue;
     try {
-      out.push(ClosureTargetStateSchema.parse(JSON.parse(readFileSync(path.join(paths.arbiterTargets, name), "utf8"))));
+      out.push(
+        ClosureTargetStateSchema.parse(
+          JSON.parse(readFileSync(path.join(paths.arbiterTargets, name), "utf8")),
+        ),
+      );
     } catch {
       // reported by doctor
     }

@@ -17,7 +17,9 @@ export function canDispatch(
     const exclusive = policy.mutually_exclusive_planes.some(
       (group) => group.includes(plane) && group.includes(candidate),
     );
-    const allowed = policy.may_run_concurrently.some((group) => group.includes(plane) && group.includes(candidate));
+    const allowed = policy.may_run_concurrently.some(
+      (group) => group.includes(plane) && group.includes(candidate),
+    );
     return !exclusive && allowed;
   });
 }

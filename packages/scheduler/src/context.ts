@@ -48,11 +48,16 @@ export interface EngineHooks {
    * Called before a stage is dispatched and after each stage result is applied. Returning
    * `{ pause: true, reason }` adds the `usage_governance` pause source; `{ pause: false }` removes it.
    */
-  betweenStages?: (info: BetweenStagesInfo) => Promise<GovernanceVerdict | undefined> | GovernanceVerdict | undefined;
+  betweenStages?: (
+    info: BetweenStagesInfo,
+  ) => Promise<GovernanceVerdict | undefined> | GovernanceVerdict | undefined;
   /** Extra context blocks for a stage's prompt. */
-  promptContext?: (info: { plane: Plane; stage: string; nodeId: string; workItemId: string | null }) =>
-    | readonly PromptContextBlock[]
-    | Promise<readonly PromptContextBlock[]>;
+  promptContext?: (info: {
+    plane: Plane;
+    stage: string;
+    nodeId: string;
+    workItemId: string | null;
+  }) => readonly PromptContextBlock[] | Promise<readonly PromptContextBlock[]>;
 }
 
 export interface BetweenStagesInfo {

@@ -130,7 +130,10 @@ export function applyControlCommand(
         return { applied: true, detail: "stop requested; the daemon stops after running stages finish" };
       }
       state.snapshot = { ...state.snapshot, stop_requested: false, process_running: false };
-      return { applied: true, detail: "no daemon running; runtime marked stopped (active runs stay resumable)" };
+      return {
+        applied: true,
+        detail: "no daemon running; runtime marked stopped (active runs stay resumable)",
+      };
     case "reload_config":
       if (env.mode === "direct" || !env.requestReload) {
         return { applied: false, detail: "no daemon running; the next start loads the config" };
@@ -142,7 +145,9 @@ export function applyControlCommand(
     case "clear_stale_state": {
       if ((env.busyPlanes ?? []).length > 0) throw new DeferCommand("stages are running");
       const { reason } = ClearStaleStatePayloadSchema.parse(payload);
-      const requeued = state.queue.requeueAllActive(reason?.trim() || "operator clear-stale-state", { actor: env.issuer });
+      const requeued = state.queue.requeueAllActive(reason?.trim() || "operator clear-stale-state", {
+        actor: env.issuer,
+      });
       const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0;
       const hadCounters = state.counters.entries.length > 0;
       idleEverything(state);
@@ -154,7 +159,10 @@ export function applyControlCommand(
         pause_sources: state.snapshot.pause_sources.filter((source) => source !== "operator"),
         process_running: env.mode === "mailbox",
       };
-      event(state, "runtime_stale_state_cleared", { requeued: requeued.map((ref) => ref.id), issuer: env.issuer });
+      event(state, "runtime_stale_state_cleared", {
+        requeued: requeued.map((ref) => ref.id),
+        issuer: env.issuer,
+      });
       const changed = requeued.length > 0 || hadRuns || hadCounters;
       return {
         applied: changed,
@@ -172,14 +180,18 @@ export function applyControlCommand(
         throw new MillraceError("mailbox_command_invalid", "payload.document must be a work document object");
       }
       const ref = state.queue.enqueue(kind, document as never);
-      event(state, `mailbox_${command}_applied`, { id: ref.id, path: toWorkspaceRelative(state.paths, ref.path) });
+      event(state, `mailbox_${command}_applied`, {
+        id: ref.id,
+        path: toWorkspaceRelative(state.paths, ref.path),
+      });
       return { applied: true, detail: `enqueued ${kind} ${ref.id}`, artifactPath: ref.path };
     }
     case "add_idea": {
       const idea = AddIdeaPayloadSchema.parse(payload);
       mkdirSync(state.paths.ideasInbox, { recursive: true });
       const file = path.join(state.paths.ideasInbox, idea.source_name);
-      if (existsSync(file)) throw new MillraceError("queue_id_exists", `ideas/inbox/${idea.source_name} already exists`);
+      if (existsSync(file))
+        throw new MillraceError("queue_id_exists", `ideas/inbox/${idea.source_name} already exists`);
       writeFileSync(file, idea.markdown, { flag: "wx" });
       event(state, "mailbox_add_idea_applied", { path: toWorkspaceRelative(state.paths, file) });
       return { applied: true, detail: `idea written to ideas/inbox/${idea.source_name}`, artifactPath: file };
@@ -194,19 +206,24 @@ function retryActive(
   payload: { reason?: string | undefined; scope?: Plane | undefined },
   env: HandlerEnvironment,
 ): ControlOutcome {
-  const runs = Object.entries(state.snapshot.active_runs_by_plane).filter(([, run]) => run !== undefined) as Array<
-    [Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>]
-  >;
+  const runs = Object.entries(state.snapshot.active_runs_by_plane).filter(
+    ([, run]) => run !== undefined,
+  ) as Array<[Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>]>;
   const candidates = payload.scope ? runs.filter(([plane]) => plane === payload.scope) : runs;
   if (candidates.length === 0) {
     return {
       applied: false,
-      detail: payload.scope ? `no active ${payload.scope} work item to retry` : "no active work item to retry",
+      detail: payload.scope
+        ? `no active ${payload.scope} work item to retry`
+        : "no active work item to retry",
     };
   }
   if (candidates.length > 1) {
     event(state, "retry_active_skipped", { reason: "multiple_active_planes" });
-    return { applied: false, detail: "multiple active planes; retry-active needs --scope execution|planning|learning" };
+    return {
+      applied: false,
+      detail: "multiple active planes; retry-active needs --scope execution|planning|learning",
+    };
   }
   const [plane, run] = candidates[0] as [Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>];
   if ((env.busyPlanes ?? []).includes(plane)) throw new DeferCommand(`a ${plane} stage is running`);
@@ -226,7 +243,12 @@ function retryActive(
     writeStatusMarker(state.paths, plane, IDLE_MARKER);
     state.snapshot = withStatusMarker(state.snapshot, plane, IDLE_MARKER);
   }
-  event(state, "retry_active_applied", { plane, work_item_kind: run.work_item_kind, work_item_id: run.work_item_id, reason });
+  event(state, "retry_active_applied", {
+    plane,
+    work_item_kind: run.work_item_kind,
+    work_item_id: run.work_item_id,
+    reason,
+  });
   return { applied: true, detail: `requeued ${run.work_item_kind} ${run.work_item_id} (${reason})` };
 }
 
@@ -247,7 +269,10 @@ function applyQueueIntervention(
   switch (command) {
     case "cancel_work_item": {
       const kind = typeof payload.kind === "string" ? (payload.kind as DocumentKind) : undefined;
-      result = cancelWorkItem(state.queue, requireString(payload, "id"), { ...options, ...(kind ? { kind } : {}) });
+      result = cancelWorkItem(state.queue, requireString(payload, "id"), {
+        ...options,
+        ...(kind ? { kind } : {}),
+      });
       break;
     }
     case "archive_blocked_task":
@@ -255,10 +280,15 @@ function applyQueueIntervention(
       break;
     case "supersede_task": {
       const cascade = typeof payload.cascade === "string" ? (payload.cascade as SupersedeCascade) : undefined;
-      result = supersedeTask(state.queue, requireString(payload, "id"), requireString(payload, "replacement_id"), {
-        ...options,
-        ...(cascade ? { cascade } : {}),
-      });
+      result = supersedeTask(
+        state.queue,
+        requireString(payload, "id"),
+        requireString(payload, "replacement_id"),
+        {
+          ...options,
+          ...(cascade ? { cascade } : {}),
+        },
+      );
       break;
     }
     case "retarget_task_dependency":

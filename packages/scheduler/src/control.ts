@@ -76,7 +76,14 @@ export function controlWorkspace(
     queue.close();
     pendingEvents.push({
       event_type: "control_command_applied",
-      data: { command, mode: "direct", issuer, applied: outcome.applied, detail: outcome.detail, at: formatTimestamp(clock()) },
+      data: {
+        command,
+        mode: "direct",
+        issuer,
+        applied: outcome.applied,
+        detail: outcome.detail,
+        at: formatTimestamp(clock()),
+      },
       occurred_at: clock(),
     });
     appendRuntimeEvents(paths.runtimeEvents, pendingEvents);

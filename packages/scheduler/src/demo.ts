@@ -22,9 +22,13 @@ export interface DemoWorkspace {
 export function prepareDemoWorkspace(target: string, now: Date = new Date()): DemoWorkspace {
   const root = path.resolve(target);
   if (existsSync(root) && readdirSync(root).length > 0) {
-    throw new MillraceError("init_target_not_empty", `the demo needs an empty folder, and ${root} is not empty`, {
-      hint: "Run `millrace demo` without a path to use a fresh temporary folder, or pass an empty one.",
-    });
+    throw new MillraceError(
+      "init_target_not_empty",
+      `the demo needs an empty folder, and ${root} is not empty`,
+      {
+        hint: "Run `millrace demo` without a path to use a fresh temporary folder, or pass an empty one.",
+      },
+    );
   }
   initWorkspace(root, { now });
   const paths = workspacePaths(root);

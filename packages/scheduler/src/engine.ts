@@ -1,5 +1,6 @@
-import { mkdirSync, renameSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
+import { ensureCompiledPlan } from "@millrace/compiler";
 import {
   type ActiveRunState,
   formatTimestamp,
@@ -9,7 +10,6 @@ import {
   type RunnerRawResult,
   typedJson,
 } from "@millrace/contracts";
-import { ensureCompiledPlan } from "@millrace/compiler";
 import { openQueueStore } from "@millrace/queue-store";
 import {
   createRunnerRegistry,
@@ -19,8 +19,8 @@ import {
   type RunnerRegistry,
 } from "@millrace/runners";
 import {
-  acquireLock,
   type AcquiredLock,
+  acquireLock,
   ensureRuntimeStateFiles,
   loadConfig,
   readManifest,
@@ -31,20 +31,32 @@ import {
   writeJsonAtomicSync,
 } from "@millrace/workspace";
 import { activateWork, activePlanes, graphOf } from "./activation.js";
-import { type AppliedStage, applyStageCompletion, matchingRuntimeError, type StageCompletion } from "./apply.js";
+import {
+  type AppliedStage,
+  applyStageCompletion,
+  matchingRuntimeError,
+  type StageCompletion,
+} from "./apply.js";
 import { loadTarget } from "./closure-targets.js";
 import { canDispatch, PLANE_ORDER } from "./concurrency.js";
-import { commit, type EngineContext, type EngineHooks, emitMonitor, flushEvents, recordEvent } from "./context.js";
+import {
+  commit,
+  type EngineContext,
+  type EngineHooks,
+  emitMonitor,
+  flushEvents,
+  recordEvent,
+} from "./context.js";
+import { intakeIdeas } from "./ideas.js";
 import { type IdFactory, randomIds } from "./ids.js";
 import { clearInflight, writeInflight } from "./inflight.js";
-import { intakeIdeas } from "./ideas.js";
 import { drainMailbox } from "./mailbox.js";
-import { type MonitorListener, MonitorHub } from "./monitor.js";
+import { MonitorHub, type MonitorListener } from "./monitor.js";
+import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "./read-models/index.js";
 import { loadPendingCompletion, reconcileAtStartup } from "./reconcile.js";
-import { type ClosureTargetRequestContext, buildStageRunRequest } from "./request-builder.js";
+import { buildStageRunRequest, type ClosureTargetRequestContext } from "./request-builder.js";
 import { loadCounters, loadSnapshot, withStatusMarker, writeStatusMarker } from "./state-store.js";
 import { WatcherSession } from "./watchers.js";
-import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "./read-models/index.js";
 
 export interface EngineOptions {
   /** The workspace root (the repository), not `millrace-agents/`. */
@@ -81,7 +93,13 @@ export type TickReason =
 export interface TickOutcome {
   reason: TickReason;
   /** The stages whose results were applied in this tick. */
-  applied: Array<{ plane: Plane; stage: string; terminalResult: string; failureClass: string | null; action: string | null }>;
+  applied: Array<{
+    plane: Plane;
+    stage: string;
+    terminalResult: string;
+    failureClass: string | null;
+    action: string | null;
+  }>;
 }
 
 export interface DaemonOptions {
@@ -132,7 +150,10 @@ export class Engine {
   }
 
   get context(): EngineContext {
-    if (!this.ctx) throw new MillraceError("control_refused", "the engine is not started", { hint: "Call start() first." });
+    if (!this.ctx)
+      throw new MillraceError("control_refused", "the engine is not started", {
+        hint: "Call start() first.",
+      });
     return this.ctx;
   }
 
@@ -172,10 +193,15 @@ export class Engine {
         pendingEvents: [],
       };
       this.ctx = ctx;
-      recordEvent(ctx, "runtime_daemon_lock_acquired", { session_id: ctx.sessionId, replaced: this.lock.replaced });
+      recordEvent(ctx, "runtime_daemon_lock_acquired", {
+        session_id: ctx.sessionId,
+        replaced: this.lock.replaced,
+      });
       const reconciliation = reconcileAtStartup(ctx);
       for (const pending of reconciliation.pending) {
-        const completion = loadPendingCompletion(ctx, pending, (run, requestId) => this.buildRequest(run, requestId));
+        const completion = loadPendingCompletion(ctx, pending, (run, requestId) =>
+          this.buildRequest(run, requestId),
+        );
         this.applyCompletion(completion);
         clearInflight(paths, pending.plane);
       }
@@ -252,14 +278,22 @@ export class Engine {
     const graph = graphOf(ctx.plan, run.plane);
     const node = graph?.nodes.find((candidate) => candidate.node_id === run.node_id);
     if (!node) {
-      throw new MillraceError("engine_state_invalid", `the ${run.plane} run ${run.run_id} is at node ${run.node_id}, which the plan does not have`, {
-        hint: "The plan changed under an active run; run `millrace retry-active` to restart the item.",
-      });
+      throw new MillraceError(
+        "engine_state_invalid",
+        `the ${run.plane} run ${run.run_id} is at node ${run.node_id}, which the plan does not have`,
+        {
+          hint: "The plan changed under an active run; run `millrace retry-active` to restart the item.",
+        },
+      );
     }
     let closure: ClosureTargetRequestContext | undefined;
     if (run.request_kind === "closure_target" && run.closure_target_root_spec_id) {
       const target = loadTarget(ctx.paths, run.closure_target_root_spec_id);
-      if (!target) throw new MillraceError("closure_target_conflict", `closure target ${run.closure_target_root_spec_id} is missing`);
+      if (!target)
+        throw new MillraceError(
+          "closure_target_conflict",
+          `closure target ${run.closure_target_root_spec_id} is missing`,
+        );
       closure = {
         targetPath: path.join(ctx.paths.arbiterTargets, `${target.root_spec_id}.json`),
         rootSpecId: target.root_spec_id,
@@ -353,7 +387,13 @@ export class Engine {
       (envelopeAndPath) => {
         worker.settled = true;
         this.wake?.();
-        return { plane, run: worker.run, request, envelope: envelopeAndPath.envelope, stageResultPath: envelopeAndPath.path };
+        return {
+          plane,
+          run: worker.run,
+          request,
+          envelope: envelopeAndPath.envelope,
+          stageResultPath: envelopeAndPath.path,
+        };
       },
       (error) => {
         worker.settled = true;
@@ -431,7 +471,13 @@ export class Engine {
     const action = applied.decision?.action;
     const status = action === "idle" ? "complete" : action === "handoff" ? "handoff" : "blocked";
     try {
-      const trace = buildRunTrace(runDir(ctx.paths, runId), { active: false, plan: ctx.plan, decisions, status, clock: ctx.clock });
+      const trace = buildRunTrace(runDir(ctx.paths, runId), {
+        active: false,
+        plan: ctx.plan,
+        decisions,
+        status,
+        clock: ctx.clock,
+      });
       writeFileAtomicSync(path.join(runDir(ctx.paths, runId), RUN_TRACE_FILE_NAME), typedJson(trace));
     } catch (error) {
       recordEvent(ctx, "run_trace_failed", { run_id: runId, error: (error as Error).message });
@@ -508,7 +554,9 @@ export class Engine {
         action: applied.decision.action,
         nextStage: applied.decision.nextStage,
         nextNodeId: applied.decision.nextNodeId,
-        reason: applied.runtimeErrorCode ? `runtime_exception:${applied.runtimeErrorCode}` : applied.decision.reason,
+        reason: applied.runtimeErrorCode
+          ? `runtime_exception:${applied.runtimeErrorCode}`
+          : applied.decision.reason,
       });
     }
     return applied;
@@ -538,7 +586,10 @@ export class Engine {
   }
 
   /** The governance port: before a stage may start. Returns true when the runtime is (now) paused. */
-  private async governanceGate(boundary: "before_stage" | "after_stage", stageResultPath: string | null): Promise<boolean> {
+  private async governanceGate(
+    boundary: "before_stage" | "after_stage",
+    stageResultPath: string | null,
+  ): Promise<boolean> {
     const ctx = this.context;
     const hook = ctx.hooks.betweenStages;
     if (hook) {
@@ -589,7 +640,11 @@ export class Engine {
     if (await this.governanceGate("before_stage", null)) {
       if (this.workers.size === 0) {
         recordEvent(ctx, "runtime_tick_paused", { pause_sources: ctx.snapshot.pause_sources });
-        emitMonitor(ctx, { type: "runtime_paused", at: ctx.clock(), reason: ctx.snapshot.pause_sources.join(",") });
+        emitMonitor(ctx, {
+          type: "runtime_paused",
+          at: ctx.clock(),
+          reason: ctx.snapshot.pause_sources.join(","),
+        });
       }
       outcome.reason = this.workers.size > 0 ? "working" : "paused";
       commit(ctx);
@@ -599,7 +654,11 @@ export class Engine {
     const policy = ctx.plan.concurrency_policy;
     const busy = () => [...this.workers.keys()];
     for (const plane of PLANE_ORDER) {
-      if (ctx.snapshot.active_runs_by_plane[plane] && !this.workers.has(plane) && canDispatch(policy, busy(), plane)) {
+      if (
+        ctx.snapshot.active_runs_by_plane[plane] &&
+        !this.workers.has(plane) &&
+        canDispatch(policy, busy(), plane)
+      ) {
         this.startWorker(plane);
       }
     }
@@ -607,7 +666,11 @@ export class Engine {
     if (![...this.workers.values()].some((worker) => worker.settled)) {
       activateWork(ctx);
       for (const plane of PLANE_ORDER) {
-        if (ctx.snapshot.active_runs_by_plane[plane] && !this.workers.has(plane) && canDispatch(policy, busy(), plane)) {
+        if (
+          ctx.snapshot.active_runs_by_plane[plane] &&
+          !this.workers.has(plane) &&
+          canDispatch(policy, busy(), plane)
+        ) {
           this.startWorker(plane);
         }
       }
@@ -670,7 +733,9 @@ export class Engine {
           stopReason = "idle";
           break;
         }
-        await this.waitForWork(idle || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0);
+        await this.waitForWork(
+          idle || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+        );
       }
       if (stopReason === "interrupted") await this.interruptWorkers();
       else if (this.workers.size > 0) {
@@ -694,7 +759,11 @@ export class Engine {
     if (anySettled) return Promise.resolve();
     const working = this.workers.size > 0;
     const watching = this.watchers !== undefined;
-    const ms = working ? 60_000 : watching ? Math.max(idleSeconds * 1000, 30_000) : Math.max(idleSeconds * 1000, 10);
+    const ms = working
+      ? 60_000
+      : watching
+        ? Math.max(idleSeconds * 1000, 30_000)
+        : Math.max(idleSeconds * 1000, 10);
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -723,7 +792,11 @@ export class Engine {
         // nothing to set aside
       }
       clearInflight(ctx.paths, plane);
-      recordEvent(ctx, "stage_interrupted", { plane, run_id: worker.run.run_id, node_id: worker.run.node_id });
+      recordEvent(ctx, "stage_interrupted", {
+        plane,
+        run_id: worker.run.run_id,
+        node_id: worker.run.node_id,
+      });
       const previous = ctx.snapshot.status_markers_by_plane[plane];
       if (previous) writeStatusMarker(ctx.paths, plane, previous);
     }
@@ -758,7 +831,10 @@ export class Engine {
         last_reload_outcome: "failed_retained_previous_plan",
         last_reload_error: (error as Error).message,
       };
-      recordEvent(ctx, "runtime_config_reload_failed", { retained_previous_plan: true, error: (error as Error).message });
+      recordEvent(ctx, "runtime_config_reload_failed", {
+        retained_previous_plan: true,
+        error: (error as Error).message,
+      });
     }
   }
 
@@ -767,7 +843,12 @@ export class Engine {
     if (this.watchers?.takeConfigChange()) this.requestReload();
     if (!this.pendingReload) return;
     if (this.workers.size > 0) {
-      emitMonitor(ctx, { type: "reload_deferred", at: ctx.clock(), reason: "stage running", activePlanes: [...this.workers.keys()] });
+      emitMonitor(ctx, {
+        type: "reload_deferred",
+        at: ctx.clock(),
+        reason: "stage running",
+        activePlanes: [...this.workers.keys()],
+      });
       return;
     }
     const config = this.pendingReload;
@@ -799,7 +880,10 @@ export class Engine {
         last_reload_outcome: "failed_retained_previous_plan",
         last_reload_error: (error as Error).message,
       };
-      recordEvent(ctx, "runtime_config_reload_failed", { retained_previous_plan: true, error: (error as Error).message });
+      recordEvent(ctx, "runtime_config_reload_failed", {
+        retained_previous_plan: true,
+        error: (error as Error).message,
+      });
     }
   }
 

@@ -16,7 +16,9 @@ function titleAndSummary(markdown: string, stem: string): { title: string; summa
   const firstIndex = lines.findIndex((line) => line !== "");
   const titleIndex = headingIndex >= 0 ? headingIndex : firstIndex;
   const title = titleIndex >= 0 ? (lines[titleIndex] ?? "").replace(/^#+\s*/, "").trim() : stem;
-  const summaryLine = lines.find((line, index) => index !== titleIndex && line !== "" && line.replace(/^#+\s*/, "") !== "");
+  const summaryLine = lines.find(
+    (line, index) => index !== titleIndex && line !== "" && line.replace(/^#+\s*/, "") !== "",
+  );
   return {
     title: title || stem,
     summary: summaryLine ? summaryLine.replace(/^#+\s*/, "").trim() : `Idea captured from ${stem}`,

@@ -1,20 +1,36 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import path from "node:path";
 import {
   formatEventTimestamp,
   formatTimestamp,
+  MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxArchive,
   type MailboxCommand,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
-  MAILBOX_MAX_ENVELOPE_BYTES,
   MillraceError,
   type Plane,
   sanitizeCommandId,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
-import { type ControlOutcome, type ControlState, DeferCommand, applyControlCommand } from "./control-handlers.js";
+import {
+  applyControlCommand,
+  type ControlOutcome,
+  type ControlState,
+  DeferCommand,
+} from "./control-handlers.js";
 
 /** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
 export function newCommandId(command: MailboxCommand, now: Date): string {
@@ -42,7 +58,10 @@ export function writeMailboxCommand(
   });
   const text = `${JSON.stringify(envelope, null, 2)}\n`;
   if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
-    throw new MillraceError("mailbox_command_invalid", `the ${command} command is larger than the mailbox limit`);
+    throw new MillraceError(
+      "mailbox_command_invalid",
+      `the ${command} command is larger than the mailbox limit`,
+    );
   }
   mkdirSync(paths.mailboxIncoming, { recursive: true });
   const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
@@ -55,7 +74,10 @@ export function writeMailboxCommand(
   }
   if (existsSync(file)) {
     rmSync(temp, { force: true });
-    throw new MillraceError("mailbox_command_invalid", `mailbox command ${envelope.command_id} already exists`);
+    throw new MillraceError(
+      "mailbox_command_invalid",
+      `mailbox command ${envelope.command_id} already exists`,
+    );
   }
   renameSync(temp, file);
   return { envelope, file };
@@ -96,7 +118,12 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
       const result = MailboxEnvelopeSchema.safeParse(parsed);
       if (!result.success) {
         const issue = result.error.issues[0];
-        files.push({ name, file, error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`, raw: raw.slice(0, 4096) });
+        files.push({
+          name,
+          file,
+          error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`,
+          raw: raw.slice(0, 4096),
+        });
       } else files.push({ name, file, envelope: result.data });
     } catch (error) {
       files.push({ name, file, error: `unreadable: ${(error as Error).message}` });
@@ -110,7 +137,14 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
   });
 }
 
-function archive(paths: WorkspacePaths, incoming: IncomingFile, disposition: "processed" | "failed", now: Date, result: ControlOutcome | undefined, error?: string): void {
+function archive(
+  paths: WorkspacePaths,
+  incoming: IncomingFile,
+  disposition: "processed" | "failed",
+  now: Date,
+  result: ControlOutcome | undefined,
+  error?: string,
+): void {
   const folder = disposition === "processed" ? paths.mailboxProcessed : paths.mailboxFailed;
   mkdirSync(folder, { recursive: true });
   const record: MailboxArchive = {
@@ -119,12 +153,19 @@ function archive(paths: WorkspacePaths, incoming: IncomingFile, disposition: "pr
     disposition,
     archived_at: formatEventTimestamp(now),
     ...(incoming.envelope ? { envelope: incoming.envelope } : {}),
-    result: result ? { applied: result.applied, detail: result.detail, ...(result.artifactPath ? { artifact_path: result.artifactPath } : {}) } : {},
+    result: result
+      ? {
+          applied: result.applied,
+          detail: result.detail,
+          ...(result.artifactPath ? { artifact_path: result.artifactPath } : {}),
+        }
+      : {},
     ...(error ? { error } : {}),
     ...(incoming.raw !== undefined && !incoming.envelope ? { raw_payload: incoming.raw } : {}),
   };
   let target = path.join(folder, incoming.name);
-  for (let n = 1; existsSync(target); n += 1) target = path.join(folder, `${incoming.name.slice(0, -5)}.${n}.json`);
+  for (let n = 1; existsSync(target); n += 1)
+    target = path.join(folder, `${incoming.name.slice(0, -5)}.${n}.json`);
   writeJsonAtomicSync(target, record);
   rmSync(incoming.file, { force: true });
 }
@@ -164,7 +205,13 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
       archive(state.paths, incoming, "processed", state.clock(), outcome);
       state.pendingEvents.push({
         event_type: "mailbox_command_applied",
-        data: { command: envelope.command, command_id: envelope.command_id, issuer: envelope.issuer, applied: outcome.applied, detail: outcome.detail },
+        data: {
+          command: envelope.command,
+          command_id: envelope.command_id,
+          issuer: envelope.issuer,
+          applied: outcome.applied,
+          detail: outcome.detail,
+        },
         occurred_at: state.clock(),
       });
       applied += 1;

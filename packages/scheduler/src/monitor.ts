@@ -19,7 +19,14 @@ export type MonitorEvent =
       statusMarkers: Record<Plane, string>;
       queueDepths: Record<Plane, number>;
     }
-  | { type: "runtime_resumed_active_run"; at: Date; plane: Plane; stage: string; runId: string; status: string }
+  | {
+      type: "runtime_resumed_active_run";
+      at: Date;
+      plane: Plane;
+      stage: string;
+      runId: string;
+      status: string;
+    }
   | {
       type: "stage_started";
       at: Date;
@@ -153,10 +160,14 @@ export class BasicMonitorFormatter {
         ];
       }
       case "runtime_resumed_active_run":
-        return [`${at}resumed active ${event.plane}/${event.stage} run=${this.handle(event.runId)} status=${event.status}`];
+        return [
+          `${at}resumed active ${event.plane}/${event.stage} run=${this.handle(event.runId)} status=${event.status}`,
+        ];
       case "stage_started": {
         const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
-        return [`${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work} status=${event.status}`];
+        return [
+          `${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work} status=${event.status}`,
+        ];
       }
       case "stage_completed": {
         const key = `${event.plane}:${event.runId}`;
@@ -185,7 +196,11 @@ export class BasicMonitorFormatter {
         ];
       case "runtime_idle": {
         const now = event.at.getTime();
-        if (this.lastIdle && this.lastIdle.reason === event.reason && now - this.lastIdle.at < IDLE_HEARTBEAT_MS) {
+        if (
+          this.lastIdle &&
+          this.lastIdle.reason === event.reason &&
+          now - this.lastIdle.at < IDLE_HEARTBEAT_MS
+        ) {
           return [];
         }
         this.lastIdle = { reason: event.reason, at: now };
@@ -196,7 +211,9 @@ export class BasicMonitorFormatter {
       case "runtime_stopped":
         return [`${at}stopped reason=${event.reason}`];
       case "reload_deferred":
-        return [`${at}reload deferred reason=${event.reason} active=${event.activePlanes.join(",") || "none"}`];
+        return [
+          `${at}reload deferred reason=${event.reason} active=${event.activePlanes.join(",") || "none"}`,
+        ];
       case "notice":
         return [`${at}${event.message}`];
     }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, renameSync } from "node:fs";
+import path from "node:path";
 import {
   type ActiveRunState,
   type DocumentKind,
@@ -6,13 +7,18 @@ import {
   type Plane,
   StageResultEnvelopeSchema,
 } from "@millrace/contracts";
-import path from "node:path";
 import { cleanTempLitter, removeTempLitter, runDir } from "@millrace/workspace";
 import { activePlanes } from "./activation.js";
 import type { StageCompletion } from "./apply.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
 import { clearInflight, readInflight } from "./inflight.js";
-import { INVALID_STATUS_MARKER, readStatusMarker, withActiveRun, withStatusMarker, writeStatusMarker } from "./state-store.js";
+import {
+  INVALID_STATUS_MARKER,
+  readStatusMarker,
+  withActiveRun,
+  withStatusMarker,
+  writeStatusMarker,
+} from "./state-store.js";
 
 export interface StartupReconciliation {
   /** Stage results that were written but not applied before the crash; apply them first. */
@@ -47,7 +53,9 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       continue;
     }
     if (run.work_item_kind && run.work_item_id) {
-      const ref = ctx.queue.findAll(run.work_item_id).find((candidate) => candidate.kind === run.work_item_kind);
+      const ref = ctx.queue
+        .findAll(run.work_item_id)
+        .find((candidate) => candidate.kind === run.work_item_kind);
       if (!ref || ref.state !== "active") {
         // The decision moved the document (or an operator did) but the snapshot was not saved.
         ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
@@ -66,7 +74,12 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
     if (inflight) {
       if (inflight.run_id === run.run_id && inflight.node_id === run.node_id) {
         if (existsSync(inflight.stage_result_path) && readableEnvelope(inflight.stage_result_path)) {
-          pending.push({ plane, run, requestId: inflight.request_id, stageResultPath: inflight.stage_result_path });
+          pending.push({
+            plane,
+            run,
+            requestId: inflight.request_id,
+            stageResultPath: inflight.stage_result_path,
+          });
           signals.push(`unapplied_stage_result:${plane}`);
           recordEvent(ctx, "runtime_reconciled", {
             signal: "unapplied_stage_result",
@@ -106,19 +119,32 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       (run) => run?.work_item_kind === ref.kind && run?.work_item_id === ref.id,
     );
     if (owner) continue;
-    ctx.queue.requeue(ref.kind as DocumentKind, ref.id, "reconciled at startup: claimed but no run owned it", {
-      actor: "runtime",
-      auto: true,
-    });
+    ctx.queue.requeue(
+      ref.kind as DocumentKind,
+      ref.id,
+      "reconciled at startup: claimed but no run owned it",
+      {
+        actor: "runtime",
+        auto: true,
+      },
+    );
     signals.push(`stranded_active_document:${ref.id}`);
-    recordEvent(ctx, "runtime_reconciled", { signal: "stranded_active_document", work_item_kind: ref.kind, work_item_id: ref.id });
+    recordEvent(ctx, "runtime_reconciled", {
+      signal: "stranded_active_document",
+      work_item_kind: ref.kind,
+      work_item_id: ref.id,
+    });
   }
 
   // Counters of items that are no longer active are leftovers of an interrupted transition.
   const owners = new Set(
-    Object.values(ctx.snapshot.active_runs_by_plane).map((run) => `${run?.work_item_kind}:${run?.work_item_id}`),
+    Object.values(ctx.snapshot.active_runs_by_plane).map(
+      (run) => `${run?.work_item_kind}:${run?.work_item_id}`,
+    ),
   );
-  const kept = ctx.counters.entries.filter((entry) => owners.has(`${entry.work_item_kind}:${entry.work_item_id}`));
+  const kept = ctx.counters.entries.filter((entry) =>
+    owners.has(`${entry.work_item_kind}:${entry.work_item_id}`),
+  );
   if (kept.length !== ctx.counters.entries.length) {
     recordEvent(ctx, "runtime_reconciled", {
       signal: "orphaned_recovery_counters",
@@ -132,13 +158,21 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
   for (const plane of ["execution", "planning", "learning"] as const) {
     const onDisk = readStatusMarker(ctx.paths, plane);
     const expected = ctx.snapshot.status_markers_by_plane[plane] ?? IDLE_MARKER;
-    const next = activePlanes(ctx).includes(plane) ? expected : onDisk === INVALID_STATUS_MARKER ? IDLE_MARKER : onDisk;
+    const next = activePlanes(ctx).includes(plane)
+      ? expected
+      : onDisk === INVALID_STATUS_MARKER
+        ? IDLE_MARKER
+        : onDisk;
     if (onDisk !== next || expected !== next) {
       writeStatusMarker(ctx.paths, plane, next);
       ctx.snapshot = withStatusMarker(ctx.snapshot, plane, next);
       if (onDisk === INVALID_STATUS_MARKER) {
         signals.push(`invalid_status_marker:${plane}`);
-        recordEvent(ctx, "runtime_reconciled", { signal: "invalid_status_marker", plane, rewritten_to: next });
+        recordEvent(ctx, "runtime_reconciled", {
+          signal: "invalid_status_marker",
+          plane,
+          rewritten_to: next,
+        });
       }
     }
   }

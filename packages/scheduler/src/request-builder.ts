@@ -5,9 +5,9 @@ import {
   type CompiledRunPlan,
   type DocumentKind,
   type RuntimeErrorContext,
+  runningMarkerToken,
   type StageRunRequest,
   StageRunRequestSchema,
-  runningMarkerToken,
 } from "@millrace/contracts";
 import { runDir, type WorkspacePaths } from "@millrace/workspace";
 
@@ -99,7 +99,8 @@ export function buildStageRunRequest(input: BuildRequestInput): StageRunRequest 
     summary_status_path: paths.statusFiles[node.plane],
     runtime_snapshot_path: paths.snapshot,
     recovery_counters_path: paths.recoveryCounters,
-    preferred_troubleshoot_report_path: run.request_kind === "closure_target" ? null : path.join(dir, "troubleshoot_report.md"),
+    preferred_troubleshoot_report_path:
+      run.request_kind === "closure_target" ? null : path.join(dir, "troubleshoot_report.md"),
     ...errorContext,
     skill_revision_evidence_path: input.skillRevisionEvidence
       ? path.join(dir, `skill_revision_evidence.${requestId}.json`)
@@ -108,6 +109,7 @@ export function buildStageRunRequest(input: BuildRequestInput): StageRunRequest 
     model_name: node.model_name,
     model_reasoning_effort: node.model_reasoning_effort,
     thinking_level: node.thinking_level,
+    permission_profile: node.permission_profile,
     timeout_seconds: node.timeout_seconds,
   });
 }

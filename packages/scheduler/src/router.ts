@@ -72,7 +72,9 @@ function resolveFailureClass(input: RouteInput, fallback: string): string {
   const fromResult = input.result.metadata.failure_class;
   const candidate =
     (typeof fromResult === "string" && fromResult.trim() !== "" ? fromResult : null) ??
-    (input.currentFailureClass && input.currentFailureClass.trim() !== "" ? input.currentFailureClass : null) ??
+    (input.currentFailureClass && input.currentFailureClass.trim() !== ""
+      ? input.currentFailureClass
+      : null) ??
     fallback;
   return normalizeFailureClass(candidate) || normalizeFailureClass(fallback);
 }
@@ -176,7 +178,8 @@ export function routeStageResult(input: RouteInput): RouterDecision {
   const stage = node.stage;
   const blocked = outcome === "BLOCKED";
   const defaultFailure = blocked ? `${stage}_blocked` : outcome === "FIX_NEEDED" ? "fix_cycle_exhausted" : "";
-  const failureClass = blocked || outcome === "FIX_NEEDED" ? resolveFailureClass(input, defaultFailure) : null;
+  const failureClass =
+    blocked || outcome === "FIX_NEEDED" ? resolveFailureClass(input, defaultFailure) : null;
 
   // 1. Threshold policies: a spent budget overrides the normal edge.
   const increments: CounterName[] = [];
@@ -190,7 +193,9 @@ export function routeStageResult(input: RouteInput): RouterDecision {
       const reason = `${policy.policy_id}:exhausted`;
       return decide(input, chained.target, {
         reason,
-        failureClass: failureClass ?? resolveFailureClass(input, `${policy.counter_name.replace(/_count$/, "")}_exhausted`),
+        failureClass:
+          failureClass ??
+          resolveFailureClass(input, `${policy.counter_name.replace(/_count$/, "")}_exhausted`),
         policyId: chained.policy?.policy_id ?? policy.policy_id,
         increments,
         resets: [],
@@ -219,13 +224,17 @@ export function routeStageResult(input: RouteInput): RouterDecision {
       }
     }
     const resets: CounterName[] = node.recovery_role === "local_repair" ? ["fix_cycle_count"] : [];
-    return decide(input, { nodeId: targetId }, {
-      reason: `${resume.policy_id}:${targetId}`,
-      failureClass: input.currentFailureClass,
-      policyId: resume.policy_id,
-      increments,
-      resets,
-    });
+    return decide(
+      input,
+      { nodeId: targetId },
+      {
+        reason: `${resume.policy_id}:${targetId}`,
+        failureClass: input.currentFailureClass,
+        policyId: resume.policy_id,
+        increments,
+        resets,
+      },
+    );
   }
 
   // 3. The compiled transition for (node, outcome); the lowest priority number wins.
@@ -293,7 +302,8 @@ function decide(
       policyId: details.policyId,
     };
   }
-  if (!target.terminalStateId) throw new RoutingError("a routing target names neither a node nor a terminal state");
+  if (!target.terminalStateId)
+    throw new RoutingError("a routing target names neither a node nor a terminal state");
   const terminal = terminalById(graph, target.terminalStateId);
   const actionId = terminalAction(terminal);
   const action = actionOfTerminal(actionId);

@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ZodError } from "zod";
 import {
   type ActiveRunState,
   type CounterName,
@@ -9,8 +8,8 @@ import {
   IDLE_MARKER,
   MillraceError,
   normalizeRuntimeSnapshot,
-  projectSnapshotFields,
   type Plane,
+  projectSnapshotFields,
   type RecoveryCounterEntry,
   type RecoveryCounters,
   RecoveryCountersSchema,
@@ -19,6 +18,7 @@ import {
   type WorkItemKind,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
+import { ZodError } from "zod";
 import { type CounterTotals, ZERO_COUNTERS } from "./router.js";
 
 /** The marker a status file holds when it is unreadable or not a single `### TOKEN` line. */
@@ -82,7 +82,11 @@ export function writeStatusMarker(paths: WorkspacePaths, plane: Plane, marker: s
 }
 
 /** Per-item totals across failure classes: budgets are per work item, whatever the failure class. */
-export function counterTotals(counters: RecoveryCounters, kind: WorkItemKind | null, id: string | null): CounterTotals {
+export function counterTotals(
+  counters: RecoveryCounters,
+  kind: WorkItemKind | null,
+  id: string | null,
+): CounterTotals {
   if (!kind || !id) return ZERO_COUNTERS;
   const totals: Record<CounterName, number> = { ...ZERO_COUNTERS };
   for (const entry of counters.entries) {
@@ -107,7 +111,8 @@ export function incrementCounters(
   if (names.length === 0) return counters;
   const entries = [...counters.entries];
   let index = entries.findIndex(
-    (entry) => entry.work_item_kind === kind && entry.work_item_id === id && entry.failure_class === failureClass,
+    (entry) =>
+      entry.work_item_kind === kind && entry.work_item_id === id && entry.failure_class === failureClass,
   );
   if (index < 0) {
     entries.push({
@@ -148,7 +153,11 @@ export function resetCounters(
 }
 
 /** Drops every entry of one work item (forward progress: completed, blocked, handed off or retried). */
-export function clearItemCounters(counters: RecoveryCounters, kind: WorkItemKind, id: string): RecoveryCounters {
+export function clearItemCounters(
+  counters: RecoveryCounters,
+  kind: WorkItemKind,
+  id: string,
+): RecoveryCounters {
   return {
     ...counters,
     entries: counters.entries.filter((entry) => entry.work_item_kind !== kind || entry.work_item_id !== id),
@@ -156,7 +165,11 @@ export function clearItemCounters(counters: RecoveryCounters, kind: WorkItemKind
 }
 
 /** The snapshot with one plane's run set (or removed with `undefined`). */
-export function withActiveRun(snapshot: RuntimeSnapshot, plane: Plane, run: ActiveRunState | undefined): RuntimeSnapshot {
+export function withActiveRun(
+  snapshot: RuntimeSnapshot,
+  plane: Plane,
+  run: ActiveRunState | undefined,
+): RuntimeSnapshot {
   const runs = { ...snapshot.active_runs_by_plane };
   if (run) runs[plane] = run;
   else delete runs[plane];

@@ -16,7 +16,11 @@ export class WatcherSession {
   private configChanged = false;
   private readonly configFile: string;
 
-  constructor(paths: WorkspacePaths, config: MillraceConfig, private readonly onEvent: () => void) {
+  constructor(
+    paths: WorkspacePaths,
+    config: MillraceConfig,
+    private readonly onEvent: () => void,
+  ) {
     mkdirSync(paths.ideasInbox, { recursive: true });
     this.configFile = paths.configFile;
     const targets = [
@@ -32,7 +36,10 @@ export class WatcherSession {
     this.watcher = watch(targets, {
       ignoreInitial: true,
       depth: 0,
-      awaitWriteFinish: config.watchers.debounce_ms > 0 ? { stabilityThreshold: config.watchers.debounce_ms, pollInterval: 50 } : false,
+      awaitWriteFinish:
+        config.watchers.debounce_ms > 0
+          ? { stabilityThreshold: config.watchers.debounce_ms, pollInterval: 50 }
+          : false,
       ignored: (file: string) => path.basename(file).startsWith(".") && file !== this.configFile,
     });
     const handle = (file: string) => {

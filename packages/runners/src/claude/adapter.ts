@@ -10,6 +10,7 @@ import type {
 } from "@millrace/contracts";
 import type { PreflightResult, RunnerAdapter, RunnerContext } from "../adapter.js";
 import { reconcileAfterTimeout } from "../markers.js";
+import { resolvePermissionLevel } from "../permission.js";
 import { commandAvailable, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
@@ -40,10 +41,7 @@ export function claudePermissionFlags(level: PermissionLevel): string[] {
 }
 
 export function claudePermissionLevel(config: MillraceConfig, request: StageRunRequest): PermissionLevel {
-  const claude = config.runners.claude;
-  const byStage = claude.permission_by_stage[request.stage];
-  const byModel = request.model_name ? claude.permission_by_model[request.model_name] : undefined;
-  return (byStage ?? byModel ?? claude.permission_default) as PermissionLevel;
+  return resolvePermissionLevel(config.runners.claude, request);
 }
 
 /** Claude's `--effort` takes low|medium|high|xhigh|max; thinking levels map onto it. */

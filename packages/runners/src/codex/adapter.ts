@@ -8,6 +8,7 @@ import type {
 } from "@millrace/contracts";
 import type { PreflightResult, RunnerAdapter, RunnerContext } from "../adapter.js";
 import { reconcileAfterTimeout } from "../markers.js";
+import { resolvePermissionLevel } from "../permission.js";
 import { commandAvailable, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
@@ -40,10 +41,7 @@ export function codexPermissionFlags(level: PermissionLevel): string[] {
 }
 
 export function codexPermissionLevel(config: MillraceConfig, request: StageRunRequest): PermissionLevel {
-  const codex = config.runners.codex;
-  const byStage = codex.permission_by_stage[request.stage];
-  const byModel = request.model_name ? codex.permission_by_model[request.model_name] : undefined;
-  return (byStage ?? byModel ?? codex.permission_default) as PermissionLevel;
+  return resolvePermissionLevel(config.runners.codex, request);
 }
 
 /** Reasoning effort: the request's thinking level (v0.20 name), its effort, then the runner default. */

@@ -159,7 +159,12 @@ export const DOCTOR_CHECK_CODES = {
     "Fix the errors above, then run `millrace doctor` again.",
   ),
   // --- queue
-  queue_consistent: info("queue", "ok", "Every queue document parses and sits in exactly one folder.", NOTHING),
+  queue_consistent: info(
+    "queue",
+    "ok",
+    "Every queue document parses and sits in exactly one folder.",
+    NOTHING,
+  ),
   queue_document_invalid: info(
     "queue",
     "error",
@@ -240,7 +245,7 @@ export const DOCTOR_CHECK_CODES = {
     "runners",
     "warning",
     "A permission level is `maximum`: the agent runs without sandbox or approvals, with your user's rights.",
-    "Fine on a disposable machine or container; elsewhere set `permission_default = \"basic\"` and raise single stages.",
+    'Fine on a disposable machine or container; elsewhere set `permission_default = "basic"` and raise single stages.',
   ),
   runner_permission_root_refused: info(
     "runners",
@@ -252,7 +257,7 @@ export const DOCTOR_CHECK_CODES = {
     "runners",
     "warning",
     "Pi has no sandbox or approval system: it runs its tools with your user's rights.",
-    "Limit its tools with `runners.pi.args = [\"--tools\", \"read,grep,find,ls,edit,write\"]`, or run it in a container.",
+    'Limit its tools with `runners.pi.args = ["--tools", "read,grep,find,ls,edit,write"]`, or run it in a container.',
   ),
   runner_script_ok: info("runners", "ok", "The scripted runner's script file parses.", NOTHING),
   runner_script_invalid: info(

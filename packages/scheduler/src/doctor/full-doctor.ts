@@ -23,7 +23,14 @@ const GROUP_ORDER = ["workspace", "assets", "config", "lock", "plan", "queue", "
 
 function skipped(reason: string): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES.checks_skipped;
-  return { code: "checks_skipped", group: entry.group, status: entry.status, path: null, message: reason, hint: entry.action };
+  return {
+    code: "checks_skipped",
+    group: entry.group,
+    status: entry.status,
+    path: null,
+    message: reason,
+    hint: entry.action,
+  };
 }
 
 function loadConfigForDoctor(configFile: string): MillraceConfig | undefined {
@@ -38,7 +45,10 @@ function loadConfigForDoctor(configFile: string): MillraceConfig | undefined {
  * queue consistency and, for every runner the resolved mode uses, its executable, version,
  * credentials and permission profile. Read-only; never contacts a network.
  */
-export async function runFullDoctor(root: string, options: FullDoctorOptions = {}): Promise<FullDoctorReport> {
+export async function runFullDoctor(
+  root: string,
+  options: FullDoctorOptions = {},
+): Promise<FullDoctorReport> {
   const workspace = path.resolve(root);
   const paths = workspacePaths(workspace);
   const base = runDoctor(paths);

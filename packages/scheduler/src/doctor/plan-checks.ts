@@ -4,7 +4,14 @@ import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
 function check(code: DoctorCheckCode, message: string, file: string | null = null): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES[code];
-  return { code, group: "plan", status: entry.status, path: file, message, hint: entry.status === "ok" ? null : entry.action };
+  return {
+    code,
+    group: "plan",
+    status: entry.status,
+    path: file,
+    message,
+    hint: entry.status === "ok" ? null : entry.action,
+  };
 }
 
 const PLAN_FILE = "millrace-agents/state/compiled_plan.json";
@@ -69,7 +76,10 @@ export function planChecks(
 }
 
 /** Which runner each node uses: from the compiled plan, else from the config alone. */
-export function runnersInUse(config: MillraceConfig, plan: CompiledRunPlan | undefined): Map<string, string[]> {
+export function runnersInUse(
+  config: MillraceConfig,
+  plan: CompiledRunPlan | undefined,
+): Map<string, string[]> {
   const used = new Map<string, string[]>();
   const add = (runner: string, by: string) => used.set(runner, [...(used.get(runner) ?? []), by]);
   if (plan) {

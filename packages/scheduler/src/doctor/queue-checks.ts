@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type FullDoctorCheck,
-  type Plane,
   PLANES,
+  type Plane,
   RuntimeSnapshotSchema,
   workDocumentId,
 } from "@millrace/contracts";
@@ -13,7 +13,14 @@ import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
 function check(code: DoctorCheckCode, message: string, file: string | null = null): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES[code];
-  return { code, group: "queue", status: entry.status, path: file, message, hint: entry.status === "ok" ? null : entry.action };
+  return {
+    code,
+    group: "queue",
+    status: entry.status,
+    path: file,
+    message,
+    hint: entry.status === "ok" ? null : entry.action,
+  };
 }
 
 function list(dir: string): string[] {
@@ -70,7 +77,11 @@ export function queueChecks(paths: WorkspacePaths): FullDoctorCheck[] {
         id = workDocumentId(doc);
         if (id !== stem) {
           found.push(
-            check("queue_document_id_mismatch", `${relative} holds ${folder.kind} ${id}, not ${stem}`, relative),
+            check(
+              "queue_document_id_mismatch",
+              `${relative} holds ${folder.kind} ${id}, not ${stem}`,
+              relative,
+            ),
           );
         }
       } catch (error) {
@@ -79,13 +90,22 @@ export function queueChecks(paths: WorkspacePaths): FullDoctorCheck[] {
       locations.set(id, [...(locations.get(id) ?? []), relative]);
       if (folder.state === "active") {
         const plane = KIND_PLANE[folder.kind];
-        activeByPlane.set(plane, [...(activeByPlane.get(plane) ?? []), { id, kind: folder.kind, file: relative }]);
+        activeByPlane.set(plane, [
+          ...(activeByPlane.get(plane) ?? []),
+          { id, kind: folder.kind, file: relative },
+        ]);
       }
     }
   }
   for (const [id, files] of [...locations.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (files.length > 1) {
-      found.push(check("queue_duplicate_id", `${id} is in ${files.length} folders: ${files.join(", ")}`, files[0] ?? null));
+      found.push(
+        check(
+          "queue_duplicate_id",
+          `${id} is in ${files.length} folders: ${files.join(", ")}`,
+          files[0] ?? null,
+        ),
+      );
     }
   }
   const runs = snapshotRuns(paths);

@@ -103,7 +103,10 @@ function claudeCredential(config: MillraceConfig, env: Env): Credential {
   for (const name of ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"]) {
     if (isSet(merged, name)) return { state: "present", source: name };
   }
-  const file = path.join(merged.CLAUDE_CONFIG_DIR ?? path.join(homeOf(merged), ".claude"), ".credentials.json");
+  const file = path.join(
+    merged.CLAUDE_CONFIG_DIR ?? path.join(homeOf(merged), ".claude"),
+    ".credentials.json",
+  );
   if (existsSync(file)) return { state: "present", source: file };
   return {
     state: "missing",
@@ -128,7 +131,9 @@ const PI_PROVIDER_KEYS: Record<string, readonly string[]> = {
 function piCredential(config: MillraceConfig, env: Env): Credential {
   const merged = { ...env, ...config.runners.pi.env };
   const provider = config.runners.pi.provider;
-  const names = provider ? (PI_PROVIDER_KEYS[provider] ?? []) : [...new Set(Object.values(PI_PROVIDER_KEYS).flat())];
+  const names = provider
+    ? (PI_PROVIDER_KEYS[provider] ?? [])
+    : [...new Set(Object.values(PI_PROVIDER_KEYS).flat())];
   const found = names.find((name) => isSet(merged, name));
   if (found) return { state: "present", source: found };
   const agentDir = merged.PI_CODING_AGENT_DIR ?? path.join(homeOf(merged), ".pi", "agent");
@@ -151,12 +156,14 @@ function permissionLevels(settings: {
 }): { levels: string[]; maximumAt: string[] } {
   const where: Array<[string, string]> = [
     ["permission_default", settings.permission_default],
-    ...Object.entries(settings.permission_by_stage).map(
-      ([stage, level]): [string, string] => [`permission_by_stage.${stage}`, level],
-    ),
-    ...Object.entries(settings.permission_by_model).map(
-      ([model, level]): [string, string] => [`permission_by_model.${model}`, level],
-    ),
+    ...Object.entries(settings.permission_by_stage).map(([stage, level]): [string, string] => [
+      `permission_by_stage.${stage}`,
+      level,
+    ]),
+    ...Object.entries(settings.permission_by_model).map(([model, level]): [string, string] => [
+      `permission_by_model.${model}`,
+      level,
+    ]),
   ];
   return {
     levels: [...new Set(where.map(([, level]) => level))].sort(),
@@ -200,17 +207,26 @@ async function checkAgentCli(
       ),
     );
   } else {
-    checks.push(check("runner_binary_found", `${runner}: ${settings.command} resolves to ${resolved}`, resolved));
+    checks.push(
+      check("runner_binary_found", `${runner}: ${settings.command} resolves to ${resolved}`, resolved),
+    );
     if (isNodeScript(settings.command, settings.args)) {
       checks.push(
-        check("runner_version_skipped", `${runner}: launched as node ${settings.args[0]}; version not probed`),
+        check(
+          "runner_version_skipped",
+          `${runner}: launched as node ${settings.args[0]}; version not probed`,
+        ),
       );
     } else {
       version = await probeVersion(resolved, cleanEnv(merged), input.versionTimeoutMs);
       checks.push(
         version
           ? check("runner_version", `${runner}: ${version}`, resolved)
-          : check("runner_version_unknown", `${runner}: \`${settings.command} --version\` gave no version`, resolved),
+          : check(
+              "runner_version_unknown",
+              `${runner}: \`${settings.command} --version\` gave no version`,
+              resolved,
+            ),
       );
     }
   }
@@ -235,7 +251,10 @@ async function checkAgentCli(
     checks.push(
       limited
         ? check("runner_permission_ok", `${runner}: tools are limited by runners.pi.args`)
-        : check("runner_permission_unsandboxed", `${runner}: pi runs read, bash, edit and write with no sandbox`),
+        : check(
+            "runner_permission_unsandboxed",
+            `${runner}: pi runs read, bash, edit and write with no sandbox`,
+          ),
     );
   } else {
     const claudeOrCodex = input.config.runners[section];
@@ -319,7 +338,8 @@ async function checkCustom(
   if (adapter?.preflight) {
     const result = await adapter.preflight(input.config, input.env);
     if (result.ok) checks.push(check("runner_preflight_ok", `${runner}: preflight passed`));
-    for (const problem of result.problems) checks.push(check("runner_preflight_failed", `${runner}: ${problem}`));
+    for (const problem of result.problems)
+      checks.push(check("runner_preflight_failed", `${runner}: ${problem}`));
   } else {
     checks.push(check("runner_preflight_ok", `${runner}: registered (it has no preflight)`));
   }
