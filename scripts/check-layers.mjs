@@ -19,6 +19,7 @@ export const LAYERS = {
   millrace: 5,
   "@millrace/bench": 6,
   "@millrace/runner-contract-tests": 6,
+  "@millrace/example-embed": 6,
 };
 
 /** Libraries with side effects, each allowed in exactly one package (STYLE.md habit 2). */

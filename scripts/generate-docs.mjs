@@ -3,8 +3,22 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { renderErrorCatalog } from "../packages/contracts/dist/index.js";
+import {
+  renderCliReference,
+  renderConfigurationReference,
+  renderTroubleshooting,
+} from "../apps/cli/dist/reference.js";
+import { renderErrorCatalog, renderJsonOutputDoc } from "../packages/contracts/dist/index.js";
 
 const docs = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "docs");
-writeFileSync(path.join(docs, "errors.md"), renderErrorCatalog());
-console.log("wrote docs/errors.md");
+const pages = {
+  "errors.md": renderErrorCatalog(),
+  "json-output.md": renderJsonOutputDoc(),
+  "cli.md": renderCliReference(),
+  "configuration.md": renderConfigurationReference(),
+  "troubleshooting.md": renderTroubleshooting(),
+};
+for (const [name, text] of Object.entries(pages)) {
+  writeFileSync(path.join(docs, name), text);
+  console.log(`wrote docs/${name}`);
+}

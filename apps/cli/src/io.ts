@@ -1,4 +1,4 @@
-import { MillraceError } from "@millrace/contracts";
+import type { MillraceError } from "@millrace/contracts";
 
 /** Where a command writes. Injected so tests can run `main()` in-process. */
 export interface CliIO {
@@ -6,6 +6,8 @@ export interface CliIO {
   stderr(text: string): void;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Terminal width when stdout is a terminal; undefined when it is piped or redirected. */
+  readonly columns?: number | undefined;
 }
 
 export const processIO: CliIO = {
@@ -13,7 +15,30 @@ export const processIO: CliIO = {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
   cwd: process.cwd(),
+  columns: process.stdout.isTTY ? process.stdout.columns : undefined,
 };
+
+/** Help text width: the terminal's (capped) on a TTY, a fixed 100 columns otherwise so piped output is stable. */
+export const PIPED_HELP_WIDTH = 100;
+export function helpWidth(io: CliIO): number {
+  return io.columns && io.columns > 0 ? Math.min(110, io.columns) : PIPED_HELP_WIDTH;
+}
+
+/**
+ * A MillraceError, recognised by shape so that this module need not load @millrace/contracts (and
+ * zod) on every start: whoever threw one has loaded it already.
+ */
+function isMillraceError(value: unknown): value is MillraceError {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Partial<MillraceError>;
+  return (
+    candidate.name === "MillraceError" &&
+    typeof candidate.code === "string" &&
+    typeof candidate.hint === "string" &&
+    typeof candidate.exitStatus === "number" &&
+    typeof candidate.toJSON === "function"
+  );
+}
 
 /** Global options every command receives. */
 export interface GlobalArgs {
@@ -57,7 +82,7 @@ export function keyValueLines(record: Record<string, unknown>, prefix = ""): str
  * Returns the exit status.
  */
 export function reportError(io: CliIO, error: unknown, json: boolean): number {
-  if (MillraceError.isInstance(error)) {
+  if (isMillraceError(error)) {
     if (json) io.stdout(`${JSON.stringify(error.toJSON())}\n`);
     else io.stderr(`error: ${error.message}\nhint: ${error.hint}\n`);
     return error.exitStatus;

@@ -1,14 +1,15 @@
+// Keep this module's static imports light: command modules (and the packages behind them) load
+// on demand through command-loader.ts, which is what keeps cold start inside the budget.
 import yargs from "yargs";
-import { type MillraceCommand, type RunState, toYargs } from "./command.js";
-import { commandGroups } from "./commands/index.js";
-import { type CliIO, processIO, reportError } from "./io.js";
+import { type RunState, toYargs } from "./command.js";
+import { type AnyCommand, COMMAND_MODULES, commandsFor } from "./command-loader.js";
+import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
 import { cliVersion } from "./version.js";
 
 export interface MainOptions {
   io?: CliIO;
 }
 
-/** Runs the CLI and returns the exit status; never calls process.exit. */
 class UsageError extends Error {
   override name = "UsageError";
 }
@@ -19,16 +20,23 @@ function printUsageError(io: CliIO, argv: string[], message: string, json: boole
       `${JSON.stringify({ error: { code: "usage_invalid_argument", message, hint: "Run `millrace --help`.", details: {} } })}\n`,
     );
   } else {
-    const known = commandGroups.flat().some((c) => [c.command].flat()[0]?.split(" ")[0] === argv[0]);
+    const known = argv[0] !== undefined && Object.hasOwn(COMMAND_MODULES, argv[0]);
     io.stderr(`error: ${message}\nhint: run \`millrace ${known ? `${argv[0]} ` : ""}--help\`\n`);
   }
   return 2;
 }
 
+/** Runs the CLI and returns the exit status; never calls process.exit. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const io = options.io ?? processIO;
   const state: RunState = { exitCode: 0 };
   const wantsJson = argv.includes("--json");
+  let commands: AnyCommand[];
+  try {
+    ({ commands } = await commandsFor(argv));
+  } catch (error) {
+    return reportError(io, error, wantsJson);
+  }
   const parser = yargs(argv)
     .scriptName("millrace")
     .usage("$0 <command> [options]\n\nA governed runtime for long-running coding-agent work.")
@@ -39,21 +47,26 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       describe: "Workspace root (the repository Millrace works in)",
       global: true,
     })
-    .option("json", { type: "boolean", default: false, describe: "Print machine-readable JSON", global: true })
+    .option("json", {
+      type: "boolean",
+      default: false,
+      describe: "Print machine-readable JSON",
+      global: true,
+    })
     .strict()
     .demandCommand(1, "Missing command: run `millrace --help` to see the commands.")
     .recommendCommands()
     .version(false)
     .help("help")
     .alias("help", "h")
-    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .wrap(helpWidth(io))
     .exitProcess(false)
     .fail((message, error) => {
       if (error) throw error;
       // Throwing stops yargs before any handler runs.
       throw new UsageError(message);
     });
-  for (const command of commandGroups.flat() as MillraceCommand<unknown>[]) {
+  for (const command of commands) {
     parser.command(toYargs(command, io, state) as never);
   }
   try {
@@ -66,9 +79,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   } catch (error) {
     if (error instanceof UsageError) {
       const flat = error.message.replace(/\s*\n\s*/g, " ").trim();
-      const message = flat.startsWith("Did you mean")
-        ? `Unknown command: ${argv[0]}. ${flat}`
-        : flat;
+      const message = flat.startsWith("Did you mean") ? `Unknown command: ${argv[0]}. ${flat}` : flat;
       return printUsageError(io, argv, message, wantsJson);
     }
     return reportError(io, error, wantsJson);

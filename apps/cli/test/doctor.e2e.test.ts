@@ -1,26 +1,84 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { FullDoctorReportSchema } from "@millrace/contracts";
+import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir } from "./helpers.js";
 import { hashTree } from "./wshash.js";
 
+/** A PATH folder with a fake `codex` that answers `--version`. */
+function fakeCodexBin(): string {
+  const dir = tempDir("millrace-bin-");
+  const file = path.join(dir, "codex");
+  writeFileSync(
+    file,
+    `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "codex-cli 0.169.0"; exit 0; fi\nexec "${process.execPath}" "${FAKE_CODEX_PATH}" "$@"\n`,
+  );
+  chmodSync(file, 0o755);
+  return dir;
+}
+
+const BASIC = '[runners.codex]\npermission_default = "basic"\n';
+
+function healthyWorkspace(): string {
+  const root = tempDir();
+  runCli(["init", root]);
+  writeFileSync(path.join(root, "millrace-agents", "millrace.toml"), BASIC);
+  runCli(["compile", "validate", "-w", root]);
+  return root;
+}
+
 describe("millrace doctor", () => {
-  it("a healthy workspace prints ok lines and exits 0", () => {
-    const root = tempDir();
-    runCli(["init", root]);
-    const run = runCli(["doctor", "-w", root]);
+  it("a healthy workspace prints the summary and its runner, and exits 0", () => {
+    const root = healthyWorkspace();
+    const bin = fakeCodexBin();
+    const run = runCli(["doctor", "-w", root], {
+      env: { PATH: bin, HOME: tempDir(), CODEX_API_KEY: "sk-fake-000" },
+    });
+    expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    expect(run.stdout).toBe("ok: true\nerrors: 0\nwarnings: 0\n");
+    expect(run.stdout).toBe(
+      `ok: true\nerrors: 0\nwarnings: 0\nmode_id: default_codex\nrunner: codex_cli command=${path.join(bin, "codex")} version=codex-cli 0.169.0 credentials=present(CODEX_API_KEY)\n`,
+    );
   });
 
-  it("errors exit 1 with one line per problem plus its hint; doctor never writes", () => {
+  it("--json prints the documented report with a code per check", () => {
+    const root = healthyWorkspace();
+    const run = runCli(["doctor", "-w", root, "--json"], {
+      env: { PATH: fakeCodexBin(), HOME: tempDir(), CODEX_API_KEY: "sk-fake-000" },
+    });
+    expect(run.status).toBe(0);
+    const report = FullDoctorReportSchema.parse(run.json());
+    expect(report.kind).toBe("doctor_report");
+    expect(report.checks.map((c) => c.code)).toEqual(
+      expect.arrayContaining(["workspace_files", "plan_current", "queue_consistent", "runner_version"]),
+    );
+  });
+
+  it("a missing agent CLI is an error with a hint; warnings name credentials and permissions", () => {
     const root = tempDir();
     runCli(["init", root]);
+    const run = runCli(["doctor", "-w", root], {
+      env: { PATH: tempDir(), HOME: tempDir(), CODEX_API_KEY: "" },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("ok: false\nerrors: 1\nwarnings: 3\n");
+    expect(run.stdout).toContain(
+      "error: runner_binary_missing none codex_cli: command codex was not found on PATH (runners.codex.command)\n  hint: Install the agent CLI",
+    );
+    expect(run.stdout).toContain("warning: runner_credentials_missing none codex_cli: no CODEX_API_KEY");
+    expect(run.stdout).toContain("warning: runner_permission_maximum none");
+    expect(run.stdout).toContain("warning: plan_missing millrace-agents/state/compiled_plan.json");
+  });
+
+  it("workspace errors exit 1 with one line per problem plus its hint; doctor never writes", () => {
+    const root = healthyWorkspace();
     const rt = path.join(root, "millrace-agents");
     rmSync(path.join(rt, "outline.md"));
     writeFileSync(path.join(rt, "state", "runtime_daemon.lock.json"), "{");
     const before = hashTree(root);
-    const run = runCli(["doctor", "-w", root]);
+    const env = { PATH: fakeCodexBin(), HOME: tempDir(), CODEX_API_KEY: "sk-fake-000" };
+    const run = runCli(["doctor", "-w", root], { env });
     expect(run.status).toBe(1);
     expect(run.stdout).toContain("ok: false\nerrors: 2\n");
     expect(run.stdout).toContain(
@@ -29,16 +87,13 @@ describe("millrace doctor", () => {
     expect(run.stdout).toContain(
       "error: runtime_ownership_lock_invalid millrace-agents/state/runtime_daemon.lock.json",
     );
-    const json = runCli(["doctor", "-w", root, "--json"]);
+    const json = runCli(["doctor", "-w", root, "--json"], { env });
     expect(json.status).toBe(1);
-    const report = json.json<{
-      ok: boolean;
-      checks: { code: string; status: string; path: string | null; hint: string | null }[];
-    }>();
+    const report = FullDoctorReportSchema.parse(json.json());
     expect(report.ok).toBe(false);
-    expect(report.checks.filter((c) => c.status === "error").map((c) => c.code)).toEqual([
-      "missing_file",
-      "runtime_ownership_lock_invalid",
+    expect(report.checks.filter((c) => c.status === "error").map((c) => [c.group, c.code])).toEqual([
+      ["workspace", "missing_file"],
+      ["lock", "runtime_ownership_lock_invalid"],
     ]);
     expect(hashTree(root)).toBe(before);
   });

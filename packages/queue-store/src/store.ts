@@ -5,6 +5,7 @@ import {
   type DocumentKind,
   explainUnsafeId,
   formatEventTimestamp,
+  type LineageDriftFinding,
   MillraceError,
   type Plane,
   QUEUE_FOLDER_STATES,
@@ -605,6 +606,50 @@ export class QueueStore {
       }
     }
     return [...seen];
+  }
+
+  /**
+   * Lineage drift for an open closure target: open work (queue, active, blocked tasks, specs and
+   * incidents) whose effective root spec is not the target's, although it shares the target's root
+   * idea, or names a known alias of the target's root spec (`idea-idea-X` is an alias of `idea-X`).
+   * Sorted by (path, id); unreadable files are ignored.
+   */
+  lineageDrift(target: { rootSpecId: string; rootIdeaId: string }): LineageDriftFinding[] {
+    const aliases = new Set<string>();
+    if (target.rootSpecId.startsWith("idea-idea-")) aliases.add(target.rootSpecId.slice("idea-".length));
+    const findings: LineageDriftFinding[] = [];
+    for (const kind of ["task", "spec", "incident"] as const) {
+      for (const state of ["queue", "active", "blocked"] as const) {
+        const folder = this.folder(kind, state);
+        for (const [name, entry] of this.cache.sync(folder).entries) {
+          if (entry.error !== null || entry.root_spec_id === target.rootSpecId) continue;
+          let reason: LineageDriftFinding["diagnostic_reason"] | undefined;
+          if (entry.root_idea_id !== null && entry.root_idea_id === target.rootIdeaId) {
+            reason = "same_root_idea_different_root_spec";
+          } else if (
+            (entry.root_spec_id !== null && aliases.has(entry.root_spec_id)) ||
+            (entry.spec_id !== null && aliases.has(entry.spec_id))
+          ) {
+            reason = "known_root_spec_alias";
+          }
+          if (!reason) continue;
+          findings.push({
+            work_item_kind: kind,
+            work_item_id: entry.id,
+            state,
+            path: this.relative(path.join(folder.dir, name)),
+            expected_root_spec_id: target.rootSpecId,
+            actual_root_spec_id: entry.root_spec_id,
+            root_idea_id: entry.root_idea_id,
+            spec_id: entry.spec_id,
+            diagnostic_reason: reason,
+          });
+        }
+      }
+    }
+    return findings.sort((a, b) =>
+      a.path === b.path ? (a.work_item_id < b.work_item_id ? -1 : 1) : a.path < b.path ? -1 : 1,
+    );
   }
 
   /** Root specs waiting in specs/queue whose root is not the open one, oldest first. */

@@ -329,3 +329,24 @@ describe("claim order at scale", () => {
     expect(claimed).toEqual(expected.map(([, id]) => id));
   });
 });
+
+describe("lineage drift", () => {
+  it("finds same-idea work under another root and known aliases, sorted by path", () => {
+    const paths = tempWorkspace();
+    const store = openQueueStore(paths, { indexFile: false });
+    store.enqueue("task", task("t-right", { root_spec_id: "idea-idea-x", root_idea_id: "idea-x" }));
+    store.enqueue("task", task("t-drift", { root_spec_id: "spec-other", root_idea_id: "idea-x" }));
+    store.enqueue("task", task("t-alias", { spec_id: "idea-x" }));
+    store.enqueue("incident", incident("i-unrelated", { root_spec_id: "zzz" }));
+    const findings = store.lineageDrift({ rootSpecId: "idea-idea-x", rootIdeaId: "idea-x" });
+    expect(findings.map((f) => [f.work_item_id, f.diagnostic_reason, f.state])).toEqual([
+      ["t-alias", "known_root_spec_alias", "queue"],
+      ["t-drift", "same_root_idea_different_root_spec", "queue"],
+    ]);
+    expect(findings[1]).toMatchObject({
+      path: "millrace-agents/tasks/queue/t-drift.md",
+      expected_root_spec_id: "idea-idea-x",
+      actual_root_spec_id: "spec-other",
+    });
+  });
+});

@@ -261,7 +261,8 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
         } catch (error) {
           throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
         }
-        if (await viaDaemon(ctx, paths, "add_idea", { source_name: path.basename(source), markdown }, actor)) return 0;
+        if (await viaDaemon(ctx, paths, "add_idea", { source_name: path.basename(source), markdown }, actor))
+          return 0;
       }
       const target = dropIdea(paths, source);
       const relative = toWorkspaceRelative(paths, target);
@@ -272,7 +273,8 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     case "cancel": {
       const id = requireTarget(args, "a work item id");
       const reason = requireReason(args);
-      if (await viaDaemon(ctx, paths, "cancel_work_item", { id, reason, ...(kind ? { kind } : {}) }, actor)) return 0;
+      if (await viaDaemon(ctx, paths, "cancel_work_item", { id, reason, ...(kind ? { kind } : {}) }, actor))
+        return 0;
       const result = withStore(paths, (store) =>
         cancelWorkItem(store, id, { reason, actor, ...(kind ? { kind } : {}) }),
       );
@@ -287,7 +289,13 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       if (!cascade.success) throw usage(`--cascade must be one of none, retarget, cancel`);
       const replacement = args.replacement;
       if (
-        await viaDaemon(ctx, paths, "supersede_task", { id, replacement_id: replacement, cascade: cascade.data, reason }, actor)
+        await viaDaemon(
+          ctx,
+          paths,
+          "supersede_task",
+          { id, replacement_id: replacement, cascade: cascade.data, reason },
+          actor,
+        )
       )
         return 0;
       const result = withStore(paths, (store) =>
@@ -451,6 +459,7 @@ export const addIdeaCommand: MillraceCommand<{ file: string }> = {
   describe: "Drop a markdown idea into the ideas inbox (ideas/inbox/)",
   builder: (yargs) =>
     yargs.positional("file", { type: "string", describe: "A .md file; its name becomes the idea id" }),
+  examples: [["$0 add-idea notes/faster-startup.md", "Drop an idea; planning turns it into a spec"]],
   handler(args, ctx) {
     return runQueueAction({ action: "add-idea", target: args.file }, ctx);
   },

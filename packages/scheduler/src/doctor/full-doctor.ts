@@ -4,7 +4,7 @@ import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrac
 import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
 import { runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
-import { planChecks, runnersInUse } from "./plan-checks.js";
+import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
 import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
 
@@ -70,6 +70,7 @@ export async function runFullDoctor(
         env: options.env ?? process.env,
         runtimeRoot: paths.runtimeRoot,
         used: runnersInUse(config, plan.plan),
+        nodes: nodesByRunner(plan.plan),
         registry,
         which: options.which ?? defaultWhich,
         ...(options.versionTimeoutMs !== undefined ? { versionTimeoutMs: options.versionTimeoutMs } : {}),

@@ -75,6 +75,33 @@ export function planChecks(
   return { checks, modeId, plan };
 }
 
+/** What doctor needs of one compiled node to work out its effective permission level. */
+export interface UsedNode {
+  readonly label: string;
+  readonly stage: string;
+  readonly model: string | null;
+  readonly permissionProfile: string | null;
+}
+
+/** The compiled nodes of each runner (empty when the mode does not compile). */
+export function nodesByRunner(plan: CompiledRunPlan | undefined): Map<string, UsedNode[]> {
+  const nodes = new Map<string, UsedNode[]>();
+  if (!plan) return nodes;
+  for (const graph of Object.values(plan.graphs_by_plane)) {
+    if (!graph) continue;
+    for (const node of graph.nodes) {
+      const entry: UsedNode = {
+        label: `${graph.plane}.${node.node_id}`,
+        stage: node.stage,
+        model: node.model_name ?? null,
+        permissionProfile: node.permission_profile ?? null,
+      };
+      nodes.set(node.runner_name, [...(nodes.get(node.runner_name) ?? []), entry]);
+    }
+  }
+  return nodes;
+}
+
 /** Which runner each node uses: from the compiled plan, else from the config alone. */
 export function runnersInUse(
   config: MillraceConfig,

@@ -12,6 +12,7 @@ import {
   SCRIPTED_RUNNER_NAME,
 } from "@millrace/runners";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
+import type { UsedNode } from "./plan-checks.js";
 import { probeVersion } from "./version-probe.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -49,6 +50,8 @@ export interface RunnerCheckInput {
   readonly runtimeRoot: string;
   /** Runner name → node ids (or configured stages) that use it. */
   readonly used: ReadonlyMap<string, readonly string[]>;
+  /** The compiled nodes of each runner, when the mode compiles (for effective permission levels). */
+  readonly nodes?: ReadonlyMap<string, readonly UsedNode[]>;
   readonly registry: RunnerRegistry;
   readonly which: WhichFn;
   readonly versionTimeoutMs?: number;
@@ -171,6 +174,45 @@ function permissionLevels(settings: {
   };
 }
 
+/**
+ * The level each compiled node runs with, resolved like the runners do: permission_by_stage, then
+ * permission_by_model, then the node's own profile, then permission_default.
+ */
+function effectiveNodeLevels(
+  section: string,
+  settings: {
+    permission_default: string;
+    permission_by_stage: Record<string, string>;
+    permission_by_model: Record<string, string>;
+  },
+  nodes: readonly UsedNode[],
+): { levels: string[]; maximumAt: string[] } {
+  const resolved = nodes.map((node) => {
+    const byStage = settings.permission_by_stage[node.stage];
+    const byModel = node.model ? settings.permission_by_model[node.model] : undefined;
+    const [level, source] =
+      byStage !== undefined
+        ? [byStage, `runners.${section}.permission_by_stage.${node.stage}`]
+        : byModel !== undefined
+          ? [byModel, `runners.${section}.permission_by_model.${node.model}`]
+          : node.permissionProfile
+            ? [node.permissionProfile, "the node's permission_profile"]
+            : [settings.permission_default, `runners.${section}.permission_default`];
+    return { node, level, source };
+  });
+  const maximum = resolved.filter((entry) => entry.level === "maximum");
+  const sources = [...new Set(maximum.map((entry) => entry.source))];
+  return {
+    levels: [...new Set(resolved.map((entry) => entry.level))].sort(),
+    maximumAt:
+      maximum.length === 0
+        ? []
+        : [
+            `${maximum.length === nodes.length ? "every stage" : maximum.map((entry) => entry.node.label).join(", ")} (from ${sources.join(", ")})`,
+          ],
+  };
+}
+
 function isNodeScript(command: string, args: readonly string[]): boolean {
   const base = path.basename(command);
   return (command === process.execPath || /^node(\.exe)?$/.test(base)) && /\.(c|m)?js$/.test(args[0] ?? "");
@@ -258,16 +300,21 @@ async function checkAgentCli(
     );
   } else {
     const claudeOrCodex = input.config.runners[section];
-    const found = permissionLevels(claudeOrCodex);
+    const nodes = input.nodes?.get(runner);
+    const found =
+      nodes && nodes.length > 0
+        ? effectiveNodeLevels(section, claudeOrCodex, nodes)
+        : permissionLevels(claudeOrCodex);
     levels = found.levels;
     if (found.maximumAt.length > 0) {
       const flag =
         section === "codex" ? "--dangerously-bypass-approvals-and-sandbox" : "--dangerously-skip-permissions";
+      const where =
+        nodes && nodes.length > 0
+          ? `${found.maximumAt.join("; ")} run`
+          : `${found.maximumAt.map((key) => `runners.${section}.${key}`).join(", ")} = "maximum" runs`;
       checks.push(
-        check(
-          "runner_permission_maximum",
-          `${runner}: ${found.maximumAt.map((key) => `runners.${section}.${key}`).join(", ")} = "maximum" runs the agent with ${flag}`,
-        ),
+        check("runner_permission_maximum", `${runner}: ${where} with "maximum": the agent gets ${flag}`),
       );
       if (section === "claude" && process.getuid?.() === 0 && merged.IS_SANDBOX !== "1") {
         checks.push(

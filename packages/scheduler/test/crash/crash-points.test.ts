@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { demoWorkspace, enqueueTask } from "../fixtures.js";
-import { crashScript, documentLocations, endStateViolations, runChild, taskId, tasksWithoutLoggedUpdater } from "./harness.js";
+import {
+  crashScript,
+  documentLocations,
+  endStateViolations,
+  runChild,
+  taskId,
+  tasksWithoutLoggedUpdater,
+} from "./harness.js";
 
 /*
  * Deterministic companions to the random-kill harness: the child daemon kills itself (SIGKILL) at
@@ -17,9 +24,15 @@ async function crashThenFinish(crashAt: string) {
   const ws = demoWorkspace(crashScript([1]));
   for (const id of tasks) enqueueTask(ws, id);
   const crashed = await runChild(ws.root, { MILLRACE_CRASH_AT: crashAt });
-  expect(crashed.signal, `the crash point ${crashAt} was never reached: ${crashed.stderr || crashed.stdout}`).toBe("SIGKILL");
+  expect(
+    crashed.signal,
+    `the crash point ${crashAt} was never reached: ${crashed.stderr || crashed.stdout}`,
+  ).toBe("SIGKILL");
   const afterKill = documentLocations(ws.paths);
-  expect(tasks.filter((id) => !afterKill.has(id)), "tasks lost right after the kill").toEqual([]);
+  expect(
+    tasks.filter((id) => !afterKill.has(id)),
+    "tasks lost right after the kill",
+  ).toEqual([]);
   const finished = await runChild(ws.root);
   expect(finished.code, finished.stderr).toBe(0);
   expect(finished.stdout).toContain('"stopReason":"idle"');
@@ -61,6 +74,39 @@ describe("crash points: a kill at a precise step converges", () => {
    *     snapshot (at-least-once; the re-applied step repeats them with the same request_id, which
    *     readers can de-duplicate), or re-record them from the inflight journal at startup.
    */
+  /*
+   * WORKSPACE BUG (packages/workspace/src/lock.ts; reported to the lead; flip to `it` once fixed).
+   * A daemon killed while it takes over a stale lock, between `openSync(guard, "wx")` and the
+   * `writeSync` of its pid in writeExclusive(), leaves an EMPTY `runtime_daemon.lock.json.takeover`.
+   * removeDeadGuard() cannot parse it ("may be mid-write") and never removes it, so every later start
+   * fails with workspace_locked "another process is replacing the stale ownership lock" until an
+   * operator deletes the guard by hand: one kill -9 wedges the workspace for good. The random-kill
+   * harness hits it about once per few hundred kills. Expected: write the guard atomically (temp +
+   * link, like queue-store's createFileExclusiveSync) so it is never empty, or treat an empty or
+   * unparseable guard older than a few seconds (mtime) as dead.
+   */
+  it.fails("a kill while taking over a stale lock does not wedge the workspace", {
+    timeout: 30_000,
+  }, async () => {
+    const ws = demoWorkspace(crashScript([]));
+    for (const id of tasks) enqueueTask(ws, id);
+    // First a kill that leaves a stale lock behind, then one in the middle of replacing it.
+    expect((await runChild(ws.root, { MILLRACE_CRASH_AT: "rename:/tasks/active/" })).signal).toBe("SIGKILL");
+    expect((await runChild(ws.root, { MILLRACE_CRASH_AT: "open:.takeover" })).signal).toBe("SIGKILL");
+    const finished = await runChild(ws.root);
+    expect(finished.stderr).toBe("");
+    expect(finished.code).toBe(0);
+  });
+
+  // A kill inside an atomic write in a run folder (temp file created, not yet renamed): startup
+  // sweeps the in-flight run's folders.
+  it("a kill in the middle of writing a stage result leaves no temp file", {
+    timeout: 30_000,
+  }, async () => {
+    const ws = await crashThenFinish("open:/stage_results/.");
+    expect(endStateViolations(ws.paths, tasks, STAGES)).toEqual([]);
+  });
+
   it.fails("the event log records every applied updater result after a kill right after the move to done", async () => {
     const ws = await crashThenFinish("rename:/tasks/done/");
     expect(tasksWithoutLoggedUpdater(ws.paths, tasks)).toEqual([]);

@@ -8,6 +8,8 @@
 //                             contains <text>: e.g. `/tasks/active/` (a claim), `/stage_results/`
 //                             (a stage result written), `/tasks/done/` (an IDLE decision moved the
 //                             document; nothing else of that step persisted)
+//   open:<text>               right after an exclusive create (`wx`) of a path containing <text>,
+//                             before anything is written into it (e.g. `.takeover`, the lock guard)
 //   events_unflushed:<stage>  the step that applied <stage>'s result saved the snapshot; its events
 //                             (stage_completed, router_decision) are about to be appended
 import fs from "node:fs";
@@ -55,6 +57,17 @@ if (crashAt.startsWith("rename:")) {
   fs.renameSync = (source, destination) => {
     renameSync(source, destination);
     if (String(destination).includes(text) && --remaining === 0) die();
+  };
+  syncBuiltinESMExports();
+}
+
+if (crashAt.startsWith("open:")) {
+  const text = crashAt.slice("open:".length);
+  const openSync = fs.openSync;
+  fs.openSync = (file, flags, ...rest) => {
+    const fd = openSync(file, flags, ...rest);
+    if (flags === "wx" && String(file).includes(text)) die();
+    return fd;
   };
   syncBuiltinESMExports();
 }

@@ -15,7 +15,10 @@ export const taskId = (index: number) => `task-crash-${String(index).padStart(2,
 /** Every stage sleeps a little (so kills land inside stages); the listed tasks get one fix cycle. */
 export function crashScript(fixCycleTasks: Iterable<number>): ScriptFileInput {
   const sleep = { type: "sleep" as const, ms: STAGE_SLEEP_MS };
-  const stage = (name: string, token: string) => ({ stage: name, actions: [sleep, { type: "marker" as const, token }] });
+  const stage = (name: string, token: string) => ({
+    stage: name,
+    actions: [sleep, { type: "marker" as const, token }],
+  });
   return {
     description: "crash harness",
     rules: [
@@ -138,12 +141,17 @@ export function tasksWithoutLoggedUpdater(paths: WorkspacePaths, tasks: readonly
  * active/ folder, no active run in the snapshot, no recovery counters, no inflight journal, no temp
  * files anywhere, every event line and every stage result parseable.
  */
-export function endStateViolations(paths: WorkspacePaths, tasks: readonly string[], minStageResults: number): string[] {
+export function endStateViolations(
+  paths: WorkspacePaths,
+  tasks: readonly string[],
+  minStageResults: number,
+): string[] {
   const violations: string[] = [];
   const locations = documentLocations(paths);
   for (const id of tasks) {
     const folders = locations.get(id) ?? [];
-    if (folders.join() !== "task/done") violations.push(`${id} is in [${folders.join(", ")}], expected [task/done]`);
+    if (folders.join() !== "task/done")
+      violations.push(`${id} is in [${folders.join(", ")}], expected [task/done]`);
   }
   for (const [id, folders] of locations) {
     if (folders.length > 1) violations.push(`${id} is in more than one folder: ${folders.join(", ")}`);
@@ -156,7 +164,8 @@ export function endStateViolations(paths: WorkspacePaths, tasks: readonly string
   if (JSON.stringify(snapshot.active_runs_by_plane) !== "{}") {
     violations.push(`snapshot still has active runs: ${JSON.stringify(snapshot.active_runs_by_plane)}`);
   }
-  if (snapshot.process_running !== false) violations.push("snapshot says process_running after a clean close");
+  if (snapshot.process_running !== false)
+    violations.push("snapshot says process_running after a clean close");
   const counters = readJson(paths.recoveryCounters);
   if (Array.isArray(counters.entries) && counters.entries.length > 0) {
     violations.push(`recovery counters left: ${JSON.stringify(counters.entries)}`);
@@ -167,7 +176,8 @@ export function endStateViolations(paths: WorkspacePaths, tasks: readonly string
 
   const everything = walk(paths.runtimeRoot);
   for (const file of everything) {
-    if (TEMP_FILE_PATTERN.test(path.basename(file))) violations.push(`temp file left: ${path.relative(paths.runtimeRoot, file)}`);
+    if (TEMP_FILE_PATTERN.test(path.basename(file)))
+      violations.push(`temp file left: ${path.relative(paths.runtimeRoot, file)}`);
   }
 
   // The last life closed cleanly, so the log has no torn tail: every line must parse.
@@ -187,8 +197,11 @@ export function endStateViolations(paths: WorkspacePaths, tasks: readonly string
     });
 
   // Torn or interrupted stage results are set aside under another suffix; every `.json` must parse.
-  const results = everything.filter((file) => file.includes(`${path.sep}stage_results${path.sep}`) && file.endsWith(".json"));
-  if (results.length < minStageResults) violations.push(`only ${results.length} stage results, expected at least ${minStageResults}`);
+  const results = everything.filter(
+    (file) => file.includes(`${path.sep}stage_results${path.sep}`) && file.endsWith(".json"),
+  );
+  if (results.length < minStageResults)
+    violations.push(`only ${results.length} stage results, expected at least ${minStageResults}`);
   for (const file of results) {
     let ok = false;
     try {

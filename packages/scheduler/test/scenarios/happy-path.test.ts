@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { demoWorkspace, enqueueTask, testEngine } from "../fixtures.js";
+import { enqueueTask, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -12,17 +12,23 @@ import {
   readSnapshot,
   runFiles,
   runtimeEvents,
+  scenarioWorkspace,
   statusMarker,
 } from "./helpers.js";
 
 describe("scenario (a): task → builder → checker → updater → done", () => {
   it("moves the task to done, persists every stage result and ends with every marker idle", async () => {
-    const ws = demoWorkspace({
+    const ws = scenarioWorkspace({
       rules: [
         {
           stage: "builder",
           actions: [
-            { type: "write_file", base: "run_dir", path: "builder_summary.md", template: "built {{work_item_id}}\n" },
+            {
+              type: "write_file",
+              base: "run_dir",
+              path: "builder_summary.md",
+              template: "built {{work_item_id}}\n",
+            },
             { type: "marker", token: "BUILDER_COMPLETE" },
           ],
         },
@@ -48,7 +54,11 @@ describe("scenario (a): task → builder → checker → updater → done", () =
     expect(idsIn(ws, "task", "queue")).toEqual([]);
 
     // While each stage ran, the execution status file showed that stage's running marker.
-    expect(markersSeenWhileRunning).toEqual(["### BUILDER_RUNNING", "### CHECKER_RUNNING", "### UPDATER_RUNNING"]);
+    expect(markersSeenWhileRunning).toEqual([
+      "### BUILDER_RUNNING",
+      "### CHECKER_RUNNING",
+      "### UPDATER_RUNNING",
+    ]);
     expect(allMarkersIdle(ws)).toBe(true);
     expect(statusMarker(ws, "execution")).toBe("### IDLE");
     expect(statusMarker(ws, "planning")).toBe("### IDLE");
@@ -100,7 +110,11 @@ describe("scenario (a): task → builder → checker → updater → done", () =
       "runtime_closed",
       "runtime_daemon_lock_released",
     ]);
-    expect(completedStages(ws)).toEqual(["builder:BUILDER_COMPLETE", "checker:CHECKER_PASS", "updater:UPDATE_COMPLETE"]);
+    expect(completedStages(ws)).toEqual([
+      "builder:BUILDER_COMPLETE",
+      "checker:CHECKER_PASS",
+      "updater:UPDATE_COMPLETE",
+    ]);
 
     // One run id for the whole item; one stage result per request, matching the events.
     const completed = persisted.filter((event) => event.event_type === "stage_completed");
@@ -108,7 +122,11 @@ describe("scenario (a): task → builder → checker → updater → done", () =
     expect(runIds.size).toBe(1);
     const runId = [...runIds][0] as string;
     for (const event of completed) {
-      expect(event.data).toMatchObject({ plane: "execution", work_item_kind: "task", work_item_id: "task-a" });
+      expect(event.data).toMatchObject({
+        plane: "execution",
+        work_item_kind: "task",
+        work_item_id: "task-a",
+      });
       const requestId = event.data.request_id as string;
       const resultPath = path.join(ws.paths.runs, runId, "stage_results", `${requestId}.json`);
       const envelope = readJson(resultPath);
@@ -121,14 +139,25 @@ describe("scenario (a): task → builder → checker → updater → done", () =
       });
       // The runner's artifacts sit beside the result.
       const files = runFiles(ws, runId);
-      for (const name of [`runner_prompt.${requestId}.md`, `runner_invocation.${requestId}.json`, `runner_completion.${requestId}.json`]) {
+      for (const name of [
+        `runner_prompt.${requestId}.md`,
+        `runner_invocation.${requestId}.json`,
+        `runner_completion.${requestId}.json`,
+      ]) {
         expect(files).toContain(name);
       }
       const invocation = readJson(path.join(ws.paths.runs, runId, `runner_invocation.${requestId}.json`));
-      expect(invocation).toMatchObject({ request_id: requestId, run_id: runId, stage: event.data.stage, runner_name: "scripted" });
+      expect(invocation).toMatchObject({
+        request_id: requestId,
+        run_id: runId,
+        stage: event.data.stage,
+        runner_name: "scripted",
+      });
     }
     // Stage-authored files land in the run dir.
-    expect(readFileSync(path.join(ws.paths.runs, runId, "builder_summary.md"), "utf8")).toBe("built task-a\n");
+    expect(readFileSync(path.join(ws.paths.runs, runId, "builder_summary.md"), "utf8")).toBe(
+      "built task-a\n",
+    );
 
     // Snapshot: idle, nothing active, counters zero, last result points at the updater's envelope.
     const snapshot = readSnapshot(ws);
@@ -137,8 +166,15 @@ describe("scenario (a): task → builder → checker → updater → done", () =
     expect(snapshot.current_failure_class ?? null).toBeNull();
     expect(snapshot.last_terminal_result).toBe("UPDATE_COMPLETE");
     const updaterRequest = completed.at(-1)?.data.request_id as string;
-    expect(snapshot.last_stage_result_path).toBe(`millrace-agents/runs/${runId}/stage_results/${updaterRequest}.json`);
-    expect([snapshot.fix_cycle_count, snapshot.troubleshoot_attempt_count, snapshot.consultant_invocations, snapshot.mechanic_attempt_count]).toEqual([0, 0, 0, 0]);
+    expect(snapshot.last_stage_result_path).toBe(
+      `millrace-agents/runs/${runId}/stage_results/${updaterRequest}.json`,
+    );
+    expect([
+      snapshot.fix_cycle_count,
+      snapshot.troubleshoot_attempt_count,
+      snapshot.consultant_invocations,
+      snapshot.mechanic_attempt_count,
+    ]).toEqual([0, 0, 0, 0]);
     expect(snapshot.execution_status_marker).toBe("### IDLE");
     expect(readCounters(ws).entries).toEqual([]);
     // No inflight journal is left behind.
@@ -146,7 +182,7 @@ describe("scenario (a): task → builder → checker → updater → done", () =
   });
 
   it("runs two queued tasks one after the other, oldest first, each to done", async () => {
-    const ws = demoWorkspace();
+    const ws = scenarioWorkspace();
     enqueueTask(ws, "task-late", { created_at: "2026-04-28T11:00:00Z" });
     enqueueTask(ws, "task-early", { created_at: "2026-04-28T09:00:00Z" });
     const { engine } = testEngine(ws);

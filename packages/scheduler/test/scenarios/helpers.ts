@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type {
   DocumentKind,
@@ -6,13 +6,32 @@ import type {
   RecoveryCounters,
   RuntimeEvent,
   RuntimeSnapshot,
+  ScriptFileInput,
   SpecDocument,
   TaskDocument,
 } from "@millrace/contracts";
 import { openQueueStore, renderWorkDocument } from "@millrace/queue-store";
 import { tailEvents } from "@millrace/workspace";
+import { onTestFinished } from "vitest";
 import type { MonitorEvent } from "../../src/index.js";
-import { type TestWorkspace, task } from "../fixtures.js";
+import { demoWorkspace, type TestWorkspace, task } from "../fixtures.js";
+
+/**
+ * `demoWorkspace` from the shared fixtures, removed again after the test unless it failed
+ * unexpectedly (then it stays under the temp folder as `millrace-engine-*` for inspection).
+ */
+export function scenarioWorkspace(...args: Parameters<typeof demoWorkspace>): TestWorkspace {
+  const ws = demoWorkspace(...args);
+  onTestFinished(({ task: current }) => {
+    const unexpectedFailure = current.result?.state === "fail" && !current.fails;
+    if (!unexpectedFailure) rmSync(ws.root, { recursive: true, force: true });
+  });
+  return ws;
+}
+
+/** A scripted-runner rule and action as written in a script (defaults not yet applied). */
+export type ScriptRuleInput = NonNullable<ScriptFileInput["rules"]>[number];
+export type ScriptActionInput = ScriptRuleInput["actions"][number];
 
 /** Every `<kind>/<state>` folder that holds `<id>.md` (e.g. `["task/done"]`). */
 export function locate(ws: TestWorkspace, id: string): string[] {
@@ -26,7 +45,11 @@ export function locate(ws: TestWorkspace, id: string): string[] {
 }
 
 /** The ids of the documents in one queue folder, sorted. */
-export function idsIn(ws: TestWorkspace, kind: DocumentKind, state: "queue" | "active" | "done" | "blocked"): string[] {
+export function idsIn(
+  ws: TestWorkspace,
+  kind: DocumentKind,
+  state: "queue" | "active" | "done" | "blocked",
+): string[] {
   const dir = ws.paths.queues[kind][state];
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -56,7 +79,8 @@ export function readSnapshot(ws: TestWorkspace): RuntimeSnapshot {
 }
 
 export function readCounters(ws: TestWorkspace): RecoveryCounters {
-  if (!existsSync(ws.paths.recoveryCounters)) return { schema_version: "1.0", kind: "recovery_counters", entries: [] };
+  if (!existsSync(ws.paths.recoveryCounters))
+    return { schema_version: "1.0", kind: "recovery_counters", entries: [] };
   return JSON.parse(readFileSync(ws.paths.recoveryCounters, "utf8")) as RecoveryCounters;
 }
 
@@ -71,7 +95,11 @@ export function allMarkersIdle(ws: TestWorkspace): boolean {
 }
 
 /** Sums one counter over every entry for a work item. */
-export function counterTotal(counters: RecoveryCounters, id: string, name: keyof RecoveryCounters["entries"][number]): number {
+export function counterTotal(
+  counters: RecoveryCounters,
+  id: string,
+  name: keyof RecoveryCounters["entries"][number],
+): number {
   return counters.entries
     .filter((entry) => entry.work_item_id === id)
     .reduce((sum, entry) => sum + (entry[name] as number), 0);
@@ -82,7 +110,12 @@ export function counterTotal(counters: RecoveryCounters, id: string, name: keyof
  * stage was dispatched (the engine commits counters before it starts the next stage).
  */
 export function counterProbe(ws: TestWorkspace) {
-  const seen: Array<{ stage: string; runId: string; counters: RecoveryCounters; failureClass: string | null }> = [];
+  const seen: Array<{
+    stage: string;
+    runId: string;
+    counters: RecoveryCounters;
+    failureClass: string | null;
+  }> = [];
   const listener = (event: MonitorEvent) => {
     if (event.type !== "stage_started") return;
     const snapshot = readSnapshot(ws);
@@ -119,14 +152,23 @@ export function specDocument(id: string, extra: Partial<SpecDocument> = {}): Rec
 }
 
 /**
- * Seeds a root lineage: an idea in `ideas/inbox/<ideaId>.md` and a root spec (root ids set) in
- * `specs/queue`. Claiming the spec opens the closure target.
+ * Seeds a root lineage: an idea file and a root spec (root ids set, referencing the idea) in
+ * `specs/queue`. Claiming the spec opens the closure target. The idea lives in `docs/ideas/` by
+ * default; `ideas/inbox/` would also work if the engine's idea intake honoured specs that already
+ * cover an idea (see the finding in closure.test.ts).
  */
-export function seedRootSpec(ws: TestWorkspace, specId: string, ideaId: string): void {
-  const inbox = ws.paths.ideasInbox;
-  const file = path.join(inbox, `${ideaId}.md`);
-  mkdirSync(inbox, { recursive: true });
-  writeFileSync(file, `# Idea ${ideaId}\n\nA seed idea for the ${specId} lineage.\n`);
+export function seedRootSpec(
+  ws: TestWorkspace,
+  specId: string,
+  ideaId: string,
+  ideaFolder = "docs/ideas",
+): void {
+  const dir = path.join(ws.root, ideaFolder);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    path.join(dir, `${ideaId}.md`),
+    `# Idea ${ideaId}\n\nA seed idea for the ${specId} lineage.\n`,
+  );
   const store = openQueueStore(ws.paths);
   store.enqueue(
     "spec",
@@ -134,7 +176,7 @@ export function seedRootSpec(ws: TestWorkspace, specId: string, ideaId: string):
       source_id: ideaId,
       root_idea_id: ideaId,
       root_spec_id: specId,
-      references: [`ideas/inbox/${ideaId}.md`],
+      references: [`${ideaFolder}/${ideaId}.md`],
     }) as never,
   );
   store.close();

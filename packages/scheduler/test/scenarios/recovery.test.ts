@@ -1,5 +1,6 @@
+import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
-import { demoWorkspace, enqueueTask, testEngine } from "../fixtures.js";
+import { enqueueTask, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -9,6 +10,8 @@ import {
   locate,
   readCounters,
   readSnapshot,
+  scenarioWorkspace,
+  specDocument,
   statusMarker,
 } from "./helpers.js";
 
@@ -16,7 +19,7 @@ const marker = (token: string) => ({ type: "marker" as const, token });
 
 describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
   it("cycles fixer/doublechecker until max_fix_cycles, escalates to the troubleshooter, resumes at the builder and passes", async () => {
-    const ws = demoWorkspace({
+    const ws = scenarioWorkspace({
       rules: [
         { stage: "checker", attempt: 1, actions: [marker("FIX_NEEDED")] },
         { stage: "doublechecker", actions: [marker("FIX_NEEDED")] },
@@ -56,7 +59,9 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     expect(new Set(eventsOfType(ws, "stage_completed").map((event) => event.data.run_id)).size).toBe(1);
 
     // Counters during the cycle: the fix-cycle count grows per traversal, then the troubleshooter entry counts.
-    const fixCounts = probe.seen.map((entry) => `${entry.stage}:${counterTotal(entry.counters, "task-fix", "fix_cycle_count")}`);
+    const fixCounts = probe.seen.map(
+      (entry) => `${entry.stage}:${counterTotal(entry.counters, "task-fix", "fix_cycle_count")}`,
+    );
     expect(fixCounts).toEqual([
       "builder:0",
       "checker:0",
@@ -70,7 +75,13 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
       "updater:0",
     ]);
     const atTroubleshooter = probe.seen.find((entry) => entry.stage === "troubleshooter");
-    expect(counterTotal(atTroubleshooter?.counters ?? { schema_version: "1.0", kind: "recovery_counters", entries: [] }, "task-fix", "troubleshoot_attempt_count")).toBe(1);
+    expect(
+      counterTotal(
+        atTroubleshooter?.counters ?? { schema_version: "1.0", kind: "recovery_counters", entries: [] },
+        "task-fix",
+        "troubleshoot_attempt_count",
+      ),
+    ).toBe(1);
     expect(atTroubleshooter?.failureClass).toBe("fix_cycle_exhausted");
 
     // After success: the task is done, counters are cleared, the snapshot is idle.
@@ -78,13 +89,17 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     expect(readCounters(ws).entries).toEqual([]);
     const snapshot = readSnapshot(ws);
     expect(snapshot.active_runs_by_plane).toEqual({});
-    expect([snapshot.fix_cycle_count, snapshot.troubleshoot_attempt_count, snapshot.consultant_invocations]).toEqual([0, 0, 0]);
+    expect([
+      snapshot.fix_cycle_count,
+      snapshot.troubleshoot_attempt_count,
+      snapshot.consultant_invocations,
+    ]).toEqual([0, 0, 0]);
     expect(snapshot.current_failure_class ?? null).toBeNull();
     expect(allMarkersIdle(ws)).toBe(true);
   });
 
   it("honours a larger recovery.max_fix_cycles", async () => {
-    const ws = demoWorkspace(
+    const ws = scenarioWorkspace(
       {
         rules: [
           { stage: "checker", attempt: 1, actions: [marker("FIX_NEEDED")] },
@@ -100,7 +115,9 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     const stages = completedStages(ws);
     expect(stages.filter((stage) => stage.startsWith("fixer:"))).toHaveLength(3);
     expect(stages.filter((stage) => stage === "doublechecker:FIX_NEEDED")).toHaveLength(3);
-    expect(stages.indexOf("troubleshooter:TROUBLESHOOT_COMPLETE")).toBe(stages.lastIndexOf("doublechecker:FIX_NEEDED") + 1);
+    expect(stages.indexOf("troubleshooter:TROUBLESHOOT_COMPLETE")).toBe(
+      stages.lastIndexOf("doublechecker:FIX_NEEDED") + 1,
+    );
     expect(locate(ws, "task-fix3")).toEqual(["task/done"]);
     expect(readCounters(ws).entries).toEqual([]);
   });
@@ -108,7 +125,7 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
   it("a second FIX_NEEDED after a successful troubleshoot starts a fresh fix budget", async () => {
     // Reference quirk (spec §11.16): fix_cycle_count was not reset by a successful troubleshoot, so
     // the next FIX_NEEDED escalated straight away. DESIGN decision 4: counters reset on a real recovery.
-    const ws = demoWorkspace({
+    const ws = scenarioWorkspace({
       rules: [
         { stage: "checker", attempt: 1, actions: [marker("FIX_NEEDED")] },
         { stage: "checker", attempt: 2, actions: [marker("FIX_NEEDED")] },
@@ -138,7 +155,7 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
   });
 
   it("a troubleshooter that keeps failing escalates to the consultant, which is capped, and the task ends blocked", async () => {
-    const ws = demoWorkspace({
+    const ws = scenarioWorkspace({
       rules: [
         { stage: "builder", actions: [marker("BLOCKED")] },
         { stage: "troubleshooter", actions: [marker("BLOCKED")] },
@@ -157,9 +174,13 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     expect(stages.filter((stage) => stage.startsWith("consultant:"))).toHaveLength(2);
     expect(stages.filter((stage) => stage.startsWith("troubleshooter:")).length).toBeLessThanOrEqual(4);
     expect(stages.at(-1)).toBe("consultant:CONSULT_COMPLETE");
-    expect(stages.slice(0, 4)).toEqual([
+    // builder BLOCKED → troubleshooter ×2 (budget 2) → consultant → resumes at the troubleshooter,
+    // whose spent budget chains straight back to the consultant → consultant cap → blocked.
+    expect(stages).toEqual([
       "builder:BLOCKED",
       "troubleshooter:BLOCKED",
+      "troubleshooter:BLOCKED",
+      "consultant:CONSULT_COMPLETE",
       "troubleshooter:BLOCKED",
       "consultant:CONSULT_COMPLETE",
     ]);
@@ -168,8 +189,12 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
 
     // Counters grew while recovering: the consultant saw its invocation counted.
     const consultants = probe.seen.filter((entry) => entry.stage === "consultant");
-    expect(consultants.map((entry) => counterTotal(entry.counters, "task-stuck", "consultant_invocations"))).toEqual([1, 2]);
-    expect(counterTotal(consultants[0]?.counters ?? readCounters(ws), "task-stuck", "troubleshoot_attempt_count")).toBe(2);
+    expect(
+      consultants.map((entry) => counterTotal(entry.counters, "task-stuck", "consultant_invocations")),
+    ).toEqual([1, 2]);
+    expect(
+      counterTotal(consultants[0]?.counters ?? readCounters(ws), "task-stuck", "troubleshoot_attempt_count"),
+    ).toBe(2);
 
     // Final state: blocked, counters dropped, marker stays BLOCKED on execution.
     expect(locate(ws, "task-stuck")).toEqual(["task/blocked"]);
@@ -179,5 +204,65 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     expect(statusMarker(ws, "execution")).toBe("### BLOCKED");
     expect(snapshot.execution_status_marker).toBe("### BLOCKED");
     expect(eventsOfType(ws, "runtime_handoff_incident_enqueued")).toEqual([]);
+  });
+
+  it("planning: a blocked planner is repaired by the mechanic and resumes at the planner; counters clear on success", async () => {
+    const ws = scenarioWorkspace({ rules: [{ stage: "planner", attempt: 1, actions: [marker("BLOCKED")] }] });
+    const store = openQueueStore(ws.paths);
+    store.enqueue(
+      "spec",
+      specDocument("spec-mech", { source_type: "manual", parent_spec_id: "spec-parent" }) as never,
+    );
+    store.close();
+    const probe = counterProbe(ws);
+    const { engine } = testEngine(ws, { monitor: probe.listener });
+    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
+    await engine.close();
+    expect(completedStages(ws)).toEqual([
+      "planner:BLOCKED",
+      "mechanic:MECHANIC_COMPLETE",
+      "planner:PLANNER_COMPLETE",
+      "manager:MANAGER_COMPLETE",
+    ]);
+    const mechanic = probe.seen.find((entry) => entry.stage === "mechanic");
+    expect(mechanic?.failureClass).toBe("planner_blocked");
+    expect(counterTotal(mechanic?.counters ?? readCounters(ws), "spec-mech", "mechanic_attempt_count")).toBe(
+      1,
+    );
+    expect(locate(ws, "spec-mech")).toEqual(["spec/done"]);
+    expect(readCounters(ws).entries).toEqual([]);
+    expect(readSnapshot(ws).mechanic_attempt_count).toBe(0);
+    expect(allMarkersIdle(ws)).toBe(true);
+  });
+
+  it("planning: a mechanic that keeps failing exhausts max_mechanic_attempts and the spec is blocked", async () => {
+    const ws = scenarioWorkspace({
+      rules: [
+        { stage: "manager", actions: [marker("BLOCKED")] },
+        { stage: "mechanic", actions: [marker("BLOCKED")] },
+      ],
+    });
+    const store = openQueueStore(ws.paths);
+    store.enqueue(
+      "spec",
+      specDocument("spec-stuck", { source_type: "manual", parent_spec_id: "spec-parent" }) as never,
+    );
+    store.close();
+    const { engine } = testEngine(ws);
+    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
+    await engine.close();
+    expect(completedStages(ws)).toEqual([
+      "planner:PLANNER_COMPLETE",
+      "manager:BLOCKED",
+      "mechanic:BLOCKED",
+      "mechanic:BLOCKED",
+    ]);
+    expect(eventsOfType(ws, "router_decision").at(-1)?.data).toMatchObject({
+      action: "blocked",
+      policy_id: "planning.blocked.recovery",
+    });
+    expect(locate(ws, "spec-stuck")).toEqual(["spec/blocked"]);
+    expect(statusMarker(ws, "planning")).toBe("### BLOCKED");
+    expect(readCounters(ws).entries).toEqual([]);
   });
 });
