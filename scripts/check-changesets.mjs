@@ -10,6 +10,8 @@
 //   changed \ named must be empty.
 //
 // Usage: node scripts/check-changesets.mjs [repo-dir]   (default: the git repository of the cwd)
+// Needs the history back to the last release: in CI, check out with full history (fetch-depth: 0);
+// a shallow clone without a release commit in it is refused (exit 2) rather than passed vacuously.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,6 +46,12 @@ export function findBase(cwd) {
     const [sha, subject = ""] = line.split("\t");
     if (subject.startsWith("Version Packages")) return { sha, reason: `commit "${subject}"` };
     if (tagged.has(sha)) return { sha, reason: `tag ${tagged.get(sha)}` };
+  }
+  if (git(cwd, ["rev-parse", "--is-shallow-repository"]).trim() === "true") {
+    // The shallow boundary is not the repository's root: counting from it would miss changes.
+    throw new Error(
+      "shallow clone without a release commit in its history; fetch the full history (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)",
+    );
   }
   const root = git(cwd, ["rev-list", "--max-parents=0", "HEAD"]).trim().split("\n").pop();
   return { sha: root, reason: "root commit" };
@@ -104,7 +112,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   try {
     result = checkChangesets(cwd);
   } catch (error) {
-    console.error(`check-changesets: cannot read the git history of ${cwd}: ${error.message.split("\n")[0]}`);
+    const reason = (error.stderr ? String(error.stderr) : "") || error.message;
+    console.error(`check-changesets: cannot read the git history of ${cwd}: ${reason.trim().split("\n")[0]}`);
     process.exit(2);
   }
   const { base, changed, missing } = result;

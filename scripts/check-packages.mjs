@@ -7,7 +7,8 @@
 //   - no `workspace:` or `catalog:` protocol survives in the packed package.json;
 //   - every bare import in the shipped JavaScript is a declared dependency, and every declared
 //     dependency is imported somewhere (no missing, no unused).
-// Needs the packages built (`pnpm build`). Usage: node scripts/check-packages.mjs [name-filter...]
+// Needs the packages built (`pnpm build`).
+// Usage: node scripts/check-packages.mjs [--root DIR] [name-filter...]   (DIR: a repository root)
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { builtinModules } from "node:module";
@@ -17,7 +18,7 @@ import { fileURLToPath } from "node:url";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const toolsRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Folders a package ships besides dist/ because it reads them at run time. */
 const EXTRA_CONTENT = {
@@ -27,7 +28,7 @@ const EXTRA_CONTENT = {
 };
 const ALWAYS_ALLOWED = new Set(["package.json", "README.md", "LICENSE"]);
 
-export function publishablePackages() {
+export function publishablePackages(repo = toolsRoot) {
   const out = [];
   for (const group of ["packages", "apps"]) {
     const base = path.join(repo, group);
@@ -141,7 +142,7 @@ async function runPublint(tarball) {
 }
 
 function runAttw(tarball) {
-  const bin = path.join(repo, "node_modules", ".bin", "attw");
+  const bin = path.join(toolsRoot, "node_modules", ".bin", "attw");
   const result = spawnSync(bin, [tarball, "--profile", "esm-only", "--format", "ascii", "--no-color"], {
     encoding: "utf8",
   });
@@ -179,8 +180,15 @@ export async function checkPackage({ dir, manifest }, scratch) {
 }
 
 async function cli() {
-  const filters = process.argv.slice(2);
-  const packages = publishablePackages().filter(
+  const args = process.argv.slice(2);
+  let repo = toolsRoot;
+  const rootAt = args.indexOf("--root");
+  if (rootAt !== -1) {
+    repo = path.resolve(args[rootAt + 1] ?? ".");
+    args.splice(rootAt, 2);
+  }
+  const filters = args;
+  const packages = publishablePackages(repo).filter(
     ({ manifest }) => filters.length === 0 || filters.some((f) => manifest.name.includes(f)),
   );
   const scratch = mkdtempSync(path.join(os.tmpdir(), "millrace-check-packages-"));

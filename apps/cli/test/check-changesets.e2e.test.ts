@@ -163,4 +163,31 @@ describe("check-changesets", () => {
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("cannot read the git history");
   });
+
+  it("refuses a shallow clone that cannot see the last release (exit 2)", () => {
+    const root = scratchRepo();
+    write(root, "packages/alpha/src/index.ts", "export const a = 1;\n");
+    commit(root, "alpha: feature");
+    const shallow = tempDir("millrace-shallow-");
+    repos.push(shallow);
+    git(shallow, "clone", "-q", "--depth", "1", `file://${root}`, "clone");
+    const result = check(path.join(shallow, "clone"));
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("shallow clone");
+    expect(result.stderr).toContain("fetch-depth: 0");
+  });
+
+  it("accepts a shallow clone whose history reaches a Version Packages commit", () => {
+    const root = scratchRepo();
+    commit(root, "Version Packages");
+    write(root, "packages/alpha/src/index.ts", "export const a = 1;\n");
+    write(root, ".changeset/alpha.md", '---\n"@demo/alpha": patch\n---\n\nFix.\n');
+    commit(root, "alpha: fix");
+    const shallow = tempDir("millrace-shallow-");
+    repos.push(shallow);
+    git(shallow, "clone", "-q", "--depth", "2", `file://${root}`, "clone");
+    const result = check(path.join(shallow, "clone"));
+    expect(result.stdout).toContain('commit "Version Packages"');
+    expect(result.status).toBe(0);
+  });
 });

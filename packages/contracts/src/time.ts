@@ -25,3 +25,23 @@ export function formatEventTimestamp(date: Date): string {
 export function timestampMillis(value: string): number {
   return Date.parse(value);
 }
+
+/**
+ * A timestamp with microseconds, from the high-resolution clock: successive calls in one process
+ * always increase, so records stamped with it sort in the order they were made.
+ */
+export function formatPreciseTimestamp(now: Date = new Date()): string {
+  const precise = performance.timeOrigin + performance.now();
+  const micros = Math.max(Math.floor(precise * 1000), now.getTime() * 1000);
+  const whole = new Date(Math.floor(micros / 1000)).toISOString().slice(0, 19);
+  return `${whole}.${String(micros % 1_000_000).padStart(6, "0")}Z`;
+}
+
+/** Nanoseconds since the epoch for any accepted timestamp (sub-millisecond digits kept). */
+export function timestampSortKey(value: string): bigint {
+  const match = /^(.*?)(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(value);
+  if (!match) return 0n;
+  const seconds = BigInt(Date.parse(`${match[1]}${match[3]}`)) * 1_000_000n;
+  const fraction = BigInt((match[2] ?? "").padEnd(9, "0") || "0");
+  return seconds + fraction;
+}

@@ -344,6 +344,14 @@ export class QueueStore {
       this.cache.view(folder).set(name, fresh); // changed in place: choose again
       return undefined;
     }
+    // Ids are unique across every folder of every kind. A document written straight into a queue
+    // folder (by a stage, not through enqueue) under an id that exists elsewhere is set aside.
+    const elsewhere = this.findAll(fresh.id).filter((ref) => ref.path !== path.join(folder.dir, name));
+    if (elsewhere.length > 0) {
+      const first = elsewhere[0] as QueueItemRef;
+      this.quarantine(folder, name, `duplicate id: ${fresh.id} already exists as ${this.relative(first.path)}`);
+      return undefined;
+    }
     const activeFolder = this.folder(folder.kind, "active");
     const source = path.join(folder.dir, name);
     const destination = path.join(activeFolder.dir, name);

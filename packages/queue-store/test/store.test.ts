@@ -350,3 +350,21 @@ describe("lineage drift", () => {
     });
   });
 });
+
+describe("claim of a duplicate id written straight into a queue folder", () => {
+  it("quarantines the queued copy instead of running finished work again", () => {
+    const paths = tempWorkspace();
+    const store = openQueueStore(paths, { indexFile: false });
+    const doc = task("task-dup");
+    store.enqueue("task", doc);
+    store.claimNext("execution");
+    store.complete("task", "task-dup");
+    // A stage writes the same id into the queue again.
+    writeFileSync(path.join(paths.queues.task.queue, "task-dup.md"), renderWorkDocument(doc));
+    expect(store.claimNext("execution")).toBeUndefined();
+    expect(existsSync(path.join(paths.queues.task.queue, "task-dup.md.invalid"))).toBe(true);
+    const log = readFileSync(path.join(paths.queues.task.queue, "invalid-artifacts.jsonl"), "utf8");
+    expect(log).toContain("duplicate id: task-dup already exists as millrace-agents/tasks/done/task-dup.md");
+    expect(existsSync(path.join(paths.queues.task.done, "task-dup.md"))).toBe(true);
+  });
+});

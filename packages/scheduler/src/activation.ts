@@ -10,6 +10,7 @@ import {
   type SpecDocument,
 } from "@millrace/contracts";
 import type { ClaimedItem } from "@millrace/queue-store";
+import { tailEvents } from "@millrace/workspace";
 import { closureRootOf, createTarget, loadTarget, openTarget, saveTarget } from "./closure-targets.js";
 import { canDispatch } from "./concurrency.js";
 import { type EngineContext, recordEvent } from "./context.js";
@@ -148,6 +149,45 @@ function requeueAfterFailedActivation(
 }
 
 /**
+ * True while the target's last Arbiter verdict still stands: no execution stage has completed since
+ * that Arbiter run. A fresh engine learns it once from the event log.
+ */
+function isHeld(ctx: EngineContext, rootSpecId: string, lastArbiterRunId: string | null): boolean {
+  if (!lastArbiterRunId) return false;
+  let held = ctx.closureHolds.get(rootSpecId);
+  if (held === undefined) {
+    held = executionRanSince(ctx, lastArbiterRunId) ? "" : lastArbiterRunId;
+    ctx.closureHolds.set(rootSpecId, held);
+  }
+  if (held === "") return false;
+  const reported = reportedHolds.get(ctx) ?? new Set<string>();
+  reportedHolds.set(ctx, reported);
+  if (!reported.has(held)) {
+    reported.add(held);
+    recordEvent(ctx, "completion_behavior_held", {
+      root_spec_id: rootSpecId,
+      last_arbiter_run_id: held,
+      reason: "no execution stage has completed since the last Arbiter verdict; it would not change",
+    });
+  }
+  return true;
+}
+
+/** Holds already announced in the event log, per engine. */
+const reportedHolds = new WeakMap<EngineContext, Set<string>>();
+
+/** True when an execution stage completed after the event log first mentions `runId`. */
+export function executionRanSince(ctx: EngineContext, runId: string): boolean {
+  const events = tailEvents(ctx.paths.runtimeEvents, 5000);
+  let seen = false;
+  for (const event of events) {
+    if (!seen && JSON.stringify(event.data).includes(runId)) seen = true;
+    else if (seen && event.event_type === "stage_completed" && event.data.plane === "execution") return true;
+  }
+  return !seen;
+}
+
+/**
  * Completion behaviour: when every plane is idle and the planning graph has an Arbiter node, the
  * open closure target whose lineage has no open work gets an Arbiter run. Blocked lineage work
  * suppresses closure (it is recorded on the target) without fabricating work.
@@ -172,7 +212,15 @@ export function activateCompletionStage(ctx: EngineContext): ActiveRunState | un
       blocking_work_ids: blocked ? openWork : [],
     });
   }
+  if (blocked !== target.closure_blocked_by_lineage_work && blocked) {
+    recordEvent(ctx, "completion_behavior_blocked", {
+      reason: "open_lineage_work",
+      root_spec_id: target.root_spec_id,
+      blocking_work_ids: openWork,
+    });
+  }
   if (blocked) return undefined;
+  if (isHeld(ctx, target.root_spec_id, target.last_arbiter_run_id ?? null)) return undefined;
   const node = graph.nodes.find((candidate) => candidate.node_id === completion.node_id);
   if (!node) return undefined;
   const run = startRun(ctx, "planning", {

@@ -5,10 +5,12 @@ import {
   type ActiveRunState,
   type CounterName,
   type DocumentKind,
+  explainUnsafeId,
   formatTimestamp,
   type IncidentDocumentSchema,
   MillraceError,
   type Plane,
+  RUNTIME_ERROR_CODES,
   type RuntimeErrorCode,
   type RuntimeErrorContext,
   RuntimeErrorContextSchema,
@@ -27,7 +29,7 @@ import {
   writeJsonAtomicSync,
 } from "@millrace/workspace";
 import type { z } from "zod";
-import { activePlanes, graphOf } from "./activation.js";
+import { activePlanes, executionRanSince, graphOf } from "./activation.js";
 import { loadTarget, saveTarget } from "./closure-targets.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
 import { normalizeFailureClass, type RouterDecision, routeStageResult } from "./router.js";
@@ -236,38 +238,71 @@ function enqueueIncidentOnce(ctx: EngineContext, incident: IncidentDocumentInput
   });
 }
 
-/** Effects of a recon hand-off: the generated task or spec is stamped with the probe's lineage and queued. */
+/** `Label: value` lines of a recon packet (the first occurrence of each label wins). */
+function packetLabels(text: string): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const match = /^([A-Za-z][A-Za-z0-9-]*):\s*(.*)$/.exec(line.trim());
+    if (match?.[1] && !labels.has(match[1].toLowerCase()))
+      labels.set(match[1].toLowerCase(), (match[2] ?? "").trim());
+  }
+  return labels;
+}
+
+function reconInvalid(message: string): MillraceError {
+  return new MillraceError("work_document_invalid", `recon hand-off refused: ${message}`, {
+    details: { runtime_error_code: "recon_handoff_invalid" },
+  });
+}
+
+/**
+ * Effects of a recon hand-off: the recon packet must name this probe and agree with the outcome;
+ * the generated task or spec is stamped with the probe's lineage and queued; the packet is archived
+ * under `recon/packets/<packet id>.md`. Any violation blocks the probe (`recon_handoff_invalid`).
+ */
 function applyReconEffect(ctx: EngineContext, completion: StageCompletion, kind: "task" | "spec"): void {
   const probeId = completion.run.work_item_id as string;
   const dir = runDir(ctx.paths, completion.run.run_id);
+  const packetFile = path.join(dir, "recon_packet.md");
+  if (!existsSync(packetFile)) throw reconInvalid("the run folder has no recon_packet.md");
+  const labels = packetLabels(readFileSync(packetFile, "utf8"));
+  const expectedDecision = kind === "task" ? "to_execution" : "to_planning";
+  if (labels.get("probe-id") !== probeId) {
+    throw reconInvalid(`recon_packet.md names probe ${labels.get("probe-id") ?? "none"}, not ${probeId}`);
+  }
+  if ((labels.get("decision") ?? "").toLowerCase() !== expectedDecision) {
+    throw reconInvalid(
+      `recon_packet.md decides ${labels.get("decision") ?? "nothing"}, but the outcome hands off ${expectedDecision}`,
+    );
+  }
+  const packetId = labels.get("recon-packet-id") || `${probeId}-${completion.run.run_id}`;
+  if (explainUnsafeId(packetId))
+    throw reconInvalid(`Recon-Packet-ID ${JSON.stringify(packetId)} is not a safe id`);
   const base = kind === "task" ? "generated_task" : "generated_spec";
   const file = [".md", ".json"]
     .map((ext) => path.join(dir, `${base}${ext}`))
     .find((candidate) => existsSync(candidate));
-  if (!file) {
-    throw new MillraceError(
-      "work_document_invalid",
-      `recon handed off to ${kind === "task" ? "execution" : "planning"} but wrote no ${base}.md`,
-      {
-        details: { runtime_error_code: "recon_handoff_invalid" },
-      },
+  if (!file)
+    throw reconInvalid(
+      `the outcome hands off to ${kind === "task" ? "execution" : "planning"} but there is no ${base}.md`,
     );
-  }
   const text = readFileSync(file, "utf8");
   const relative = toWorkspaceRelative(ctx.paths, file);
   const doc = file.endsWith(".json")
     ? importWorkDocument(text, kind, relative)
     : parseWorkDocument(text, { file: relative, kind });
   const id = workDocumentId(doc);
-  if (ctx.queue.find(id)) return;
-  const packet = path.join(dir, "recon_packet.md");
-  const references = [...(doc as TaskDocument).references, `millrace-agents/probes/active/${probeId}.md`];
-  if (existsSync(packet)) {
-    mkdirSync(ctx.paths.reconPackets, { recursive: true });
-    const copy = path.join(ctx.paths.reconPackets, `${probeId}-${completion.run.run_id}.md`);
-    copyFileSync(packet, copy);
-    references.push(toWorkspaceRelative(ctx.paths, copy));
-  }
+  const emitted = labels.get(kind === "task" ? "emitted-task-id" : "emitted-spec-id");
+  if (emitted && emitted !== id) throw reconInvalid(`recon_packet.md emits ${emitted}, but ${base} is ${id}`);
+  if (ctx.queue.find(id)) return; // already queued by an earlier application of this result
+  mkdirSync(ctx.paths.reconPackets, { recursive: true });
+  const copy = path.join(ctx.paths.reconPackets, `${packetId}.md`);
+  if (!existsSync(copy)) copyFileSync(packetFile, copy);
+  const references = [
+    ...(doc as TaskDocument).references,
+    `millrace-agents/probes/active/${probeId}.md`,
+    toWorkspaceRelative(ctx.paths, copy),
+  ];
   const stamped = {
     ...doc,
     root_intake_kind: "probe",
@@ -282,7 +317,7 @@ function applyReconEffect(ctx: EngineContext, completion: StageCompletion, kind:
       : {}),
   };
   ctx.queue.enqueue(kind, stamped as never);
-  recordEvent(ctx, "recon_handoff_enqueued", { probe_id: probeId, kind, id });
+  recordEvent(ctx, "recon_handoff_enqueued", { probe_id: probeId, kind, id, recon_packet_id: packetId });
 }
 
 function applyClosureDecision(
@@ -299,6 +334,7 @@ function applyClosureDecision(
       `closure target ${rootSpecId} disappeared during its Arbiter run`,
     );
   const previousArbiterRun = target.last_arbiter_run_id ?? null;
+  ctx.closureHolds.set(rootSpecId, run.run_id);
   const updated = {
     ...target,
     closure_blocked_by_lineage_work: false,
@@ -371,17 +407,6 @@ function applyClosureDecision(
   }
   saveTarget(ctx.paths, updated);
   endRun(ctx, "planning", run, marker(decision.statusToken), decision.failureClass);
-}
-
-/** True when an execution stage completed after the event log first mentions `runId`. */
-function executionRanSince(ctx: EngineContext, runId: string): boolean {
-  const events = tailEvents(ctx.paths.runtimeEvents, 5000);
-  let seen = false;
-  for (const event of events) {
-    if (!seen && JSON.stringify(event.data).includes(runId)) seen = true;
-    else if (seen && event.event_type === "stage_completed" && event.data.plane === "execution") return true;
-  }
-  return !seen;
 }
 
 function applyDecision(ctx: EngineContext, completion: StageCompletion, decision: RouterDecision): boolean {
@@ -511,6 +536,10 @@ export function applyStageCompletion(ctx: EngineContext, completion: StageComple
     return { decision: null, runtimeErrorCode: null, runEnded: false };
   }
   const graph = graphOf(ctx.plan, plane);
+  if (plane === "execution") {
+    // New execution work changes what an Arbiter would see: held closure targets may be judged again.
+    for (const root of ctx.closureHolds.keys()) ctx.closureHolds.set(root, "");
+  }
   let decision: RouterDecision | null = null;
   try {
     if (!graph) throw new MillraceError("engine_state_invalid", `the compiled plan has no ${plane} graph`);
@@ -552,8 +581,26 @@ function scheduleRepair(
     graph?.runtime_failure_recovery?.default_repair_node_id ??
     (plane === "execution" ? "troubleshooter" : plane === "planning" ? "mechanic" : null);
   const repairNode = repairNodeId ? graph?.nodes.find((node) => node.node_id === repairNodeId) : undefined;
+  // Runtime-error repairs have their own budget (the graph's runtime_failure_recovery, default 2):
+  // a failure the repair stage cannot remove must not loop forever.
+  const budget = graph?.runtime_failure_recovery?.threshold ?? 2;
+  const repairsSoFar =
+    run.work_item_kind && run.work_item_id
+      ? ctx.counters.entries
+          .filter(
+            (entry) =>
+              entry.work_item_kind === run.work_item_kind &&
+              entry.work_item_id === run.work_item_id &&
+              (RUNTIME_ERROR_CODES as readonly string[]).includes(entry.failure_class),
+          )
+          .reduce((sum, entry) => sum + entry.troubleshoot_attempt_count + entry.mechanic_attempt_count, 0)
+      : 0;
+  const exhausted = repairsSoFar >= budget;
   const repairable =
-    Boolean(repairNode) && run.request_kind !== "closure_target" && declared !== "recon_handoff_invalid";
+    Boolean(repairNode) &&
+    !exhausted &&
+    run.request_kind !== "closure_target" &&
+    declared !== "recon_handoff_invalid";
   const dir = runDir(ctx.paths, run.run_id);
   mkdirSync(dir, { recursive: true });
   const reportPath = path.join(dir, "runtime_error_report.md");
@@ -598,7 +645,9 @@ function scheduleRepair(
       `- The stage finished with ${envelope.terminal_result}, then the runtime failed while applying the result.`,
       repairable
         ? `- The ${context.repair_stage} stage is scheduled to repair the work item before it continues.`
-        : "- The work item is blocked for an operator to inspect.",
+        : exhausted
+          ? `- The runtime-error repair budget (${budget}) is spent; the work item is blocked for an operator to inspect.`
+          : "- The work item is blocked for an operator to inspect.",
       "",
     ].join("\n"),
   );

@@ -40,6 +40,14 @@ export interface EngineContext {
   sessionId: string | null;
   /** Events recorded since the last flush. */
   readonly pendingEvents: PendingEvent[];
+  /**
+   * Closure targets whose Arbiter already judged the current state (root spec id → that Arbiter
+   * run id, or "" once known to be free). The Arbiter runs again only after an execution stage
+   * completes, so a gap it cannot close is not re-judged in a loop.
+   */
+  readonly closureHolds: Map<string, string>;
+  /** Idea files already considered by this engine (intake reads specs only for new ones). */
+  readonly ideasSeen: Set<string>;
 }
 
 /** Ports for what plugs in later: usage governance between stages, knowledge compounding in prompts. */
@@ -89,7 +97,9 @@ export function flushEvents(ctx: EngineContext): void {
 
 /** Saves snapshot and counters and flushes events: the commit point of a step. */
 export function commit(ctx: EngineContext, options: { counters?: boolean } = {}): void {
+  // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
+  // de-duplicate on request_id), where the other order could lose the step's events for good.
+  flushEvents(ctx);
   if (options.counters !== false) saveCounters(ctx.paths, ctx.counters);
   ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock());
-  flushEvents(ctx);
 }

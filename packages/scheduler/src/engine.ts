@@ -138,6 +138,7 @@ export class Engine {
   private watchers: WatcherSession | undefined;
   private wake: (() => void) | undefined;
   private lastIdle = false;
+  private lastPaused = false;
   private closed = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -191,6 +192,8 @@ export class Engine {
         hooks: this.options.hooks ?? {},
         sessionId: this.lock.lock.owner_session_id,
         pendingEvents: [],
+        closureHolds: new Map(),
+        ideasSeen: new Set(),
       };
       this.ctx = ctx;
       recordEvent(ctx, "runtime_daemon_lock_acquired", {
@@ -574,6 +577,8 @@ export class Engine {
         this.workers.delete(plane);
       }
       const applied = this.applyCompletion(completion);
+      if (await this.governanceGate("after_stage", completion.stageResultPath))
+        commit(this.context, { counters: false });
       outcome.applied.push({
         plane,
         stage: completion.run.stage,
@@ -624,7 +629,7 @@ export class Engine {
       requestReload: () => this.requestReload(),
     });
     if (this.watchers) this.watchers.consume(ctx);
-    intakeIdeas(ctx);
+    intakeIdeas(ctx, ctx.ideasSeen);
     this.applyPendingReload();
     ctx.snapshot = { ...ctx.snapshot, queue_depths_by_plane: ctx.queue.depths() };
     if (ctx.snapshot.stop_requested) {
@@ -638,7 +643,7 @@ export class Engine {
       return;
     }
     if (await this.governanceGate("before_stage", null)) {
-      if (this.workers.size === 0) {
+      if (this.workers.size === 0 && !this.lastPaused) {
         recordEvent(ctx, "runtime_tick_paused", { pause_sources: ctx.snapshot.pause_sources });
         emitMonitor(ctx, {
           type: "runtime_paused",
@@ -646,10 +651,12 @@ export class Engine {
           reason: ctx.snapshot.pause_sources.join(","),
         });
       }
+      this.lastPaused = this.workers.size === 0;
       outcome.reason = this.workers.size > 0 ? "working" : "paused";
       commit(ctx);
       return;
     }
+    this.lastPaused = false;
     ctx.snapshot = { ...ctx.snapshot, process_running: true };
     const policy = ctx.plan.concurrency_policy;
     const busy = () => [...this.workers.keys()];

@@ -26,28 +26,73 @@ function titleAndSummary(markdown: string, stem: string): { title: string; summa
 }
 
 /**
+ * Idea ids and idea paths that existing specs already stand for (their root idea, or a reference
+ * to the idea file): such an idea is not turned into a second root spec. Read only when an idea
+ * file is new to this engine.
+ */
+function ideasClaimedBySpecs(state: ControlState): Set<string> {
+  const claimed = new Set<string>();
+  for (const folder of Object.values(state.paths.queues.spec)) {
+    let names: string[];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (!name.endsWith(".md") || name.startsWith(".")) continue;
+      const ref = {
+        kind: "spec" as const,
+        id: name.slice(0, -3),
+        state: "queue" as const,
+        path: path.join(folder, name),
+      };
+      try {
+        const spec = state.queue.readDocument(ref);
+        if (spec.kind !== "spec") continue;
+        if (spec.root_idea_id) claimed.add(spec.root_idea_id);
+        if (spec.source_type === "idea" && spec.source_id) claimed.add(spec.source_id);
+        for (const reference of spec.references) claimed.add(reference.replace(/^\.\//, ""));
+      } catch {
+        // Unreadable specs are the queue's business (quarantine), not intake's.
+      }
+    }
+  }
+  return claimed;
+}
+
+/**
  * Turns new markdown files in `<root>/ideas/inbox/` into root specs (one per idea, never twice).
  * The idea file stays where it is; the spec references it. Returns the spec ids enqueued.
  */
-export function intakeIdeas(state: ControlState): string[] {
+export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()): string[] {
   const inbox = state.paths.ideasInbox;
   if (!existsSync(inbox)) return [];
+  const fresh = readdirSync(inbox)
+    .filter((name) => name.endsWith(".md") && !name.startsWith(".") && !seen.has(name))
+    .sort();
+  if (fresh.length === 0) return [];
+  const claimed = ideasClaimedBySpecs(state);
   const enqueued: string[] = [];
-  for (const name of readdirSync(inbox).sort()) {
-    if (!name.endsWith(".md") || name.startsWith(".")) continue;
+  for (const name of fresh) {
     const stem = name.slice(0, -3);
     const specId = ideaSpecId(stem);
-    if (state.queue.find(specId)) continue;
     const file = path.join(inbox, name);
+    const relative = toWorkspaceRelative(state.paths, file);
+    if (state.queue.find(specId) || claimed.has(specId) || claimed.has(relative)) {
+      seen.add(name);
+      continue;
+    }
     let markdown: string;
     try {
       markdown = readFileSync(file, "utf8");
     } catch {
       continue;
     }
+    // A blank file is probably still being written: look again next cycle.
     if (markdown.trim() === "") continue;
+    seen.add(name);
     const { title, summary } = titleAndSummary(markdown, stem);
-    const relative = toWorkspaceRelative(state.paths, file);
     try {
       state.queue.enqueue("spec", {
         kind: "spec",

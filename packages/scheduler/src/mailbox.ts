@@ -14,7 +14,7 @@ import {
 import path from "node:path";
 import {
   formatEventTimestamp,
-  formatTimestamp,
+  formatPreciseTimestamp,
   MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxArchive,
   type MailboxCommand,
@@ -23,6 +23,7 @@ import {
   MillraceError,
   type Plane,
   sanitizeCommandId,
+  timestampSortKey,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import {
@@ -52,7 +53,7 @@ export function writeMailboxCommand(
     kind: "mailbox_command",
     command_id: options.commandId ?? newCommandId(command, options.now),
     command,
-    issued_at: formatTimestamp(options.now),
+    issued_at: formatPreciseTimestamp(options.now),
     issuer: options.issuer,
     payload,
   });
@@ -86,6 +87,8 @@ export function writeMailboxCommand(
 interface IncomingFile {
   name: string;
   file: string;
+  /** When the file was written (ns): orders commands issued within the same millisecond. */
+  writtenNs: bigint;
   envelope?: MailboxEnvelope;
   error?: string;
   raw?: string;
@@ -102,9 +105,17 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
   for (const name of names) {
     if (!name.endsWith(".json") || name.startsWith(".")) continue;
     const file = path.join(paths.mailboxIncoming, name);
+    let writtenNs = 0n;
     try {
-      if (statSync(file).size > MAILBOX_MAX_ENVELOPE_BYTES) {
-        files.push({ name, file, error: `envelope is larger than ${MAILBOX_MAX_ENVELOPE_BYTES} bytes` });
+      const stat = statSync(file, { bigint: true });
+      writtenNs = stat.mtimeNs;
+      if (stat.size > BigInt(MAILBOX_MAX_ENVELOPE_BYTES)) {
+        files.push({
+          name,
+          file,
+          writtenNs,
+          error: `envelope is larger than ${MAILBOX_MAX_ENVELOPE_BYTES} bytes`,
+        });
         continue;
       }
       const raw = readFileSync(file, "utf8");
@@ -112,7 +123,13 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
       try {
         parsed = JSON.parse(raw);
       } catch (error) {
-        files.push({ name, file, error: `not JSON: ${(error as Error).message}`, raw: raw.slice(0, 4096) });
+        files.push({
+          name,
+          file,
+          writtenNs,
+          error: `not JSON: ${(error as Error).message}`,
+          raw: raw.slice(0, 4096),
+        });
         continue;
       }
       const result = MailboxEnvelopeSchema.safeParse(parsed);
@@ -121,19 +138,22 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
         files.push({
           name,
           file,
+          writtenNs,
           error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`,
           raw: raw.slice(0, 4096),
         });
-      } else files.push({ name, file, envelope: result.data });
+      } else files.push({ name, file, writtenNs, envelope: result.data });
     } catch (error) {
-      files.push({ name, file, error: `unreadable: ${(error as Error).message}` });
+      files.push({ name, file, writtenNs, error: `unreadable: ${(error as Error).message}` });
     }
   }
   // Issue order first (commands from separate processes arrive in the order they were issued).
   return files.sort((a, b) => {
-    const at = a.envelope ? Date.parse(a.envelope.issued_at) : 0;
-    const bt = b.envelope ? Date.parse(b.envelope.issued_at) : 0;
-    return at !== bt ? at - bt : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    const at = a.envelope ? timestampSortKey(a.envelope.issued_at) : 0n;
+    const bt = b.envelope ? timestampSortKey(b.envelope.issued_at) : 0n;
+    if (at !== bt) return at < bt ? -1 : 1;
+    if (a.writtenNs !== b.writtenNs) return a.writtenNs < b.writtenNs ? -1 : 1;
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
   });
 }
 

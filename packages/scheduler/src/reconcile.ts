@@ -34,6 +34,28 @@ export interface StartupReconciliation {
  */
 export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
   const signals: string[] = [];
+  // A document an active run owns wins over stray copies of its id (a stage that wrote its own task
+  // into done/, say): the generic duplicate rule would otherwise keep the stray and drop the run.
+  for (const run of Object.values(ctx.snapshot.active_runs_by_plane)) {
+    if (!run?.work_item_kind || !run.work_item_id) continue;
+    const copies = ctx.queue.findAll(run.work_item_id);
+    if (!copies.some((ref) => ref.kind === run.work_item_kind && ref.state === "active")) continue;
+    for (const ref of copies) {
+      if (ref.kind === run.work_item_kind && ref.state === "active") continue;
+      ctx.queue.quarantine(
+        ctx.queue.folder(ref.kind, ref.state),
+        `${ref.id}.md`,
+        `duplicate of the active ${run.work_item_kind} owned by run ${run.run_id}`,
+      );
+      signals.push(`stray_duplicate_of_active_item:${ref.id}`);
+      recordEvent(ctx, "runtime_reconciled", {
+        signal: "stray_duplicate_of_active_item",
+        work_item_id: ref.id,
+        quarantined_from: ref.state,
+        run_id: run.run_id,
+      });
+    }
+  }
   const queueReport = ctx.queue.reconcile();
   if (queueReport.duplicates.length > 0) signals.push("duplicate_documents");
   cleanTempLitter(ctx.paths);
@@ -52,25 +74,8 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       if (inflight) clearInflight(ctx.paths, plane);
       continue;
     }
-    if (run.work_item_kind && run.work_item_id) {
-      const ref = ctx.queue
-        .findAll(run.work_item_id)
-        .find((candidate) => candidate.kind === run.work_item_kind);
-      if (!ref || ref.state !== "active") {
-        // The decision moved the document (or an operator did) but the snapshot was not saved.
-        ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
-        clearInflight(ctx.paths, plane);
-        signals.push(`run_without_active_document:${plane}`);
-        recordEvent(ctx, "runtime_reconciled", {
-          signal: "run_without_active_document",
-          plane,
-          run_id: run.run_id,
-          work_item_id: run.work_item_id,
-          document_state: ref?.state ?? "missing",
-        });
-        continue;
-      }
-    }
+    // A stage result that was written but not (fully) applied is applied again first: application is
+    // replay-safe, and the document may already have moved (a kill after the move, before the save).
     if (inflight) {
       if (inflight.run_id === run.run_id && inflight.node_id === run.node_id) {
         if (existsSync(inflight.stage_result_path) && readableEnvelope(inflight.stage_result_path)) {
@@ -102,6 +107,25 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
         });
       }
       clearInflight(ctx.paths, plane);
+    }
+    if (run.work_item_kind && run.work_item_id) {
+      const ref = ctx.queue
+        .findAll(run.work_item_id)
+        .find((candidate) => candidate.kind === run.work_item_kind);
+      if (!ref || ref.state !== "active") {
+        // The document moved without this run (an operator, or a decision whose result file is gone).
+        ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
+        clearInflight(ctx.paths, plane);
+        signals.push(`run_without_active_document:${plane}`);
+        recordEvent(ctx, "runtime_reconciled", {
+          signal: "run_without_active_document",
+          plane,
+          run_id: run.run_id,
+          work_item_id: run.work_item_id,
+          document_state: ref?.state ?? "missing",
+        });
+        continue;
+      }
     }
     emitMonitor(ctx, {
       type: "runtime_resumed_active_run",

@@ -310,9 +310,11 @@ function decide(
   const failureClass =
     action === "idle"
       ? null
-      : (details.failureClass ??
-        (terminal.failure_class_template ? normalizeFailureClass(terminal.failure_class_template) : null) ??
-        normalizeFailureClass(terminal.router_reason ?? terminal.terminal_state_id));
+      : actionId === "closure_gap" && !terminal.failure_class_template
+        ? "arbiter_parity_gap"
+        : (details.failureClass ??
+          (terminal.failure_class_template ? normalizeFailureClass(terminal.failure_class_template) : null) ??
+          normalizeFailureClass(terminal.router_reason ?? terminal.terminal_state_id));
   return {
     action,
     plane: graph.plane,

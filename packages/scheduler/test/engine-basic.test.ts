@@ -13,7 +13,9 @@ describe("engine: the happy path", () => {
     await engine.close();
     expect(report.stopReason).toBe("idle");
     expect(existsSync(path.join(ws.paths.queues.task.done, "task-a.md"))).toBe(true);
-    const stages = events.filter((e) => e.type === "stage_completed").map((e) => (e as { stage: string }).stage);
+    const stages = events
+      .filter((e) => e.type === "stage_completed")
+      .map((e) => (e as { stage: string }).stage);
     expect(stages).toEqual(["builder", "checker", "updater"]);
     const snapshot = JSON.parse(readFileSync(ws.paths.snapshot, "utf8"));
     expect(snapshot.active_runs_by_plane).toEqual({});

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import type { ScriptFileInput, TaskDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
-import { initWorkspace, workspacePaths, type WorkspacePaths } from "@millrace/workspace";
+import { initWorkspace, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
 import { createEngine, type EngineOptions, type MonitorEvent, sequentialIds } from "../src/index.js";
 
 export interface TestWorkspace {
@@ -29,7 +29,6 @@ export function writeScript(ws: TestWorkspace, script: ScriptFileInput): void {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, JSON.stringify(script, null, 2));
 }
-
 
 export function task(id: string, extra: Partial<TaskDocument> = {}): Record<string, unknown> {
   return {

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -94,21 +94,30 @@ export interface AcquiredLock {
   release(): boolean;
 }
 
+/**
+ * Creates `file` with `text` only if it does not exist, and never leaves it half-written: the text
+ * goes to a temp file first, which is then hard-linked into place (a link fails if the name is
+ * taken). A kill at any point leaves either no file or the complete one (plus, at worst, a temp file
+ * that temp-litter cleanup removes).
+ */
 function writeExclusive(file: string, text: string): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, "wx", 0o644);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw error;
-  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(8).toString("hex")}`);
+  const fd = openSync(temp, "wx", 0o644);
   try {
     writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
 }
 
 function lockedError(paths: WorkspacePaths, lock: RuntimeLock): MillraceError {

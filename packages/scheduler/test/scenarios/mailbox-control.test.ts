@@ -288,7 +288,7 @@ describe("scenario (h): mailbox control under load", () => {
   // resolution) and breaks ties by file name, and a command id starts with the command name, so
   // commands issued within one millisecond apply alphabetically (add_task, pause, resume,
   // retry_active, stop) rather than in issue order.
-  it.fails("keeps issue order for commands issued within the same millisecond", async () => {
+  it("keeps issue order for commands issued within the same millisecond", async () => {
     const { ws, ids } = await scenario("same-ms");
     const applied = eventsOfType(ws, "mailbox_command_applied");
     expect(applied.map((event) => event.data.command_id)).toEqual(ids);

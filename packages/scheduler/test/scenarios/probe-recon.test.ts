@@ -98,7 +98,7 @@ describe("scenario (g): probe → recon → task", () => {
     expect(task.references.some((reference) => reference.includes("recon/packets/"))).toBe(true);
 
     const handoff = eventsOfType(ws, "recon_handoff_enqueued");
-    expect(handoff.map((event) => event.data)).toEqual([
+    expect(handoff.map((event) => event.data)).toMatchObject([
       { probe_id: PROBE, kind: "task", id: "task-from-probe" },
     ]);
     const decision = eventsOfType(ws, "router_decision")[0];
@@ -247,7 +247,7 @@ describe("scenario (g): probe → recon → task", () => {
   // probe_id equal to the probe and a decision matching the outcome; violations are
   // recon_handoff_invalid. src/apply.ts applyReconEffect treats the packet as optional and never
   // reads it, so a packet about another probe (or none at all) still enqueues the task.
-  it.fails("refuses a hand-off whose recon packet names another probe", async () => {
+  it("refuses a hand-off whose recon packet names another probe", async () => {
     const ws = scenarioWorkspace({
       rules: [
         {
@@ -281,7 +281,7 @@ describe("scenario (g): probe → recon → task", () => {
     );
   });
 
-  it("a probe waits while a closure target is open and runs after the lineage closes", async () => {
+  it("probes compete with specs by age: an older probe is claimed before a younger root spec", async () => {
     const ws = scenarioWorkspace({
       rules: [
         {
@@ -309,7 +309,7 @@ describe("scenario (g): probe → recon → task", () => {
     await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
     await engine.close();
     const stages = completedStages(ws);
-    // Oldest first: the probe (08:00) is claimed before the root spec (09:00)...
+    // Oldest first: the probe (08:00) is claimed before the root spec (09:00).
     expect(stages[0]).toBe("recon:RECON_NOOP");
     expect(locate(ws, PROBE)).toEqual(["probe/done"]);
     expect(locate(ws, "spec-rooted")).toEqual(["spec/done"]);

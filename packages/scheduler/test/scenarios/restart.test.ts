@@ -90,12 +90,9 @@ describe("restarting between a recovery decision and the recovery stage", () => 
     expect(locate(ws, "task-consult")).toEqual(["task/blocked"]);
   });
 
-  // ENGINE FINDING (reported): the decision was "repair" before the restart, but at startup the queue
-  // repair treats the stage's stray tasks/done copy as the most advanced duplicate, quarantines the
-  // real active document as `.md.invalid`, and reconcile.ts drops the run as
-  // run_without_active_document. The repair never runs, the task counts as done, and
-  // state/runtime_error_context.json plus current_failure_class stay behind with nothing active.
-  it.fails("after a post-stage runtime error the repair stage still gets the error context after a restart", async () => {
+  // The decision was "repair" before the restart; at startup the document the active run owns wins
+  // over the stage's stray tasks/done copy, so the repair runs with its error context.
+  it("after a post-stage runtime error the repair stage still gets the error context after a restart", async () => {
     const ws = scenarioWorkspace({
       rules: [
         {
@@ -142,6 +139,10 @@ describe("restarting between a recovery decision and the recovery stage", () => 
       "utf8",
     );
     expect(prompt).toContain("execution_work_item_completion_conflict");
-    expect(locate(ws, "task-err")).toEqual(["task/done", "task/blocked"]);
+    // The stage's stray tasks/done copy was set aside at restart; the repaired item ends blocked.
+    expect(locate(ws, "task-err")).toEqual(["task/blocked"]);
+    expect(eventsOfType(ws, "runtime_reconciled").map((event) => event.data.signal)).toContain(
+      "stray_duplicate_of_active_item",
+    );
   });
 });

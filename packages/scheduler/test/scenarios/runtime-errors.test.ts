@@ -181,7 +181,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
   // exhausted_terminal_state_id "blocked"}, but scheduleRepair (src/apply.ts) never consults it:
   // a post-stage failure that the repair stage cannot remove (here a stray copy of the task in
   // tasks/done) sends the item updater → troubleshooter → builder → checker → updater → … forever.
-  it.fails("bounds repeated post-stage failures by runtime_failure_recovery and blocks the item", async () => {
+  it("bounds repeated post-stage failures by runtime_failure_recovery and blocks the item", async () => {
     const ws = scenarioWorkspace({ rules: [updaterWritesDoneCopy("task-loop")] });
     enqueueTask(ws, "task-loop");
     const { engine } = testEngine(ws);
@@ -237,7 +237,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
   // already done) is claimed and run again, because claiming never checks the id against the other
   // folders (queue-store claimNext/tryClaim); its completion then conflicts with the done copy and,
   // with the unbounded repair loop above, the item cycles through troubleshooter → builder → … forever.
-  it.fails("a manager-written task whose id is already done is not run a second time", async () => {
+  it("a manager-written task whose id is already done is not run a second time", async () => {
     const ws = scenarioWorkspace({
       rules: [
         {
