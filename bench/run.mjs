@@ -15,7 +15,9 @@ const suites = readdirSync(path.join(here, "suites"))
 let failed = 0;
 for (const suite of suites) {
   console.log(`\n=== ${suite} ===`);
-  const result = spawnSync(process.execPath, ["--expose-gc", path.join(here, "suites", suite)], { stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--expose-gc", path.join(here, "suites", suite)], {
+    stdio: "inherit",
+  });
   if (result.status !== 0) failed += 1;
 }
 if (failed > 0) {

@@ -22,6 +22,9 @@ export const LAYERS = {
   "@millrace/example-embed": 6,
 };
 
+/** Public subpath entry points a package may offer besides its index (light or test-only doors). */
+export const ALLOWED_SUBPATHS = ["/testing", "/read-models", "/package.json"];
+
 /** Libraries with side effects, each allowed in exactly one package (STYLE.md habit 2). */
 export const OWNED_LIBRARIES = {
   execa: "@millrace/runners",
@@ -113,7 +116,7 @@ export function checkLayers(repoRoot) {
             );
           }
           const sub = specifier.slice(pkg.length);
-          if (sub !== "" && sub !== "/testing") {
+          if (sub !== "" && !ALLOWED_SUBPATHS.includes(sub)) {
             problems.push(`${where}: deep import ${specifier}; use the package's public entry point`);
           }
         }

@@ -1,10 +1,9 @@
 #!/usr/bin/env node
 // Sums the per-package vitest JSON reports into one closing line ("N passed, N failed") so CI can
 // tell a run that tested nothing from one that passed.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readdirSync } from "node:fs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 let passed = 0;

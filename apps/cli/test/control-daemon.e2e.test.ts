@@ -27,7 +27,17 @@ describe("control commands while a daemon runs", () => {
     );
     writeFileSync(
       path.join(rt, "scripted", "slow.json"),
-      JSON.stringify({ rules: [{ stage: "builder", actions: [{ type: "sleep", ms: 300 }, { type: "marker", token: "BUILDER_COMPLETE" }] }] }),
+      JSON.stringify({
+        rules: [
+          {
+            stage: "builder",
+            actions: [
+              { type: "sleep", ms: 300 },
+              { type: "marker", token: "BUILDER_COMPLETE" },
+            ],
+          },
+        ],
+      }),
     );
     expect(runCli(["add-task", "Warm-up", "--id", "task-warm", "-w", root]).status).toBe(0);
     const daemon = spawn(process.execPath, [CLI_BIN, "run", "daemon", "-w", root, "--json"], {
@@ -64,10 +74,14 @@ describe("control commands while a daemon runs", () => {
     expect(JSON.parse(out).stop_reason).toBe("stop_requested");
 
     const processedDir = path.join(rt, "state", "mailbox", "processed");
-    const archives = readdirSync(processedDir).map((name) => JSON.parse(readFileSync(path.join(processedDir, name), "utf8")));
+    const archives = readdirSync(processedDir).map((name) =>
+      JSON.parse(readFileSync(path.join(processedDir, name), "utf8")),
+    );
     archives.sort((a, b) => Date.parse(a.envelope.issued_at) - Date.parse(b.envelope.issued_at));
     expect(archives.map((a) => a.envelope.command)).toEqual(["pause", "add_task", "resume", "stop"]);
-    expect(readdirSync(path.join(rt, "state", "mailbox", "incoming")).filter((n) => n.endsWith(".json"))).toEqual([]);
+    expect(
+      readdirSync(path.join(rt, "state", "mailbox", "incoming")).filter((n) => n.endsWith(".json")),
+    ).toEqual([]);
     expect(readdirSync(path.join(rt, "state", "mailbox", "failed"))).toEqual([]);
     const events = readFileSync(path.join(rt, "logs", "runtime_events.jsonl"), "utf8")
       .trim()
@@ -77,7 +91,9 @@ describe("control commands while a daemon runs", () => {
       .map((event) => event.data.command);
     expect(events).toEqual(["pause", "add_task", "resume", "stop"]);
     // The task added through the mailbox exists exactly once.
-    const all = ["queue", "active", "done", "blocked"].flatMap((state) => readdirSync(path.join(rt, "tasks", state)));
+    const all = ["queue", "active", "done", "blocked"].flatMap((state) =>
+      readdirSync(path.join(rt, "tasks", state)),
+    );
     expect(all.filter((name) => name === "task-live.md")).toHaveLength(1);
   }, 120_000);
 });

@@ -29,9 +29,16 @@ describe("millrace demo", () => {
     expect(run.stdout).toContain("result=FIX_NEEDED");
     expect(run.stdout).toContain("demo finished");
     const done = readdirSync(path.join(target, "millrace-agents", "tasks", "done"));
-    expect(done.sort()).toEqual(["spec-welcome-page-task-1.md", "spec-welcome-page-task-2.md", "task-readme-note.md"]);
+    expect(done.sort()).toEqual([
+      "spec-welcome-page-task-1.md",
+      "spec-welcome-page-task-2.md",
+      "task-readme-note.md",
+    ]);
     const target_state = JSON.parse(
-      readFileSync(path.join(target, "millrace-agents", "arbiter", "targets", "spec-welcome-page.json"), "utf8"),
+      readFileSync(
+        path.join(target, "millrace-agents", "arbiter", "targets", "spec-welcome-page.json"),
+        "utf8",
+      ),
     );
     expect(target_state.closure_open).toBe(false);
   });
@@ -103,7 +110,9 @@ describe("control commands without a daemon", () => {
     const pause = runCli(["pause", "-w", root, "--json"]);
     expect(pause.status, pause.stderr).toBe(0);
     expect(pause.json()).toMatchObject({ action: "pause", mode: "direct", applied: true });
-    const snapshot = JSON.parse(readFileSync(path.join(root, "millrace-agents", "state", "runtime_snapshot.json"), "utf8"));
+    const snapshot = JSON.parse(
+      readFileSync(path.join(root, "millrace-agents", "state", "runtime_snapshot.json"), "utf8"),
+    );
     expect(snapshot.paused).toBe(true);
     expect(snapshot.pause_sources).toEqual(["operator"]);
     const resume = runCli(["resume", "-w", root]);

@@ -15,7 +15,10 @@ export interface CliRun {
   json<T = unknown>(): T;
 }
 
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliRun {
+export function runCli(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): CliRun {
   const result = spawnSync(process.execPath, [CLI_BIN, ...args], {
     cwd: options.cwd ?? os.tmpdir(),
     env: { ...process.env, NO_COLOR: "1", ...options.env },

@@ -14,7 +14,9 @@ describe("millrace init", () => {
     const doctor = runCli(["doctor", "--workspace", root, "--json"]);
     const report = doctor.json<{ checks: { group: string; status: string }[] }>();
     // What init is responsible for; plan and runner checks depend on the machine (doctor.e2e covers them).
-    const own = report.checks.filter((c) => ["workspace", "assets", "config", "lock", "queue"].includes(c.group));
+    const own = report.checks.filter((c) =>
+      ["workspace", "assets", "config", "lock", "queue"].includes(c.group),
+    );
     expect(own.length).toBeGreaterThan(0);
     expect(own.every((c) => c.status === "ok")).toBe(true);
   });

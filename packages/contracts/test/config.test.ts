@@ -4,7 +4,11 @@ import { configApplyBoundary, MillraceConfigSchema, structuralConfigView } from 
 describe("MillraceConfigSchema", () => {
   it("parses an empty file to the full default configuration", () => {
     const config = MillraceConfigSchema.parse({});
-    expect(config.runtime).toEqual({ default_mode: "default_codex", run_style: "daemon", idle_sleep_seconds: 1 });
+    expect(config.runtime).toEqual({
+      default_mode: "default_codex",
+      run_style: "daemon",
+      idle_sleep_seconds: 1,
+    });
     expect(config.runners.codex.permission_default).toBe("maximum");
     expect(config.recovery.max_fix_cycles).toBe(2);
     expect(config.usage_governance.runtime_token_rules.rules).toHaveLength(2);

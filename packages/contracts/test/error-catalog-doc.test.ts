@@ -6,5 +6,7 @@ import { renderErrorCatalog } from "../src/index.js";
 
 it("docs/errors.md matches the error catalog", () => {
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs", "errors.md");
-  expect(readFileSync(file, "utf8"), "docs/errors.md is stale: run `pnpm docs:generate`").toBe(renderErrorCatalog());
+  expect(readFileSync(file, "utf8"), "docs/errors.md is stale: run `pnpm docs:generate`").toBe(
+    renderErrorCatalog(),
+  );
 });

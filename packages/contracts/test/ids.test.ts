@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { CanonicalIdSchema, explainUnsafeId, isSafeId, SafeIdSchema, StatusTokenSchema } from "../src/index.js";
+import {
+  CanonicalIdSchema,
+  explainUnsafeId,
+  isSafeId,
+  SafeIdSchema,
+  StatusTokenSchema,
+} from "../src/index.js";
 
 describe("safe ids", () => {
   it.each(["task-001", "idea-fetcher", "A.b_c-9", "x"])("accepts %s", (id) => {

@@ -19,7 +19,9 @@ describe("generated JSON Schema files", () => {
   for (const name of Object.keys(PERSISTED_SCHEMAS).sort()) {
     it(`${name} matches its zod schema`, () => {
       const file = path.join(schemasDir, `${name}.schema.json`);
-      expect(readFileSync(file, "utf8"), `${name}.schema.json is out of date: ${hint}`).toBe(renderJsonSchema(name));
+      expect(readFileSync(file, "utf8"), `${name}.schema.json is out of date: ${hint}`).toBe(
+        renderJsonSchema(name),
+      );
     });
   }
 });

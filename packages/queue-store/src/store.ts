@@ -349,7 +349,11 @@ export class QueueStore {
     const elsewhere = this.findAll(fresh.id).filter((ref) => ref.path !== path.join(folder.dir, name));
     if (elsewhere.length > 0) {
       const first = elsewhere[0] as QueueItemRef;
-      this.quarantine(folder, name, `duplicate id: ${fresh.id} already exists as ${this.relative(first.path)}`);
+      this.quarantine(
+        folder,
+        name,
+        `duplicate id: ${fresh.id} already exists as ${this.relative(first.path)}`,
+      );
       return undefined;
     }
     const activeFolder = this.folder(folder.kind, "active");

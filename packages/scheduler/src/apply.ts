@@ -21,13 +21,7 @@ import {
   workDocumentId,
 } from "@millrace/contracts";
 import { importWorkDocument, parseWorkDocument } from "@millrace/queue-store";
-import {
-  runDir,
-  tailEvents,
-  toWorkspaceRelative,
-  writeFileAtomicSync,
-  writeJsonAtomicSync,
-} from "@millrace/workspace";
+import { runDir, toWorkspaceRelative, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
 import type { z } from "zod";
 import { activePlanes, executionRanSince, graphOf } from "./activation.js";
 import { loadTarget, saveTarget } from "./closure-targets.js";

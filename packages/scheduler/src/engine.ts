@@ -202,7 +202,7 @@ export class Engine {
       });
       const reconciliation = reconcileAtStartup(ctx);
       for (const pending of reconciliation.pending) {
-        const completion = loadPendingCompletion(ctx, pending, (run, requestId) =>
+        const completion = loadPendingCompletion(pending, (run, requestId) =>
           this.buildRequest(run, requestId),
         );
         this.applyCompletion(completion);

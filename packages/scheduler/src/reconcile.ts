@@ -112,7 +112,7 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       const ref = ctx.queue
         .findAll(run.work_item_id)
         .find((candidate) => candidate.kind === run.work_item_kind);
-      if (!ref || ref.state !== "active") {
+      if (ref?.state !== "active") {
         // The document moved without this run (an operator, or a decision whose result file is gone).
         ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
         clearInflight(ctx.paths, plane);
@@ -213,7 +213,6 @@ function readableEnvelope(file: string): boolean {
 
 /** Re-reads a stage result that was persisted before a crash, for re-application. */
 export function loadPendingCompletion(
-  ctx: EngineContext,
   pending: StartupReconciliation["pending"][number],
   buildRequest: (run: ActiveRunState, requestId: string) => StageCompletion["request"],
 ): StageCompletion {

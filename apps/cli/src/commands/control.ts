@@ -1,7 +1,7 @@
 import { type MailboxCommand, MillraceError, PLANES } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
-import { keyValueLines } from "../io.js";
 import type { CommandContext } from "../io.js";
+import { keyValueLines } from "../io.js";
 
 interface ControlArgs {
   reason?: string;
@@ -26,7 +26,12 @@ const issuerOption = {
   describe: "Who is acting (recorded with the command)",
 };
 
-function simple(name: string, command: MailboxCommand, describe: string, example: string): MillraceCommand<ControlArgs> {
+function simple(
+  name: string,
+  command: MailboxCommand,
+  describe: string,
+  example: string,
+): MillraceCommand<ControlArgs> {
   return {
     command: name,
     describe,
@@ -36,9 +41,24 @@ function simple(name: string, command: MailboxCommand, describe: string, example
   };
 }
 
-export const pauseCommand = simple("pause", "pause", "Pause the runtime before its next stage", "Pause (a running stage finishes first)");
-export const resumeCommand = simple("resume", "resume", "Resume after an operator pause", "Resume; usage governance may keep it paused");
-export const stopCommand = simple("stop", "stop", "Stop the running daemon at its next safe boundary", "Stop the daemon that owns the workspace");
+export const pauseCommand = simple(
+  "pause",
+  "pause",
+  "Pause the runtime before its next stage",
+  "Pause (a running stage finishes first)",
+);
+export const resumeCommand = simple(
+  "resume",
+  "resume",
+  "Resume after an operator pause",
+  "Resume; usage governance may keep it paused",
+);
+export const stopCommand = simple(
+  "stop",
+  "stop",
+  "Stop the running daemon at its next safe boundary",
+  "Stop the daemon that owns the workspace",
+);
 export const reloadConfigCommand = simple(
   "reload-config",
   "reload_config",
@@ -54,7 +74,9 @@ export const retryActiveCommand: MillraceCommand<ControlArgs> = {
       .option("reason", { type: "string", describe: "Why (recorded in the requeue log)" })
       .option("scope", { choices: [...PLANES], describe: "Which plane's run, when several are active" })
       .option("issuer", issuerOption),
-  examples: [["$0 retry-active --scope execution --reason 'flaky network'", "Restart the execution plane's item"]],
+  examples: [
+    ["$0 retry-active --scope execution --reason 'flaky network'", "Restart the execution plane's item"],
+  ],
   handler(args, ctx) {
     return sendControl(
       ctx,
@@ -69,7 +91,9 @@ export const clearStaleStateCommand: MillraceCommand<ControlArgs> = {
   command: "clear-stale-state",
   describe: "Requeue every active item and reset runtime state to idle (after a crash)",
   builder: (yargs) =>
-    yargs.option("reason", { type: "string", describe: "Why (recorded in the requeue logs)" }).option("issuer", issuerOption),
+    yargs
+      .option("reason", { type: "string", describe: "Why (recorded in the requeue logs)" })
+      .option("issuer", issuerOption),
   examples: [["$0 clear-stale-state --reason 'host rebooted'", "Reset after an unclean shutdown"]],
   handler(args, ctx) {
     return sendControl(ctx, "clear_stale_state", args.reason ? { reason: args.reason } : {}, args.issuer);

@@ -12,7 +12,10 @@ export const demoCommand: MillraceCommand<DemoArgs> = {
   command: "demo [path]",
   describe: "Create a demo workspace and drive it end to end with the scripted runner",
   builder: (yargs) =>
-    yargs.positional("path", { type: "string", describe: "An empty folder for the demo (default: a new temp folder)" }),
+    yargs.positional("path", {
+      type: "string",
+      describe: "An empty folder for the demo (default: a new temp folder)",
+    }),
   examples: [
     ["$0 demo", "Plan, build, check and close a demo spec in a fresh temp folder"],
     ["$0 demo ./millrace-demo", "Keep the demo workspace in ./millrace-demo"],
@@ -28,7 +31,11 @@ export const demoCommand: MillraceCommand<DemoArgs> = {
       ctx.line(`queued: spec ${demo.specId}, task ${demo.taskId}`);
     }
     const monitor = monitorSink(scheduler, ctx, { basic: true });
-    const engine = scheduler.createEngine({ workspace: demo.root, runtimeMode: "daemon", ...(monitor ? { monitor } : {}) });
+    const engine = scheduler.createEngine({
+      workspace: demo.root,
+      runtimeMode: "daemon",
+      ...(monitor ? { monitor } : {}),
+    });
     try {
       const report = await engine.runDaemon({ untilIdle: true, maxTicks: 500 });
       await engine.close();

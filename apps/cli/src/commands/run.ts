@@ -53,11 +53,22 @@ export const runCommand: MillraceCommand<RunArgs> = {
   describe: "Run the engine: one stage (`once`) or until stopped (`daemon`)",
   builder: (yargs) =>
     yargs
-      .positional("mode_kind", { choices: ["once", "daemon"] as const, describe: "once: one tick; daemon: keep going" })
+      .positional("mode_kind", {
+        choices: ["once", "daemon"] as const,
+        describe: "once: one tick; daemon: keep going",
+      })
       .option("mode", { type: "string", describe: "Pin a mode for this run (default: runtime.default_mode)" })
       .option("max-ticks", { type: "number", describe: "daemon: stop after N scheduling cycles" })
-      .option("until-idle", { type: "boolean", default: false, describe: "daemon: stop when there is nothing to do" })
-      .option("monitor", { choices: ["none", "basic"], default: "none", describe: "Print a line per engine event" })
+      .option("until-idle", {
+        type: "boolean",
+        default: false,
+        describe: "daemon: stop when there is nothing to do",
+      })
+      .option("monitor", {
+        choices: ["none", "basic"],
+        default: "none",
+        describe: "Print a line per engine event",
+      })
       .option("monitor-log", { type: "string", describe: "Append monitor lines to this file" }),
   examples: [
     ["$0 run once", "Run exactly one stage and exit"],
@@ -66,7 +77,10 @@ export const runCommand: MillraceCommand<RunArgs> = {
   ],
   async handler(args, ctx) {
     if (args["max-ticks"] !== undefined && (!Number.isInteger(args["max-ticks"]) || args["max-ticks"] < 1)) {
-      throw new MillraceError("usage_invalid_argument", `--max-ticks must be a whole number >= 1, got ${args["max-ticks"]}`);
+      throw new MillraceError(
+        "usage_invalid_argument",
+        `--max-ticks must be a whole number >= 1, got ${args["max-ticks"]}`,
+      );
     }
     const scheduler = await import("@millrace/scheduler");
     const monitor = monitorSink(scheduler, ctx, {

@@ -136,7 +136,7 @@ function requireRunId(args: RunsArgs): string {
   return String(args.run_id);
 }
 
-type ReadModels = typeof import("@millrace/scheduler");
+type ReadModels = typeof import("@millrace/scheduler/read-models");
 
 function trace(models: ReadModels, args: RunsArgs, ctx: CommandContext): number {
   const graph = models.runTrace(ctx.workspace, requireRunId(args));
@@ -202,7 +202,7 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
     }
     requireInitialized(ctx.workspace);
     // Loaded on demand so other commands do not pay for the scheduler at start-up.
-    const models: ReadModels = await import("@millrace/scheduler");
+    const models: ReadModels = await import("@millrace/scheduler/read-models");
     switch (args.action) {
       case "show": {
         const detail = models.showRun(ctx.workspace, requireRunId(args));

@@ -134,7 +134,7 @@ function sleep(ms: number): Promise<void> {
  * commands do not pay for it at start-up.
  */
 async function loadReadStatus() {
-  return (await import("@millrace/scheduler")).readStatus;
+  return (await import("@millrace/scheduler/read-models")).readStatus;
 }
 
 async function watch(args: StatusArgs, ctx: CommandContext): Promise<number> {
