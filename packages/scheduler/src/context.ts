@@ -48,6 +48,8 @@ export interface EngineContext {
   readonly closureHolds: Map<string, string>;
   /** Idea files already considered by this engine (intake reads specs only for new ones). */
   readonly ideasSeen: Set<string>;
+  /** The counters as last saved, so unchanged counters are not written again. */
+  savedCounters?: string;
 }
 
 /** Ports for what plugs in later: usage governance between stages, knowledge compounding in prompts. */
@@ -96,10 +98,16 @@ export function flushEvents(ctx: EngineContext): void {
 }
 
 /** Saves snapshot and counters and flushes events: the commit point of a step. */
-export function commit(ctx: EngineContext, options: { counters?: boolean } = {}): void {
+export function commit(ctx: EngineContext, options: { counters?: boolean; durable?: boolean } = {}): void {
   // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
   // de-duplicate on request_id), where the other order could lose the step's events for good.
   flushEvents(ctx);
-  if (options.counters !== false) saveCounters(ctx.paths, ctx.counters);
-  ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock());
+  if (options.counters !== false) {
+    const counters = JSON.stringify(ctx.counters);
+    if (counters !== ctx.savedCounters) {
+      saveCounters(ctx.paths, ctx.counters);
+      ctx.savedCounters = counters;
+    }
+  }
+  ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock(), { durable: options.durable !== false });
 }

@@ -361,7 +361,8 @@ export class Engine {
       work_item_id: run.work_item_id ?? null,
       troubleshoot_report_path: request.preferred_troubleshoot_report_path ?? null,
     });
-    commit(ctx, { counters: false });
+    // The stage-start save only records the running marker; the decision's save is the durable one.
+    commit(ctx, { counters: false, durable: false });
     emitMonitor(ctx, {
       type: "stage_started",
       at: ctx.clock(),

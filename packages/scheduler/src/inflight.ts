@@ -24,7 +24,9 @@ function inflightFile(paths: WorkspacePaths, plane: Plane): string {
 }
 
 export function writeInflight(paths: WorkspacePaths, record: InflightRecord): void {
-  writeJsonAtomicSync(inflightFile(paths, record.plane), record);
+  // Atomic but not fsync'd: it guards against a killed process, and after a power loss the worst
+  // case is a stage dispatched once more.
+  writeJsonAtomicSync(inflightFile(paths, record.plane), record, { durable: false });
 }
 
 export function readInflight(paths: WorkspacePaths, plane: Plane): InflightRecord | undefined {

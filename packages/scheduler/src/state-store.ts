@@ -46,9 +46,14 @@ function stateFileError(file: string, error: unknown): MillraceError {
   });
 }
 
-export function saveSnapshot(paths: WorkspacePaths, snapshot: RuntimeSnapshot, now: Date): RuntimeSnapshot {
+export function saveSnapshot(
+  paths: WorkspacePaths,
+  snapshot: RuntimeSnapshot,
+  now: Date,
+  options: { durable?: boolean } = {},
+): RuntimeSnapshot {
   const normalized = normalizeRuntimeSnapshot({ ...snapshot, updated_at: formatTimestamp(now) });
-  writeJsonAtomicSync(paths.snapshot, normalized);
+  writeJsonAtomicSync(paths.snapshot, normalized, options);
   return normalized;
 }
 
@@ -77,8 +82,9 @@ export function readStatusMarker(paths: WorkspacePaths, plane: Plane): string {
   }
 }
 
+/** Status files are derived from the snapshot (startup rewrites them), so they skip the fsync. */
 export function writeStatusMarker(paths: WorkspacePaths, plane: Plane, marker: string): void {
-  writeFileAtomicSync(paths.statusFiles[plane], `${marker}\n`);
+  writeFileAtomicSync(paths.statusFiles[plane], `${marker}\n`, { durable: false });
 }
 
 /** Per-item totals across failure classes: budgets are per work item, whatever the failure class. */

@@ -34,6 +34,11 @@ export interface AtomicWriteOptions {
    * the rename. Crash tests kill the process here.
    */
   beforeRename?: (tempPath: string) => void;
+  /**
+   * `false` skips the fsyncs (still temp + rename, so still atomic and safe against a killed
+   * process). Only for files the runtime can rebuild after a power loss: status markers, journals.
+   */
+  durable?: boolean;
 }
 
 export function writeFileAtomicSync(
@@ -48,7 +53,7 @@ export function writeFileAtomicSync(
     const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
     let offset = 0;
     while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
-    fsyncSync(fd);
+    if (options?.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     if (options?.beforeRename) options.beforeRename(temp);
@@ -58,7 +63,7 @@ export function writeFileAtomicSync(
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncDirSync(path.dirname(target));
+  if (options?.durable !== false) fsyncDirSync(path.dirname(target));
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
@@ -80,8 +85,8 @@ export async function writeFileAtomic(target: string, data: string | Uint8Array)
 }
 
 /** Atomic JSON write in the typed-file format: 2-space indent, trailing newline. */
-export function writeJsonAtomicSync(target: string, value: unknown): void {
-  writeFileAtomicSync(target, `${JSON.stringify(value, null, 2)}\n`);
+export function writeJsonAtomicSync(target: string, value: unknown, options?: AtomicWriteOptions): void {
+  writeFileAtomicSync(target, `${JSON.stringify(value, null, 2)}\n`, options);
 }
 
 /**
