@@ -211,8 +211,8 @@ export const DOCTOR_CHECK_CODES = {
   runner_binary_found: info("runners", "ok", "The runner's command resolves to an executable.", NOTHING),
   runner_binary_missing: info(
     "runners",
-    "error",
-    "The runner's command is not on PATH (or the configured path does not exist or is not executable).",
+    "warning",
+    "The runner's command is not on PATH (or the configured path does not exist or is not executable); stages on this runner will fail until it is installed.",
     "Install the agent CLI, or set `runners.<name>.command` to its absolute path.",
   ),
   runner_version: info("runners", "ok", "`<command> --version` answered.", NOTHING),
