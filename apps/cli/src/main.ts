@@ -1,8 +1,9 @@
 // Keep this module's static imports light: command modules (and the packages behind them) load
-// on demand through command-loader.ts, which is what keeps cold start inside the budget.
-import yargs from "yargs";
-import { type RunState, toYargs } from "./command.js";
+// on demand through command-loader.ts, and yargs itself only when the fast path does not apply;
+// that is what keeps cold start inside the budget.
+import { makeContext, type RunState, toYargs } from "./command.js";
 import { type AnyCommand, COMMAND_MODULES, commandsFor } from "./command-loader.js";
+import { parseFastPath } from "./fast-path.js";
 import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
 import { cliVersion } from "./version.js";
 
@@ -31,12 +32,29 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const io = options.io ?? processIO;
   const state: RunState = { exitCode: 0 };
   const wantsJson = argv.includes("--json");
+  const fast = parseFastPath(argv);
+  if (fast) {
+    try {
+      const module = (await COMMAND_MODULES[fast.module]?.()) as Record<string, unknown>;
+      const command = Object.values(module).find(
+        (value): value is AnyCommand =>
+          typeof value === "object" &&
+          value !== null &&
+          "handler" in value &&
+          String((value as AnyCommand).command).startsWith(fast.module),
+      );
+      if (command) return (await command.handler(fast.args, makeContext(io, fast.args))) ?? 0;
+    } catch (error) {
+      return reportError(io, error, wantsJson);
+    }
+  }
   let commands: AnyCommand[];
   try {
     ({ commands } = await commandsFor(argv));
   } catch (error) {
     return reportError(io, error, wantsJson);
   }
+  const { default: yargs } = await import("yargs");
   const parser = yargs(argv)
     .scriptName("millrace")
     .usage("$0 <command> [options]\n\nA governed runtime for long-running coding-agent work.")
