@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { SafeIdSchema } from "./ids.js";
+import { registerPersistedSchema } from "./json-schema.js";
 import { TimestampSchema } from "./time.js";
 import { RootIntakeKindSchema } from "./work-documents.js";
 
@@ -70,3 +71,6 @@ export const LineageDriftDiagnosticSchema = z.strictObject({
   recommended_command: z.string(),
 });
 export type LineageDriftDiagnostic = z.infer<typeof LineageDriftDiagnosticSchema>;
+
+registerPersistedSchema("closure-target-state", ClosureTargetStateSchema);
+registerPersistedSchema("lineage-drift-diagnostic", LineageDriftDiagnosticSchema);

@@ -18,3 +18,4 @@ export * from "./stage-run.js";
 export * from "./time.js";
 export * from "./work-documents.js";
 export * from "./workspace-state.js";
+export * from "./learning.js";

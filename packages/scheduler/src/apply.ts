@@ -25,6 +25,7 @@ import { runDir, toWorkspaceRelative, writeFileAtomicSync, writeJsonAtomicSync }
 import type { z } from "zod";
 import { activePlanes, executionRanSince, graphOf } from "./activation.js";
 import { loadTarget, saveTarget } from "./closure-targets.js";
+import { applyDeferredPromotions, recordCuratorPromotion } from "./promotions.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
 import { normalizeFailureClass, type RouterDecision, routeStageResult } from "./router.js";
 import {
@@ -548,6 +549,8 @@ export function applyStageCompletion(ctx: EngineContext, completion: StageComple
     if (run.stage === "troubleshooter" || run.stage === "mechanic")
       rmSync(ctx.paths.runtimeErrorContext, { force: true });
     const runEnded = applyDecision(ctx, completion, decision);
+    recordCuratorPromotion(ctx, completion);
+    applyDeferredPromotions(ctx);
     return { decision, runtimeErrorCode: null, runEnded };
   } catch (error) {
     return scheduleRepair(ctx, completion, decision, error);

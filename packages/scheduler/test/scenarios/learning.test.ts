@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { LearningRequestDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
@@ -302,5 +302,54 @@ describe("scenario (f): a learning trigger runs a learning request beside execut
     await engine.close();
     expect(eventsOfType(ws, "learning_request_enqueued")).toEqual([]);
     expect(idsIn(ws, "learning_request", "queue")).toEqual([]);
+  });
+});
+
+describe("Curator skill-update promotions", () => {
+  it("defer a skill update while execution runs and apply it at the next boundary without foreground work", async () => {
+    const ws = scenarioWorkspace({
+      rules: [
+        {
+          stage: "updater",
+          actions: [
+            { type: "sleep", ms: 1500 },
+            { type: "marker", token: "UPDATE_COMPLETE" },
+          ],
+        },
+        {
+          stage: "curator",
+          actions: [
+            {
+              type: "write_file",
+              base: "run_dir",
+              path: "skill_update.md",
+              template: "Tighten the checker checklist.\n",
+            },
+            {
+              type: "write_result_json",
+              terminal_result: "CURATOR_COMPLETE",
+              summary_artifact_paths: ["skill_update.md"],
+            },
+            { type: "marker", token: "CURATOR_COMPLETE" },
+          ],
+        },
+      ],
+    });
+    writeLearningMode(ws);
+    enqueueTask(ws, "task-promote");
+    const { engine } = testEngine(ws, { mode: MODE });
+    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
+    await engine.close();
+    expect(report.stopReason).toBe("idle");
+    expect(eventsOfType(ws, "learning_curator_promotion_deferred")).toHaveLength(1);
+    const applied = eventsOfType(ws, "learning_curator_promotion_applied");
+    expect(applied).toHaveLength(1);
+    expect(applied[0]?.data.deferred).toBe(true);
+    const folder = path.join(ws.paths.updateCandidates, "applied");
+    const [name] = readdirSync(folder);
+    const record = JSON.parse(readFileSync(path.join(folder, name as string), "utf8"));
+    expect(record).toMatchObject({ kind: "learning_update_candidate", status: "applied" });
+    expect(record.artifact_paths[0]).toMatch(/skill_update\.md$/);
+    expect(readdirSync(path.join(ws.paths.updateCandidates, "deferred"))).toEqual([]);
   });
 });
