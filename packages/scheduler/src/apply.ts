@@ -25,8 +25,8 @@ import { runDir, toWorkspaceRelative, writeFileAtomicSync, writeJsonAtomicSync }
 import type { z } from "zod";
 import { activePlanes, executionRanSince, graphOf } from "./activation.js";
 import { loadTarget, saveTarget } from "./closure-targets.js";
-import { applyDeferredPromotions, recordCuratorPromotion } from "./promotions.js";
 import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
+import { applyDeferredPromotions, recordCuratorPromotion } from "./promotions.js";
 import { normalizeFailureClass, type RouterDecision, routeStageResult } from "./router.js";
 import {
   clearItemCounters,

@@ -828,21 +828,25 @@ export class Engine {
 
   private pendingReload: MillraceConfig | undefined;
 
+  /** A reload that failed keeps the running config and plan; the snapshot and the log say why. */
+  private recordReloadFailure(error: unknown): void {
+    const ctx = this.context;
+    const message = (error as Error).message;
+    ctx.snapshot = {
+      ...ctx.snapshot,
+      last_reload_outcome: "failed_retained_previous_plan",
+      last_reload_error: message,
+    };
+    recordEvent(ctx, "runtime_config_reload_failed", { retained_previous_plan: true, error: message });
+  }
+
   /** Asks for the config to be reloaded at the next safe boundary (no stage running). */
   requestReload(): void {
     const ctx = this.context;
     try {
       this.pendingReload = loadConfig(ctx.paths);
     } catch (error) {
-      ctx.snapshot = {
-        ...ctx.snapshot,
-        last_reload_outcome: "failed_retained_previous_plan",
-        last_reload_error: (error as Error).message,
-      };
-      recordEvent(ctx, "runtime_config_reload_failed", {
-        retained_previous_plan: true,
-        error: (error as Error).message,
-      });
+      this.recordReloadFailure(error);
     }
   }
 
@@ -883,15 +887,7 @@ export class Engine {
         plan_changed: planChanged,
       });
     } catch (error) {
-      ctx.snapshot = {
-        ...ctx.snapshot,
-        last_reload_outcome: "failed_retained_previous_plan",
-        last_reload_error: (error as Error).message,
-      };
-      recordEvent(ctx, "runtime_config_reload_failed", {
-        retained_previous_plan: true,
-        error: (error as Error).message,
-      });
+      this.recordReloadFailure(error);
     }
   }
 

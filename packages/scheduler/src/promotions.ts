@@ -1,6 +1,10 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
-import { formatTimestamp, type LearningUpdateCandidate, LearningUpdateCandidateSchema } from "@millrace/contracts";
+import {
+  formatTimestamp,
+  type LearningUpdateCandidate,
+  LearningUpdateCandidateSchema,
+} from "@millrace/contracts";
 import { toWorkspaceRelative, writeJsonAtomicSync } from "@millrace/workspace";
 import { activePlanes } from "./activation.js";
 import type { StageCompletion } from "./apply.js";
@@ -26,7 +30,8 @@ function foregroundActive(ctx: EngineContext): boolean {
  */
 export function recordCuratorPromotion(ctx: EngineContext, completion: StageCompletion): void {
   const { run, envelope } = completion;
-  if (run.plane !== "learning" || run.stage !== "curator" || envelope.terminal_result !== "CURATOR_COMPLETE") return;
+  if (run.plane !== "learning" || run.stage !== "curator" || envelope.terminal_result !== "CURATOR_COMPLETE")
+    return;
   const updates = envelope.artifact_paths.filter((file) => SKILL_UPDATE.test(path.basename(file)));
   if (updates.length === 0 || !run.work_item_id) return;
   const name = `${run.run_id}-${run.work_item_id}.json`;

@@ -14,6 +14,7 @@ import { resolvePermissionLevel } from "../permission.js";
 import { commandAvailable, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
+  credentialRefusal,
   exitCodeOf,
   launchStageProcess,
   processVerdict,
@@ -174,21 +175,13 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): RunnerA
       const args = claudeArgs(ctx.config, request);
       const problems = claudeCredentialProblems(ctx.config, ctx.baseEnv);
       if (problems.length > 0) {
-        ctx.recordInvocation({
-          command: [claude.command, ...args],
-          envVarNames: Object.keys(claude.env).sort(),
-          cwd: ctx.workspaceRoot,
-        });
-        const now = ctx.clock();
-        writeFileSync(ctx.artifacts.stderr, `${problems.join("\n")}\n`);
-        return {
-          ...rawBase(request, CLAUDE_RUNNER_NAME, { startedAt: now, endedAt: now }),
-          exit_kind: "provider_error",
-          exit_code: 1,
-          stderr_path: ctx.artifacts.stderr,
-          failure_class: "runner_auth_failure",
-          notes: ["credential preflight failed; claude was not started", ...problems],
-        };
+        // Fail in milliseconds instead of retrying until the deadline.
+        return credentialRefusal(
+          request,
+          ctx,
+          { name: CLAUDE_RUNNER_NAME, command: claude.command, args, env: claude.env },
+          problems,
+        );
       }
 
       let sessionId: string | undefined;

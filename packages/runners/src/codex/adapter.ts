@@ -12,6 +12,7 @@ import { resolvePermissionLevel } from "../permission.js";
 import { commandAvailable, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
+  credentialRefusal,
   exitCodeOf,
   launchStageProcess,
   processVerdict,
@@ -124,21 +125,12 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
       const credentialProblems = codexCredentialProblems(ctx.config, ctx.baseEnv);
       if (credentialProblems.length > 0) {
         // Fail in milliseconds instead of retrying until the deadline.
-        ctx.recordInvocation({
-          command: [codex.command, ...args],
-          envVarNames: Object.keys(codex.env).sort(),
-          cwd: ctx.workspaceRoot,
-        });
-        const now = ctx.clock();
-        writeFileSync(ctx.artifacts.stderr, `${credentialProblems.join("\n")}\n`);
-        return {
-          ...rawBase(request, CODEX_RUNNER_NAME, { startedAt: now, endedAt: now }),
-          exit_kind: "provider_error",
-          exit_code: 1,
-          stderr_path: ctx.artifacts.stderr,
-          failure_class: "runner_auth_failure",
-          notes: ["credential preflight failed; codex was not started", ...credentialProblems],
-        };
+        return credentialRefusal(
+          request,
+          ctx,
+          { name: CODEX_RUNNER_NAME, command: codex.command, args, env: codex.env },
+          credentialProblems,
+        );
       }
 
       const state = new CodexStreamState();
