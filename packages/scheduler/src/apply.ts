@@ -441,6 +441,19 @@ function applyDecision(ctx: EngineContext, completion: StageCompletion, decision
     return false;
   }
   switch (decision.terminalActionId) {
+    case "complete_source_after_effect": {
+      // Blueprint planning's runtime effects (drafts and generated tasks as work items) are not
+      // implemented yet: block the item visibly rather than completing it with nothing queued.
+      blockItem(ctx, kind, id);
+      recordEvent(ctx, "blueprint_effect_unsupported", {
+        terminal_action_id: decision.terminalActionId,
+        work_item_kind: kind,
+        work_item_id: id,
+        run_id: run.run_id,
+      });
+      endRun(ctx, plane, run, marker("BLOCKED"), "blueprint_effect_unsupported");
+      return true;
+    }
     case "recon_enqueue_task":
       applyReconEffect(ctx, completion, "task");
       completeItem(ctx, kind, id);
