@@ -1,3 +1,4 @@
+import path from "node:path";
 import {
   type ActiveRunState,
   type CompiledRunPlan,
@@ -149,6 +150,37 @@ function requeueAfterFailedActivation(
 }
 
 /**
+ * Drops blocked tasks and specs whose hand-off to planning is finished (an incident naming them as
+ * its source is resolved): planning replaced that work, so it no longer holds the lineage open. A
+ * blocked item without a resolved hand-off still suppresses closure until an operator acts.
+ */
+function withoutRemediatedItems(ctx: EngineContext, openWork: string[]): string[] {
+  const blocked = openWork.filter((id) => {
+    const ref = ctx.queue.find(id);
+    return ref?.state === "blocked" && (ref.kind === "task" || ref.kind === "spec");
+  });
+  if (blocked.length === 0) return openWork;
+  const remediated = new Set<string>();
+  for (const ref of ctx.queue.list({ kind: "incident", state: "done" })) {
+    try {
+      const incident = ctx.queue.readDocument({
+        kind: "incident",
+        id: ref.id,
+        state: "done",
+        path: path.join(ctx.paths.queues.incident.done, `${ref.id}.md`),
+      });
+      if (incident.kind !== "incident") continue;
+      if (incident.source_task_id) remediated.add(incident.source_task_id);
+      if (incident.source_spec_id && incident.source_stage !== "arbiter")
+        remediated.add(incident.source_spec_id);
+    } catch {
+      // An unreadable incident proves nothing.
+    }
+  }
+  return openWork.filter((id) => !(blocked.includes(id) && remediated.has(id)));
+}
+
+/**
  * True while the target's last Arbiter verdict still stands: no execution stage has completed since
  * that Arbiter run. A fresh engine learns it once from the event log.
  */
@@ -199,7 +231,7 @@ export function activateCompletionStage(ctx: EngineContext): ActiveRunState | un
   if (activePlanes(ctx).length > 0) return undefined;
   const target = openTarget(ctx.paths);
   if (!target) return undefined;
-  const openWork = ctx.queue.openLineageWork(target.root_spec_id);
+  const openWork = withoutRemediatedItems(ctx, ctx.queue.openLineageWork(target.root_spec_id));
   const blocked = openWork.length > 0;
   if (
     blocked !== target.closure_blocked_by_lineage_work ||

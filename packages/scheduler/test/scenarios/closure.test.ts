@@ -82,7 +82,7 @@ function readIncident(ws: TestWorkspace, id: string): IncidentDocument {
 }
 
 describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → planning → new task → closure", () => {
-  it("opens a lineage incident, plans a new task, runs it, and suppresses closure while the source task is blocked", async () => {
+  it("opens a lineage incident, plans a new task, runs it, and closes the root once the hand-off is resolved", async () => {
     const ws = scenarioWorkspace({
       rules: [
         managerWrites("task-one", { work_item_kind: "spec" }),
@@ -116,6 +116,7 @@ describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → plann
       "builder:BUILDER_COMPLETE",
       "checker:CHECKER_PASS",
       "updater:UPDATE_COMPLETE",
+      "arbiter:ARBITER_COMPLETE",
     ]);
 
     // The closure target opened when the root spec was claimed, with canonical copies.
@@ -157,32 +158,10 @@ describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → plann
     expect(taskTwo.readDocument(taskTwo.locate("task-two"))).toMatchObject(LINEAGE);
     taskTwo.close();
 
-    // Finding (spec §11.13): the blocked source task is open lineage work, so the Arbiter does not run;
-    // the target records why instead of fabricating work.
-    expect(eventsOfType(ws, "stage_started").some((event) => event.data.stage === "arbiter")).toBe(false);
-    const suppressed = readTarget(ws);
-    expect(suppressed).toMatchObject({
-      closure_open: true,
-      closure_blocked_by_lineage_work: true,
-      blocking_work_ids: ["task-one"],
-    });
+    // The blocked source task was handed to planning and its incident is resolved, so it no longer
+    // holds the lineage open (unlike the reference, spec §11.13): the Arbiter closes the root.
     expect(readCounters(ws).entries).toEqual([]);
     expect(readSnapshot(ws).active_runs_by_plane).toEqual({});
-
-    // The operator archives the blocked source task; the next daemon run closes the lineage.
-    writeMailboxCommand(
-      ws.paths,
-      "archive_blocked_task",
-      { id: "task-one", reason: "superseded by task-two" },
-      {
-        issuer: "test-operator",
-        now: new Date(Date.UTC(2026, 3, 28, 12, 0, 0)),
-      },
-    );
-    const second = testEngine(ws);
-    await second.engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await second.engine.close();
-
     expect(completedStages(ws).at(-1)).toBe("arbiter:ARBITER_COMPLETE");
     const closed = readTarget(ws);
     expect(closed.closure_open).toBe(false);
@@ -198,7 +177,32 @@ describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → plann
     expect(closed.latest_verdict_path).toBe(`millrace-agents/arbiter/verdicts/${ROOT_SPEC}.json`);
     expect(eventsOfType(ws, "closure_target_closed")).toHaveLength(1);
     expect(allMarkersIdle(ws)).toBe(true);
-    expect(idsIn(ws, "task", "blocked")).toEqual([]);
+    // The source task stays in blocked/ as history.
+    expect(idsIn(ws, "task", "blocked")).toEqual(["task-one"]);
+  });
+
+  it("keeps closure suppressed while a blocked item has no resolved hand-off", async () => {
+    const ws = scenarioWorkspace({
+      rules: [
+        managerWrites("task-one", { work_item_kind: "spec" }),
+        { stage: "builder", work_item_id: "task-one", actions: [marker("BLOCKED")] },
+        { stage: "troubleshooter", work_item_id: "task-one", actions: [marker("BLOCKED")] },
+        { stage: "consultant", work_item_id: "task-one", actions: [marker("BLOCKED")] },
+        arbiter("ARBITER_COMPLETE"),
+      ],
+    });
+    seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA);
+    const { engine } = testEngine(ws);
+    await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
+    await engine.close();
+    expect(locate(ws, "task-one")).toEqual(["task/blocked"]);
+    expect(eventsOfType(ws, "stage_started").some((event) => event.data.stage === "arbiter")).toBe(false);
+    expect(readTarget(ws)).toMatchObject({
+      closure_open: true,
+      closure_blocked_by_lineage_work: true,
+      blocking_work_ids: ["task-one"],
+    });
+    expect(eventsOfType(ws, "completion_behavior_blocked")).toHaveLength(1);
   });
 });
 
