@@ -3,7 +3,6 @@ import path from "node:path";
 import type { ClosureTargetState, IncidentDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
-import { writeMailboxCommand } from "../../src/index.js";
 import { type TestWorkspace, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
