@@ -21,6 +21,7 @@ import { RUNTIME_DIR_NAME, writeJsonAtomicSync } from "@millrace/workspace";
 import type { InvocationRecord, ProcessLimits, RunArtifactPaths, RunnerContext } from "./adapter.js";
 import { writeArtifactSync, writeJsonArtifactSync } from "./artifact-write.js";
 import { normalizeStageResult } from "./normalize.js";
+import { rawBase } from "./process/stage-process.js";
 import { buildStagePrompt, type PromptContextBlock } from "./prompt.js";
 import { type RunnerRegistry, resolveRunnerName } from "./registry.js";
 import { redactFiles, secretValues } from "./secrets.js";
@@ -101,19 +102,25 @@ function syntheticFailure(
   note: string,
 ): RunnerRawResult {
   return RunnerRawResultSchema.parse({
-    request_id: request.request_id,
-    run_id: request.run_id,
-    stage: request.stage,
-    runner_name: runnerName,
-    model_name: request.model_name ?? null,
-    model_reasoning_effort: request.model_reasoning_effort ?? null,
+    ...rawBase(request, runnerName, { startedAt, endedAt: endedAt < startedAt ? startedAt : endedAt }),
     exit_kind: "runner_error",
     exit_code: 1,
     failure_class: "runner_transport_failure",
     notes: [note],
-    started_at: formatTimestamp(startedAt),
-    ended_at: formatTimestamp(endedAt < startedAt ? startedAt : endedAt),
   } satisfies RunnerRawResultInput);
+}
+
+/** The request identity both per-request records (invocation and completion) start with. */
+function artifactHeader(request: StageRunRequest) {
+  return {
+    schema_version: STAGE_RUN_SCHEMA_VERSION,
+    request_id: request.request_id,
+    run_id: request.run_id,
+    stage: request.stage,
+    request_kind: request.request_kind,
+    active_work_item_id: request.active_work_item_id ?? null,
+    closure_target_root_spec_id: request.closure_target_root_spec_id ?? null,
+  } as const;
 }
 
 /**
@@ -150,14 +157,8 @@ export async function dispatchStage(
   const writeInvocation = (record: InvocationRecord) => {
     invocation = record;
     const artifact: RunnerInvocationArtifact = {
-      schema_version: STAGE_RUN_SCHEMA_VERSION,
+      ...artifactHeader(request),
       kind: "runner_invocation",
-      request_id: request.request_id,
-      run_id: request.run_id,
-      stage: request.stage,
-      request_kind: request.request_kind,
-      active_work_item_id: request.active_work_item_id ?? null,
-      closure_target_root_spec_id: request.closure_target_root_spec_id ?? null,
       runner_name: runnerName,
       model_name: request.model_name ?? null,
       model_reasoning_effort: request.model_reasoning_effort ?? request.thinking_level ?? null,
@@ -237,14 +238,8 @@ export async function dispatchStage(
   }
 
   const completion: RunnerCompletionArtifact = {
-    schema_version: STAGE_RUN_SCHEMA_VERSION,
+    ...artifactHeader(request),
     kind: "runner_completion",
-    request_id: request.request_id,
-    run_id: request.run_id,
-    stage: request.stage,
-    request_kind: request.request_kind,
-    active_work_item_id: request.active_work_item_id ?? null,
-    closure_target_root_spec_id: request.closure_target_root_spec_id ?? null,
     runner_name: raw.runner_name,
     model_name: raw.model_name ?? null,
     model_reasoning_effort: raw.model_reasoning_effort ?? null,

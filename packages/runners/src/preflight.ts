@@ -36,3 +36,20 @@ export function firstSet(
 ): string | undefined {
   return names.find((name) => (env[name] ?? "").trim().length > 0);
 }
+
+/**
+ * The preflight of an agent CLI runner: its credential problems, and first of all whether its
+ * executable can be found with the runner's environment overlay. Never contacts a network.
+ */
+export function agentPreflight(
+  label: string,
+  runner: { command: string; env: Readonly<Record<string, string>> },
+  env: Readonly<Record<string, string | undefined>>,
+  credentialProblems: string[],
+): { ok: boolean; problems: string[] } {
+  const problems = [...credentialProblems];
+  if (!commandAvailable(runner.command, { ...env, ...runner.env })) {
+    problems.unshift(`the ${label} executable ${runner.command} was not found`);
+  }
+  return { ok: problems.length === 0, problems };
+}

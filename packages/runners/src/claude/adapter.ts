@@ -11,7 +11,7 @@ import type {
 import type { PreflightResult, RunnerAdapter, RunnerContext } from "../adapter.js";
 import { reconcileAfterTimeout } from "../markers.js";
 import { resolvePermissionLevel } from "../permission.js";
-import { commandAvailable, firstSet, homeDir } from "../preflight.js";
+import { agentPreflight, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
   credentialRefusal,
@@ -162,12 +162,7 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): RunnerA
     name: CLAUDE_RUNNER_NAME,
 
     async preflight(config, env = process.env): Promise<PreflightResult> {
-      const merged = { ...env, ...config.runners.claude.env };
-      const problems = claudeCredentialProblems(config, env);
-      if (!commandAvailable(config.runners.claude.command, merged)) {
-        problems.unshift(`the Claude Code executable ${config.runners.claude.command} was not found`);
-      }
-      return { ok: problems.length === 0, problems };
+      return agentPreflight("Claude Code", config.runners.claude, env, claudeCredentialProblems(config, env));
     },
 
     async run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput> {

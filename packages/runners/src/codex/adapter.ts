@@ -9,7 +9,7 @@ import type {
 import type { PreflightResult, RunnerAdapter, RunnerContext } from "../adapter.js";
 import { reconcileAfterTimeout } from "../markers.js";
 import { resolvePermissionLevel } from "../permission.js";
-import { commandAvailable, firstSet, homeDir } from "../preflight.js";
+import { agentPreflight, firstSet, homeDir } from "../preflight.js";
 import { parseJsonObjectLine } from "../process/line-splitter.js";
 import {
   credentialRefusal,
@@ -110,12 +110,7 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
     name: CODEX_RUNNER_NAME,
 
     async preflight(config, env = process.env): Promise<PreflightResult> {
-      const merged = { ...env, ...config.runners.codex.env };
-      const problems = codexCredentialProblems(config, env);
-      if (!commandAvailable(config.runners.codex.command, merged)) {
-        problems.unshift(`the Codex executable ${config.runners.codex.command} was not found`);
-      }
-      return { ok: problems.length === 0, problems };
+      return agentPreflight("Codex", config.runners.codex, env, codexCredentialProblems(config, env));
     },
 
     async run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput> {
