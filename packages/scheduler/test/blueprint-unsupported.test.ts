@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { testEngine } from "./fixtures.js";
+import { runUntilIdle } from "./fixtures.js";
 import { eventsOfType, idsIn, readSnapshot, scenarioWorkspace, seedRootSpec } from "./scenarios/helpers.js";
 
 const SCRIPTED_STAGES = [
@@ -25,9 +25,7 @@ describe("blueprint planning", () => {
     const stages = SCRIPTED_STAGES.map((stage) => `[stages.${stage}]\nrunner = "scripted"\n`).join("\n");
     const ws = scenarioWorkspace({ rules: [] }, stages);
     seedRootSpec(ws, "spec-blue", "idea-blue");
-    const { engine } = testEngine(ws, { mode: "blueprint_codex" });
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, { mode: "blueprint_codex" }, 50);
     expect(report.stopReason).toBe("idle");
     expect(idsIn(ws, "spec", "blocked")).toEqual(["spec-blue"]);
     expect(idsIn(ws, "task", "queue")).toEqual([]);

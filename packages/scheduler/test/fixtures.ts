@@ -65,3 +65,14 @@ export function testEngine(ws: TestWorkspace, options: Partial<EngineOptions> = 
   });
   return { engine, events };
 }
+
+/** Runs a fresh test engine until the workspace is idle (or `maxTicks`), closing it either way. */
+export async function runUntilIdle(ws: TestWorkspace, options: Partial<EngineOptions> = {}, maxTicks = 200) {
+  const { engine, events } = testEngine(ws, options);
+  try {
+    const report = await engine.runDaemon({ untilIdle: true, maxTicks });
+    return { report, events };
+  } finally {
+    await engine.close();
+  }
+}

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ClosureTargetState, IncidentDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
-import { type TestWorkspace, testEngine } from "../fixtures.js";
+import { runUntilIdle, type TestWorkspace, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -97,9 +97,7 @@ describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → plann
       ],
     });
     seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA);
-    const { engine } = testEngine(ws);
-    const first = await engine.runDaemon({ untilIdle: true, maxTicks: 300 });
-    await engine.close();
+    const { report: first } = await runUntilIdle(ws, {}, 300);
     expect(first.stopReason).toBe("idle");
 
     expect(completedStages(ws)).toEqual([
@@ -191,9 +189,7 @@ describe("scenario (c): consultant NEEDS_PLANNING → handoff incident → plann
       ],
     });
     seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 200);
     expect(locate(ws, "task-one")).toEqual(["task/blocked"]);
     expect(eventsOfType(ws, "stage_started").some((event) => event.data.stage === "arbiter")).toBe(false);
     expect(readTarget(ws)).toMatchObject({
@@ -216,9 +212,7 @@ describe("scenario (d): Arbiter REMEDIATION_NEEDED → gap incident → remediat
       ],
     });
     seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA);
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 300 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 300);
     expect(report.stopReason).toBe("idle");
 
     expect(completedStages(ws)).toEqual([
@@ -290,9 +284,7 @@ describe("scenario (d): Arbiter REMEDIATION_NEEDED → gap incident → remediat
       ],
     });
     seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA);
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 40 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 40);
     expect(report.stopReason).toBe("idle");
     const stages = completedStages(ws);
     expect(stages.filter((stage) => stage === "arbiter:REMEDIATION_NEEDED")).toHaveLength(1);
@@ -312,9 +304,7 @@ describe("idea intake next to a hand-written root spec", () => {
   it("does not turn the seed idea of an existing root spec into a second root spec", async () => {
     const ws = scenarioWorkspace();
     seedRootSpec(ws, ROOT_SPEC, ROOT_IDEA, "ideas/inbox");
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 60 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 60);
     expect(eventsOfType(ws, "idea_normalized_to_spec")).toEqual([]);
     expect(locate(ws, ROOT_IDEA)).toEqual([]);
     expect(idsIn(ws, "spec", "done")).toEqual([ROOT_SPEC]);

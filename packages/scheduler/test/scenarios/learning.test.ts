@@ -4,7 +4,7 @@ import type { LearningRequestDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
 import { type MonitorEvent, writeMailboxCommand } from "../../src/index.js";
-import { enqueueTask, type TestWorkspace, testEngine } from "../fixtures.js";
+import { enqueueTask, runUntilIdle, type TestWorkspace, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -337,9 +337,7 @@ describe("Curator skill-update promotions", () => {
     });
     writeLearningMode(ws);
     enqueueTask(ws, "task-promote");
-    const { engine } = testEngine(ws, { mode: MODE });
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, { mode: MODE }, 200);
     expect(report.stopReason).toBe("idle");
     expect(eventsOfType(ws, "learning_curator_promotion_deferred")).toHaveLength(1);
     const applied = eventsOfType(ws, "learning_curator_promotion_applied");

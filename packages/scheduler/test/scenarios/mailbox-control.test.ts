@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import type { MailboxArchive } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { type MonitorEvent, writeMailboxCommand } from "../../src/index.js";
-import { enqueueTask, type TestWorkspace, task, testEngine } from "../fixtures.js";
+import { enqueueTask, runUntilIdle, type TestWorkspace, task, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -161,9 +161,7 @@ describe("scenario (h): mailbox control under load", () => {
     );
     const before = readFileSync(path.join(ws.paths.queues.task.queue, "task-existing.md"), "utf8");
 
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 100);
 
     const failed = readdirSync(ws.paths.mailboxFailed)
       .filter((name) => name.endsWith(".json"))

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ClosureTargetState, SpecDocument, TaskDocument } from "@millrace/contracts";
 import { openQueueStore, renderWorkDocument } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
-import { type TestWorkspace, testEngine } from "../fixtures.js";
+import { runUntilIdle, type TestWorkspace, testEngine } from "../fixtures.js";
 import {
   completedStages,
   eventsOfType,
@@ -70,9 +70,7 @@ describe("scenario (g): probe → recon → task", () => {
       ],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 100);
     expect(report.stopReason).toBe("idle");
 
     expect(completedStages(ws)).toEqual([
@@ -145,9 +143,7 @@ describe("scenario (g): probe → recon → task", () => {
       ],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 100);
     expect(report.stopReason).toBe("idle");
     expect(completedStages(ws)).toEqual([
       "recon:RECON_TO_PLANNING",
@@ -180,9 +176,7 @@ describe("scenario (g): probe → recon → task", () => {
       rules: [{ stage: "recon", actions: [packet("noop"), { type: "marker", token: "RECON_NOOP" }] }],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 50);
     expect(completedStages(ws)).toEqual(["recon:RECON_NOOP"]);
     expect(locate(ws, PROBE)).toEqual(["probe/done"]);
     expect(idsIn(ws, "task", "queue")).toEqual([]);
@@ -197,9 +191,7 @@ describe("scenario (g): probe → recon → task", () => {
       rules: [{ stage: "recon", actions: [packet("blocked"), { type: "marker", token: "RECON_BLOCKED" }] }],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 50);
     expect(completedStages(ws)).toEqual(["recon:RECON_BLOCKED"]);
     expect(locate(ws, PROBE)).toEqual(["probe/blocked"]);
     expect(idsIn(ws, "task", "queue")).toEqual([]);
@@ -221,9 +213,7 @@ describe("scenario (g): probe → recon → task", () => {
       ],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 50);
     expect(completedStages(ws)).toEqual(["recon:RECON_TO_EXECUTION"]);
     expect(locate(ws, PROBE)).toEqual(["probe/blocked"]);
     const recovery = eventsOfType(ws, "runtime_post_stage_recovery_scheduled");
@@ -271,9 +261,7 @@ describe("scenario (g): probe → recon → task", () => {
       ],
     });
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 50 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 50);
     expect(locate(ws, PROBE)).toEqual(["probe/blocked"]);
     expect(locate(ws, "task-wrong-packet")).toEqual([]);
     expect(eventsOfType(ws, "runtime_post_stage_recovery_scheduled")[0]?.data.error_code).toBe(
@@ -305,9 +293,7 @@ describe("scenario (g): probe → recon → task", () => {
     });
     seedRootSpec(ws, "spec-rooted", "idea-rooted");
     enqueueProbe(ws);
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 200);
     const stages = completedStages(ws);
     // Oldest first: the probe (08:00) is claimed before the root spec (09:00).
     expect(stages[0]).toBe("recon:RECON_NOOP");

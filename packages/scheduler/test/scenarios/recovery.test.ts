@@ -1,6 +1,6 @@
 import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
-import { enqueueTask, testEngine } from "../fixtures.js";
+import { enqueueTask, runUntilIdle, testEngine } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -164,9 +164,7 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     });
     enqueueTask(ws, "task-stuck");
     const probe = counterProbe(ws);
-    const { engine } = testEngine(ws, { monitor: probe.listener });
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, { monitor: probe.listener }, 200);
     expect(report.stopReason).toBe("idle");
 
     const stages = completedStages(ws);
@@ -215,9 +213,7 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
     );
     store.close();
     const probe = counterProbe(ws);
-    const { engine } = testEngine(ws, { monitor: probe.listener });
-    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    await runUntilIdle(ws, { monitor: probe.listener }, 100);
     expect(completedStages(ws)).toEqual([
       "planner:BLOCKED",
       "mechanic:MECHANIC_COMPLETE",
@@ -248,9 +244,7 @@ describe("scenario (b): FIX_NEEDED cycles and recovery budgets", () => {
       specDocument("spec-stuck", { source_type: "manual", parent_spec_id: "spec-parent" }) as never,
     );
     store.close();
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 100);
     expect(completedStages(ws)).toEqual([
       "planner:PLANNER_COMPLETE",
       "manager:BLOCKED",

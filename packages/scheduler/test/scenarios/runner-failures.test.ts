@@ -1,7 +1,7 @@
 import path from "node:path";
 import type { StageResultEnvelope } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { enqueueTask, type TestWorkspace, testEngine } from "../fixtures.js";
+import { enqueueTask, runUntilIdle, type TestWorkspace } from "../fixtures.js";
 import {
   allMarkersIdle,
   completedStages,
@@ -48,9 +48,7 @@ describe("scenario (e): runner failures become failure envelopes and recover thr
       );
       enqueueTask(ws, "task-hang");
       const probe = counterProbe(ws);
-      const { engine } = testEngine(ws, { monitor: probe.listener });
-      const report = await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-      await engine.close();
+      const { report } = await runUntilIdle(ws, { monitor: probe.listener }, 100);
       expect(report.stopReason).toBe("idle");
 
       expect(completedStages(ws)).toEqual([
@@ -91,9 +89,7 @@ describe("scenario (e): runner failures become failure envelopes and recover thr
       rules: [{ stage: "checker", attempt: 1, actions: [{ type: "garbage", bytes: 512 }] }],
     });
     enqueueTask(ws, "task-garbage");
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 100);
     expect(report.stopReason).toBe("idle");
     expect(completedStages(ws)).toEqual([
       "builder:BUILDER_COMPLETE",
@@ -129,9 +125,7 @@ describe("scenario (e): runner failures become failure envelopes and recover thr
     );
     enqueueTask(ws, "task-always-hangs");
     const probe = counterProbe(ws);
-    const { engine } = testEngine(ws, { monitor: probe.listener });
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 200 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, { monitor: probe.listener }, 200);
     expect(report.stopReason).toBe("idle");
     const stages = completedStages(ws);
     expect(stages.filter((stage) => stage.startsWith("consultant:"))).toHaveLength(2);

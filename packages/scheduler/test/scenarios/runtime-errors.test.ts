@@ -4,7 +4,7 @@ import type { RuntimeErrorContext } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { describe, expect, it } from "vitest";
 import type { MonitorEvent } from "../../src/index.js";
-import { enqueueTask, type TestWorkspace, testEngine } from "../fixtures.js";
+import { enqueueTask, runUntilIdle, type TestWorkspace, testEngine } from "../fixtures.js";
 import {
   completedStages,
   eventsOfType,
@@ -70,9 +70,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
     });
     enqueueTask(ws, "task-conflict");
     const probe = contextProbe(ws, "troubleshooter");
-    const { engine } = testEngine(ws, { monitor: probe.listener });
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, { monitor: probe.listener }, 100);
     expect(report.stopReason).toBe("idle");
 
     expect(completedStages(ws)).toEqual([
@@ -147,9 +145,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
     );
     store.close();
     const probe = contextProbe(ws, "mechanic");
-    const { engine } = testEngine(ws, { monitor: probe.listener });
-    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    await runUntilIdle(ws, { monitor: probe.listener }, 100);
 
     expect(completedStages(ws)).toEqual([
       "planner:PLANNER_COMPLETE",
@@ -184,9 +180,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
   it("bounds repeated post-stage failures by runtime_failure_recovery and blocks the item", async () => {
     const ws = scenarioWorkspace({ rules: [updaterWritesDoneCopy("task-loop")] });
     enqueueTask(ws, "task-loop");
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 60 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 60);
     expect(report.stopReason).toBe("idle");
     expect(eventsOfType(ws, "runtime_post_stage_recovery_scheduled").length).toBeLessThanOrEqual(3);
     expect(locate(ws, "task-loop")).toContain("task/blocked");
@@ -221,9 +215,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
       specDocument("spec-writer", { source_type: "manual", parent_spec_id: "spec-parent" }) as never,
     );
     store.close();
-    const { engine } = testEngine(ws);
-    await engine.runDaemon({ untilIdle: true, maxTicks: 100 });
-    await engine.close();
+    await runUntilIdle(ws, {}, 100);
     expect(locate(ws, "spec-writer")).toEqual(["spec/done"]);
     expect(locate(ws, "task-fine")).toEqual(["task/done"]);
     expect(locate(ws, "task-broken")).toEqual([]);
@@ -266,9 +258,7 @@ describe("scenario (i): a runtime error after a stage schedules the repair stage
       specDocument("spec-late", { source_type: "manual", parent_spec_id: "spec-parent" }) as never,
     );
     store.close();
-    const { engine } = testEngine(ws);
-    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 60 });
-    await engine.close();
+    const { report } = await runUntilIdle(ws, {}, 60);
     expect(report.stopReason).toBe("idle");
     expect(
       eventsOfType(ws, "work_item_activated").filter((event) => event.data.work_item_id === "task-old"),
