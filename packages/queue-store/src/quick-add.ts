@@ -8,10 +8,9 @@ import {
   type SpecDocument,
   type TaskDocument,
 } from "@millrace/contracts";
-import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
+import { createFileExclusiveSync, toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
 import { decodeDocumentBytes } from "./codec/import.js";
 import { validateWorkDocument } from "./codec/render.js";
-import { createFileExclusiveSync } from "./fs-ops.js";
 import { assertSafeId } from "./store.js";
 
 /** A safe id from a title: `<prefix>-<slug>-<8 hex>`. */

@@ -21,6 +21,7 @@ import {
   workDocumentId,
 } from "@millrace/contracts";
 import {
+  createFileExclusiveSync,
   removeTempLitter,
   TEMP_FILE_PATTERN,
   toWorkspaceRelative,
@@ -37,7 +38,7 @@ import {
   QueueCache,
   sortKeyOf,
 } from "./folder-cache.js";
-import { appendJsonLineSync, createFileExclusiveSync, moveFileSync } from "./fs-ops.js";
+import { appendJsonLineSync, moveFileSync } from "./fs-ops.js";
 import {
   allQueueFolders,
   documentName,

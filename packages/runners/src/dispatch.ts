@@ -17,14 +17,20 @@ import {
   type StageRunRequestInput,
   StageRunRequestSchema,
 } from "@millrace/contracts";
-import { RUNTIME_DIR_NAME, writeJsonAtomicSync } from "@millrace/workspace";
+import { RUNTIME_DIR_NAME, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
 import type { InvocationRecord, ProcessLimits, RunArtifactPaths, RunnerContext } from "./adapter.js";
-import { writeArtifactSync, writeJsonArtifactSync } from "./artifact-write.js";
 import { normalizeStageResult } from "./normalize.js";
 import { rawBase } from "./process/stage-process.js";
 import { buildStagePrompt, type PromptContextBlock } from "./prompt.js";
 import { type RunnerRegistry, resolveRunnerName } from "./registry.js";
 import { redactFiles, secretValues } from "./secrets.js";
+
+/**
+ * Per-request diagnostics (prompt, invocation, completion records) are replaced atomically but
+ * without fsync: they are evidence, not runtime state, and an fsync per file would cost more than
+ * the whole in-process handoff. The stage result itself is written durably.
+ */
+const EVIDENCE = { durable: false } as const;
 
 export const DEFAULT_PROCESS_LIMITS: ProcessLimits = {
   killGraceMs: 5_000,
@@ -151,7 +157,7 @@ export async function dispatchStage(
   }
 
   const prompt = buildStagePrompt(request, options.promptContext ?? []);
-  writeArtifactSync(artifacts.prompt, prompt);
+  writeFileAtomicSync(artifacts.prompt, prompt, EVIDENCE);
 
   let invocation: InvocationRecord | undefined;
   const writeInvocation = (record: InvocationRecord) => {
@@ -168,7 +174,7 @@ export async function dispatchStage(
       prompt_path: artifacts.prompt,
       emitted_at: formatTimestamp(clock()),
     };
-    writeJsonArtifactSync(artifacts.invocation, artifact);
+    writeJsonAtomicSync(artifacts.invocation, artifact, EVIDENCE);
   };
 
   const env = options.env ?? process.env;
@@ -261,7 +267,7 @@ export async function dispatchStage(
     command: [...(invocation?.command ?? [])],
     emitted_at: formatTimestamp(clock()),
   };
-  writeJsonArtifactSync(artifacts.completion, completion);
+  writeJsonAtomicSync(artifacts.completion, completion, EVIDENCE);
 
   const envelope = normalizeStageResult(request, raw, { promptPath: artifacts.prompt });
   let stageResultPath: string | null = null;

@@ -1,5 +1,17 @@
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 
@@ -10,7 +22,8 @@ function tempPathFor(target: string): string {
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(8).toString("hex")}`);
 }
 
-function fsyncDirSync(dir: string): void {
+/** Fsyncs a folder so a rename or link inside it survives a power loss. Never throws. */
+export function fsyncDirSync(dir: string): void {
   try {
     const fd = openSync(dir, "r");
     try {
@@ -21,6 +34,12 @@ function fsyncDirSync(dir: string): void {
   } catch {
     // Some filesystems refuse a directory fsync; the rename is still atomic.
   }
+}
+
+function writeAllSync(fd: number, data: string | Uint8Array): void {
+  const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+  let offset = 0;
+  while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
 /**
@@ -50,9 +69,7 @@ export function writeFileAtomicSync(
   let fd: number | undefined;
   try {
     fd = openSync(temp, "wx", 0o644);
-    const buffer = typeof data === "string" ? Buffer.from(data, "utf8") : data;
-    let offset = 0;
-    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
+    writeAllSync(fd, data);
     if (options?.durable !== false) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
@@ -111,4 +128,63 @@ export function removeTempLitter(dirs: readonly string[]): string[] {
     }
   }
   return removed;
+}
+
+/**
+ * Creates `target` atomically and only if it does not exist: the bytes go to a temp file (the shape
+ * `removeTempLitter` cleans up), which is fsync'd and then hard-linked to the target name. `link`
+ * fails when the name is taken, so a concurrent writer is never overwritten and readers see the
+ * whole document or nothing. Returns false when the target already exists.
+ */
+export function createFileExclusiveSync(target: string, data: string | Uint8Array): boolean {
+  const temp = tempPathFor(target);
+  const fd = openSync(temp, "wx", 0o644);
+  try {
+    writeAllSync(fd, data);
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  closeSync(fd);
+  try {
+    linkSync(temp, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // already gone
+    }
+  }
+  fsyncDirSync(path.dirname(target));
+  return true;
+}
+
+/**
+ * Moves a file between folders of one filesystem with a single rename, so it is never in two
+ * places and never in none; fsyncs both folders. Returns false (and moves nothing) when the
+ * destination already exists.
+ */
+export function moveFileDurableSync(source: string, destination: string): boolean {
+  if (existsSync(destination)) return false;
+  renameSync(source, destination);
+  fsyncDirSync(path.dirname(destination));
+  if (path.dirname(source) !== path.dirname(destination)) fsyncDirSync(path.dirname(source));
+  return true;
+}
+
+/** Appends text to a file (creating it and its folder) in one write; fsyncs unless `durable` is false. */
+export function appendFileDurableSync(file: string, text: string, options?: { durable?: boolean }): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const fd = openSync(file, "a", 0o644);
+  try {
+    writeAllSync(fd, text);
+    if (options?.durable !== false) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
 }

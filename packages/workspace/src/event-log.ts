@@ -1,11 +1,11 @@
-import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, writeSync } from "node:fs";
-import path from "node:path";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   canonicalJson,
   formatEventTimestamp,
   type RuntimeEvent,
   RuntimeEventSchema,
 } from "@millrace/contracts";
+import { appendFileDurableSync } from "./atomic-write.js";
 
 /**
  * The append-only runtime event log (`logs/runtime_events.jsonl`): one JSON object per line, keys
@@ -35,17 +35,7 @@ export function formatRuntimeEventLine(event: RuntimeEventInput): string {
 /** Appends events to the log (creating the file and its folder if needed) and fsyncs once. */
 export function appendRuntimeEvents(file: string, events: readonly RuntimeEventInput[]): void {
   if (events.length === 0) return;
-  const text = events.map(formatRuntimeEventLine).join("");
-  mkdirSync(path.dirname(file), { recursive: true });
-  const fd = openSync(file, "a", 0o644);
-  try {
-    const buffer = Buffer.from(text, "utf8");
-    let offset = 0;
-    while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  appendFileDurableSync(file, events.map(formatRuntimeEventLine).join(""));
 }
 
 export function appendRuntimeEvent(file: string, event: RuntimeEventInput): void {

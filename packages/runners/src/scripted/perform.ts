@@ -11,7 +11,6 @@ import {
   stageLegality,
 } from "@millrace/contracts";
 import { resolveInside, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
-import { writeJsonArtifactSync } from "../artifact-write.js";
 
 /** Placeholders a template may use. */
 export const SCRIPT_TEMPLATE_NAMES = [
@@ -173,7 +172,7 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
   const key = attemptKey(request);
   const attempt = (state.attempts[key] ?? 0) + 1;
   state.attempts[key] = attempt;
-  writeJsonArtifactSync(statePath, state);
+  writeJsonAtomicSync(statePath, state, { durable: false });
 
   const ruleIndex = script.rules.findIndex(
     (rule) =>
@@ -226,7 +225,7 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
           if (seq === undefined) {
             const current = readState(statePath);
             current.seq += 1;
-            writeJsonArtifactSync(statePath, current);
+            writeJsonAtomicSync(statePath, current, { durable: false });
             seq = String(current.seq);
           }
           return seq;
