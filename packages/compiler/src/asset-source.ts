@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { RUNTIME_DIR_NAME, resolveInside } from "@millrace/workspace";
+import { packagedAssetsRoot, RUNTIME_DIR_NAME, resolveInside, workspacePaths } from "@millrace/workspace";
 
 /** Where an asset came from: the workspace's own copy wins over the packaged baseline. */
 export type AssetOrigin = "workspace" | "packaged";
@@ -124,4 +124,9 @@ export class AssetSource {
     }
     return hash;
   }
+}
+
+/** The overlay for a workspace: its runtime root over the packaged baseline (or `packagedRoot`). */
+export function assetSourceFor(workspaceRoot: string, packagedRoot?: string): AssetSource {
+  return new AssetSource(workspacePaths(workspaceRoot).runtimeRoot, packagedRoot ?? packagedAssetsRoot());
 }

@@ -1,5 +1,5 @@
 import { MillraceError, ModeSchema, type ModeSummary, normalizeMode, PLANES } from "@millrace/contracts";
-import { assetSourceFor } from "./compiler.js";
+import { assetSourceFor } from "./asset-source.js";
 import { formatIssue, IssueList } from "./issues.js";
 import { aliasesOf, locateMode } from "./modes.js";
 import { parseAsset } from "./parse-asset.js";

@@ -2,7 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { CompileDiagnosticsSchema, MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { ensureCompiledPlan, planCurrentness, requireCurrentPlan } from "../src/index.js";
+import { ensureCompiledPlan, planCurrentness } from "../src/index.js";
+import { requireCurrentPlan } from "../src/plan-currentness.js";
 import { compile, config, packagedJson, REPO_ASSETS, tempWorkspace, writeWorkspaceAsset } from "./helpers.js";
 
 const planFile = (root: string) => path.join(root, "millrace-agents", "state", "compiled_plan.json");

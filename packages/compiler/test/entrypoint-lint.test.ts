@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { ENTRYPOINT_SECTIONS, lintEntrypoint } from "../src/index.js";
+import { ENTRYPOINT_SECTIONS, lintEntrypoint } from "../src/entrypoint-lint.js";
 import { REPO_ASSETS } from "./helpers.js";
 
 const target = {

@@ -1,6 +1,7 @@
 import { CompiledStageGraphExportSchema } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { exportCompiledGraphs, renderDot, renderGraph, renderMermaid } from "../src/index.js";
+import { renderDot, renderMermaid } from "../src/graph-export.js";
+import { exportCompiledGraphs, renderGraph } from "../src/index.js";
 import { compile, tempWorkspace } from "./helpers.js";
 
 describe("compiled graph export", () => {

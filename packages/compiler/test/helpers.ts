@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type MillraceConfig, type MillraceConfigInput, MillraceConfigSchema } from "@millrace/contracts";
-import { type CompileOptions, type CompileResult, compilePlan } from "../src/index.js";
+import type { CompileOptions } from "../src/compile-plan.js";
+import { type CompileResult, compilePlan } from "../src/index.js";
 
 /** The repository's assets/ folder: the packaged baseline these tests compile against. */
 export const REPO_ASSETS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../assets");

@@ -8,7 +8,8 @@ import {
   STAGE_LEGALITY,
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { assetSourceFor, lintEntrypoints } from "../src/index.js";
+import { assetSourceFor } from "../src/asset-source.js";
+import { lintEntrypoints } from "../src/entrypoint-lint.js";
 import { compile, config, packagedJson, REPO_ASSETS, SHIPPED_MODES, tempWorkspace } from "./helpers.js";
 
 const GOLDEN = path.join(path.dirname(fileURLToPath(import.meta.url)), "golden");

@@ -5,32 +5,12 @@ import {
   type PlanCurrentness,
   type ResolvedAsset,
   resolveModeAlias,
-  sortKeysDeep,
   structuralConfigView,
 } from "@millrace/contracts";
 import { type AssetSource, relFromDisplayPath } from "./asset-source.js";
+import { changedConfigKeys } from "./config-diff.js";
 import { assetsFingerprint, structuralConfigFingerprint } from "./fingerprints.js";
 import { readCompiledPlan } from "./plan-store.js";
-
-function flatten(value: unknown, prefix: string, out: Map<string, string>): void {
-  if (value !== null && typeof value === "object" && !Array.isArray(value)) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    if (entries.length === 0 && prefix) out.set(prefix, "{}");
-    for (const [key, inner] of entries) flatten(inner, prefix ? `${prefix}.${key}` : key, out);
-    return;
-  }
-  out.set(prefix, JSON.stringify(sortKeysDeep(value)));
-}
-
-/** Dotted structural config keys whose values differ. */
-export function changedConfigKeys(before: unknown, after: unknown): string[] {
-  const a = new Map<string, string>();
-  const b = new Map<string, string>();
-  flatten(before, "", a);
-  flatten(after, "", b);
-  const keys = new Set([...a.keys(), ...b.keys()]);
-  return [...keys].filter((key) => a.get(key) !== b.get(key)).sort();
-}
 
 /** Re-resolves the plan's assets through the overlay as they are now. */
 export function reresolveAssets(source: AssetSource, assets: readonly ResolvedAsset[]): ResolvedAsset[] {
@@ -43,6 +23,24 @@ export function reresolveAssets(source: AssetSource, assets: readonly ResolvedAs
       content_sha256: file ? source.sha256(file) : "missing",
     };
   });
+}
+
+/** One line per asset that went missing, moved between workspace and baseline, or changed content. */
+function assetChanges(compiled: readonly ResolvedAsset[], now: readonly ResolvedAsset[]): string[] {
+  const changed: string[] = [];
+  compiled.forEach((before, index) => {
+    const after = now[index]!;
+    if (after.content_sha256 === "missing" && before.content_sha256 !== "missing") {
+      changed.push(`${before.asset_family} ${before.logical_id} is missing (${before.compile_time_path})`);
+    } else if (after.compile_time_path !== before.compile_time_path) {
+      changed.push(
+        `${before.asset_family} ${before.logical_id} now comes from ${after.compile_time_path} (was ${before.compile_time_path})`,
+      );
+    } else if (after.content_sha256 !== before.content_sha256) {
+      changed.push(`${before.asset_family} ${before.logical_id} changed (${after.compile_time_path})`);
+    }
+  });
+  return changed;
 }
 
 /**
@@ -91,19 +89,7 @@ export function evaluateCurrentness(
     );
   }
   if (persisted.assets_fingerprint !== expected.assets_fingerprint) {
-    const changed: string[] = [];
-    plan.resolved_assets.forEach((before, index) => {
-      const after = now[index]!;
-      if (after.content_sha256 === "missing" && before.content_sha256 !== "missing") {
-        changed.push(`${before.asset_family} ${before.logical_id} is missing (${before.compile_time_path})`);
-      } else if (after.compile_time_path !== before.compile_time_path) {
-        changed.push(
-          `${before.asset_family} ${before.logical_id} now comes from ${after.compile_time_path} (was ${before.compile_time_path})`,
-        );
-      } else if (after.content_sha256 !== before.content_sha256) {
-        changed.push(`${before.asset_family} ${before.logical_id} changed (${after.compile_time_path})`);
-      }
-    });
+    const changed = assetChanges(plan.resolved_assets, now);
     reasons.push(changed.length > 0 ? `assets changed: ${changed.join("; ")}` : "assets changed");
   }
   return {

@@ -1,0 +1,86 @@
+import {
+  type CompiledRunPlan,
+  type FrozenGraphPlanePlan,
+  type MillraceConfig,
+  PLANES,
+  type Plane,
+  resolveModeAlias,
+} from "@millrace/contracts";
+import { assemblePlan } from "./assemble-plan.js";
+import type { AssetSource } from "./asset-source.js";
+import { checkStageConfig } from "./config-checks.js";
+import { freezeGraph } from "./freeze-graph.js";
+import { IssueList } from "./issues.js";
+import { type LoadedGraph, locateGraph } from "./locate-graph.js";
+import { checkConcurrency, checkModeMaps } from "./mode-checks.js";
+import { locateMode } from "./modes.js";
+import { resolvePlanAssets } from "./plan-assets.js";
+import { checkRunnerNames } from "./runner-names.js";
+import { loadStageKinds } from "./stage-kinds.js";
+import { checkTriggerRules } from "./trigger-rule-checks.js";
+import { validateGraph } from "./validate-graph.js";
+
+export interface CompileInput {
+  readonly source: AssetSource;
+  readonly config: MillraceConfig;
+  /** Mode to compile; aliases are resolved. */
+  readonly modeId: string;
+  readonly now: Date;
+}
+
+export interface CompileOutput {
+  readonly modeId: string;
+  readonly plan: CompiledRunPlan | undefined;
+  readonly issues: IssueList;
+}
+
+/** Stage kind ids and node ids of the selected loops: what a mode's per-stage maps may name. */
+function selectedStages(graphs: Partial<Record<Plane, LoadedGraph>>): Set<string> {
+  return new Set(
+    // Node ids count too, so a node with a mistyped kind does not also fail every mode map key.
+    Object.values(graphs).flatMap((loaded) =>
+      loaded.graph.nodes.flatMap((node) => [node.stage_kind_id, node.node_id]),
+    ),
+  );
+}
+
+/**
+ * Compiles one mode into a plan without writing anything. All findings are collected; the plan is
+ * present only when there is no error.
+ */
+export function compileMode(input: CompileInput): CompileOutput {
+  const { source, config } = input;
+  const modeId = resolveModeAlias(input.modeId);
+  const issues = new IssueList();
+  const kinds = loadStageKinds(source, issues);
+  checkStageConfig(config, kinds, issues);
+  const loadedMode = locateMode(source, modeId, issues);
+  if (!loadedMode) return { modeId, plan: undefined, issues };
+  const { mode, file: modeFile } = loadedMode;
+  const modePath = modeFile.displayPath;
+
+  const graphs: Partial<Record<Plane, LoadedGraph>> = {};
+  for (const plane of PLANES) {
+    const loopId = mode.loop_ids_by_plane[plane];
+    if (!loopId) continue;
+    const loaded = locateGraph(source, loopId, issues, modePath);
+    if (!loaded) continue;
+    validateGraph(loaded, plane, kinds, issues);
+    graphs[plane] = loaded;
+  }
+  checkModeMaps(mode, modePath, selectedStages(graphs), issues);
+  checkTriggerRules(mode, modePath, graphs, kinds, issues);
+  checkConcurrency(mode, modePath, issues);
+  if (issues.errorCount > 0) return { modeId, plan: undefined, issues };
+
+  const frozen: Partial<Record<Plane, FrozenGraphPlanePlan>> = {};
+  for (const plane of PLANES) {
+    const loaded = graphs[plane];
+    if (loaded) frozen[plane] = freezeGraph(loaded, kinds, mode, config);
+  }
+  const nodes = PLANES.flatMap((plane) => frozen[plane]?.nodes ?? []);
+  const resolved = resolvePlanAssets({ source, mode, modeFile, graphs, kinds, nodes, issues });
+  checkRunnerNames(nodes, modePath, issues);
+  if (issues.errorCount > 0) return { modeId, plan: undefined, issues };
+  return { modeId, plan: assemblePlan({ mode, config, frozen, resolved, now: input.now }), issues };
+}
