@@ -1,8 +1,23 @@
-import { MillraceError, ModeSchema, type ModeSummary, normalizeMode, PLANES } from "@millrace/contracts";
+import {
+  MillraceError,
+  MODE_ALIASES,
+  ModeSchema,
+  type ModeSummary,
+  normalizeMode,
+  PLANES,
+} from "@millrace/contracts";
 import { assetSourceFor } from "./asset-source.js";
 import { formatIssue, IssueList } from "./issues.js";
-import { aliasesOf, locateMode } from "./modes.js";
+import { locateMode } from "./locate-mode.js";
 import { parseAsset } from "./parse-asset.js";
+
+/** Aliases pointing at a mode id. */
+function aliasesOf(modeId: string): string[] {
+  return Object.entries(MODE_ALIASES)
+    .filter(([, target]) => target === modeId)
+    .map(([alias]) => alias)
+    .sort();
+}
 
 function summarize(mode: ReturnType<typeof normalizeMode>["mode"], displayPath: string): ModeSummary {
   const loops = Object.fromEntries(

@@ -23,45 +23,8 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((value, index) => value === b[index]);
 }
 
-/** The rules every stage kind follows, built-in or custom (decision 8). */
-function checkOutcomeRules(kind: StageKind, file: AssetFile, issues: IssueList): void {
-  const where = file.displayPath;
-  const subject = `stage kind ${kind.stage_kind_id}`;
-  const legal = new Set(kind.legal_outcomes);
-  if (legal.size !== kind.legal_outcomes.length) {
-    issues.error(
-      "stage_kind_duplicate_outcome",
-      where,
-      subject,
-      "legal_outcomes lists an outcome twice",
-      "list each outcome once",
-    );
-  }
-  if (!legal.has(BLOCKED_OUTCOME)) {
-    issues.error(
-      "stage_kind_missing_blocked",
-      where,
-      subject,
-      "legal_outcomes does not include BLOCKED",
-      "add BLOCKED: every stage must be able to stop blocked",
-    );
-  }
-  for (const [field, list] of [
-    ["success_outcomes", kind.success_outcomes],
-    ["failure_outcomes", kind.failure_outcomes],
-  ] as const) {
-    for (const outcome of list) {
-      if (!legal.has(outcome)) {
-        issues.error(
-          "stage_kind_outcome_not_legal",
-          where,
-          `${subject} ${field}`,
-          `${outcome} is not in legal_outcomes`,
-          `add ${outcome} to legal_outcomes or remove it from ${field}`,
-        );
-      }
-    }
-  }
+/** Each legal outcome maps to result classes that fit it: BLOCKED to blocked kinds, others to one. */
+function checkResultClasses(kind: StageKind, where: string, subject: string, issues: IssueList): void {
   const classes = kind.allowed_result_classes_by_outcome;
   for (const outcome of kind.legal_outcomes) {
     const allowed = classes[outcome];
@@ -114,7 +77,49 @@ function checkOutcomeRules(kind: StageKind, file: AssetFile, issues: IssueList):
       );
     }
   }
-  for (const outcome of Object.keys(classes)) {
+}
+
+/** The rules every stage kind follows, built-in or custom (decision 8). */
+function checkOutcomeRules(kind: StageKind, file: AssetFile, issues: IssueList): void {
+  const where = file.displayPath;
+  const subject = `stage kind ${kind.stage_kind_id}`;
+  const legal = new Set(kind.legal_outcomes);
+  if (legal.size !== kind.legal_outcomes.length) {
+    issues.error(
+      "stage_kind_duplicate_outcome",
+      where,
+      subject,
+      "legal_outcomes lists an outcome twice",
+      "list each outcome once",
+    );
+  }
+  if (!legal.has(BLOCKED_OUTCOME)) {
+    issues.error(
+      "stage_kind_missing_blocked",
+      where,
+      subject,
+      "legal_outcomes does not include BLOCKED",
+      "add BLOCKED: every stage must be able to stop blocked",
+    );
+  }
+  for (const [field, list] of [
+    ["success_outcomes", kind.success_outcomes],
+    ["failure_outcomes", kind.failure_outcomes],
+  ] as const) {
+    for (const outcome of list) {
+      if (!legal.has(outcome)) {
+        issues.error(
+          "stage_kind_outcome_not_legal",
+          where,
+          `${subject} ${field}`,
+          `${outcome} is not in legal_outcomes`,
+          `add ${outcome} to legal_outcomes or remove it from ${field}`,
+        );
+      }
+    }
+  }
+  checkResultClasses(kind, where, subject, issues);
+  for (const outcome of Object.keys(kind.allowed_result_classes_by_outcome)) {
     if (!legal.has(outcome)) {
       issues.error(
         "stage_kind_class_for_unknown_outcome",

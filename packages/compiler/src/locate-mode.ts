@@ -1,11 +1,4 @@
-import {
-  MODE_ALIASES,
-  type Mode,
-  ModeSchema,
-  normalizeMode,
-  PLANES,
-  resolveModeAlias,
-} from "@millrace/contracts";
+import { type Mode, ModeSchema, normalizeMode, PLANES, resolveModeAlias } from "@millrace/contracts";
 import type { AssetFile, AssetSource } from "./asset-source.js";
 import type { IssueList } from "./issues.js";
 import { parseAsset } from "./parse-asset.js";
@@ -20,6 +13,33 @@ function declaredModeId(source: AssetSource, file: AssetFile): unknown {
     return (JSON.parse(source.read(file)) as { mode_id?: unknown }).mode_id;
   } catch {
     return undefined;
+  }
+}
+
+/** Each selected loop sits on its own plane, and execution and planning loops are always selected. */
+function checkModeLoops(mode: Mode, where: string, issues: IssueList): void {
+  for (const plane of PLANES) {
+    const loopId = mode.loop_ids_by_plane[plane];
+    if (loopId !== undefined && !loopId.startsWith(`${plane}.`)) {
+      issues.error(
+        "mode_loop_plane",
+        where,
+        `loop_ids_by_plane.${plane}`,
+        `loop ${loopId} does not start with "${plane}."`,
+        `select a ${plane}.* loop`,
+      );
+    }
+  }
+  for (const plane of ["execution", "planning"] as const) {
+    if (mode.loop_ids_by_plane[plane] === undefined) {
+      issues.error(
+        "mode_missing_loop",
+        where,
+        `loop_ids_by_plane.${plane}`,
+        `a mode must select a ${plane} loop`,
+        `add "${plane}": "${plane}.standard"`,
+      );
+    }
   }
 }
 
@@ -82,36 +102,6 @@ export function locateMode(
       "keep only loop_ids_by_plane",
     );
   }
-  for (const plane of PLANES) {
-    const loopId = mode.loop_ids_by_plane[plane];
-    if (loopId !== undefined && !loopId.startsWith(`${plane}.`)) {
-      issues.error(
-        "mode_loop_plane",
-        file.displayPath,
-        `loop_ids_by_plane.${plane}`,
-        `loop ${loopId} does not start with "${plane}."`,
-        `select a ${plane}.* loop`,
-      );
-    }
-  }
-  for (const plane of ["execution", "planning"] as const) {
-    if (mode.loop_ids_by_plane[plane] === undefined) {
-      issues.error(
-        "mode_missing_loop",
-        file.displayPath,
-        `loop_ids_by_plane.${plane}`,
-        `a mode must select a ${plane} loop`,
-        `add "${plane}": "${plane}.standard"`,
-      );
-    }
-  }
+  checkModeLoops(mode, file.displayPath, issues);
   return { mode, file };
-}
-
-/** Aliases pointing at a mode id. */
-export function aliasesOf(modeId: string): string[] {
-  return Object.entries(MODE_ALIASES)
-    .filter(([, target]) => target === modeId)
-    .map(([alias]) => alias)
-    .sort();
 }
