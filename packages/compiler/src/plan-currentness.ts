@@ -12,18 +12,22 @@ export interface CurrentnessOptions {
   packagedRoot?: string;
 }
 
+function currentnessOf(workspaceRoot: string, config: MillraceConfig, options: CurrentnessOptions) {
+  return evaluateCurrentness(
+    workspaceRoot,
+    assetSourceFor(workspaceRoot, options.packagedRoot),
+    config,
+    options.mode,
+  );
+}
+
 /** Whether `compiled_plan.json` is current, stale or missing, with one reason per difference. */
 export function planCurrentness(
   workspaceRoot: string,
   config: MillraceConfig,
   options: CurrentnessOptions = {},
 ): PlanCurrentness {
-  const { plan: _plan, ...result } = evaluateCurrentness(
-    workspaceRoot,
-    assetSourceFor(workspaceRoot, options.packagedRoot),
-    config,
-    options.mode,
-  );
+  const { plan: _plan, ...result } = currentnessOf(workspaceRoot, config, options);
   return result;
 }
 
@@ -36,12 +40,7 @@ export function requireCurrentPlan(
   config: MillraceConfig,
   options: CurrentnessOptions = {},
 ): CompiledRunPlan {
-  const result = evaluateCurrentness(
-    workspaceRoot,
-    assetSourceFor(workspaceRoot, options.packagedRoot),
-    config,
-    options.mode,
-  );
+  const result = currentnessOf(workspaceRoot, config, options);
   if (result.state === "missing" || !result.plan) {
     throw new MillraceError(
       "compiled_plan_missing",

@@ -139,43 +139,23 @@ function checkAgainstLegality(kind: StageKind, file: AssetFile, issues: IssueLis
   const where = file.displayPath;
   const subject = `stage kind ${kind.stage_kind_id}`;
   const fix = "restore the built-in definition (`millrace upgrade`) or give the custom kind its own id";
+  const differs = (message: string, about = subject) =>
+    issues.error("stage_kind_legality", where, about, message, fix);
   if (kind.plane !== table.plane) {
-    issues.error(
-      "stage_kind_legality",
-      where,
-      subject,
-      `plane is ${kind.plane}, the legality table says ${table.plane}`,
-      fix,
-    );
+    differs(`plane is ${kind.plane}, the legality table says ${table.plane}`);
   }
   const runtimeStage = kind.runtime_stage ?? kind.stage_kind_id;
   if (runtimeStage !== table.runtimeStage) {
-    issues.error(
-      "stage_kind_legality",
-      where,
-      subject,
-      `runtime_stage is ${runtimeStage}, the legality table says ${table.runtimeStage}`,
-      fix,
-    );
+    differs(`runtime_stage is ${runtimeStage}, the legality table says ${table.runtimeStage}`);
   }
   const expectedMarker = `### ${kind.stage_kind_id.toUpperCase()}_RUNNING`;
   if (kind.running_status_marker !== expectedMarker) {
-    issues.error(
-      "stage_kind_legality",
-      where,
-      subject,
-      `running_status_marker is ${kind.running_status_marker}, expected ${expectedMarker}`,
-      fix,
-    );
+    differs(`running_status_marker is ${kind.running_status_marker}, expected ${expectedMarker}`);
   }
   const outcomes = Object.keys(table.outcomes);
   if (!sameList([...kind.legal_outcomes].sort(), [...outcomes].sort())) {
-    issues.error(
-      "stage_kind_legality",
-      where,
-      subject,
+    differs(
       `legal_outcomes [${kind.legal_outcomes.join(", ")}] differ from the legality table [${outcomes.join(", ")}]`,
-      fix,
     );
     return;
   }
@@ -183,12 +163,9 @@ function checkAgainstLegality(kind: StageKind, file: AssetFile, issues: IssueLis
     const expected = [...(table.outcomes[outcome] ?? [])].sort();
     const actual = [...(kind.allowed_result_classes_by_outcome[outcome] ?? [])].sort();
     if (!sameList(expected, actual)) {
-      issues.error(
-        "stage_kind_legality",
-        where,
-        `${subject} outcome ${outcome}`,
+      differs(
         `result classes [${actual.join(", ")}] differ from the legality table [${expected.join(", ")}]`,
-        fix,
+        `${subject} outcome ${outcome}`,
       );
     }
   }

@@ -5,7 +5,7 @@
  */
 import type { GraphCheckContext } from "./context.js";
 
-export function checkCompletion({ graph, nodes, terminals, kindOf, err }: GraphCheckContext): void {
+export function checkCompletion({ graph, nodes, kindOf, err, requireTerminal }: GraphCheckContext): void {
   const completion = graph.completion_behavior;
   if (!completion) return;
   const subject = "completion_behavior";
@@ -33,15 +33,8 @@ export function checkCompletion({ graph, nodes, terminals, kindOf, err }: GraphC
       "target a stage kind with closure_role: true (arbiter)",
     );
   }
-  for (const id of [completion.on_pass_terminal_state_id, completion.on_gap_terminal_state_id]) {
-    if (!terminals.has(id))
-      err(
-        "graph_dangling_policy",
-        subject,
-        `terminal state ${id} does not exist`,
-        "reference a declared terminal state",
-      );
-  }
+  requireTerminal(subject, completion.on_pass_terminal_state_id);
+  requireTerminal(subject, completion.on_gap_terminal_state_id);
   if (completion.on_pass_terminal_state_id === completion.on_gap_terminal_state_id) {
     err(
       "graph_completion_terminals",

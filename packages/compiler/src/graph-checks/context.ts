@@ -19,6 +19,8 @@ export interface GraphCheckContext {
   kindOf(nodeId: string): LoadedStageKind | undefined;
   legalFor(nodeId: string): Set<string>;
   err(code: string, subject: string, message: string, fix: string): void;
+  /** Reports `terminalId` as dangling unless the graph declares it (the same finding wherever it is named). */
+  requireTerminal(subject: string, terminalId: string): void;
 }
 
 export function graphCheckContext(
@@ -34,6 +36,8 @@ export function graphCheckContext(
     const node = nodes.get(nodeId);
     return node ? kinds.get(node.stage_kind_id) : undefined;
   };
+  const err = (code: string, subject: string, message: string, fix: string) =>
+    issues.error(code, where, subject, message, fix);
   return {
     graph,
     kinds,
@@ -43,6 +47,16 @@ export function graphCheckContext(
     terminals,
     kindOf,
     legalFor: (nodeId) => new Set(kindOf(nodeId)?.kind.legal_outcomes ?? []),
-    err: (code, subject, message, fix) => issues.error(code, where, subject, message, fix),
+    err,
+    requireTerminal: (subject, terminalId) => {
+      if (!terminals.has(terminalId)) {
+        err(
+          "graph_dangling_policy",
+          subject,
+          `terminal state ${terminalId} does not exist`,
+          "reference a declared terminal state",
+        );
+      }
+    },
   };
 }

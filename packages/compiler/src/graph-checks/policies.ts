@@ -69,7 +69,7 @@ function checkThresholdSources(policy: ThresholdPolicy, ctx: GraphCheckContext, 
 }
 
 function checkThresholdPolicy(policy: ThresholdPolicy, ctx: GraphCheckContext, jumps: PolicyJumps): void {
-  const { nodes, terminals, err } = ctx;
+  const { nodes, err } = ctx;
   const subject = `threshold policy ${policy.policy_id}`;
   checkThresholdSources(policy, ctx, subject);
   const toNode = policy.exhausted_target_node_id;
@@ -87,14 +87,7 @@ function checkThresholdPolicy(policy: ThresholdPolicy, ctx: GraphCheckContext, j
       err("graph_dangling_policy", subject, `node ${toNode} does not exist`, "reference a declared node");
     for (const sourceId of policy.source_node_ids) jumps.push([sourceId, toNode]);
   }
-  if (toTerminal !== undefined && !terminals.has(toTerminal)) {
-    err(
-      "graph_dangling_policy",
-      subject,
-      `terminal state ${toTerminal} does not exist`,
-      "reference a declared terminal state",
-    );
-  }
+  if (toTerminal !== undefined) ctx.requireTerminal(subject, toTerminal);
 }
 
 export function checkPolicies(ctx: GraphCheckContext): PolicyJumps {

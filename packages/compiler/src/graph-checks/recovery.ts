@@ -4,7 +4,7 @@
  */
 import type { GraphCheckContext } from "./context.js";
 
-export function checkRecovery({ graph, nodes, terminals, err }: GraphCheckContext): void {
+export function checkRecovery({ graph, nodes, err, requireTerminal }: GraphCheckContext): void {
   const recovery = graph.runtime_failure_recovery;
   if (!recovery) return;
   if (!nodes.has(recovery.default_repair_node_id)) {
@@ -15,12 +15,5 @@ export function checkRecovery({ graph, nodes, terminals, err }: GraphCheckContex
       "point it at a declared node",
     );
   }
-  if (!terminals.has(recovery.exhausted_terminal_state_id)) {
-    err(
-      "graph_dangling_policy",
-      "runtime_failure_recovery",
-      `terminal state ${recovery.exhausted_terminal_state_id} does not exist`,
-      "reference a declared terminal state",
-    );
-  }
+  requireTerminal("runtime_failure_recovery", recovery.exhausted_terminal_state_id);
 }
