@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { canonicalJson, MillraceError } from "@millrace/contracts";
 import { appendFileDurableSync, moveFileDurableSync } from "@millrace/workspace";
 
@@ -17,4 +18,28 @@ export function moveFileSync(source: string, destination: string): void {
 /** Appends one JSON object (keys sorted) as a line, in a single write, and fsyncs it. */
 export function appendJsonLineSync(file: string, record: object): void {
   appendFileDurableSync(file, `${canonicalJson(record)}\n`);
+}
+
+/** Reads a JSONL file, keeping only lines that parse and validate; a torn last line is skipped. */
+export function readJsonLines<T>(
+  file: string,
+  check: (value: unknown) => { success: boolean; data?: T },
+): T[] {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const result = check(JSON.parse(line));
+      if (result.success && result.data !== undefined) out.push(result.data);
+    } catch {
+      // torn or foreign line
+    }
+  }
+  return out;
 }

@@ -1,14 +1,6 @@
-export {
-  decodeDocumentBytes,
-  importWorkDocument,
-  MAX_DOCUMENT_BYTES,
-  parseDocumentKind,
-  readImportFile,
-} from "./codec/import.js";
-export { DOCUMENT_LABELS, type LabelSpec, type LabelType } from "./codec/labels.js";
+export { importWorkDocument, parseDocumentKind, readImportFile } from "./codec/import.js";
 export { type ParseOptions, parseWorkDocument } from "./codec/parse.js";
-export { renderWorkDocument, validateWorkDocument } from "./codec/render.js";
-export { documentError } from "./errors.js";
+export { renderWorkDocument } from "./codec/render.js";
 export {
   archiveBlockedTask,
   archiveInvalidIncident,
@@ -20,32 +12,18 @@ export {
   retargetTaskDependency,
   supersedeTask,
 } from "./interventions.js";
-export { allQueueFolders, KIND_PLANE, PLANE_KINDS, type QueueFolder, queueFolder } from "./layout.js";
+export { allQueueFolders, KIND_PLANE, type QueueFolder } from "./layout.js";
 export {
   buildSpecFromTitle,
   buildTaskFromTitle,
   dropIdea,
-  idFromTitle,
   type QuickSpecOptions,
   type QuickTaskOptions,
   readBodyFile,
 } from "./quick-add.js";
-export {
-  detectStaleQueueState,
-  type SnapshotActiveItems,
-  type StaleQueueReason,
-  type StaleQueueSignal,
-} from "./stale.js";
-export {
-  assertSafeId,
-  type ClaimedItem,
-  type ClaimOptions,
-  openQueueStore,
-  type PlaneCounts,
-  type QueueItemRef,
-  QueueStore,
-  type QueueStoreOptions,
-  type RequeueOptions,
-  readJsonLines,
-  reconcileQueue,
-} from "./store.js";
+export type { PlaneCounts } from "./store/active.js";
+export type { ClaimedItem, ClaimOptions } from "./store/claims.js";
+export { assertSafeId } from "./store/ids.js";
+export type { QueueItemRef } from "./store/lookup.js";
+export { openQueueStore, QueueStore, type QueueStoreOptions, reconcileQueue } from "./store/queue-store.js";
+export type { RequeueOptions } from "./store/transitions.js";

@@ -16,7 +16,9 @@ import {
 import { appendRuntimeEvent } from "@millrace/workspace";
 import { appendJsonLineSync, moveFileSync } from "./fs-ops.js";
 import { documentName, folderStateName, type QueueFolder } from "./layout.js";
-import { assertSafeId, type QueueItemRef, type QueueStore } from "./store.js";
+import { assertSafeId } from "./store/ids.js";
+import type { QueueItemRef } from "./store/lookup.js";
+import type { QueueStore } from "./store/queue-store.js";
 
 /**
  * Operator interventions (v0.20): audited changes to queued or blocked work. Nothing is deleted:

@@ -11,7 +11,7 @@ import {
 import { createFileExclusiveSync, toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
 import { decodeDocumentBytes } from "./codec/import.js";
 import { validateWorkDocument } from "./codec/render.js";
-import { assertSafeId } from "./store.js";
+import { assertSafeId } from "./store/ids.js";
 
 /** A safe id from a title: `<prefix>-<slug>-<8 hex>`. */
 export function idFromTitle(

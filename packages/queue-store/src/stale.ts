@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import type { DocumentKind, Plane } from "@millrace/contracts";
 import { documentName, PLANE_KINDS } from "./layout.js";
-import type { QueueStore } from "./store.js";
+import type { QueueStore } from "./store/queue-store.js";
 
 export type StaleQueueReason =
   | "multiple_active_items"

@@ -1,7 +1,8 @@
 import { STAGE_LEGALITY, STAGE_NAMES, type WorkDocumentInput } from "@millrace/contracts";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseWorkDocument, renderWorkDocument, validateWorkDocument } from "../src/index.js";
+import { validateWorkDocument } from "../src/codec/render.js";
+import { parseWorkDocument, renderWorkDocument } from "../src/index.js";
 
 const idChar = fc.constantFrom(
   ..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-".split(""),

@@ -3,14 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MillraceError, type TaskDocument } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import {
-  decodeDocumentBytes,
-  importWorkDocument,
-  MAX_DOCUMENT_BYTES,
-  parseWorkDocument,
-  readImportFile,
-  renderWorkDocument,
-} from "../src/index.js";
+import { decodeDocumentBytes, MAX_DOCUMENT_BYTES } from "../src/codec/import.js";
+import { importWorkDocument, parseWorkDocument, readImportFile, renderWorkDocument } from "../src/index.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 

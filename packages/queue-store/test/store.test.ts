@@ -265,7 +265,7 @@ describe("index and reconciliation", () => {
 
 describe("stale-state detection", () => {
   it("names each disagreement between the snapshot and the active folders", async () => {
-    const { detectStaleQueueState } = await import("../src/index.js");
+    const { detectStaleQueueState } = await import("../src/stale.js");
     const paths = tempWorkspace();
     const store = openQueueStore(paths, { indexFile: false });
     store.enqueue("task", task("t-act"));

@@ -38,6 +38,8 @@ function isItemLine(stripped: string): boolean {
  *   Used only when the strict reading does not validate, so hand-written documents that put prose
  *   between fields still load.
  */
+// Over 80 lines on purpose: one pass of a line state machine whose branches share the open-list
+// and empty-scalar state; split, that state would have to travel between functions.
 function scanFields(lines: readonly string[], mode: Mode, file: string | undefined): Scan {
   const fields = new Map<string, FieldValue>();
   let openList: FieldValue | undefined;

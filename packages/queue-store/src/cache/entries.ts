@@ -1,0 +1,123 @@
+import { readFileSync, type Stats, statSync } from "node:fs";
+import path from "node:path";
+import {
+  effectiveRootSpecId,
+  isRootSpec,
+  MillraceError,
+  type QueueIndexEntry,
+  type WorkDocument,
+  workDocumentId,
+  workDocumentTimestamp,
+} from "@millrace/contracts";
+import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
+import { decodeDocumentBytes } from "../codec/import.js";
+import { parseWorkDocument } from "../codec/parse.js";
+import type { QueueFolder } from "../layout.js";
+
+/** The facts kept per document, so claims and listings do not parse files. */
+export type CachedEntry = QueueIndexEntry;
+
+type FileFacts = { size: number; mtimeMs: number; ino: number };
+
+export function entryFromDocument(doc: WorkDocument, stat: FileFacts): CachedEntry {
+  return {
+    size: stat.size,
+    mtime_ms: stat.mtimeMs,
+    ino: stat.ino,
+    id: workDocumentId(doc),
+    title: doc.title,
+    timestamp: workDocumentTimestamp(doc),
+    depends_on: doc.kind === "task" ? [...doc.depends_on] : [],
+    root_spec_id: effectiveRootSpecId(doc) ?? null,
+    root_idea_id: "root_idea_id" in doc ? (doc.root_idea_id ?? null) : null,
+    spec_id: doc.kind === "task" || doc.kind === "spec" ? (doc.spec_id ?? null) : null,
+    is_root_spec: doc.kind === "spec" ? isRootSpec(doc) : false,
+    error: null,
+  };
+}
+
+function errorEntry(name: string, stat: FileFacts, error: string): CachedEntry {
+  return {
+    size: stat.size,
+    mtime_ms: stat.mtimeMs,
+    ino: stat.ino,
+    id: name.slice(0, -3),
+    title: "",
+    timestamp: "",
+    depends_on: [],
+    root_spec_id: null,
+    root_idea_id: null,
+    spec_id: null,
+    is_root_spec: false,
+    error,
+  };
+}
+
+export interface LoadedDocument {
+  entry: CachedEntry;
+  document?: WorkDocument;
+}
+
+/** Reads and parses one queue file; problems become an entry with `error` set (never a throw). */
+export function loadDocumentFile(
+  paths: WorkspacePaths,
+  folder: QueueFolder,
+  name: string,
+): LoadedDocument | undefined {
+  const file = path.join(folder.dir, name);
+  let stat: Stats;
+  let bytes: Buffer;
+  try {
+    stat = statSync(file);
+    if (!stat.isFile()) return undefined;
+    bytes = stat.size > 1024 * 1024 ? Buffer.alloc(stat.size) : readFileSync(file);
+  } catch {
+    return undefined; // vanished between listing and reading
+  }
+  const relative = toWorkspaceRelative(paths, file);
+  try {
+    const text = decodeDocumentBytes(bytes, relative);
+    const document = parseWorkDocument(text, { file: relative, kind: folder.kind });
+    const id = workDocumentId(document);
+    if (`${id}.md` !== name) {
+      return {
+        entry: errorEntry(
+          name,
+          stat,
+          `${relative}: the document id ${id} does not match the file name ${name}`,
+        ),
+      };
+    }
+    return { entry: entryFromDocument(document, stat), document };
+  } catch (error) {
+    const message = MillraceError.isInstance(error) ? error.message : String(error);
+    return { entry: errorEntry(name, stat, message) };
+  }
+}
+
+/** A sortable form of a `Z` timestamp: the fraction padded to nanoseconds. */
+export function timeKey(timestamp: string): string {
+  const bare = timestamp.endsWith("Z") ? timestamp.slice(0, -1) : timestamp;
+  const dot = bare.indexOf(".");
+  if (dot === -1) return `${bare}.000000000`;
+  return bare.slice(0, dot + 1) + bare.slice(dot + 1).padEnd(9, "0");
+}
+
+const sortKeys = new WeakMap<CachedEntry, string>();
+/** An entry's claim-order key (timestamp, memoised per entry object). */
+export function sortKeyOf(entry: CachedEntry): string {
+  let key = sortKeys.get(entry);
+  if (key === undefined) {
+    key = timeKey(entry.timestamp);
+    sortKeys.set(entry, key);
+  }
+  return key;
+}
+
+/** Claim order: oldest timestamp first, then id. */
+export function compareEntries(a: CachedEntry, b: CachedEntry): number {
+  const ka = sortKeyOf(a);
+  const kb = sortKeyOf(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

@@ -1,0 +1,70 @@
+import type { QueueFolder } from "../layout.js";
+import { type CachedEntry, compareEntries } from "./entries.js";
+
+/**
+ * The cached view of one state folder. Besides the entries it keeps the names in claim order
+ * (timestamp, then id), built lazily and then kept up to date (binary insertion, removal), so a
+ * claim looks at the front of the order instead of scanning every document.
+ */
+export class FolderView {
+  private readonly map = new Map<string, CachedEntry>();
+  private order: string[] | undefined;
+  /** Directory mtime (ns) at which the entries matched the folder; -1 when never listed. */
+  dirMtimeNs = -1n;
+  /** Wall-clock ms of the last full listing. */
+  listedAtMs = 0;
+  synced = false;
+
+  constructor(readonly folder: QueueFolder) {}
+
+  get entries(): ReadonlyMap<string, CachedEntry> {
+    return this.map;
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  set(name: string, entry: CachedEntry): void {
+    const previous = this.map.get(name);
+    this.map.set(name, entry);
+    if (!this.order) return;
+    if (previous && compareEntries(previous, entry) === 0) return;
+    if (previous) {
+      this.order = undefined; // moved within the order: rebuild on next read
+      return;
+    }
+    let lo = 0;
+    let hi = this.order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const other = this.map.get(this.order[mid] as string);
+      if (other && compareEntries(other, entry) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.order.splice(lo, 0, name);
+  }
+
+  delete(name: string): void {
+    if (this.map.delete(name) && this.order) {
+      // Claims remove names near the front, so this search is short in the common case.
+      const index = this.order.indexOf(name);
+      if (index >= 0) this.order.splice(index, 1);
+    }
+  }
+
+  clear(): void {
+    this.map.clear();
+    this.order = undefined;
+  }
+
+  /** Names in claim order (oldest first, then id). */
+  ordered(): readonly string[] {
+    if (!this.order) {
+      this.order = [...this.map.keys()].sort((a, b) =>
+        compareEntries(this.map.get(a) as CachedEntry, this.map.get(b) as CachedEntry),
+      );
+    }
+    return this.order;
+  }
+}

@@ -1,0 +1,56 @@
+import { readFileSync } from "node:fs";
+import { type QueueIndex, QueueIndexSchema } from "@millrace/contracts";
+import { writeFileAtomicSync } from "@millrace/workspace";
+import type { CachedEntry } from "./entries.js";
+
+/**
+ * A structural check of a saved index, much cheaper than the full schema on 100,000 entries. The
+ * index is our own cache and every folder in it is re-validated against the disk, so a shape check
+ * that keeps a corrupt file from crashing the reader is enough; anything odd discards the index.
+ */
+function looksLikeIndex(raw: unknown): raw is QueueIndex {
+  const top = QueueIndexSchema.pick({ schema_version: true, kind: true }).safeParse(raw);
+  if (!top.success) return false;
+  const folders = (raw as { folders?: unknown }).folders;
+  if (typeof folders !== "object" || folders === null) return false;
+  for (const folder of Object.values(folders as Record<string, unknown>)) {
+    const f = folder as { dir_mtime_ns?: unknown; listed_at_ms?: unknown; entries?: unknown };
+    if (typeof f?.dir_mtime_ns !== "string" || !/^-?\d+$/.test(f.dir_mtime_ns)) return false;
+    if (typeof f.listed_at_ms !== "number" || typeof f.entries !== "object" || f.entries === null)
+      return false;
+    for (const entry of Object.values(f.entries as Record<string, unknown>)) {
+      if (!looksLikeEntry(entry)) return false;
+    }
+  }
+  return true;
+}
+
+function looksLikeEntry(entry: unknown): boolean {
+  const e = entry as Partial<CachedEntry>;
+  return !(
+    typeof e?.id !== "string" ||
+    typeof e.timestamp !== "string" ||
+    typeof e.title !== "string" ||
+    typeof e.size !== "number" ||
+    typeof e.mtime_ms !== "number" ||
+    typeof e.ino !== "number" ||
+    !Array.isArray(e.depends_on) ||
+    (e.error !== null && typeof e.error !== "string") ||
+    (e.root_spec_id !== null && typeof e.root_spec_id !== "string")
+  );
+}
+
+/** The saved index, or undefined when it is missing, unreadable or malformed (it is only a cache). */
+export function readQueueIndex(indexFile: string): QueueIndex | undefined {
+  try {
+    const raw = JSON.parse(readFileSync(indexFile, "utf8")) as unknown;
+    return looksLikeIndex(raw) ? raw : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writeQueueIndex(indexFile: string, folders: QueueIndex["folders"]): void {
+  const index: QueueIndex = { schema_version: "1.0", kind: "queue_index", folders };
+  writeFileAtomicSync(indexFile, JSON.stringify(index));
+}

@@ -1,0 +1,98 @@
+import {
+  DOCUMENT_KINDS,
+  type DocumentKind,
+  QUEUE_FOLDER_STATES,
+  type QueueFolderState,
+  type QueueItemDetail,
+  type QueueItemSummary,
+  type QueueListing,
+} from "@millrace/contracts";
+import { sortKeyOf } from "../cache/entries.js";
+import { allQueueFolders, PLANE_KINDS } from "../layout.js";
+import { activeCounts, type PlaneCounts } from "./active.js";
+import { folderOf, relativeOf, type StoreContext } from "./context.js";
+import { readDocument } from "./documents.js";
+import { locate } from "./lookup.js";
+import { requeueLog } from "./transitions.js";
+
+export interface ListFilter {
+  kind?: DocumentKind;
+  state?: QueueFolderState;
+}
+
+export function counts(ctx: StoreContext): Record<DocumentKind, Record<QueueFolderState, number>> {
+  const out = {} as Record<DocumentKind, Record<QueueFolderState, number>>;
+  for (const kind of DOCUMENT_KINDS) {
+    const perState = {} as Record<QueueFolderState, number>;
+    for (const state of QUEUE_FOLDER_STATES)
+      perState[state] = ctx.cache.sync(folderOf(ctx, kind, state)).entries.size;
+    out[kind] = perState;
+  }
+  return out;
+}
+
+/** Claimable documents per plane. */
+export function depths(ctx: StoreContext): PlaneCounts {
+  const depth = (kinds: readonly DocumentKind[]) =>
+    kinds.reduce((sum, kind) => sum + ctx.cache.sync(folderOf(ctx, kind, "queue")).entries.size, 0);
+  return {
+    execution: depth(PLANE_KINDS.execution),
+    planning: depth(PLANE_KINDS.planning),
+    learning: depth(PLANE_KINDS.learning),
+  };
+}
+
+/** Summaries from the index (no parsing unless a file is new to the cache), oldest first per folder. */
+export function list(ctx: StoreContext, filter: ListFilter = {}): QueueItemSummary[] {
+  const out: QueueItemSummary[] = [];
+  for (const folder of allQueueFolders(ctx.paths)) {
+    if (filter.kind && folder.kind !== filter.kind) continue;
+    if (filter.state && folder.state !== filter.state) continue;
+    const rows = [...ctx.cache.sync(folder).entries].map(([name, entry]) => ({
+      name,
+      entry,
+      key: sortKeyOf(entry),
+    }));
+    rows.sort((a, b) => (a.key === b.key ? (a.entry.id < b.entry.id ? -1 : 1) : a.key < b.key ? -1 : 1));
+    const dir = relativeOf(ctx, folder.dir);
+    for (const { name, entry } of rows) {
+      out.push({
+        kind: folder.kind,
+        id: entry.id,
+        state: folder.state,
+        path: `${dir}/${name}`,
+        title: entry.title,
+        timestamp: entry.timestamp,
+        root_spec_id: entry.root_spec_id,
+        depends_on: entry.depends_on,
+        error: entry.error,
+      });
+    }
+  }
+  return out;
+}
+
+/** The `queue ls --json` answer. */
+export function listing(ctx: StoreContext, filter: ListFilter = {}): QueueListing {
+  return {
+    depths: depths(ctx),
+    active: activeCounts(ctx),
+    counts: counts(ctx),
+    items: list(ctx, filter),
+  };
+}
+
+/** The `queue show --json` answer. */
+export function show(ctx: StoreContext, id: string, kind?: DocumentKind): QueueItemDetail {
+  const ref = locate(ctx, id, kind);
+  const document = readDocument(ctx, ref);
+  return {
+    kind: ref.kind,
+    id,
+    state: ref.state,
+    path: relativeOf(ctx, ref.path),
+    title: document.title,
+    document,
+    requeues: requeueLog(ctx, ref.kind, id),
+  };
+}
