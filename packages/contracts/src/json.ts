@@ -12,7 +12,14 @@ export function sortKeysDeep(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value as Record<string, unknown>).sort()) {
       const inner = (value as Record<string, unknown>)[key];
-      if (inner !== undefined) out[key] = sortKeysDeep(inner);
+      // defineProperty, not assignment: a parsed `"__proto__"` key must stay a plain own key.
+      if (inner !== undefined)
+        Object.defineProperty(out, key, {
+          value: sortKeysDeep(inner),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
     }
     return out;
   }
