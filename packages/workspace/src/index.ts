@@ -6,6 +6,7 @@ export type { AtomicWriteOptions } from "./atomic-write.js";
 export {
   appendFileDurableSync,
   createFileExclusiveSync,
+  fsyncDirSync,
   moveFileDurableSync,
   removeTempLitter,
   TEMP_FILE_PATTERN,
