@@ -4,8 +4,12 @@ import { fileURLToPath } from "node:url";
 import { ERROR_CODES } from "@millrace/contracts";
 import { DOCTOR_CHECK_CODES } from "@millrace/scheduler";
 import { describe, expect, it } from "vitest";
+import {
+  renderCliReference,
+  renderConfigurationReference,
+  renderTroubleshooting,
+} from "../../../scripts/docs/index.mjs";
 import { commandGroups } from "../src/commands/index.js";
-import { renderCliReference, renderConfigurationReference, renderTroubleshooting } from "../src/reference.js";
 
 const docs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..", "docs");
 const STALE = "is out of date: run `pnpm docs:generate` and commit the result";

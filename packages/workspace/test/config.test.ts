@@ -2,15 +2,8 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MillraceConfigSchema, MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import {
-  loadConfig,
-  packagedAssetsRoot,
-  parseToml,
-  stringifyToml,
-  tomlKeyLines,
-  validateConfigText,
-  workspacePaths,
-} from "../src/index.js";
+import { loadConfig, packagedAssetsRoot, validateConfigText, workspacePaths } from "../src/index.js";
+import { parseToml, stringifyToml, tomlKeyLines } from "../src/toml.js";
 import { hashTree, tempDir } from "./helpers.js";
 
 function workspaceWithConfig(text: string) {

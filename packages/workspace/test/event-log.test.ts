@@ -7,7 +7,7 @@ import {
   formatRuntimeEventLine,
   readEventsFrom,
   tailEvents,
-} from "../src/index.js";
+} from "../src/event-log.js";
 import { tempDir } from "./helpers.js";
 
 const at = new Date("2026-04-28T10:00:00Z");

@@ -8,14 +8,14 @@ import {
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import {
-  computeManifestId,
   ensureRuntimeStateFiles,
   initDirectories,
   initWorkspace,
-  isInitialized,
   requireInitialized,
   workspacePaths,
 } from "../src/index.js";
+import { isInitialized } from "../src/init.js";
+import { computeManifestId } from "../src/manifest.js";
 import { fakeAssets, hashTree, isRoot, makeUnwritable, tempDir } from "./helpers.js";
 
 function expectError(fn: () => unknown): MillraceError {

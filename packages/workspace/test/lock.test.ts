@@ -4,7 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { acquireLock, inspectLock, isProcessAlive, releaseLock, workspacePaths } from "../src/index.js";
+import { acquireLock, inspectLock, workspacePaths } from "../src/index.js";
+import { isProcessAlive, releaseLock } from "../src/lock.js";
 import { distEntry, hashTree, tempDir } from "./helpers.js";
 
 function freshPaths() {

@@ -1,16 +1,15 @@
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { bootstrapSnapshot } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
+import { initWorkspace, workspacePaths } from "../src/index.js";
 import {
-  initWorkspace,
   readRecoveryCounters,
   readRuntimeSnapshot,
   readStatusMarker,
-  workspacePaths,
   writeRecoveryCounters,
   writeRuntimeSnapshot,
   writeStatusMarker,
-} from "../src/index.js";
+} from "../src/state-files.js";
 import { fakeAssets, tempDir } from "./helpers.js";
 
 function fresh() {

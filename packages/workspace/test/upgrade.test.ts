@@ -2,14 +2,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import {
-  applyUpgrade,
-  classify,
-  initWorkspace,
-  loadManifest,
-  previewUpgrade,
-  workspacePaths,
-} from "../src/index.js";
+import { applyUpgrade, initWorkspace, previewUpgrade, workspacePaths } from "../src/index.js";
+import { loadManifest } from "../src/manifest.js";
+import { classify } from "../src/upgrade.js";
 import { fakeAssets, hashTree, tempDir } from "./helpers.js";
 
 function setup() {

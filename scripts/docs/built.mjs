@@ -1,0 +1,14 @@
+// The generators read the built packages (run `pnpm build` first; `pnpm docs:generate` does). This is
+// repo tooling, not a package consumer: it may read the CLI's built command table by path, so the CLI
+// keeps no public export just for its docs.
+
+export { commandGroups } from "../../apps/cli/dist/commands/index.js";
+export {
+  configApplyBoundary,
+  ERROR_CODES,
+  MillraceConfigSchema,
+  renderErrorCatalog,
+  renderJsonOutputDoc,
+  renderJsonSchema,
+} from "../../packages/contracts/dist/index.js";
+export { DOCTOR_CHECK_CODES } from "../../packages/scheduler/dist/index.js";
