@@ -13,6 +13,33 @@ export * from "./legality.js";
 export * from "./mailbox.js";
 export * from "./queue-records.js";
 export * from "./read-models.js";
+export type { RunnerAdapter, RunnerContext } from "./runner/index.js";
+export {
+  type CapabilitySupport,
+  CapabilitySupportSchema,
+  type InvocationRecord,
+  InvocationRecordSchema,
+  type PreflightCredential,
+  PreflightCredentialSchema,
+  type PreflightExecutable,
+  PreflightExecutableSchema,
+  type PreflightOptions,
+  type PreflightPermission,
+  PreflightPermissionSchema,
+  type PreflightResult,
+  PreflightResultSchema,
+  type PreflightScript,
+  PreflightScriptSchema,
+  type PreflightStage,
+  PreflightStageSchema,
+  type ProcessLimits,
+  ProcessLimitsSchema,
+  type RunArtifactPaths,
+  RunArtifactPathsSchema,
+  type RunnerCapabilities,
+  RunnerCapabilitiesSchema,
+  type RunnerEnvironment,
+} from "./runner/index.js";
 export * from "./runtime-error.js";
 export * from "./scripted.js";
 export * from "./stage-run.js";

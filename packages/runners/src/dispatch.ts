@@ -2,10 +2,14 @@ import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import {
   formatTimestamp,
+  type InvocationRecord,
   type MillraceConfig,
   MillraceError,
+  type ProcessLimits,
   RUN_ARTIFACT_NAMES,
+  type RunArtifactPaths,
   type RunnerCompletionArtifact,
+  type RunnerContext,
   type RunnerInvocationArtifact,
   type RunnerRawResult,
   type RunnerRawResultInput,
@@ -18,9 +22,8 @@ import {
   StageRunRequestSchema,
 } from "@millrace/contracts";
 import { RUNTIME_DIR_NAME, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
-import type { InvocationRecord, ProcessLimits, RunArtifactPaths, RunnerContext } from "./adapter.js";
+import { rawBase } from "./finish/raw-base.js";
 import { normalizeStageResult } from "./normalize.js";
-import { rawBase } from "./process/stage-process.js";
 import { buildStagePrompt, type PromptContextBlock } from "./prompt.js";
 import { type RunnerRegistry, resolveRunnerName } from "./registry.js";
 import { redactFiles, secretValues } from "./secrets.js";
