@@ -46,7 +46,12 @@ async function scriptedPreflight(
     problem = (error as Error).message;
     problems.push(problem);
   }
-  return { ok: problems.length === 0, problems, script: { path: file, problem } };
+  return {
+    ok: problems.length === 0,
+    problems,
+    script: { path: file, problem },
+    credential: { state: "not_required", source: null, detail: null },
+  };
 }
 
 /**
