@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { MillraceConfig, PreflightCredential, RunnerEnvironment } from "@millrace/contracts";
-import type { CredentialCheck } from "../codex/credentials.js";
+import type { CredentialCheck } from "../preflight/agent-preflight.js";
 import { firstSet, homeDir } from "../preflight/environment.js";
 
 const KEY_NAMES = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN"] as const;

@@ -1,13 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { MillraceConfig, PreflightCredential, RunnerEnvironment } from "@millrace/contracts";
+import type { CredentialCheck } from "../preflight/agent-preflight.js";
 import { firstSet, homeDir } from "../preflight/environment.js";
-
-export interface CredentialCheck {
-  readonly finding: PreflightCredential;
-  /** What blocks a run (empty when the agent can authenticate). */
-  readonly problems: string[];
-}
 
 const present = (source: string): CredentialCheck => ({
   finding: { state: "present", source, detail: null },

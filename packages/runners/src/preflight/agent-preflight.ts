@@ -18,13 +18,19 @@ export interface AgentRunnerSettings {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/** A runner's credential as found, and what about it blocks a run (empty when nothing does). */
+export interface CredentialCheck {
+  readonly finding: PreflightCredential;
+  readonly problems: string[];
+}
+
 export interface AgentPreflightInput {
   /** How problems name the agent (`Codex`). */
   readonly label: string;
   /** The config section (`codex` for `runners.codex`). */
   readonly section: string;
   readonly settings: AgentRunnerSettings;
-  readonly credential: { readonly finding: PreflightCredential; readonly problems: readonly string[] };
+  readonly credential: CredentialCheck;
   readonly permission: PreflightPermission;
 }
 
