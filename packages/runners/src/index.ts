@@ -22,9 +22,8 @@ export {
   type DispatchOptions,
   type DispatchResult,
   dispatchStage,
-  parseStageRunRequest,
-  runArtifactPaths,
-} from "./dispatch.js";
+} from "./dispatch/dispatch-stage.js";
+export { parseStageRunRequest, runArtifactPaths } from "./dispatch/request.js";
 export { finalLegalToken, markerTokens, reconcileAfterTimeout } from "./markers.js";
 export { type NormalizeOptions, normalizeStageResult } from "./normalize.js";
 export { type RunnerPermissionConfig, resolvePermissionLevel } from "./permission.js";
