@@ -354,6 +354,33 @@ export {
   StatusRuntimeErrorSchema,
   StatusUsageGovernanceSchema,
 } from "./read-models.js";
+export type { RunnerAdapter, RunnerContext } from "./runner/index.js";
+export {
+  type CapabilitySupport,
+  CapabilitySupportSchema,
+  type InvocationRecord,
+  InvocationRecordSchema,
+  type PreflightCredential,
+  PreflightCredentialSchema,
+  type PreflightExecutable,
+  PreflightExecutableSchema,
+  type PreflightOptions,
+  type PreflightPermission,
+  PreflightPermissionSchema,
+  type PreflightResult,
+  PreflightResultSchema,
+  type PreflightScript,
+  PreflightScriptSchema,
+  type PreflightStage,
+  PreflightStageSchema,
+  type ProcessLimits,
+  ProcessLimitsSchema,
+  type RunArtifactPaths,
+  RunArtifactPathsSchema,
+  type RunnerCapabilities,
+  RunnerCapabilitiesSchema,
+  type RunnerEnvironment,
+} from "./runner/index.js";
 export type { RuntimeErrorContext } from "./runtime-error.js";
 export { RuntimeErrorContextSchema } from "./runtime-error.js";
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";

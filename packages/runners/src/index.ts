@@ -1,42 +1,36 @@
 export type {
   InvocationRecord,
+  PreflightOptions,
   PreflightResult,
   ProcessLimits,
   RunArtifactPaths,
   RunnerAdapter,
+  RunnerCapabilities,
   RunnerContext,
-} from "./adapter.js";
-export type { ClaudeAdapterOptions } from "./claude/adapter.js";
-export {
-  CLAUDE_RUNNER_NAME,
-  claudeArgs,
-  claudePermissionFlags,
-  createClaudeAdapter,
-  usageFromClaudeResult,
-} from "./claude/adapter.js";
-export type { CodexAdapterOptions } from "./codex/adapter.js";
-export {
-  CODEX_RUNNER_NAME,
-  codexArgs,
-  codexCredentialProblems,
-  codexPermissionFlags,
-  createCodexAdapter,
-} from "./codex/adapter.js";
-export { usageFromCodexDict, usageFromSessionLog } from "./codex/events.js";
+} from "@millrace/contracts";
+export { CLAUDE_RUNNER_NAME, type ClaudeAdapterOptions, createClaudeAdapter } from "./claude/adapter.js";
+export { claudePermissionFlags } from "./claude/args.js";
+export { CLAUDE_CAPABILITIES } from "./claude/capabilities.js";
+export { usageFromClaudeResult } from "./claude/usage.js";
+export { CODEX_RUNNER_NAME, type CodexAdapterOptions, createCodexAdapter } from "./codex/adapter.js";
+export { codexPermissionFlags } from "./codex/args.js";
+export { CODEX_CAPABILITIES } from "./codex/capabilities.js";
+export { codexCredentialProblems } from "./codex/credentials.js";
+export { usageFromCodexDict, usageFromSessionLog } from "./codex/usage.js";
 export {
   DEFAULT_PROCESS_LIMITS,
   type DispatchOptions,
   type DispatchResult,
   dispatchStage,
-  parseStageRunRequest,
-  runArtifactPaths,
-} from "./dispatch.js";
+} from "./dispatch/dispatch-stage.js";
+export { parseStageRunRequest, runArtifactPaths } from "./dispatch/request.js";
 export { finalLegalToken, markerTokens, reconcileAfterTimeout } from "./markers.js";
 export { type NormalizeOptions, normalizeStageResult } from "./normalize.js";
 export { type RunnerPermissionConfig, resolvePermissionLevel } from "./permission.js";
-export type { PiAdapterOptions } from "./pi/adapter.js";
-export { createPiAdapter, PI_RUNNER_NAME, piArgs, usageFromPiMessage } from "./pi/adapter.js";
-export { LineSplitter } from "./process/line-splitter.js";
+export { createPiAdapter, PI_RUNNER_NAME, type PiAdapterOptions } from "./pi/adapter.js";
+export { PI_CAPABILITIES } from "./pi/capabilities.js";
+export { usageFromPiMessage } from "./pi/usage.js";
+export { resolveCommand } from "./preflight/resolve-command.js";
 export {
   type ProcessOutcome,
   type ProcessSpec,
@@ -46,6 +40,7 @@ export {
   type StopReason,
   startProcess,
 } from "./process/run-process.js";
+export { probeVersion, VERSION_PROBE_TIMEOUT_MS } from "./process/version-probe.js";
 export { buildStagePrompt, type PromptContextBlock } from "./prompt.js";
 export {
   createRunnerRegistry,
@@ -56,9 +51,10 @@ export {
 } from "./registry.js";
 export {
   createScriptedAdapter,
-  SCRIPTED_ENTRY_PATH,
+  SCRIPTED_CAPABILITIES,
   SCRIPTED_RUNNER_NAME,
   type ScriptedAdapterOptions,
 } from "./scripted/adapter.js";
+export { SCRIPTED_ENTRY_PATH } from "./scripted/paths.js";
 export { loadScriptFile, SCRIPT_TEMPLATE_NAMES, scriptStatePath } from "./scripted/perform.js";
 export { redactText, secretValues } from "./secrets.js";

@@ -1,5 +1,4 @@
-import { MillraceError } from "@millrace/contracts";
-import type { RunnerAdapter } from "./adapter.js";
+import { MillraceError, type RunnerAdapter } from "@millrace/contracts";
 import { createClaudeAdapter } from "./claude/adapter.js";
 import { createCodexAdapter } from "./codex/adapter.js";
 import { createPiAdapter } from "./pi/adapter.js";

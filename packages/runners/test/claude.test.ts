@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { claudeArgs, usageFromClaudeResult } from "../src/index.js";
+import { claudeArgs } from "../src/claude/args.js";
+import { usageFromClaudeResult } from "../src/index.js";
 import { createStageFixture, fakeRunnerConfig } from "../src/testing/index.js";
 import { config, dispatch, livePidsWithArg, livePidsWithCwd, uniqueTag } from "./helpers.js";
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import type { RunnerInvocationArtifact } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { codexArgs } from "../src/index.js";
+import { codexArgs } from "../src/codex/args.js";
 import { createStageFixture, fakeRunnerConfig } from "../src/testing/index.js";
 import { config, dispatch, livePidsWithArg, livePidsWithCwd, runFiles, uniqueTag } from "./helpers.js";
 

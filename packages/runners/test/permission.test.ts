@@ -1,6 +1,8 @@
 import { MillraceConfigSchema, type StageRunRequest } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { claudeArgs, codexArgs, resolvePermissionLevel } from "../src/index.js";
+import { claudeArgs } from "../src/claude/args.js";
+import { codexArgs } from "../src/codex/args.js";
+import { resolvePermissionLevel } from "../src/index.js";
 
 const request = (extra: Partial<StageRunRequest> = {}) =>
   ({ stage: "builder", model_name: "gpt-x", permission_profile: null, ...extra }) as StageRunRequest;

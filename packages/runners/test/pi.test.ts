@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { piArgs } from "../src/index.js";
+import { piArgs } from "../src/pi/args.js";
 import { createStageFixture, fakeRunnerConfig } from "../src/testing/index.js";
 import { config, dispatch, livePidsWithArg, livePidsWithCwd, uniqueTag } from "./helpers.js";
 

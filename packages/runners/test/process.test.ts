@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { LineSplitter, redactText, secretValues, startProcess } from "../src/index.js";
+import { redactText, secretValues, startProcess } from "../src/index.js";
+import { LineSplitter } from "../src/process/line-splitter.js";
 import { livePidsWithArg, uniqueTag } from "./helpers.js";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "millrace-proc-"));

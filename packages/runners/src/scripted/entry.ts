@@ -3,8 +3,8 @@
 // now} as JSON on stdin, performs the same actions as the in-process mode, exits with the script's
 // exit code. A `hang` waits until process control kills it.
 import { StageRunRequestSchema } from "@millrace/contracts";
-import type { ScriptedEntryPayload } from "./adapter.js";
 import { loadScriptFile, performScript } from "./perform.js";
+import type { ScriptedEntryPayload } from "./subprocess.js";
 
 async function main(): Promise<number> {
   const chunks: Buffer[] = [];

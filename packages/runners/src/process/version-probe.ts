@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startProcess } from "@millrace/runners";
+import { startProcess } from "./run-process.js";
 
-/** How long `<command> --version` may take before doctor gives up on it. */
+/** How long `<command> --version` may take before the probe gives up on it. */
 export const VERSION_PROBE_TIMEOUT_MS = 3_000;
 
 /**

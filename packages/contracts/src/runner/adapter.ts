@@ -1,0 +1,22 @@
+import type { MillraceConfig } from "../config.js";
+import type { RunnerRawResult, RunnerRawResultInput, StageRunRequest } from "../stage-run.js";
+import type { RunnerCapabilities } from "./capabilities.js";
+import type { RunnerContext } from "./context.js";
+import type { PreflightOptions, PreflightResult, RunnerEnvironment } from "./preflight.js";
+
+/**
+ * A runner turns one stage request into one raw result. It never routes and never touches queues;
+ * it writes only into the run folder (and whatever the agent itself edits).
+ */
+export interface RunnerAdapter {
+  readonly name: string;
+  /** What this runner can enforce; absent for runners that do not say. */
+  readonly capabilities?: RunnerCapabilities;
+  run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput | RunnerRawResult>;
+  /** Fast checks (executable present, credentials configured) that fail in milliseconds. */
+  preflight?(
+    config: MillraceConfig,
+    env?: RunnerEnvironment,
+    options?: PreflightOptions,
+  ): Promise<PreflightResult>;
+}

@@ -1,0 +1,122 @@
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  type InvocationRecord,
+  type MillraceConfig,
+  type ProcessLimits,
+  RUN_ARTIFACT_NAMES,
+  type RunArtifactPaths,
+  type RunnerContext,
+  type RunnerRawResult,
+  type StageResultEnvelope,
+  type StageRunRequest,
+  type StageRunRequestInput,
+} from "@millrace/contracts";
+import { RUNTIME_DIR_NAME, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
+import { normalizeStageResult } from "../normalize.js";
+import { buildStagePrompt, type PromptContextBlock } from "../prompt.js";
+import { type RunnerRegistry, resolveRunnerName } from "../registry.js";
+import { collectOutput, setAsideStaleResult } from "./collect-output.js";
+import { parseStageRunRequest, runArtifactPaths, workspaceRootOf } from "./request.js";
+import { runAdapter } from "./run-adapter.js";
+import { completionArtifact, invocationArtifact } from "./run-records.js";
+
+/**
+ * Per-request diagnostics (prompt, invocation, completion records) are replaced atomically but
+ * without fsync: they are evidence, not runtime state, and an fsync per file would cost more than
+ * the whole in-process handoff. The stage result itself is written durably.
+ */
+const EVIDENCE = { durable: false } as const;
+
+export const DEFAULT_PROCESS_LIMITS: ProcessLimits = {
+  killGraceMs: 5_000,
+  maxStdoutBytes: 256 * 1024 * 1024,
+  maxStderrBytes: 16 * 1024 * 1024,
+  defaultTimeoutSeconds: 3600,
+};
+
+export interface DispatchOptions {
+  readonly registry: RunnerRegistry;
+  readonly config: MillraceConfig;
+  /** The repository root; derived from `run_dir` (`<root>/millrace-agents/runs/<run_id>`) when omitted. */
+  readonly workspaceRoot?: string;
+  /** Extra titled blocks for the prompt (knowledge compounding). */
+  readonly promptContext?: readonly PromptContextBlock[];
+  readonly clock?: () => Date;
+  /** Base environment for runners (default: `process.env`). Secret-looking values are redacted from output. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly signal?: AbortSignal;
+  readonly limits?: Partial<ProcessLimits>;
+  /** Write `stage_results/<request_id>.json` (default true). */
+  readonly writeStageResult?: boolean;
+}
+
+export interface DispatchResult {
+  readonly runnerName: string;
+  readonly raw: RunnerRawResult;
+  readonly envelope: StageResultEnvelope;
+  readonly artifacts: RunArtifactPaths;
+  /** Absolute path of the persisted envelope, or null when not written. */
+  readonly stageResultPath: string | null;
+}
+
+/**
+ * Runs one stage: resolves the runner, writes the prompt and the invocation record, runs the
+ * adapter (an exception becomes a runner_error result, never an escape), picks up the stage's
+ * structured result file, redacts secret values from captured output, writes the completion record,
+ * normalises, and persists the envelope.
+ */
+export async function dispatchStage(
+  input: StageRunRequestInput | StageRunRequest,
+  options: DispatchOptions,
+): Promise<DispatchResult> {
+  const request = parseStageRunRequest(input);
+  const clock = options.clock ?? (() => new Date());
+  const runnerName = resolveRunnerName(request.runner_name, options.config.runners.default_runner);
+  const adapter = options.registry.require(runnerName);
+  const workspaceRoot = path.resolve(options.workspaceRoot ?? workspaceRootOf(request.run_dir));
+  const artifacts = runArtifactPaths(request.run_dir, request.request_id);
+  mkdirSync(request.run_dir, { recursive: true });
+  setAsideStaleResult(request, artifacts);
+
+  const prompt = buildStagePrompt(request, options.promptContext ?? []);
+  writeFileAtomicSync(artifacts.prompt, prompt, EVIDENCE);
+
+  let invocation: InvocationRecord | undefined;
+  const writeInvocation = (record: InvocationRecord) => {
+    invocation = record;
+    const artifact = invocationArtifact(request, runnerName, record, artifacts.prompt, clock());
+    writeJsonAtomicSync(artifacts.invocation, artifact, EVIDENCE);
+  };
+
+  const env = options.env ?? process.env;
+  const ctx: RunnerContext = {
+    config: options.config,
+    workspaceRoot,
+    runtimeRoot: path.join(workspaceRoot, RUNTIME_DIR_NAME),
+    prompt,
+    artifacts,
+    baseEnv: env,
+    clock,
+    limits: { ...DEFAULT_PROCESS_LIMITS, ...options.limits },
+    ...(options.signal ? { signal: options.signal } : {}),
+    recordInvocation: writeInvocation,
+  };
+
+  const produced = await runAdapter(adapter, runnerName, request, ctx);
+  if (!invocation) writeInvocation({ command: [] });
+  const raw = collectOutput(request, produced, artifacts, env, options.config);
+
+  const lastMessage = existsSync(artifacts.lastMessage) ? artifacts.lastMessage : null;
+  const completion = completionArtifact(request, raw, invocation, lastMessage, clock());
+  writeJsonAtomicSync(artifacts.completion, completion, EVIDENCE);
+
+  const envelope = normalizeStageResult(request, raw, { promptPath: artifacts.prompt });
+  let stageResultPath: string | null = null;
+  if (options.writeStageResult !== false) {
+    stageResultPath = path.join(request.run_dir, RUN_ARTIFACT_NAMES.stageResult(request.request_id));
+    mkdirSync(path.dirname(stageResultPath), { recursive: true });
+    writeJsonAtomicSync(stageResultPath, envelope);
+  }
+  return { runnerName, raw, envelope, artifacts, stageResultPath };
+}
