@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import type {
   StageResultEnvelope,
   UsageGovernanceState,
@@ -110,6 +111,14 @@ export class UsageGovernance {
       now: this.now(),
       ...(options.lineageOf ? { lineageOf: options.lineageOf } : {}),
     });
+  }
+
+  /**
+   * Whether the engine should evaluate at all: governance is on, or it left a state file (a pause
+   * to lift), or the snapshot still carries the `usage_governance` pause source.
+   */
+  shouldEvaluate(snapshotHasGovernancePause = false): boolean {
+    return this.config.enabled || snapshotHasGovernancePause || existsSync(this.paths.usageGovernanceState);
   }
 
   /** Evaluates every rule, folds the verdict into the state file, and reports transitions once each. */

@@ -44,7 +44,7 @@ export function adviseStageStart(
       const room = rule.threshold - expected;
       const releasing =
         room > 0 ? a.series.releasingEntryTime(METRIC_INDEX[rule.metric], since, room) : undefined;
-      rollsAt = releasing === undefined ? undefined : releasing + FIVE_HOURS_MS;
+      rollsAt = releasing === undefined ? undefined : releasing + FIVE_HOURS_MS + 1;
     } else {
       observed = a.week(rule.metric, at);
       rollsAt = a.weeks.nextWeekStart(at);

@@ -94,7 +94,8 @@ export class UsageEvaluator {
         observed = a.sinceTime(metric, since);
         if (observed >= threshold) {
           const releasing = a.series.releasingEntryTime(METRIC_INDEX[metric], since, threshold);
-          resumeAt = releasing === undefined ? null : releasing + FIVE_HOURS_MS;
+          // The window includes its left edge, so the entry has left it 1 ms after completed_at + 5 h.
+          resumeAt = releasing === undefined ? null : releasing + FIVE_HOURS_MS + 1;
         }
         scope = "last 5 hours";
         break;
