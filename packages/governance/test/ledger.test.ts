@@ -182,3 +182,27 @@ describe("cost", () => {
     });
   });
 });
+
+describe("fast ledger-line check", () => {
+  it("accepts exactly what the schema accepts for entries this runtime writes, and defers the rest", async () => {
+    const { fastLedgerEntry } = await import("../src/ledger/fast-entry.js");
+    const { UsageLedgerEntrySchema } = await import("@millrace/contracts");
+    const { entry } = await import("./helpers.js");
+    const good = JSON.parse(
+      JSON.stringify(entry({ cost_usd: 0.1, cost_source: "runner", lineage_root_id: "spec-1" })),
+    );
+    expect(fastLedgerEntry(good)).toEqual(UsageLedgerEntrySchema.parse(good));
+    const variants: Record<string, unknown>[] = [
+      { ...good, plane: "nowhere" },
+      { ...good, counted_at: "yesterday" },
+      { ...good, token_usage: { ...good.token_usage, total_tokens: -1 } },
+      { ...good, token_usage: { ...good.token_usage, total_tokens: 1.5 } },
+      { ...good, cost_source: "guess" },
+      { ...good, run_id: "" },
+      (({ cost_source: _omit, ...rest }) => rest)(good),
+    ];
+    for (const variant of variants) expect(fastLedgerEntry(variant)).toBeUndefined();
+    // the reference's shape (no cost fields) is not vouched for here; the schema fills its defaults
+    expect(UsageLedgerEntrySchema.safeParse(variants[6]).success).toBe(true);
+  });
+});

@@ -1,5 +1,6 @@
 import { closeSync, fstatSync, openSync, readSync, truncateSync } from "node:fs";
 import { type UsageLedgerEntry, UsageLedgerEntrySchema } from "@millrace/contracts";
+import { fastLedgerEntry } from "./fast-entry.js";
 
 export interface LedgerProblem {
   /** 1-based line number in the file. */
@@ -61,6 +62,11 @@ export function readLedgerChunk(file: string, offset = 0, firstLine = 1): Ledger
       json = JSON.parse(text);
     } catch {
       problems.push({ line, message: "not JSON" });
+      return;
+    }
+    const fast = fastLedgerEntry(json);
+    if (fast) {
+      entries.push(fast);
       return;
     }
     const parsed = UsageLedgerEntrySchema.safeParse(json);
