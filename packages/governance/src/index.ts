@@ -1,4 +1,9 @@
 export {
+  type BetweenStagesHookInfo,
+  type BetweenStagesHookOptions,
+  betweenStagesHook,
+} from "./between-stages.js";
+export {
   type BudgetBreach,
   type BudgetDecision,
   type BudgetSubject,
