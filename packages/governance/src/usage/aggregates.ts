@@ -5,6 +5,17 @@ import { TimeSeries } from "./time-series.js";
 
 const NULL_KEY = "\u0000null";
 
+function upperBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? 0) <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function bump(map: Map<string, Sums>, key: string, values: Sums): void {
   let sums = map.get(key);
   if (!sums) {
@@ -28,6 +39,7 @@ export class UsageAggregates {
   private readonly workItems = new Map<string, Sums>();
   private readonly lineages = new Map<string, Sums>();
   private readonly workItemStageKinds = new Map<string, Sums>();
+  /** Per stage kind, per metric: every stage's usage, kept sorted so a median is O(1). */
   private readonly stageKindSamples = new Map<string, number[][]>();
   private entries = 0;
   private unknownCost = 0;
@@ -73,7 +85,8 @@ export class UsageAggregates {
       this.stageKindSamples.set(kind, samples);
     }
     values.forEach((value, m) => {
-      samples[m]?.push(value);
+      const sorted = samples[m];
+      if (sorted) sorted.splice(upperBound(sorted, value), 0, value);
     });
   }
 
@@ -109,7 +122,7 @@ export class UsageAggregates {
   medianStageUsage(metric: UsageMetric, stageKindId: string): number | undefined {
     const samples = this.stageKindSamples.get(stageKindId)?.[METRIC_INDEX[metric]];
     if (!samples || samples.length === 0) return undefined;
-    const sorted = [...samples].sort((a, b) => a - b);
+    const sorted = samples;
     const mid = sorted.length >>> 1;
     return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
   }
