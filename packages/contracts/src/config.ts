@@ -7,6 +7,10 @@ import {
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN } from "./ids.js";
 
+export const USAGE_METRICS = ["total_tokens", "input_tokens", "output_tokens", "cost_usd"] as const;
+export const UsageMetricSchema = z.enum(USAGE_METRICS);
+export type UsageMetric = z.infer<typeof UsageMetricSchema>;
+
 /**
  * `millrace-agents/millrace.toml`. Every table is strict: an unknown key is a configuration error
  * that names the key. Defaults are applied by parsing, so `MillraceConfigSchema.parse({})` is the
@@ -235,11 +239,64 @@ export const RuntimeTokenRuleSchema = z.strictObject({
   window: z
     .enum(["rolling_5h", "calendar_week", "daemon_session", "per_run"])
     .describe("What the rule counts over: rolling_5h, calendar_week, daemon_session or per_run."),
-  metric: z
-    .literal("total_tokens")
-    .default("total_tokens")
-    .describe("What is counted; total_tokens is the only value."),
-  threshold: z.number().positive().describe("Tokens at which the runtime pauses (greater than 0)."),
+  metric: UsageMetricSchema.default("total_tokens").describe(
+    "What is counted: total_tokens, input_tokens, output_tokens or cost_usd (runner-reported cost, else the price table).",
+  ),
+  threshold: z
+    .number()
+    .positive()
+    .describe("Amount (tokens, or US dollars for cost_usd) at which the runtime pauses (greater than 0)."),
+});
+
+/** A time zone is valid when `Intl` knows it; an unknown name is refused, never read as UTC. */
+export function isKnownTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const UsdPerMillionSchema = z.number().nonnegative();
+
+export const ModelPriceSchema = z.strictObject({
+  input_usd_per_million: UsdPerMillionSchema.describe(
+    "US dollars per million input tokens (cache reads excluded).",
+  ),
+  cached_input_usd_per_million: UsdPerMillionSchema.optional().describe(
+    "US dollars per million cache-read input tokens; unset means the input price.",
+  ),
+  output_usd_per_million: UsdPerMillionSchema.describe("US dollars per million output tokens."),
+});
+export type ModelPrice = z.infer<typeof ModelPriceSchema>;
+
+export const BudgetLimitSchema = z
+  .strictObject({
+    total_tokens: z.number().positive().optional().describe("Most total tokens (greater than 0)."),
+    input_tokens: z.number().positive().optional().describe("Most input tokens (greater than 0)."),
+    output_tokens: z.number().positive().optional().describe("Most output tokens (greater than 0)."),
+    cost_usd: z.number().positive().optional().describe("Most US dollars (greater than 0)."),
+  })
+  .refine((limit) => USAGE_METRICS.some((metric) => limit[metric] !== undefined), {
+    message: "a budget sets at least one of total_tokens, input_tokens, output_tokens, cost_usd",
+  });
+export type BudgetLimit = z.infer<typeof BudgetLimitSchema>;
+
+export const UsageBudgetsConfigSchema = z.strictObject({
+  per_work_item: BudgetLimitSchema.optional().describe(
+    "Spend limit of one work item (every stage, every run).",
+  ),
+  per_lineage: BudgetLimitSchema.optional().describe(
+    "Spend limit of one spec lineage: every work item descended from the same root.",
+  ),
+  per_stage_kind: z
+    .record(
+      z.string().regex(CANONICAL_ID_PATTERN, "stage kinds are lower-case ids such as builder"),
+      BudgetLimitSchema,
+    )
+    .default({})
+    .describe("Spend limit of one work item's stages of a given kind, per stage kind id."),
 });
 
 export const SubscriptionQuotaRuleSchema = z.strictObject({
@@ -255,6 +312,20 @@ export const SubscriptionQuotaRuleSchema = z.strictObject({
     .describe("Pause when this share of the window's quota is used (over 0, at most 100)."),
 });
 
+function refuseDuplicateRuleIds(rules: readonly { rule_id: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  rules.forEach((rule, index) => {
+    if (seen.has(rule.rule_id)) {
+      ctx.addIssue({
+        code: "custom",
+        message: `rule_id ${rule.rule_id} is used twice; give each rule its own rule_id`,
+        path: [index, "rule_id"],
+      });
+    }
+    seen.add(rule.rule_id);
+  });
+}
+
 export const UsageGovernanceConfigSchema = z.strictObject({
   enabled: z
     .boolean()
@@ -269,7 +340,10 @@ export const UsageGovernanceConfigSchema = z.strictObject({
     .string()
     .min(1)
     .default("UTC")
-    .describe("Time zone of calendar windows such as calendar_week."),
+    .refine(isKnownTimeZone, {
+      message: "unknown time zone; use an IANA name such as UTC, Europe/Paris or America/New_York",
+    })
+    .describe("IANA time zone of calendar windows: calendar_week rolls at Monday 00:00 there."),
   runtime_token_rules: z
     .strictObject({
       enabled: z.boolean().default(true).describe("Count the tokens that Millrace's own stage runs report."),
@@ -284,6 +358,7 @@ export const UsageGovernanceConfigSchema = z.strictObject({
             threshold: 5000000,
           },
         ])
+        .superRefine(refuseDuplicateRuleIds)
         .describe("Token rules; writing any replaces both defaults."),
     })
     .prefault({}),
@@ -308,7 +383,28 @@ export const UsageGovernanceConfigSchema = z.strictObject({
           { rule_id: "codex-five-hour-default", window: "five_hour", pause_at_percent_used: 95 },
           { rule_id: "codex-weekly-default", window: "weekly", pause_at_percent_used: 95 },
         ])
+        .superRefine(refuseDuplicateRuleIds)
         .describe("Quota rules; writing any replaces both defaults."),
+    })
+    .prefault({}),
+  prices: z
+    .record(z.string().min(1), ModelPriceSchema)
+    .default({})
+    .describe(
+      'Price per model name, used for the cost of results whose runner reports none, e.g. [usage_governance.prices."gpt-5-codex"].',
+    ),
+  budgets: UsageBudgetsConfigSchema.prefault({}),
+  quota_window_scheduling: z
+    .strictObject({
+      enabled: z
+        .boolean()
+        .default(false)
+        .describe("Hold a stage whose typical cost would cross a limit when that limit's window rolls soon."),
+      horizon_minutes: z
+        .number()
+        .positive()
+        .default(30)
+        .describe("How soon (minutes) a window must roll for a stage to wait for it."),
     })
     .prefault({}),
 });

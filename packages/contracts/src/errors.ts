@@ -198,6 +198,22 @@ export const ERROR_CODES = {
     "The runtime refused the control command in its current state.",
     "Read the detail; `millrace status` shows what is active.",
   ),
+  // --- governance
+  approval_not_found: code(
+    1,
+    "No capability approval with that id exists.",
+    "List approvals with their ids under millrace-agents/approvals/pending/ and resolved/.",
+  ),
+  approval_already_resolved: code(
+    3,
+    "The capability approval is no longer pending.",
+    "Only pending approvals can be approved, denied or expired; a new dispatch asks for a new one.",
+  ),
+  budget_release_invalid: code(
+    2,
+    "A budget release (add_budget) is invalid.",
+    "Give a scope (work_item, lineage or stage_kind), a key, a metric and a positive amount.",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,0 +1,104 @@
+import type { ApprovalStatus, CapabilityGrant } from "@millrace/contracts";
+import type { GrantSupport, SupportLevel } from "./enforcement.js";
+import type { ExecutionCapabilitiesConfig } from "./grants.js";
+
+export type CapabilityFailureClass =
+  | "capability_grant_denied"
+  | "capability_approval_required"
+  | "capability_grant_unsupported";
+
+export interface GateFinding {
+  readonly grant_id: string;
+  readonly capability_id: string;
+  readonly failure_class: CapabilityFailureClass;
+  readonly reason: string;
+}
+
+export interface CapabilityGateResult {
+  readonly allowed: boolean;
+  /** With precedence: any denied, else any approval, else unsupported. */
+  readonly failure_class?: CapabilityFailureClass;
+  readonly findings: readonly GateFinding[];
+  /** Approval-required grants with no approval yet: the caller creates one for each. */
+  readonly approvals_to_request: readonly CapabilityGrant[];
+  readonly support: readonly GrantSupport[];
+}
+
+export interface CapabilityGateInput {
+  readonly grants: readonly CapabilityGrant[];
+  readonly config: ExecutionCapabilitiesConfig;
+  /** The status of this run's approval for a grant, if one exists. */
+  readonly approvalStatus: (grant: CapabilityGrant) => ApprovalStatus | undefined;
+  /** What the stage's runner can do for a granted grant (see `runnerEnforcement`). */
+  readonly support: (grant: CapabilityGrant) => { support: SupportLevel; reason: string };
+}
+
+const PRECEDENCE: readonly CapabilityFailureClass[] = [
+  "capability_grant_denied",
+  "capability_approval_required",
+  "capability_grant_unsupported",
+];
+
+/**
+ * The pure pre-dispatch gate over a stage's required grants. Optional grants never block: a
+ * runner simply does not get them.
+ */
+export function evaluateCapabilityGate(input: CapabilityGateInput): CapabilityGateResult {
+  const findings: GateFinding[] = [];
+  const toRequest: CapabilityGrant[] = [];
+  const support: GrantSupport[] = [];
+  const block = (grant: CapabilityGrant, failure_class: CapabilityFailureClass, reason: string) =>
+    findings.push({ grant_id: grant.grant_id, capability_id: grant.capability_id, failure_class, reason });
+  for (const grant of input.grants) {
+    if (!grant.required) continue;
+    switch (grant.decision_state) {
+      case "denied":
+        block(grant, "capability_grant_denied", grant.decision_reason);
+        break;
+      case "unsupported":
+        block(grant, "capability_grant_unsupported", grant.decision_reason);
+        break;
+      case "approval_required": {
+        const status = input.approvalStatus(grant);
+        if (status === "approved") break;
+        if (status === undefined) toRequest.push(grant);
+        if (status === "denied") block(grant, "capability_grant_denied", "the approval was denied");
+        else
+          block(
+            grant,
+            "capability_approval_required",
+            status === undefined || status === "pending"
+              ? "waiting for approval"
+              : `the approval is ${status}`,
+          );
+        break;
+      }
+      case "granted": {
+        const verdict = input.support(grant);
+        support.push({ grant_id: grant.grant_id, capability_id: grant.capability_id, ...verdict });
+        if (verdict.support === "unsupported") block(grant, "capability_grant_unsupported", verdict.reason);
+        else if (verdict.support === "advisory" && grant.enforcement_mode !== "advisory_only")
+          block(
+            grant,
+            "capability_grant_unsupported",
+            `the grant needs enforcement, the runner offers advisory only: ${verdict.reason}`,
+          );
+        else if (verdict.support === "advisory" && input.config.fail_required_advisory)
+          block(
+            grant,
+            "capability_grant_unsupported",
+            `advisory only and execution_capabilities.fail_required_advisory is true: ${verdict.reason}`,
+          );
+        break;
+      }
+    }
+  }
+  const failure_class = PRECEDENCE.find((cls) => findings.some((f) => f.failure_class === cls));
+  return {
+    allowed: findings.length === 0,
+    ...(failure_class ? { failure_class } : {}),
+    findings,
+    approvals_to_request: toRequest,
+    support,
+  };
+}

@@ -1,0 +1,370 @@
+import { readdirSync } from "node:fs";
+import {
+  type CapabilityGrant,
+  CapabilityIdSchema,
+  MillraceConfigSchema,
+  MillraceError,
+  normalizeCapabilityId,
+} from "@millrace/contracts";
+import { describe, expect, it } from "vitest";
+import { ApprovalStore } from "../src/capabilities/approvals.js";
+import { runnerEnforcement } from "../src/capabilities/enforcement.js";
+import { evaluateCapabilityGate } from "../src/capabilities/gate.js";
+import { resolveCapabilityGrants } from "../src/capabilities/grants.js";
+import { tempWorkspace } from "./helpers.js";
+
+const target = { nodeId: "builder", stageKindId: "builder" };
+const capabilities = (input: Record<string, unknown> = {}) =>
+  MillraceConfigSchema.parse({ execution_capabilities: input }).execution_capabilities;
+
+function grants(
+  requests: {
+    id: string;
+    capability: string;
+    required?: boolean;
+    enforce?: boolean;
+    access?: "read" | "write" | "execute" | "mutate";
+  }[],
+  config = capabilities(),
+) {
+  return resolveCapabilityGrants({
+    stageKindRequests: requests.map((r) => ({
+      request_id: r.id,
+      capability_id: r.capability,
+      access: r.access ?? "execute",
+      required: r.required ?? true,
+      requires_enforcement: r.enforce ?? false,
+    })),
+    target,
+    config,
+  });
+}
+
+describe("capability requests and grants", () => {
+  it("normalises snake_case aliases and refuses ids outside the closed set", () => {
+    expect(normalizeCapabilityId("git_mutate")).toBe("git.mutate");
+    expect(normalizeCapabilityId("network.access")).toBe("network.access");
+    expect(CapabilityIdSchema.safeParse("teleport").success).toBe(false);
+    expect(() => grants([{ id: "r1", capability: "teleport" }])).toThrow(/unknown capability "teleport"/);
+  });
+
+  it("decides from [execution_capabilities.defaults], intrinsic capabilities and default_unknown_capability", () => {
+    const sealed = grants([
+      { id: "net", capability: "network_access" },
+      { id: "pkg", capability: "package.install" },
+      { id: "git", capability: "git.mutate" },
+      { id: "sh", capability: "shell.run" },
+      { id: "ws", capability: "workspace.write", access: "write" },
+      { id: "read", capability: "workspace.read", access: "read" },
+      { id: "ctl", capability: "runtime.control" },
+    ]);
+    expect(sealed.map((g) => [g.request_id, g.decision_state, g.enforcement_mode])).toEqual([
+      ["net", "denied", "not_applicable"],
+      ["pkg", "approval_required", "not_applicable"],
+      ["git", "approval_required", "not_applicable"],
+      ["sh", "granted", "advisory_only"],
+      ["ws", "granted", "advisory_only"],
+      ["read", "granted", "advisory_only"],
+      ["ctl", "denied", "not_applicable"],
+    ]);
+    expect(sealed[1]?.approval_policy_ref).toMatchObject({
+      policy_id: "execution_capabilities.defaults.package_install",
+      required_decision: "approved",
+    });
+    expect(sealed[0]?.decision_reason).toBe("deny by execution_capabilities.defaults.network_access");
+    for (const grant of sealed) expect(grant.fingerprint).toMatch(/^grant-[0-9a-f]{12}$/);
+  });
+
+  it("a node's request replaces the stage kind's; fingerprints change with policy", () => {
+    const [fromNode] = resolveCapabilityGrants({
+      stageKindRequests: [{ request_id: "net", capability_id: "network.access", access: "execute" }],
+      nodeRequests: [
+        { request_id: "net", capability_id: "network.access", access: "execute", required: false },
+      ],
+      target,
+      config: capabilities(),
+    });
+    expect(fromNode?.required).toBe(false);
+    const denied = grants([{ id: "net", capability: "network.access" }]);
+    const allowed = grants(
+      [{ id: "net", capability: "network.access" }],
+      capabilities({ defaults: { network_access: "allow" } }),
+    );
+    expect(denied[0]?.fingerprint).not.toBe(allowed[0]?.fingerprint);
+    expect(grants([{ id: "net", capability: "network.access" }])[0]?.fingerprint).toBe(
+      denied[0]?.fingerprint,
+    );
+  });
+
+  it("claims runner enforcement when the request needs it, and refuses advisory grants when told to", () => {
+    expect(grants([{ id: "ws", capability: "workspace.write", enforce: true }])[0]?.enforcement_mode).toBe(
+      "runner_enforced",
+    );
+    const strict = grants(
+      [{ id: "ws", capability: "workspace.write" }],
+      capabilities({ allow_advisory_grants: false }),
+    );
+    expect(strict[0]).toMatchObject({ decision_state: "unsupported", enforcement_mode: "not_applicable" });
+  });
+});
+
+describe("pre-dispatch gate", () => {
+  const enforced = () => ({ support: "enforced" as const, reason: "ok" });
+
+  it("lets a stage run when every required grant is granted and supported; optional ones never block", () => {
+    const sealed = grants([
+      { id: "ws", capability: "workspace.write" },
+      { id: "net", capability: "network.access", required: false },
+    ]);
+    expect(
+      evaluateCapabilityGate({
+        grants: sealed,
+        config: capabilities(),
+        approvalStatus: () => undefined,
+        support: enforced,
+      }),
+    ).toMatchObject({ allowed: true, findings: [] });
+  });
+
+  it("orders failure classes: denied, then approval, then unsupported", () => {
+    const all = grants([
+      { id: "net", capability: "network.access" },
+      { id: "pkg", capability: "package.install" },
+      { id: "ws", capability: "workspace.write", enforce: true },
+    ]);
+    const advisory = () => ({ support: "advisory" as const, reason: "no sandbox" });
+    const gate = (list: CapabilityGrant[]) =>
+      evaluateCapabilityGate({
+        grants: list,
+        config: capabilities(),
+        approvalStatus: () => undefined,
+        support: advisory,
+      });
+    expect(gate(all).failure_class).toBe("capability_grant_denied");
+    expect(gate(all.slice(1)).failure_class).toBe("capability_approval_required");
+    expect(gate(all.slice(1)).approvals_to_request.map((g) => g.request_id)).toEqual(["pkg"]);
+    expect(gate(all.slice(2))).toMatchObject({
+      allowed: false,
+      failure_class: "capability_grant_unsupported",
+    });
+    expect(gate(all.slice(2)).findings[0]?.reason).toContain("advisory only");
+  });
+
+  it("follows the approval's status, and fail_required_advisory", () => {
+    const [pkg] = grants([{ id: "pkg", capability: "package.install" }]);
+    const list = pkg ? [pkg] : [];
+    const with_ = (status: "pending" | "approved" | "denied" | "expired") =>
+      evaluateCapabilityGate({
+        grants: list,
+        config: capabilities(),
+        approvalStatus: () => status,
+        support: enforced,
+      });
+    expect(with_("approved").allowed).toBe(true);
+    expect(with_("pending")).toMatchObject({
+      failure_class: "capability_approval_required",
+      approvals_to_request: [],
+    });
+    expect(with_("denied").failure_class).toBe("capability_grant_denied");
+    expect(with_("expired").failure_class).toBe("capability_approval_required");
+    const sh = grants([{ id: "sh", capability: "shell.run" }]);
+    const advisory = () => ({ support: "advisory" as const, reason: "pi" });
+    expect(
+      evaluateCapabilityGate({
+        grants: sh,
+        config: capabilities(),
+        approvalStatus: () => undefined,
+        support: advisory,
+      }).allowed,
+    ).toBe(true);
+    expect(
+      evaluateCapabilityGate({
+        grants: sh,
+        config: capabilities({ fail_required_advisory: true }),
+        approvalStatus: () => undefined,
+        support: advisory,
+      }).allowed,
+    ).toBe(false);
+  });
+});
+
+describe("approvals", () => {
+  const context = {
+    run_id: "run-1",
+    plane: "execution" as const,
+    node_id: "builder",
+    stage_kind_id: "builder",
+    work_item_kind: "task" as const,
+    work_item_id: "task-1",
+  };
+
+  function store() {
+    const paths = tempWorkspace();
+    let now = new Date("2026-04-28T10:00:00Z");
+    let n = 0;
+    const s = new ApprovalStore(paths, { now: () => now, suffix: () => (n++).toString(16).padStart(8, "0") });
+    return { paths, s, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+  }
+
+  it("finds or creates one pending approval per run, request and grant; approve records the issuer", () => {
+    const { paths, s } = store();
+    const [pkg] = grants([{ id: "pkg", capability: "package.install" }]);
+    if (!pkg) throw new Error("no grant");
+    const created = s.findOrCreate(pkg, context);
+    expect(created).toMatchObject({
+      kind: "execution_capability_approval",
+      status: "pending",
+      approval_id: "approval-grant.builder.pkg-00000000",
+      capability_id: "package.install",
+      workspace_id: paths.root.split("/").pop(),
+    });
+    expect(s.findOrCreate(pkg, context).approval_id).toBe(created.approval_id);
+    expect(s.findOrCreate(pkg, { ...context, run_id: "run-2" }).approval_id).not.toBe(created.approval_id);
+    expect(s.list("pending")).toHaveLength(2);
+    const approved = s.approve(created.approval_id, "operator:alice", "ok to install");
+    expect(approved).toMatchObject({
+      status: "approved",
+      decided_by: "operator:alice",
+      decision_reason: "ok to install",
+      decided_at: "2026-04-28T10:00:00Z",
+    });
+    expect(readdirSync(`${paths.approvals}/resolved`)).toEqual([`${created.approval_id}.json`]);
+    expect(readdirSync(`${paths.approvals}/pending`)).toHaveLength(1);
+    expect(s.show(created.approval_id).status).toBe("approved");
+    expect(s.findOrCreate(pkg, context).status).toBe("approved");
+    expect(() => s.deny(created.approval_id, "operator:bob")).toThrow(
+      expect.objectContaining({ code: "approval_already_resolved" }),
+    );
+  });
+
+  it("denies, expires when due, and refuses bad or unknown ids", () => {
+    const { s, advance } = store();
+    const [pkg] = grants([{ id: "pkg", capability: "package.install" }]);
+    if (!pkg) throw new Error("no grant");
+    const expiring = {
+      ...pkg,
+      approval_policy_ref: {
+        policy_id: "p",
+        gate_scope: "stage" as const,
+        expiration_seconds: 60,
+        required_decision: "approved" as const,
+      },
+    };
+    const a = s.findOrCreate(expiring, context);
+    expect(a.expires_at).toBe("2026-04-28T10:01:00Z");
+    const b = s.findOrCreate(pkg, { ...context, run_id: "run-2" });
+    expect(s.deny(b.approval_id, "supervisor:ops", "no installs").status).toBe("denied");
+    expect(s.expireDue()).toEqual([]);
+    advance(60_000);
+    expect(s.expireDue().map((x) => x.approval_id)).toEqual([a.approval_id]);
+    expect(s.show(a.approval_id)).toMatchObject({ status: "expired", decided_by: "runtime" });
+    expect(() => s.show("../etc/passwd")).toThrow(expect.objectContaining({ code: "invalid_id" }));
+    expect(() => s.show("approval-x-0000000f")).toThrow(
+      expect.objectContaining({ code: "approval_not_found" }),
+    );
+    expect(() => s.approve(a.approval_id, " ")).toThrow(MillraceError);
+  });
+});
+
+describe("runner enforcement", () => {
+  const granted = (...ids: string[]) =>
+    grants(
+      ids.map((capability, i) => ({ id: `r${i}`, capability })),
+      capabilities({
+        default_unknown_capability: "allow",
+        defaults: { network_access: "allow", package_install: "allow", git_mutate: "allow" },
+      }),
+    );
+
+  it("Codex: workspace.write without network is a workspace-write sandbox with network off", () => {
+    const e = runnerEnforcement("codex_cli", granted("workspace.read", "workspace.write", "shell.run"));
+    expect(e).toMatchObject({
+      support: "enforced",
+      flags: ["--sandbox", "workspace-write", "-c", "sandbox_workspace_write.network_access=false"],
+    });
+    expect(runnerEnforcement("codex_cli", granted("workspace.write", "network.access")).flags).toEqual([
+      "--sandbox",
+      "workspace-write",
+      "-c",
+      "sandbox_workspace_write.network_access=true",
+    ]);
+    expect(runnerEnforcement("codex_cli", granted("workspace.read")).flags).toEqual([
+      "--sandbox",
+      "read-only",
+    ]);
+    const netOnly = runnerEnforcement("codex_cli", granted("network.access"));
+    expect(netOnly.support).toBe("unsupported");
+    expect(runnerEnforcement("codex_cli", granted("workspace.write", "git.mutate")).support).toBe("advisory");
+  });
+
+  it("Codex: the bypass flag only when the grants allow everything", () => {
+    const everything = granted(
+      "workspace.write",
+      "shell.run",
+      "network.access",
+      "git.mutate",
+      "package.install",
+      "runtime.control",
+    );
+    expect(runnerEnforcement("codex_cli", everything).flags).toEqual([
+      "--dangerously-bypass-approvals-and-sandbox",
+    ]);
+    expect(runnerEnforcement("codex_cli", everything.slice(1)).flags).not.toContain(
+      "--dangerously-bypass-approvals-and-sandbox",
+    );
+  });
+
+  it("Claude Code: dontAsk with an allowlist derived from the grants", () => {
+    const e = runnerEnforcement("claude_code", granted("workspace.write"));
+    expect(e.flags).toEqual([
+      "--permission-mode",
+      "dontAsk",
+      "--allowedTools",
+      "Read,Grep,Glob,LS,Edit,MultiEdit,Write,NotebookEdit",
+    ]);
+    expect(e.support).toBe("enforced");
+    const shell = runnerEnforcement("claude_code", granted("shell.run", "network.access"));
+    expect(shell.flags[3]).toBe("Read,Grep,Glob,LS,Bash,WebFetch,WebSearch");
+    expect(shell.support).toBe("advisory");
+    expect(runnerEnforcement("claude_code", granted("git.mutate")).support).toBe("unsupported");
+  });
+
+  it("Pi is advisory: it has no sandbox, only a tool list", () => {
+    const e = runnerEnforcement("pi_rpc", granted("workspace.write", "shell.run"));
+    expect(e).toMatchObject({ support: "advisory", flags: ["--tools", "read,grep,find,ls,edit,write,bash"] });
+    expect(runnerEnforcement("pi_rpc", granted("workspace.read")).flags).toEqual([
+      "--tools",
+      "read,grep,find,ls",
+    ]);
+    expect(runnerEnforcement("scripted", granted("workspace.write")).support).toBe("advisory");
+  });
+
+  it("feeds the gate: a grant needing enforcement is refused on Pi", () => {
+    const sealed = grants([{ id: "ws", capability: "workspace.write", enforce: true }]);
+    const pi = runnerEnforcement("pi_rpc", sealed);
+    const support = (g: CapabilityGrant) =>
+      pi.grants.find((s) => s.grant_id === g.grant_id) ?? { support: "unsupported" as const, reason: "none" };
+    expect(
+      evaluateCapabilityGate({
+        grants: sealed,
+        config: capabilities(),
+        approvalStatus: () => undefined,
+        support,
+      }).failure_class,
+    ).toBe("capability_grant_unsupported");
+    const codex = runnerEnforcement("codex_cli", sealed);
+    const codexSupport = (g: CapabilityGrant) =>
+      codex.grants.find((s) => s.grant_id === g.grant_id) ?? {
+        support: "unsupported" as const,
+        reason: "none",
+      };
+    expect(
+      evaluateCapabilityGate({
+        grants: sealed,
+        config: capabilities(),
+        approvalStatus: () => undefined,
+        support: codexSupport,
+      }).allowed,
+    ).toBe(true);
+  });
+});
