@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { formatTimestamp } from "@millrace/contracts";
 import { toWorkspaceRelative } from "@millrace/workspace";
-import type { ControlState } from "./control-handlers.js";
+import type { ControlState } from "../control/handlers.js";
 
 /** `idea-<stem>` with unsafe runs folded to `-` (no double `idea-` prefix). */
 export function ideaSpecId(stem: string): string {

@@ -1,15 +1,10 @@
-import type {
-  CompiledRunPlan,
-  MillraceConfig,
-  Plane,
-  RecoveryCounters,
-  RuntimeSnapshot,
-} from "@millrace/contracts";
+import type { CompiledRunPlan, MillraceConfig, RecoveryCounters, RuntimeSnapshot } from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
-import type { PromptContextBlock, RunnerRegistry } from "@millrace/runners";
+import type { RunnerRegistry } from "@millrace/runners";
 import { appendRuntimeEvents, type WorkspacePaths } from "@millrace/workspace";
-import type { IdFactory } from "./ids.js";
-import type { MonitorEvent, MonitorHub } from "./monitor.js";
+import type { IdFactory } from "../ids.js";
+import type { MonitorEvent, MonitorHub } from "../monitor/monitor-events.js";
+import type { EngineHooks } from "../ports.js";
 import { saveCounters, saveSnapshot } from "./state-store.js";
 
 /** A persisted runtime event waiting to be appended to `logs/runtime_events.jsonl`. */
@@ -50,35 +45,6 @@ export interface EngineContext {
   readonly ideasSeen: Set<string>;
   /** The counters as last saved, so unchanged counters are not written again. */
   savedCounters?: string;
-}
-
-/** Ports for what plugs in later: usage governance between stages, knowledge compounding in prompts. */
-export interface EngineHooks {
-  /**
-   * Called before a stage is dispatched and after each stage result is applied. Returning
-   * `{ pause: true, reason }` adds the `usage_governance` pause source; `{ pause: false }` removes it.
-   */
-  betweenStages?: (
-    info: BetweenStagesInfo,
-  ) => Promise<GovernanceVerdict | undefined> | GovernanceVerdict | undefined;
-  /** Extra context blocks for a stage's prompt. */
-  promptContext?: (info: {
-    plane: Plane;
-    stage: string;
-    nodeId: string;
-    workItemId: string | null;
-  }) => readonly PromptContextBlock[] | Promise<readonly PromptContextBlock[]>;
-}
-
-export interface BetweenStagesInfo {
-  boundary: "before_stage" | "after_stage";
-  snapshot: RuntimeSnapshot;
-  stageResultPath: string | null;
-}
-
-export interface GovernanceVerdict {
-  pause: boolean;
-  reason?: string;
 }
 
 /** Records a runtime event (persisted on the next flush). */

@@ -1,10 +1,10 @@
 import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { acquireLock, appendRuntimeEvents, inspectLock, requireInitialized } from "@millrace/workspace";
-import type { PendingEvent } from "./context.js";
-import { applyControlCommand, type ControlState, DeferCommand } from "./control-handlers.js";
-import { writeMailboxCommand } from "./mailbox.js";
-import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "./state-store.js";
+import type { PendingEvent } from "../state/context.js";
+import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
+import { applyControlCommand, type ControlState, DeferCommand } from "./handlers.js";
+import { writeMailboxCommand } from "./mailbox-writer.js";
 
 /** What a control command did, in the shape the CLI prints (`action`, `mode`, `applied`, `detail`, …). */
 export interface ControlResult {

@@ -1,88 +1,16 @@
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   formatEventTimestamp,
-  formatPreciseTimestamp,
   MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxArchive,
-  type MailboxCommand,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
-  MillraceError,
   type Plane,
-  sanitizeCommandId,
   timestampSortKey,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
-import {
-  applyControlCommand,
-  type ControlOutcome,
-  type ControlState,
-  DeferCommand,
-} from "./control-handlers.js";
-
-/** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
-export function newCommandId(command: MailboxCommand, now: Date): string {
-  return sanitizeCommandId(`${command}-${now.getTime()}-${randomBytes(4).toString("hex")}`);
-}
-
-/**
- * Drops a command into `state/mailbox/incoming/` for the daemon that owns the workspace. The file
- * appears whole or not at all (temp file + rename) and never replaces an existing one.
- */
-export function writeMailboxCommand(
-  paths: WorkspacePaths,
-  command: MailboxCommand,
-  payload: Record<string, unknown>,
-  options: { issuer: string; now: Date; commandId?: string },
-): { envelope: MailboxEnvelope; file: string } {
-  const envelope = MailboxEnvelopeSchema.parse({
-    schema_version: "1.0",
-    kind: "mailbox_command",
-    command_id: options.commandId ?? newCommandId(command, options.now),
-    command,
-    issued_at: formatPreciseTimestamp(options.now),
-    issuer: options.issuer,
-    payload,
-  });
-  const text = `${JSON.stringify(envelope, null, 2)}\n`;
-  if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
-    throw new MillraceError(
-      "mailbox_command_invalid",
-      `the ${command} command is larger than the mailbox limit`,
-    );
-  }
-  mkdirSync(paths.mailboxIncoming, { recursive: true });
-  const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
-  const temp = path.join(paths.mailboxIncoming, `.${envelope.command_id}.json.tmp`);
-  const fd = openSync(temp, "wx");
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  if (existsSync(file)) {
-    rmSync(temp, { force: true });
-    throw new MillraceError(
-      "mailbox_command_invalid",
-      `mailbox command ${envelope.command_id} already exists`,
-    );
-  }
-  renameSync(temp, file);
-  return { envelope, file };
-}
+import { applyControlCommand, type ControlOutcome, type ControlState, DeferCommand } from "./handlers.js";
 
 interface IncomingFile {
   name: string;
