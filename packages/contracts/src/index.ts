@@ -14,6 +14,16 @@ export * from "./mailbox.js";
 export * from "./queue-records.js";
 export * from "./read-models.js";
 export * from "./runtime-error.js";
+export {
+  type InterventionEventName,
+  isRuntimeEventName,
+  RUNTIME_EVENT_NAMES,
+  RUNTIME_EVENT_PAYLOADS,
+  type RuntimeEventData,
+  type RuntimeEventName,
+  type TypedRuntimeEvent,
+  TypedRuntimeEventSchema,
+} from "./runtime-events.js";
 export * from "./scripted.js";
 export * from "./stage-run.js";
 export * from "./time.js";

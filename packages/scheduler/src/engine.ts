@@ -10,7 +10,7 @@ import { markStopped, recordClose } from "./lifecycle/shutdown.js";
 import { announceStart, createEngineContext, reconcileAndResume } from "./lifecycle/start.js";
 import { WatcherSession } from "./lifecycle/watchers.js";
 import { MonitorHub, type MonitorListener } from "./monitor/monitor-events.js";
-import { commit, type EngineContext, emitMonitor, flushEvents, recordEvent } from "./state/context.js";
+import { commit, type EngineContext, flushEvents, recordEvent } from "./state/context.js";
 import { activePlanes } from "./state/planes.js";
 import { activateWork } from "./tick/activation.js";
 import { canDispatch, PLANE_ORDER } from "./tick/concurrency.js";
@@ -191,11 +191,6 @@ export class Engine {
     const ctx = this.context;
     if (this.workers.size === 0 && !this.lastPaused) {
       recordEvent(ctx, "runtime_tick_paused", { pause_sources: ctx.snapshot.pause_sources });
-      emitMonitor(ctx, {
-        type: "runtime_paused",
-        at: ctx.clock(),
-        reason: ctx.snapshot.pause_sources.join(","),
-      });
     }
     this.lastPaused = this.workers.size === 0;
     outcome.reason = this.workers.size > 0 ? "working" : "paused";
@@ -208,7 +203,6 @@ export class Engine {
       outcome.reason = outcome.applied.length > 0 ? "stage_completed" : "no_work";
       if (!this.lastIdle) {
         recordEvent(ctx, "runtime_tick_idle", {});
-        emitMonitor(ctx, { type: "runtime_idle", at: ctx.clock(), reason: "no_work" });
       }
       this.lastIdle = true;
     } else {

@@ -1,14 +1,14 @@
 import { toWorkspaceRelative } from "@millrace/workspace";
 import { clearInflight } from "../lifecycle/inflight.js";
-import { commit, type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { applyStageCompletion } from "./apply-stage.js";
 import type { RunTraceRecorder } from "./run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./stage-completion.js";
 
 /**
  * Applies a finished stage and commits the step: the decision's effects, the run trace, the
- * `stage_completed` and `router_decision` events, the snapshot; then the crash journal is cleared.
- * This is the one commit point of a stage result.
+ * `stage_completed` and `router_decision` events, the snapshot; then the crash journal is cleared
+ * and the events are shown on the monitor. This is the one commit point of a stage result.
  */
 export function applyAndCommit(
   ctx: EngineContext,
@@ -42,51 +42,24 @@ export function applyAndCommit(
     troubleshoot_report_path: completion.request.preferred_troubleshoot_report_path ?? null,
   });
   if (applied.decision) {
-    recordEvent(ctx, "router_decision", {
-      action: applied.decision.action,
-      plane,
-      run_id: run.run_id,
-      next_stage: applied.decision.nextStage,
-      next_node_id: applied.decision.nextNodeId,
-      next_stage_kind_id: applied.decision.nextStageKindId,
-      terminal_state_id: applied.decision.terminalStateId,
-      reason: applied.decision.reason,
-      failure_class: applied.decision.failureClass,
-      policy_id: applied.decision.policyId,
-    });
+    recordEvent(
+      ctx,
+      "router_decision",
+      {
+        action: applied.decision.action,
+        plane,
+        run_id: run.run_id,
+        next_stage: applied.decision.nextStage,
+        next_node_id: applied.decision.nextNodeId,
+        next_stage_kind_id: applied.decision.nextStageKindId,
+        terminal_state_id: applied.decision.terminalStateId,
+        reason: applied.decision.reason,
+        failure_class: applied.decision.failureClass,
+        policy_id: applied.decision.policyId,
+      },
+      { runtimeErrorCode: applied.runtimeErrorCode },
+    );
   }
-  commit(ctx);
-  clearInflight(ctx.paths, plane);
-  emitMonitor(ctx, {
-    type: "stage_completed",
-    at: ctx.clock(),
-    plane,
-    stage: run.stage,
-    nodeId: run.node_id,
-    stageKindId: run.stage_kind_id,
-    runId: run.run_id,
-    requestId: completion.request.request_id,
-    workItemKind: run.work_item_kind ?? null,
-    workItemId: run.work_item_id ?? null,
-    terminalResult: envelope.terminal_result,
-    status: envelope.terminal_result,
-    durationSeconds: envelope.duration_seconds,
-    tokenUsage: envelope.token_usage ?? null,
-    failureClass,
-  });
-  if (applied.decision) {
-    emitMonitor(ctx, {
-      type: "router_decision",
-      at: ctx.clock(),
-      plane,
-      runId: run.run_id,
-      action: applied.decision.action,
-      nextStage: applied.decision.nextStage,
-      nextNodeId: applied.decision.nextNodeId,
-      reason: applied.runtimeErrorCode
-        ? `runtime_exception:${applied.runtimeErrorCode}`
-        : applied.decision.reason,
-    });
-  }
+  commit(ctx, { beforeAnnounce: () => clearInflight(ctx.paths, plane) });
   return applied;
 }

@@ -1,7 +1,15 @@
-import { MillraceError, type Plane, type RecoveryCounters, type RuntimeSnapshot } from "@millrace/contracts";
+import {
+  MillraceError,
+  type Plane,
+  type RecoveryCounters,
+  type RuntimeEventData,
+  type RuntimeEventName,
+  type RuntimeSnapshot,
+} from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
 import type { WorkspacePaths } from "@millrace/workspace";
-import type { PendingEvent } from "../state/context.js";
+import type { MonitorDetailsArg } from "../monitor/monitor-view.js";
+import { type PendingEvent, recordEvent } from "../state/event-journal.js";
 
 /** What a control handler may touch: the same state the engine owns, whoever applies it. */
 export interface ControlState {
@@ -35,8 +43,13 @@ export class DeferCommand extends Error {
   override name = "DeferCommand";
 }
 
-export function event(state: ControlState, eventType: string, data: Record<string, unknown>): void {
-  state.pendingEvents.push({ event_type: eventType, data, occurred_at: state.clock() });
+/** Records a runtime event of a control command (logged when the command's step commits). */
+export function event<N extends RuntimeEventName>(
+  state: ControlState,
+  eventType: N,
+  data: RuntimeEventData<N>,
+): void {
+  recordEvent(state, eventType, data, ...([] as unknown as MonitorDetailsArg<N>));
 }
 
 export function requireString(payload: Record<string, unknown>, key: string): string {

@@ -10,6 +10,7 @@ import {
   timestampSortKey,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
+import { event } from "./control-state.js";
 import { applyControlCommand, type ControlOutcome, type ControlState, DeferCommand } from "./handlers.js";
 
 interface IncomingFile {
@@ -135,11 +136,7 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
   for (const incoming of readIncoming(state.paths)) {
     if (!incoming.envelope) {
       archive(state.paths, incoming, "failed", state.clock(), undefined, incoming.error);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_failed",
-        data: { file: incoming.name, error: incoming.error },
-        occurred_at: state.clock(),
-      });
+      event(state, "mailbox_command_failed", { file: incoming.name, error: incoming.error });
       continue;
     }
     const envelope = incoming.envelope;
@@ -151,26 +148,22 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
         busyPlanes: options.busyPlanes ?? [],
       });
       archive(state.paths, incoming, "processed", state.clock(), outcome);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_applied",
-        data: {
-          command: envelope.command,
-          command_id: envelope.command_id,
-          issuer: envelope.issuer,
-          applied: outcome.applied,
-          detail: outcome.detail,
-        },
-        occurred_at: state.clock(),
+      event(state, "mailbox_command_applied", {
+        command: envelope.command,
+        command_id: envelope.command_id,
+        issuer: envelope.issuer,
+        applied: outcome.applied,
+        detail: outcome.detail,
       });
       applied += 1;
     } catch (error) {
       if (error instanceof DeferCommand) break;
       const message = error instanceof Error ? error.message : String(error);
       archive(state.paths, incoming, "failed", state.clock(), undefined, message);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_failed",
-        data: { command: envelope.command, command_id: envelope.command_id, error: message },
-        occurred_at: state.clock(),
+      event(state, "mailbox_command_failed", {
+        command: envelope.command,
+        command_id: envelope.command_id,
+        error: message,
       });
     }
   }

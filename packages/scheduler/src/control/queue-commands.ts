@@ -27,6 +27,12 @@ import {
   requireString,
 } from "./control-state.js";
 
+const DOCUMENT_APPLIED_EVENTS = {
+  add_task: "mailbox_add_task_applied",
+  add_spec: "mailbox_add_spec_applied",
+  add_probe: "mailbox_add_probe_applied",
+} as const;
+
 /** `add_task` / `add_spec` / `add_probe`: enqueues the document in the payload. */
 export function addDocument(
   state: ControlState,
@@ -39,7 +45,7 @@ export function addDocument(
     throw new MillraceError("mailbox_command_invalid", "payload.document must be a work document object");
   }
   const ref = state.queue.enqueue(kind, document as never);
-  event(state, `mailbox_${command}_applied`, {
+  event(state, DOCUMENT_APPLIED_EVENTS[command], {
     id: ref.id,
     path: toWorkspaceRelative(state.paths, ref.path),
   });

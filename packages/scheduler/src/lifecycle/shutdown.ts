@@ -1,4 +1,4 @@
-import { commit, type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { activePlanes } from "../state/planes.js";
 
 /**
@@ -15,7 +15,6 @@ export function markStopped(ctx: EngineContext, reason: string): void {
   };
   ctx.snapshot = { ...ctx.snapshot, paused: ctx.snapshot.pause_sources.length > 0 };
   recordEvent(ctx, "runtime_tick_stopped", { reason, active_planes: activePlanes(ctx) });
-  emitMonitor(ctx, { type: "runtime_stopped", at: ctx.clock(), reason });
 }
 
 /** The last save of an engine's life: the runtime is marked not running, the lock release is logged. */

@@ -1,5 +1,5 @@
 import { ensureCompiledPlan } from "@millrace/compiler";
-import { formatTimestamp, type MillraceConfig } from "@millrace/contracts";
+import { formatTimestamp, type MillraceConfig, normalizeRuntimeSnapshot } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { createRunnerRegistry } from "@millrace/runners";
 import {
@@ -13,7 +13,7 @@ import type { StageCompletion } from "../apply/stage-completion.js";
 import type { EngineOptions } from "../engine-options.js";
 import { randomIds } from "../ids.js";
 import type { MonitorHub } from "../monitor/monitor-events.js";
-import { commit, type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { loadCounters, loadSnapshot } from "../state/state-store.js";
 import { buildRunRequest } from "../tick/request.js";
 import { clearInflight } from "./inflight.js";
@@ -114,35 +114,37 @@ export function announceStart(
     last_reload_error: null,
     started_at: formatTimestamp(ctx.clock()),
   };
-  recordEvent(ctx, "runtime_started", {
-    mode_id: ctx.plan.mode_id,
-    compiled_plan_id: ctx.plan.compiled_plan_id,
-    process_running: true,
-    reconciliation_signals: signals,
-  });
-  commit(ctx);
   const manifest = readManifest(ctx.paths);
-  emitMonitor(ctx, {
-    type: "runtime_started",
-    at: ctx.clock(),
-    modeId: ctx.plan.mode_id,
-    compiledPlanId: ctx.plan.compiled_plan_id,
-    currentness: compiled.reused ? "current" : "recompiled",
-    baselineManifestId: manifest.state === "ok" ? manifest.manifest.manifest_id : null,
-    seedPackageVersion: manifest.state === "ok" ? manifest.manifest.seed_package_version : null,
-    loops: { ...loops },
-    concurrency: ctx.plan.concurrency_policy
-      ? {
-          exclusive: ctx.plan.concurrency_policy.mutually_exclusive_planes,
-          concurrent: ctx.plan.concurrency_policy.may_run_concurrently,
-        }
-      : null,
-    schedulerMode: ctx.plan.concurrency_policy ? "plane-concurrent" : "serial",
-    statusMarkers: {
-      execution: ctx.snapshot.execution_status_marker,
-      planning: ctx.snapshot.planning_status_marker,
-      learning: ctx.snapshot.learning_status_marker,
+  // The markers as the save below will write them (the scalar fields follow the per-plane map).
+  const markers = normalizeRuntimeSnapshot(ctx.snapshot);
+  recordEvent(
+    ctx,
+    "runtime_started",
+    {
+      mode_id: ctx.plan.mode_id,
+      compiled_plan_id: ctx.plan.compiled_plan_id,
+      process_running: true,
+      reconciliation_signals: signals,
     },
-    queueDepths: depths,
-  });
+    {
+      currentness: compiled.reused ? "current" : "recompiled",
+      baselineManifestId: manifest.state === "ok" ? manifest.manifest.manifest_id : null,
+      seedPackageVersion: manifest.state === "ok" ? manifest.manifest.seed_package_version : null,
+      loops: { ...loops },
+      concurrency: ctx.plan.concurrency_policy
+        ? {
+            exclusive: ctx.plan.concurrency_policy.mutually_exclusive_planes,
+            concurrent: ctx.plan.concurrency_policy.may_run_concurrently,
+          }
+        : null,
+      schedulerMode: ctx.plan.concurrency_policy ? "plane-concurrent" : "serial",
+      statusMarkers: {
+        execution: markers.execution_status_marker,
+        planning: markers.planning_status_marker,
+        learning: markers.learning_status_marker,
+      },
+      queueDepths: depths,
+    },
+  );
+  commit(ctx);
 }

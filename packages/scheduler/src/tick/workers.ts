@@ -3,7 +3,7 @@ import path from "node:path";
 import { type ActiveRunState, formatTimestamp, type Plane, type StageRunRequest } from "@millrace/contracts";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { clearInflight, writeInflight } from "../lifecycle/inflight.js";
-import { commit, type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
 import { dispatchRequest } from "./dispatch.js";
 import { buildRunRequest } from "./request.js";
@@ -146,31 +146,23 @@ function markRunning(
       [plane]: { ...run, running_status_marker: running },
     },
   };
-  recordEvent(ctx, "stage_started", {
-    request_id: requestId,
-    stage: run.stage,
-    node_id: run.node_id,
-    stage_kind_id: run.stage_kind_id,
-    plane,
-    run_id: run.run_id,
-    work_item_kind: run.work_item_kind ?? null,
-    work_item_id: run.work_item_id ?? null,
-    troubleshoot_report_path: request.preferred_troubleshoot_report_path ?? null,
-  });
+  recordEvent(
+    ctx,
+    "stage_started",
+    {
+      request_id: requestId,
+      stage: run.stage,
+      node_id: run.node_id,
+      stage_kind_id: run.stage_kind_id,
+      plane,
+      run_id: run.run_id,
+      work_item_kind: run.work_item_kind ?? null,
+      work_item_id: run.work_item_id ?? null,
+      troubleshoot_report_path: request.preferred_troubleshoot_report_path ?? null,
+    },
+    { status: running.replace(/^### /, "") },
+  );
   // The stage-start save only records the running marker; the decision's save is the durable one.
   commit(ctx, { counters: false, durable: false });
-  emitMonitor(ctx, {
-    type: "stage_started",
-    at: ctx.clock(),
-    plane,
-    stage: run.stage,
-    nodeId: run.node_id,
-    stageKindId: run.stage_kind_id,
-    runId: run.run_id,
-    requestId,
-    workItemKind: run.work_item_kind ?? null,
-    workItemId: run.work_item_id ?? null,
-    status: running.replace(/^### /, ""),
-  });
   return running;
 }
