@@ -4,8 +4,8 @@ import { type ClosureTargetState, formatTimestamp, MillraceError } from "@millra
 import { toWorkspaceRelative } from "@millrace/workspace";
 import { loadTarget, saveTarget } from "../state/closure-targets.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
+import { executionRanSince } from "../state/execution-history.js";
 import { withActiveRun } from "../state/state-store.js";
-import { executionRanSince } from "../tick/completion-stage.js";
 import { enqueueIncidentOnce, hex8, type IncidentDocumentInput } from "./incidents.js";
 import type { RouterDecision } from "./router.js";
 import { endRun, IDLE, marker, setPlaneMarker } from "./run-end.js";

@@ -1,6 +1,6 @@
 import { toWorkspaceRelative } from "@millrace/workspace";
-import { clearInflight } from "../lifecycle/inflight.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
+import { clearInflight } from "../state/inflight.js";
 import { applyStageCompletion } from "./apply-stage.js";
 import type { RunTraceRecorder } from "./run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./stage-completion.js";

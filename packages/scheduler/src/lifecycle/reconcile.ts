@@ -10,6 +10,7 @@ import {
 import { cleanTempLitter, removeTempLitter, runDir } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { clearInflight, readInflight } from "../state/inflight.js";
 import { activePlanes } from "../state/planes.js";
 import {
   INVALID_STATUS_MARKER,
@@ -18,7 +19,6 @@ import {
   withStatusMarker,
   writeStatusMarker,
 } from "../state/state-store.js";
-import { clearInflight, readInflight } from "./inflight.js";
 
 export interface StartupReconciliation {
   /** Stage results that were written but not applied before the crash; apply them first. */

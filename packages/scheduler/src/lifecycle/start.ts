@@ -14,9 +14,9 @@ import type { EngineOptions } from "../engine-options.js";
 import { randomIds } from "../ids.js";
 import type { MonitorHub } from "../monitor/monitor-events.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
+import { clearInflight } from "../state/inflight.js";
 import { loadCounters, loadSnapshot } from "../state/state-store.js";
 import { buildRunRequest } from "../tick/request.js";
-import { clearInflight } from "./inflight.js";
 import { loadPendingCompletion, reconcileAtStartup } from "./reconcile.js";
 
 type CompiledPlanResult = ReturnType<typeof ensureCompiledPlan>;

@@ -1,8 +1,8 @@
 import path from "node:path";
 import type { ActiveRunState } from "@millrace/contracts";
-import { tailEvents } from "@millrace/workspace";
 import { openTarget, saveTarget } from "../state/closure-targets.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
+import { executionRanSince } from "../state/execution-history.js";
 import { activePlanes, graphOf } from "../state/planes.js";
 import { startRun } from "./claim.js";
 
@@ -64,17 +64,6 @@ function isHeld(ctx: EngineContext, rootSpecId: string, lastArbiterRunId: string
 
 /** Holds already announced in the event log, per engine. */
 const reportedHolds = new WeakMap<EngineContext, Set<string>>();
-
-/** True when an execution stage completed after the event log first mentions `runId`. */
-export function executionRanSince(ctx: EngineContext, runId: string): boolean {
-  const events = tailEvents(ctx.paths.runtimeEvents, 5000);
-  let seen = false;
-  for (const event of events) {
-    if (!seen && JSON.stringify(event.data).includes(runId)) seen = true;
-    else if (seen && event.event_type === "stage_completed" && event.data.plane === "execution") return true;
-  }
-  return !seen;
-}
 
 /**
  * Completion behaviour: when every plane is idle and the planning graph has an Arbiter node, the
