@@ -17,6 +17,30 @@ function stageRef(event: { plane: Plane; stage: string; nodeId: string; stageKin
   return ref;
 }
 
+/** The start banner: mode and plan, baseline, loops, concurrency, scheduler mode, snapshot. */
+function startBanner(event: Extract<MonitorEvent, { type: "runtime_started" }>, at: string): string[] {
+  const loops = Object.entries(event.loops)
+    .map(([plane, loop]) => `${plane}=${loop}`)
+    .join(" ");
+  const concurrency = event.concurrency
+    ? `exclusive=${event.concurrency.exclusive.map((g) => g.join("+")).join(",") || "none"} concurrent=${event.concurrency.concurrent.map((g) => g.join("+")).join(",") || "none"}`
+    : "none";
+  const markers = Object.entries(event.statusMarkers)
+    .map(([plane, marker]) => `${plane}=${marker.replace(/^### /, "")}`)
+    .join(" ");
+  const depths = Object.entries(event.queueDepths)
+    .map(([plane, depth]) => `${plane}=${depth}`)
+    .join(" ");
+  return [
+    `${at}runtime started mode=${event.modeId} plan=${event.compiledPlanId} currentness=${event.currentness}`,
+    `${at}baseline manifest=${event.baselineManifestId ?? "none"} seed_package=${event.seedPackageVersion ?? "none"}`,
+    `${at}loops ${loops}`,
+    `${at}concurrency ${concurrency}`,
+    `${at}scheduler mode=${event.schedulerMode}`,
+    `${at}snapshot status ${markers} queue ${depths}`,
+  ];
+}
+
 const IDLE_HEARTBEAT_MS = 6 * 60 * 60 * 1000;
 
 /**
@@ -33,28 +57,8 @@ export class BasicMonitorFormatter {
     if (event.type !== "runtime_idle") this.lastIdle = null;
     const at = `[${clock(event.at)}] `;
     switch (event.type) {
-      case "runtime_started": {
-        const loops = Object.entries(event.loops)
-          .map(([plane, loop]) => `${plane}=${loop}`)
-          .join(" ");
-        const concurrency = event.concurrency
-          ? `exclusive=${event.concurrency.exclusive.map((g) => g.join("+")).join(",") || "none"} concurrent=${event.concurrency.concurrent.map((g) => g.join("+")).join(",") || "none"}`
-          : "none";
-        const markers = Object.entries(event.statusMarkers)
-          .map(([plane, marker]) => `${plane}=${marker.replace(/^### /, "")}`)
-          .join(" ");
-        const depths = Object.entries(event.queueDepths)
-          .map(([plane, depth]) => `${plane}=${depth}`)
-          .join(" ");
-        return [
-          `${at}runtime started mode=${event.modeId} plan=${event.compiledPlanId} currentness=${event.currentness}`,
-          `${at}baseline manifest=${event.baselineManifestId ?? "none"} seed_package=${event.seedPackageVersion ?? "none"}`,
-          `${at}loops ${loops}`,
-          `${at}concurrency ${concurrency}`,
-          `${at}scheduler mode=${event.schedulerMode}`,
-          `${at}snapshot status ${markers} queue ${depths}`,
-        ];
-      }
+      case "runtime_started":
+        return startBanner(event, at);
       case "runtime_resumed_active_run":
         return [
           `${at}resumed active ${event.plane}/${event.stage} run=${this.handle(event.runId)} status=${event.status}`,
