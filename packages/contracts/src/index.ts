@@ -450,6 +450,16 @@ export {
 } from "./runner/index.js";
 export type { RuntimeErrorContext } from "./runtime-error.js";
 export { RuntimeErrorContextSchema } from "./runtime-error.js";
+export {
+  type InterventionEventName,
+  isRuntimeEventName,
+  RUNTIME_EVENT_NAMES,
+  RUNTIME_EVENT_PAYLOADS,
+  type RuntimeEventData,
+  type RuntimeEventName,
+  type TypedRuntimeEvent,
+  TypedRuntimeEventSchema,
+} from "./runtime-events.js";
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";
 export { ScriptActionSchema, ScriptFileSchema, ScriptPathBaseSchema, ScriptRuleSchema } from "./scripted.js";
 export type {

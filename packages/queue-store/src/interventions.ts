@@ -6,6 +6,7 @@ import {
   formatEventTimestamp,
   formatTimestamp,
   type InterventionAction,
+  type InterventionEventName,
   MillraceError,
   type OperatorInterventionRecord,
   OperatorInterventionRecordSchema,
@@ -129,7 +130,12 @@ function buildRecord(
   });
 }
 
-function emit(store: QueueStore, eventType: string, record: OperatorInterventionRecord, now: Date): void {
+function emit(
+  store: QueueStore,
+  eventType: InterventionEventName,
+  record: OperatorInterventionRecord,
+  now: Date,
+): void {
   try {
     appendRuntimeEvent(store.paths.runtimeEvents, { event_type: eventType, data: record, occurred_at: now });
   } catch {
@@ -144,7 +150,7 @@ function archive(
     action: InterventionAction;
     destinationState: string;
     archiveDir: string;
-    eventType: string;
+    eventType: InterventionEventName;
     replacement?: string;
     dependents?: string[];
   },

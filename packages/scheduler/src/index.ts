@@ -1,21 +1,75 @@
-export { type AppliedStage, applyStageCompletion, type StageCompletion } from "./apply.js";
-export { canDispatch, PLANE_ORDER } from "./concurrency.js";
-export type { BetweenStagesInfo, EngineHooks, GovernanceVerdict } from "./context.js";
-export { type ControlOptions, type ControlResult, controlWorkspace } from "./control.js";
-export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";
-export * from "./doctor/index.js";
+/**
+ * The public face of `@millrace/scheduler`: the engine and its options, the ports embedders fill,
+ * operator control, monitor events, the read models, the doctor and the router. Everything else
+ * is internal; the package's own tests import internals by path.
+ */
+
 export {
-  createEngine,
-  type DaemonOptions,
-  type DaemonReport,
-  Engine,
-  type EngineOptions,
-  type TickOutcome,
-  type TickReason,
-} from "./engine.js";
-export { ideaSpecId } from "./ideas.js";
+  normalizeFailureClass,
+  type RouteInput,
+  type RouterAction,
+  type RouterDecision,
+  RoutingError,
+  roleCounter,
+  routeStageResult,
+} from "./apply/router.js";
+export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
+export { newCommandId, writeMailboxCommand } from "./control/mailbox-writer.js";
+export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";
+export {
+  DOCTOR_CHECK_CODES,
+  type DoctorCheckCode,
+  type DoctorCodeInfo,
+  defaultWhich,
+  doctorGroupOf,
+  type FullDoctorOptions,
+  runFullDoctor,
+  VERSION_PROBE_TIMEOUT_MS,
+  type WhichFn,
+} from "./doctor/index.js";
+export { createEngine, Engine } from "./engine.js";
+export type {
+  DaemonOptions,
+  DaemonReport,
+  EngineOptions,
+  TickOutcome,
+  TickReason,
+} from "./engine-options.js";
 export { type IdFactory, randomIds, sequentialIds } from "./ids.js";
-export { newCommandId, writeMailboxCommand } from "./mailbox.js";
-export * from "./monitor.js";
-export * from "./read-models/index.js";
-export * from "./router.js";
+export { BasicMonitorFormatter } from "./monitor/basic-formatter.js";
+export type { MonitorEvent, MonitorEventType, MonitorListener } from "./monitor/monitor-events.js";
+export type {
+  BetweenStagesInfo,
+  BetweenStagesPort,
+  EngineHooks,
+  GovernanceVerdict,
+  PromptContextPort,
+  PromptContextRequest,
+  StageBoundary,
+} from "./ports.js";
+export {
+  type BuildRunTraceOptions,
+  buildRunTrace,
+  DEFAULT_TAIL_LINES,
+  displayPath,
+  type LoadedRun,
+  type LoadedStage,
+  listRuns,
+  loadRun,
+  type ReadStatusOptions,
+  RUN_TRACE_FILE_NAME,
+  type RunTraceDecision,
+  type RunTraceOptions,
+  readSnapshotForDisplay,
+  readStatus,
+  resolveRunDir,
+  runTrace,
+  type SnapshotRead,
+  showRun,
+  summarizeRun,
+  type TailOptions,
+  TROUBLESHOOT_REPORT_NAME,
+  tailRun,
+} from "./read-models/index.js";
+export { type CounterTotals, ZERO_COUNTERS } from "./state/counter-totals.js";
+export { ideaSpecId } from "./tick/idea-intake.js";

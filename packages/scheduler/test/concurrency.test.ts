@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { canDispatch } from "../src/concurrency.js";
+import { canDispatch } from "../src/tick/concurrency.js";
 
 const learningPolicy = {
   mutually_exclusive_planes: [["execution" as const, "planning" as const]],

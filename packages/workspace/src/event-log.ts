@@ -2,26 +2,54 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   canonicalJson,
   formatEventTimestamp,
+  isRuntimeEventName,
   type RuntimeEvent,
   RuntimeEventSchema,
+  type TypedRuntimeEvent,
+  TypedRuntimeEventSchema,
 } from "@millrace/contracts";
 import { appendFileDurableSync } from "./atomic-write.js";
 
 /**
  * The append-only runtime event log (`logs/runtime_events.jsonl`): one JSON object per line, keys
  * sorted, `+00:00` timestamps. Appends are fsync'd; readers tolerate a torn last line (a writer
- * killed mid-append) by ignoring any text after the last newline.
+ * killed mid-append) by ignoring any text after the last newline. Writers are strict (only events
+ * declared in `RUNTIME_EVENT_PAYLOADS`); readers are tolerant (any snake_case name), so old logs
+ * and logs from other versions stay readable.
  */
 
-export interface RuntimeEventInput {
-  event_type: string;
-  data?: Record<string, unknown>;
+/** An event to append: a declared name with its payload, and when it happened. */
+export type RuntimeEventInput = TypedRuntimeEvent & {
   /** Defaults to now. */
   occurred_at?: Date;
+};
+
+/**
+ * Strict mode (`MILLRACE_STRICT_EVENTS=1`, set by the test suites) also checks each payload
+ * against its declaration; without it only the name is checked, which costs a set lookup.
+ */
+function strictEvents(): boolean {
+  return process.env.MILLRACE_STRICT_EVENTS === "1";
 }
 
-/** Renders one event line (with its trailing newline) without writing it. */
-export function formatRuntimeEventLine(event: RuntimeEventInput): string {
+function assertDeclared(event: RuntimeEventInput, strict: boolean): void {
+  if (!isRuntimeEventName(event.event_type)) {
+    throw new Error(
+      `runtime event ${JSON.stringify(event.event_type)} is not declared; add it to RUNTIME_EVENT_PAYLOADS in @millrace/contracts`,
+    );
+  }
+  if (!strict) return;
+  const result = TypedRuntimeEventSchema.safeParse({ event_type: event.event_type, data: event.data });
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new Error(
+      `runtime event ${event.event_type} does not match its declaration: ${issue?.path.join(".") || "data"}: ${issue?.message}`,
+    );
+  }
+}
+
+function renderLine(event: RuntimeEventInput, strict: boolean): string {
+  assertDeclared(event, strict);
   const value: RuntimeEvent = RuntimeEventSchema.parse({
     data: event.data ?? {},
     event_type: event.event_type,
@@ -32,10 +60,16 @@ export function formatRuntimeEventLine(event: RuntimeEventInput): string {
   return `${canonicalJson(value)}\n`;
 }
 
+/** Renders one event line (with its trailing newline) without writing it. Refuses undeclared events. */
+export function formatRuntimeEventLine(event: RuntimeEventInput): string {
+  return renderLine(event, strictEvents());
+}
+
 /** Appends events to the log (creating the file and its folder if needed) and fsyncs once. */
 export function appendRuntimeEvents(file: string, events: readonly RuntimeEventInput[]): void {
   if (events.length === 0) return;
-  appendFileDurableSync(file, events.map(formatRuntimeEventLine).join(""));
+  const strict = strictEvents();
+  appendFileDurableSync(file, events.map((event) => renderLine(event, strict)).join(""));
 }
 
 export function appendRuntimeEvent(file: string, event: RuntimeEventInput): void {

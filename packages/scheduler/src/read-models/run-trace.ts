@@ -171,23 +171,15 @@ function planFor(workspaceRoot: string, planId: string | null, notes: string[]):
 }
 
 /**
- * Derives the RunTraceGraph of a run folder from its stage results: nodes are the stage results in
- * time order, edges the transitions between consecutive stages (with the outcome, the next node and,
- * when the run's compiled plan is at hand, the edge kind and the terminal state of the last stage).
- * Reads only; the engine writes the result to `run_trace.json` when a run ends.
+ * The edges between consecutive stage results, and the terminal edge of the last one (the class of
+ * its terminal state, when known, decides the run's status).
  */
-export function buildRunTrace(runDir: string, options: BuildRunTraceOptions = {}): RunTraceGraph {
-  const clock = options.clock ?? (() => new Date());
-  const now = clock();
-  const workspaceRoot = workspaceRootOfRunDir(runDir);
-  const run = loadRun(path.resolve(runDir), workspaceRoot);
-  const notes: string[] = [];
-  const nodes = run.stages.map((stage) => traceNode(run, stage));
-  const first = run.stages[0]?.envelope;
-  const planId = first?.metadata.compiled_plan_id ?? null;
-  const plan = options.plan !== undefined ? options.plan : planFor(workspaceRoot, planId, notes);
-  const decisions = new Map((options.decisions ?? []).map((decision) => [decision.request_id, decision]));
-
+function traceEdges(
+  nodes: RunTraceGraph["nodes"],
+  plan: CompiledRunPlan | null,
+  decisions: Map<string, RunTraceDecision>,
+  notes: string[],
+): { edges: RunTraceEdge[]; terminalClass: string | undefined } {
   const edges: RunTraceEdge[] = [];
   let terminalClass: string | undefined;
   nodes.forEach((node, index) => {
@@ -240,24 +232,53 @@ export function buildRunTrace(runDir: string, options: BuildRunTraceOptions = {}
       );
     }
   });
+  return { edges, terminalClass };
+}
+
+function traceStatus(
+  malformed: boolean,
+  last: RunTraceGraph["nodes"][number] | undefined,
+  active: boolean,
+  terminalClass: string | undefined,
+): RunTraceStatus {
+  if (malformed) return "malformed";
+  if (!last) return "incomplete";
+  if (active) return "active";
+  if (terminalClass !== undefined) {
+    return terminalClass === "blocked"
+      ? "blocked"
+      : terminalClass === "escalate_planning"
+        ? "handoff"
+        : "complete";
+  }
+  if (last.result_class === "blocked") return "blocked";
+  if (last.result_class === "escalate_planning") return "handoff";
+  return "incomplete";
+}
+
+/**
+ * Derives the RunTraceGraph of a run folder from its stage results: nodes are the stage results in
+ * time order, edges the transitions between consecutive stages (with the outcome, the next node and,
+ * when the run's compiled plan is at hand, the edge kind and the terminal state of the last stage).
+ * Reads only; the engine writes the result to `run_trace.json` when a run ends.
+ */
+export function buildRunTrace(runDir: string, options: BuildRunTraceOptions = {}): RunTraceGraph {
+  const clock = options.clock ?? (() => new Date());
+  const now = clock();
+  const workspaceRoot = workspaceRootOfRunDir(runDir);
+  const run = loadRun(path.resolve(runDir), workspaceRoot);
+  const notes: string[] = [];
+  const nodes = run.stages.map((stage) => traceNode(run, stage));
+  const first = run.stages[0]?.envelope;
+  const planId = first?.metadata.compiled_plan_id ?? null;
+  const plan = options.plan !== undefined ? options.plan : planFor(workspaceRoot, planId, notes);
+  const decisions = new Map((options.decisions ?? []).map((decision) => [decision.request_id, decision]));
+
+  const { edges, terminalClass } = traceEdges(nodes, plan, decisions, notes);
 
   const active = options.active ?? (nodes.length > 0 && isRunActive(workspaceRoot, run.runId, now));
   const last = nodes.at(-1);
-  let status: RunTraceStatus;
-  if (options.status) status = options.status;
-  else if (run.problems.length > 0) status = "malformed";
-  else if (!last) status = "incomplete";
-  else if (active) status = "active";
-  else if (terminalClass !== undefined) {
-    status =
-      terminalClass === "blocked"
-        ? "blocked"
-        : terminalClass === "escalate_planning"
-          ? "handoff"
-          : "complete";
-  } else if (last.result_class === "blocked") status = "blocked";
-  else if (last.result_class === "escalate_planning") status = "handoff";
-  else status = "incomplete";
+  const status = options.status ?? traceStatus(run.problems.length > 0, last, active, terminalClass);
   for (const problem of run.problems) notes.push(problem.error);
   if (!last && run.problems.length === 0) notes.push("the run folder holds no stage result");
 

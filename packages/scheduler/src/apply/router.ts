@@ -9,6 +9,7 @@ import type {
   TerminalActionId,
   TerminalState,
 } from "@millrace/contracts";
+import type { CounterTotals } from "../state/counter-totals.js";
 
 /** What the engine does after a stage result: run another stage, or end the plane run one of three ways. */
 export type RouterAction = "run_stage" | "idle" | "blocked" | "handoff";
@@ -36,16 +37,6 @@ export interface RouterDecision {
   /** The policy that decided, if one did. */
   policyId: string | null;
 }
-
-/** Per-work-item recovery counter totals. */
-export type CounterTotals = Readonly<Record<CounterName, number>>;
-
-export const ZERO_COUNTERS: CounterTotals = Object.freeze({
-  fix_cycle_count: 0,
-  troubleshoot_attempt_count: 0,
-  mechanic_attempt_count: 0,
-  consultant_invocations: 0,
-});
 
 export interface RouteInput {
   graph: FrozenGraphPlanePlan;
@@ -183,46 +174,15 @@ export function routeStageResult(input: RouteInput): RouterDecision {
 
   // 1. Threshold policies: a spent budget overrides the normal edge.
   const increments: CounterName[] = [];
-  for (const policy of graph.compiled_threshold_policies) {
-    if (!policy.source_node_ids.includes(node.node_id) || policy.on_outcome !== outcome) continue;
-    if (input.counters[policy.counter_name] >= policy.threshold) {
-      const first: Target = policy.exhausted_target_node_id
-        ? { nodeId: policy.exhausted_target_node_id }
-        : { terminalStateId: policy.exhausted_terminal_state_id ?? undefined };
-      const chained = chainExhaustedRecovery(graph, first, input.counters, new Set([node.node_id]));
-      const reason = `${policy.policy_id}:exhausted`;
-      return decide(input, chained.target, {
-        reason,
-        failureClass:
-          failureClass ??
-          resolveFailureClass(input, `${policy.counter_name.replace(/_count$/, "")}_exhausted`),
-        policyId: chained.policy?.policy_id ?? policy.policy_id,
-        increments,
-        resets: [],
-      });
-    }
-    // Counters no recovery node owns (fix cycles) count traversals; recovery-node counters count entries.
-    if (!isRoleOwned(graph, policy.counter_name)) increments.push(policy.counter_name);
-  }
+  const exhausted = thresholdDecision(input, node, failureClass, increments);
+  if (exhausted) return exhausted;
 
   // 2. Resume policies: a recovery stage may name the node to resume at.
   const resume = graph.compiled_resume_policies.find(
     (policy) => policy.source_node_id === node.node_id && policy.on_outcome === outcome,
   );
   if (resume) {
-    const stageMetadata = (result.metadata.stage_metadata ?? {}) as Record<string, unknown>;
-    let targetId = resume.default_target_node_id;
-    for (const key of resume.metadata_stage_keys) {
-      const value = stageMetadata[key] ?? (result.metadata as Record<string, unknown>)[key];
-      if (
-        typeof value === "string" &&
-        graph.nodes.some((candidate) => candidate.node_id === value) &&
-        !resume.disallowed_target_node_ids.includes(value)
-      ) {
-        targetId = value;
-        break;
-      }
-    }
+    const targetId = resumeTargetId(graph, resume, result);
     const resets: CounterName[] = node.recovery_role === "local_repair" ? ["fix_cycle_count"] : [];
     return decide(
       input,
@@ -262,6 +222,62 @@ export function routeStageResult(input: RouteInput): RouterDecision {
     increments,
     resets: [],
   });
+}
+
+/**
+ * The first threshold policy of the node whose budget is spent decides (chaining through exhausted
+ * recovery nodes). Counters no recovery node owns (fix cycles) count traversals, so they are added
+ * to `increments` as the policies are checked; recovery-node counters count entries.
+ */
+function thresholdDecision(
+  input: RouteInput,
+  node: CompiledNode,
+  failureClass: string | null,
+  increments: CounterName[],
+): RouterDecision | undefined {
+  const { graph } = input;
+  const outcome = input.result.terminal_result;
+  for (const policy of graph.compiled_threshold_policies) {
+    if (!policy.source_node_ids.includes(node.node_id) || policy.on_outcome !== outcome) continue;
+    if (input.counters[policy.counter_name] >= policy.threshold) {
+      const first: Target = policy.exhausted_target_node_id
+        ? { nodeId: policy.exhausted_target_node_id }
+        : { terminalStateId: policy.exhausted_terminal_state_id ?? undefined };
+      const chained = chainExhaustedRecovery(graph, first, input.counters, new Set([node.node_id]));
+      const reason = `${policy.policy_id}:exhausted`;
+      return decide(input, chained.target, {
+        reason,
+        failureClass:
+          failureClass ??
+          resolveFailureClass(input, `${policy.counter_name.replace(/_count$/, "")}_exhausted`),
+        policyId: chained.policy?.policy_id ?? policy.policy_id,
+        increments,
+        resets: [],
+      });
+    }
+    if (!isRoleOwned(graph, policy.counter_name)) increments.push(policy.counter_name);
+  }
+  return undefined;
+}
+
+/** Where a resume policy sends the run: a node named in the stage's metadata, else its default. */
+function resumeTargetId(
+  graph: FrozenGraphPlanePlan,
+  resume: FrozenGraphPlanePlan["compiled_resume_policies"][number],
+  result: StageResultEnvelope,
+): string {
+  const stageMetadata = (result.metadata.stage_metadata ?? {}) as Record<string, unknown>;
+  for (const key of resume.metadata_stage_keys) {
+    const value = stageMetadata[key] ?? (result.metadata as Record<string, unknown>)[key];
+    if (
+      typeof value === "string" &&
+      graph.nodes.some((candidate) => candidate.node_id === value) &&
+      !resume.disallowed_target_node_ids.includes(value)
+    ) {
+      return value;
+    }
+  }
+  return resume.default_target_node_id;
 }
 
 function isRoleOwned(graph: FrozenGraphPlanePlan, counter: CounterName): boolean {

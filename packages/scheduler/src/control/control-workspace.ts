@@ -1,10 +1,11 @@
 import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
 import { acquireLock, appendRuntimeEvents, inspectLock, requireInitialized } from "@millrace/workspace";
-import type { PendingEvent } from "./context.js";
-import { applyControlCommand, type ControlState, DeferCommand } from "./control-handlers.js";
-import { writeMailboxCommand } from "./mailbox.js";
-import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "./state-store.js";
+import type { PendingEvent } from "../state/event-journal.js";
+import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
+import { event } from "./control-state.js";
+import { applyControlCommand, type ControlState, DeferCommand } from "./handlers.js";
+import { writeMailboxCommand } from "./mailbox-writer.js";
 
 /** What a control command did, in the shape the CLI prints (`action`, `mode`, `applied`, `detail`, …). */
 export interface ControlResult {
@@ -74,17 +75,13 @@ export function controlWorkspace(
     saveCounters(paths, state.counters);
     saveSnapshot(paths, state.snapshot, clock());
     queue.close();
-    pendingEvents.push({
-      event_type: "control_command_applied",
-      data: {
-        command,
-        mode: "direct",
-        issuer,
-        applied: outcome.applied,
-        detail: outcome.detail,
-        at: formatTimestamp(clock()),
-      },
-      occurred_at: clock(),
+    event(state, "control_command_applied", {
+      command,
+      mode: "direct",
+      issuer,
+      applied: outcome.applied,
+      detail: outcome.detail,
+      at: formatTimestamp(clock()),
     });
     appendRuntimeEvents(paths.runtimeEvents, pendingEvents);
     return {

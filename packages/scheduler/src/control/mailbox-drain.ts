@@ -1,88 +1,17 @@
-import { randomBytes } from "node:crypto";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   formatEventTimestamp,
-  formatPreciseTimestamp,
   MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxArchive,
-  type MailboxCommand,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
-  MillraceError,
   type Plane,
-  sanitizeCommandId,
   timestampSortKey,
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
-import {
-  applyControlCommand,
-  type ControlOutcome,
-  type ControlState,
-  DeferCommand,
-} from "./control-handlers.js";
-
-/** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
-export function newCommandId(command: MailboxCommand, now: Date): string {
-  return sanitizeCommandId(`${command}-${now.getTime()}-${randomBytes(4).toString("hex")}`);
-}
-
-/**
- * Drops a command into `state/mailbox/incoming/` for the daemon that owns the workspace. The file
- * appears whole or not at all (temp file + rename) and never replaces an existing one.
- */
-export function writeMailboxCommand(
-  paths: WorkspacePaths,
-  command: MailboxCommand,
-  payload: Record<string, unknown>,
-  options: { issuer: string; now: Date; commandId?: string },
-): { envelope: MailboxEnvelope; file: string } {
-  const envelope = MailboxEnvelopeSchema.parse({
-    schema_version: "1.0",
-    kind: "mailbox_command",
-    command_id: options.commandId ?? newCommandId(command, options.now),
-    command,
-    issued_at: formatPreciseTimestamp(options.now),
-    issuer: options.issuer,
-    payload,
-  });
-  const text = `${JSON.stringify(envelope, null, 2)}\n`;
-  if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
-    throw new MillraceError(
-      "mailbox_command_invalid",
-      `the ${command} command is larger than the mailbox limit`,
-    );
-  }
-  mkdirSync(paths.mailboxIncoming, { recursive: true });
-  const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
-  const temp = path.join(paths.mailboxIncoming, `.${envelope.command_id}.json.tmp`);
-  const fd = openSync(temp, "wx");
-  try {
-    writeSync(fd, text);
-  } finally {
-    closeSync(fd);
-  }
-  if (existsSync(file)) {
-    rmSync(temp, { force: true });
-    throw new MillraceError(
-      "mailbox_command_invalid",
-      `mailbox command ${envelope.command_id} already exists`,
-    );
-  }
-  renameSync(temp, file);
-  return { envelope, file };
-}
+import { event } from "./control-state.js";
+import { applyControlCommand, type ControlOutcome, type ControlState, DeferCommand } from "./handlers.js";
 
 interface IncomingFile {
   name: string;
@@ -207,11 +136,7 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
   for (const incoming of readIncoming(state.paths)) {
     if (!incoming.envelope) {
       archive(state.paths, incoming, "failed", state.clock(), undefined, incoming.error);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_failed",
-        data: { file: incoming.name, error: incoming.error },
-        occurred_at: state.clock(),
-      });
+      event(state, "mailbox_command_failed", { file: incoming.name, error: incoming.error });
       continue;
     }
     const envelope = incoming.envelope;
@@ -223,26 +148,22 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
         busyPlanes: options.busyPlanes ?? [],
       });
       archive(state.paths, incoming, "processed", state.clock(), outcome);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_applied",
-        data: {
-          command: envelope.command,
-          command_id: envelope.command_id,
-          issuer: envelope.issuer,
-          applied: outcome.applied,
-          detail: outcome.detail,
-        },
-        occurred_at: state.clock(),
+      event(state, "mailbox_command_applied", {
+        command: envelope.command,
+        command_id: envelope.command_id,
+        issuer: envelope.issuer,
+        applied: outcome.applied,
+        detail: outcome.detail,
       });
       applied += 1;
     } catch (error) {
       if (error instanceof DeferCommand) break;
       const message = error instanceof Error ? error.message : String(error);
       archive(state.paths, incoming, "failed", state.clock(), undefined, message);
-      state.pendingEvents.push({
-        event_type: "mailbox_command_failed",
-        data: { command: envelope.command, command_id: envelope.command_id, error: message },
-        occurred_at: state.clock(),
+      event(state, "mailbox_command_failed", {
+        command: envelope.command,
+        command_id: envelope.command_id,
+        error: message,
       });
     }
   }

@@ -1,109 +1,5 @@
 import type { Plane, TokenUsage } from "@millrace/contracts";
-
-/**
- * Typed monitor events: what an embedder or the `--monitor basic` printer observes. They describe
- * the engine as it runs; the persisted record is the runtime event log.
- */
-export type MonitorEvent =
-  | {
-      type: "runtime_started";
-      at: Date;
-      modeId: string;
-      compiledPlanId: string;
-      currentness: string;
-      baselineManifestId: string | null;
-      seedPackageVersion: string | null;
-      loops: Partial<Record<Plane, string>>;
-      concurrency: { exclusive: Plane[][]; concurrent: Plane[][] } | null;
-      schedulerMode: "serial" | "plane-concurrent";
-      statusMarkers: Record<Plane, string>;
-      queueDepths: Record<Plane, number>;
-    }
-  | {
-      type: "runtime_resumed_active_run";
-      at: Date;
-      plane: Plane;
-      stage: string;
-      runId: string;
-      status: string;
-    }
-  | {
-      type: "stage_started";
-      at: Date;
-      plane: Plane;
-      stage: string;
-      nodeId: string;
-      stageKindId: string;
-      runId: string;
-      requestId: string;
-      workItemKind: string | null;
-      workItemId: string | null;
-      status: string;
-    }
-  | {
-      type: "stage_completed";
-      at: Date;
-      plane: Plane;
-      stage: string;
-      nodeId: string;
-      stageKindId: string;
-      runId: string;
-      requestId: string;
-      workItemKind: string | null;
-      workItemId: string | null;
-      terminalResult: string;
-      status: string;
-      durationSeconds: number;
-      tokenUsage: TokenUsage | null;
-      failureClass: string | null;
-    }
-  | {
-      type: "router_decision";
-      at: Date;
-      plane: Plane;
-      runId: string;
-      action: string;
-      nextStage: string | null;
-      nextNodeId: string | null;
-      reason: string;
-    }
-  | {
-      type: "status_marker_changed";
-      at: Date;
-      plane: Plane;
-      runId: string | null;
-      previous: string;
-      current: string;
-      source: string;
-    }
-  | { type: "runtime_idle"; at: Date; reason: string }
-  | { type: "runtime_paused"; at: Date; reason: string }
-  | { type: "runtime_stopped"; at: Date; reason: string }
-  | { type: "reload_deferred"; at: Date; reason: string; activePlanes: Plane[] }
-  | { type: "notice"; at: Date; message: string };
-
-export type MonitorEventType = MonitorEvent["type"];
-export type MonitorListener = (event: MonitorEvent) => void;
-
-/** A small synchronous event hub; listeners that throw are isolated from the engine. */
-export class MonitorHub {
-  private readonly listeners = new Set<MonitorListener>();
-
-  subscribe(listener: MonitorListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
-  emit(event: MonitorEvent): void {
-    for (const listener of this.listeners) {
-      try {
-        listener(event);
-      } catch {
-        // An observer must never break the engine.
-      }
-    }
-  }
-}
+import type { MonitorEvent } from "./monitor-events.js";
 
 function clock(at: Date): string {
   return at.toISOString().slice(11, 19);
@@ -119,6 +15,30 @@ function stageRef(event: { plane: Plane; stage: string; nodeId: string; stageKin
   if (event.nodeId !== event.stage) ref += ` node=${event.nodeId}`;
   if (event.stageKindId !== event.stage) ref += ` kind=${event.stageKindId}`;
   return ref;
+}
+
+/** The start banner: mode and plan, baseline, loops, concurrency, scheduler mode, snapshot. */
+function startBanner(event: Extract<MonitorEvent, { type: "runtime_started" }>, at: string): string[] {
+  const loops = Object.entries(event.loops)
+    .map(([plane, loop]) => `${plane}=${loop}`)
+    .join(" ");
+  const concurrency = event.concurrency
+    ? `exclusive=${event.concurrency.exclusive.map((g) => g.join("+")).join(",") || "none"} concurrent=${event.concurrency.concurrent.map((g) => g.join("+")).join(",") || "none"}`
+    : "none";
+  const markers = Object.entries(event.statusMarkers)
+    .map(([plane, marker]) => `${plane}=${marker.replace(/^### /, "")}`)
+    .join(" ");
+  const depths = Object.entries(event.queueDepths)
+    .map(([plane, depth]) => `${plane}=${depth}`)
+    .join(" ");
+  return [
+    `${at}runtime started mode=${event.modeId} plan=${event.compiledPlanId} currentness=${event.currentness}`,
+    `${at}baseline manifest=${event.baselineManifestId ?? "none"} seed_package=${event.seedPackageVersion ?? "none"}`,
+    `${at}loops ${loops}`,
+    `${at}concurrency ${concurrency}`,
+    `${at}scheduler mode=${event.schedulerMode}`,
+    `${at}snapshot status ${markers} queue ${depths}`,
+  ];
 }
 
 const IDLE_HEARTBEAT_MS = 6 * 60 * 60 * 1000;
@@ -137,28 +57,8 @@ export class BasicMonitorFormatter {
     if (event.type !== "runtime_idle") this.lastIdle = null;
     const at = `[${clock(event.at)}] `;
     switch (event.type) {
-      case "runtime_started": {
-        const loops = Object.entries(event.loops)
-          .map(([plane, loop]) => `${plane}=${loop}`)
-          .join(" ");
-        const concurrency = event.concurrency
-          ? `exclusive=${event.concurrency.exclusive.map((g) => g.join("+")).join(",") || "none"} concurrent=${event.concurrency.concurrent.map((g) => g.join("+")).join(",") || "none"}`
-          : "none";
-        const markers = Object.entries(event.statusMarkers)
-          .map(([plane, marker]) => `${plane}=${marker.replace(/^### /, "")}`)
-          .join(" ");
-        const depths = Object.entries(event.queueDepths)
-          .map(([plane, depth]) => `${plane}=${depth}`)
-          .join(" ");
-        return [
-          `${at}runtime started mode=${event.modeId} plan=${event.compiledPlanId} currentness=${event.currentness}`,
-          `${at}baseline manifest=${event.baselineManifestId ?? "none"} seed_package=${event.seedPackageVersion ?? "none"}`,
-          `${at}loops ${loops}`,
-          `${at}concurrency ${concurrency}`,
-          `${at}scheduler mode=${event.schedulerMode}`,
-          `${at}snapshot status ${markers} queue ${depths}`,
-        ];
-      }
+      case "runtime_started":
+        return startBanner(event, at);
       case "runtime_resumed_active_run":
         return [
           `${at}resumed active ${event.plane}/${event.stage} run=${this.handle(event.runId)} status=${event.status}`,

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { formatTimestamp } from "@millrace/contracts";
 import { toWorkspaceRelative } from "@millrace/workspace";
-import type { ControlState } from "./control-handlers.js";
+import { type ControlState, event } from "../control/control-state.js";
 
 /** `idea-<stem>` with unsafe runs folded to `-` (no double `idea-` prefix). */
 export function ideaSpecId(stem: string): string {
@@ -113,17 +113,9 @@ export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()):
         created_by: "watcher",
       });
       enqueued.push(specId);
-      state.pendingEvents.push({
-        event_type: "idea_normalized_to_spec",
-        data: { spec_id: specId, idea_path: relative },
-        occurred_at: state.clock(),
-      });
+      event(state, "idea_normalized_to_spec", { spec_id: specId, idea_path: relative });
     } catch (error) {
-      state.pendingEvents.push({
-        event_type: "idea_normalization_skipped",
-        data: { idea_path: relative, reason: (error as Error).message },
-        occurred_at: state.clock(),
-      });
+      event(state, "idea_normalization_skipped", { idea_path: relative, reason: (error as Error).message });
     }
   }
   return enqueued;

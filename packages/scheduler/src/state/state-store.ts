@@ -19,7 +19,7 @@ import {
 } from "@millrace/contracts";
 import { type WorkspacePaths, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
 import { ZodError } from "zod";
-import { type CounterTotals, ZERO_COUNTERS } from "./router.js";
+import { type CounterTotals, ZERO_COUNTERS } from "./counter-totals.js";
 
 /** The marker a status file holds when it is unreadable or not a single `### TOKEN` line. */
 export const INVALID_STATUS_MARKER = "### INVALID_STATUS_MARKER";

@@ -1,23 +1,14 @@
-import type {
-  CompiledRunPlan,
-  MillraceConfig,
-  Plane,
-  RecoveryCounters,
-  RuntimeSnapshot,
-} from "@millrace/contracts";
+import type { CompiledRunPlan, MillraceConfig, RecoveryCounters, RuntimeSnapshot } from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
-import type { PromptContextBlock, RunnerRegistry } from "@millrace/runners";
+import type { RunnerRegistry } from "@millrace/runners";
 import { appendRuntimeEvents, type WorkspacePaths } from "@millrace/workspace";
-import type { IdFactory } from "./ids.js";
-import type { MonitorEvent, MonitorHub } from "./monitor.js";
+import type { IdFactory } from "../ids.js";
+import type { MonitorEvent, MonitorHub } from "../monitor/monitor-events.js";
+import type { EngineHooks } from "../ports.js";
+import type { PendingEvent } from "./event-journal.js";
 import { saveCounters, saveSnapshot } from "./state-store.js";
 
-/** A persisted runtime event waiting to be appended to `logs/runtime_events.jsonl`. */
-export interface PendingEvent {
-  event_type: string;
-  data: Record<string, unknown>;
-  occurred_at: Date;
-}
+export { recordEvent } from "./event-journal.js";
 
 /**
  * Everything the engine's steps share. One owner mutates it, one step at a time (the single-writer
@@ -52,56 +43,36 @@ export interface EngineContext {
   savedCounters?: string;
 }
 
-/** Ports for what plugs in later: usage governance between stages, knowledge compounding in prompts. */
-export interface EngineHooks {
-  /**
-   * Called before a stage is dispatched and after each stage result is applied. Returning
-   * `{ pause: true, reason }` adds the `usage_governance` pause source; `{ pause: false }` removes it.
-   */
-  betweenStages?: (
-    info: BetweenStagesInfo,
-  ) => Promise<GovernanceVerdict | undefined> | GovernanceVerdict | undefined;
-  /** Extra context blocks for a stage's prompt. */
-  promptContext?: (info: {
-    plane: Plane;
-    stage: string;
-    nodeId: string;
-    workItemId: string | null;
-  }) => readonly PromptContextBlock[] | Promise<readonly PromptContextBlock[]>;
-}
-
-export interface BetweenStagesInfo {
-  boundary: "before_stage" | "after_stage";
-  snapshot: RuntimeSnapshot;
-  stageResultPath: string | null;
-}
-
-export interface GovernanceVerdict {
-  pause: boolean;
-  reason?: string;
-}
-
-/** Records a runtime event (persisted on the next flush). */
-export function recordEvent(ctx: EngineContext, eventType: string, data: Record<string, unknown> = {}): void {
-  ctx.pendingEvents.push({ event_type: eventType, data, occurred_at: ctx.clock() });
-}
-
+/** Shows a monitor-only event (one with no log line: status marker changes, deferred reloads). */
 export function emitMonitor(ctx: EngineContext, event: MonitorEvent): void {
   ctx.monitor.emit(event);
 }
 
-/** Appends pending events to the log with one fsync. */
-export function flushEvents(ctx: EngineContext): void {
-  if (ctx.pendingEvents.length === 0) return;
+/** Appends pending events to the log with one fsync; returns them (their monitor views are not shown yet). */
+export function flushEvents(ctx: EngineContext): PendingEvent[] {
+  if (ctx.pendingEvents.length === 0) return [];
   const events = ctx.pendingEvents.splice(0);
   appendRuntimeEvents(ctx.paths.runtimeEvents, events);
+  return events;
 }
 
-/** Saves snapshot and counters and flushes events: the commit point of a step. */
-export function commit(ctx: EngineContext, options: { counters?: boolean; durable?: boolean } = {}): void {
+export interface CommitOptions {
+  /** Save the recovery counters too (default true). */
+  counters?: boolean;
+  /** Fsync the snapshot (default true). */
+  durable?: boolean;
+  /** Runs after the save, before the step's events are shown on the monitor. */
+  beforeAnnounce?: () => void;
+}
+
+/**
+ * The commit point of a step: flushes its events to the log, saves counters and snapshot, then
+ * shows the events' monitor views. Observers therefore never see a step that is not yet durable.
+ */
+export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
   // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
   // de-duplicate on request_id), where the other order could lose the step's events for good.
-  flushEvents(ctx);
+  const events = flushEvents(ctx);
   if (options.counters !== false) {
     const counters = JSON.stringify(ctx.counters);
     if (counters !== ctx.savedCounters) {
@@ -110,4 +81,6 @@ export function commit(ctx: EngineContext, options: { counters?: boolean; durabl
     }
   }
   ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock(), { durable: options.durable !== false });
+  options.beforeAnnounce?.();
+  for (const event of events) if (event.monitor) ctx.monitor.emit(event.monitor);
 }

@@ -8,17 +8,17 @@ import {
   StageResultEnvelopeSchema,
 } from "@millrace/contracts";
 import { cleanTempLitter, removeTempLitter, runDir } from "@millrace/workspace";
-import { activePlanes } from "./activation.js";
-import type { StageCompletion } from "./apply.js";
-import { type EngineContext, emitMonitor, recordEvent } from "./context.js";
-import { clearInflight, readInflight } from "./inflight.js";
+import type { StageCompletion } from "../apply/stage-completion.js";
+import { type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
+import { clearInflight, readInflight } from "../state/inflight.js";
+import { activePlanes } from "../state/planes.js";
 import {
   INVALID_STATUS_MARKER,
   readStatusMarker,
   withActiveRun,
   withStatusMarker,
   writeStatusMarker,
-} from "./state-store.js";
+} from "../state/state-store.js";
 
 export interface StartupReconciliation {
   /** Stage results that were written but not applied before the crash; apply them first. */
@@ -34,6 +34,21 @@ export interface StartupReconciliation {
  */
 export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
   const signals: string[] = [];
+  quarantineStrayDuplicates(ctx, signals);
+  const queueReport = ctx.queue.reconcile();
+  if (queueReport.duplicates.length > 0) signals.push("duplicate_documents");
+  cleanTempLitter(ctx.paths);
+  const pending: StartupReconciliation["pending"] = [];
+  for (const plane of ["planning", "execution", "learning"] as const) {
+    reconcilePlaneRun(ctx, plane, pending, signals);
+  }
+  requeueStrandedDocuments(ctx, signals);
+  dropOrphanedCounters(ctx, signals);
+  repairStatusMarkers(ctx, signals);
+  return { pending, signals };
+}
+
+function quarantineStrayDuplicates(ctx: EngineContext, signals: string[]): void {
   // A document an active run owns wins over stray copies of its id (a stage that wrote its own task
   // into done/, say): the generic duplicate rule would otherwise keep the stray and drop the run.
   for (const run of Object.values(ctx.snapshot.active_runs_by_plane)) {
@@ -56,87 +71,94 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       });
     }
   }
-  const queueReport = ctx.queue.reconcile();
-  if (queueReport.duplicates.length > 0) signals.push("duplicate_documents");
-  cleanTempLitter(ctx.paths);
-  const pending: StartupReconciliation["pending"] = [];
+}
 
-  for (const plane of ["planning", "execution", "learning"] as const) {
-    const run = ctx.snapshot.active_runs_by_plane[plane];
-    const inflight = readInflight(ctx.paths, plane);
-    // A kill during an atomic write in a run folder leaves a temp file there; only in-flight or
-    // active runs can have one, so only their folders are scanned (not every run ever).
-    for (const runId of new Set([run?.run_id, inflight?.run_id].filter((id): id is string => Boolean(id)))) {
-      const dir = runDir(ctx.paths, runId);
-      removeTempLitter([dir, path.join(dir, "stage_results")]);
-    }
-    if (!run) {
-      if (inflight) clearInflight(ctx.paths, plane);
-      continue;
-    }
-    // A stage result that was written but not (fully) applied is applied again first: application is
-    // replay-safe, and the document may already have moved (a kill after the move, before the save).
-    if (inflight) {
-      if (inflight.run_id === run.run_id && inflight.node_id === run.node_id) {
-        if (existsSync(inflight.stage_result_path) && readableEnvelope(inflight.stage_result_path)) {
-          pending.push({
-            plane,
-            run,
-            requestId: inflight.request_id,
-            stageResultPath: inflight.stage_result_path,
-          });
-          signals.push(`unapplied_stage_result:${plane}`);
-          recordEvent(ctx, "runtime_reconciled", {
-            signal: "unapplied_stage_result",
-            plane,
-            run_id: run.run_id,
-            request_id: inflight.request_id,
-          });
-          continue;
-        }
-        if (existsSync(inflight.stage_result_path)) {
-          renameSync(inflight.stage_result_path, `${inflight.stage_result_path}.torn`);
-        }
-        signals.push(`interrupted_stage:${plane}`);
+/**
+ * One plane's run against the crash journal and the queue: a written but unapplied result is
+ * handed back (in `pending`), a cut-off stage is noted, a run whose document moved is dropped.
+ */
+function reconcilePlaneRun(
+  ctx: EngineContext,
+  plane: Plane,
+  pending: StartupReconciliation["pending"],
+  signals: string[],
+): void {
+  const run = ctx.snapshot.active_runs_by_plane[plane];
+  const inflight = readInflight(ctx.paths, plane);
+  // A kill during an atomic write in a run folder leaves a temp file there; only in-flight or
+  // active runs can have one, so only their folders are scanned (not every run ever).
+  for (const runId of new Set([run?.run_id, inflight?.run_id].filter((id): id is string => Boolean(id)))) {
+    const dir = runDir(ctx.paths, runId);
+    removeTempLitter([dir, path.join(dir, "stage_results")]);
+  }
+  if (!run) {
+    if (inflight) clearInflight(ctx.paths, plane);
+    return;
+  }
+  // A stage result that was written but not (fully) applied is applied again first: application is
+  // replay-safe, and the document may already have moved (a kill after the move, before the save).
+  if (inflight) {
+    if (inflight.run_id === run.run_id && inflight.node_id === run.node_id) {
+      if (existsSync(inflight.stage_result_path) && readableEnvelope(inflight.stage_result_path)) {
+        pending.push({
+          plane,
+          run,
+          requestId: inflight.request_id,
+          stageResultPath: inflight.stage_result_path,
+        });
+        signals.push(`unapplied_stage_result:${plane}`);
         recordEvent(ctx, "runtime_reconciled", {
-          signal: "interrupted_stage",
+          signal: "unapplied_stage_result",
           plane,
           run_id: run.run_id,
-          node_id: run.node_id,
           request_id: inflight.request_id,
         });
+        return;
       }
-      clearInflight(ctx.paths, plane);
-    }
-    if (run.work_item_kind && run.work_item_id) {
-      const ref = ctx.queue
-        .findAll(run.work_item_id)
-        .find((candidate) => candidate.kind === run.work_item_kind);
-      if (ref?.state !== "active") {
-        // The document moved without this run (an operator, or a decision whose result file is gone).
-        ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
-        clearInflight(ctx.paths, plane);
-        signals.push(`run_without_active_document:${plane}`);
-        recordEvent(ctx, "runtime_reconciled", {
-          signal: "run_without_active_document",
-          plane,
-          run_id: run.run_id,
-          work_item_id: run.work_item_id,
-          document_state: ref?.state ?? "missing",
-        });
-        continue;
+      if (existsSync(inflight.stage_result_path)) {
+        renameSync(inflight.stage_result_path, `${inflight.stage_result_path}.torn`);
       }
+      signals.push(`interrupted_stage:${plane}`);
+      recordEvent(ctx, "runtime_reconciled", {
+        signal: "interrupted_stage",
+        plane,
+        run_id: run.run_id,
+        node_id: run.node_id,
+        request_id: inflight.request_id,
+      });
     }
-    emitMonitor(ctx, {
-      type: "runtime_resumed_active_run",
-      at: ctx.clock(),
-      plane,
-      stage: run.stage,
-      runId: run.run_id,
-      status: ctx.snapshot.status_markers_by_plane[plane] ?? IDLE_MARKER,
-    });
+    clearInflight(ctx.paths, plane);
   }
+  if (run.work_item_kind && run.work_item_id) {
+    const ref = ctx.queue
+      .findAll(run.work_item_id)
+      .find((candidate) => candidate.kind === run.work_item_kind);
+    if (ref?.state !== "active") {
+      // The document moved without this run (an operator, or a decision whose result file is gone).
+      ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
+      clearInflight(ctx.paths, plane);
+      signals.push(`run_without_active_document:${plane}`);
+      recordEvent(ctx, "runtime_reconciled", {
+        signal: "run_without_active_document",
+        plane,
+        run_id: run.run_id,
+        work_item_id: run.work_item_id,
+        document_state: ref?.state ?? "missing",
+      });
+      return;
+    }
+  }
+  emitMonitor(ctx, {
+    type: "runtime_resumed_active_run",
+    at: ctx.clock(),
+    plane,
+    stage: run.stage,
+    runId: run.run_id,
+    status: ctx.snapshot.status_markers_by_plane[plane] ?? IDLE_MARKER,
+  });
+}
 
+function requeueStrandedDocuments(ctx: EngineContext, signals: string[]): void {
   // Documents in active/ that no run owns were claimed just before a crash: put them back.
   for (const ref of ctx.queue.activeItems()) {
     const owner = Object.values(ctx.snapshot.active_runs_by_plane).find(
@@ -159,7 +181,9 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       work_item_id: ref.id,
     });
   }
+}
 
+function dropOrphanedCounters(ctx: EngineContext, signals: string[]): void {
   // Counters of items that are no longer active are leftovers of an interrupted transition.
   const owners = new Set(
     Object.values(ctx.snapshot.active_runs_by_plane).map(
@@ -177,7 +201,9 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
     signals.push("orphaned_recovery_counters");
     ctx.counters = { ...ctx.counters, entries: kept };
   }
+}
 
+function repairStatusMarkers(ctx: EngineContext, signals: string[]): void {
   // Status files: the runtime owns them; rewrite one that is unreadable or disagrees with the snapshot.
   for (const plane of ["execution", "planning", "learning"] as const) {
     const onDisk = readStatusMarker(ctx.paths, plane);
@@ -200,7 +226,6 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
       }
     }
   }
-  return { pending, signals };
 }
 
 function readableEnvelope(file: string): boolean {

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { MillraceConfig } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { type FSWatcher, watch } from "chokidar";
-import type { EngineContext } from "./context.js";
+import type { EngineContext } from "../state/context.js";
 
 /**
  * File watching for a running daemon (chokidar): the mailbox, the claimable queue folders, the

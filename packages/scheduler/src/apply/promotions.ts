@@ -6,9 +6,9 @@ import {
   LearningUpdateCandidateSchema,
 } from "@millrace/contracts";
 import { toWorkspaceRelative, writeJsonAtomicSync } from "@millrace/workspace";
-import { activePlanes } from "./activation.js";
-import type { StageCompletion } from "./apply.js";
-import { type EngineContext, recordEvent } from "./context.js";
+import { type EngineContext, recordEvent } from "../state/context.js";
+import { activePlanes } from "../state/planes.js";
+import type { StageCompletion } from "./stage-completion.js";
 
 const SKILL_UPDATE = /skill[_-]update/;
 

@@ -1,0 +1,281 @@
+import { z } from "zod";
+import { MailboxCommandSchema, PauseSourceSchema, PlaneSchema } from "./enums.js";
+import { OperatorInterventionRecordSchema } from "./queue-records.js";
+import { TokenUsageSchema } from "./stage-run.js";
+
+/**
+ * The runtime events Millrace writes to `logs/runtime_events.jsonl`: every event name and the shape
+ * of its `data`, declared once. Writers are strict (an undeclared name is refused, and in strict
+ * mode the payload is checked too); readers stay tolerant and use `RuntimeEventSchema`, so logs
+ * written by older or newer versions remain readable.
+ */
+
+const text = z.string();
+const nullableText = z.string().nullable();
+
+/** The fields every stage event carries: which stage of which run, on which work item. */
+const stageIdentity = {
+  request_id: text,
+  stage: text,
+  node_id: text,
+  stage_kind_id: text,
+  plane: PlaneSchema,
+  run_id: text,
+  work_item_kind: nullableText,
+  work_item_id: nullableText,
+  troubleshoot_report_path: nullableText,
+};
+
+/** Startup reconciliation findings, one event per finding, told apart by `signal`. */
+const RuntimeReconciledSchema = z.discriminatedUnion("signal", [
+  z.strictObject({
+    signal: z.literal("stray_duplicate_of_active_item"),
+    work_item_id: text,
+    quarantined_from: text,
+    run_id: text,
+  }),
+  z.strictObject({
+    signal: z.literal("unapplied_stage_result"),
+    plane: PlaneSchema,
+    run_id: text,
+    request_id: text,
+  }),
+  z.strictObject({
+    signal: z.literal("interrupted_stage"),
+    plane: PlaneSchema,
+    run_id: text,
+    node_id: text,
+    request_id: text,
+  }),
+  z.strictObject({
+    signal: z.literal("run_without_active_document"),
+    plane: PlaneSchema,
+    run_id: text,
+    work_item_id: text,
+    document_state: text,
+  }),
+  z.strictObject({ signal: z.literal("stranded_active_document"), work_item_kind: text, work_item_id: text }),
+  z.strictObject({ signal: z.literal("orphaned_recovery_counters"), removed: z.int().nonnegative() }),
+  z.strictObject({ signal: z.literal("invalid_status_marker"), plane: PlaneSchema, rewritten_to: text }),
+]);
+
+const CuratorPromotionSchema = z.strictObject({
+  run_id: text,
+  learning_request_id: text,
+  artifact_paths: z.array(text),
+  /** Present (true) when a deferred candidate is applied at a later boundary. */
+  deferred: z.literal(true).optional(),
+});
+
+const MailboxDocumentAppliedSchema = z.strictObject({ id: text, path: text });
+
+/** Every declared runtime event: name → the shape of its `data`. */
+export const RUNTIME_EVENT_PAYLOADS = {
+  // lifecycle
+  runtime_daemon_lock_acquired: z.strictObject({
+    session_id: nullableText,
+    replaced: z.enum(["absent", "stale", "invalid"]),
+  }),
+  runtime_daemon_lock_released: z.strictObject({ session_id: nullableText }),
+  runtime_started: z.strictObject({
+    mode_id: text,
+    compiled_plan_id: text,
+    process_running: z.boolean(),
+    reconciliation_signals: z.array(text),
+  }),
+  runtime_closed: z.strictObject({ mode_id: text, compiled_plan_id: text, process_running: z.boolean() }),
+  runtime_reconciled: RuntimeReconciledSchema,
+  runtime_config_reloaded: z.strictObject({
+    compiled_plan_id: text,
+    recompiled: z.boolean(),
+    plan_changed: z.boolean(),
+  }),
+  runtime_config_reload_failed: z.strictObject({ retained_previous_plan: z.boolean(), error: text }),
+  // the tick
+  runtime_tick_idle: z.strictObject({}),
+  runtime_tick_paused: z.strictObject({ pause_sources: z.array(PauseSourceSchema) }),
+  runtime_tick_stopped: z.strictObject({ reason: text, active_planes: z.array(PlaneSchema) }),
+  usage_governance_paused: z.strictObject({ reason: nullableText }),
+  usage_governance_resumed: z.strictObject({ reason: nullableText }),
+  work_item_activated: z.strictObject({
+    plane: PlaneSchema,
+    work_item_kind: text,
+    work_item_id: text,
+    run_id: text,
+    node_id: text,
+  }),
+  work_item_blocked_no_entry: z.strictObject({ work_item_kind: text, work_item_id: text, loop_id: text }),
+  closure_target_opened: z.strictObject({ root_spec_id: text, root_idea_id: text }),
+  closure_target_backpressure: z.strictObject({
+    open_root_spec_id: text,
+    deferred_root_spec_ids: z.array(text),
+    reason: z.literal("open_closure_target"),
+  }),
+  completion_behavior_activated: z.strictObject({
+    root_spec_id: text,
+    root_idea_id: text,
+    run_id: text,
+    node_id: text,
+  }),
+  completion_behavior_blocked: z.strictObject({
+    reason: z.literal("open_lineage_work"),
+    root_spec_id: text,
+    blocking_work_ids: z.array(text),
+  }),
+  completion_behavior_held: z.strictObject({ root_spec_id: text, last_arbiter_run_id: text, reason: text }),
+  idea_normalized_to_spec: z.strictObject({ spec_id: text, idea_path: text }),
+  idea_normalization_skipped: z.strictObject({ idea_path: text, reason: text }),
+  stage_started: z.strictObject(stageIdentity),
+  stage_interrupted: z.strictObject({ plane: PlaneSchema, run_id: text, node_id: text }),
+  // applying stage results
+  stage_completed: z.strictObject({
+    ...stageIdentity,
+    terminal_result: text,
+    result_class: text,
+    failure_class: nullableText,
+    duration_seconds: z.number(),
+    token_usage: TokenUsageSchema.nullable(),
+  }),
+  router_decision: z.strictObject({
+    action: z.enum(["run_stage", "idle", "blocked", "handoff"]),
+    plane: PlaneSchema,
+    run_id: text,
+    next_stage: nullableText,
+    next_node_id: nullableText,
+    next_stage_kind_id: nullableText,
+    terminal_state_id: nullableText,
+    reason: text,
+    failure_class: nullableText,
+    policy_id: nullableText,
+  }),
+  stage_result_discarded: z.strictObject({ plane: PlaneSchema, run_id: text, node_id: text, reason: text }),
+  run_trace_failed: z.strictObject({ run_id: text, error: text }),
+  runtime_post_stage_recovery_scheduled: z.strictObject({
+    error_code: text,
+    plane: PlaneSchema,
+    failed_stage: text,
+    repair_stage: text,
+    repair_node_id: nullableText,
+    repair_stage_kind_id: nullableText,
+    router_action: nullableText,
+    terminal_result: text,
+    work_item_kind: nullableText,
+    work_item_id: nullableText,
+    exception_type: text,
+    exception_message: text,
+    report_path: text,
+  }),
+  runtime_blocked_mark_failed: z.strictObject({ work_item_kind: text, work_item_id: text, error: text }),
+  runtime_handoff_incident_enqueued: z.strictObject({ incident_id: text, path: text, run_id: text }),
+  recon_handoff_enqueued: z.strictObject({
+    probe_id: text,
+    kind: z.enum(["task", "spec"]),
+    id: text,
+    recon_packet_id: text,
+  }),
+  blueprint_effect_unsupported: z.strictObject({
+    terminal_action_id: text,
+    work_item_kind: text,
+    work_item_id: text,
+    run_id: text,
+  }),
+  closure_target_closed: z.strictObject({ root_spec_id: text, run_id: text }),
+  closure_repeated_remediation_blocked: z.strictObject({
+    root_spec_id: text,
+    run_id: text,
+    previous_run_id: text,
+  }),
+  learning_request_enqueued: z.strictObject({ learning_request_id: text, rule_id: text, run_id: text }),
+  learning_curator_promotion_deferred: CuratorPromotionSchema,
+  learning_curator_promotion_applied: CuratorPromotionSchema,
+  // operator control (mailbox and direct)
+  control_command_applied: z.strictObject({
+    command: MailboxCommandSchema,
+    mode: z.literal("direct"),
+    issuer: text,
+    applied: z.boolean(),
+    detail: text,
+    at: text,
+  }),
+  mailbox_command_applied: z.strictObject({
+    command: MailboxCommandSchema,
+    command_id: text,
+    issuer: text,
+    applied: z.boolean(),
+    detail: text,
+  }),
+  mailbox_command_failed: z.union([
+    z.strictObject({ file: text, error: text.optional() }),
+    z.strictObject({ command: MailboxCommandSchema, command_id: text, error: text }),
+  ]),
+  mailbox_add_task_applied: MailboxDocumentAppliedSchema,
+  mailbox_add_spec_applied: MailboxDocumentAppliedSchema,
+  mailbox_add_probe_applied: MailboxDocumentAppliedSchema,
+  mailbox_add_idea_applied: z.strictObject({ path: text }),
+  runtime_paused_by_operator: z.strictObject({ issuer: text }),
+  runtime_resumed_by_operator: z.strictObject({ issuer: text }),
+  runtime_stale_state_cleared: z.strictObject({ requeued: z.array(text), issuer: text }),
+  retry_active_skipped: z.union([
+    z.strictObject({ reason: z.literal("multiple_active_planes") }),
+    z.strictObject({ reason: z.literal("non_retryable_active_run"), plane: PlaneSchema }),
+  ]),
+  retry_active_applied: z.strictObject({
+    plane: PlaneSchema,
+    work_item_kind: text,
+    work_item_id: text,
+    reason: text,
+  }),
+  // operator queue interventions (written by @millrace/queue-store): the audit record itself
+  work_item_cancelled: OperatorInterventionRecordSchema,
+  blocked_task_archived: OperatorInterventionRecordSchema,
+  task_superseded: OperatorInterventionRecordSchema,
+  task_dependency_retargeted: OperatorInterventionRecordSchema,
+  incident_resolved_by_operator: OperatorInterventionRecordSchema,
+  incident_cancelled: OperatorInterventionRecordSchema,
+  invalid_incident_artifact_archived: OperatorInterventionRecordSchema,
+} as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
+
+type Payloads = typeof RUNTIME_EVENT_PAYLOADS;
+
+export type RuntimeEventName = keyof Payloads;
+
+/** Every declared event name, in declaration order. */
+export const RUNTIME_EVENT_NAMES = Object.keys(RUNTIME_EVENT_PAYLOADS) as RuntimeEventName[];
+
+/** The event names queue interventions write. */
+export type InterventionEventName =
+  | "work_item_cancelled"
+  | "blocked_task_archived"
+  | "task_superseded"
+  | "task_dependency_retargeted"
+  | "incident_resolved_by_operator"
+  | "incident_cancelled"
+  | "invalid_incident_artifact_archived";
+
+/** The `data` of one declared event. */
+export type RuntimeEventData<N extends RuntimeEventName> = z.output<Payloads[N]>;
+
+/** A runtime event as code produces it: a declared name and its payload. */
+export type TypedRuntimeEvent = {
+  [N in RuntimeEventName]: { event_type: N; data: RuntimeEventData<N> };
+}[RuntimeEventName];
+
+const eventSchemas = RUNTIME_EVENT_NAMES.map((name) =>
+  z.strictObject({ event_type: z.literal(name), data: RUNTIME_EVENT_PAYLOADS[name] }),
+);
+
+/**
+ * The discriminated union of declared events (`event_type` + `data`), for writers that check
+ * payloads. Built from {@link RUNTIME_EVENT_PAYLOADS}, so each event is declared exactly once.
+ */
+export const TypedRuntimeEventSchema = z.discriminatedUnion(
+  "event_type",
+  eventSchemas as unknown as [(typeof eventSchemas)[number], ...(typeof eventSchemas)[number][]],
+) as unknown as z.ZodType<TypedRuntimeEvent>;
+
+const DECLARED = new Set<string>(RUNTIME_EVENT_NAMES);
+
+/** True for a declared runtime event name. */
+export function isRuntimeEventName(name: string): name is RuntimeEventName {
+  return DECLARED.has(name);
+}

@@ -1,0 +1,46 @@
+import path from "node:path";
+import { formatTimestamp, typedJson } from "@millrace/contracts";
+import { runDir, writeFileAtomicSync } from "@millrace/workspace";
+import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "../read-models/index.js";
+import { type EngineContext, recordEvent } from "../state/context.js";
+import type { AppliedStage, StageCompletion } from "./stage-completion.js";
+
+/**
+ * Collects each run's routing decisions while it is active and writes its trace
+ * (`runs/<id>/run_trace.json`) when the run ends. A trace that cannot be built is logged, never fatal.
+ */
+export class RunTraceRecorder {
+  private readonly runDecisions = new Map<string, RunTraceDecision[]>();
+
+  record(ctx: EngineContext, completion: StageCompletion, applied: AppliedStage): void {
+    const runId = completion.run.run_id;
+    const decisions = this.runDecisions.get(runId) ?? [];
+    if (applied.decision) {
+      decisions.push({
+        request_id: completion.request.request_id,
+        edge_kind: applied.decision.action === "run_stage" ? "normal" : "terminal",
+        target_node_id: applied.decision.nextNodeId,
+        terminal_state_id: applied.decision.terminalStateId,
+        decision_reason: applied.decision.reason,
+        decided_at: formatTimestamp(ctx.clock()),
+      });
+    }
+    this.runDecisions.set(runId, decisions);
+    if (!applied.runEnded) return;
+    this.runDecisions.delete(runId);
+    const action = applied.decision?.action;
+    const status = action === "idle" ? "complete" : action === "handoff" ? "handoff" : "blocked";
+    try {
+      const trace = buildRunTrace(runDir(ctx.paths, runId), {
+        active: false,
+        plan: ctx.plan,
+        decisions,
+        status,
+        clock: ctx.clock,
+      });
+      writeFileAtomicSync(path.join(runDir(ctx.paths, runId), RUN_TRACE_FILE_NAME), typedJson(trace));
+    } catch (error) {
+      recordEvent(ctx, "run_trace_failed", { run_id: runId, error: (error as Error).message });
+    }
+  }
+}

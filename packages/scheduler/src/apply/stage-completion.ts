@@ -1,0 +1,26 @@
+import type {
+  ActiveRunState,
+  Plane,
+  RuntimeErrorCode,
+  StageResultEnvelope,
+  StageRunRequest,
+} from "@millrace/contracts";
+import type { RouterDecision } from "./router.js";
+
+/** One finished stage, as the dispatcher returned it. */
+export interface StageCompletion {
+  plane: Plane;
+  run: ActiveRunState;
+  request: StageRunRequest;
+  envelope: StageResultEnvelope;
+  /** Absolute path of `runs/<run_id>/stage_results/<request_id>.json`. */
+  stageResultPath: string;
+}
+
+export interface AppliedStage {
+  decision: RouterDecision | null;
+  /** Set when the runtime itself failed after the stage and scheduled a repair stage. */
+  runtimeErrorCode: RuntimeErrorCode | null;
+  /** True when the plane's run ended (idle, blocked or handoff). */
+  runEnded: boolean;
+}

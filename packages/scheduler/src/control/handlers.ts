@@ -1,0 +1,65 @@
+import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
+import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
+import { addDocument, addIdea, applyQueueIntervention } from "./queue-commands.js";
+import { clearStaleState, retryActive, setPause } from "./run-commands.js";
+
+export {
+  type ControlOutcome,
+  type ControlState,
+  DeferCommand,
+  type HandlerEnvironment,
+} from "./control-state.js";
+
+/**
+ * Applies one control command to the workspace state. The same handlers serve a running daemon
+ * (mailbox, at a safe boundary) and an idle workspace (direct), so both behave alike.
+ */
+export function applyControlCommand(
+  state: ControlState,
+  command: MailboxCommand,
+  payload: Record<string, unknown>,
+  env: HandlerEnvironment,
+): ControlOutcome {
+  switch (command) {
+    case "pause":
+      setPause(state, true);
+      event(state, "runtime_paused_by_operator", { issuer: env.issuer });
+      return { applied: true, detail: "runtime paused by operator" };
+    case "resume": {
+      setPause(state, false);
+      event(state, "runtime_resumed_by_operator", { issuer: env.issuer });
+      if (state.snapshot.pause_sources.includes("usage_governance")) {
+        return { applied: false, detail: "operator pause removed; runtime still paused by usage governance" };
+      }
+      return { applied: true, detail: "runtime resumed" };
+    }
+    case "stop":
+      if (env.mode === "mailbox") {
+        state.snapshot = { ...state.snapshot, stop_requested: true };
+        return { applied: true, detail: "stop requested; the daemon stops after running stages finish" };
+      }
+      state.snapshot = { ...state.snapshot, stop_requested: false, process_running: false };
+      return {
+        applied: true,
+        detail: "no daemon running; runtime marked stopped (active runs stay resumable)",
+      };
+    case "reload_config":
+      if (env.mode === "direct" || !env.requestReload) {
+        return { applied: false, detail: "no daemon running; the next start loads the config" };
+      }
+      env.requestReload();
+      return { applied: true, detail: "config reload scheduled for the next safe boundary" };
+    case "retry_active":
+      return retryActive(state, RetryActivePayloadSchema.parse(payload), env);
+    case "clear_stale_state":
+      return clearStaleState(state, payload, env);
+    case "add_task":
+    case "add_spec":
+    case "add_probe":
+      return addDocument(state, command, payload);
+    case "add_idea":
+      return addIdea(state, payload);
+    default:
+      return applyQueueIntervention(state, command, payload, env);
+  }
+}

@@ -1,0 +1,56 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  formatPreciseTimestamp,
+  MAILBOX_MAX_ENVELOPE_BYTES,
+  type MailboxCommand,
+  type MailboxEnvelope,
+  MailboxEnvelopeSchema,
+  MillraceError,
+  sanitizeCommandId,
+} from "@millrace/contracts";
+import { createFileExclusiveSync, type WorkspacePaths } from "@millrace/workspace";
+
+/** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
+export function newCommandId(command: MailboxCommand, now: Date): string {
+  return sanitizeCommandId(`${command}-${now.getTime()}-${randomBytes(4).toString("hex")}`);
+}
+
+/**
+ * Drops a command into `state/mailbox/incoming/` for the daemon that owns the workspace. The file
+ * appears whole or not at all and never replaces an existing one (the workspace's exclusive
+ * create: temp file, then a link that fails when the name is taken).
+ */
+export function writeMailboxCommand(
+  paths: WorkspacePaths,
+  command: MailboxCommand,
+  payload: Record<string, unknown>,
+  options: { issuer: string; now: Date; commandId?: string },
+): { envelope: MailboxEnvelope; file: string } {
+  const envelope = MailboxEnvelopeSchema.parse({
+    schema_version: "1.0",
+    kind: "mailbox_command",
+    command_id: options.commandId ?? newCommandId(command, options.now),
+    command,
+    issued_at: formatPreciseTimestamp(options.now),
+    issuer: options.issuer,
+    payload,
+  });
+  const text = `${JSON.stringify(envelope, null, 2)}\n`;
+  if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
+    throw new MillraceError(
+      "mailbox_command_invalid",
+      `the ${command} command is larger than the mailbox limit`,
+    );
+  }
+  mkdirSync(paths.mailboxIncoming, { recursive: true });
+  const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
+  if (!createFileExclusiveSync(file, text)) {
+    throw new MillraceError(
+      "mailbox_command_invalid",
+      `mailbox command ${envelope.command_id} already exists`,
+    );
+  }
+  return { envelope, file };
+}

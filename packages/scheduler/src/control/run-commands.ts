@@ -1,0 +1,137 @@
+import {
+  ClearStaleStatePayloadSchema,
+  type DocumentKind,
+  emptyRecoveryCounters,
+  IDLE_MARKER,
+  type Plane,
+  projectSnapshotFields,
+  type RuntimeSnapshot,
+} from "@millrace/contracts";
+import {
+  clearItemCounters,
+  withActiveRun,
+  withStatusMarker,
+  writeStatusMarker,
+} from "../state/state-store.js";
+import {
+  type ControlOutcome,
+  type ControlState,
+  DeferCommand,
+  event,
+  type HandlerEnvironment,
+} from "./control-state.js";
+
+/** Adds or removes the operator pause source (usage governance keeps its own). */
+export function setPause(state: ControlState, operator: boolean): void {
+  const sources = new Set(state.snapshot.pause_sources);
+  if (operator) sources.add("operator");
+  else sources.delete("operator");
+  const ordered = (["operator", "usage_governance"] as const).filter((source) => sources.has(source));
+  state.snapshot = { ...state.snapshot, pause_sources: ordered, paused: ordered.length > 0 };
+}
+
+function idleEverything(state: ControlState): void {
+  let snapshot: RuntimeSnapshot = projectSnapshotFields({
+    ...state.snapshot,
+    active_runs_by_plane: {},
+    current_failure_class: null,
+  });
+  for (const plane of ["execution", "planning", "learning"] as const) {
+    writeStatusMarker(state.paths, plane, IDLE_MARKER);
+    snapshot = withStatusMarker(snapshot, plane, IDLE_MARKER);
+  }
+  state.snapshot = {
+    ...snapshot,
+    fix_cycle_count: 0,
+    troubleshoot_attempt_count: 0,
+    mechanic_attempt_count: 0,
+    consultant_invocations: 0,
+  };
+}
+
+/** Requeues every active item and resets the runtime to idle (once no stage runs). */
+export function clearStaleState(
+  state: ControlState,
+  payload: Record<string, unknown>,
+  env: HandlerEnvironment,
+): ControlOutcome {
+  if ((env.busyPlanes ?? []).length > 0) throw new DeferCommand("stages are running");
+  const { reason } = ClearStaleStatePayloadSchema.parse(payload);
+  const requeued = state.queue.requeueAllActive(reason?.trim() || "operator clear-stale-state", {
+    actor: env.issuer,
+  });
+  const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0;
+  const hadCounters = state.counters.entries.length > 0;
+  idleEverything(state);
+  state.counters = emptyRecoveryCounters();
+  state.snapshot = {
+    ...state.snapshot,
+    stop_requested: false,
+    paused: state.snapshot.pause_sources.includes("usage_governance"),
+    pause_sources: state.snapshot.pause_sources.filter((source) => source !== "operator"),
+    process_running: env.mode === "mailbox",
+  };
+  event(state, "runtime_stale_state_cleared", {
+    requeued: requeued.map((ref) => ref.id),
+    issuer: env.issuer,
+  });
+  const changed = requeued.length > 0 || hadRuns || hadCounters;
+  return {
+    applied: changed,
+    detail: changed
+      ? `requeued ${requeued.length} active item(s) and reset runtime state to idle`
+      : "nothing stale to clear",
+  };
+}
+
+/** Puts the active item of one plane back in its queue and ends the run. */
+export function retryActive(
+  state: ControlState,
+  payload: { reason?: string | undefined; scope?: Plane | undefined },
+  env: HandlerEnvironment,
+): ControlOutcome {
+  const runs = Object.entries(state.snapshot.active_runs_by_plane).filter(
+    ([, run]) => run !== undefined,
+  ) as Array<[Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>]>;
+  const candidates = payload.scope ? runs.filter(([plane]) => plane === payload.scope) : runs;
+  if (candidates.length === 0) {
+    return {
+      applied: false,
+      detail: payload.scope
+        ? `no active ${payload.scope} work item to retry`
+        : "no active work item to retry",
+    };
+  }
+  if (candidates.length > 1) {
+    event(state, "retry_active_skipped", { reason: "multiple_active_planes" });
+    return {
+      applied: false,
+      detail: "multiple active planes; retry-active needs --scope execution|planning|learning",
+    };
+  }
+  const [plane, run] = candidates[0] as [Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>];
+  if ((env.busyPlanes ?? []).includes(plane)) throw new DeferCommand(`a ${plane} stage is running`);
+  if (run.request_kind === "closure_target" || !run.work_item_kind || !run.work_item_id) {
+    event(state, "retry_active_skipped", { reason: "non_retryable_active_run", plane });
+    return { applied: false, detail: "the active run is an Arbiter closure run; it cannot be retried" };
+  }
+  const reason = payload.reason?.trim() || "operator retry-active";
+  if (state.queue.find(run.work_item_id)?.state === "active") {
+    state.queue.requeue(run.work_item_kind as DocumentKind, run.work_item_id, reason, { actor: env.issuer });
+  }
+  state.counters = clearItemCounters(state.counters, run.work_item_kind, run.work_item_id);
+  state.snapshot = withActiveRun(state.snapshot, plane, undefined);
+  state.snapshot = { ...state.snapshot, current_failure_class: null };
+  if (Object.keys(state.snapshot.active_runs_by_plane).length === 0) idleEverything(state);
+  else {
+    writeStatusMarker(state.paths, plane, IDLE_MARKER);
+    state.snapshot = withStatusMarker(state.snapshot, plane, IDLE_MARKER);
+  }
+  event(state, "retry_active_applied", {
+    plane,
+    work_item_kind: run.work_item_kind,
+    work_item_id: run.work_item_id,
+    reason,
+  });
+  return { applied: true, detail: `requeued ${run.work_item_kind} ${run.work_item_id} (${reason})` };
+}

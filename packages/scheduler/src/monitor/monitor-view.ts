@@ -1,0 +1,102 @@
+import type { RuntimeEventName, TypedRuntimeEvent } from "@millrace/contracts";
+import type { MonitorEvent } from "./monitor-events.js";
+
+type View<T extends MonitorEvent["type"]> = Extract<MonitorEvent, { type: T }>;
+
+/**
+ * What a monitor view shows that its runtime event does not persist: the start banner's context,
+ * the running marker of a stage start, and the runtime error that turned a routing decision into
+ * a repair.
+ */
+export interface MonitorDetails {
+  runtime_started: Omit<View<"runtime_started">, "type" | "at" | "modeId" | "compiledPlanId">;
+  stage_started: { status: string };
+  router_decision: { runtimeErrorCode: string | null };
+}
+
+/** The details argument `recordEvent` takes for an event: required for the events above, none otherwise. */
+export type MonitorDetailsArg<N extends RuntimeEventName> = N extends keyof MonitorDetails
+  ? [details: MonitorDetails[N]]
+  : [];
+
+/**
+ * Renders a runtime event as the monitor sees it, or undefined for events the monitor does not
+ * show. The log line and the monitor view are two renderings of the same event, so they cannot
+ * disagree. `at` is the event's `occurred_at`.
+ */
+export function monitorViewOf(
+  event: TypedRuntimeEvent,
+  at: Date,
+  details?: MonitorDetails[keyof MonitorDetails],
+): MonitorEvent | undefined {
+  switch (event.event_type) {
+    case "runtime_started": {
+      const extra = details as MonitorDetails["runtime_started"];
+      return {
+        type: "runtime_started",
+        at,
+        modeId: event.data.mode_id,
+        compiledPlanId: event.data.compiled_plan_id,
+        ...extra,
+      };
+    }
+    case "stage_started": {
+      const { data } = event;
+      return {
+        type: "stage_started",
+        at,
+        plane: data.plane,
+        stage: data.stage,
+        nodeId: data.node_id,
+        stageKindId: data.stage_kind_id,
+        runId: data.run_id,
+        requestId: data.request_id,
+        workItemKind: data.work_item_kind,
+        workItemId: data.work_item_id,
+        status: (details as MonitorDetails["stage_started"]).status,
+      };
+    }
+    case "stage_completed": {
+      const { data } = event;
+      return {
+        type: "stage_completed",
+        at,
+        plane: data.plane,
+        stage: data.stage,
+        nodeId: data.node_id,
+        stageKindId: data.stage_kind_id,
+        runId: data.run_id,
+        requestId: data.request_id,
+        workItemKind: data.work_item_kind,
+        workItemId: data.work_item_id,
+        terminalResult: data.terminal_result,
+        status: data.terminal_result,
+        durationSeconds: data.duration_seconds,
+        tokenUsage: data.token_usage,
+        failureClass: data.failure_class,
+      };
+    }
+    case "router_decision": {
+      const { data } = event;
+      const code = (details as MonitorDetails["router_decision"]).runtimeErrorCode;
+      return {
+        type: "router_decision",
+        at,
+        plane: data.plane,
+        runId: data.run_id,
+        action: data.action,
+        nextStage: data.next_stage,
+        nextNodeId: data.next_node_id,
+        reason: code ? `runtime_exception:${code}` : data.reason,
+      };
+    }
+    case "runtime_tick_idle":
+      return { type: "runtime_idle", at, reason: "no_work" };
+    case "runtime_tick_paused":
+      return { type: "runtime_paused", at, reason: event.data.pause_sources.join(",") };
+    case "runtime_tick_stopped":
+      return { type: "runtime_stopped", at, reason: event.data.reason };
+    default:
+      return undefined;
+  }
+}

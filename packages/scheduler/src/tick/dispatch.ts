@@ -1,0 +1,67 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  formatTimestamp,
+  type RunnerRawResult,
+  type StageResultEnvelope,
+  type StageRunRequest,
+} from "@millrace/contracts";
+import { dispatchStage, normalizeStageResult } from "@millrace/runners";
+import { writeJsonAtomicSync } from "@millrace/workspace";
+import type { EngineContext } from "../state/context.js";
+
+export interface DispatchedStage {
+  envelope: StageResultEnvelope;
+  /** Absolute path of the stage result file. */
+  path: string;
+}
+
+/**
+ * Runs one stage through the runner registry, with the prompt-context port's blocks. A dispatcher
+ * failure (an unknown runner, say) becomes the stage's result as a transport failure, so the stage
+ * is routed like any other failed stage.
+ */
+export async function dispatchRequest(
+  ctx: EngineContext,
+  request: StageRunRequest,
+  signal: AbortSignal,
+): Promise<DispatchedStage> {
+  const promptContext = ctx.hooks.promptContext
+    ? await ctx.hooks.promptContext({
+        plane: request.plane,
+        stage: request.stage,
+        nodeId: request.node_id,
+        workItemId: request.active_work_item_id ?? null,
+      })
+    : [];
+  const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
+  try {
+    const result = await dispatchStage(request, {
+      registry: ctx.registry,
+      config: ctx.config,
+      workspaceRoot: ctx.paths.root,
+      promptContext,
+      clock: ctx.clock,
+      env: ctx.env,
+      signal,
+    });
+    return { envelope: result.envelope, path: result.stageResultPath ?? stageResultPath };
+  } catch (error) {
+    const now = formatTimestamp(ctx.clock());
+    const raw: RunnerRawResult = {
+      request_id: request.request_id,
+      run_id: request.run_id,
+      stage: request.stage,
+      runner_name: request.runner_name ?? "unknown",
+      exit_kind: "runner_error",
+      exit_code: 1,
+      notes: [`dispatch failed: ${(error as Error).message}`],
+      started_at: now,
+      ended_at: now,
+    };
+    const envelope = normalizeStageResult(request, raw);
+    mkdirSync(path.dirname(stageResultPath), { recursive: true });
+    writeJsonAtomicSync(stageResultPath, envelope);
+    return { envelope, path: stageResultPath };
+  }
+}

@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, renameSync } from "node:fs";
+import path from "node:path";
+import { type ActiveRunState, formatTimestamp, type Plane, type StageRunRequest } from "@millrace/contracts";
+import type { StageCompletion } from "../apply/stage-completion.js";
+import { commit, type EngineContext, recordEvent } from "../state/context.js";
+import { clearInflight, writeInflight } from "../state/inflight.js";
+import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
+import { dispatchRequest } from "./dispatch.js";
+import { buildRunRequest } from "./request.js";
+
+/** A stage running on one plane. */
+export interface Worker {
+  plane: Plane;
+  run: ActiveRunState;
+  controller: AbortController;
+  promise: Promise<StageCompletion>;
+  settled: boolean;
+}
+
+/**
+ * The stages in flight, at most one per plane. Starting a worker records it as running (crash
+ * journal, status marker, `stage_started`) before the runner is called; the result is applied
+ * later by the engine, on its own thread of control, when the worker has settled.
+ */
+export class WorkerPool {
+  private readonly workers = new Map<Plane, Worker>();
+
+  /** `onSettled` is called when any stage finishes (the engine wakes up to apply it). */
+  constructor(private readonly onSettled: () => void) {}
+
+  get size(): number {
+    return this.workers.size;
+  }
+
+  has(plane: Plane): boolean {
+    return this.workers.has(plane);
+  }
+
+  get(plane: Plane): Worker | undefined {
+    return this.workers.get(plane);
+  }
+
+  delete(plane: Plane): void {
+    this.workers.delete(plane);
+  }
+
+  planes(): Plane[] {
+    return [...this.workers.keys()];
+  }
+
+  anySettled(): boolean {
+    return [...this.workers.values()].some((worker) => worker.settled);
+  }
+
+  /** Starts a worker for a plane's active run: marks it running, then dispatches it asynchronously. */
+  start(ctx: EngineContext, plane: Plane): void {
+    const run = ctx.snapshot.active_runs_by_plane[plane];
+    if (!run || this.workers.has(plane)) return;
+    const requestId = ctx.ids.requestId();
+    const request = buildRunRequest(ctx, run, requestId);
+    const running = markRunning(ctx, plane, run, request);
+    const controller = new AbortController();
+    const worker: Worker = {
+      plane,
+      run: { ...run, running_status_marker: running },
+      controller,
+      settled: false,
+      promise: Promise.resolve() as unknown as Promise<StageCompletion>,
+    };
+    worker.promise = dispatchRequest(ctx, request, controller.signal).then(
+      (dispatched) => {
+        worker.settled = true;
+        this.onSettled();
+        return {
+          plane,
+          run: worker.run,
+          request,
+          envelope: dispatched.envelope,
+          stageResultPath: dispatched.path,
+        };
+      },
+      (error) => {
+        worker.settled = true;
+        this.onSettled();
+        throw error;
+      },
+    );
+    worker.promise.catch(() => undefined);
+    this.workers.set(plane, worker);
+  }
+
+  /** Cuts off running stages; their runs stay active and are dispatched again at the next start. */
+  async interrupt(ctx: EngineContext): Promise<void> {
+    for (const worker of this.workers.values()) worker.controller.abort();
+    for (const [plane, worker] of this.workers) {
+      try {
+        const completion = await worker.promise;
+        if (existsSync(completion.stageResultPath)) {
+          renameSync(completion.stageResultPath, `${completion.stageResultPath}.interrupted`);
+        }
+      } catch {
+        // nothing to set aside
+      }
+      clearInflight(ctx.paths, plane);
+      recordEvent(ctx, "stage_interrupted", {
+        plane,
+        run_id: worker.run.run_id,
+        node_id: worker.run.node_id,
+      });
+      const previous = ctx.snapshot.status_markers_by_plane[plane];
+      if (previous) writeStatusMarker(ctx.paths, plane, previous);
+    }
+    this.workers.clear();
+    commit(ctx);
+  }
+}
+
+/**
+ * Records that a stage is starting: the crash journal, the running status marker and the
+ * `stage_started` event. Returns the running marker.
+ */
+function markRunning(
+  ctx: EngineContext,
+  plane: Plane,
+  run: ActiveRunState,
+  request: StageRunRequest,
+): string {
+  const requestId = request.request_id;
+  const stageResultPath = path.join(request.run_dir, "stage_results", `${requestId}.json`);
+  mkdirSync(request.run_dir, { recursive: true });
+  writeInflight(ctx.paths, {
+    plane,
+    run_id: run.run_id,
+    node_id: run.node_id,
+    request_id: requestId,
+    stage_result_path: stageResultPath,
+    started_at: formatTimestamp(ctx.clock()),
+  });
+  const running = `### ${request.running_status_marker}`;
+  writeStatusMarker(ctx.paths, plane, running);
+  ctx.snapshot = withStatusMarker(ctx.snapshot, plane, running);
+  ctx.snapshot = {
+    ...ctx.snapshot,
+    active_runs_by_plane: {
+      ...ctx.snapshot.active_runs_by_plane,
+      [plane]: { ...run, running_status_marker: running },
+    },
+  };
+  recordEvent(
+    ctx,
+    "stage_started",
+    {
+      request_id: requestId,
+      stage: run.stage,
+      node_id: run.node_id,
+      stage_kind_id: run.stage_kind_id,
+      plane,
+      run_id: run.run_id,
+      work_item_kind: run.work_item_kind ?? null,
+      work_item_id: run.work_item_id ?? null,
+      troubleshoot_report_path: request.preferred_troubleshoot_report_path ?? null,
+    },
+    { status: running.replace(/^### /, "") },
+  );
+  // The stage-start save only records the running marker; the decision's save is the durable one.
+  commit(ctx, { counters: false, durable: false });
+  return running;
+}
