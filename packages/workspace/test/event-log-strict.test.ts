@@ -1,7 +1,7 @@
 import { statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { appendRuntimeEvents, formatRuntimeEventLine, readEventsFrom, tailEvents } from "../src/index.js";
+import { appendRuntimeEvents, formatRuntimeEventLine, readEventsFrom, tailEvents } from "../src/event-log.js";
 import { tempDir } from "./helpers.js";
 
 const at = new Date("2026-04-28T10:00:00Z");
