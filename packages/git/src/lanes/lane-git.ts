@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import path from "node:path";
+import type { LaneRecord } from "@millrace/contracts";
+import type { GitRunner } from "../process/run-git.js";
+import { resolveCommit } from "../repo/repo-state.js";
+import { comparablePath, listWorktrees, type WorktreeEntry } from "./worktree-list.js";
+
+/** The repository a lane manager works on. */
+export interface LaneContext {
+  readonly git: GitRunner;
+  readonly repoRoot: string;
+}
+
+/** What git has for a lane right now. */
+export interface LaneGitState {
+  readonly branchSha: string | null;
+  /** git knows the worktree and its folder is there. */
+  readonly worktreePresent: boolean;
+  /** git knows the worktree but its folder is gone. */
+  readonly worktreeStale: boolean;
+}
+
+export async function branchCommit(ctx: LaneContext, branch: string): Promise<string | null> {
+  return resolveCommit(ctx.git, ctx.repoRoot, `refs/heads/${branch}`);
+}
+
+export function findWorktree(
+  entries: readonly WorktreeEntry[],
+  worktreePath: string,
+): WorktreeEntry | undefined {
+  const wanted = comparablePath(worktreePath);
+  return entries.find((entry) => comparablePath(entry.path) === wanted);
+}
+
+export async function laneGitState(ctx: LaneContext, record: LaneRecord): Promise<LaneGitState> {
+  const entry = findWorktree(await listWorktrees(ctx.git, ctx.repoRoot), record.worktree_path);
+  const folderThere = existsSync(path.join(record.worktree_path, ".git"));
+  return {
+    branchSha: await branchCommit(ctx, record.branch),
+    worktreePresent: entry !== undefined && folderThere,
+    worktreeStale: entry !== undefined && !folderThere,
+  };
+}
+
+/** Creates the lane branch at the record's base commit when it does not exist. */
+export async function ensureBranch(ctx: LaneContext, record: LaneRecord): Promise<boolean> {
+  if ((await branchCommit(ctx, record.branch)) !== null) return false;
+  await ctx.git.run(["branch", "--no-track", record.branch, record.base_sha], { cwd: ctx.repoRoot });
+  return true;
+}
+
+/**
+ * Adds the lane worktree on its branch when it is not there. A folder git does not know (a crash
+ * inside `worktree add`) is ours by its recorded path and is cleared first; a registration whose
+ * folder is gone is pruned.
+ */
+export async function ensureWorktree(ctx: LaneContext, record: LaneRecord): Promise<boolean> {
+  const state = await laneGitState(ctx, record);
+  if (state.worktreePresent) return false;
+  if (state.worktreeStale) await ctx.git.run(["worktree", "prune"], { cwd: ctx.repoRoot });
+  rmSync(record.worktree_path, { recursive: true, force: true });
+  mkdirSync(path.dirname(record.worktree_path), { recursive: true });
+  await ctx.git.run(["worktree", "add", "--quiet", record.worktree_path, record.branch], {
+    cwd: ctx.repoRoot,
+  });
+  return true;
+}
+
+/** Removes the lane worktree (discarding uncommitted files) when git knows it; clears a stray folder. */
+export async function removeWorktree(ctx: LaneContext, worktreePath: string): Promise<boolean> {
+  const entry = findWorktree(await listWorktrees(ctx.git, ctx.repoRoot), worktreePath);
+  let removed = false;
+  if (entry && existsSync(path.join(worktreePath, ".git"))) {
+    await ctx.git.run(["worktree", "remove", "--force", worktreePath], { cwd: ctx.repoRoot });
+    removed = true;
+  } else if (entry) {
+    await ctx.git.run(["worktree", "prune"], { cwd: ctx.repoRoot });
+    removed = true;
+  }
+  if (existsSync(worktreePath)) {
+    rmSync(worktreePath, { recursive: true, force: true });
+    removed = true;
+  }
+  return removed;
+}
+
+export async function deleteBranch(ctx: LaneContext, branch: string): Promise<boolean> {
+  if ((await branchCommit(ctx, branch)) === null) return false;
+  await ctx.git.run(["branch", "-D", branch], { cwd: ctx.repoRoot });
+  return true;
+}
