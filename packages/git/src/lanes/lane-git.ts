@@ -66,6 +66,20 @@ export async function ensureWorktree(ctx: LaneContext, record: LaneRecord): Prom
   return true;
 }
 
+/**
+ * A git command killed inside a lane worktree leaves its `index.lock` behind, and every later git
+ * command there fails. Reconciliation runs before any runner or landing touches the lane (the
+ * runtime is its single writer), so a lock found then is stale and ours to remove.
+ */
+export async function clearStaleIndexLock(ctx: LaneContext, record: LaneRecord): Promise<boolean> {
+  if (!existsSync(path.join(record.worktree_path, ".git"))) return false;
+  const gitDir = await ctx.git.text(["rev-parse", "--absolute-git-dir"], { cwd: record.worktree_path });
+  const lock = path.join(gitDir, "index.lock");
+  if (!existsSync(lock)) return false;
+  rmSync(lock, { force: true });
+  return true;
+}
+
 /** Removes the lane worktree (discarding uncommitted files) when git knows it; clears a stray folder. */
 export async function removeWorktree(ctx: LaneContext, worktreePath: string): Promise<boolean> {
   const entry = findWorktree(await listWorktrees(ctx.git, ctx.repoRoot), worktreePath);

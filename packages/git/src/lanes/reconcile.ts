@@ -3,6 +3,7 @@ import { isAncestor, mergeHead, resolveCommit } from "../repo/repo-state.js";
 import { LANE_BRANCH_PREFIX } from "./lane-branch.js";
 import {
   branchCommit,
+  clearStaleIndexLock,
   deleteBranch,
   ensureBranch,
   ensureWorktree,
@@ -71,6 +72,7 @@ export async function reconcileLaneWorktrees(
 
 async function reconcileOne(lanes: LaneWorktrees, record: LaneRecord): Promise<LaneReconcileOutcome> {
   const ctx = lanes.context;
+  await clearStaleIndexLock(ctx, record);
   switch (record.phase) {
     case "creating":
       await lanes.finishCreate(record);
