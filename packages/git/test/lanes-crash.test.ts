@@ -157,7 +157,9 @@ describe("lane reconciliation of states left on disk", () => {
     const box = sandbox();
     const repo = makeRepo(box);
     const lanes = await lanesCrashingAt(box, repo, null);
-    await expectCrash((await lanesCrashingAt(box, repo, "branch_created")).create("t1"));
+    await expectCrash((await lanesCrashingAt(box, repo, "record_creating")).create("t1"));
+    // Killed inside creation: the branch made, the worktree folder half written and unregistered.
+    box.git(repo, "branch", "millrace/t1");
     write(path.join(lanes.worktreePathFor("t1"), "partial.txt"), "half a checkout\n");
     await reconcileLaneWorktrees(lanes);
     expect(existsSync(path.join(lanes.worktreePathFor("t1"), "partial.txt"))).toBe(false);

@@ -60,7 +60,9 @@ describe("GitRunner", () => {
     const before = process.env.GIT_DIR;
     process.env.GIT_DIR = path.join(box.root, "not-a-repo");
     try {
-      const top = await new GitRunner({ home: box.home }).text(["rev-parse", "--show-toplevel"], { cwd: repo });
+      const top = await new GitRunner({ home: box.home }).text(["rev-parse", "--show-toplevel"], {
+        cwd: repo,
+      });
       expect(top).toBe(repo);
     } finally {
       if (before === undefined) delete process.env.GIT_DIR;
@@ -71,9 +73,13 @@ describe("GitRunner", () => {
   it("reports a failed command in one line with git's message", async () => {
     const box = sandbox();
     const repo = makeRepo(box);
-    const error = await caught(new GitRunner({ home: box.home }).run(["rev-parse", "--verify", "nope"], { cwd: repo }));
+    const error = await caught(
+      new GitRunner({ home: box.home }).run(["rev-parse", "--verify", "nope"], { cwd: repo }),
+    );
     expect(error.code).toBe("git_command_failed");
-    expect(error.message).toBe("git rev-parse --verify nope failed (exit 128): fatal: Needed a single revision");
+    expect(error.message).toBe(
+      "git rev-parse --verify nope failed (exit 128): fatal: Needed a single revision",
+    );
     expect(error.details).toMatchObject({ exit_code: 128, cwd: repo });
   });
 
@@ -93,7 +99,9 @@ describe("GitRunner", () => {
     write(slow, "#!/bin/sh\nsleep 30 &\nwait\n");
     chmodSync(slow, 0o755);
     const started = Date.now();
-    const error = await caught(new GitRunner({ binary: slow, timeoutMs: 300 }).run(["status"], { cwd: box.root }));
+    const error = await caught(
+      new GitRunner({ binary: slow, timeoutMs: 300 }).run(["status"], { cwd: box.root }),
+    );
     expect(error.code).toBe("git_timeout");
     expect(error.message).toContain("300 ms");
     expect(Date.now() - started).toBeLessThan(10_000);

@@ -57,7 +57,14 @@ describe("git output parsers", () => {
     const out =
       "worktree /r\0HEAD aaaa\0branch refs/heads/main\0\0worktree /r/.git/l/x\0HEAD bbbb\0detached\0prunable gitdir file points to non-existent location\0\0";
     expect(parseWorktreeList(out)).toEqual([
-      { path: "/r", head: "aaaa", branchRef: "refs/heads/main", bare: false, detached: false, prunable: false },
+      {
+        path: "/r",
+        head: "aaaa",
+        branchRef: "refs/heads/main",
+        bare: false,
+        detached: false,
+        prunable: false,
+      },
       { path: "/r/.git/l/x", head: "bbbb", branchRef: null, bare: false, detached: true, prunable: true },
     ]);
   });

@@ -1,24 +1,21 @@
 import type { GitIdentity } from "../process/git-env.js";
 import type { GitRunner } from "../process/run-git.js";
-import { resolveCommit } from "../repo/repo-state.js";
 
 /**
- * Stages everything in a working tree (`git add -A`) and commits it. Returns the new commit, or
- * `null` when nothing was staged. Hooks configured in the repository run as usual.
+ * Stages everything in a working tree (`git add -A`) and commits it. Returns false when nothing
+ * was staged. Hooks configured in the repository run as usual.
  */
 export async function commitAllChanges(
   git: GitRunner,
   cwd: string,
   message: string,
   identity?: GitIdentity,
-): Promise<string | null> {
+): Promise<boolean> {
   await git.run(["add", "-A"], { cwd });
   const staged = await git.run(["diff", "--cached", "--quiet"], { cwd, okExitCodes: [1] });
-  if (staged.exitCode === 0) return null;
+  if (staged.exitCode === 0) return false;
   await git.run(["commit", "--quiet", "--no-edit", "-m", message], { cwd, identity });
-  const sha = await resolveCommit(git, cwd, "HEAD");
-  if (sha === null) throw new Error(`HEAD is missing right after a commit in ${cwd}`);
-  return sha;
+  return true;
 }
 
 /** Paths with uncommitted changes (staged, unstaged or untracked) in a working tree. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { type LandMode, type LandResult, MillraceError } from "@millrace/contracts";
 import type { GitIdentity } from "../process/git-env.js";
 import { type GitOptions, GitRunner } from "../process/run-git.js";
-import { isAncestor, mergeHead, readRepoHead, resolveCommit } from "../repo/repo-state.js";
+import { mergeBase, type RepoHead, readMergeHead, readRepoHead, resolveCommit } from "../repo/repo-state.js";
 import { commitAllChanges } from "./commit-all.js";
 
 export interface LandBranchOptions extends GitOptions {
@@ -44,11 +44,11 @@ export async function landBranch(options: LandBranchOptions): Promise<LandResult
       },
     );
   }
-  await clearOwnInterruptedMerge(git, cwd, options.branch);
-  let worktreeCommit: string | null = null;
+  await clearOwnInterruptedMerge(git, head, cwd, options.branch);
+  let committed = false;
   if (options.worktreePath && existsSync(path.join(options.worktreePath, ".git"))) {
     const message = options.commitMessage ?? `millrace: uncommitted work of ${options.branch}`;
-    worktreeCommit = await commitAllChanges(git, options.worktreePath, message, options.author);
+    committed = await commitAllChanges(git, options.worktreePath, message, options.author);
   }
   options.beforeMerge?.();
   const tip = await resolveCommit(git, cwd, `refs/heads/${options.branch}`);
@@ -67,17 +67,17 @@ export async function landBranch(options: LandBranchOptions): Promise<LandResult
     target_branch: head.branch,
     branch_sha: tip,
     head_before: head.sha,
-    worktree_commit_sha: worktreeCommit,
+    // The worktree has the branch checked out, so its new commit is the branch tip.
+    worktree_commit_sha: committed ? tip : null,
     conflicts: [] as string[],
   };
-  if (await isAncestor(git, cwd, tip, head.sha)) {
-    return { ...base, outcome: "already_landed", head_after: head.sha };
-  }
-  const fastForward = await isAncestor(git, cwd, head.sha, tip);
+  const common = await mergeBase(git, cwd, head.sha, tip);
+  if (common === tip) return { ...base, outcome: "already_landed", head_after: head.sha };
+  const fastForward = common === head.sha;
   const mode = options.mode ?? "ff";
   if (mode === "ff-only" && !fastForward)
     return { ...base, outcome: "not_fast_forward", head_after: head.sha };
-  return runMerge(git, options, base, mode, fastForward);
+  return runMerge(git, options, head, base, mode, fastForward);
 }
 
 type LandBase = Omit<LandResult, "outcome" | "head_after">;
@@ -85,6 +85,7 @@ type LandBase = Omit<LandResult, "outcome" | "head_after">;
 async function runMerge(
   git: GitRunner,
   options: LandBranchOptions,
+  head: RepoHead,
   base: LandBase,
   mode: LandMode,
   fastForward: boolean,
@@ -101,7 +102,7 @@ async function runMerge(
     return { ...base, outcome, head_after: after };
   }
   const conflicts = await conflictedPaths(git, cwd);
-  if ((await mergeHead(git, cwd)) !== null) await git.run(["merge", "--abort"], { cwd });
+  if (readMergeHead(head.gitDir) !== null) await git.run(["merge", "--abort"], { cwd });
   if (conflicts.length > 0) return { ...base, outcome: "conflict", head_after: base.head_before, conflicts };
   throw mergeRefused(options.branch, cwd, result.stdout + result.stderr);
 }
@@ -115,8 +116,13 @@ async function conflictedPaths(git: GitRunner, cwd: string): Promise<string[]> {
  * A merge left half-done by a crash in this function shows as `MERGE_HEAD` equal to our branch's
  * tip: abort it so the retry starts clean. Any other merge in progress belongs to someone else.
  */
-async function clearOwnInterruptedMerge(git: GitRunner, cwd: string, branch: string): Promise<void> {
-  const pending = await mergeHead(git, cwd);
+async function clearOwnInterruptedMerge(
+  git: GitRunner,
+  head: RepoHead,
+  cwd: string,
+  branch: string,
+): Promise<void> {
+  const pending = readMergeHead(head.gitDir);
   if (pending === null) return;
   const tip = await resolveCommit(git, cwd, `refs/heads/${branch}`);
   if (pending === tip) {

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import path from "node:path";
-import type { LaneRecord } from "@millrace/contracts";
-import type { GitRunner } from "../process/run-git.js";
+import { type LaneRecord, MillraceError } from "@millrace/contracts";
+import { firstLine, type GitRunner } from "../process/run-git.js";
 import { resolveCommit } from "../repo/repo-state.js";
 import { comparablePath, listWorktrees, type WorktreeEntry } from "./worktree-list.js";
 
@@ -80,8 +80,27 @@ export async function clearStaleIndexLock(ctx: LaneContext, record: LaneRecord):
   return true;
 }
 
+/**
+ * Creates branch and worktree in one git call (`worktree add -b`), the common case for a new
+ * lane. Returns false when git refuses (a leftover in the way), so the caller takes the
+ * step-by-step path; git creates the branch before the worktree, a state reconciliation handles.
+ */
+export async function addBranchAndWorktree(ctx: LaneContext, record: LaneRecord): Promise<boolean> {
+  mkdirSync(path.dirname(record.worktree_path), { recursive: true });
+  const args = ["worktree", "add", "--quiet", "-b", record.branch, record.worktree_path, record.base_sha];
+  const result = await ctx.git.run(args, { cwd: ctx.repoRoot, okExitCodes: [128, 255] });
+  return result.exitCode === 0;
+}
+
 /** Removes the lane worktree (discarding uncommitted files) when git knows it; clears a stray folder. */
 export async function removeWorktree(ctx: LaneContext, worktreePath: string): Promise<boolean> {
+  if (existsSync(path.join(worktreePath, ".git"))) {
+    const quick = await ctx.git.run(["worktree", "remove", "--force", worktreePath], {
+      cwd: ctx.repoRoot,
+      okExitCodes: [128],
+    });
+    if (quick.exitCode === 0 && !existsSync(worktreePath)) return true;
+  }
   const entry = findWorktree(await listWorktrees(ctx.git, ctx.repoRoot), worktreePath);
   let removed = false;
   if (entry && existsSync(path.join(worktreePath, ".git"))) {
@@ -98,8 +117,16 @@ export async function removeWorktree(ctx: LaneContext, worktreePath: string): Pr
   return removed;
 }
 
+/** Deletes a branch; false when it was already gone. */
 export async function deleteBranch(ctx: LaneContext, branch: string): Promise<boolean> {
+  const result = await ctx.git.run(["branch", "-D", branch], { cwd: ctx.repoRoot, okExitCodes: [1] });
+  if (result.exitCode === 0) return true;
   if ((await branchCommit(ctx, branch)) === null) return false;
-  await ctx.git.run(["branch", "-D", branch], { cwd: ctx.repoRoot });
-  return true;
+  throw new MillraceError(
+    "git_command_failed",
+    `git branch -D ${branch} failed: ${firstLine(result.stderr)}`,
+    {
+      details: { branch, stderr: result.stderr },
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { formatTimestamp, type LandResult, type LaneRecord, MillraceError } from "@millrace/contracts";
 import { uncommittedPaths } from "../land/commit-all.js";
@@ -8,6 +9,8 @@ import { type GitOptions, GitRunner } from "../process/run-git.js";
 import { commonGitDir, isAncestor, readRepoHead } from "../repo/repo-state.js";
 import { laneBranchName } from "./lane-branch.js";
 import {
+  addBranchAndWorktree,
+  branchCommit,
   deleteBranch,
   ensureBranch,
   ensureWorktree,
@@ -127,8 +130,7 @@ export class LaneWorktrees {
       created_at: at,
       updated_at: at,
     };
-    const existing = await laneGitState(this.context, draft);
-    if (existing.branchSha !== null || existing.worktreePresent) {
+    if ((await branchCommit(this.context, branch)) !== null || existsSync(worktreePath)) {
       throw new MillraceError(
         "lane_exists",
         `branch ${branch} or its worktree already exists with no lane record`,
@@ -140,14 +142,21 @@ export class LaneWorktrees {
     }
     this.records.write(draft);
     this.step("record_creating", itemId);
-    return this.finishCreate(draft);
+    return this.finishCreate(draft, true);
   }
 
-  /** @internal Branch, worktree, then the record says `active`; each step skips what is already there. */
-  async finishCreate(record: LaneRecord): Promise<LaneRecord> {
-    await ensureBranch(this.context, record);
-    this.step("branch_created", record.item_id);
-    await ensureWorktree(this.context, record);
+  /**
+   * @internal Branch, worktree, then the record says `active`. A fresh lane takes one git call for
+   * both; otherwise (or when git refuses that) each step skips what is already there.
+   */
+  async finishCreate(record: LaneRecord, fresh = false): Promise<LaneRecord> {
+    if (fresh && (await addBranchAndWorktree(this.context, record))) {
+      this.step("branch_created", record.item_id);
+    } else {
+      await ensureBranch(this.context, record);
+      this.step("branch_created", record.item_id);
+      await ensureWorktree(this.context, record);
+    }
     this.step("worktree_added", record.item_id);
     const active = this.writeRecord(record, "active");
     this.step("record_active", record.item_id);
@@ -231,10 +240,11 @@ export class LaneWorktrees {
   }
 
   private async assertNothingUnlanded(record: LaneRecord): Promise<void> {
-    const state = await laneGitState(this.context, record);
     const { git, repoRoot } = this.context;
-    const dirty = state.worktreePresent ? await uncommittedPaths(git, record.worktree_path) : [];
-    const unmerged = state.branchSha !== null && !(await isAncestor(git, repoRoot, state.branchSha, "HEAD"));
+    const tip = await branchCommit(this.context, record.branch);
+    const present = existsSync(path.join(record.worktree_path, ".git"));
+    const dirty = present ? await uncommittedPaths(git, record.worktree_path) : [];
+    const unmerged = tip !== null && !(await isAncestor(git, repoRoot, tip, "HEAD"));
     if (dirty.length > 0 || unmerged) {
       throw new MillraceError(
         "lane_unlanded",

@@ -3,6 +3,7 @@ import { MillraceError, type PublishCommitResult } from "@millrace/contracts";
 import { commitAllChanges } from "../land/commit-all.js";
 import type { GitIdentity } from "../process/git-env.js";
 import { firstLine, GitRunner } from "../process/run-git.js";
+import { resolveCommit } from "../repo/repo-state.js";
 import {
   DEFAULT_PUBLISH_MESSAGE,
   inspectStagingRepo,
@@ -43,7 +44,8 @@ export async function publishCommit(options: PublishCommitOptions): Promise<Publ
     );
   }
   const base = { staging_dir: stagingDir, branch: facts.branch, message };
-  const sha = await commitAllChanges(git, stagingDir, message, options.author);
+  const committed = await commitAllChanges(git, stagingDir, message, options.author);
+  const sha = committed ? await resolveCommit(git, stagingDir, "HEAD") : null;
   if (sha === null)
     return {
       ...base,

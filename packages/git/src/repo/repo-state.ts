@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import type { GitRunner } from "../process/run-git.js";
 
@@ -6,6 +8,8 @@ export interface RepoHead {
   readonly sha: string;
   /** Short branch name (`main`), or `null` for a detached HEAD. */
   readonly branch: string | null;
+  /** This worktree's own git folder, absolute (where `MERGE_HEAD` lives). */
+  readonly gitDir: string;
 }
 
 /** The top folder of the working tree containing `cwd`, or `null` when `cwd` is not in one. */
@@ -32,20 +36,42 @@ export async function currentBranch(git: GitRunner, cwd: string): Promise<string
   return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
-/** HEAD of a repository that must have at least one commit (lanes branch from it, landings merge into it). */
+/**
+ * HEAD of a repository that must have at least one commit (lanes branch from it, landings merge
+ * into it), in one git call: top level, git folder, commit, and the full name HEAD points at.
+ */
 export async function readRepoHead(git: GitRunner, cwd: string): Promise<RepoHead> {
-  if ((await workTreeTopLevel(git, cwd)) === null) {
+  const result = await git.run(
+    ["rev-parse", "--show-toplevel", "--absolute-git-dir", "HEAD", "--symbolic-full-name", "HEAD"],
+    { cwd, okExitCodes: [128] },
+  );
+  const [top, gitDir, sha, ref] = result.stdout.split("\n");
+  if (!top || !gitDir) {
     throw new MillraceError("git_not_a_repository", `${cwd} is not inside a git working tree`, {
       details: { cwd },
     });
   }
-  const sha = await resolveCommit(git, cwd, "HEAD");
-  if (sha === null) {
+  if (result.exitCode !== 0 || !sha || !ref) {
     throw new MillraceError("git_not_a_repository", `the repository at ${cwd} has no commit yet`, {
       details: { cwd },
     });
   }
-  return { sha, branch: await currentBranch(git, cwd) };
+  return { sha, gitDir, branch: ref.startsWith("refs/heads/") ? ref.slice("refs/heads/".length) : null };
+}
+
+/** True when `MERGE_HEAD` exists in a worktree's git folder (read from disk, no git call). */
+export function readMergeHead(gitDir: string): string | null {
+  try {
+    return readFileSync(path.join(gitDir, "MERGE_HEAD"), "utf8").trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The merge base of two commits, or `null` when they share no history. */
+export async function mergeBase(git: GitRunner, cwd: string, a: string, b: string): Promise<string | null> {
+  const result = await git.run(["merge-base", a, b], { cwd, okExitCodes: [1] });
+  return result.exitCode === 0 ? result.stdout.trim() : null;
 }
 
 /** True when `ancestor` is reachable from `descendant` (a branch already merged, a fast-forward possible). */
