@@ -20,7 +20,10 @@ export async function commitAllChanges(
 
 /** Paths with uncommitted changes (staged, unstaged or untracked) in a working tree. */
 export async function uncommittedPaths(git: GitRunner, cwd: string): Promise<string[]> {
-  const result = await git.run(["status", "--porcelain=v1", "-z", "--untracked-files=all"], { cwd });
+  const result = await git.run(
+    ["--no-optional-locks", "status", "--porcelain=v1", "-z", "--untracked-files=all"],
+    { cwd },
+  );
   return parseStatusZ(result.stdout);
 }
 

@@ -105,9 +105,12 @@ async function reconcileOne(lanes: LaneWorktrees, record: LaneRecord): Promise<L
 }
 
 async function hasUncommitted(lanes: LaneWorktrees, record: LaneRecord): Promise<boolean> {
-  const result = await lanes.context.git.run(["status", "--porcelain", "--untracked-files=all"], {
-    cwd: record.worktree_path,
-  });
+  const result = await lanes.context.git.run(
+    ["--no-optional-locks", "status", "--porcelain", "--untracked-files=all"],
+    {
+      cwd: record.worktree_path,
+    },
+  );
   return result.stdout.trim().length > 0;
 }
 
