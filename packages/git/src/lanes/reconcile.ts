@@ -1,4 +1,5 @@
 import type { LaneRecord } from "@millrace/contracts";
+import { removeTempLitter } from "@millrace/workspace";
 import { isAncestor, mergeHead, resolveCommit } from "../repo/repo-state.js";
 import { LANE_BRANCH_PREFIX } from "./lane-branch.js";
 import {
@@ -57,6 +58,8 @@ export async function reconcileLaneWorktrees(
   const records = [...(options.records ?? lanes.records.list())].sort((a, b) =>
     a.item_id < b.item_id ? -1 : a.item_id > b.item_id ? 1 : 0,
   );
+  // A kill inside an atomic record write leaves its temp file; the record itself is old or new.
+  removeTempLitter([lanes.records.dir]);
   const actions: LaneReconcileAction[] = [];
   for (const record of records) {
     actions.push({
