@@ -265,6 +265,11 @@ export const ERROR_CODES = {
     "No lane record exists for that item.",
     "List the lanes to see the recorded items.",
   ),
+  lane_interrupted: code(
+    3,
+    "The lane was interrupted in the middle of being created or removed.",
+    "Reconcile lanes first (the runtime does at startup), then retry.",
+  ),
   lane_unlanded: code(
     3,
     "The lane's branch holds commits the workspace branch does not have.",

@@ -49,6 +49,10 @@ describe("lane crash safety: a kill after each step converges under reconciliati
       const base = box.git(repo, "rev-parse", "HEAD");
       await expectCrash((await lanesCrashingAt(box, repo, step)).create("t1"));
       const lanes = await lanesCrashingAt(box, repo, null);
+      if (step !== "record_active") {
+        // Until reconciled, an interrupted creation cannot be landed.
+        await expect(lanes.land("t1")).rejects.toMatchObject({ code: "lane_interrupted" });
+      }
       const report = await reconcileLaneWorktrees(lanes);
       const expected = step === "record_active" ? "intact" : "created";
       expect(report.actions).toEqual([

@@ -194,10 +194,9 @@ export class LaneWorktrees {
     const record = this.requireRecord(itemId);
     if (record.phase === "creating" || record.phase === "removing") {
       throw new MillraceError(
-        "lane_not_found",
+        "lane_interrupted",
         `the lane of ${itemId} is ${record.phase}, not ready to land`,
         {
-          hint: "Reconcile lanes first (startup does); then land it again.",
           details: { item_id: itemId, phase: record.phase },
         },
       );
