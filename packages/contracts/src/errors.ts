@@ -214,6 +214,87 @@ export const ERROR_CODES = {
     "A budget release (add_budget) is invalid.",
     "Give a scope (work_item, lineage or stage_kind), a key, a metric and a positive amount.",
   ),
+  // --- git
+  git_unavailable: code(
+    1,
+    "The git executable could not be started.",
+    "Install git and make sure it is on PATH (or pass the path of the git binary).",
+  ),
+  git_command_failed: code(
+    1,
+    "A git command failed.",
+    "Read git's own message in the details; run the same command by hand in that folder to see more.",
+  ),
+  git_timeout: code(
+    1,
+    "A git command did not finish in time and was stopped.",
+    "Check for a stuck lock (.git/index.lock), a slow remote or a hook waiting for input, then retry.",
+  ),
+  git_not_a_repository: code(
+    3,
+    "The folder is not inside a git working tree with at least one commit.",
+    "Run `git init` and make a first commit in the workspace, or point Millrace at the repository root.",
+  ),
+  git_detached_head: code(
+    3,
+    "The workspace has no branch checked out (detached HEAD).",
+    "Check out the branch work should land on (`git switch <branch>`), then retry.",
+  ),
+  git_merge_in_progress: code(
+    3,
+    "The workspace repository is in the middle of a merge Millrace did not start.",
+    "Finish or abort that merge (`git merge --abort`), then retry.",
+  ),
+  git_identity_missing: code(
+    1,
+    "git has no author identity to commit with.",
+    "Set user.name and user.email in the repository's git config, or pass an author.",
+  ),
+  land_blocked_by_local_changes: code(
+    3,
+    "Landing would overwrite uncommitted changes in the workspace.",
+    "Commit or stash the workspace changes to the listed files, then land again.",
+  ),
+  lane_exists: code(
+    3,
+    "A lane worktree or branch for that item already exists.",
+    "Inspect it with the lane listing; remove it or reconcile lanes before creating it again.",
+  ),
+  lane_not_found: code(
+    1,
+    "No lane record exists for that item.",
+    "List the lanes to see the recorded items.",
+  ),
+  lane_interrupted: code(
+    3,
+    "The lane was interrupted in the middle of being created or removed.",
+    "Reconcile lanes first (the runtime does at startup), then retry.",
+  ),
+  lane_unlanded: code(
+    3,
+    "The lane's branch holds commits the workspace branch does not have.",
+    "Land the lane first, or remove it with discard to drop its work on purpose.",
+  ),
+  staging_manifest_invalid: code(
+    1,
+    "The staging manifest is missing or invalid.",
+    "Fix the named line: `version: N`, a non-empty `paths:` list and an optional `optional_paths:` list of repo-relative paths.",
+  ),
+  staging_path_missing: code(
+    1,
+    "A required path of the staging manifest does not exist in the workspace.",
+    "Create the path, or move it to `optional_paths:` in the staging manifest.",
+  ),
+  staging_repo_invalid: code(
+    3,
+    "The staging folder is not a git repository of its own.",
+    "Run `git init` in the staging folder (and add an `origin` remote to publish), or pass the right staging folder.",
+  ),
+  publish_push_failed: code(
+    1,
+    "The staging commit was made but pushing it to origin failed.",
+    "Read git's message in the details, fix the remote or credentials, then push again.",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 

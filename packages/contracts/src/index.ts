@@ -248,6 +248,34 @@ export {
 } from "./enums.js";
 export type { ErrorCode, ExitStatus, MillraceErrorOptions } from "./errors.js";
 export { ERROR_CODES, MillraceError, renderErrorCatalog } from "./errors.js";
+export type {
+  LandMode,
+  LandOutcome,
+  LandResult,
+  LanePhase,
+  LaneRecord,
+  PublishCommitResult,
+  PublishPreflightReport,
+  PublishSelection,
+  PublishSkipReason,
+  PublishSyncEntry,
+  PublishSyncReport,
+} from "./git.js";
+export {
+  LandModeSchema,
+  LandOutcomeSchema,
+  LandResultSchema,
+  LanePhaseSchema,
+  LaneRecordSchema,
+  PUBLISH_SKIP_REASONS,
+  PublishCommitResultSchema,
+  PublishPreflightReportSchema,
+  PublishSelectionSchema,
+  PublishSkipReasonSchema,
+  PublishSyncEntrySchema,
+  PublishSyncReportSchema,
+  StagingManifestSourceKindSchema,
+} from "./git.js";
 export {
   type BudgetRelease,
   BudgetReleaseSchema,
