@@ -214,6 +214,21 @@ export const ERROR_CODES = {
     "A budget release (add_budget) is invalid.",
     "Give a scope (work_item, lineage or stage_kind), a key, a metric and a positive amount.",
   ),
+  skill_invalid: code(
+    1,
+    "A skill failed validation and was not installed.",
+    "Fix the reported file (front matter with name and description, size caps, no scripts or links) and install again.",
+  ),
+  skill_conflict: code(
+    3,
+    "A skill with that name is already installed.",
+    "Remove it first with `millrace skills remove <name>`, or install with replace.",
+  ),
+  compounding_item_not_found: code(
+    1,
+    "No procedure or context fact has that id.",
+    "List the ids with `millrace compounding procedures` or `millrace compounding facts`.",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 
