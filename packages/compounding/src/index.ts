@@ -36,10 +36,10 @@ export type { PromptBlock, SelectionRequest, SelectionResult } from "./select/se
 export { CONSIDERED_RECORD_LIMIT, selectPromptContext } from "./select/select.js";
 export type { RetrievalView } from "./select/view.js";
 export { retrievalView } from "./select/view.js";
-export type { InstallOptions, InstallResult } from "./skills/install.js";
-export { installSkills, removeSkill } from "./skills/install.js";
 export type { SkillListing } from "./skills/inspect.js";
 export { listSkills, showSkill } from "./skills/inspect.js";
+export type { InstallOptions, InstallResult } from "./skills/install.js";
+export { installSkills, removeSkill } from "./skills/install.js";
 export { INSTALLED_SKILLS_FOLDER, readSkillsManifest } from "./skills/manifest.js";
 export type { SkillSource } from "./skills/sources.js";
 export type { SkillLimits, SkillValidation } from "./skills/validate.js";

@@ -7,7 +7,13 @@ import {
   type ReusableProcedure,
 } from "@millrace/contracts";
 import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
-import { factStatus, keyOfRecord, latestLifecycle, lifecycleKey, procedureStatus } from "./lifecycle/status.js";
+import {
+  factStatus,
+  keyOfRecord,
+  latestLifecycle,
+  lifecycleKey,
+  procedureStatus,
+} from "./lifecycle/status.js";
 import { requireSafeId } from "./store/ids.js";
 import { type CompoundingSnapshot, loadCompoundingSnapshot } from "./store/snapshot.js";
 import { effectivenessSummary, type ItemEffectiveness } from "./usage/effectiveness.js";
@@ -33,7 +39,11 @@ export interface ItemDetail extends ItemListing {
   readonly lifecycle: ProcedureLifecycleRecord[];
 }
 
-function listings(paths: WorkspacePaths, snapshot: CompoundingSnapshot, kind: CompoundingItemKind): ItemListing[] {
+function listings(
+  paths: WorkspacePaths,
+  snapshot: CompoundingSnapshot,
+  kind: CompoundingItemKind,
+): ItemListing[] {
   const latest = latestLifecycle(snapshot.lifecycle.map((e) => e.value));
   const effect = new Map(
     effectivenessSummary(loadUsageFiles(paths))
@@ -42,7 +52,12 @@ function listings(paths: WorkspacePaths, snapshot: CompoundingSnapshot, kind: Co
   );
   const rows: ItemListing[] = [];
   const seen = new Set<string>();
-  const push = (id: string, value: ReusableProcedure | ContextFact, status: RetrievalStatus, file: string) => {
+  const push = (
+    id: string,
+    value: ReusableProcedure | ContextFact,
+    status: RetrievalStatus,
+    file: string,
+  ) => {
     if (seen.has(id)) return;
     seen.add(id);
     rows.push({
@@ -59,7 +74,8 @@ function listings(paths: WorkspacePaths, snapshot: CompoundingSnapshot, kind: Co
     });
   };
   if (kind === "procedure") {
-    for (const { value, file } of snapshot.procedures) push(value.procedure_id, value, procedureStatus(value, latest), file);
+    for (const { value, file } of snapshot.procedures)
+      push(value.procedure_id, value, procedureStatus(value, latest), file);
   } else {
     for (const { value, file } of snapshot.facts) push(value.fact_id, value, factStatus(value, latest), file);
   }
@@ -107,7 +123,11 @@ export interface CompoundingSummary {
   readonly facts: FamilyCounts;
   /** Workspace items awaiting an operator's promote or deprecate. */
   readonly pending_governance_items: string[];
-  readonly usage: { readonly stage_runs: number; readonly injected_items: number; readonly latest_run_id: string | null };
+  readonly usage: {
+    readonly stage_runs: number;
+    readonly injected_items: number;
+    readonly latest_run_id: string | null;
+  };
   readonly unloadable_files: number;
 }
 
@@ -129,10 +149,15 @@ export function compoundingSummary(paths: WorkspacePaths): CompoundingSummary {
   return {
     procedures: count(procedures),
     facts: count(facts),
-    pending_governance_items: [...procedures, ...facts].filter((r) => r.status === "stale").map((r) => r.item_id),
+    pending_governance_items: [...procedures, ...facts]
+      .filter((r) => r.status === "stale")
+      .map((r) => r.item_id),
     usage: {
       stage_runs: usage.length,
-      injected_items: usage.reduce((sum, file) => sum + file.records.filter((r) => r.disposition === "injected").length, 0),
+      injected_items: usage.reduce(
+        (sum, file) => sum + file.records.filter((r) => r.disposition === "injected").length,
+        0,
+      ),
       latest_run_id: latest?.run_id ?? null,
     },
     unloadable_files: snapshot.problems.length + (problems?.length ?? 0),

@@ -50,21 +50,32 @@ describe("extractRunCandidate", () => {
       ["planner", "PLANNER_COMPLETE"],
     ];
     for (const [stage, result] of no) {
-      expect(extractRunCandidate(completion({ stage, terminalResult: result })), `${stage} ${result}`).toBeNull();
+      expect(
+        extractRunCandidate(completion({ stage, terminalResult: result })),
+        `${stage} ${result}`,
+      ).toBeNull();
     }
   });
 
   it("falls back to stdout, then stderr, and yields nothing for an empty message", () => {
-    const fromStdout = extractRunCandidate(completion({ finalMessage: "  \n### BUILDER_COMPLETE\n", stdout: "Used pnpm filters\n" }));
+    const fromStdout = extractRunCandidate(
+      completion({ finalMessage: "  \n### BUILDER_COMPLETE\n", stdout: "Used pnpm filters\n" }),
+    );
     expect(fromStdout?.procedure.title).toBe("Used pnpm filters");
-    const fromStderr = extractRunCandidate(completion({ finalMessage: null, stdout: "", stderr: "warned about X" }));
+    const fromStderr = extractRunCandidate(
+      completion({ finalMessage: null, stdout: "", stderr: "warned about X" }),
+    );
     expect(fromStderr?.procedure.summary).toBe("warned about X");
-    expect(extractRunCandidate(completion({ finalMessage: "### BUILDER_COMPLETE", stdout: null }))).toBeNull();
+    expect(
+      extractRunCandidate(completion({ finalMessage: "### BUILDER_COMPLETE", stdout: null })),
+    ).toBeNull();
   });
 
   it("caps the stored body at a line boundary and marks it", () => {
     const long = Array.from({ length: 400 }, (_, i) => `line ${i} of a long report`).join("\n");
-    const procedure = extractRunCandidate(completion({ finalMessage: long }), { maxBodyCharacters: 500 })?.procedure;
+    const procedure = extractRunCandidate(completion({ finalMessage: long }), {
+      maxBodyCharacters: 500,
+    })?.procedure;
     expect(procedure?.procedure_markdown.length).toBeLessThanOrEqual(500);
     expect(procedure?.procedure_markdown.endsWith("[… truncated]")).toBe(true);
   });
@@ -96,7 +107,9 @@ describe("extractLearningFact", () => {
     });
     expect(fact?.fact_id.startsWith(`fact.learning.${RUN}.`)).toBe(true);
     expect(extractLearningFact(completion({ stage: "curator", terminalResult: "CURATOR_NOOP" }))).toBeNull();
-    expect(extractLearningFact(completion({ stage: "professor", terminalResult: "PROFESSOR_COMPLETE" }))).not.toBeNull();
+    expect(
+      extractLearningFact(completion({ stage: "professor", terminalResult: "PROFESSOR_COMPLETE" })),
+    ).not.toBeNull();
   });
 });
 

@@ -40,7 +40,9 @@ describe("run candidates and flush", () => {
     const snapshot = loadCompoundingSnapshot(paths);
     const ws = snapshot.procedures.filter((p) => p.value.scope === "workspace");
     expect(ws.map((p) => p.value.procedure_id)).toEqual([wsId]);
-    expect(ws[0]?.value.evidence_refs).toContain(`millrace-agents/compounding/procedures/${RUN}/${candidate.fileName}`);
+    expect(ws[0]?.value.evidence_refs).toContain(
+      `millrace-agents/compounding/procedures/${RUN}/${candidate.fileName}`,
+    );
     expect(snapshot.lifecycle.map((l) => l.value)).toEqual([
       expect.objectContaining({
         procedure_id: wsId,
@@ -63,7 +65,9 @@ describe("run candidates and flush", () => {
     for (const name of readdirSync(lifecycle)) rmSync(path.join(lifecycle, name));
     const result = flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
     expect(result.flushed).toHaveLength(1);
-    expect(loadCompoundingSnapshot(paths).procedures.filter((p) => p.value.scope === "workspace")).toHaveLength(1);
+    expect(
+      loadCompoundingSnapshot(paths).procedures.filter((p) => p.value.scope === "workspace"),
+    ).toHaveLength(1);
   });
 
   it("stores a learning fact once; a replay never resets it", () => {
@@ -72,7 +76,10 @@ describe("run candidates and flush", () => {
     if (!fact) throw new Error("no fact");
     expect(recordLearningFact(paths, fact).written).toBe(true);
     const second = recordLearningFact(paths, { ...fact, title: "changed" });
-    expect(second).toEqual({ path: `millrace-agents/compounding/context_facts/${fact.fact_id}.json`, written: false });
+    expect(second).toEqual({
+      path: `millrace-agents/compounding/context_facts/${fact.fact_id}.json`,
+      written: false,
+    });
     expect(loadCompoundingSnapshot(paths).facts[0]?.value.title).toBe(fact.title);
   });
 });

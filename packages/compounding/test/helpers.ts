@@ -106,7 +106,9 @@ export function tarball(file: string, entries: readonly TarInput[]): string {
   for (const entry of entries) {
     const data = Buffer.from(entry.data ?? "");
     const type = entry.type ?? "0";
-    parts.push(header(entry.path, type === "0" ? data.length : 0, type, entry.mode ?? (type === "5" ? 0o755 : 0o644)));
+    parts.push(
+      header(entry.path, type === "0" ? data.length : 0, type, entry.mode ?? (type === "5" ? 0o755 : 0o644)),
+    );
     if (type === "0") {
       parts.push(data, Buffer.alloc((512 - (data.length % 512)) % 512));
     }

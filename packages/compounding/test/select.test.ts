@@ -1,7 +1,7 @@
-import { CompoundingSelectionSchema, type ContextFact, type ReusableProcedure } from "@millrace/contracts";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { CompoundingSelectionSchema, type ContextFact, type ReusableProcedure } from "@millrace/contracts";
 import { workspacePaths } from "@millrace/workspace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -31,7 +31,10 @@ function procedure(i: number, overrides: Partial<ReusableProcedure> = {}): Reusa
     source_stage: ["builder", "fixer", "checker", "troubleshooter"][i % 4] ?? "builder",
     title: `Procedure number ${i}`,
     summary: `What procedure ${i} is about.`,
-    procedure_markdown: Array.from({ length: 5 + (i % 40) }, (_, l) => `- step ${l} of procedure ${i}: do the thing carefully`).join("\n"),
+    procedure_markdown: Array.from(
+      { length: 5 + (i % 40) },
+      (_, l) => `- step ${l} of procedure ${i}: do the thing carefully`,
+    ).join("\n"),
     tags: [`tag${i % 5}`],
     evidence_refs: [],
     created_at: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString().replace(".000Z", "Z"),
@@ -76,7 +79,9 @@ describe("selectPromptContext: governance", () => {
     const after = next(paths);
     expect(after.blocks).toHaveLength(1);
     expect(after.blocks[0]?.title).toBe("Injected reusable procedures");
-    expect(after.blocks[0]?.body).toContain("### Procedure 1: Run the integration suite with the local database");
+    expect(after.blocks[0]?.body).toContain(
+      "### Procedure 1: Run the integration suite with the local database",
+    );
     expect(after.blocks[0]?.body).toContain(`- Id: ${id} (workspace scope, from the builder stage)`);
     expect(after.blocks[0]?.body).toContain("docker compose up -d db");
     expect(after.selection.procedures.selected_ids).toEqual([id]);
@@ -92,7 +97,9 @@ describe("selectPromptContext: governance", () => {
     const id = builderFlow(paths);
     promoteItem(paths, { kind: "procedure", id, issuer: "cli", reason: "good", now: NOW });
     const snapshot = loadCompoundingSnapshot(paths);
-    expect(selectPromptContext(snapshot, { runId: RUN, stage: "builder", profile: "baseline" }).blocks).toEqual([]);
+    expect(
+      selectPromptContext(snapshot, { runId: RUN, stage: "builder", profile: "baseline" }).blocks,
+    ).toEqual([]);
     for (const stage of ["planner", "analyst", "recon", "arbiter"]) {
       const result = selectPromptContext(snapshot, { runId: RUN, stage });
       expect(result.blocks, stage).toEqual([]);
@@ -122,10 +129,22 @@ describe("selectPromptContext: governance", () => {
     const snapshot = loadCompoundingSnapshot(paths);
     expect(selectPromptContext(snapshot, { runId: RUN, stage: "fixer" }).blocks).toEqual([]);
     const opted = selectPromptContext(snapshot, { runId: RUN, stage: "fixer", includeRunCandidates: true });
-    expect(opted.selection.procedures.considered[0]).toMatchObject({ selection_reason: "run_scope", decision: "selected", scope: "run" });
-    const otherRun = selectPromptContext(snapshot, { runId: OTHER_RUN, stage: "fixer", includeRunCandidates: true });
+    expect(opted.selection.procedures.considered[0]).toMatchObject({
+      selection_reason: "run_scope",
+      decision: "selected",
+      scope: "run",
+    });
+    const otherRun = selectPromptContext(snapshot, {
+      runId: OTHER_RUN,
+      stage: "fixer",
+      includeRunCandidates: true,
+    });
     expect(otherRun.selection.procedures.excluded_counts).toEqual({ other_run: 1 });
-    const builder = selectPromptContext(snapshot, { runId: RUN, stage: "builder", includeRunCandidates: true });
+    const builder = selectPromptContext(snapshot, {
+      runId: RUN,
+      stage: "builder",
+      includeRunCandidates: true,
+    });
     expect(builder.selection.procedures.excluded_counts).toEqual({ scope_not_allowed: 1 });
   });
 });
@@ -135,7 +154,10 @@ describe("selectPromptContext: trimming", () => {
     const paths = tempWorkspace();
     const long = procedure(7, {
       source_stage: "builder",
-      procedure_markdown: Array.from({ length: 200 }, (_, l) => `- step ${l}: run the check and read its output`).join("\n"),
+      procedure_markdown: Array.from(
+        { length: 200 },
+        (_, l) => `- step ${l}: run the check and read its output`,
+      ).join("\n"),
     });
     writeProcedure(compoundingPaths(paths), long);
     promoted(paths, "procedure", long.procedure_id);
@@ -174,7 +196,9 @@ describe("selectPromptContext: budgets", () => {
         source_run_id: `run-${i}`,
         source_stage: ["builder", "checker", "consultant"][i % 3] ?? "builder",
         title: i % 10 === 0 ? `Database migrations ${i}` : `Fact ${i}`,
-        statement: Array.from({ length: 3 + (i % 20) }, (_, l) => `statement line ${l} about fact ${i}`).join("\n"),
+        statement: Array.from({ length: 3 + (i % 20) }, (_, l) => `statement line ${l} about fact ${i}`).join(
+          "\n",
+        ),
         summary: `Fact ${i} summary.`,
         tags: [],
         evidence_refs: [`millrace-agents/runs/run-${i}/report.md`],
@@ -192,7 +216,12 @@ describe("selectPromptContext: budgets", () => {
     const paths = twoHundred();
     for (const profile of ["compounding", "governed_plus"] as const) {
       for (const [stage, rule] of Object.entries(DEFAULT_STAGE_RULES)) {
-        const request = { runId: RUN, stage, profile, taskText: "Add database migrations for the orders table" };
+        const request = {
+          runId: RUN,
+          stage,
+          profile,
+          taskText: "Add database migrations for the orders table",
+        };
         const first = selectPromptContext(loadCompoundingSnapshot(paths), request);
         const second = selectPromptContext(loadCompoundingSnapshot(paths), request);
         expect(second, `${profile} ${stage}`).toEqual(first);
@@ -251,13 +280,19 @@ describe("selectPromptContext: budgets", () => {
         facts: { scopes: ["workspace" as const], maxItems: 0, budgetCharacters: 0 },
       },
     };
-    const result = selectPromptContext(loadCompoundingSnapshot(paths), { runId: RUN, stage: "builder", stageRules: rules });
+    const result = selectPromptContext(loadCompoundingSnapshot(paths), {
+      runId: RUN,
+      stage: "builder",
+      stageRules: rules,
+    });
     expect(result.selection.procedures.selected_ids).toHaveLength(1);
     expect(result.blocks[0]?.body.length).toBeLessThanOrEqual(700);
     const tiny = selectPromptContext(loadCompoundingSnapshot(paths), {
       runId: RUN,
       stage: "builder",
-      stageRules: { builder: { ...rules.builder, procedures: { ...rules.builder.procedures, budgetCharacters: 100 } } },
+      stageRules: {
+        builder: { ...rules.builder, procedures: { ...rules.builder.procedures, budgetCharacters: 100 } },
+      },
     });
     expect(tiny.blocks).toEqual([]);
     expect(tiny.selection.procedures.considered[0]?.decision).toBe("over_budget");

@@ -45,7 +45,10 @@ describe("usage records and effectiveness", () => {
   it("records the injected and skipped items of a stage, then its outcome once", () => {
     const paths = tempWorkspace();
     seed(paths, 3);
-    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), { runId: RUN, stage: "builder" });
+    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), {
+      runId: RUN,
+      stage: "builder",
+    });
     const request = requestId();
     const file = recordInjection(paths, { selection, requestId: request, now: NOW });
     expect(file).toBe(path.join(compoundingPaths(paths).usage, RUN, `${request}.json`));
@@ -56,7 +59,13 @@ describe("usage records and effectiveness", () => {
       ["proc.workspace.u0", "skipped", "over_item_cap"],
     ]);
     expect(stored.outcome).toBeNull();
-    const outcome = { runId: RUN, requestId: request, terminalResult: "BUILDER_COMPLETE", success: true, now: NOW };
+    const outcome = {
+      runId: RUN,
+      requestId: request,
+      terminalResult: "BUILDER_COMPLETE",
+      success: true,
+      now: NOW,
+    };
     expect(recordInjectionOutcome(paths, outcome)).toBe(true);
     expect(recordInjectionOutcome(paths, { ...outcome, success: false })).toBe(false);
     expect(loadUsageFiles(paths)[0]?.outcome).toMatchObject({ success: true, attempt: 1 });
@@ -67,8 +76,18 @@ describe("usage records and effectiveness", () => {
 
   it("returns false for a stage that was given nothing, and null when nothing was considered", () => {
     const paths = tempWorkspace();
-    expect(recordInjectionOutcome(paths, { runId: RUN, requestId: requestId(), terminalResult: "X", success: true })).toBe(false);
-    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), { runId: RUN, stage: "builder" });
+    expect(
+      recordInjectionOutcome(paths, {
+        runId: RUN,
+        requestId: requestId(),
+        terminalResult: "X",
+        success: true,
+      }),
+    ).toBe(false);
+    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), {
+      runId: RUN,
+      stage: "builder",
+    });
     expect(recordInjection(paths, { selection, requestId: requestId() })).toBeNull();
   });
 
@@ -86,7 +105,14 @@ describe("usage records and effectiveness", () => {
       const { selection } = selectPromptContext(snapshot, { runId: RUN, stage: "builder" });
       const request = requestId();
       recordInjection(paths, { selection, requestId: request, now: NOW });
-      if (outcome) recordInjectionOutcome(paths, { runId: RUN, requestId: request, terminalResult: "T", ...outcome, now: NOW });
+      if (outcome)
+        recordInjectionOutcome(paths, {
+          runId: RUN,
+          requestId: request,
+          terminalResult: "T",
+          ...outcome,
+          now: NOW,
+        });
     }
     const rows = effectivenessSummary(loadUsageFiles(paths));
     expect(rows.find((row) => row.item_id === newest)).toEqual({
@@ -99,8 +125,14 @@ describe("usage records and effectiveness", () => {
       first_time_success_rate: 1 / 3,
       skipped: 0,
     });
-    expect(rows.find((row) => row.item_id === "proc.workspace.u0")).toMatchObject({ injected: 0, skipped: 4, first_time_success_rate: null });
-    expect(listProcedures(paths).find((p) => p.item_id === newest)?.effectiveness?.succeeded_first_time).toBe(1);
+    expect(rows.find((row) => row.item_id === "proc.workspace.u0")).toMatchObject({
+      injected: 0,
+      skipped: 4,
+      first_time_success_rate: null,
+    });
+    expect(listProcedures(paths).find((p) => p.item_id === newest)?.effectiveness?.succeeded_first_time).toBe(
+      1,
+    );
   });
 
   it("skips an unreadable usage file instead of failing", () => {

@@ -25,9 +25,13 @@ export function installedSkillFolders(paths: WorkspacePaths): string[] {
 }
 
 function invalid(paths: WorkspacePaths, reason: string): MillraceError {
-  return new MillraceError("manifest_invalid", `the installed-skills manifest ${paths.installedSkills} is invalid: ${reason}`, {
-    hint: "Restore the file from version control, or remove the skills it lists and delete it.",
-  });
+  return new MillraceError(
+    "manifest_invalid",
+    `the installed-skills manifest ${paths.installedSkills} is invalid: ${reason}`,
+    {
+      hint: "Restore the file from version control, or remove the skills it lists and delete it.",
+    },
+  );
 }
 
 /** Whether a runtime-root-relative path lies inside one of the given folders. */

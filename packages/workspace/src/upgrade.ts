@@ -94,8 +94,7 @@ function plan(root: WorkspacePaths | string, options: UpgradeOptions): Plan {
   const installed = installedSkillFolders(paths);
   const shipped = buildManifest(assetsRoot);
   const kept = shipped.entries.filter((entry) => !insideAnyFolder(entry.relative_path, installed));
-  const candidate =
-    kept.length === shipped.entries.length ? shipped : withEntries(shipped, kept);
+  const candidate = kept.length === shipped.entries.length ? shipped : withEntries(shipped, kept);
   const localized = validateLocalized(options.localizeRemoved ?? [], baseline, candidate);
   const original = new Map(baseline.entries.map((entry) => [entry.relative_path, entry.original_sha256]));
   const next = new Map(candidate.entries.map((entry) => [entry.relative_path, entry.original_sha256]));
@@ -115,7 +114,11 @@ function plan(root: WorkspacePaths | string, options: UpgradeOptions): Plan {
 }
 
 function withEntries(manifest: BaselineManifest, entries: BaselineManifest["entries"]): BaselineManifest {
-  const body = { schema_version: "1.0" as const, seed_package_version: manifest.seed_package_version, entries };
+  const body = {
+    schema_version: "1.0" as const,
+    seed_package_version: manifest.seed_package_version,
+    entries,
+  };
   return { ...body, manifest_id: computeManifestId(body) };
 }
 

@@ -216,21 +216,25 @@ describe("upgrade and installed skills", () => {
     put(assets, "skills/learned/deploy-notes/SKILL.md", "packaged\n");
     put(assets, "skills/learned/deploy-notes/extra.md", "packaged extra\n");
     const preview = previewUpgrade(root, { assetsRoot: assets });
-    expect(preview.entries.map((e) => e.relative_path).filter((p) => p.startsWith("skills/learned/"))).toEqual(
-      [],
-    );
+    expect(
+      preview.entries.map((e) => e.relative_path).filter((p) => p.startsWith("skills/learned/")),
+    ).toEqual([]);
     const report = applyUpgrade(root, { assetsRoot: assets });
     expect(report.counts.conflict).toBe(0);
     expect(readFileSync(path.join(paths.runtimeRoot, "skills/learned/deploy-notes/SKILL.md"), "utf8")).toBe(
       "my installed skill\n",
     );
-    expect(loadManifest(paths).entries.some((e) => e.relative_path.startsWith("skills/learned/"))).toBe(false);
+    expect(loadManifest(paths).entries.some((e) => e.relative_path.startsWith("skills/learned/"))).toBe(
+      false,
+    );
   });
 
   it("refuses to upgrade when the installed-skills manifest is unreadable, naming the file", () => {
     const { assets, root, paths } = setup();
     writeFileSync(paths.installedSkills, "{not json");
-    expect(() => applyUpgrade(root, { assetsRoot: assets })).toThrowError(/installed-skills manifest .* not valid JSON/);
+    expect(() => applyUpgrade(root, { assetsRoot: assets })).toThrowError(
+      /installed-skills manifest .* not valid JSON/,
+    );
     try {
       previewUpgrade(root, { assetsRoot: assets });
     } catch (error) {

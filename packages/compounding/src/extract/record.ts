@@ -8,14 +8,20 @@ import type { RunCandidate } from "./run-candidate.js";
 
 /** Stores a run candidate (replay-safe: the same stage yields the same file and content). Returns its workspace-relative path. */
 export function recordRunCandidate(paths: WorkspacePaths, candidate: RunCandidate): string {
-  return toWorkspaceRelative(paths, writeProcedure(compoundingPaths(paths), candidate.procedure, candidate.fileName));
+  return toWorkspaceRelative(
+    paths,
+    writeProcedure(compoundingPaths(paths), candidate.procedure, candidate.fileName),
+  );
 }
 
 /**
  * Stores a learning fact candidate unless one with its id exists (a replay never resets a fact).
  * Returns the workspace-relative path and whether it was written.
  */
-export function recordLearningFact(paths: WorkspacePaths, fact: ContextFact): { path: string; written: boolean } {
+export function recordLearningFact(
+  paths: WorkspacePaths,
+  fact: ContextFact,
+): { path: string; written: boolean } {
   const store = compoundingPaths(paths);
   const file = factFile(store, fact);
   if (existsSync(file)) return { path: toWorkspaceRelative(paths, file), written: false };

@@ -60,7 +60,8 @@ function changeState(
   requireWorkspaceItem(snapshot, request.kind, id);
   if (replacementId !== null) {
     requireSafeId(replacementId, "replacement id");
-    if (replacementId === id) usage(`${id} cannot replace itself`, "Name a different item as the replacement.");
+    if (replacementId === id)
+      usage(`${id} cannot replace itself`, "Name a different item as the replacement.");
     requireWorkspaceItem(snapshot, request.kind, replacementId);
   }
   const records = snapshot.lifecycle.map((entry) => entry.value);
@@ -70,7 +71,11 @@ function changeState(
     return { applied: false, item_kind: request.kind, item_id: id, state, record: null };
   }
   const record: ProcedureLifecycleRecord = {
-    record_id: nextRecordId(request.kind, id, records.filter((r) => keyOfRecord(r) === lifecycleKey(request.kind, id))),
+    record_id: nextRecordId(
+      request.kind,
+      id,
+      records.filter((r) => keyOfRecord(r) === lifecycleKey(request.kind, id)),
+    ),
     procedure_id: request.kind === "procedure" ? id : null,
     fact_id: request.kind === "fact" ? id : null,
     state,

@@ -27,17 +27,48 @@ export function indexIssues(snapshot: CompoundingSnapshot): IndexCheck {
   const root = snapshot.workspacePaths.root;
   const indexRef = toWorkspaceRelative(snapshot.workspacePaths, snapshot.paths.governedStoreIndex);
   const relRef = toWorkspaceRelative(snapshot.workspacePaths, snapshot.paths.relationshipSummary);
-  const index = loadIfPresent(snapshot.paths.governedStoreIndex, GovernedStoreIndexSchema, "index", issues, indexRef);
-  const relationships = loadIfPresent(snapshot.paths.relationshipSummary, RelationshipSummarySchema, "relationship", issues, relRef);
+  const index = loadIfPresent(
+    snapshot.paths.governedStoreIndex,
+    GovernedStoreIndexSchema,
+    "index",
+    issues,
+    indexRef,
+  );
+  const relationships = loadIfPresent(
+    snapshot.paths.relationshipSummary,
+    RelationshipSummarySchema,
+    "relationship",
+    issues,
+    relRef,
+  );
   const fresh = buildIndexes(snapshot, "1970-01-01T00:00:00Z");
   if (index) {
     for (const entry of index.entries) {
       if (!existsSync(path.join(root, ...entry.artifact_ref.split("/")))) {
-        issues.push(fail("index", "entry_missing_artifact", entry.entry_id, `index entry ${entry.entry_id} points at ${entry.artifact_ref}, which does not exist`, indexRef, [entry.artifact_ref]));
+        issues.push(
+          fail(
+            "index",
+            "entry_missing_artifact",
+            entry.entry_id,
+            `index entry ${entry.entry_id} points at ${entry.artifact_ref}, which does not exist`,
+            indexRef,
+            [entry.artifact_ref],
+          ),
+        );
       }
     }
-    if (canonicalJson({ ...index, generated_at: "" }) !== canonicalJson({ ...fresh.index, generated_at: "" })) {
-      issues.push(fail("index", "out_of_sync", "governed_store_index", "the stored orientation index differs from the stores; run `millrace compounding orient`", indexRef));
+    if (
+      canonicalJson({ ...index, generated_at: "" }) !== canonicalJson({ ...fresh.index, generated_at: "" })
+    ) {
+      issues.push(
+        fail(
+          "index",
+          "out_of_sync",
+          "governed_store_index",
+          "the stored orientation index differs from the stores; run `millrace compounding orient`",
+          indexRef,
+        ),
+      );
     }
   }
   if (relationships) {
@@ -45,11 +76,31 @@ export function indexIssues(snapshot: CompoundingSnapshot): IndexCheck {
     for (const cluster of relationships.clusters) {
       const missing = cluster.member_ids.filter((id) => !ids.has(id));
       if (missing.length > 0) {
-        issues.push(fail("relationship", "cluster_missing_members", cluster.cluster_id, `cluster ${cluster.cluster_id} lists ${missing.length} member(s) the index does not have`, relRef, missing));
+        issues.push(
+          fail(
+            "relationship",
+            "cluster_missing_members",
+            cluster.cluster_id,
+            `cluster ${cluster.cluster_id} lists ${missing.length} member(s) the index does not have`,
+            relRef,
+            missing,
+          ),
+        );
       }
     }
-    if (canonicalJson({ ...relationships, generated_at: "" }) !== canonicalJson({ ...fresh.relationships, generated_at: "" })) {
-      issues.push(fail("relationship", "out_of_sync", "relationship_summary", "the stored relationship summary differs from the stores; run `millrace compounding orient`", relRef));
+    if (
+      canonicalJson({ ...relationships, generated_at: "" }) !==
+      canonicalJson({ ...fresh.relationships, generated_at: "" })
+    ) {
+      issues.push(
+        fail(
+          "relationship",
+          "out_of_sync",
+          "relationship_summary",
+          "the stored relationship summary differs from the stores; run `millrace compounding orient`",
+          relRef,
+        ),
+      );
     }
   }
   return {
@@ -71,6 +122,14 @@ function loadIfPresent<T extends GovernedStoreIndex | RelationshipSummary>(
   if (!existsSync(file)) return null;
   const read = readTolerant(file, schema, family);
   if (read.ok) return read.value;
-  issues.push(fail(family, "unloadable", path.basename(file, ".json"), `cannot load ${path.basename(file)}: ${read.problem.reason}`, ref));
+  issues.push(
+    fail(
+      family,
+      "unloadable",
+      path.basename(file, ".json"),
+      `cannot load ${path.basename(file)}: ${read.problem.reason}`,
+      ref,
+    ),
+  );
   return null;
 }

@@ -36,7 +36,9 @@ export function buildIndexes(snapshot: CompoundingSnapshot, generatedAt: string)
       source_stage: value.source_stage,
       tags: [...value.tags].sort(byString),
       evidence_refs: [...value.evidence_refs].sort(byString),
-      related_ids: [value.supersedes_procedure_id, replacement].filter((id): id is string => !!id).sort(byString),
+      related_ids: [value.supersedes_procedure_id, replacement]
+        .filter((id): id is string => !!id)
+        .sort(byString),
     });
   }
   for (const { value, file } of snapshot.facts) {
@@ -58,7 +60,13 @@ export function buildIndexes(snapshot: CompoundingSnapshot, generatedAt: string)
   }
   const sorted = [...entries.values()].sort((a, b) => byString(a.entry_id, b.entry_id));
   return {
-    index: { schema_version: "1.0", kind: "governed_store_index", generated_at: generatedAt, note: ORIENTATION_NOTE, entries: sorted },
+    index: {
+      schema_version: "1.0",
+      kind: "governed_store_index",
+      generated_at: generatedAt,
+      note: ORIENTATION_NOTE,
+      entries: sorted,
+    },
     relationships: {
       schema_version: "1.0",
       kind: "relationship_summary",
@@ -71,7 +79,10 @@ export function buildIndexes(snapshot: CompoundingSnapshot, generatedAt: string)
 
 /** Groups of two or more entries sharing a source run, an evidence ref or a tag. */
 function clustersOf(entries: readonly OrientationEntry[]): OrientationCluster[] {
-  const groups = new Map<string, { kind: OrientationCluster["kind"]; key: string; members: OrientationEntry[] }>();
+  const groups = new Map<
+    string,
+    { kind: OrientationCluster["kind"]; key: string; members: OrientationEntry[] }
+  >();
   const add = (kind: OrientationCluster["kind"], key: string, entry: OrientationEntry) => {
     const id = `${kind}.${key}`;
     const group = groups.get(id) ?? { kind, key, members: [] };
@@ -86,9 +97,10 @@ function clustersOf(entries: readonly OrientationEntry[]): OrientationCluster[] 
   const out: OrientationCluster[] = [];
   for (const [clusterId, group] of groups) {
     if (group.members.length < 2) continue;
-    const shared = group.members
-      .map((member) => new Set(member.tags))
-      .reduce((common, tags) => new Set([...common].filter((tag) => tags.has(tag))));
+    const shared = new Set(group.members[0]?.tags ?? []);
+    for (const member of group.members.slice(1)) {
+      for (const tag of shared) if (!member.tags.includes(tag)) shared.delete(tag);
+    }
     out.push({
       cluster_id: clusterId,
       kind: group.kind,

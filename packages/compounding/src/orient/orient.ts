@@ -43,7 +43,11 @@ export function orient(paths: WorkspacePaths, options: OrientOptions = {}): Orie
       : relationships.clusters.filter((cluster) => cluster.member_ids.some((id) => ids.has(id)));
   const familyCounts: Record<OrientationFamily, number> = { procedure: 0, context_fact: 0 };
   for (const entry of entries) familyCounts[entry.family] += 1;
-  const clusterCounts: Record<OrientationCluster["kind"], number> = { source_run: 0, evidence_ref: 0, tag: 0 };
+  const clusterCounts: Record<OrientationCluster["kind"], number> = {
+    source_run: 0,
+    evidence_ref: 0,
+    tag: 0,
+  };
   for (const cluster of clusters) clusterCounts[cluster.kind] += 1;
   return {
     generated_at: generatedAt,

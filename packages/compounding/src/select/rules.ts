@@ -17,7 +17,12 @@ export interface StageRule {
 /** Implementation stages (the reference's builder, hotfix, troubleshoot, consult… mapped onto ours). */
 export const IMPLEMENTATION_SOURCES = ["builder", "fixer", "troubleshooter", "consultant"] as const;
 /** Validation stages also learn from other validation stages. */
-export const VALIDATION_SOURCES = [...IMPLEMENTATION_SOURCES, "integrator", "checker", "doublechecker"] as const;
+export const VALIDATION_SOURCES = [
+  ...IMPLEMENTATION_SOURCES,
+  "integrator",
+  "checker",
+  "doublechecker",
+] as const;
 /** The updater learns from reviews and recoveries. */
 export const UPDATE_SOURCES = ["checker", "doublechecker", "troubleshooter", "consultant"] as const;
 

@@ -7,14 +7,14 @@ import type {
   SelectionReason,
 } from "@millrace/contracts";
 import type { CompoundingSnapshot } from "../store/snapshot.js";
+import { cautionLine, FACTS_TITLE, PROCEDURES_TITLE, renderSection, SECTION_SEPARATOR } from "./render.js";
 import {
-  cautionLine,
-  FACTS_TITLE,
-  PROCEDURES_TITLE,
-  renderSection,
-  SECTION_SEPARATOR,
-} from "./render.js";
-import { budgetOf, DEFAULT_COMBINED_BUDGET_CHARACTERS, DEFAULT_STAGE_RULES, type FamilyRule, type StageRule } from "./rules.js";
+  budgetOf,
+  DEFAULT_COMBINED_BUDGET_CHARACTERS,
+  DEFAULT_STAGE_RULES,
+  type FamilyRule,
+  type StageRule,
+} from "./rules.js";
 import { type RetrievalView, retrievalView, tokensOf, type ViewItem } from "./view.js";
 
 /** Structurally the runners' `PromptContextBlock`: the prompt prints `title:` then the body. */
@@ -60,21 +60,36 @@ export function selectPromptContext(
   source: CompoundingSnapshot | RetrievalView,
   request: SelectionRequest,
 ): SelectionResult {
-  const view = "facts" in source && !("paths" in source) ? source : retrievalView(source as CompoundingSnapshot);
+  const view =
+    "facts" in source && !("paths" in source) ? source : retrievalView(source as CompoundingSnapshot);
   const profile = request.profile ?? "compounding";
   const rule = (request.stageRules ?? DEFAULT_STAGE_RULES)[request.stage];
-  const combined = profile === "governed_plus" ? (request.combinedBudgetCharacters ?? DEFAULT_COMBINED_BUDGET_CHARACTERS) : null;
+  const combined =
+    profile === "governed_plus"
+      ? (request.combinedBudgetCharacters ?? DEFAULT_COMBINED_BUDGET_CHARACTERS)
+      : null;
   const none = emptyFamily();
   if (!rule || profile === "baseline") {
     return { blocks: [], selection: record(request, profile, combined, none, none) };
   }
-  const ctx = { runId: request.runId, includeRun: request.includeRunCandidates ?? false, sources: new Set(rule.sourceStages) };
+  const ctx = {
+    runId: request.runId,
+    includeRun: request.includeRunCandidates ?? false,
+    sources: new Set(rule.sourceStages),
+  };
   const procBudget = Math.min(rule.procedures.budgetCharacters, combined ?? Number.POSITIVE_INFINITY);
   const procedures = selectFamily(view.procedures, "procedure", rule.procedures, procBudget, ctx, null);
   let facts = { family: none, block: null as PromptBlock | null };
   if (profile === "governed_plus" && combined !== null) {
     const left = combined - procedures.family.used_characters;
-    facts = selectFamily(view.facts, "fact", rule.facts, Math.min(rule.facts.budgetCharacters, left), ctx, taskTokens(request));
+    facts = selectFamily(
+      view.facts,
+      "fact",
+      rule.facts,
+      Math.min(rule.facts.budgetCharacters, left),
+      ctx,
+      taskTokens(request),
+    );
   }
   const blocks = [procedures.block, facts.block].filter((block): block is PromptBlock => block !== null);
   return { blocks, selection: record(request, profile, combined, procedures.family, facts.family) };
@@ -107,8 +122,17 @@ function matches(item: ViewItem, tokens: ReadonlySet<string>): boolean {
 }
 
 /** Candidates in selection order: run scope, then (facts) pattern matches, then the rest; each newest first. */
-function rank(items: readonly ViewItem[], rule: FamilyRule, ctx: FilterContext, tokens: ReadonlySet<string> | null) {
-  const buckets: Record<SelectionReason, ViewItem[]> = { run_scope: [], pattern_match: [], broader_scope: [] };
+function rank(
+  items: readonly ViewItem[],
+  rule: FamilyRule,
+  ctx: FilterContext,
+  tokens: ReadonlySet<string> | null,
+) {
+  const buckets: Record<SelectionReason, ViewItem[]> = {
+    run_scope: [],
+    pattern_match: [],
+    broader_scope: [],
+  };
   const excluded: Record<string, number> = {};
   for (const item of items) {
     const why = exclusion(item, rule, ctx);
@@ -143,7 +167,13 @@ function selectFamily(
   let exhausted = false;
   for (const [item, reason] of ranked) {
     if (considered.length >= CONSIDERED_RECORD_LIMIT) break;
-    const base = { item_id: item.id, item_kind: kind, scope: item.scope, source_stage: item.sourceStage, selection_reason: reason };
+    const base = {
+      item_id: item.id,
+      item_kind: kind,
+      scope: item.scope,
+      source_stage: item.sourceStage,
+      selection_reason: reason,
+    };
     if (sections.length >= budget.max_items) {
       considered.push({ ...base, decision: "over_item_cap", characters: 0 });
       continue;
@@ -161,9 +191,15 @@ function selectFamily(
       truncated += 1;
       exhausted = true;
     }
-    considered.push({ ...base, decision: section.truncated ? "truncated" : "selected", characters: section.text.length });
+    considered.push({
+      ...base,
+      decision: section.truncated ? "truncated" : "selected",
+      characters: section.text.length,
+    });
   }
-  const selectedIds = considered.filter((c) => c.decision === "selected" || c.decision === "truncated").map((c) => c.item_id);
+  const selectedIds = considered
+    .filter((c) => c.decision === "selected" || c.decision === "truncated")
+    .map((c) => c.item_id);
   const family: SelectionFamily = {
     budget,
     considered_count: ranked.length,

@@ -74,7 +74,9 @@ export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
       body: value.statement,
       tags: value.tags,
       // The statement's head is enough to match on and keeps the view cheap to build.
-      tokens: tokensOf(`${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`),
+      tokens: tokensOf(
+        `${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`,
+      ),
     })),
   );
   const view = { procedures, facts };
@@ -84,8 +86,14 @@ export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
 
 function unique(items: ViewItem[]): ViewItem[] {
   const seen = new Set<string>();
-  const out = items.filter((item) => (seen.has(item.id) ? false : (seen.add(item.id), true)));
-  return out.sort((a, b) =>
-    a.createdKey !== b.createdKey ? (a.createdKey > b.createdKey ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
-  );
+  const out: ViewItem[] = [];
+  for (const item of items) {
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    out.push(item);
+  }
+  return out.sort((a, b) => {
+    if (a.createdKey !== b.createdKey) return a.createdKey > b.createdKey ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  });
 }

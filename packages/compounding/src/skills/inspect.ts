@@ -14,7 +14,8 @@ function statusOf(paths: WorkspacePaths, skill: InstalledSkill): SkillListing["s
   if (!existsSync(path.join(paths.runtimeRoot, ...skill.relative_path.split("/")))) return "missing";
   for (const [rel, sha] of Object.entries(skill.files)) {
     const file = path.join(paths.runtimeRoot, ...rel.split("/"));
-    if (!existsSync(file) || createHash("sha256").update(readFileSync(file)).digest("hex") !== sha) return "modified";
+    if (!existsSync(file) || createHash("sha256").update(readFileSync(file)).digest("hex") !== sha)
+      return "modified";
   }
   return "ok";
 }
@@ -25,9 +26,16 @@ export function listSkills(paths: WorkspacePaths): SkillListing[] {
 }
 
 /** One installed skill with its SKILL.md text (null when the file is gone). */
-export function showSkill(paths: WorkspacePaths, name: string): SkillListing & { readonly skill_md: string | null } {
+export function showSkill(
+  paths: WorkspacePaths,
+  name: string,
+): SkillListing & { readonly skill_md: string | null } {
   const skill = readSkillsManifest(paths).skills.find((s) => s.name === name);
   if (!skill) throw new MillraceError("not_found", `no installed skill is named ${JSON.stringify(name)}`);
   const file = path.join(paths.runtimeRoot, ...skill.relative_path.split("/"), "SKILL.md");
-  return { ...skill, status: statusOf(paths, skill), skill_md: existsSync(file) ? readFileSync(file, "utf8") : null };
+  return {
+    ...skill,
+    status: statusOf(paths, skill),
+    skill_md: existsSync(file) ? readFileSync(file, "utf8") : null,
+  };
 }

@@ -5,7 +5,12 @@ import { formatTimestamp, type InstalledSkill, MillraceError } from "@millrace/c
 import { fsyncDirSync, type WorkspacePaths } from "@millrace/workspace";
 import { INSTALLED_SKILLS_FOLDER, readSkillsManifest, writeSkillsManifest } from "./manifest.js";
 import { resolveSkillSource, type SkillSource } from "./sources.js";
-import { DEFAULT_SKILL_LIMITS, type SkillLimits, type SkillValidation, validateSkillFolder } from "./validate.js";
+import {
+  DEFAULT_SKILL_LIMITS,
+  type SkillLimits,
+  type SkillValidation,
+  validateSkillFolder,
+} from "./validate.js";
 
 export interface InstallOptions {
   readonly source: SkillSource;
@@ -27,10 +32,16 @@ function sha256(file: string): string {
 }
 
 function invalid(checks: readonly SkillValidation[]): never {
-  const lines = checks.flatMap((check) => check.problems.map((p) => `${check.name ?? path.basename(check.folder)}: ${p}`));
-  throw new MillraceError("skill_invalid", `skill validation failed: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ""}`, {
-    details: { problems: lines },
-  });
+  const lines = checks.flatMap((check) =>
+    check.problems.map((p) => `${check.name ?? path.basename(check.folder)}: ${p}`),
+  );
+  throw new MillraceError(
+    "skill_invalid",
+    `skill validation failed: ${lines[0]}${lines.length > 1 ? ` (and ${lines.length - 1} more)` : ""}`,
+    {
+      details: { problems: lines },
+    },
+  );
 }
 
 /**
@@ -41,10 +52,15 @@ function invalid(checks: readonly SkillValidation[]): never {
 export function installSkills(paths: WorkspacePaths, options: InstallOptions): InstallResult {
   const source = resolveSkillSource(options.source);
   try {
-    const checks = source.folders.map((folder) => validateSkillFolder(folder, options.limits ?? DEFAULT_SKILL_LIMITS));
-    const selected = options.only ? checks.filter((c) => c.name !== null && options.only?.includes(c.name)) : checks;
+    const checks = source.folders.map((folder) =>
+      validateSkillFolder(folder, options.limits ?? DEFAULT_SKILL_LIMITS),
+    );
+    const selected = options.only
+      ? checks.filter((c) => c.name !== null && options.only?.includes(c.name))
+      : checks;
     const missing = (options.only ?? []).filter((name) => !checks.some((c) => c.name === name));
-    if (missing.length > 0) throw new MillraceError("skill_invalid", `the source has no skill named ${missing.join(", ")}`);
+    if (missing.length > 0)
+      throw new MillraceError("skill_invalid", `the source has no skill named ${missing.join(", ")}`);
     if (selected.length === 0) throw new MillraceError("skill_invalid", `no skills found in ${source.label}`);
     if (selected.some((c) => !c.ok)) invalid(selected.filter((c) => !c.ok));
     const names = selected.map((c) => c.name as string);
@@ -96,14 +112,27 @@ function placeSkill(
   fsyncDirSync(root);
   const relative = `${INSTALLED_SKILLS_FOLDER}/${name}`;
   const files: Record<string, string> = {};
-  for (const file of check.files) files[`${relative}/${file}`] = sha256(path.join(destination, ...file.split("/")));
-  return { name, description: check.description ?? "", relative_path: relative, source_kind: kind, source: label, files, installed_at: at };
+  for (const file of check.files)
+    files[`${relative}/${file}`] = sha256(path.join(destination, ...file.split("/")));
+  return {
+    name,
+    description: check.description ?? "",
+    relative_path: relative,
+    source_kind: kind,
+    source: label,
+    files,
+    installed_at: at,
+  };
 }
 
 /** Hidden folders an interrupted install or remove of this skill left behind. */
 function clearLitter(root: string, name: string): void {
   for (const entry of readdirSync(root)) {
-    if (entry.startsWith(`.${name}.installing-`) || entry.startsWith(`.${name}.replaced-`) || entry.startsWith(`.${name}.removing-`)) {
+    if (
+      entry.startsWith(`.${name}.installing-`) ||
+      entry.startsWith(`.${name}.replaced-`) ||
+      entry.startsWith(`.${name}.removing-`)
+    ) {
       rmSync(path.join(root, entry), { recursive: true, force: true });
     }
   }

@@ -1,6 +1,10 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
-import { type InstalledSkillsManifest, InstalledSkillsManifestSchema, MillraceError } from "@millrace/contracts";
+import {
+  type InstalledSkillsManifest,
+  InstalledSkillsManifestSchema,
+  MillraceError,
+} from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { readTolerant } from "../store/read-json.js";
 
@@ -16,9 +20,13 @@ export function readSkillsManifest(paths: WorkspacePaths): InstalledSkillsManife
   if (!existsSync(paths.installedSkills)) return emptySkillsManifest();
   const read = readTolerant(paths.installedSkills, InstalledSkillsManifestSchema, "installed_skills");
   if (read.ok) return read.value;
-  throw new MillraceError("manifest_invalid", `the installed-skills manifest ${paths.installedSkills} is invalid: ${read.problem.reason}`, {
-    hint: "Restore the file from version control, or remove the skills it lists and delete it.",
-  });
+  throw new MillraceError(
+    "manifest_invalid",
+    `the installed-skills manifest ${paths.installedSkills} is invalid: ${read.problem.reason}`,
+    {
+      hint: "Restore the file from version control, or remove the skills it lists and delete it.",
+    },
+  );
 }
 
 export function writeSkillsManifest(paths: WorkspacePaths, manifest: InstalledSkillsManifest): void {

@@ -38,7 +38,10 @@ function skillFoldersIn(dir: string): string[] {
 
 function packageLabel(dir: string, fallback: string): string {
   try {
-    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
+    const manifest = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+      name?: unknown;
+      version?: unknown;
+    };
     if (typeof manifest.name === "string") {
       return typeof manifest.version === "string" ? `${manifest.name}@${manifest.version}` : manifest.name;
     }
@@ -48,7 +51,12 @@ function packageLabel(dir: string, fallback: string): string {
   return fallback;
 }
 
-function fromPackage(root: string, kind: InstalledSkillSourceKind, label: string, dispose: () => void): ResolvedSource {
+function fromPackage(
+  root: string,
+  kind: InstalledSkillSourceKind,
+  label: string,
+  dispose: () => void,
+): ResolvedSource {
   const skillsDir = path.join(root, "skills");
   if (!existsSync(skillsDir) || !statSync(skillsDir).isDirectory()) {
     dispose();
@@ -78,5 +86,10 @@ export function resolveSkillSource(source: SkillSource): ResolvedSource {
   }
   // `npm pack` puts everything under package/.
   const root = existsSync(path.join(temp, "package")) ? path.join(temp, "package") : temp;
-  return fromPackage(root, "tarball", `${packageLabel(root, path.basename(absolute))} (${absolute})`, dispose);
+  return fromPackage(
+    root,
+    "tarball",
+    `${packageLabel(root, path.basename(absolute))} (${absolute})`,
+    dispose,
+  );
 }

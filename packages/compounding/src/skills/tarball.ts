@@ -58,7 +58,12 @@ function paxPath(data: Buffer): string | undefined {
 
 function safeRelative(file: string, raw: string): string {
   const cleaned = raw.replaceAll("\\", "/").replace(/^\.\//, "").replace(/\/+$/, "");
-  if (cleaned === "" || cleaned.startsWith("/") || cleaned.includes("\0") || cleaned.split("/").includes("..")) {
+  if (
+    cleaned === "" ||
+    cleaned.startsWith("/") ||
+    cleaned.includes("\0") ||
+    cleaned.split("/").includes("..")
+  ) {
     refuse(file, `unsafe path ${JSON.stringify(raw)}`);
   }
   return cleaned;
@@ -91,9 +96,11 @@ export function readTarGz(file: string, archive: Buffer, limits: TarLimits = DEF
     const name = longName ?? (prefix ? `${prefix}/${text(header, 0, 100)}` : text(header, 0, 100));
     longName = undefined;
     const rel = safeRelative(file, name);
-    if (type === "0" || type === "\0") entries.push({ path: rel, type: "file", mode: octal(header, 100, 8), data });
+    if (type === "0" || type === "\0")
+      entries.push({ path: rel, type: "file", mode: octal(header, 100, 8), data });
     else if (type === "5") entries.push({ path: rel, type: "dir", mode: 0o755, data: Buffer.alloc(0) });
-    else refuse(file, `${rel} is a ${type === "1" || type === "2" ? "link" : `special entry (type ${type})`}`);
+    else
+      refuse(file, `${rel} is a ${type === "1" || type === "2" ? "link" : `special entry (type ${type})`}`);
     if (entries.length > limits.maxEntries) refuse(file, `more than ${limits.maxEntries} entries`);
   }
   return entries;

@@ -56,12 +56,21 @@ function walk(folder: string, limits: SkillLimits, problems: string[]): string[]
     }
   };
   visit(folder, []);
-  if (files.length > limits.maxFiles) problems.push(`the skill has ${files.length} files (limit ${limits.maxFiles})`);
-  if (total > limits.maxTotalBytes) problems.push(`the skill holds ${total} bytes (limit ${limits.maxTotalBytes})`);
+  if (files.length > limits.maxFiles)
+    problems.push(`the skill has ${files.length} files (limit ${limits.maxFiles})`);
+  if (total > limits.maxTotalBytes)
+    problems.push(`the skill holds ${total} bytes (limit ${limits.maxTotalBytes})`);
   return files;
 }
 
-function checkFile(full: string, rel: string, mode: number, size: number, limits: SkillLimits, problems: string[]) {
+function checkFile(
+  full: string,
+  rel: string,
+  mode: number,
+  size: number,
+  limits: SkillLimits,
+  problems: string[],
+) {
   if ((mode & 0o111) !== 0) problems.push(`${rel}: executable files are not allowed`);
   const ext = path.extname(rel).toLowerCase();
   if (!(ALLOWED_SKILL_EXTENSIONS as readonly string[]).includes(ext)) {
@@ -74,11 +83,15 @@ function checkFile(full: string, rel: string, mode: number, size: number, limits
   }
   const bytes = readFileSync(full);
   if (bytes.includes(0)) problems.push(`${rel}: binary content is not allowed`);
-  else if (bytes.subarray(0, 2).toString() === "#!") problems.push(`${rel}: script payloads (#!) are not allowed`);
+  else if (bytes.subarray(0, 2).toString() === "#!")
+    problems.push(`${rel}: script payloads (#!) are not allowed`);
 }
 
 /** Validates one skill folder without changing anything. */
-export function validateSkillFolder(folder: string, limits: SkillLimits = DEFAULT_SKILL_LIMITS): SkillValidation {
+export function validateSkillFolder(
+  folder: string,
+  limits: SkillLimits = DEFAULT_SKILL_LIMITS,
+): SkillValidation {
   const problems: string[] = [];
   let files: string[] = [];
   let name: string | null = null;
@@ -102,11 +115,15 @@ export function validateSkillFolder(folder: string, limits: SkillLimits = DEFAUL
       description = front.fields.description || null;
       if (name === null) problems.push("SKILL.md: the front matter needs a `name`");
       else if (!SKILL_NAME_PATTERN.test(name) || name.length > 64) {
-        problems.push(`SKILL.md: name ${JSON.stringify(name)} must be 1-64 lower-case letters, digits and single hyphens`);
+        problems.push(
+          `SKILL.md: name ${JSON.stringify(name)} must be 1-64 lower-case letters, digits and single hyphens`,
+        );
       }
       if (description === null) problems.push("SKILL.md: the front matter needs a `description`");
       else if (description.length > limits.maxDescriptionCharacters) {
-        problems.push(`SKILL.md: the description has ${description.length} characters (limit ${limits.maxDescriptionCharacters})`);
+        problems.push(
+          `SKILL.md: the description has ${description.length} characters (limit ${limits.maxDescriptionCharacters})`,
+        );
       }
     }
   }

@@ -9,7 +9,13 @@ import {
 } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { type CompoundingPaths, compoundingPaths } from "./paths.js";
-import { foldersIn, jsonFilesIn, type LoadedFile, readAllTolerant, type UnloadableFile } from "./read-json.js";
+import {
+  foldersIn,
+  jsonFilesIn,
+  type LoadedFile,
+  readAllTolerant,
+  type UnloadableFile,
+} from "./read-json.js";
 
 /**
  * Everything in `compounding/` that loaded, plus what did not. Files are read in sorted order, so
@@ -37,7 +43,12 @@ export function loadCompoundingSnapshot(paths: WorkspacePaths): CompoundingSnaps
   return {
     paths: store,
     workspacePaths: paths,
-    procedures: readAllTolerant(familyFiles(store.procedures), ReusableProcedureSchema, "procedure", problems),
+    procedures: readAllTolerant(
+      familyFiles(store.procedures),
+      ReusableProcedureSchema,
+      "procedure",
+      problems,
+    ),
     facts: readAllTolerant(familyFiles(store.contextFacts), ContextFactSchema, "context_fact", problems),
     lifecycle: readAllTolerant(
       jsonFilesIn(store.lifecycle),

@@ -13,7 +13,11 @@ import { requireSafeId } from "./ids.js";
 import type { CompoundingPaths } from "./paths.js";
 
 /** Where a procedure lives: `procedures/<id>.json`, or `procedures/<run_id>/<file name>` for run scope. */
-export function procedureFile(store: CompoundingPaths, procedure: ReusableProcedure, runFileName?: string): string {
+export function procedureFile(
+  store: CompoundingPaths,
+  procedure: ReusableProcedure,
+  runFileName?: string,
+): string {
   if (procedure.scope === "workspace") {
     return path.join(store.procedures, `${requireSafeId(procedure.procedure_id, "procedure id")}.json`);
   }
@@ -30,7 +34,11 @@ export function factFile(store: CompoundingPaths, fact: ContextFact): string {
 }
 
 /** Validates, then writes atomically (temp file, fsync, rename). Returns the path. */
-export function writeProcedure(store: CompoundingPaths, procedure: ReusableProcedure, runFileName?: string): string {
+export function writeProcedure(
+  store: CompoundingPaths,
+  procedure: ReusableProcedure,
+  runFileName?: string,
+): string {
   const value = ReusableProcedureSchema.parse(procedure);
   const file = procedureFile(store, value, runFileName);
   mkdirSync(path.dirname(file), { recursive: true });

@@ -19,11 +19,28 @@ export interface ItemEffectiveness {
 
 /** Per-item effectiveness over usage files, sorted by item id. Pure. */
 export function effectivenessSummary(files: readonly CompoundingUsageFile[]): ItemEffectiveness[] {
-  const byItem = new Map<string, { kind: CompoundingItemKind; injected: number; outcome: number; ok: number; first: number; skipped: number }>();
+  const byItem = new Map<
+    string,
+    {
+      kind: CompoundingItemKind;
+      injected: number;
+      outcome: number;
+      ok: number;
+      first: number;
+      skipped: number;
+    }
+  >();
   for (const file of files) {
     for (const record of file.records) {
       const key = `${record.item_kind}:${record.procedure_id}`;
-      const row = byItem.get(key) ?? { kind: record.item_kind, injected: 0, outcome: 0, ok: 0, first: 0, skipped: 0 };
+      const row = byItem.get(key) ?? {
+        kind: record.item_kind,
+        injected: 0,
+        outcome: 0,
+        ok: 0,
+        first: 0,
+        skipped: 0,
+      };
       byItem.set(key, row);
       if (record.disposition !== "injected") {
         row.skipped += 1;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
+import type { CompoundingSelection } from "@millrace/contracts";
 import {
   type CompoundingUsageFile,
   CompoundingUsageFileSchema,
@@ -10,7 +11,6 @@ import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { requireSafeId } from "../store/ids.js";
 import { compoundingPaths } from "../store/paths.js";
 import { foldersIn, jsonFilesIn, readTolerant, type UnloadableFile } from "../store/read-json.js";
-import type { CompoundingSelection } from "@millrace/contracts";
 
 function usageFile(paths: WorkspacePaths, runId: string, requestId: string): string {
   return path.join(
@@ -99,7 +99,10 @@ export function recordInjectionOutcome(paths: WorkspacePaths, input: InjectionOu
 }
 
 /** Every usage file that loads, oldest run folder first; bad files go to `problems`. */
-export function loadUsageFiles(paths: WorkspacePaths, problems: UnloadableFile[] = []): CompoundingUsageFile[] {
+export function loadUsageFiles(
+  paths: WorkspacePaths,
+  problems: UnloadableFile[] = [],
+): CompoundingUsageFile[] {
   const root = compoundingPaths(paths).usage;
   const out: CompoundingUsageFile[] = [];
   for (const run of foldersIn(root)) {
