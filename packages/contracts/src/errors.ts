@@ -222,12 +222,12 @@ export const ERROR_CODES = {
   skill_conflict: code(
     3,
     "A skill with that name is already installed.",
-    "Remove it first with `millrace skills remove <name>`, or install with replace.",
+    "Remove the installed skill first, or install again with replace.",
   ),
   compounding_item_not_found: code(
     1,
     "No procedure or context fact has that id.",
-    "List the ids with `millrace compounding procedures` or `millrace compounding facts`.",
+    "Check the id against millrace-agents/compounding/procedures/ and context_facts/ (workspace-scope files are named <id>.json).",
   ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
