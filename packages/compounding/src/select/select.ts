@@ -121,7 +121,11 @@ function matches(item: ViewItem, tokens: ReadonlySet<string>): boolean {
   return false;
 }
 
-/** Candidates in selection order: run scope, then (facts) pattern matches, then the rest; each newest first. */
+/**
+ * Candidates in selection order: run scope, then (facts) pattern matches, then the rest; each
+ * newest first (the view's order). Every candidate is counted, but each bucket keeps only as many
+ * as the record can show, so a call allocates little however large the store is.
+ */
 function rank(
   items: readonly ViewItem[],
   rule: FamilyRule,
@@ -134,18 +138,31 @@ function rank(
     broader_scope: [],
   };
   const excluded: Record<string, number> = {};
+  let count = 0;
   for (const item of items) {
     const why = exclusion(item, rule, ctx);
-    if (why !== null) excluded[why] = (excluded[why] ?? 0) + 1;
-    else if (item.scope === "run") buckets.run_scope.push(item);
-    else if (tokens !== null && matches(item, tokens)) buckets.pattern_match.push(item);
-    else buckets.broader_scope.push(item);
+    if (why !== null) {
+      excluded[why] = (excluded[why] ?? 0) + 1;
+      continue;
+    }
+    count += 1;
+    const reason: SelectionReason =
+      item.scope === "run"
+        ? "run_scope"
+        : tokens !== null && matches(item, tokens)
+          ? "pattern_match"
+          : "broader_scope";
+    const bucket = buckets[reason];
+    if (bucket.length < CONSIDERED_RECORD_LIMIT) bucket.push(item);
   }
   const ranked: [ViewItem, SelectionReason][] = [];
   for (const reason of ["run_scope", "pattern_match", "broader_scope"] as const) {
-    for (const item of buckets[reason]) ranked.push([item, reason]);
+    for (const item of buckets[reason]) {
+      if (ranked.length >= CONSIDERED_RECORD_LIMIT) break;
+      ranked.push([item, reason]);
+    }
   }
-  return { ranked, excluded };
+  return { ranked, count, excluded };
 }
 
 // Greedy fill with the bookkeeping of every decision; kept together so the budget arithmetic reads in one place.
@@ -158,7 +175,7 @@ function selectFamily(
   tokens: ReadonlySet<string> | null,
 ): { family: SelectionFamily; block: PromptBlock | null } {
   const budget = budgetOf(rule, budgetCharacters);
-  const { ranked, excluded } = rank(items, rule, ctx, tokens);
+  const { ranked, count, excluded } = rank(items, rule, ctx, tokens);
   const caution = cautionLine(kind, budget.max_items, budget.budget_characters);
   const sections: string[] = [];
   const considered: ConsideredItem[] = [];
@@ -202,7 +219,7 @@ function selectFamily(
     .map((c) => c.item_id);
   const family: SelectionFamily = {
     budget,
-    considered_count: ranked.length,
+    considered_count: count,
     considered,
     selected_ids: selectedIds,
     used_characters: sections.length === 0 ? 0 : used,
