@@ -14,15 +14,14 @@ export {
   yieldsCandidate,
   yieldsLearningFact,
 } from "./extract/transitions.js";
-export type { CompoundingSummary, ItemDetail, ItemListing } from "./inspect.js";
 export { compoundingSummary, listFacts, listProcedures, showItem } from "./inspect.js";
-export type { DeprecateRequest, GovernanceRequest, LifecycleChange } from "./lifecycle/govern.js";
+export type { DeprecateRequest, GovernanceRequest } from "./lifecycle/govern.js";
 export { deprecateItem, promoteItem } from "./lifecycle/govern.js";
 export type { LintOptions } from "./lint/lint.js";
 export { lintCompounding } from "./lint/lint.js";
 export type { BuiltIndexes } from "./orient/build-indexes.js";
 export { buildIndexes, ORIENTATION_NOTE } from "./orient/build-indexes.js";
-export type { OrientOptions, OrientResult } from "./orient/orient.js";
+export type { OrientOptions } from "./orient/orient.js";
 export { orient } from "./orient/orient.js";
 export type { FamilyRule, StageRule } from "./select/rules.js";
 export {
@@ -36,9 +35,8 @@ export type { PromptBlock, SelectionRequest, SelectionResult } from "./select/se
 export { CONSIDERED_RECORD_LIMIT, selectPromptContext } from "./select/select.js";
 export type { RetrievalView } from "./select/view.js";
 export { retrievalView } from "./select/view.js";
-export type { SkillListing } from "./skills/inspect.js";
 export { listSkills, showSkill } from "./skills/inspect.js";
-export type { InstallOptions, InstallResult } from "./skills/install.js";
+export type { InstallOptions } from "./skills/install.js";
 export { installSkills, removeSkill } from "./skills/install.js";
 export { INSTALLED_SKILLS_FOLDER, readSkillsManifest } from "./skills/manifest.js";
 export type { SkillSource } from "./skills/sources.js";
@@ -54,7 +52,6 @@ export { compoundingPaths } from "./store/paths.js";
 export type { UnloadableFile } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
-export type { ItemEffectiveness } from "./usage/effectiveness.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export type { InjectionOutcomeInput, RecordInjectionInput } from "./usage/usage-store.js";
 export { loadUsageFiles, recordInjection, recordInjectionOutcome } from "./usage/usage-store.js";

@@ -1,5 +1,8 @@
 import {
+  type CompoundingItemDetail,
   type CompoundingItemKind,
+  type CompoundingItemListing,
+  type CompoundingSummary,
   type ContextFact,
   MillraceError,
   type ProcedureLifecycleRecord,
@@ -16,41 +19,21 @@ import {
 } from "./lifecycle/status.js";
 import { requireSafeId } from "./store/ids.js";
 import { type CompoundingSnapshot, loadCompoundingSnapshot } from "./store/snapshot.js";
-import { effectivenessSummary, type ItemEffectiveness } from "./usage/effectiveness.js";
+import { effectivenessSummary } from "./usage/effectiveness.js";
 import { loadUsageFiles } from "./usage/usage-store.js";
-
-export interface ItemListing {
-  readonly item_id: string;
-  readonly item_kind: CompoundingItemKind;
-  readonly scope: "run" | "workspace";
-  readonly status: RetrievalStatus;
-  readonly title: string;
-  readonly source_run_id: string;
-  readonly source_stage: string;
-  readonly created_at: string;
-  readonly artifact_ref: string;
-  /** How the stages it was injected into ended (null: never injected). */
-  readonly effectiveness: ItemEffectiveness | null;
-}
-
-export interface ItemDetail extends ItemListing {
-  readonly item: ReusableProcedure | ContextFact;
-  /** Its lifecycle records, oldest first. */
-  readonly lifecycle: ProcedureLifecycleRecord[];
-}
 
 function listings(
   paths: WorkspacePaths,
   snapshot: CompoundingSnapshot,
   kind: CompoundingItemKind,
-): ItemListing[] {
+): CompoundingItemListing[] {
   const latest = latestLifecycle(snapshot.lifecycle.map((e) => e.value));
   const effect = new Map(
     effectivenessSummary(loadUsageFiles(paths))
       .filter((row) => row.item_kind === kind)
       .map((row) => [row.item_id, row]),
   );
-  const rows: ItemListing[] = [];
+  const rows: CompoundingItemListing[] = [];
   const seen = new Set<string>();
   const push = (
     id: string,
@@ -83,17 +66,21 @@ function listings(
 }
 
 /** Every procedure (run and workspace scope) with its retrieval status and effectiveness, by id. */
-export function listProcedures(paths: WorkspacePaths): ItemListing[] {
+export function listProcedures(paths: WorkspacePaths): CompoundingItemListing[] {
   return listings(paths, loadCompoundingSnapshot(paths), "procedure");
 }
 
 /** Every context fact with its retrieval status and effectiveness, by id. */
-export function listFacts(paths: WorkspacePaths): ItemListing[] {
+export function listFacts(paths: WorkspacePaths): CompoundingItemListing[] {
   return listings(paths, loadCompoundingSnapshot(paths), "fact");
 }
 
 /** One item with its lifecycle history; compounding_item_not_found when absent. */
-export function showItem(paths: WorkspacePaths, kind: CompoundingItemKind, id: string): ItemDetail {
+export function showItem(
+  paths: WorkspacePaths,
+  kind: CompoundingItemKind,
+  id: string,
+): CompoundingItemDetail {
   requireSafeId(id, `${kind} id`);
   const snapshot = loadCompoundingSnapshot(paths);
   const listing = listings(paths, snapshot, kind).find((row) => row.item_id === id);
@@ -110,31 +97,10 @@ export function showItem(paths: WorkspacePaths, kind: CompoundingItemKind, id: s
   return { ...listing, item, lifecycle };
 }
 
-interface FamilyCounts {
-  total: number;
-  run_candidates: number;
-  eligible: number;
-  pending: number;
-  deprecated: number;
-}
-
-export interface CompoundingSummary {
-  readonly procedures: FamilyCounts;
-  readonly facts: FamilyCounts;
-  /** Workspace items awaiting an operator's promote or deprecate. */
-  readonly pending_governance_items: string[];
-  readonly usage: {
-    readonly stage_runs: number;
-    readonly injected_items: number;
-    readonly latest_run_id: string | null;
-  };
-  readonly unloadable_files: number;
-}
-
 /** The `compounding` overview: counts per status, what awaits review, recent usage. */
 export function compoundingSummary(paths: WorkspacePaths): CompoundingSummary {
   const snapshot = loadCompoundingSnapshot(paths);
-  const count = (rows: ItemListing[]): FamilyCounts => ({
+  const count = (rows: CompoundingItemListing[]): CompoundingSummary["procedures"] => ({
     total: rows.length,
     run_candidates: rows.filter((r) => r.status === "run_candidate").length,
     eligible: rows.filter((r) => r.status === "eligible").length,

@@ -1,5 +1,5 @@
 import { readdirSync } from "node:fs";
-import { MillraceError } from "@millrace/contracts";
+import { CompoundingItemDetailSchema, LifecycleChangeSchema, MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import {
   compoundingPaths,
@@ -49,6 +49,7 @@ describe("promote and deprecate", () => {
       reason: "verified twice",
       now: NOW,
     });
+    expect(LifecycleChangeSchema.parse(first)).toEqual(first);
     expect(first).toMatchObject({ applied: true, state: "promoted", item_id: id });
     expect(first.record).toMatchObject({
       changed_by: "cli",
@@ -106,6 +107,7 @@ describe("promote and deprecate", () => {
       }).applied,
     ).toBe(true);
     const detail = showItem(paths, "procedure", a);
+    expect(CompoundingItemDetailSchema.parse(detail)).toEqual(detail);
     expect(detail.status).toBe("deprecated");
     expect(detail.lifecycle.map((r) => r.state)).toEqual([
       "candidate",

@@ -2,6 +2,8 @@ import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   CompoundingLintReportSchema,
+  CompoundingOrientOutputSchema,
+  CompoundingSummarySchema,
   GovernedStoreIndexSchema,
   RelationshipSummarySchema,
   type ReusableProcedure,
@@ -159,6 +161,7 @@ describe("orient", () => {
     healthy(paths);
     const store = compoundingPaths(paths);
     const all = orient(paths, { now: NOW });
+    expect(CompoundingOrientOutputSchema.parse(all)).toEqual(all);
     expect(all.written).toEqual([
       "millrace-agents/compounding/indexes/governed_store_index.json",
       "millrace-agents/compounding/indexes/relationship_summary.json",
@@ -195,6 +198,7 @@ describe("compoundingSummary", () => {
     healthy(paths);
     writeProcedure(compoundingPaths(paths), proc("proc.workspace.new"));
     const summary = compoundingSummary(paths);
+    expect(CompoundingSummarySchema.parse(summary)).toEqual(summary);
     expect(summary.procedures).toEqual({
       total: 3,
       run_candidates: 0,

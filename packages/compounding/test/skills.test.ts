@@ -1,6 +1,11 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { InstalledSkillsManifestSchema, MillraceError } from "@millrace/contracts";
+import {
+  InstalledSkillsManifestSchema,
+  MillraceError,
+  SkillDetailSchema,
+  SkillInstallOutputSchema,
+} from "@millrace/contracts";
 import { applyUpgrade, initWorkspace, workspacePaths } from "@millrace/workspace";
 import { describe, expect, it } from "vitest";
 import { installSkills, listSkills, removeSkill, showSkill, validateSkillFolder } from "../src/index.js";
@@ -70,6 +75,7 @@ describe("installSkills", () => {
     const paths = tempWorkspace();
     const source = skillFolder(tempDir(), "deploy-notes", { "ref.md": "ref\n" });
     const result = installSkills(paths, { source: { kind: "folder", path: source }, now: NOW });
+    expect(SkillInstallOutputSchema.parse(result)).toEqual(result);
     expect(result.installed.map((s) => s.name)).toEqual(["deploy-notes"]);
     const installed = path.join(paths.runtimeRoot, "skills/learned/deploy-notes");
     expect(readFileSync(path.join(installed, "ref.md"), "utf8")).toBe("ref\n");
@@ -89,7 +95,9 @@ describe("installSkills", () => {
     ]);
     expect(listSkills(paths).map((s) => [s.name, s.status])).toEqual([["deploy-notes", "ok"]]);
     writeFileSync(path.join(installed, "ref.md"), "edited\n");
-    expect(showSkill(paths, "deploy-notes")).toMatchObject({ status: "modified" });
+    const shown = showSkill(paths, "deploy-notes");
+    expect(SkillDetailSchema.parse(shown)).toEqual(shown);
+    expect(shown).toMatchObject({ status: "modified" });
     expect(showSkill(paths, "deploy-notes").skill_md).toContain("name: deploy-notes");
   });
 

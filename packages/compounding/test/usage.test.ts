@@ -1,6 +1,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { CompoundingUsageFileSchema, type ReusableProcedure } from "@millrace/contracts";
+import {
+  CompoundingItemListingSchema,
+  CompoundingUsageFileSchema,
+  type ReusableProcedure,
+} from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import {
   compoundingPaths,
@@ -130,9 +134,9 @@ describe("usage records and effectiveness", () => {
       skipped: 4,
       first_time_success_rate: null,
     });
-    expect(listProcedures(paths).find((p) => p.item_id === newest)?.effectiveness?.succeeded_first_time).toBe(
-      1,
-    );
+    const listing = listProcedures(paths).find((p) => p.item_id === newest);
+    expect(CompoundingItemListingSchema.parse(listing)).toEqual(listing);
+    expect(listing?.effectiveness?.succeeded_first_time).toBe(1);
   });
 
   it("skips an unreadable usage file instead of failing", () => {

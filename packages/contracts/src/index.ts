@@ -227,6 +227,28 @@ export {
   SelectionReasonSchema,
   UsageDispositionSchema,
 } from "./compounding.js";
+export type {
+  CompoundingItemDetail,
+  CompoundingItemListing,
+  CompoundingOrientOutput,
+  CompoundingSummary,
+  ItemEffectiveness,
+  LifecycleChange,
+  SkillDetail,
+  SkillInstallOutput,
+  SkillListing,
+} from "./compounding-output.js";
+export {
+  CompoundingItemDetailSchema,
+  CompoundingItemListingSchema,
+  CompoundingOrientOutputSchema,
+  CompoundingSummarySchema,
+  ItemEffectivenessSchema,
+  LifecycleChangeSchema,
+  SkillDetailSchema,
+  SkillInstallOutputSchema,
+  SkillListingSchema,
+} from "./compounding-output.js";
 export type { ConfigApplyBoundary, MillraceConfig, MillraceConfigInput, StageConfig } from "./config.js";
 export {
   type BudgetLimit,

@@ -1,6 +1,7 @@
 import {
   type CompoundingItemKind,
   formatTimestamp,
+  type LifecycleChange,
   MillraceError,
   type ProcedureLifecycleRecord,
   type ProcedureLifecycleState,
@@ -24,15 +25,6 @@ export interface GovernanceRequest {
 export interface DeprecateRequest extends GovernanceRequest {
   /** A workspace item of the same kind that replaces this one. */
   readonly replacementId?: string | null;
-}
-
-/** `applied: false` means the item already was in that state (nothing written). */
-export interface LifecycleChange {
-  readonly applied: boolean;
-  readonly item_kind: CompoundingItemKind;
-  readonly item_id: string;
-  readonly state: ProcedureLifecycleState;
-  readonly record: ProcedureLifecycleRecord | null;
 }
 
 /** Makes a workspace procedure or fact retrievable. Idempotent. */

@@ -1,5 +1,6 @@
 import { mkdirSync } from "node:fs";
 import {
+  type CompoundingOrientOutput,
   formatTimestamp,
   type OrientationCluster,
   type OrientationEntry,
@@ -15,19 +16,8 @@ export interface OrientOptions {
   readonly now?: Date;
 }
 
-export interface OrientResult {
-  readonly generated_at: string;
-  readonly query: string | null;
-  readonly family_counts: Record<OrientationFamily, number>;
-  readonly cluster_counts: Record<OrientationCluster["kind"], number>;
-  readonly entries: OrientationEntry[];
-  readonly clusters: OrientationCluster[];
-  /** Workspace-relative paths of the two index files just written. */
-  readonly written: string[];
-}
-
 /** Regenerates and persists both orientation indexes, then answers the optional query over them. */
-export function orient(paths: WorkspacePaths, options: OrientOptions = {}): OrientResult {
+export function orient(paths: WorkspacePaths, options: OrientOptions = {}): CompoundingOrientOutput {
   const snapshot = loadCompoundingSnapshot(paths);
   const generatedAt = formatTimestamp(options.now ?? new Date());
   const { index, relationships } = buildIndexes(snapshot, generatedAt);

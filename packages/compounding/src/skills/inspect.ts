@@ -1,14 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type InstalledSkill, MillraceError } from "@millrace/contracts";
+import { type InstalledSkill, MillraceError, type SkillDetail, type SkillListing } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { readSkillsManifest } from "./manifest.js";
-
-export interface SkillListing extends InstalledSkill {
-  /** `ok`: files as installed; `modified`: a file changed or was added/removed; `missing`: the folder is gone. */
-  readonly status: "ok" | "modified" | "missing";
-}
 
 function statusOf(paths: WorkspacePaths, skill: InstalledSkill): SkillListing["status"] {
   if (!existsSync(path.join(paths.runtimeRoot, ...skill.relative_path.split("/")))) return "missing";
@@ -26,10 +21,7 @@ export function listSkills(paths: WorkspacePaths): SkillListing[] {
 }
 
 /** One installed skill with its SKILL.md text (null when the file is gone). */
-export function showSkill(
-  paths: WorkspacePaths,
-  name: string,
-): SkillListing & { readonly skill_md: string | null } {
+export function showSkill(paths: WorkspacePaths, name: string): SkillDetail {
   const skill = readSkillsManifest(paths).skills.find((s) => s.name === name);
   if (!skill) throw new MillraceError("not_found", `no installed skill is named ${JSON.stringify(name)}`);
   const file = path.join(paths.runtimeRoot, ...skill.relative_path.split("/"), "SKILL.md");

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import path from "node:path";
-import { formatTimestamp, type InstalledSkill, MillraceError } from "@millrace/contracts";
+import {
+  formatTimestamp,
+  type InstalledSkill,
+  MillraceError,
+  type SkillInstallOutput,
+} from "@millrace/contracts";
 import { fsyncDirSync, type WorkspacePaths } from "@millrace/workspace";
 import { INSTALLED_SKILLS_FOLDER, readSkillsManifest, writeSkillsManifest } from "./manifest.js";
 import { resolveSkillSource, type SkillSource } from "./sources.js";
@@ -20,11 +25,6 @@ export interface InstallOptions {
   readonly replace?: boolean;
   readonly limits?: SkillLimits;
   readonly now?: Date;
-}
-
-export interface InstallResult {
-  readonly installed: InstalledSkill[];
-  readonly replaced: string[];
 }
 
 function sha256(file: string): string {
@@ -49,7 +49,7 @@ function invalid(checks: readonly SkillValidation[]): never {
  * into a hidden folder, then renamed into place) and records it in `state/installed_skills.json`
  * so `upgrade` leaves it alone. Nothing is written unless every selected skill is valid.
  */
-export function installSkills(paths: WorkspacePaths, options: InstallOptions): InstallResult {
+export function installSkills(paths: WorkspacePaths, options: InstallOptions): SkillInstallOutput {
   const source = resolveSkillSource(options.source);
   try {
     const checks = source.folders.map((folder) =>

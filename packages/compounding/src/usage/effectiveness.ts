@@ -1,21 +1,4 @@
-import type { CompoundingItemKind, CompoundingUsageFile } from "@millrace/contracts";
-
-/** How the stages an item was injected into ended. */
-export interface ItemEffectiveness {
-  readonly item_id: string;
-  readonly item_kind: CompoundingItemKind;
-  /** Stage runs it was injected into. */
-  readonly injected: number;
-  /** Of those, how many have a recorded outcome. */
-  readonly with_outcome: number;
-  readonly succeeded: number;
-  /** Succeeded on the stage's first try on its work item. */
-  readonly succeeded_first_time: number;
-  /** succeeded_first_time / with_outcome, or null before any outcome. */
-  readonly first_time_success_rate: number | null;
-  /** Stage runs where it was considered but left out (item cap or budget). */
-  readonly skipped: number;
-}
+import type { CompoundingItemKind, CompoundingUsageFile, ItemEffectiveness } from "@millrace/contracts";
 
 /** Per-item effectiveness over usage files, sorted by item id. Pure. */
 export function effectivenessSummary(files: readonly CompoundingUsageFile[]): ItemEffectiveness[] {
