@@ -53,5 +53,10 @@ export type { UnloadableFile } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
+export {
+  readSelectionArtifacts,
+  SELECTION_ARTIFACT_FOLDER,
+  writeSelectionArtifact,
+} from "./usage/selection-artifact.js";
 export type { InjectionOutcomeInput, RecordInjectionInput } from "./usage/usage-store.js";
 export { loadUsageFiles, recordInjection, recordInjectionOutcome } from "./usage/usage-store.js";

@@ -5,7 +5,6 @@ import {
   type CompoundingSummary,
   type ContextFact,
   MillraceError,
-  type ProcedureLifecycleRecord,
   type RetrievalStatus,
   type ReusableProcedure,
 } from "@millrace/contracts";

@@ -13,9 +13,11 @@ import {
   loadCompoundingSnapshot,
   loadUsageFiles,
   promoteItem,
+  readSelectionArtifacts,
   recordInjection,
   recordInjectionOutcome,
   selectPromptContext,
+  writeSelectionArtifact,
 } from "../src/index.js";
 import { writeProcedure } from "../src/store/write.js";
 import { RUN, requestId, tempWorkspace, write } from "./helpers.js";
@@ -146,5 +148,27 @@ describe("usage records and effectiveness", () => {
     expect(loadUsageFiles(paths, problems as never)).toEqual([]);
     expect(problems).toHaveLength(1);
     expect(listProcedures(paths)).toEqual([]);
+  });
+
+  it("stores each stage's selection with the run's artifacts and reads them back tolerantly", () => {
+    const paths = tempWorkspace();
+    seed(paths, 1);
+    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), {
+      runId: RUN,
+      stage: "builder",
+    });
+    const runDirectory = path.join(paths.runs, RUN);
+    const request = requestId();
+    const file = writeSelectionArtifact(runDirectory, request, selection);
+    expect(file).toBe(path.join(runDirectory, "compounding_selection", `${request}.json`));
+    write(path.join(runDirectory, "compounding_selection", "request-bad.json"), "[");
+    const read = readSelectionArtifacts(runDirectory);
+    expect(read.selections).toEqual([{ request_id: request, selection }]);
+    expect(read.problems).toHaveLength(1);
+    expect(readSelectionArtifacts(path.join(paths.runs, "run-none"))).toEqual({
+      selections: [],
+      problems: [],
+    });
+    expect(() => writeSelectionArtifact(runDirectory, "../x", selection)).toThrowError(/not a safe id/);
   });
 });
