@@ -52,6 +52,8 @@ export { compoundingPaths } from "./store/paths.js";
 export type { UnloadableFile } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
+export type { SnapshotCache } from "./store/snapshot-cache.js";
+export { openSnapshotCache } from "./store/snapshot-cache.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export {
   readSelectionArtifacts,
