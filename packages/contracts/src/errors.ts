@@ -295,6 +295,22 @@ export const ERROR_CODES = {
     "The staging commit was made but pushing it to origin failed.",
     "Read git's message in the details, fix the remote or credentials, then push again.",
   ),
+  // --- compounding
+  skill_invalid: code(
+    1,
+    "A skill failed validation and was not installed.",
+    "Fix the reported file (front matter with name and description, size caps, no scripts or links) and install again.",
+  ),
+  skill_conflict: code(
+    3,
+    "A skill with that name is already installed.",
+    "Remove the installed skill first, or install again with replace.",
+  ),
+  compounding_item_not_found: code(
+    1,
+    "No procedure or context fact has that id.",
+    "Check the id against millrace-agents/compounding/procedures/ and context_facts/ (workspace-scope files are named <id>.json).",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 

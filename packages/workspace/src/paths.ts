@@ -76,6 +76,8 @@ export interface WorkspacePaths {
   readonly lockFile: string;
   readonly usageGovernanceState: string;
   readonly usageGovernanceLedger: string;
+  /** Skills installed on top of the baseline (`skills install`); upgrade leaves their folders alone. */
+  readonly installedSkills: string;
   readonly mailbox: string;
   readonly mailboxIncoming: string;
   readonly mailboxProcessed: string;
@@ -151,6 +153,7 @@ export function workspacePaths(workspaceRoot: string): WorkspacePaths {
     lockFile: path.join(state, "runtime_daemon.lock.json"),
     usageGovernanceState: path.join(state, "usage_governance_state.json"),
     usageGovernanceLedger: path.join(state, "usage_governance_ledger.jsonl"),
+    installedSkills: path.join(state, "installed_skills.json"),
     mailbox,
     mailboxIncoming: path.join(mailbox, "incoming"),
     mailboxProcessed: path.join(mailbox, "processed"),

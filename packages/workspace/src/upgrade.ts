@@ -12,6 +12,7 @@ import {
 import { packagedAssetsRoot } from "./assets-root.js";
 import { writeFileAtomicSync } from "./atomic-write.js";
 import { requireInitialized } from "./init.js";
+import { insideAnyFolder, installedSkillFolders } from "./installed-skills.js";
 import { buildManifest, computeManifestId, loadManifest, sha256Hex } from "./manifest.js";
 import { type WorkspacePaths, workspacePaths } from "./paths.js";
 
@@ -89,11 +90,17 @@ function plan(root: WorkspacePaths | string, options: UpgradeOptions): Plan {
   const paths = requireInitialized(typeof root === "string" ? workspacePaths(root) : root);
   const assetsRoot = options.assetsRoot ?? packagedAssetsRoot();
   const baseline = loadManifest(paths);
-  const candidate = buildManifest(assetsRoot);
+  // Files inside installed skills are the operator's: out of the plan and out of the next manifest.
+  const installed = installedSkillFolders(paths);
+  const shipped = buildManifest(assetsRoot);
+  const kept = shipped.entries.filter((entry) => !insideAnyFolder(entry.relative_path, installed));
+  const candidate = kept.length === shipped.entries.length ? shipped : withEntries(shipped, kept);
   const localized = validateLocalized(options.localizeRemoved ?? [], baseline, candidate);
   const original = new Map(baseline.entries.map((entry) => [entry.relative_path, entry.original_sha256]));
   const next = new Map(candidate.entries.map((entry) => [entry.relative_path, entry.original_sha256]));
-  const all = [...new Set([...original.keys(), ...next.keys()])].sort();
+  const all = [...new Set([...original.keys(), ...next.keys()])]
+    .filter((relativePath) => !insideAnyFolder(relativePath, installed))
+    .sort();
   const entries = all.map((relativePath): UpgradeEntry => {
     const disposition = classify(
       currentHash(path.join(paths.runtimeRoot, ...relativePath.split("/"))),
@@ -104,6 +111,15 @@ function plan(root: WorkspacePaths | string, options: UpgradeOptions): Plan {
     return { relative_path: relativePath, disposition };
   });
   return { paths, baseline, candidate, entries, localized, assetsRoot };
+}
+
+function withEntries(manifest: BaselineManifest, entries: BaselineManifest["entries"]): BaselineManifest {
+  const body = {
+    schema_version: "1.0" as const,
+    seed_package_version: manifest.seed_package_version,
+    entries,
+  };
+  return { ...body, manifest_id: computeManifestId(body) };
 }
 
 /** The disposition table, in the order its rows are evaluated. */

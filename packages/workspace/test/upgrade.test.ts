@@ -185,3 +185,60 @@ describe("upgrade", () => {
     );
   });
 });
+
+describe("upgrade and installed skills", () => {
+  function installRecord(paths: ReturnType<typeof workspacePaths>, name: string) {
+    put(paths.runtimeRoot, `skills/learned/${name}/SKILL.md`, "my installed skill\n");
+    writeFileSync(
+      paths.installedSkills,
+      `${JSON.stringify({
+        schema_version: "1.0",
+        kind: "installed_skills",
+        skills: [
+          {
+            name,
+            description: "mine",
+            relative_path: `skills/learned/${name}`,
+            source_kind: "folder",
+            source: "/somewhere",
+            files: { [`skills/learned/${name}/SKILL.md`]: "0".repeat(64) },
+            installed_at: "2026-04-28T10:00:00Z",
+          },
+        ],
+      })}\n`,
+    );
+  }
+
+  it("never plans, writes or records files inside an installed skill's folder", () => {
+    const { assets, root, paths } = setup();
+    installRecord(paths, "deploy-notes");
+    // The package now ships a file at the installed skill's path: without the record this would conflict.
+    put(assets, "skills/learned/deploy-notes/SKILL.md", "packaged\n");
+    put(assets, "skills/learned/deploy-notes/extra.md", "packaged extra\n");
+    const preview = previewUpgrade(root, { assetsRoot: assets });
+    expect(
+      preview.entries.map((e) => e.relative_path).filter((p) => p.startsWith("skills/learned/")),
+    ).toEqual([]);
+    const report = applyUpgrade(root, { assetsRoot: assets });
+    expect(report.counts.conflict).toBe(0);
+    expect(readFileSync(path.join(paths.runtimeRoot, "skills/learned/deploy-notes/SKILL.md"), "utf8")).toBe(
+      "my installed skill\n",
+    );
+    expect(loadManifest(paths).entries.some((e) => e.relative_path.startsWith("skills/learned/"))).toBe(
+      false,
+    );
+  });
+
+  it("refuses to upgrade when the installed-skills manifest is unreadable, naming the file", () => {
+    const { assets, root, paths } = setup();
+    writeFileSync(paths.installedSkills, "{not json");
+    expect(() => applyUpgrade(root, { assetsRoot: assets })).toThrowError(
+      /installed-skills manifest .* not valid JSON/,
+    );
+    try {
+      previewUpgrade(root, { assetsRoot: assets });
+    } catch (error) {
+      expect(MillraceError.isInstance(error) && error.code).toBe("manifest_invalid");
+    }
+  });
+});

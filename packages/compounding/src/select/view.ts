@@ -1,0 +1,99 @@
+import {
+  type CompoundingItemKind,
+  type CompoundingScope,
+  type RetrievalStatus,
+  timestampSortKey,
+} from "@millrace/contracts";
+import { factStatus, latestLifecycle, procedureStatus } from "../lifecycle/status.js";
+import type { CompoundingSnapshot } from "../store/snapshot.js";
+
+/** One retrievable item, flattened for fast, repeatable selection. */
+export interface ViewItem {
+  readonly kind: CompoundingItemKind;
+  readonly id: string;
+  readonly scope: CompoundingScope;
+  readonly sourceRunId: string;
+  readonly sourceStage: string;
+  readonly status: RetrievalStatus;
+  readonly createdKey: bigint;
+  readonly title: string;
+  readonly summary: string;
+  readonly body: string;
+  readonly tags: readonly string[];
+  /** Lower-case alphanumeric tokens of 4+ characters (facts only; for pattern matching). */
+  readonly tokens: ReadonlySet<string>;
+}
+
+/** Items per family, newest first then by id; one item per id (the first file in sorted order wins). */
+export interface RetrievalView {
+  readonly procedures: readonly ViewItem[];
+  readonly facts: readonly ViewItem[];
+}
+
+const TOKEN = /[a-z0-9]{4,}/g;
+const EMPTY: ReadonlySet<string> = new Set();
+
+export function tokensOf(text: string): Set<string> {
+  return new Set(text.toLowerCase().match(TOKEN) ?? []);
+}
+
+const cache = new WeakMap<CompoundingSnapshot, RetrievalView>();
+
+/** The view of a snapshot, computed once per snapshot object. */
+export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
+  const cached = cache.get(snapshot);
+  if (cached) return cached;
+  const latest = latestLifecycle(snapshot.lifecycle.map((entry) => entry.value));
+  const procedures = unique(
+    snapshot.procedures.map(({ value }) => ({
+      kind: "procedure" as const,
+      id: value.procedure_id,
+      scope: value.scope,
+      sourceRunId: value.source_run_id,
+      sourceStage: value.source_stage,
+      status: procedureStatus(value, latest),
+      createdKey: timestampSortKey(value.created_at),
+      title: value.title,
+      summary: value.summary,
+      body: value.procedure_markdown,
+      tags: value.tags,
+      tokens: EMPTY,
+    })),
+  );
+  const facts = unique(
+    snapshot.facts.map(({ value }) => ({
+      kind: "fact" as const,
+      id: value.fact_id,
+      scope: value.scope,
+      sourceRunId: value.source_run_id,
+      sourceStage: value.source_stage,
+      status: factStatus(value, latest),
+      createdKey: timestampSortKey(value.created_at),
+      title: value.title,
+      summary: value.summary,
+      body: value.statement,
+      tags: value.tags,
+      // The statement's head is enough to match on and keeps the view cheap to build.
+      tokens: tokensOf(
+        `${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`,
+      ),
+    })),
+  );
+  const view = { procedures, facts };
+  cache.set(snapshot, view);
+  return view;
+}
+
+function unique(items: ViewItem[]): ViewItem[] {
+  const seen = new Set<string>();
+  const out: ViewItem[] = [];
+  for (const item of items) {
+    if (seen.has(item.id)) continue;
+    seen.add(item.id);
+    out.push(item);
+  }
+  return out.sort((a, b) => {
+    if (a.createdKey !== b.createdKey) return a.createdKey > b.createdKey ? -1 : 1;
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  });
+}

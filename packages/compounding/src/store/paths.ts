@@ -1,0 +1,29 @@
+import path from "node:path";
+import type { WorkspacePaths } from "@millrace/workspace";
+
+/** The folders and files of `millrace-agents/compounding/`. */
+export interface CompoundingPaths {
+  readonly root: string;
+  readonly procedures: string;
+  readonly lifecycle: string;
+  readonly contextFacts: string;
+  readonly usage: string;
+  readonly indexes: string;
+  readonly governedStoreIndex: string;
+  readonly relationshipSummary: string;
+}
+
+export function compoundingPaths(paths: WorkspacePaths): CompoundingPaths {
+  const root = path.join(paths.runtimeRoot, "compounding");
+  const indexes = path.join(root, "indexes");
+  return {
+    root,
+    procedures: path.join(root, "procedures"),
+    lifecycle: path.join(root, "lifecycle"),
+    contextFacts: path.join(root, "context_facts"),
+    usage: path.join(root, "usage"),
+    indexes,
+    governedStoreIndex: path.join(indexes, "governed_store_index.json"),
+    relationshipSummary: path.join(indexes, "relationship_summary.json"),
+  };
+}
