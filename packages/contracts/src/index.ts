@@ -194,6 +194,14 @@ export {
   UsageMetricSchema,
   WatchersConfigSchema,
 } from "./config.js";
+export {
+  CONFIG_RANGE_KEYWORD,
+  type ConfigRange,
+  configRangeOfIssue,
+  describeConfigRange,
+  isInConfigRange,
+  withConfigRange,
+} from "./config-range.js";
 export type {
   CounterName,
   DocumentKind,
