@@ -21,7 +21,7 @@ export { appendRuntimeEvent, appendRuntimeEvents, formatRuntimeEventLine, tailEv
 export type { InitOptions } from "./init.js";
 export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
-export { acquireLock, inspectLock } from "./lock.js";
+export { acquireLock, inspectLock, isLockOwnerProcess } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
 export { readManifest } from "./manifest.js";
 export type { AssetFamily, QueueState, QueueStateFolders, WorkspacePaths } from "./paths.js";
@@ -33,5 +33,6 @@ export {
   toWorkspaceRelative,
   workspacePaths,
 } from "./paths.js";
+export { processStartTime } from "./process-start.js";
 export type { ApplyUpgradeOptions, UpgradeOptions } from "./upgrade.js";
 export { applyUpgrade, previewUpgrade, readLocalizeRemovedFile } from "./upgrade.js";
