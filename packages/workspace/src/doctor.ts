@@ -179,7 +179,7 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
           paths,
           file,
           `${plane} status file must hold one known marker line such as \`### IDLE\`; found ${JSON.stringify((text ?? "").slice(0, 60))}`,
-          "Stop the runtime, then write `### IDLE` to the file (or run `millrace control clear-stale-state`).",
+          "Stop the runtime, then write `### IDLE` to the file (or run `millrace clear-stale-state`).",
         ),
       );
     }
