@@ -154,8 +154,9 @@ describe("hints name commands that exist", () => {
     expect(problemWith("millrace compile frobnicate", table)).toMatch(/has no action `frobnicate`/);
     expect(problemWith("millrace init --forcefully", table)).toBe("`init` has no option --forcefully");
     expect(problemWith("millrace --nope", table)).toBe("unknown global option --nope");
-    expect(quotedCommands("run \\`millrace stop --workspace ${root}\\` first")).toEqual([
-      "millrace stop --workspace ${root}",
+    const placeholder = ["$", "{root}"].join("");
+    expect(quotedCommands(`run \\\`millrace stop --workspace ${placeholder}\\\` first`)).toEqual([
+      `millrace stop --workspace ${placeholder}`,
     ]);
     expect(hintPropertyCommands('x({\n  hint: "run millrace control stop",\n  details: {},\n})')).toEqual([
       "millrace control stop",
