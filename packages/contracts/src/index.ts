@@ -301,6 +301,12 @@ export {
   StatusMarkerSchema,
   StatusTokenSchema,
 } from "./ids.js";
+export {
+  IO_ERRNO_CODES,
+  ioErrorToMillraceError,
+  toReportableError,
+  withIoErrorsReported,
+} from "./io-errors.js";
 export { canonicalJson, sortKeysDeep, typedJson } from "./json.js";
 export { PERSISTED_SCHEMAS, registerPersistedSchema, renderJsonSchema } from "./json-schema.js";
 export type { LearningUpdateCandidate } from "./learning.js";
