@@ -16,8 +16,25 @@ export {
 export type { ConfigProblem, ConfigValidation } from "./config.js";
 export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
 export { runDoctor } from "./doctor.js";
-export type { EventReadOptions, RuntimeEventInput } from "./event-log.js";
-export { appendRuntimeEvent, appendRuntimeEvents, formatRuntimeEventLine, tailEvents } from "./event-log.js";
+export type { EventCursor } from "./event-cursor.js";
+export type {
+  AppendEventsOptions,
+  EventReadOptions,
+  EventsFromResult,
+  RuntimeEventInput,
+} from "./event-log.js";
+export {
+  appendRuntimeEvent,
+  appendRuntimeEvents,
+  formatRuntimeEventLine,
+  readEventsFrom,
+  tailEvents,
+} from "./event-log.js";
+export type { CursorReadOptions, CursorReadResult } from "./event-log-cursor.js";
+export { eventLogEnd, eventLogStart, formatEventCursor, parseEventCursor } from "./event-log-cursor.js";
+export { listEventCursorPins, pinEventCursor, releaseEventCursor } from "./event-log-pins.js";
+export type { EventLogRotation } from "./event-log-segments.js";
+export { DEFAULT_EVENT_LOG_ROTATION, rotateEventLog } from "./event-log-segments.js";
 export type { InitOptions } from "./init.js";
 export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
