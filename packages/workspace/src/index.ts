@@ -51,5 +51,7 @@ export {
   workspacePaths,
 } from "./paths.js";
 export { processStartTime } from "./process-start.js";
+export type { StateFileRepair } from "./state-repair.js";
+export { repairStateFiles } from "./state-repair.js";
 export type { ApplyUpgradeOptions, UpgradeOptions } from "./upgrade.js";
 export { applyUpgrade, previewUpgrade, readLocalizeRemovedFile } from "./upgrade.js";
