@@ -4,6 +4,7 @@
 
 export { commandGroups } from "../../apps/cli/dist/commands/index.js";
 export {
+  CONFIG_RANGE_KEYWORD,
   configApplyBoundary,
   ERROR_CODES,
   MillraceConfigSchema,

@@ -1,5 +1,10 @@
 // `docs/configuration.md` from MillraceConfigSchema (its JSON Schema and its defaults).
-import { configApplyBoundary, MillraceConfigSchema, renderJsonSchema } from "./built.mjs";
+import {
+  CONFIG_RANGE_KEYWORD,
+  configApplyBoundary,
+  MillraceConfigSchema,
+  renderJsonSchema,
+} from "./built.mjs";
 import { cell } from "./markdown.mjs";
 
 /** Prose for a table, placed under its heading (the keys themselves are described in the schema). */
@@ -56,6 +61,21 @@ function typeText(node, key = "") {
   }
 }
 
+/** A key's description, followed by its allowed range when it is a number. */
+function descriptionText(node) {
+  const range = node[CONFIG_RANGE_KEYWORD];
+  const text = node.description ?? "";
+  if (!range) return text;
+  const bound = (value) =>
+    Number.isInteger(value) && Math.abs(value) >= 1e6
+      ? value.toExponential().replace("e+", "e")
+      : String(value);
+  const span = range.minExclusive
+    ? `over ${bound(range.min)}, at most ${bound(range.max)}`
+    : `${bound(range.min)} to ${bound(range.max)}`;
+  return `${text} Range: ${span} ${range.unit}${range.integer ? ", whole numbers" : ""}.`.trim();
+}
+
 function defaultText(value) {
   if (value === undefined) return "unset";
   if (Array.isArray(value) && value.some((item) => typeof item === "object" && item !== null)) {
@@ -80,7 +100,7 @@ function renderConfigTable(out, dotted, node, defaults, header) {
       const path = `${dotted}.${key}`;
       const when = configApplyBoundary(path) === "recompile" ? "recompile" : "next tick";
       out.push(
-        `| \`${key}\` | ${cell(typeText(child, key))} | ${cell(defaultText(defaults?.[key]))} | ${when} | ${cell(child.description ?? "")} |`,
+        `| \`${key}\` | ${cell(typeText(child, key))} | ${cell(defaultText(defaults?.[key]))} | ${when} | ${cell(descriptionText(child))} |`,
       );
     }
     out.push("");
@@ -95,7 +115,7 @@ function renderConfigTable(out, dotted, node, defaults, header) {
       );
       for (const [itemKey, item] of Object.entries(child.items.properties ?? {})) {
         out.push(
-          `| \`${itemKey}\` | ${cell(typeText(item))} | ${item.default === undefined ? "required" : `\`${JSON.stringify(item.default)}\``} | ${cell(item.description ?? "")} |`,
+          `| \`${itemKey}\` | ${cell(typeText(item))} | ${item.default === undefined ? "required" : `\`${JSON.stringify(item.default)}\``} | ${cell(descriptionText(item))} |`,
         );
       }
       out.push("");
@@ -128,11 +148,14 @@ export function renderConfigurationReference() {
     "",
     "## Error messages",
     "",
-    "Each problem names the dotted key, its line and what is expected:",
+    "Each problem names the dotted key, its line and what is expected. Every number has an allowed",
+    "range (listed with its key below), checked when the file is validated: a value outside it is",
+    "refused, never clamped.",
     "",
     "```text",
     "error: unknown key `runners.codex.bogus` at line 7; remove it (known keys: command, args, profile, …)",
     'error: `runtime.idle_sleep_seconds` at line 3 must be a number > 0, got "fast"',
+    "error: `runtime.idle_sleep_seconds` at line 3 must be a number from 0.01 to 3600 (seconds), got 3000000; set a value in that range, or remove the key to use its default",
     "```",
     "",
     "A syntax error has the code `config_parse_failed`, anything else `config_invalid`; both exit 1.",

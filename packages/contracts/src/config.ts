@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type ConfigRange, withConfigRange } from "./config-range.js";
 import {
   PermissionLevelSchema,
   ReasoningEffortSchema,
@@ -34,11 +35,9 @@ export const RuntimeConfigSchema = z.strictObject({
   run_style: RuntimeModeSchema.default("daemon").describe(
     "What a bare run does: daemon keeps ticking until stopped, once runs a single tick.",
   ),
-  idle_sleep_seconds: z
-    .number()
-    .positive()
+  idle_sleep_seconds: withConfigRange(z.number().positive(), { min: 0.01, max: 3600, unit: "seconds" })
     .default(1.0)
-    .describe("Seconds a daemon sleeps between ticks when there is nothing to do (greater than 0)."),
+    .describe("Seconds a daemon sleeps between ticks when there is nothing to do."),
 });
 
 export const CodexRunnerConfigSchema = z.strictObject({
@@ -179,25 +178,32 @@ export const RunnersConfigSchema = z.strictObject({
 });
 
 export const RecoveryConfigSchema = z.strictObject({
-  max_fix_cycles: z
-    .int()
-    .positive()
+  max_fix_cycles: withConfigRange(z.int().positive(), { min: 1, max: 100, integer: true, unit: "cycles" })
     .default(2)
     .describe("Fix cycles (the checker asks for fixes, the fixer runs) per task before it escalates."),
-  max_troubleshoot_attempts_before_consult: z
-    .int()
-    .positive()
+  max_troubleshoot_attempts_before_consult: withConfigRange(z.int().positive(), {
+    min: 1,
+    max: 100,
+    integer: true,
+    unit: "attempts",
+  })
     .default(2)
     .describe("Troubleshooter attempts on one item before the consultant is called."),
-  max_mechanic_attempts: z
-    .int()
-    .positive()
+  max_mechanic_attempts: withConfigRange(z.int().positive(), {
+    min: 1,
+    max: 100,
+    integer: true,
+    unit: "attempts",
+  })
     .default(2)
     .describe("Mechanic attempts on the planning plane before the item is blocked."),
   /** Our addition (DESIGN decision 4): CONSULT_COMPLETE → troubleshooter is capped. */
-  max_consultant_invocations: z
-    .int()
-    .positive()
+  max_consultant_invocations: withConfigRange(z.int().positive(), {
+    min: 1,
+    max: 100,
+    integer: true,
+    unit: "runs",
+  })
     .default(2)
     .describe("Consultant runs per work item before it is blocked instead of looping."),
   stale_state_recovery_enabled: z
@@ -211,9 +217,12 @@ export const WatchersConfigSchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Watch the workspace for new work and commands instead of only checking between ticks."),
-  debounce_ms: z
-    .int()
-    .nonnegative()
+  debounce_ms: withConfigRange(z.int().nonnegative(), {
+    min: 0,
+    max: 60_000,
+    integer: true,
+    unit: "milliseconds",
+  })
     .default(250)
     .describe("Milliseconds a burst of file events may take to settle."),
   watch_ideas_inbox: z
@@ -231,6 +240,17 @@ export const WatchersConfigSchema = z.strictObject({
     .describe("Apply edits to millrace.toml at the next safe point between stages."),
 });
 
+// Token and dollar amounts stay far below 2^53, so sums over a long ledger remain exact integers.
+const TOKEN_OR_USD_RANGE: ConfigRange = {
+  min: 0,
+  minExclusive: true,
+  max: 1e15,
+  unit: "tokens, or US dollars for cost_usd",
+};
+const BUDGET_USD_RANGE: ConfigRange = { min: 0, minExclusive: true, max: 1e12, unit: "US dollars" };
+const budgetTokens = () =>
+  withConfigRange(z.number().positive(), { min: 0, minExclusive: true, max: 1e15, unit: "tokens" });
+
 export const RuntimeTokenRuleSchema = z.strictObject({
   rule_id: z
     .string()
@@ -242,10 +262,9 @@ export const RuntimeTokenRuleSchema = z.strictObject({
   metric: UsageMetricSchema.default("total_tokens").describe(
     "What is counted: total_tokens, input_tokens, output_tokens or cost_usd (runner-reported cost, else the price table).",
   ),
-  threshold: z
-    .number()
-    .positive()
-    .describe("Amount (tokens, or US dollars for cost_usd) at which the runtime pauses (greater than 0)."),
+  threshold: withConfigRange(z.number().positive(), TOKEN_OR_USD_RANGE).describe(
+    "Amount (tokens, or US dollars for cost_usd) at which the runtime pauses.",
+  ),
 });
 
 /** A time zone is valid when `Intl` knows it; an unknown name is refused, never read as UTC. */
@@ -258,7 +277,11 @@ export function isKnownTimeZone(name: string): boolean {
   }
 }
 
-const UsdPerMillionSchema = z.number().nonnegative();
+const UsdPerMillionSchema = withConfigRange(z.number().nonnegative(), {
+  min: 0,
+  max: 1_000_000,
+  unit: "US dollars",
+});
 
 export const ModelPriceSchema = z.strictObject({
   input_usd_per_million: UsdPerMillionSchema.describe(
@@ -273,10 +296,12 @@ export type ModelPrice = z.infer<typeof ModelPriceSchema>;
 
 export const BudgetLimitSchema = z
   .strictObject({
-    total_tokens: z.number().positive().optional().describe("Most total tokens (greater than 0)."),
-    input_tokens: z.number().positive().optional().describe("Most input tokens (greater than 0)."),
-    output_tokens: z.number().positive().optional().describe("Most output tokens (greater than 0)."),
-    cost_usd: z.number().positive().optional().describe("Most US dollars (greater than 0)."),
+    total_tokens: budgetTokens().optional().describe("Most total tokens."),
+    input_tokens: budgetTokens().optional().describe("Most input tokens."),
+    output_tokens: budgetTokens().optional().describe("Most output tokens."),
+    cost_usd: withConfigRange(z.number().positive(), BUDGET_USD_RANGE)
+      .optional()
+      .describe("Most US dollars."),
   })
   .refine((limit) => USAGE_METRICS.some((metric) => limit[metric] !== undefined), {
     message: "a budget sets at least one of total_tokens, input_tokens, output_tokens, cost_usd",
@@ -305,11 +330,12 @@ export const SubscriptionQuotaRuleSchema = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/)
     .describe("Name of the rule (a safe id)."),
   window: z.enum(["five_hour", "weekly"]).describe("Provider quota window: five_hour or weekly."),
-  pause_at_percent_used: z
-    .number()
-    .gt(0)
-    .lte(100)
-    .describe("Pause when this share of the window's quota is used (over 0, at most 100)."),
+  pause_at_percent_used: withConfigRange(z.number().gt(0).lte(100), {
+    min: 0,
+    minExclusive: true,
+    max: 100,
+    unit: "percent",
+  }).describe("Pause when this share of the window's quota is used (over 0, at most 100)."),
 });
 
 function refuseDuplicateRuleIds(rules: readonly { rule_id: string }[], ctx: z.RefinementCtx): void {
@@ -376,7 +402,13 @@ export const UsageGovernanceConfigSchema = z.strictObject({
         .enum(["fail_open", "fail_closed"])
         .default("fail_open")
         .describe("When quota usage cannot be read: keep running (fail_open) or pause (fail_closed)."),
-      refresh_interval_seconds: z.number().positive().default(60).describe("Seconds between quota reads."),
+      refresh_interval_seconds: withConfigRange(z.number().positive(), {
+        min: 1,
+        max: 86_400,
+        unit: "seconds",
+      })
+        .default(60)
+        .describe("Seconds between quota reads."),
       rules: z
         .array(SubscriptionQuotaRuleSchema)
         .default([
@@ -400,9 +432,12 @@ export const UsageGovernanceConfigSchema = z.strictObject({
         .boolean()
         .default(false)
         .describe("Hold a stage whose typical cost would cross a limit when that limit's window rolls soon."),
-      horizon_minutes: z
-        .number()
-        .positive()
+      horizon_minutes: withConfigRange(z.number().positive(), {
+        min: 0,
+        minExclusive: true,
+        max: 10_080,
+        unit: "minutes",
+      })
         .default(30)
         .describe("How soon (minutes) a window must roll for a stage to wait for it."),
     })
@@ -418,9 +453,7 @@ export const StageConfigSchema = z.strictObject({
   thinking_level: ThinkingLevelSchema.optional().describe(
     "Runner-neutral thinking level: off, minimal, low, medium, high or xhigh; must agree with model_reasoning_effort when both are set.",
   ),
-  timeout_seconds: z
-    .number()
-    .positive()
+  timeout_seconds: withConfigRange(z.number().positive(), { min: 1, max: 604_800, unit: "seconds" })
     .optional()
     .describe("Seconds before the stage is stopped and treated as timed out (default 3600)."),
 });

@@ -88,6 +88,32 @@ export const ERROR_CODES = {
     "Millrace hit an internal error.",
     "Please report it with the command and its output.",
   ),
+  // --- file system (unexpected I/O errors, mapped from their errno by ioErrorToMillraceError)
+  workspace_read_only: code(
+    1,
+    "A file could not be written: the file system is mounted read-only.",
+    "Remount the workspace read-write (or run Millrace from a writable copy), then retry.",
+  ),
+  disk_full: code(
+    1,
+    "A file could not be written: the disk is full or the disk quota is used up.",
+    "Free disk space (or raise the quota), then retry.",
+  ),
+  permission_denied: code(
+    1,
+    "The operating system refused access to a file.",
+    "Make sure the user running Millrace owns the workspace and may read and write it, then retry.",
+  ),
+  io_error: code(
+    1,
+    "The disk reported an input/output error.",
+    "Check the device and the file named in the message (e.g. dmesg), then retry.",
+  ),
+  too_many_open_files: code(
+    1,
+    "The process or the system ran out of file descriptors.",
+    "Raise the open-file limit (ulimit -n) or stop other processes, then retry.",
+  ),
   // --- workspace
   upgrade_localize_invalid: code(
     2,

@@ -278,6 +278,14 @@ export {
   UsageMetricSchema,
   WatchersConfigSchema,
 } from "./config.js";
+export {
+  CONFIG_RANGE_KEYWORD,
+  type ConfigRange,
+  configRangeOfIssue,
+  describeConfigRange,
+  isInConfigRange,
+  withConfigRange,
+} from "./config-range.js";
 export type {
   CounterName,
   DocumentKind,
@@ -405,6 +413,12 @@ export {
   StatusMarkerSchema,
   StatusTokenSchema,
 } from "./ids.js";
+export {
+  IO_ERRNO_CODES,
+  ioErrorToMillraceError,
+  toReportableError,
+  withIoErrorsReported,
+} from "./io-errors.js";
 export { canonicalJson, sortKeysDeep, typedJson } from "./json.js";
 export { PERSISTED_SCHEMAS, registerPersistedSchema, renderJsonSchema } from "./json-schema.js";
 export type { LearningUpdateCandidate } from "./learning.js";

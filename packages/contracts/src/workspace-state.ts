@@ -29,6 +29,12 @@ export const RuntimeLockSchema = z.strictObject({
   owner_hostname: z.string(),
   owner_session_id: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex digits"),
   acquired_at: TimestampSchema,
+  /**
+   * Our addition: the owner's start time (clock ticks since boot, from /proc/<pid>/stat), so a
+   * live process that merely reuses the pid is not taken for the owner. Absent in locks written
+   * by the Python original or on systems without /proc.
+   */
+  owner_start_time: z.int().nonnegative().optional(),
 });
 export type RuntimeLock = z.infer<typeof RuntimeLockSchema>;
 

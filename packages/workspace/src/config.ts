@@ -1,6 +1,13 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { canonicalJson, type MillraceConfig, MillraceConfigSchema, MillraceError } from "@millrace/contracts";
+import {
+  canonicalJson,
+  configRangeOfIssue,
+  describeConfigRange,
+  type MillraceConfig,
+  MillraceConfigSchema,
+  MillraceError,
+} from "@millrace/contracts";
 import type { z } from "zod";
 import { type WorkspacePaths, workspacePaths } from "./paths.js";
 import { parseToml, tomlKeyLines } from "./toml.js";
@@ -39,7 +46,17 @@ export function validateConfigText(text: string, source = "millrace.toml"): Conf
   const result = MillraceConfigSchema.safeParse(parsed.value);
   if (result.success) return { ok: true, config: result.data, problems: [] };
   const keyLines = tomlKeyLines(text);
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, parsed.value, keyLines));
+  // A value can break its type's own bound and its range at once (0 for a key that must be > 0 and
+  // from 0.01): report the first problem of each key only.
+  const seen = new Set<string>();
+  const issues = result.error.issues.filter((issue) => {
+    if (issue.code === "unrecognized_keys") return true;
+    const key = issue.path.map(String).join(".");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const problems = issues.flatMap((issue) => describeIssue(issue, parsed.value, keyLines));
   return { ok: false, code: "config_invalid", problems };
 }
 
@@ -136,6 +153,16 @@ function describeIssue(issue: Issue, input: unknown, keyLines: Map<string, numbe
   }
   if (issue.code === "invalid_key") {
     return [{ key: dotted, line, message: `\`${dotted}\`${at(line)} has an invalid key: ${issue.message}` }];
+  }
+  const range = configRangeOfIssue(issue);
+  if (range) {
+    return [
+      {
+        key: dotted,
+        line,
+        message: `\`${dotted}\`${at(line)} must be ${describeConfigRange(range)}, got ${show(got)}; ${path.some((part) => typeof part === "number") ? "set a value in that range" : "set a value in that range, or remove the key to use its default"}`,
+      },
+    ];
   }
   if (issue.code === "custom" || issue.code === "invalid_format") {
     return [

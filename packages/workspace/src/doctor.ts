@@ -179,7 +179,7 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
           paths,
           file,
           `${plane} status file must hold one known marker line such as \`### IDLE\`; found ${JSON.stringify((text ?? "").slice(0, 60))}`,
-          "Stop the runtime, then write `### IDLE` to the file (or run `millrace control clear-stale-state`).",
+          "Stop the runtime, then write `### IDLE` to the file (or run `millrace clear-stale-state`).",
         ),
       );
     }
@@ -254,7 +254,9 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
         "error",
         paths,
         paths.lockFile,
-        `the ownership lock names pid ${lock.lock.owner_pid} on ${lock.lock.owner_hostname}, which is no longer running`,
+        lock.why === "pid_reused"
+          ? `the ownership lock names pid ${lock.lock.owner_pid} on ${lock.lock.owner_hostname}, which now belongs to another process (its start time differs from the owner's)`
+          : `the ownership lock names pid ${lock.lock.owner_pid} on ${lock.lock.owner_hostname}, which is no longer running`,
         `Delete ${paths.lockFile} (the next start also replaces it).`,
       ),
     );

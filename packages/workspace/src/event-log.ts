@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import {
   canonicalJson,
   formatEventTimestamp,
@@ -8,14 +7,27 @@ import {
   type TypedRuntimeEvent,
   TypedRuntimeEventSchema,
 } from "@millrace/contracts";
-import { appendFileDurableSync } from "./atomic-write.js";
+import type { EventCursor } from "./event-cursor.js";
+import { type CursorReadOptions, type CursorReadResult, readEventsFromCursor } from "./event-log-cursor.js";
+import { type EventReadOptions, readFileFrom, tailFile } from "./event-log-read.js";
+import {
+  appendWithRotation,
+  DEFAULT_EVENT_LOG_ROTATION,
+  type EventLogRotation,
+  rotatedSegments,
+  segmentPath,
+} from "./event-log-segments.js";
+
+export type { EventReadOptions } from "./event-log-read.js";
 
 /**
  * The append-only runtime event log (`logs/runtime_events.jsonl`): one JSON object per line, keys
  * sorted, `+00:00` timestamps. Appends are fsync'd; readers tolerate a torn last line (a writer
  * killed mid-append) by ignoring any text after the last newline. Writers are strict (only events
  * declared in `RUNTIME_EVENT_PAYLOADS`); readers are tolerant (any snake_case name), so old logs
- * and logs from other versions stay readable.
+ * and logs from other versions stay readable. The log rotates by size into numbered segments
+ * (event-log-segments.ts); cursors address a segment and an offset (event-log-cursor.ts), so
+ * followers read across rotations.
  */
 
 /** An event to append: a declared name with its payload, and when it happened. */
@@ -65,92 +77,49 @@ export function formatRuntimeEventLine(event: RuntimeEventInput): string {
   return renderLine(event, strictEvents());
 }
 
-/** Appends events to the log (creating the file and its folder if needed) and fsyncs once. */
-export function appendRuntimeEvents(file: string, events: readonly RuntimeEventInput[]): void {
-  if (events.length === 0) return;
-  const strict = strictEvents();
-  appendFileDurableSync(file, events.map((event) => renderLine(event, strict)).join(""));
-}
-
-export function appendRuntimeEvent(file: string, event: RuntimeEventInput): void {
-  appendRuntimeEvents(file, [event]);
-}
-
-export interface EventReadOptions {
-  /** Bytes per read from the end of the file (default 64 KiB). */
-  chunkSize?: number;
-  /** Observes every read: the byte count actually read. Tests use it to prove the file is not read whole. */
-  onRead?: (bytes: number) => void;
-}
-
-function parseLine(line: string): RuntimeEvent | undefined {
-  if (line.trim() === "") return undefined;
-  try {
-    const result = RuntimeEventSchema.safeParse(JSON.parse(line));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
+export interface AppendEventsOptions {
+  /** Size-based rotation; `false` never rotates. Default: DEFAULT_EVENT_LOG_ROTATION. */
+  rotation?: EventLogRotation | false;
 }
 
 /**
- * The last `count` complete events, oldest first. Reads fixed-size chunks backwards from the end of
- * the file and stops as soon as it has enough lines; a torn last line and unparseable lines are
- * skipped. A missing file has no events.
+ * Appends events to the log (creating the file and its folder if needed) and fsyncs once; rotates
+ * the live file first when it has reached the rotation size.
+ */
+export function appendRuntimeEvents(
+  file: string,
+  events: readonly RuntimeEventInput[],
+  options: AppendEventsOptions = {},
+): void {
+  if (events.length === 0) return;
+  const strict = strictEvents();
+  const text = events.map((event) => renderLine(event, strict)).join("");
+  appendWithRotation(file, text, options.rotation ?? DEFAULT_EVENT_LOG_ROTATION);
+}
+
+export function appendRuntimeEvent(
+  file: string,
+  event: RuntimeEventInput,
+  options: AppendEventsOptions = {},
+): void {
+  appendRuntimeEvents(file, [event], options);
+}
+
+/**
+ * The last `count` complete events, oldest first, reaching back into rotated segments when the
+ * live file holds fewer. Reads fixed-size chunks backwards from the end and stops as soon as it has
+ * enough lines; a torn last line and unparseable lines are skipped. A missing log has no events.
  */
 export function tailEvents(file: string, count: number, options: EventReadOptions = {}): RuntimeEvent[] {
-  if (count <= 0) return [];
-  const chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
-    throw error;
+  let events = tailFile(file, count, options);
+  const rotated = rotatedSegments(file);
+  for (let i = rotated.length - 1; i >= 0 && events.length < count; i--) {
+    events = [
+      ...tailFile(segmentPath(file, rotated[i] as number), count - events.length, options),
+      ...events,
+    ];
   }
-  try {
-    let position = fstatSync(fd).size;
-    // `carry` holds the start of the region already read up to its first newline: the end of a line
-    // that began further back in the file.
-    let carry = Buffer.alloc(0);
-    let seekingEnd = true;
-    const events: RuntimeEvent[] = [];
-    while (position > 0 && events.length < count) {
-      const length = Math.min(chunkSize, position);
-      position -= length;
-      const chunk = Buffer.alloc(length);
-      let read = 0;
-      while (read < length) {
-        const n = readSync(fd, chunk, read, length - read, position + read);
-        if (n === 0) break;
-        read += n;
-      }
-      options.onRead?.(read);
-      let buffer = Buffer.concat([chunk.subarray(0, read), carry]);
-      if (seekingEnd) {
-        // Text after the final newline is a torn line (a writer died mid-append): skip it.
-        const lastNewline = buffer.lastIndexOf(0x0a);
-        if (lastNewline < 0) continue;
-        buffer = buffer.subarray(0, lastNewline + 1);
-        seekingEnd = false;
-      }
-      let complete = buffer;
-      carry = Buffer.alloc(0);
-      if (position > 0) {
-        const firstNewline = buffer.indexOf(0x0a);
-        carry = buffer.subarray(0, firstNewline + 1);
-        complete = buffer.subarray(firstNewline + 1);
-      }
-      const lines = complete.toString("utf8").split("\n");
-      for (let i = lines.length - 1; i >= 0 && events.length < count; i--) {
-        const event = parseLine(lines[i] ?? "");
-        if (event) events.push(event);
-      }
-    }
-    return events.reverse();
-  } finally {
-    closeSync(fd);
-  }
+  return events;
 }
 
 export interface EventsFromResult {
@@ -160,48 +129,29 @@ export interface EventsFromResult {
 }
 
 /**
- * Complete events from `byteOffset` to the end of the file, for followers that remember where they
- * stopped. An incomplete last line is left for the next call (nextOffset stops before it).
+ * Complete events after a position, for followers that remember where they stopped.
+ *
+ * - With a byte offset: events of the live file from that offset (an incomplete last line is left
+ *   for the next call).
+ * - With an EventCursor: events from that segment and offset on, continuing into later segments
+ *   up to the live file's end, with the cursor to continue from (see readEventsFromCursor).
  */
 export function readEventsFrom(
   file: string,
   byteOffset: number,
-  options: EventReadOptions = {},
-): EventsFromResult {
-  let fd: number;
-  try {
-    fd = openSync(file, "r");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { events: [], nextOffset: byteOffset };
-    throw error;
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.min(Math.max(0, byteOffset), size);
-    const chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
-    const events: RuntimeEvent[] = [];
-    let position = start;
-    let pending = Buffer.alloc(0);
-    let consumed = start;
-    while (position < size) {
-      const length = Math.min(chunkSize, size - position);
-      const chunk = Buffer.alloc(length);
-      const n = readSync(fd, chunk, 0, length, position);
-      if (n === 0) break;
-      options.onRead?.(n);
-      position += n;
-      pending = Buffer.concat([pending, chunk.subarray(0, n)]);
-      let newline = pending.indexOf(0x0a);
-      while (newline >= 0) {
-        const event = parseLine(pending.subarray(0, newline).toString("utf8"));
-        if (event) events.push(event);
-        consumed += newline + 1;
-        pending = pending.subarray(newline + 1);
-        newline = pending.indexOf(0x0a);
-      }
-    }
-    return { events, nextOffset: consumed };
-  } finally {
-    closeSync(fd);
-  }
+  options?: EventReadOptions,
+): EventsFromResult;
+export function readEventsFrom(
+  file: string,
+  cursor: EventCursor,
+  options?: CursorReadOptions,
+): CursorReadResult;
+export function readEventsFrom(
+  file: string,
+  from: number | EventCursor,
+  options: CursorReadOptions = {},
+): EventsFromResult | CursorReadResult {
+  if (typeof from !== "number") return readEventsFromCursor(file, from, options);
+  const { events, nextOffset } = readFileFrom(file, from, options);
+  return { events, nextOffset };
 }

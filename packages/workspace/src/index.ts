@@ -16,12 +16,29 @@ export {
 export type { ConfigProblem, ConfigValidation } from "./config.js";
 export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
 export { runDoctor } from "./doctor.js";
-export type { EventReadOptions, RuntimeEventInput } from "./event-log.js";
-export { appendRuntimeEvent, appendRuntimeEvents, formatRuntimeEventLine, tailEvents } from "./event-log.js";
+export type { EventCursor } from "./event-cursor.js";
+export type {
+  AppendEventsOptions,
+  EventReadOptions,
+  EventsFromResult,
+  RuntimeEventInput,
+} from "./event-log.js";
+export {
+  appendRuntimeEvent,
+  appendRuntimeEvents,
+  formatRuntimeEventLine,
+  readEventsFrom,
+  tailEvents,
+} from "./event-log.js";
+export type { CursorReadOptions, CursorReadResult } from "./event-log-cursor.js";
+export { eventLogEnd, eventLogStart, formatEventCursor, parseEventCursor } from "./event-log-cursor.js";
+export { listEventCursorPins, pinEventCursor, releaseEventCursor } from "./event-log-pins.js";
+export type { EventLogRotation } from "./event-log-segments.js";
+export { DEFAULT_EVENT_LOG_ROTATION, rotateEventLog } from "./event-log-segments.js";
 export type { InitOptions } from "./init.js";
 export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
-export { acquireLock, inspectLock } from "./lock.js";
+export { acquireLock, inspectLock, isLockOwnerProcess } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
 export { readManifest } from "./manifest.js";
 export type { AssetFamily, QueueState, QueueStateFolders, WorkspacePaths } from "./paths.js";
@@ -33,5 +50,8 @@ export {
   toWorkspaceRelative,
   workspacePaths,
 } from "./paths.js";
+export { processStartTime } from "./process-start.js";
+export type { StateFileRepair } from "./state-repair.js";
+export { repairStateFiles } from "./state-repair.js";
 export type { ApplyUpgradeOptions, UpgradeOptions } from "./upgrade.js";
 export { applyUpgrade, previewUpgrade, readLocalizeRemovedFile } from "./upgrade.js";

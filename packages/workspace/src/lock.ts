@@ -19,6 +19,7 @@ import {
   typedJson,
 } from "@millrace/contracts";
 import type { WorkspacePaths } from "./paths.js";
+import { processStartTime } from "./process-start.js";
 
 /**
  * The workspace ownership lock (`state/runtime_daemon.lock.json`): one owner per workspace. It is
@@ -31,7 +32,13 @@ export type LockInspection =
   | { state: "absent" }
   | { state: "invalid"; reason: string; raw: string }
   | { state: "active"; lock: RuntimeLock; raw: string }
-  | { state: "stale"; lock: RuntimeLock; raw: string };
+  | {
+      state: "stale";
+      lock: RuntimeLock;
+      raw: string;
+      /** `pid_reused`: the pid is alive but belongs to a process that started after the owner. */
+      why: "owner_gone" | "pid_reused";
+    };
 
 /** True when a process with this pid exists (EPERM means it exists but belongs to someone else). */
 export function isProcessAlive(pid: number): boolean {
@@ -76,9 +83,23 @@ export function classifyLockText(raw: string, workspaceRoot: string): LockInspec
       raw,
     };
   }
-  return isProcessAlive(parsed.data.owner_pid)
+  if (!isProcessAlive(parsed.data.owner_pid)) {
+    return { state: "stale", lock: parsed.data, raw, why: "owner_gone" };
+  }
+  return isLockOwnerProcess(parsed.data)
     ? { state: "active", lock: parsed.data, raw }
-    : { state: "stale", lock: parsed.data, raw };
+    : { state: "stale", lock: parsed.data, raw, why: "pid_reused" };
+}
+
+/**
+ * True unless the lock's pid now names another process: both start times are known and differ.
+ * A lock without a start time (written by the Python original, or where /proc is absent) and a
+ * process whose start time cannot be read fall back to the pid check alone.
+ */
+export function isLockOwnerProcess(lock: RuntimeLock, procRoot?: string): boolean {
+  if (lock.owner_start_time === undefined) return true;
+  const current = processStartTime(lock.owner_pid, procRoot);
+  return current === undefined || current === lock.owner_start_time;
 }
 
 /** Classifies the lock file: absent, invalid, active (owner alive) or stale (owner gone). */
@@ -91,6 +112,8 @@ export function inspectLock(paths: WorkspacePaths): LockInspection {
 export interface AcquireLockOptions {
   sessionId?: string;
   pid?: number;
+  /** The owner's start time; read from /proc for `pid` when not given, `null` records none. */
+  startTime?: number | null;
   hostname?: string;
   now?: Date;
 }
@@ -134,7 +157,7 @@ function lockedError(paths: WorkspacePaths, lock: RuntimeLock): MillraceError {
     "workspace_locked",
     `workspace ${paths.root} is owned by pid ${lock.owner_pid} on ${lock.owner_hostname || "an unknown host"} (session ${lock.owner_session_id}, since ${lock.acquired_at})`,
     {
-      hint: `Stop that process first (e.g. \`millrace control stop --workspace ${paths.root}\`); if it is gone and the lock remains, delete ${paths.lockFile}.`,
+      hint: `Stop it first: \`millrace stop --workspace ${paths.root}\` (\`millrace status\` shows the owner); if no Millrace process runs here, delete ${paths.lockFile}.`,
       details: { lock, lock_file: paths.lockFile },
     },
   );
@@ -157,12 +180,15 @@ function fsError(paths: WorkspacePaths, error: unknown): MillraceError {
  * the others get workspace_locked.
  */
 export function acquireLock(paths: WorkspacePaths, options: AcquireLockOptions = {}): AcquiredLock {
+  const pid = options.pid ?? process.pid;
+  const startTime = options.startTime === undefined ? processStartTime(pid) : options.startTime;
   const lock: RuntimeLock = RuntimeLockSchema.parse({
     workspace_root: paths.root,
-    owner_pid: options.pid ?? process.pid,
+    owner_pid: pid,
     owner_hostname: options.hostname ?? os.hostname(),
     owner_session_id: options.sessionId ?? randomUUID().replaceAll("-", ""),
     acquired_at: formatTimestamp(options.now ?? new Date()),
+    ...(startTime === null || startTime === undefined ? {} : { owner_start_time: startTime }),
   });
   const text = typedJson(lock);
   const handle = (replaced: AcquiredLock["replaced"]): AcquiredLock => ({

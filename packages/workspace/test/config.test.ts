@@ -154,6 +154,35 @@ describe("config validation", () => {
     expect(messages).toContain("`runtime.idle_sleep_seconds` at line 6 must be a number > 0, got 0");
   });
 
+  it("a number outside its range names the key, the range and the fix", () => {
+    for (const value of ["3000000", "1e308", "0.001"]) {
+      const { error, changed } = loadError(`[runtime]\nidle_sleep_seconds = ${value}\n`);
+      expect(error.code).toBe("config_invalid");
+      expect(error.message).toBe(
+        `\`runtime.idle_sleep_seconds\` at line 2 must be a number from 0.01 to 3600 (seconds), got ${Number(value)}; set a value in that range, or remove the key to use its default`,
+      );
+      expect(changed).toBe(false);
+    }
+    const result = validateConfigText(
+      '[recovery]\nmax_fix_cycles = 1000\n[[usage_governance.runtime_token_rules.rules]]\nrule_id = "r"\nwindow = "per_run"\nthreshold = 1e300\n[stages.builder]\ntimeout_seconds = 1e9\n',
+    );
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.message)).toEqual([
+      "`recovery.max_fix_cycles` at line 2 must be an integer from 1 to 100 (cycles), got 1000; set a value in that range, or remove the key to use its default",
+      "`usage_governance.runtime_token_rules.rules.0.threshold` at line 6 must be a number over 0 and at most 1e15 (tokens, or US dollars for cost_usd), got 1e+300; set a value in that range",
+      "`stages.builder.timeout_seconds` at line 8 must be a number from 1 to 604800 (seconds), got 1000000000; set a value in that range, or remove the key to use its default",
+    ]);
+  });
+
+  it("the packaged template stays valid with every commented example switched on", () => {
+    const text = readFileSync(path.join(packagedAssetsRoot(), "millrace.toml"), "utf8");
+    const uncommented = text.replace(/^# ?([A-Za-z_][A-Za-z0-9_]* = .*|\[.*\])$/gm, "$1");
+    expect(uncommented).not.toBe(text);
+    const result = validateConfigText(uncommented);
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+
   it("bad enum value lists the allowed values", () => {
     const result = validateConfigText(
       '[runtime]\nrun_style = "forever"\n[runners.codex]\npermission_default = "root"\n',

@@ -73,13 +73,15 @@ describe("ownership lock", () => {
     const held = acquireLock(paths, { now: new Date("2026-04-28T10:00:00Z") });
     expect(held.replaced).toBe("absent");
     const onDisk = JSON.parse(readFileSync(paths.lockFile, "utf8"));
-    expect(Object.keys(onDisk)).toEqual([
+    // The Python original's keys, in its order; then ours (the start time, where /proc has it).
+    expect(Object.keys(onDisk).slice(0, 5)).toEqual([
       "workspace_root",
       "owner_pid",
       "owner_hostname",
       "owner_session_id",
       "acquired_at",
     ]);
+    expect(Object.keys(onDisk).slice(5)).toEqual(process.platform === "linux" ? ["owner_start_time"] : []);
     expect(onDisk).toMatchObject({
       workspace_root: paths.root,
       owner_pid: process.pid,
