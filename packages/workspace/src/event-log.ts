@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import {
   canonicalJson,
   formatEventTimestamp,
@@ -31,6 +31,9 @@ export function formatRuntimeEventLine(event: RuntimeEventInput): string {
   });
   return `${canonicalJson(value)}\n`;
 }
+
+/** Non-blocking, so a FIFO planted as the log cannot stall a reader in `open`; fstat then refuses it. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** Appends events to the log (creating the file and its folder if needed) and fsyncs once. */
 export function appendRuntimeEvents(file: string, events: readonly RuntimeEventInput[]): void {
@@ -69,13 +72,15 @@ export function tailEvents(file: string, count: number, options: EventReadOption
   const chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, READ_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw error;
   }
   try {
-    let position = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return [];
+    let position = stat.size;
     // `carry` holds the start of the region already read up to its first newline: the end of a line
     // that began further back in the file.
     let carry = Buffer.alloc(0);
@@ -136,13 +141,15 @@ export function readEventsFrom(
 ): EventsFromResult {
   let fd: number;
   try {
-    fd = openSync(file, "r");
+    fd = openSync(file, READ_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return { events: [], nextOffset: byteOffset };
     throw error;
   }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) return { events: [], nextOffset: byteOffset };
+    const size = stat.size;
     const start = Math.min(Math.max(0, byteOffset), size);
     const chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
     const events: RuntimeEvent[] = [];
