@@ -120,6 +120,16 @@ export const ERROR_CODES = {
     "A --localize-removed path is not a file the package removed.",
     "Pass runtime-root-relative paths (e.g. skills/old/SKILL.md) that `millrace upgrade` lists as conflicts removed from the package.",
   ),
+  workspace_path_escapes: code(
+    1,
+    "A runtime-owned path leads out of the workspace through a symbolic link.",
+    "Replace the named link with a real folder or file inside the workspace; `millrace doctor` lists such links.",
+  ),
+  workspace_file_rejected: code(
+    1,
+    "A file is not a regular file, is over its size limit, or is not plain UTF-8 text.",
+    "Pass a regular text file within the size limit; links, devices, pipes and folders are refused.",
+  ),
   // --- compiler
   compile_failed: code(
     1,

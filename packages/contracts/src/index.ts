@@ -624,6 +624,8 @@ export {
   StructuredResultFileSchema,
   TokenUsageSchema,
 } from "./stage-run.js";
+export type { ControlCharFound } from "./terminal-text.js";
+export { findControlChar, neutralizeControlChars } from "./terminal-text.js";
 export {
   formatEventTimestamp,
   formatPreciseTimestamp,

@@ -1,5 +1,6 @@
 export { importWorkDocument, parseDocumentKind, readImportFile } from "./codec/import.js";
 export { type ParseOptions, parseWorkDocument } from "./codec/parse.js";
+export { readDocumentTextFile, readImportPath } from "./codec/read-document-file.js";
 export { renderWorkDocument } from "./codec/render.js";
 export {
   archiveBlockedTask,

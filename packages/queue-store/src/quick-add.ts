@@ -1,15 +1,21 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   explainUnsafeId,
+  findControlChar,
   formatTimestamp,
   MillraceError,
   type SpecDocument,
   type TaskDocument,
 } from "@millrace/contracts";
-import { createFileExclusiveSync, toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
-import { decodeDocumentBytes } from "./codec/import.js";
+import {
+  assertInsideWorkspace,
+  createFileExclusiveSync,
+  toWorkspaceRelative,
+  type WorkspacePaths,
+} from "@millrace/workspace";
+import { readDocumentTextFile } from "./codec/read-document-file.js";
 import { validateWorkDocument } from "./codec/render.js";
 import { assertSafeId } from "./store/ids.js";
 
@@ -106,15 +112,12 @@ export function buildSpecFromTitle(options: QuickSpecOptions): SpecDocument {
   }) as SpecDocument;
 }
 
-/** Reads a body file for add-task / add-spec (size and UTF-8 checked). */
+/**
+ * Reads a body file for add-task / add-spec: a regular file (a link to one is fine), at most 1 MiB,
+ * strict UTF-8. Devices, pipes and folders fail at once with `workspace_file_rejected`.
+ */
 export function readBodyFile(file: string): string {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
-  }
-  return decodeDocumentBytes(bytes, file);
+  return readDocumentTextFile(file);
 }
 
 /**
@@ -133,8 +136,17 @@ export function dropIdea(paths: WorkspacePaths, sourceFile: string): string {
   const problem = explainUnsafeId(stem);
   if (problem) throw new MillraceError("invalid_id", `invalid idea name ${JSON.stringify(stem)}: ${problem}`);
   const text = readBodyFile(sourceFile);
-  mkdirSync(paths.ideasInbox, { recursive: true });
+  const control = findControlChar(text);
+  if (control) {
+    throw new MillraceError(
+      "work_document_invalid",
+      `${sourceFile}: holds the control character ${control.name} at offset ${control.index}`,
+      { hint: "Ideas are plain text: remove terminal escapes, NUL and other control characters." },
+    );
+  }
   const target = path.join(paths.ideasInbox, name);
+  assertInsideWorkspace(paths, target);
+  mkdirSync(paths.ideasInbox, { recursive: true });
   if (existsSync(target) || !createFileExclusiveSync(target, text)) {
     throw new MillraceError("queue_id_exists", `${toWorkspaceRelative(paths, target)} already exists`, {
       hint: "Rename the idea file, or remove the one already in the inbox.",

@@ -10,6 +10,7 @@ import {
   type StageRunRequest,
   StructuredResultFileSchema,
 } from "@millrace/contracts";
+import { describeReadProblem, READ_LIMITS, readRegularFile } from "@millrace/workspace";
 import { legalTokens, markerTokens } from "./markers.js";
 
 export interface NormalizeOptions {
@@ -99,12 +100,20 @@ function fromStructuredFile(
   raw: RunnerRawResult,
   file: string,
 ): Resolved | Failure {
-  if (!existsSync(file)) {
+  // The agent wrote this file: no-follow, non-blocking, capped (a 200 MB result is refused unread).
+  const read = readRegularFile(file, { maxBytes: READ_LIMITS.result });
+  if (read.kind === "missing") {
     return { failureClass: "missing_terminal_result", note: `structured result file ${file} is missing` };
+  }
+  if (read.kind !== "ok") {
+    return {
+      failureClass: "illegal_terminal_result",
+      note: `structured result file refused: it ${describeReadProblem(read)}`,
+    };
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
+    parsed = JSON.parse(read.text);
   } catch (error) {
     return {
       failureClass: "illegal_terminal_result",

@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { assertRuntimeWriteConfined } from "./confine.js";
 
 /** Temp files are `.<name>.tmp-<hex>` beside their target, so a crash leaves them in one known shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
@@ -42,6 +43,12 @@ function writeAllSync(fd: number, data: string | Uint8Array): void {
   while (offset < buffer.length) offset += writeSync(fd, buffer, offset, buffer.length - offset);
 }
 
+/*
+ * Every writer below refuses a target under `<root>/millrace-agents/` whose existing components
+ * lead out of `<root>` through a symbolic link (`workspace_path_escapes`), so a hostile clone cannot
+ * redirect runtime writes (see confine.ts).
+ */
+
 /**
  * Atomic write (DESIGN decision 2): write a temp file in the same folder, fsync it, rename it over
  * the target, fsync the folder. Readers see the old content or the new, never a mix; a crash
@@ -65,6 +72,7 @@ export function writeFileAtomicSync(
   data: string | Uint8Array,
   options?: AtomicWriteOptions,
 ): void {
+  assertRuntimeWriteConfined(target);
   const temp = tempPathFor(target);
   let fd: number | undefined;
   try {
@@ -84,6 +92,7 @@ export function writeFileAtomicSync(
 }
 
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
+  assertRuntimeWriteConfined(target);
   const temp = tempPathFor(target);
   let handle: fs.FileHandle | undefined;
   try {
@@ -137,6 +146,7 @@ export function removeTempLitter(dirs: readonly string[]): string[] {
  * whole document or nothing. Returns false when the target already exists.
  */
 export function createFileExclusiveSync(target: string, data: string | Uint8Array): boolean {
+  assertRuntimeWriteConfined(target);
   const temp = tempPathFor(target);
   const fd = openSync(temp, "wx", 0o644);
   try {
@@ -170,6 +180,7 @@ export function createFileExclusiveSync(target: string, data: string | Uint8Arra
  * destination already exists.
  */
 export function moveFileDurableSync(source: string, destination: string): boolean {
+  assertRuntimeWriteConfined(destination);
   if (existsSync(destination)) return false;
   renameSync(source, destination);
   fsyncDirSync(path.dirname(destination));
@@ -179,6 +190,7 @@ export function moveFileDurableSync(source: string, destination: string): boolea
 
 /** Appends text to a file (creating it and its folder) in one write; fsyncs unless `durable` is false. */
 export function appendFileDurableSync(file: string, text: string, options?: { durable?: boolean }): void {
+  assertRuntimeWriteConfined(file);
   mkdirSync(path.dirname(file), { recursive: true });
   const fd = openSync(file, "a", 0o644);
   try {

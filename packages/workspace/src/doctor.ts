@@ -11,6 +11,7 @@ import {
 import { TEMP_FILE_PATTERN } from "./atomic-write.js";
 import { validateConfigText } from "./config.js";
 import { runtimeOwnedDirectories } from "./init.js";
+import { findEscapingLinks } from "./link-scan.js";
 import { inspectLock } from "./lock.js";
 import { readManifest } from "./manifest.js";
 import { initDirectories, toWorkspaceRelative, type WorkspacePaths, workspacePaths } from "./paths.js";
@@ -302,6 +303,32 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
         "a temp file from an interrupted write is left over",
         "It is removed at the next runtime start.",
       ),
+    ),
+  );
+
+  group(
+    "workspace_links",
+    "no runtime path leads out of the workspace and watched folders hold only regular files",
+    findEscapingLinks(paths).map((finding) =>
+      finding.kind === "not_regular"
+        ? check(
+            "watched_entry_not_regular",
+            "warning",
+            paths,
+            finding.path,
+            `${toWorkspaceRelative(paths, finding.path)} is a ${finding.detail}, not a regular file; the runtime will not read it`,
+            "Remove it, or replace it with a regular file; the runtime moves such entries into millrace-agents/quarantine/.",
+          )
+        : check(
+            "workspace_link_escapes",
+            "error",
+            paths,
+            finding.path,
+            finding.kind === "dangling_link"
+              ? `${toWorkspaceRelative(paths, finding.path)} is a dangling symbolic link (to ${finding.detail || "?"})`
+              : `${toWorkspaceRelative(paths, finding.path)} is a symbolic link to ${finding.detail}, outside the workspace`,
+            "Replace the link with a real folder or file inside the workspace; the runtime refuses to write or read through it.",
+          ),
     ),
   );
 

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { type RuntimeEvent, RuntimeEventSchema } from "@millrace/contracts";
 
 /**
@@ -23,13 +23,23 @@ export function parseEventLine(line: string): RuntimeEvent | undefined {
   }
 }
 
+/** Non-blocking, so a FIFO planted as the log cannot stall a reader in `open`. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** Opens a log file for reading; a missing file, or anything but a regular file, has no events. */
 function openForRead(file: string): number | undefined {
+  let fd: number;
   try {
-    return openSync(file, "r");
+    fd = openSync(file, READ_FLAGS);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw error;
   }
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    return undefined;
+  }
+  return fd;
 }
 
 /**

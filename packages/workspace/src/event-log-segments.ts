@@ -13,6 +13,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { fsyncDirSync } from "./atomic-write.js";
+import { assertRuntimeWriteConfined } from "./confine.js";
 import { pinnedSegmentFloor } from "./event-log-pins.js";
 import { isProcessAlive } from "./lock.js";
 
@@ -120,6 +121,8 @@ export function appendWithRotation(
   rotation: EventLogRotation | false,
   durable = true,
 ): void {
+  // The same confinement as every other runtime write: a log linked out of the workspace is refused.
+  assertRuntimeWriteConfined(file);
   mkdirSync(path.dirname(file), { recursive: true });
   let fd = openLive(file);
   try {

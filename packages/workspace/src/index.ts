@@ -15,6 +15,8 @@ export {
 } from "./atomic-write.js";
 export type { ConfigProblem, ConfigValidation } from "./config.js";
 export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
+export type { PathEscape } from "./confine.js";
+export { assertInsideWorkspace, findPathEscape, resolveInsideReal } from "./confine.js";
 export { runDoctor } from "./doctor.js";
 export type { EventCursor } from "./event-cursor.js";
 export type {
@@ -37,6 +39,8 @@ export type { EventLogRotation } from "./event-log-segments.js";
 export { DEFAULT_EVENT_LOG_ROTATION, rotateEventLog } from "./event-log-segments.js";
 export type { InitOptions } from "./init.js";
 export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
+export type { LinkFinding, LinkFindingKind } from "./link-scan.js";
+export { findEscapingLinks } from "./link-scan.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
 export { acquireLock, inspectLock, isLockOwnerProcess } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
@@ -46,12 +50,23 @@ export {
   initDirectories,
   RUNTIME_DIR_NAME,
   resolveInside,
-  runDir,
   toWorkspaceRelative,
   workspacePaths,
 } from "./paths.js";
 export { processStartTime } from "./process-start.js";
+export type { QuarantineOptions, QuarantineResult } from "./quarantine.js";
+export { quarantineEntry } from "./quarantine.js";
+export { runDir } from "./run-dir.js";
+export type { SafeReadOptions, SafeReadOutcome, SafeReadProblem } from "./safe-read.js";
+export {
+  describeReadProblem,
+  READ_LIMITS,
+  readRegularFile,
+  readRegularFileOrThrow,
+} from "./safe-read.js";
 export type { StateFileRepair } from "./state-repair.js";
 export { repairStateFiles } from "./state-repair.js";
 export type { ApplyUpgradeOptions, UpgradeOptions } from "./upgrade.js";
 export { applyUpgrade, previewUpgrade, readLocalizeRemovedFile } from "./upgrade.js";
+export type { WatchedReadOptions, WatchedReadOutcome } from "./watched-files.js";
+export { readIdeaFile, readMailboxFile, readWatchedEntry } from "./watched-files.js";

@@ -82,6 +82,8 @@ export interface WorkspacePaths {
   readonly mailboxIncoming: string;
   readonly mailboxProcessed: string;
   readonly mailboxFailed: string;
+  /** Where hostile or unreadable entries of watched folders are set aside, each with a reason file. */
+  readonly quarantine: string;
   readonly statusFiles: Readonly<Record<Plane, string>>;
 }
 
@@ -158,17 +160,13 @@ export function workspacePaths(workspaceRoot: string): WorkspacePaths {
     mailboxIncoming: path.join(mailbox, "incoming"),
     mailboxProcessed: path.join(mailbox, "processed"),
     mailboxFailed: path.join(mailbox, "failed"),
+    quarantine: path.join(rt, "quarantine"),
     statusFiles: {
       execution: path.join(state, "execution_status.md"),
       planning: path.join(state, "planning_status.md"),
       learning: path.join(state, "learning_status.md"),
     },
   };
-}
-
-/** The folder of one run; the run id must already be validated. */
-export function runDir(paths: WorkspacePaths, runId: string): string {
-  return path.join(paths.runs, runId);
 }
 
 /** Directories `init` creates (per-run folders, diagnostics, update candidates and the ideas inbox are made on demand). */

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   MillraceError,
   type Plane,
@@ -11,6 +10,10 @@ import {
 } from "@millrace/contracts";
 import { writeFileAtomicSync } from "./atomic-write.js";
 import type { WorkspacePaths } from "./paths.js";
+import { describeReadProblem, readRegularFile } from "./safe-read.js";
+
+/** State files are small; anything larger (or not a regular file) was not written by the runtime. */
+const MAX_STATE_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Typed reads and atomic writes of the runtime state files: the snapshot, the recovery counters and
@@ -19,15 +22,14 @@ import type { WorkspacePaths } from "./paths.js";
  */
 
 function readJsonFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`, {
+  const read = readRegularFile(file, { maxBytes: MAX_STATE_FILE_BYTES });
+  if (read.kind !== "ok") {
+    throw new MillraceError("workspace_io_failed", `cannot read ${file}: it ${describeReadProblem(read)}`, {
       hint: "Run `millrace doctor`; `millrace init --force` re-creates missing state files.",
-      cause: error,
+      details: { file, reason: read.kind },
     });
   }
+  const text = read.text;
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -77,12 +79,15 @@ export function writeRecoveryCounters(paths: WorkspacePaths, counters: RecoveryC
 
 /** The marker line of a plane's status file (`### IDLE` when the file is missing or blank). */
 export function readStatusMarker(paths: WorkspacePaths, plane: Plane): string {
-  let text = "";
-  try {
-    text = readFileSync(paths.statusFiles[plane], "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  const file = paths.statusFiles[plane];
+  const read = readRegularFile(file, { maxBytes: MAX_STATE_FILE_BYTES });
+  if (read.kind !== "ok" && read.kind !== "missing") {
+    throw new MillraceError("workspace_io_failed", `cannot read ${file}: it ${describeReadProblem(read)}`, {
+      hint: "Run `millrace doctor`; `millrace init --force` re-creates missing state files.",
+      details: { file, reason: read.kind },
+    });
   }
+  const text = read.kind === "ok" ? read.text : "";
   return text.trim() === "" ? "### IDLE" : text.trim();
 }
 

@@ -1,4 +1,4 @@
-import { readFileSync, type Stats, statSync } from "node:fs";
+import { lstatSync, type Stats } from "node:fs";
 import path from "node:path";
 import {
   effectiveRootSpecId,
@@ -9,8 +9,13 @@ import {
   workDocumentId,
   workDocumentTimestamp,
 } from "@millrace/contracts";
-import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
-import { decodeDocumentBytes } from "../codec/import.js";
+import {
+  describeReadProblem,
+  readRegularFile,
+  toWorkspaceRelative,
+  type WorkspacePaths,
+} from "@millrace/workspace";
+import { decodeDocumentBytes, MAX_DOCUMENT_BYTES } from "../codec/import.js";
 import { parseWorkDocument } from "../codec/parse.js";
 import type { QueueFolder } from "../layout.js";
 
@@ -66,17 +71,25 @@ export function loadDocumentFile(
 ): LoadedDocument | undefined {
   const file = path.join(folder.dir, name);
   let stat: Stats;
-  let bytes: Buffer;
   try {
-    stat = statSync(file);
-    if (!stat.isFile()) return undefined;
-    bytes = stat.size > 1024 * 1024 ? Buffer.alloc(stat.size) : readFileSync(file);
+    stat = lstatSync(file);
   } catch {
     return undefined; // vanished between listing and reading
   }
   const relative = toWorkspaceRelative(paths, file);
+  // No-follow, non-blocking and capped: a link, FIFO, folder or device named `*.md` becomes an
+  // error entry (and is quarantined by the claim path) instead of being followed or blocking.
+  const read = readRegularFile(file, { maxBytes: MAX_DOCUMENT_BYTES, utf8: false });
+  if (read.kind === "missing") return undefined;
+  if (read.kind !== "ok") {
+    const problem =
+      read.kind === "too_large"
+        ? `is ${read.size} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`
+        : describeReadProblem(read);
+    return { entry: errorEntry(name, stat, `${relative}: ${problem}`) };
+  }
   try {
-    const text = decodeDocumentBytes(bytes, relative);
+    const text = decodeDocumentBytes(read.bytes, relative);
     const document = parseWorkDocument(text, { file: relative, kind: folder.kind });
     const id = workDocumentId(document);
     if (`${id}.md` !== name) {

@@ -1,4 +1,4 @@
-import { readdirSync, type Stats, statSync } from "node:fs";
+import { lstatSync, readdirSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import type { QueueIndex } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
@@ -92,7 +92,7 @@ export class QueueCache {
   private adoptMoved(view: FolderView, name: string): CachedEntry | undefined {
     let stat: Stats;
     try {
-      stat = statSync(path.join(view.folder.dir, name));
+      stat = lstatSync(path.join(view.folder.dir, name));
     } catch {
       return undefined;
     }
@@ -112,7 +112,7 @@ export class QueueCache {
     for (const [name, entry] of view.entries) {
       let stat: Stats;
       try {
-        stat = statSync(path.join(folder.dir, name));
+        stat = lstatSync(path.join(folder.dir, name));
       } catch {
         view.delete(name);
         this.dirty = true;

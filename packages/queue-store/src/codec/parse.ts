@@ -2,6 +2,7 @@ import { type DocumentKind, WORK_DOCUMENT_SCHEMAS, type WorkDocument } from "@mi
 import type { z } from "zod";
 import { documentError } from "../errors.js";
 import { DOCUMENT_LABELS, KIND_ID_LABELS, LABELS_BY_NAME, type LabelSpec, labelOfField } from "./labels.js";
+import { findDocumentControlChar } from "./plain-text.js";
 
 export interface ParseOptions {
   /** Shown in error messages (a workspace-relative path is best). */
@@ -202,7 +203,13 @@ function validate(
 ): WorkDocument {
   const schema = WORK_DOCUMENT_SCHEMAS[kind] as z.ZodType<WorkDocument>;
   const result = schema.safeParse(candidate);
-  if (result.success) return result.data;
+  if (result.success) {
+    const control = findDocumentControlChar(result.data);
+    if (!control) return result.data;
+    const line = scan.fields.get(control.field)?.line ?? (control.field === "title" ? 1 : undefined);
+    const label = labelOfField(kind, control.field) ?? control.field;
+    throw documentError({ file, line, label, field: control.field }, control.problem);
+  }
   const issue = result.error.issues[0];
   const field = typeof issue?.path[0] === "string" ? issue.path[0] : undefined;
   const label = field ? (labelOfField(kind, field) ?? field) : undefined;

@@ -8,6 +8,7 @@ import {
 import type { z } from "zod";
 import { documentError } from "../errors.js";
 import { DOCUMENT_LABELS, labelOfField } from "./labels.js";
+import { findDocumentControlChar } from "./plain-text.js";
 
 /** Validates a document (applying defaults) and returns the typed form; throws `work_document_invalid`. */
 export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, file?: string): WorkDocument {
@@ -20,7 +21,14 @@ export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, fi
   }
   const schema = WORK_DOCUMENT_SCHEMAS[kind as DocumentKind] as z.ZodType<WorkDocument>;
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
+  if (result.success) {
+    const control = findDocumentControlChar(result.data);
+    if (control) {
+      const label = labelOfField(kind as DocumentKind, control.field) ?? control.field;
+      throw documentError({ file, field: control.field, label }, control.problem);
+    }
+    return result.data;
+  }
   const issue = result.error.issues[0];
   if (issue?.code === "unrecognized_keys") {
     const key = issue.keys[0] ?? "";

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   type DocumentKind,
@@ -7,7 +7,12 @@ import {
   type WorkDocumentInput,
   workDocumentId,
 } from "@millrace/contracts";
-import { createFileExclusiveSync, writeFileAtomicSync } from "@millrace/workspace";
+import {
+  createFileExclusiveSync,
+  describeReadProblem,
+  readRegularFile,
+  writeFileAtomicSync,
+} from "@millrace/workspace";
 import { entryFromDocument } from "../cache/entries.js";
 import { decodeDocumentBytes, MAX_DOCUMENT_BYTES } from "../codec/import.js";
 import { parseWorkDocument } from "../codec/parse.js";
@@ -20,16 +25,28 @@ import { findAll, type QueueItemRef } from "./lookup.js";
 /** Reads and validates the document at a ref. */
 export function readDocument(ctx: StoreContext, ref: QueueItemRef): WorkDocument {
   const relative = relativeOf(ctx, ref.path);
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(ref.path);
-  } catch (error) {
+  const read = readRegularFile(ref.path, { maxBytes: MAX_DOCUMENT_BYTES, utf8: false });
+  if (read.kind === "missing" || read.kind === "unreadable") {
     throw new MillraceError(
       "queue_item_not_found",
-      `${relative} cannot be read: ${(error as Error).message}`,
+      `${relative} cannot be read: it ${describeReadProblem(read)}`,
     );
   }
-  return parseWorkDocument(decodeDocumentBytes(bytes, relative), { file: relative, kind: ref.kind });
+  if (read.kind === "too_large") {
+    // decodeDocumentBytes words the size refusal; it only looks at the length of what it is given.
+    throw new MillraceError(
+      "work_document_too_large",
+      `${relative}: is ${read.size} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
+      { details: { file: relative, bytes: read.size, limit: MAX_DOCUMENT_BYTES } },
+    );
+  }
+  if (read.kind !== "ok") {
+    throw new MillraceError("workspace_file_rejected", `${relative} ${describeReadProblem(read)}`, {
+      hint: "Queue documents must be regular files; `millrace doctor` lists entries that are not.",
+      details: { file: relative, reason: read.kind },
+    });
+  }
+  return parseWorkDocument(decodeDocumentBytes(read.bytes, relative), { file: relative, kind: ref.kind });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import type {
   RunnerAdapter,
   RunnerContext,
@@ -9,6 +9,7 @@ import { credentialRefusal } from "../finish/credential-refusal.js";
 import { finishStage, writeFinalText } from "../finish/finish-stage.js";
 import { retryExhausted } from "../finish/verdict.js";
 import { launchStageProcess } from "../process/stage-process.js";
+import { readLastMessage } from "../result-files.js";
 import { codexArgs } from "./args.js";
 import { CODEX_CAPABILITIES } from "./capabilities.js";
 import { codexCredentialProblems } from "./credentials.js";
@@ -66,7 +67,7 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
       });
       const outcome = await running.outcome;
 
-      const fromFile = existsSync(lastMessagePath) ? readFileSync(lastMessagePath, "utf8") : "";
+      const fromFile = readLastMessage(lastMessagePath);
       const finalText = fromFile.trim().length > 0 ? fromFile : state.lastAgentMessage;
       return finishStage(request, ctx, {
         runnerName: CODEX_RUNNER_NAME,

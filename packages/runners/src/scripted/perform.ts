@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   formatTimestamp,
@@ -10,7 +10,13 @@ import {
   type StageRunRequest,
   stageLegality,
 } from "@millrace/contracts";
-import { resolveInside, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
+import {
+  appendFileDurableSync,
+  findPathEscape,
+  resolveInsideReal,
+  writeFileAtomicSync,
+  writeJsonAtomicSync,
+} from "@millrace/workspace";
 
 /** Placeholders a template may use. */
 export const SCRIPT_TEMPLATE_NAMES = [
@@ -259,7 +265,11 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
       case "write_file": {
         const [relative = "", content = ""] = render([action.path, action.template]);
         const base = bases[action.base] as string;
-        const target = resolveInside(base, relative);
+        // By real path, and the base itself must stay in the workspace: `wslink/x` with
+        // `wslink -> /outside`, or a run folder linked out, is refused like `../x`.
+        const target = findPathEscape(env.workspaceRoot, base)
+          ? undefined
+          : resolveInsideReal(base, relative);
         if (target === undefined) {
           output.stderr(`scripted write_file refused: ${JSON.stringify(relative)} leaves ${action.base}\n`);
           return { exitCode: 2, stoppedEarly: false, rule: ruleIndex, attempt };
@@ -271,9 +281,11 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
       }
       case "append_historylog": {
         const [entry = ""] = render([action.template]);
-        appendFileSync(
+        // appendFileDurableSync refuses a historylog.md that links out of the workspace.
+        appendFileDurableSync(
           path.join(env.runtimeRoot, "historylog.md"),
           entry.endsWith("\n") ? entry : `${entry}\n`,
+          { durable: false },
         );
         break;
       }

@@ -73,6 +73,24 @@ export const DOCTOR_CHECK_CODES = {
     "A temp file from an interrupted atomic write is left in a runtime folder.",
     "Nothing is lost: the next runtime start removes it.",
   ),
+  workspace_links: info(
+    "workspace",
+    "ok",
+    "No runtime path leads out of the workspace and the watched folders hold only regular files.",
+    NOTHING,
+  ),
+  workspace_link_escapes: info(
+    "workspace",
+    "error",
+    "A runtime-owned path is a symbolic link that leaves the workspace, or dangles; the runtime refuses to write through it.",
+    "Remove the link and let `millrace init --force` re-create the folder or file inside the workspace.",
+  ),
+  watched_entry_not_regular: info(
+    "workspace",
+    "warning",
+    "An entry of the mailbox, the ideas inbox or a queue folder is not a regular file (a FIFO, a folder, a link or a device).",
+    "Remove it or replace it with a regular file; the runtime never reads it.",
+  ),
   // --- assets
   baseline_manifest: info(
     "assets",
