@@ -83,7 +83,7 @@ export const DOCTOR_CHECK_CODES = {
     "workspace",
     "error",
     "A runtime-owned path is a symbolic link that leaves the workspace, or dangles; the runtime refuses to write through it.",
-    "Remove the link and let `millrace init --force` re-create the folder or file inside the workspace.",
+    "Delete the link itself (not its target), then run `millrace init --force` to re-create the folder or file inside the workspace.",
   ),
   watched_entry_not_regular: info(
     "workspace",
