@@ -71,9 +71,10 @@ describe("confinement by real path", () => {
     expect(refusal(() => appendFileDurableSync(paths.historylog, "entry\n")).message).toContain(
       "millrace-agents/historylog.md is a symbolic link",
     );
-    expect(refusal(() => appendRuntimeEvent(paths.runtimeEvents, { event_type: "x" })).code).toBe(
-      "workspace_path_escapes",
-    );
+    expect(
+      refusal(() => appendRuntimeEvent(paths.runtimeEvents, { event_type: "runtime_tick_idle", data: {} }))
+        .code,
+    ).toBe("workspace_path_escapes");
     expect(refusal(() => writeStatusMarker(paths, "execution", "### IDLE")).code).toBe(
       "workspace_path_escapes",
     );
@@ -104,7 +105,7 @@ describe("confinement by real path", () => {
     const alias = path.join(tempDir(), "alias");
     symlinkSync(paths.root, alias);
     const viaAlias = workspacePaths(alias);
-    appendRuntimeEvent(viaAlias.runtimeEvents, { event_type: "through_alias" });
+    appendRuntimeEvent(viaAlias.runtimeEvents, { event_type: "runtime_tick_idle", data: {} });
     expect(runDir(viaAlias, "run-2")).toBe(path.join(viaAlias.runs, "run-2"));
   });
 

@@ -21,7 +21,8 @@ import {
 import { distEntry, tempDir } from "./helpers.js";
 
 const at = new Date("2026-04-28T10:00:00Z");
-const tiny = { maxBytes: 400, keepSegments: 2 };
+// Four event lines (about 138 bytes each) per segment.
+const tiny = { maxBytes: 500, keepSegments: 2 };
 
 function logFile(): string {
   return path.join(tempDir(), "logs", "runtime_events.jsonl");
@@ -29,7 +30,7 @@ function logFile(): string {
 
 function append(file: string, from: number, to: number, rotation = tiny): void {
   for (let i = from; i < to; i++)
-    appendRuntimeEvent(file, { event_type: "tick", data: { i }, occurred_at: at }, { rotation });
+    appendRuntimeEvent(file, { event_type: "runtime_tick_idle", data: { i }, occurred_at: at }, { rotation });
 }
 
 function logNames(file: string): string[] {
@@ -81,7 +82,7 @@ describe("event log rotation", () => {
   it("never rotates with rotation: false, and the default limit leaves small logs alone", () => {
     const file = logFile();
     append(file, 0, 30, false as never);
-    appendRuntimeEvents(file, [{ event_type: "tick", data: { i: 30 }, occurred_at: at }]);
+    appendRuntimeEvents(file, [{ event_type: "runtime_tick_idle", data: { i: 30 }, occurred_at: at }]);
     expect(logNames(file)).toEqual(["runtime_events.jsonl"]);
     expect(rotateEventLog(file, { maxBytes: 10 ** 9, keepSegments: 1 })).toBeUndefined();
   });
@@ -200,7 +201,7 @@ describe("event log rotation", () => {
       const { appendRuntimeEvent } = await import(process.argv[1]);
       const [file, writer] = [process.argv[2], process.argv[3]];
       for (let i = 0; i < 150; i++) {
-        appendRuntimeEvent(file, { event_type: "tick", data: { writer, i } }, { rotation: { maxBytes: 2000, keepSegments: 1000 } });
+        appendRuntimeEvent(file, { event_type: "runtime_tick_idle", data: { writer, i } }, { rotation: { maxBytes: 2000, keepSegments: 1000 } });
       }
     `;
     const children = ["a", "b", "c", "d"].map(

@@ -64,7 +64,9 @@ describe("unexpected I/O errors on real file systems", () => {
       );
       expect(mapped?.hint).toMatch(/read-write/);
       expect(() =>
-        withIoErrorsReported(() => appendRuntimeEvent(paths.runtimeEvents, { event_type: "probe" })),
+        withIoErrorsReported(() =>
+          appendRuntimeEvent(paths.runtimeEvents, { event_type: "runtime_tick_idle", data: {} }),
+        ),
       ).toThrow(expect.objectContaining({ code: "workspace_read_only" }));
       expect(hashTree(root)).toBe(before);
     },
