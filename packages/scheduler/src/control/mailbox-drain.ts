@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   formatEventTimestamp,
@@ -9,7 +9,13 @@ import {
   type Plane,
   timestampSortKey,
 } from "@millrace/contracts";
-import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
+import {
+  describeReadProblem,
+  quarantineEntry,
+  readMailboxFile,
+  type WorkspacePaths,
+  writeJsonAtomicSync,
+} from "@millrace/workspace";
 import { event } from "./control-state.js";
 import { applyControlCommand, type ControlOutcome, type ControlState, DeferCommand } from "./handlers.js";
 
@@ -21,7 +27,12 @@ interface IncomingFile {
   envelope?: MailboxEnvelope;
   error?: string;
   raw?: string;
+  /** Not a regular file: moved into the quarantine folder instead of archived. */
+  quarantine?: boolean;
 }
+
+/** Outcomes that are not a file at all (FIFO, folder, link, device): moved aside, never opened again. */
+const QUARANTINED_KINDS = new Set(["symlink", "not_regular", "unreadable"]);
 
 function readIncoming(paths: WorkspacePaths): IncomingFile[] {
   let names: string[];
@@ -36,45 +47,51 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
     const file = path.join(paths.mailboxIncoming, name);
     let writtenNs = 0n;
     try {
-      const stat = statSync(file, { bigint: true });
-      writtenNs = stat.mtimeNs;
-      if (stat.size > BigInt(MAILBOX_MAX_ENVELOPE_BYTES)) {
-        files.push({
-          name,
-          file,
-          writtenNs,
-          error: `envelope is larger than ${MAILBOX_MAX_ENVELOPE_BYTES} bytes`,
-        });
-        continue;
-      }
-      const raw = readFileSync(file, "utf8");
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(raw);
-      } catch (error) {
-        files.push({
-          name,
-          file,
-          writtenNs,
-          error: `not JSON: ${(error as Error).message}`,
-          raw: raw.slice(0, 4096),
-        });
-        continue;
-      }
-      const result = MailboxEnvelopeSchema.safeParse(parsed);
-      if (!result.success) {
-        const issue = result.error.issues[0];
-        files.push({
-          name,
-          file,
-          writtenNs,
-          error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`,
-          raw: raw.slice(0, 4096),
-        });
-      } else files.push({ name, file, writtenNs, envelope: result.data });
-    } catch (error) {
-      files.push({ name, file, writtenNs, error: `unreadable: ${(error as Error).message}` });
+      writtenNs = lstatSync(file, { bigint: true }).mtimeNs;
+    } catch {
+      continue;
     }
+    // No-follow, non-blocking and capped: a FIFO, a folder or a link to /dev/zero named `*.json`
+    // can neither hang nor crash the drain.
+    const read = readMailboxFile(paths, name, { maxBytes: MAILBOX_MAX_ENVELOPE_BYTES });
+    if (read.kind === "missing") continue;
+    // The incoming folder itself leads out of the workspace: read nothing from it (doctor says why).
+    if (read.kind === "outside_workspace") return [];
+    if (read.kind !== "ok") {
+      files.push({
+        name,
+        file,
+        writtenNs,
+        error: `envelope ${describeReadProblem(read)}`,
+        quarantine: QUARANTINED_KINDS.has(read.kind),
+      });
+      continue;
+    }
+    const raw = read.text;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch (error) {
+      files.push({
+        name,
+        file,
+        writtenNs,
+        error: `not JSON: ${(error as Error).message}`,
+        raw: raw.slice(0, 4096),
+      });
+      continue;
+    }
+    const result = MailboxEnvelopeSchema.safeParse(parsed);
+    if (!result.success) {
+      const issue = result.error.issues[0];
+      files.push({
+        name,
+        file,
+        writtenNs,
+        error: `invalid envelope: ${issue?.path.join(".") || "envelope"}: ${issue?.message}`,
+        raw: raw.slice(0, 4096),
+      });
+    } else files.push({ name, file, writtenNs, envelope: result.data });
   }
   // Issue order first (commands from separate processes arrive in the order they were issued).
   return files.sort((a, b) => {
@@ -135,7 +152,9 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
   let applied = 0;
   for (const incoming of readIncoming(state.paths)) {
     if (!incoming.envelope) {
-      archive(state.paths, incoming, "failed", state.clock(), undefined, incoming.error);
+      if (incoming.quarantine)
+        quarantineEntry(state.paths, incoming.file, incoming.error ?? "not a regular file");
+      else archive(state.paths, incoming, "failed", state.clock(), undefined, incoming.error);
       event(state, "mailbox_command_failed", { file: incoming.name, error: incoming.error });
       continue;
     }

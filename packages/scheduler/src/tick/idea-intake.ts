@@ -1,7 +1,7 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { formatTimestamp } from "@millrace/contracts";
-import { toWorkspaceRelative } from "@millrace/workspace";
+import { describeReadProblem, quarantineEntry, readIdeaFile, toWorkspaceRelative } from "@millrace/workspace";
 import { type ControlState, event } from "../control/control-state.js";
 
 /** `idea-<stem>` with unsafe runs folded to `-` (no double `idea-` prefix). */
@@ -83,12 +83,19 @@ export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()):
       seen.add(name);
       continue;
     }
-    let markdown: string;
-    try {
-      markdown = readFileSync(file, "utf8");
-    } catch {
+    // No-follow, non-blocking, capped, plain UTF-8 text: a FIFO, a folder, a link (to /dev/zero or
+    // /etc/passwd) or a binary blob named `*.md` is moved into quarantine with its reason, once.
+    const read = readIdeaFile(state.paths, name);
+    if (read.kind === "missing") continue;
+    if (read.kind === "outside_workspace") return enqueued;
+    if (read.kind !== "ok") {
+      seen.add(name);
+      const reason = `idea ${describeReadProblem(read)}`;
+      quarantineEntry(state.paths, file, reason);
+      event(state, "idea_normalization_skipped", { idea_path: relative, reason });
       continue;
     }
+    const markdown = read.text;
     // A blank file is probably still being written: look again next cycle.
     if (markdown.trim() === "") continue;
     seen.add(name);
