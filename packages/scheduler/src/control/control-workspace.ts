@@ -1,6 +1,13 @@
 import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
-import { acquireLock, appendRuntimeEvents, inspectLock, requireInitialized } from "@millrace/workspace";
+import {
+  acquireLock,
+  appendRuntimeEvents,
+  inspectLock,
+  repairStateFiles,
+  requireInitialized,
+  toWorkspaceRelative,
+} from "@millrace/workspace";
 import type { PendingEvent } from "../state/event-journal.js";
 import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
 import { event } from "./control-state.js";
@@ -53,6 +60,9 @@ export function controlWorkspace(
   }
   const held = acquireLock(paths, { now: clock() });
   try {
+    // clear-stale-state is the documented way out of a corrupt snapshot or counters file: repair
+    // them first (the broken file is kept beside it) instead of failing on the very same error.
+    const repairs = command === "clear_stale_state" ? repairStateFiles(paths, { now: clock() }) : [];
     const pendingEvents: PendingEvent[] = [];
     const queue = openQueueStore(paths, { clock });
     const state: ControlState = {
@@ -71,6 +81,13 @@ export function controlWorkspace(
         throw new MillraceError("control_refused", `${command} cannot be applied now: ${error.message}`);
       }
       throw error;
+    }
+    if (repairs.length > 0) {
+      const repaired = repairs.map(
+        (repair) =>
+          `repaired ${toWorkspaceRelative(paths, repair.file)} (${repair.reason}${repair.kept_as ? `; the broken file is kept as ${toWorkspaceRelative(paths, repair.kept_as)}` : ""})`,
+      );
+      outcome = { ...outcome, applied: true, detail: [...repaired, outcome.detail].join("; ") };
     }
     saveCounters(paths, state.counters);
     saveSnapshot(paths, state.snapshot, clock());
