@@ -32,6 +32,13 @@ export { PI_CAPABILITIES } from "./pi/capabilities.js";
 export { usageFromPiMessage } from "./pi/usage.js";
 export { resolveCommand } from "./preflight/resolve-command.js";
 export {
+  type ReapedStage,
+  type ReapReport,
+  type RejectedStageRecord,
+  reapOrphanedStageProcesses,
+} from "./process/containment/reap-orphans.js";
+export { stageProcessRecordDir } from "./process/containment/stage-record.js";
+export {
   type ProcessOutcome,
   type ProcessSpec,
   type RunningProcess,

@@ -38,6 +38,26 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
 }
 
+/**
+ * The process's start time (`/proc/<pid>/stat` field 22, clock ticks since boot) as text, or
+ * undefined when the pid is not alive. The same pid with another start time is another process.
+ */
+export function readProcStartTime(pid: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return undefined;
+  // Field 22 overall is index 19 after `pid (comm)`.
+  const start = fields[19];
+  return start && /^\d+$/.test(start) ? start : undefined;
+}
+
 function listPids(): number[] {
   let names: string[];
   try {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { execa } from "execa";
+import { type ContainmentTarget, openStageContainment } from "./containment/stage-containment.js";
 import { LineSplitter } from "./line-splitter.js";
 import {
   descendantsOf,
@@ -42,6 +43,12 @@ export interface ProcessSpec {
   readonly onStdoutLine?: (line: string) => void;
   /** Aborting stops the process like a timeout, reported as interrupted. */
   readonly signal?: AbortSignal;
+  /**
+   * A stage process: recorded in `<runtimeRoot>/state/stage_processes/<tag>.json` before the spawn,
+   * run in its own cgroup and with a parent-death signal where the platform allows. Omitted (version
+   * probes): a plain process group.
+   */
+  readonly containment?: ContainmentTarget;
 }
 
 export type StopReason = "timeout" | "interrupted" | "output_limit" | "requested";
@@ -148,8 +155,9 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const stderr = new OutputFile(spec.stderrPath, spec.maxStderrBytes ?? DEFAULT_MAX_STDERR);
   const graceMs = spec.killGraceMs ?? DEFAULT_GRACE_MS;
   const procFs = hasProcFs();
+  const containment = openStageContainment(tag, spec, spec.containment);
 
-  const child = execa(spec.command, [...spec.args], {
+  const child = execa(containment.command, [...containment.args], {
     cwd: spec.cwd,
     env: { ...spec.env, [STAGE_TAG_ENV]: tag },
     extendEnv: false,
@@ -165,6 +173,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     windowsHide: true,
   });
   const pid = child.pid;
+  containment.spawned(pid);
   child.stdin?.on("error", () => {
     // EPIPE when the child exits without reading stdin: the outcome reports the exit instead.
   });
@@ -224,7 +233,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const earlyKilled: number[] = [];
   child.once("exit", () => {
     setTimeout(() => {
-      if (!settled) earlyKilled.push(...killLeftovers(pid, tag, known, procFs));
+      if (!settled) earlyKilled.push(...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs));
     }, 100).unref();
   });
 
@@ -242,9 +251,11 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     stdout.close();
     stderr.close();
 
-    const leakedKilled = [...new Set([...earlyKilled, ...killLeftovers(pid, tag, known, procFs)])].sort(
-      (a, b) => a - b,
-    );
+    const lateKilled = [...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs)];
+    const leakedKilled = [...new Set([...earlyKilled, ...lateKilled])]
+      .filter((leaked) => leaked !== pid)
+      .sort((a, b) => a - b);
+    await containment.settle(STAGE_TAG_ENV, tag);
     const code = (result as { code?: unknown }).code;
     const spawnError =
       pid === undefined || (typeof code === "string" && result.exitCode === undefined && !result.signal)

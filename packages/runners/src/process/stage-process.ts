@@ -54,5 +54,6 @@ export function launchStageProcess(
     maxStderrBytes: ctx.limits.maxStderrBytes,
     ...(spec.onStdoutLine ? { onStdoutLine: spec.onStdoutLine } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    containment: { runtimeRoot: ctx.runtimeRoot, runDir: request.run_dir },
   });
 }
