@@ -64,4 +64,12 @@ export {
 } from "./scripted/adapter.js";
 export { SCRIPTED_ENTRY_PATH } from "./scripted/paths.js";
 export { loadScriptFile, SCRIPT_TEMPLATE_NAMES, scriptStatePath } from "./scripted/perform.js";
-export { redactText, secretValues } from "./secrets.js";
+export {
+  looksLikeKey,
+  MIN_SECRET_LENGTH,
+  type SecretValues,
+  secretValues,
+  stageSecrets,
+} from "./secrets/collect.js";
+export { redactJson, redactText } from "./secrets/redact.js";
+export { scrubRunArtifacts } from "./secrets/redact-files.js";

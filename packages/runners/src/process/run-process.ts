@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { execa } from "execa";
+import { StreamRedactor } from "../secrets/stream-redactor.js";
 import { type ContainmentTarget, openStageContainment } from "./containment/stage-containment.js";
 import { LineSplitter } from "./line-splitter.js";
 import {
@@ -49,6 +50,8 @@ export interface ProcessSpec {
    * probes): a plain process group.
    */
   readonly containment?: ContainmentTarget;
+  /** Values redacted from the output files as they are written (value → label). */
+  readonly secrets?: ReadonlyMap<string, string>;
 }
 
 export type StopReason = "timeout" | "interrupted" | "output_limit" | "requested";
@@ -107,16 +110,25 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** One captured stream: capped by raw bytes, redacted (when secrets are given) on its way to disk. */
 class OutputFile {
   private fd: number | undefined;
+  private readonly redactor: StreamRedactor | undefined;
   bytes = 0;
   truncated = false;
 
   constructor(
     file: string | undefined,
     private readonly cap: number,
+    secrets: ReadonlyMap<string, string> | undefined,
   ) {
     if (file) this.fd = openSync(file, "w", 0o644);
+    if (this.fd !== undefined && secrets && secrets.size > 0) {
+      const fd = this.fd;
+      this.redactor = new StreamRedactor(secrets, (bytes) => {
+        writeSync(fd, bytes);
+      });
+    }
   }
 
   /** Returns false once the cap is exceeded. */
@@ -127,7 +139,8 @@ class OutputFile {
       return false;
     }
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (this.fd !== undefined) writeSync(this.fd, part);
+    if (this.redactor) this.redactor.push(part);
+    else if (this.fd !== undefined) writeSync(this.fd, part);
     this.bytes += part.length;
     if (chunk.length > room) {
       this.truncated = true;
@@ -137,6 +150,7 @@ class OutputFile {
   }
 
   close(): void {
+    this.redactor?.end();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -151,8 +165,8 @@ class OutputFile {
 export function startProcess(spec: ProcessSpec): RunningProcess {
   const tag = randomBytes(12).toString("hex");
   const startedAt = new Date();
-  const stdout = new OutputFile(spec.stdoutPath, spec.maxStdoutBytes ?? DEFAULT_MAX_STDOUT);
-  const stderr = new OutputFile(spec.stderrPath, spec.maxStderrBytes ?? DEFAULT_MAX_STDERR);
+  const stdout = new OutputFile(spec.stdoutPath, spec.maxStdoutBytes ?? DEFAULT_MAX_STDOUT, spec.secrets);
+  const stderr = new OutputFile(spec.stderrPath, spec.maxStderrBytes ?? DEFAULT_MAX_STDERR, spec.secrets);
   const graceMs = spec.killGraceMs ?? DEFAULT_GRACE_MS;
   const procFs = hasProcFs();
   const containment = openStageContainment(tag, spec, spec.containment);

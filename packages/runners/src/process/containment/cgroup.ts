@@ -15,7 +15,7 @@ export function cgroup2Mounts(mountinfo = readText("/proc/self/mountinfo")): str
   const mounts: string[] = [];
   for (const line of (mountinfo ?? "").split("\n")) {
     const [left, right] = line.split(" - ");
-    if (!left || !right || !right.startsWith("cgroup2 ")) continue;
+    if (!left || !right?.startsWith("cgroup2 ")) continue;
     const fields = left.split(" ");
     const root = fields[3];
     const point = fields[4];
