@@ -62,9 +62,9 @@ export function stageCgroupParent(): string | null {
   return parentCache;
 }
 
-/** For tests: forget the cached answer. */
-export function resetCgroupCache(): void {
-  parentCache = undefined;
+/** For tests: force a parent folder, `null` (no cgroups), or `undefined` (detect again). */
+export function overrideCgroupParent(value?: string | null): void {
+  parentCache = value;
 }
 
 /** Creates the stage's cgroup; null when cgroups are unavailable or the kernel refused. */
