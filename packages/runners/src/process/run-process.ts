@@ -269,7 +269,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     const leakedKilled = [...new Set([...earlyKilled, ...lateKilled])]
       .filter((leaked) => leaked !== pid)
       .sort((a, b) => a - b);
-    await containment.settle(STAGE_TAG_ENV, tag);
+    await containment.settle(leakedKilled);
     const code = (result as { code?: unknown }).code;
     const spawnError =
       pid === undefined || (typeof code === "string" && result.exitCode === undefined && !result.signal)

@@ -1,4 +1,4 @@
-import { hasProcFs, processesWithEnvTag } from "../proc-scan.js";
+import { readProcStat } from "../proc-scan.js";
 import { cgroupPopulated, createStageCgroup, killCgroup, removeCgroup } from "./cgroup.js";
 import { beginStageRecord, type StageRecordWriter } from "./stage-record.js";
 import { wrapStageCommand } from "./wrapper.js";
@@ -21,11 +21,13 @@ export interface StageContainment {
    * Waits (bounded) until nothing of the stage is alive, then removes the cgroup and the record.
    * False when something survived: the record stays for the startup reaper.
    */
-  settle(envName: string, tag: string): Promise<boolean>;
+  settle(leftovers: readonly number[]): Promise<boolean>;
 }
 
 const SETTLE_LIMIT_MS = 2_000;
-const SETTLE_STEP_MS = 10;
+const SETTLE_STEP_MAX_MS = 20;
+
+const isAlive = (pid: number): boolean => readProcStat(pid) !== undefined;
 
 const uncontained = (command: string, args: readonly string[]): StageContainment => ({
   command,
@@ -70,17 +72,19 @@ export function openStageContainment(
     parentDeathSignal: wrapped.parentDeathSignal,
     spawned: (pid) => record.spawned(pid),
     killCgroup: () => (cgroup ? killCgroup(cgroup) : []),
-    async settle(envName, stageTag) {
+    async settle(leftovers) {
       const deadline = Date.now() + SETTLE_LIMIT_MS;
-      const procFs = hasProcFs();
+      // The kernel empties a cgroup a moment after its last process is reaped: poll fast at first.
+      let step = 1;
       for (;;) {
-        const alive = cgroup
-          ? cgroupPopulated(cgroup)
-          : procFs && processesWithEnvTag(envName, stageTag).length > 0;
+        // The caller's sweep (group, tag scan) found `leftovers`; a second /proc scan would double
+        // the cost of every stage end, so only those pids (and the cgroup) are watched.
+        const alive = (cgroup !== null && cgroupPopulated(cgroup)) || leftovers.some(isAlive);
         if (!alive) break;
         if (Date.now() > deadline) return false;
         if (cgroup) killCgroup(cgroup);
-        await new Promise((resolve) => setTimeout(resolve, SETTLE_STEP_MS));
+        await new Promise((resolve) => setTimeout(resolve, step));
+        step = Math.min(step * 2, SETTLE_STEP_MAX_MS);
       }
       if (cgroup && !removeCgroup(cgroup)) return false;
       record.remove();
