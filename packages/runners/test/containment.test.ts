@@ -26,6 +26,7 @@ import {
   isStageCgroupPath,
   overrideCgroupParent,
   stageCgroupParent,
+  sweepAbandonedStageCgroups,
 } from "../src/process/containment/cgroup.js";
 import { overrideSetpriv, setprivPath } from "../src/process/containment/wrapper.js";
 import { readProcStartTime } from "../src/process/proc-scan.js";
@@ -155,6 +156,12 @@ describe("stage containment at stage end", () => {
     const ws = workspace();
     writeFileSync(path.join(ws.runtimeRoot, "state"), "not a folder");
     const tag = uniqueTag();
+    // A private parent: other test files create stage cgroups in the shared one meanwhile.
+    const privateParent = CGROUPS ? path.join(stageCgroupParent() as string, `test-${process.pid}`) : null;
+    if (privateParent) {
+      mkdirSync(privateParent, { recursive: true });
+      overrideCgroupParent(privateParent);
+    }
     expect(() =>
       startProcess({
         command: "sleep",
@@ -168,8 +175,10 @@ describe("stage containment at stage end", () => {
       }),
     ).toThrow(/cannot record the stage process before starting it/);
     expect(alive([tag])).toEqual([]);
-    if (CGROUPS)
-      expect(readdirSync(stageCgroupParent() as string).filter((n) => n.startsWith("stage-"))).toEqual([]);
+    if (privateParent) {
+      expect(readdirSync(privateParent).filter((n) => n.startsWith("stage-"))).toEqual([]);
+      rmdirSync(privateParent);
+    }
   });
 
   it("runs the agent unwrapped, as before, when neither setpriv nor cgroups exist", async () => {
@@ -403,6 +412,22 @@ describe("a daemon killed mid-stage", () => {
     } finally {
       daemon.kill("SIGKILL");
       for (const pid of alive(tags)) process.kill(pid, "SIGKILL");
+    }
+  });
+});
+
+describe("abandoned stage cgroups", () => {
+  it.skipIf(!CGROUPS)("removes only empty stage cgroups older than ten minutes", () => {
+    const parent = stageCgroupParent() as string;
+    const dir = path.join(parent, `stage-${"9f".repeat(12)}`);
+    mkdirSync(dir);
+    try {
+      expect(sweepAbandonedStageCgroups(parent, Date.now())).not.toContain(dir);
+      expect(existsSync(dir)).toBe(true);
+      expect(sweepAbandonedStageCgroups(parent, Date.now() + 11 * 60 * 1000)).toContain(dir);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      if (existsSync(dir)) rmdirSync(dir);
     }
   });
 });

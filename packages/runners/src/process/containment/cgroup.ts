@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 /**
@@ -56,10 +56,41 @@ export function stageCgroupParent(): string | null {
     mkdirSync(parent, { recursive: true });
     readFileSync(path.join(parent, "cgroup.procs"));
     parentCache = parent;
+    sweepAbandonedStageCgroups(parent);
   } catch {
     parentCache = null;
   }
   return parentCache;
+}
+
+/** Empty stage cgroups older than this are litter from a workspace whose records are gone. */
+const ABANDONED_AFTER_MS = 10 * 60 * 1000;
+
+/**
+ * Removes empty `stage-*` cgroups created long ago. A daemon killed before it could clean up leaves
+ * one per stage; the startup reaper removes those it has records for, but a deleted workspace takes
+ * its records with it. The age guard keeps a stage another daemon has just created (not joined
+ * yet) out of reach; a populated cgroup cannot be removed anyway.
+ */
+export function sweepAbandonedStageCgroups(parent: string, now = Date.now()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((name) => name.startsWith("stage-"));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const dir = path.join(parent, name);
+    try {
+      if (now - statSync(dir).mtimeMs < ABANDONED_AFTER_MS || cgroupPopulated(dir)) continue;
+      rmdirSync(dir);
+      removed.push(dir);
+    } catch {
+      // in use, or removed concurrently
+    }
+  }
+  return removed;
 }
 
 /** For tests: force a parent folder, `null` (no cgroups), or `undefined` (detect again). */
