@@ -418,9 +418,10 @@ describe("a daemon killed mid-stage", () => {
 
 describe("abandoned stage cgroups", () => {
   it.skipIf(!CGROUPS)("removes only empty stage cgroups older than ten minutes", () => {
-    const parent = stageCgroupParent() as string;
+    // A private parent: the shared one holds stages other tests are running right now.
+    const parent = path.join(stageCgroupParent() as string, `sweep-${process.pid}`);
     const dir = path.join(parent, `stage-${"9f".repeat(12)}`);
-    mkdirSync(dir);
+    mkdirSync(dir, { recursive: true });
     try {
       expect(sweepAbandonedStageCgroups(parent, Date.now())).not.toContain(dir);
       expect(existsSync(dir)).toBe(true);
@@ -428,6 +429,7 @@ describe("abandoned stage cgroups", () => {
       expect(existsSync(dir)).toBe(false);
     } finally {
       if (existsSync(dir)) rmdirSync(dir);
+      rmdirSync(parent);
     }
   });
 });
