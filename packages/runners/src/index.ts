@@ -37,6 +37,7 @@ export {
   type RejectedStageRecord,
   reapOrphanedStageProcesses,
 } from "./process/containment/reap-orphans.js";
+export type { ContainmentTarget } from "./process/containment/stage-containment.js";
 export { stageProcessRecordDir } from "./process/containment/stage-record.js";
 export {
   type ProcessOutcome,

@@ -181,6 +181,28 @@ describe("stage containment at stage end", () => {
     }
   });
 
+  it("leaves the cgroup out when the caller opts out of it", async () => {
+    const ws = workspace();
+    const run = startProcess({
+      command: "sleep",
+      args: [uniqueTag()],
+      cwd: ws.root,
+      env,
+      stdin: { kind: "closed" },
+      timeoutMs: 20_000,
+      killGraceMs: 200,
+      stderrPath: path.join(ws.runDir, "err"),
+      containment: { runtimeRoot: ws.runtimeRoot, runDir: ws.runDir, cgroup: false },
+    });
+    const file = path.join(stageProcessRecordDir(ws.runtimeRoot), `${run.tag}.json`);
+    const record = JSON.parse(readFileSync(file, "utf8")) as StageProcessRecord;
+    expect(record.cgroup_path).toBeNull();
+    expect(record.parent_death_signal).toBe(setprivPath() !== null);
+    run.stop("requested");
+    await run.outcome;
+    expect(existsSync(file)).toBe(false);
+  });
+
   it("runs the agent unwrapped, as before, when neither setpriv nor cgroups exist", async () => {
     overrideCgroupParent(null);
     overrideSetpriv(null);
