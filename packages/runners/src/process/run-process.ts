@@ -10,6 +10,7 @@ import {
   ownProcessGroup,
   type ProcStat,
   processesWithEnvTag,
+  readProcStartTime,
   readProcStat,
 } from "./proc-scan.js";
 
@@ -188,6 +189,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   });
   const pid = child.pid;
   containment.spawned(pid);
+  const startTicks = procFs && pid !== undefined ? Number(readProcStartTime(pid) ?? Number.NaN) : Number.NaN;
   child.stdin?.on("error", () => {
     // EPIPE when the child exits without reading stdin: the outcome reports the exit instead.
   });
@@ -247,7 +249,8 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const earlyKilled: number[] = [];
   child.once("exit", () => {
     setTimeout(() => {
-      if (!settled) earlyKilled.push(...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs));
+      if (!settled)
+        earlyKilled.push(...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs, startTicks));
     }, 100).unref();
   });
 
@@ -265,7 +268,7 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     stdout.close();
     stderr.close();
 
-    const lateKilled = [...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs)];
+    const lateKilled = [...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs, startTicks)];
     const leakedKilled = [...new Set([...earlyKilled, ...lateKilled])]
       .filter((leaked) => leaked !== pid)
       .sort((a, b) => a - b);
@@ -320,6 +323,7 @@ function killLeftovers(
   tag: string,
   known: ReadonlyMap<number, ProcStat>,
   procFs: boolean,
+  startTicks: number,
 ): number[] {
   if (pid === undefined) return [];
   signalGroup(pid, "SIGKILL");
@@ -330,14 +334,20 @@ function killLeftovers(
     // A recycled pid would have a different parent chain; only trust same-group matches.
     if (now && (now.pgid === entry.pgid || now.sid === entry.sid)) alive.set(now.pid, now);
   }
-  for (const entry of processesWithEnvTag(STAGE_TAG_ENV, tag)) alive.set(entry.pid, entry);
+  for (const entry of processesWithEnvTag(
+    STAGE_TAG_ENV,
+    tag,
+    Number.isNaN(startTicks) ? undefined : startTicks,
+  ))
+    alive.set(entry.pid, entry);
   if (alive.size === 0) return [];
   for (const entry of alive.values()) {
     signalGroup(entry.pgid, "SIGKILL");
     signalPid(entry.pid, "SIGKILL");
   }
   // Leftovers may have forked while we killed them; their children carry the tag too (unless they
-  // cleared their environment), so a second pass catches them.
+  // cleared their environment), so a second pass catches them, looking twice at any process caught
+  // mid-exec.
   for (const entry of processesWithEnvTag(STAGE_TAG_ENV, tag)) {
     signalGroup(entry.pgid, "SIGKILL");
     signalPid(entry.pid, "SIGKILL");
