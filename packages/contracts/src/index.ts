@@ -573,6 +573,8 @@ export {
   type RunnerCapabilities,
   RunnerCapabilitiesSchema,
   type RunnerEnvironment,
+  type StageProcessRecord,
+  StageProcessRecordSchema,
 } from "./runner/index.js";
 export type { RuntimeErrorContext } from "./runtime-error.js";
 export { RuntimeErrorContextSchema } from "./runtime-error.js";

@@ -32,6 +32,14 @@ export { PI_CAPABILITIES } from "./pi/capabilities.js";
 export { usageFromPiMessage } from "./pi/usage.js";
 export { resolveCommand } from "./preflight/resolve-command.js";
 export {
+  type ReapedStage,
+  type ReapReport,
+  type RejectedStageRecord,
+  reapOrphanedStageProcesses,
+} from "./process/containment/reap-orphans.js";
+export type { ContainmentTarget } from "./process/containment/stage-containment.js";
+export { stageProcessRecordDir } from "./process/containment/stage-record.js";
+export {
   type ProcessOutcome,
   type ProcessSpec,
   type RunningProcess,
@@ -57,4 +65,12 @@ export {
 } from "./scripted/adapter.js";
 export { SCRIPTED_ENTRY_PATH } from "./scripted/paths.js";
 export { loadScriptFile, SCRIPT_TEMPLATE_NAMES, scriptStatePath } from "./scripted/perform.js";
-export { redactText, secretValues } from "./secrets.js";
+export {
+  looksLikeKey,
+  MIN_SECRET_LENGTH,
+  type SecretValues,
+  secretValues,
+  stageSecrets,
+} from "./secrets/collect.js";
+export { redactJson, redactText } from "./secrets/redact.js";
+export { scrubRunArtifacts } from "./secrets/redact-files.js";

@@ -19,6 +19,11 @@ export interface RunnerContext {
   readonly limits: ProcessLimits;
   /** Aborted when the engine stops the stage (reported as `interrupted`). */
   readonly signal?: AbortSignal;
+  /**
+   * Values that must never reach an artifact (value → label, longest first): redacted from the
+   * streamed output files as they are written. Absent: nothing is redacted while streaming.
+   */
+  readonly secrets?: ReadonlyMap<string, string>;
   /** Record what is about to be launched; written to `runner_invocation.<rid>.json` before launch. */
   recordInvocation(record: InvocationRecord): void;
 }

@@ -25,3 +25,4 @@ export {
   type RunnerEnvironment,
 } from "./preflight.js";
 export { type ProcessLimits, ProcessLimitsSchema } from "./process-limits.js";
+export { type StageProcessRecord, StageProcessRecordSchema } from "./stage-process-record.js";

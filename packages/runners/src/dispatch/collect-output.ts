@@ -1,13 +1,14 @@
 import { existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import {
-  type MillraceConfig,
   RUN_ARTIFACT_NAMES,
   type RunArtifactPaths,
   type RunnerRawResult,
   type StageRunRequest,
 } from "@millrace/contracts";
-import { redactFiles, secretValues } from "../secrets.js";
+import type { SecretValues } from "../secrets/collect.js";
+import { redactText } from "../secrets/redact.js";
+import { redactFiles } from "../secrets/redact-files.js";
 
 /** A structured result left by an earlier stage of this run must not be read as this stage's. */
 export function setAsideStaleResult(request: StageRunRequest, artifacts: RunArtifactPaths): void {
@@ -27,8 +28,7 @@ export function collectOutput(
   request: StageRunRequest,
   raw: RunnerRawResult,
   artifacts: RunArtifactPaths,
-  env: Readonly<Record<string, string | undefined>>,
-  config: MillraceConfig,
+  secrets: SecretValues,
 ): RunnerRawResult {
   let collected = raw;
   if (!collected.terminal_result_path && existsSync(artifacts.structuredResult)) {
@@ -36,16 +36,12 @@ export function collectOutput(
     renameSync(artifacts.structuredResult, claimed);
     collected = { ...collected, terminal_result_path: claimed };
   }
-  const secrets = secretValues({
-    ...env,
-    ...config.runners.codex.env,
-    ...config.runners.claude.env,
-    ...config.runners.pi.env,
-  });
   const redacted = redactFiles(
     [artifacts.stdout, artifacts.stderr, artifacts.events, artifacts.lastMessage],
     secrets,
   );
+  // Notes may quote the agent's output (a provider error, the last stderr line).
+  collected = { ...collected, notes: collected.notes.map((note) => redactText(note, secrets)) };
   if (redacted.length > 0) {
     collected = {
       ...collected,

@@ -16,6 +16,8 @@ import { RUNTIME_DIR_NAME, writeFileAtomicSync, writeJsonAtomicSync } from "@mil
 import { normalizeStageResult } from "../normalize.js";
 import { buildStagePrompt, type PromptContextBlock } from "../prompt.js";
 import { type RunnerRegistry, resolveRunnerName } from "../registry.js";
+import { stageSecrets } from "../secrets/collect.js";
+import { redactJson, redactText } from "../secrets/redact.js";
 import { collectOutput, setAsideStaleResult } from "./collect-output.js";
 import { parseStageRunRequest, runArtifactPaths, workspaceRootOf } from "./request.js";
 import { runAdapter } from "./run-adapter.js";
@@ -79,17 +81,19 @@ export async function dispatchStage(
   mkdirSync(request.run_dir, { recursive: true });
   setAsideStaleResult(request, artifacts);
 
+  const env = options.env ?? process.env;
+  const secrets = stageSecrets(env, options.config);
   const prompt = buildStagePrompt(request, options.promptContext ?? []);
-  writeFileAtomicSync(artifacts.prompt, prompt, EVIDENCE);
+  // The agent gets the prompt as built; the artifact never holds a secret value.
+  writeFileAtomicSync(artifacts.prompt, redactText(prompt, secrets), EVIDENCE);
 
   let invocation: InvocationRecord | undefined;
   const writeInvocation = (record: InvocationRecord) => {
-    invocation = record;
-    const artifact = invocationArtifact(request, runnerName, record, artifacts.prompt, clock());
+    invocation = { ...record, command: redactJson([...record.command], secrets) };
+    const artifact = invocationArtifact(request, runnerName, invocation, artifacts.prompt, clock());
     writeJsonAtomicSync(artifacts.invocation, artifact, EVIDENCE);
   };
 
-  const env = options.env ?? process.env;
   const ctx: RunnerContext = {
     config: options.config,
     workspaceRoot,
@@ -97,6 +101,7 @@ export async function dispatchStage(
     prompt,
     artifacts,
     baseEnv: env,
+    secrets,
     clock,
     limits: { ...DEFAULT_PROCESS_LIMITS, ...options.limits },
     ...(options.signal ? { signal: options.signal } : {}),
@@ -105,7 +110,7 @@ export async function dispatchStage(
 
   const produced = await runAdapter(adapter, runnerName, request, ctx);
   if (!invocation) writeInvocation({ command: [] });
-  const raw = collectOutput(request, produced, artifacts, env, options.config);
+  const raw = collectOutput(request, produced, artifacts, secrets);
 
   const lastMessage = existsSync(artifacts.lastMessage) ? artifacts.lastMessage : null;
   const completion = completionArtifact(request, raw, invocation, lastMessage, clock());

@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { RunnerContext, RunnerRawResultInput, StageRunRequest } from "@millrace/contracts";
 import { reconcileAfterTimeout } from "../markers.js";
 import type { ProcessOutcome } from "../process/run-process.js";
+import { redactText } from "../secrets/redact.js";
 import { processVerdict } from "./process-verdict.js";
 import { rawBase } from "./raw-base.js";
 import type { StageVerdict } from "./verdict.js";
@@ -57,6 +58,7 @@ export function finishStage(
 
 /** Writes the agent's final message as the stdout artifact (newline-terminated); returns its path. */
 export function writeFinalText(ctx: RunnerContext, text: string): string {
-  writeFileSync(ctx.artifacts.stdout, text.endsWith("\n") ? text : `${text}\n`);
+  const safe = redactText(text, ctx.secrets ?? new Map());
+  writeFileSync(ctx.artifacts.stdout, safe.endsWith("\n") ? safe : `${safe}\n`);
   return ctx.artifacts.stdout;
 }

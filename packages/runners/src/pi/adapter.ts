@@ -8,6 +8,7 @@ import type {
 import { finishStage, writeFinalText } from "../finish/finish-stage.js";
 import type { RunningProcess } from "../process/run-process.js";
 import { launchStageProcess, stageTimeoutMs } from "../process/stage-process.js";
+import { redactText } from "../secrets/redact.js";
 import { piArgs } from "./args.js";
 import { PI_CAPABILITIES } from "./capabilities.js";
 import { piVerdict } from "./failure.js";
@@ -148,7 +149,10 @@ export function createPiAdapter(options: PiAdapterOptions = {}): RunnerAdapter {
           ),
       });
       if (stream.keptEvents.length > 0 && (pi.event_log_policy === "full" || raw.exit_kind !== "completed")) {
-        writeFileSync(ctx.artifacts.events, `${stream.keptEvents.join("\n")}\n`);
+        writeFileSync(
+          ctx.artifacts.events,
+          redactText(`${stream.keptEvents.join("\n")}\n`, ctx.secrets ?? new Map()),
+        );
         raw = { ...raw, event_log_path: ctx.artifacts.events };
       }
       return raw;

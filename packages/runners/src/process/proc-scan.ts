@@ -38,6 +38,26 @@ export function readProcStat(pid: number): ProcStat | undefined {
   return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
 }
 
+/**
+ * The process's start time (`/proc/<pid>/stat` field 22, clock ticks since boot) as text, or
+ * undefined when the pid is not alive. The same pid with another start time is another process.
+ */
+export function readProcStartTime(pid: number): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(")");
+  if (close < 0) return undefined;
+  const fields = text.slice(close + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return undefined;
+  // Field 22 overall is index 19 after `pid (comm)`.
+  const start = fields[19];
+  return start && /^\d+$/.test(start) ? start : undefined;
+}
+
 function listPids(): number[] {
   let names: string[];
   try {
@@ -90,22 +110,43 @@ export function descendantsOf(rootPid: number, table: readonly ProcStat[] = proc
  * environments are inherited, so this finds daemonised grandchildren even after they were
  * re-parented to init. Only our own processes are readable, which is exactly the set we may kill.
  */
-export function processesWithEnvTag(name: string, value: string): ProcStat[] {
+export function processesWithEnvTag(name: string, value: string, retrySince?: number): ProcStat[] {
   const needle = Buffer.from(`${name}=${value}\0`);
   const out: ProcStat[] = [];
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
-    let environ: Buffer;
-    try {
-      environ = readFileSync(`/proc/${pid}/environ`);
-    } catch {
-      continue;
+    let environ = readEnviron(pid);
+    if (environ === undefined) continue;
+    // A process in the middle of an exec shows an empty environment for a moment; a tagged
+    // escapee caught there would be missed. Only processes started since `retrySince` (the stage's
+    // start, in clock ticks) are looked at again, so long-lived empty ones (pid 1, kernel threads)
+    // cost nothing.
+    if (
+      retrySince !== undefined &&
+      environ.length === 0 &&
+      Number(readProcStartTime(pid) ?? -1) >= retrySince
+    ) {
+      for (let attempt = 0; attempt < 3 && environ?.length === 0; attempt += 1) {
+        Atomics.wait(PAUSE, 0, 0, 2);
+        environ = readEnviron(pid);
+      }
+      if (environ === undefined) continue;
     }
     if (environ.indexOf(needle) === -1) continue;
     const stat = readProcStat(pid);
     if (stat) out.push(stat);
   }
   return out;
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function readEnviron(pid: number): Buffer | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
 }
 
 let ownGroup: number | undefined;

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, openSync, writeSync } from "node:fs";
 import { execa } from "execa";
+import { StreamRedactor } from "../secrets/stream-redactor.js";
+import { type ContainmentTarget, openStageContainment } from "./containment/stage-containment.js";
 import { LineSplitter } from "./line-splitter.js";
 import {
   descendantsOf,
@@ -8,6 +10,7 @@ import {
   ownProcessGroup,
   type ProcStat,
   processesWithEnvTag,
+  readProcStartTime,
   readProcStat,
 } from "./proc-scan.js";
 
@@ -42,6 +45,14 @@ export interface ProcessSpec {
   readonly onStdoutLine?: (line: string) => void;
   /** Aborting stops the process like a timeout, reported as interrupted. */
   readonly signal?: AbortSignal;
+  /**
+   * A stage process: recorded in `<runtimeRoot>/state/stage_processes/<tag>.json` before the spawn,
+   * run in its own cgroup and with a parent-death signal where the platform allows. Omitted (version
+   * probes): a plain process group.
+   */
+  readonly containment?: ContainmentTarget;
+  /** Values redacted from the output files as they are written (value → label). */
+  readonly secrets?: ReadonlyMap<string, string>;
 }
 
 export type StopReason = "timeout" | "interrupted" | "output_limit" | "requested";
@@ -100,16 +111,25 @@ function signalPid(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** One captured stream: capped by raw bytes, redacted (when secrets are given) on its way to disk. */
 class OutputFile {
   private fd: number | undefined;
+  private readonly redactor: StreamRedactor | undefined;
   bytes = 0;
   truncated = false;
 
   constructor(
     file: string | undefined,
     private readonly cap: number,
+    secrets: ReadonlyMap<string, string> | undefined,
   ) {
     if (file) this.fd = openSync(file, "w", 0o644);
+    if (this.fd !== undefined && secrets && secrets.size > 0) {
+      const fd = this.fd;
+      this.redactor = new StreamRedactor(secrets, (bytes) => {
+        writeSync(fd, bytes);
+      });
+    }
   }
 
   /** Returns false once the cap is exceeded. */
@@ -120,7 +140,8 @@ class OutputFile {
       return false;
     }
     const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (this.fd !== undefined) writeSync(this.fd, part);
+    if (this.redactor) this.redactor.push(part);
+    else if (this.fd !== undefined) writeSync(this.fd, part);
     this.bytes += part.length;
     if (chunk.length > room) {
       this.truncated = true;
@@ -130,6 +151,7 @@ class OutputFile {
   }
 
   close(): void {
+    this.redactor?.end();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
@@ -144,12 +166,13 @@ class OutputFile {
 export function startProcess(spec: ProcessSpec): RunningProcess {
   const tag = randomBytes(12).toString("hex");
   const startedAt = new Date();
-  const stdout = new OutputFile(spec.stdoutPath, spec.maxStdoutBytes ?? DEFAULT_MAX_STDOUT);
-  const stderr = new OutputFile(spec.stderrPath, spec.maxStderrBytes ?? DEFAULT_MAX_STDERR);
+  const stdout = new OutputFile(spec.stdoutPath, spec.maxStdoutBytes ?? DEFAULT_MAX_STDOUT, spec.secrets);
+  const stderr = new OutputFile(spec.stderrPath, spec.maxStderrBytes ?? DEFAULT_MAX_STDERR, spec.secrets);
   const graceMs = spec.killGraceMs ?? DEFAULT_GRACE_MS;
   const procFs = hasProcFs();
+  const containment = openStageContainment(tag, spec, spec.containment);
 
-  const child = execa(spec.command, [...spec.args], {
+  const child = execa(containment.command, [...containment.args], {
     cwd: spec.cwd,
     env: { ...spec.env, [STAGE_TAG_ENV]: tag },
     extendEnv: false,
@@ -165,6 +188,8 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     windowsHide: true,
   });
   const pid = child.pid;
+  containment.spawned(pid);
+  const startTicks = procFs && pid !== undefined ? Number(readProcStartTime(pid) ?? Number.NaN) : Number.NaN;
   child.stdin?.on("error", () => {
     // EPIPE when the child exits without reading stdin: the outcome reports the exit instead.
   });
@@ -224,7 +249,8 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
   const earlyKilled: number[] = [];
   child.once("exit", () => {
     setTimeout(() => {
-      if (!settled) earlyKilled.push(...killLeftovers(pid, tag, known, procFs));
+      if (!settled)
+        earlyKilled.push(...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs, startTicks));
     }, 100).unref();
   });
 
@@ -242,9 +268,11 @@ export function startProcess(spec: ProcessSpec): RunningProcess {
     stdout.close();
     stderr.close();
 
-    const leakedKilled = [...new Set([...earlyKilled, ...killLeftovers(pid, tag, known, procFs)])].sort(
-      (a, b) => a - b,
-    );
+    const lateKilled = [...containment.killCgroup(), ...killLeftovers(pid, tag, known, procFs, startTicks)];
+    const leakedKilled = [...new Set([...earlyKilled, ...lateKilled])]
+      .filter((leaked) => leaked !== pid)
+      .sort((a, b) => a - b);
+    await containment.settle(leakedKilled);
     const code = (result as { code?: unknown }).code;
     const spawnError =
       pid === undefined || (typeof code === "string" && result.exitCode === undefined && !result.signal)
@@ -295,6 +323,7 @@ function killLeftovers(
   tag: string,
   known: ReadonlyMap<number, ProcStat>,
   procFs: boolean,
+  startTicks: number,
 ): number[] {
   if (pid === undefined) return [];
   signalGroup(pid, "SIGKILL");
@@ -305,14 +334,20 @@ function killLeftovers(
     // A recycled pid would have a different parent chain; only trust same-group matches.
     if (now && (now.pgid === entry.pgid || now.sid === entry.sid)) alive.set(now.pid, now);
   }
-  for (const entry of processesWithEnvTag(STAGE_TAG_ENV, tag)) alive.set(entry.pid, entry);
+  for (const entry of processesWithEnvTag(
+    STAGE_TAG_ENV,
+    tag,
+    Number.isNaN(startTicks) ? undefined : startTicks,
+  ))
+    alive.set(entry.pid, entry);
   if (alive.size === 0) return [];
   for (const entry of alive.values()) {
     signalGroup(entry.pgid, "SIGKILL");
     signalPid(entry.pid, "SIGKILL");
   }
   // Leftovers may have forked while we killed them; their children carry the tag too (unless they
-  // cleared their environment), so a second pass catches them.
+  // cleared their environment), so a second pass catches them, looking twice at any process caught
+  // mid-exec.
   for (const entry of processesWithEnvTag(STAGE_TAG_ENV, tag)) {
     signalGroup(entry.pgid, "SIGKILL");
     signalPid(entry.pid, "SIGKILL");

@@ -54,5 +54,7 @@ export function launchStageProcess(
     maxStderrBytes: ctx.limits.maxStderrBytes,
     ...(spec.onStdoutLine ? { onStdoutLine: spec.onStdoutLine } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
+    ...(ctx.secrets ? { secrets: ctx.secrets } : {}),
+    containment: { runtimeRoot: ctx.runtimeRoot, runDir: request.run_dir },
   });
 }

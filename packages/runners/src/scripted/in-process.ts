@@ -2,6 +2,7 @@ import { writeFileSync } from "node:fs";
 import type { RunnerContext, RunnerRawResultInput, ScriptFile, StageRunRequest } from "@millrace/contracts";
 import { rawBase } from "../finish/raw-base.js";
 import { stageTimeoutMs } from "../process/stage-process.js";
+import { redactText } from "../secrets/redact.js";
 import { scriptVerdict, stoppedScriptVerdict } from "./failure.js";
 import { performScript } from "./perform.js";
 
@@ -47,8 +48,10 @@ export async function runScriptInProcess(
       },
     });
     const endedAt = ctx.clock();
-    writeFileSync(ctx.artifacts.stdout, Buffer.concat(stdout));
-    writeFileSync(ctx.artifacts.stderr, stderr.join(""));
+    const secrets = ctx.secrets ?? new Map<string, string>();
+    const out = Buffer.concat(stdout);
+    writeFileSync(ctx.artifacts.stdout, secrets.size > 0 ? redactText(out.toString("utf8"), secrets) : out);
+    writeFileSync(ctx.artifacts.stderr, redactText(stderr.join(""), secrets));
     const notes = [
       `scripted runner (in-process), rule ${outcome.rule ?? "none"}, attempt ${outcome.attempt}`,
     ];

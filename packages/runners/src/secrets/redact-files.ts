@@ -1,0 +1,95 @@
+import {
+  closeSync,
+  type Dirent,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
+import path from "node:path";
+import type { SecretValues } from "./collect.js";
+import { StreamRedactor } from "./stream-redactor.js";
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * Redacts one regular file in place: streamed through the redactor into a sibling temp file that
+ * replaces it only when something was redacted (so a file of any size costs bounded memory, and a
+ * crash mid-way leaves the original, never half a file). Symlinks and non-regular files are skipped.
+ */
+function redactFile(file: string, secrets: SecretValues): boolean {
+  try {
+    if (!lstatSync(file).isFile()) return false;
+  } catch {
+    return false;
+  }
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.redact-${process.pid}.tmp`);
+  let input: number | undefined;
+  let output: number | undefined;
+  try {
+    input = openSync(file, "r");
+    output = openSync(temp, "w", 0o600);
+    const out = output;
+    const redactor = new StreamRedactor(secrets, (bytes) => {
+      writeSync(out, bytes);
+    });
+    const buffer = Buffer.alloc(CHUNK);
+    for (let read = readSync(input, buffer); read > 0; read = readSync(input, buffer)) {
+      redactor.push(buffer.subarray(0, read));
+    }
+    redactor.end();
+    closeSync(output);
+    output = undefined;
+    if (!redactor.changed) {
+      unlinkSync(temp);
+      return false;
+    }
+    renameSync(temp, file);
+    return true;
+  } catch {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // never created
+    }
+    return false;
+  } finally {
+    if (input !== undefined) closeSync(input);
+    if (output !== undefined) closeSync(output);
+  }
+}
+
+/** Rewrites the given files that contain a secret value. Returns the files that were changed. */
+export function redactFiles(files: readonly (string | null | undefined)[], secrets: SecretValues): string[] {
+  if (secrets.size === 0) return [];
+  return files.filter((file): file is string => !!file && redactFile(file, secrets));
+}
+
+/**
+ * Redacts every regular file under a run folder (recursively, never following a symlink). The
+ * engine calls it at startup for the run folder of each stage that was interrupted (its daemon
+ * died), whose streamed files may hold output the final redaction pass never saw. Returns the
+ * files that were changed.
+ */
+export function scrubRunArtifacts(runDir: string, secrets: SecretValues): string[] {
+  if (secrets.size === 0) return [];
+  const changed: string[] = [];
+  const walk = (dir: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile() && redactFile(full, secrets)) changed.push(full);
+    }
+  };
+  walk(runDir);
+  return changed.sort();
+}
