@@ -29,6 +29,15 @@ const stageIdentity = {
 /** Startup reconciliation findings, one event per finding, told apart by `signal`. */
 const RuntimeReconciledSchema = z.discriminatedUnion("signal", [
   z.strictObject({
+    // Processes of a stage whose daemon died (kill -9), killed before anything is re-dispatched.
+    signal: z.literal("orphaned_stage_processes_reaped"),
+    stage_tag: text,
+    run_dir: text,
+    killed: z.array(z.number().int()),
+    survivors: z.array(z.number().int()),
+    scrubbed_files: z.number().int(),
+  }),
+  z.strictObject({
     signal: z.literal("stray_duplicate_of_active_item"),
     work_item_id: text,
     quarantined_from: text,

@@ -1,4 +1,5 @@
 import { MillraceError } from "@millrace/contracts";
+import { reapOrphanedStageProcesses, stageSecrets } from "@millrace/runners";
 import { type AcquiredLock, acquireLock, loadConfig, requireInitialized } from "@millrace/workspace";
 import { applyAndCommit } from "./apply/record-completion.js";
 import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
@@ -6,6 +7,7 @@ import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js"
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
+import { recordReapedOrphans } from "./lifecycle/orphans.js";
 import { markStopped, recordClose } from "./lifecycle/shutdown.js";
 import { announceStart, createEngineContext, reconcileAndResume } from "./lifecycle/start.js";
 import { WatcherSession } from "./lifecycle/watchers.js";
@@ -78,8 +80,12 @@ export class Engine {
     const config = loadConfig(paths);
     this.lock = acquireLock(paths, { now: clock() });
     try {
+      // Agents a killed daemon left running are ended before anything is reconciled or re-dispatched,
+      // so one task never has two writers.
+      const orphans = await reapOrphanedStageProcesses(paths.runtimeRoot);
       const { ctx, compiled } = createEngineContext(this.options, paths, config, this.lock, this.monitorHub);
       this.ctx = ctx;
+      recordReapedOrphans(ctx, orphans, stageSecrets(this.options.env ?? process.env, config));
       const signals = reconcileAndResume(ctx, (completion) => this.applyCompletion(completion));
       announceStart(ctx, this.options, compiled, signals);
       if (this.options.watch && config.watchers.enabled) {
