@@ -15,11 +15,18 @@ export {
 } from "./atomic-write.js";
 export type { ConfigProblem, ConfigValidation } from "./config.js";
 export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
+export { findWorkspaceRoot } from "./discover.js";
 export { runDoctor } from "./doctor.js";
 export type { EventReadOptions, RuntimeEventInput } from "./event-log.js";
 export { appendRuntimeEvent, appendRuntimeEvents, formatRuntimeEventLine, tailEvents } from "./event-log.js";
 export type { InitOptions } from "./init.js";
-export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
+export {
+  cleanTempLitter,
+  ensureRuntimeStateFiles,
+  initWorkspace,
+  RUNTIME_GITIGNORE_TEXT,
+  requireInitialized,
+} from "./init.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
 export { acquireLock, inspectLock } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
