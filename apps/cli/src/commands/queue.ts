@@ -65,6 +65,7 @@ interface QueueArgs {
   from?: string;
   to?: string;
   invalid?: boolean;
+  summary?: boolean;
 }
 
 /** Kinds that have a mailbox command for adding them while a daemon runs. */
@@ -143,14 +144,39 @@ function parseState(value: string | undefined): QueueFolderState | undefined {
   return state as QueueFolderState;
 }
 
-function listingText(listing: QueueListing, showItems: boolean): string {
+/** One line per item: kind, state, id, then the title (or why the file is invalid). */
+function itemLines(listing: QueueListing, ctx: CommandContext): string {
+  if (listing.items.length === 0) return "items: none\n";
+  const { paint } = ctx;
+  const kindWidth = Math.max(...listing.items.map((item) => item.kind.length));
+  const stateWidth = Math.max(...listing.items.map((item) => item.state.length));
+  return listing.items
+    .map((item) => {
+      const state = paint.enabled
+        ? `${paintState(ctx, item.state)}${" ".repeat(stateWidth - item.state.length)}`
+        : item.state.padEnd(stateWidth);
+      const title = item.error ? paint.red(`INVALID ${item.error}`) : item.title;
+      return `${item.kind.padEnd(kindWidth)}  ${state}  ${paint.bold(item.id)}  ${title}\n`;
+    })
+    .join("");
+}
+
+function paintState(ctx: CommandContext, state: string): string {
+  const { paint } = ctx;
+  if (state === "done") return paint.green(state);
+  if (state === "blocked") return paint.red(state);
+  if (state === "active") return paint.yellow(state);
+  return state;
+}
+
+function summaryText(listing: QueueListing): string {
   const counts: Record<string, string> = {};
   for (const [kind, perState] of Object.entries(listing.counts)) {
     counts[kind] = Object.entries(perState)
       .map(([state, count]) => `${state}=${count}`)
       .join(" ");
   }
-  let text = keyValueLines({
+  return keyValueLines({
     queue_depth_execution: listing.depths.execution,
     queue_depth_planning: listing.depths.planning,
     queue_depth_learning: listing.depths.learning,
@@ -159,12 +185,6 @@ function listingText(listing: QueueListing, showItems: boolean): string {
     active_learning: listing.active.learning,
     counts,
   });
-  if (showItems) {
-    for (const item of listing.items) {
-      text += `${item.kind} ${item.state} ${item.id} ${item.error ? `INVALID ${item.error}` : item.title}\n`;
-    }
-  }
-  return text;
 }
 
 function interventionOutput(paths: WorkspacePaths, result: InterventionResult): QueueInterventionOutput {
@@ -211,7 +231,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       const state = parseState(args.state);
       const filter = { ...(kind ? { kind } : {}), ...(state ? { state } : {}) };
       const listing = withStore(paths, (store) => store.listing(filter));
-      ctx.emit(() => listingText(listing, kind !== undefined || state !== undefined), listing);
+      ctx.emit(() => (args.summary ? summaryText(listing) : itemLines(listing, ctx)), listing);
       return 0;
     }
     case "show": {
@@ -355,6 +375,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       .positional("target", { type: "string", describe: "Work item id, or a file for import/add-*" })
       .option("kind", { type: "string", describe: "task | spec | incident | learning_request | probe" })
       .option("state", { type: "string", describe: "ls: queue | active | done | blocked" })
+      .option("summary", {
+        type: "boolean",
+        describe: "ls: print queue depths and counts per kind instead of the items",
+      })
       .option("reason", {
         type: "string",
         describe: "Why (required by cancel, supersede, retarget, resolve, archive)",
@@ -376,6 +400,8 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
         describe: "archive: the target is a quarantined incident file name",
       }),
   examples: [
+    ["$0 queue ls", "Every work item: kind, state, id and title"],
+    ["$0 queue ls --summary", "Queue depths and counts per kind and state"],
     ["$0 queue ls --json", "Depths, counts and every item as JSON"],
     ["$0 queue show task-123", "Where a work item is"],
     ["$0 queue import spec.json --kind spec", "Enqueue a JSON or markdown document"],

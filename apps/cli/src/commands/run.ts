@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
+import { listenForInterrupt } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
 
 interface RunArgs {
@@ -30,21 +31,6 @@ export function monitorSink(
     const text = `${lines.join("\n")}\n`;
     if (options.basic) (ctx.json ? ctx.io.stderr : ctx.io.stdout)(text);
     if (options.logFile) appendFileSync(options.logFile, text);
-  };
-}
-
-/** Ctrl-C / SIGTERM stop a daemon at once: running stages are cut off and resume at the next start. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
   };
 }
 
@@ -94,7 +80,8 @@ export const runCommand: MillraceCommand<RunArgs> = {
       ...(args.mode ? { mode: args.mode } : {}),
       ...(monitor ? { monitor } : {}),
     });
-    const interrupt = interruptSignal();
+    // Ctrl-C / SIGTERM stop a daemon at once: running stages are cut off and resume at the next start.
+    const interrupt = listenForInterrupt();
     try {
       await engine.start();
       const plan = engine.context.plan;
@@ -165,7 +152,8 @@ export const runCommand: MillraceCommand<RunArgs> = {
           ].join("\n")}\n`,
         summary,
       );
-      return 0;
+      // After a clean stop, the status a shell expects from a signal: 130 for SIGINT, 143 for SIGTERM.
+      return summary.interrupted ? (interrupt.exitStatus() ?? 130) : 0;
     } finally {
       interrupt.dispose();
       await engine.close();
