@@ -265,6 +265,57 @@ describe("status watch", () => {
   });
 });
 
+describe("run daemon on a terminal", () => {
+  it.skipIf(!hasScript)(
+    "shows a live line per active stage and a line per completed stage; piped, nothing",
+    () => {
+      const root = path.join(tempDir("millrace-operator-live-"), "ws");
+      expect(runCli(["init", root]).status).toBe(0);
+      const rt = path.join(root, "millrace-agents");
+      writeFileSync(
+        path.join(rt, "millrace.toml"),
+        '[runtime]\ndefault_mode = "demo"\nidle_sleep_seconds = 0.05\n\n[runners.scripted]\nscript = "scripted/slow.json"\n',
+      );
+      mkdirSync(path.join(rt, "scripted"), { recursive: true });
+      writeFileSync(
+        path.join(rt, "scripted", "slow.json"),
+        JSON.stringify({
+          rules: [
+            {
+              stage: "builder",
+              actions: [
+                { type: "sleep", ms: 1500 },
+                { type: "marker", token: "BUILDER_COMPLETE" },
+              ],
+            },
+          ],
+        }),
+      );
+      expect(runCli(["add-task", "Live", "--id", "task-live", "-w", root]).status).toBe(0);
+      const command = `"${process.execPath}" "${CLI_BIN}" run daemon --until-idle -w "${root}"`;
+      const tty = spawnSync("script", ["-qfc", command, "/dev/null"], {
+        encoding: "utf8",
+        env: { ...process.env, NO_COLOR: "1" },
+        input: "",
+      });
+      expect(tty.status).toBe(0);
+      const text = tty.stdout.replace(/\r/g, "");
+      expect(text).toMatch(/running execution\/builder task:task-live run=[0-9a-f]{8} \d+s tokens=0\n/);
+      expect(text).toMatch(
+        /done execution\/builder task:task-live run=[0-9a-f]{8} result=BUILDER_COMPLETE \d+\.\ds/,
+      );
+      expect(text).toContain("\u001b[1F\u001b[J");
+      expect(text).toContain("stop_reason: idle\n");
+      // Piped, the daemon stays quiet until its summary (use --monitor basic for a log).
+      expect(runCli(["add-task", "Again", "--id", "task-again", "-w", root]).status).toBe(0);
+      const piped = runCli(["run", "daemon", "--until-idle", "-w", root]);
+      expect(piped.stdout).toMatch(/^run_mode: daemon\n/);
+      expect(piped.stdout).not.toMatch(ESCAPE);
+    },
+    60_000,
+  );
+});
+
 describe("queue ls", () => {
   it("lists the items; --summary prints the counts", () => {
     const root = path.join(tempDir("millrace-operator-q-"), "ws");

@@ -4,6 +4,7 @@ import { MillraceError } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
 import { listenForInterrupt } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
+import { type LiveDisplay, liveDisplay } from "./live-display.js";
 
 interface RunArgs {
   mode_kind: "once" | "daemon";
@@ -73,12 +74,24 @@ export const runCommand: MillraceCommand<RunArgs> = {
       basic: args.monitor === "basic",
       logFile: args["monitor-log"] ? path.resolve(ctx.io.cwd, args["monitor-log"]) : undefined,
     });
+    // On a terminal with no monitor chosen, the daemon shows live lines instead of nothing.
+    const live: LiveDisplay | undefined =
+      args.mode_kind === "daemon" && args.monitor === "none" && !ctx.json && ctx.io.isTTY
+        ? liveDisplay(ctx)
+        : undefined;
+    const listeners = [monitor, live?.listener].filter((fn) => fn !== undefined);
     const engine = scheduler.createEngine({
       workspace: ctx.workspace,
       runtimeMode: args.mode_kind,
       watch: args.mode_kind === "daemon",
       ...(args.mode ? { mode: args.mode } : {}),
-      ...(monitor ? { monitor } : {}),
+      ...(listeners.length > 0
+        ? {
+            monitor: (event: import("@millrace/scheduler").MonitorEvent) => {
+              for (const fn of listeners) fn(event);
+            },
+          }
+        : {}),
     });
     // Ctrl-C / SIGTERM stop a daemon at once: running stages are cut off and resume at the next start.
     const interrupt = listenForInterrupt();
@@ -130,6 +143,7 @@ export const runCommand: MillraceCommand<RunArgs> = {
         untilIdle: args["until-idle"],
         signal: interrupt.signal,
       });
+      live?.close();
       const summary = {
         run_mode: "daemon",
         active_mode_id: plan.mode_id,
@@ -155,6 +169,7 @@ export const runCommand: MillraceCommand<RunArgs> = {
       // After a clean stop, the status a shell expects from a signal: 130 for SIGINT, 143 for SIGTERM.
       return summary.interrupted ? (interrupt.exitStatus() ?? 130) : 0;
     } finally {
+      live?.close();
       interrupt.dispose();
       await engine.close();
     }
