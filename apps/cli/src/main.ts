@@ -95,7 +95,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .option("version", {
       alias: "v",
       type: "boolean",
-      describe: "Print the Millrace version",
+      describe: "Print the Millrace version (alone, before any command)",
       global: false,
     })
     .option("json", {

@@ -112,13 +112,13 @@ describe("millrace runs ls", () => {
     const rows = run.stdout.trimEnd().split("\n");
     expect(rows).toHaveLength(3);
     expect(rows[0]).toMatch(/^RUN +STARTED \(UTC\) +STATUS +STAGES +ITEM +LAST STAGE +RESULT +FAILURE$/);
-    // The run without a stage result has no start time, so it sorts oldest: last row.
-    expect(rows[1]).toMatch(
+    // A run without a stage result has no start time yet (typically one in flight): it comes first.
+    expect(rows[1]).toMatch(new RegExp(`^${brokenRunId.slice(4, 12)} +- +malformed +`));
+    expect(rows[2]).toMatch(
       new RegExp(
         `^${runId.slice(4, 12)}  2026-04-28 10:00:0\\d +valid +2 +task:task-e2e +checker +CHECKER_PASS +-$`,
       ),
     );
-    expect(rows[2]).toMatch(new RegExp(`^${brokenRunId.slice(4, 12)} +- +malformed +`));
     const listing = RunListingSchema.parse(runCli(["runs", "ls", "--json", "-w", root]).json());
     expect(listing.runs.map((r) => r.run_id)).toEqual([runId, brokenRunId]);
     expect(hashTree(root)).toBe(before);
