@@ -33,14 +33,27 @@ const GLOBAL_OPTIONS = [
     opts: {
       alias: "w",
       type: "string",
-      default: ".",
-      describe: "Workspace root (the repository Millrace works in)",
+      describe:
+        "Workspace root (default: the nearest folder upward holding millrace-agents/, else the current folder)",
     },
   },
   {
     name: "json",
     kind: "option",
     opts: { type: "boolean", default: false, describe: "Print machine-readable JSON" },
+  },
+  {
+    name: "color",
+    kind: "option",
+    opts: {
+      type: "boolean",
+      describe: "Colour text output (default: on a terminal; --no-color or NO_COLOR turn it off)",
+    },
+  },
+  {
+    name: "version",
+    kind: "option",
+    opts: { alias: "v", type: "boolean", describe: "Print the Millrace version (alone, before any command)" },
   },
   {
     name: "help",
@@ -114,7 +127,9 @@ export function renderCliReference() {
     "",
     "`millrace <command> [options]`. Exit status: 0 ok, 1 failure, 2 usage error, 3 not initialized or",
     "refused state ([errors.md](errors.md) lists every error code). Every command that prints takes",
-    "`--json`; [json-output.md](json-output.md) names the schema of each output.",
+    "`--json`; [json-output.md](json-output.md) names the schema of each output. After Ctrl-C, a",
+    "long-running command (`run daemon`, `status watch`, `runs tail --follow`) stops cleanly and exits",
+    "130 (143 after SIGTERM).",
     "",
     "## Global options",
     "",

@@ -1,6 +1,8 @@
 import path from "node:path";
 import type { Argv, CommandModule } from "yargs";
+import { makePaint } from "./color.js";
 import { type CliIO, type CommandContext, type GlobalArgs, keyValueLines } from "./io.js";
+import { discoverWorkspace } from "./workspace-arg.js";
 
 /** Exit status a handler may return; `undefined` means 0. */
 // biome-ignore lint/suspicious/noConfusingVoidType: handlers that print and succeed return nothing.
@@ -17,13 +19,16 @@ export interface MillraceCommand<A = Record<string, unknown>> {
 
 export interface RunState {
   exitCode: number;
+  /** Whether text output is coloured (decided once per invocation, see color.ts). */
+  color?: boolean;
 }
 
-export function makeContext(io: CliIO, args: GlobalArgs): CommandContext {
+export function makeContext(io: CliIO, args: GlobalArgs, color = false): CommandContext {
   const json = Boolean(args.json);
   return {
     io,
     json,
+    paint: makePaint(color && !json),
     workspace: path.resolve(io.cwd, args.workspace ?? "."),
     emit(text, value) {
       if (json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
@@ -52,7 +57,8 @@ export function toYargs<A>(
       return y as unknown as Argv<A & GlobalArgs>;
     },
     handler: async (args) => {
-      const ctx = makeContext(io, args);
+      await discoverWorkspace(args, io, String([def.command].flat()[0]).split(" ")[0] ?? "");
+      const ctx = makeContext(io, args, state.color);
       const result = await def.handler(args as unknown as A & GlobalArgs, ctx);
       state.exitCode = result ?? 0;
     },

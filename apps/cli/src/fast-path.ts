@@ -25,6 +25,8 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
   const positionals: string[] = [];
   const values: Record<string, string> = {};
   let json = false;
+  let summary = false;
+  let color: boolean | undefined;
   const valueFlags: Record<string, string> = {
     "--workspace": "workspace",
     "-w": "workspace",
@@ -35,6 +37,14 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
     const token = argv[index] as string;
     if (token === "--json") {
       json = true;
+      continue;
+    }
+    if (token === "--summary") {
+      summary = true;
+      continue;
+    }
+    if (token === "--no-color" || token === "--color") {
+      color = token === "--color";
       continue;
     }
     const flag = Object.keys(valueFlags).find(
@@ -51,9 +61,15 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
     if (token.startsWith("-")) return undefined;
     positionals.push(token);
   }
-  const workspace = values.workspace ?? ".";
+  // Left undefined when not given, so the handler's caller discovers the workspace upward.
+  const globals = {
+    ...(values.workspace !== undefined ? { workspace: values.workspace, w: values.workspace } : {}),
+    ...(color !== undefined ? { color } : {}),
+    json,
+  };
   if (
     positionals.length === 1 &&
+    !summary &&
     positionals[0] === "status" &&
     values.kind === undefined &&
     values.state === undefined
@@ -65,9 +81,7 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
         workspaces: [],
         "interval-seconds": 1,
         intervalSeconds: 1,
-        workspace,
-        w: workspace,
-        json,
+        ...globals,
         _: ["status"],
         $0: "millrace",
       },
@@ -81,9 +95,8 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
         ...(values.kind !== undefined ? { kind: values.kind } : {}),
         ...(values.state !== undefined ? { state: values.state } : {}),
         actor: "operator",
-        workspace,
-        w: workspace,
-        json,
+        summary,
+        ...globals,
         _: ["queue"],
         $0: "millrace",
       },

@@ -1,4 +1,5 @@
 import type { MillraceError } from "@millrace/contracts";
+import { colorEnabled, makePaint, type Paint } from "./color.js";
 
 /** Where a command writes. Injected so tests can run `main()` in-process. */
 export interface CliIO {
@@ -8,6 +9,8 @@ export interface CliIO {
   readonly cwd: string;
   /** Terminal width when stdout is a terminal; undefined when it is piped or redirected. */
   readonly columns?: number | undefined;
+  /** Whether stdout is a terminal (colour, redrawn `status watch`, live daemon lines). */
+  readonly isTTY?: boolean | undefined;
 }
 
 export const processIO: CliIO = {
@@ -16,6 +19,7 @@ export const processIO: CliIO = {
   env: process.env,
   cwd: process.cwd(),
   columns: process.stdout.isTTY ? process.stdout.columns : undefined,
+  isTTY: Boolean(process.stdout.isTTY),
 };
 
 /** Help text width: the terminal's (capped) on a TTY, a fixed 100 columns otherwise so piped output is stable. */
@@ -42,8 +46,10 @@ function isMillraceError(value: unknown): value is MillraceError {
 
 /** Global options every command receives. */
 export interface GlobalArgs {
-  workspace: string;
+  /** Undefined when not given: the workspace is then discovered upward from the current folder. */
+  workspace?: string | undefined;
   json: boolean;
+  color?: boolean | undefined;
 }
 
 /** What a command handler gets: the resolved globals and a printer that honours `--json`. */
@@ -51,6 +57,8 @@ export interface CommandContext {
   readonly io: CliIO;
   readonly workspace: string;
   readonly json: boolean;
+  /** Colour for text output (identity functions when colour is off). */
+  readonly paint: Paint;
   /** Prints `key: value` lines in text mode, or the JSON value in `--json` mode. */
   emit(text: string | (() => string), json: unknown): void;
   line(text: string): void;
@@ -76,6 +84,12 @@ export function keyValueLines(record: Record<string, unknown>, prefix = ""): str
   return `${lines.filter((line) => line !== "").join("\n")}\n`;
 }
 
+/** Colour for stderr: errors go there, so its own terminal decides (NO_COLOR/FORCE_COLOR still apply). */
+function stderrPaint(io: CliIO): Paint {
+  const tty = io === processIO ? Boolean(process.stderr.isTTY) : Boolean(io.isTTY);
+  return makePaint(colorEnabled(io.env, io === processIO ? process.argv : [], tty));
+}
+
 /**
  * Prints an error the way the CLI contract says: one line plus a hint for a MillraceError (or a
  * JSON error object with `--json`), a stack trace and a request to report for anything else.
@@ -84,7 +98,10 @@ export function keyValueLines(record: Record<string, unknown>, prefix = ""): str
 export function reportError(io: CliIO, error: unknown, json: boolean): number {
   if (isMillraceError(error)) {
     if (json) io.stdout(`${JSON.stringify(error.toJSON())}\n`);
-    else io.stderr(`error: ${error.message}\nhint: ${error.hint}\n`);
+    else {
+      const paint = stderrPaint(io);
+      io.stderr(`${paint.red("error:")} ${error.message}\n${paint.dim("hint:")} ${error.hint}\n`);
+    }
     return error.exitStatus;
   }
   const err = error instanceof Error ? error : new Error(String(error));

@@ -1,11 +1,13 @@
 // Keep this module's static imports light: command modules (and the packages behind them) load
 // on demand through command-loader.ts, and yargs itself only when the fast path does not apply;
 // that is what keeps cold start inside the budget.
+import { colorEnabled } from "./color.js";
 import { makeContext, type RunState, toYargs } from "./command.js";
 import { type AnyCommand, COMMAND_MODULES, commandsFor } from "./command-loader.js";
 import { parseFastPath } from "./fast-path.js";
 import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
 import { cliVersion } from "./version.js";
+import { discoverWorkspace } from "./workspace-arg.js";
 
 export interface MainOptions {
   io?: CliIO;
@@ -30,11 +32,29 @@ function printUsageError(io: CliIO, argv: string[], message: string, json: boole
 /** Runs the CLI and returns the exit status; never calls process.exit. */
 export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
   const io = options.io ?? processIO;
-  const state: RunState = { exitCode: 0 };
   const wantsJson = argv.includes("--json");
+  const state: RunState = { exitCode: 0, color: colorEnabled(io.env, argv, Boolean(io.isTTY)) };
+  // `--version` / `-v` alone (with --json at most): answered before anything else is loaded.
+  const rest = argv.filter((token) => token !== "--json");
+  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+    io.stdout(
+      wantsJson
+        ? `${JSON.stringify({ name: "millrace", version: cliVersion, node: process.version }, null, 2)}\n`
+        : `millrace ${cliVersion}\n`,
+    );
+    return 0;
+  }
+  if (argv.includes("--get-yargs-completions")) {
+    const ids = await (await import("./id-completion.js")).completeIds(argv, io);
+    if (ids !== undefined) {
+      io.stdout(ids.map((id) => `${id}\n`).join(""));
+      return 0;
+    }
+  }
   const fast = parseFastPath(argv);
   if (fast) {
     try {
+      await discoverWorkspace(fast.args, io, fast.module);
       const module = (await COMMAND_MODULES[fast.module]?.()) as Record<string, unknown>;
       const command = Object.values(module).find(
         (value): value is AnyCommand =>
@@ -43,7 +63,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
           "handler" in value &&
           String((value as AnyCommand).command).startsWith(fast.module),
       );
-      if (command) return (await command.handler(fast.args, makeContext(io, fast.args))) ?? 0;
+      if (command) return (await command.handler(fast.args, makeContext(io, fast.args, state.color))) ?? 0;
     } catch (error) {
       return reportError(io, error, wantsJson);
     }
@@ -57,13 +77,26 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
   const { default: yargs } = await import("yargs");
   const parser = yargs(argv)
     .scriptName("millrace")
+    // Off before the `version` option is declared: main() answers --version / -v itself, unloaded.
+    .version(false)
     .usage("$0 <command> [options]\n\nA governed runtime for long-running coding-agent work.")
     .option("workspace", {
       alias: "w",
       type: "string",
-      default: ".",
-      describe: "Workspace root (the repository Millrace works in)",
+      describe:
+        "Workspace root (default: the nearest folder upward holding millrace-agents/, else the current folder)",
       global: true,
+    })
+    .option("color", {
+      type: "boolean",
+      describe: "Colour text output (default: on a terminal; --no-color or NO_COLOR turn it off)",
+      global: true,
+    })
+    .option("version", {
+      alias: "v",
+      type: "boolean",
+      describe: "Print the Millrace version (alone, before any command)",
+      global: false,
     })
     .option("json", {
       type: "boolean",
@@ -74,7 +107,6 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .strict()
     .demandCommand(1, "Missing command: run `millrace --help` to see the commands.")
     .recommendCommands()
-    .version(false)
     .help("help")
     .alias("help", "h")
     .wrap(helpWidth(io))

@@ -7,7 +7,12 @@ describe("the cold-start fast path", () => {
   it("takes status and queue ls with their common options", () => {
     expect(parseFastPath(["status"])).toMatchObject({
       module: "status",
-      args: { action: "show", workspace: ".", json: false },
+      args: { action: "show", json: false },
+    });
+    // Not given: left for discovery upward from the current folder.
+    expect(parseFastPath(["status"])?.args.workspace).toBeUndefined();
+    expect(parseFastPath(["queue", "ls", "--summary", "--no-color"])).toMatchObject({
+      args: { summary: true, color: false },
     });
     expect(parseFastPath(["status", "--json", "-w", "/ws"])).toMatchObject({
       args: { workspace: "/ws", json: true },
@@ -28,6 +33,7 @@ describe("the cold-start fast path", () => {
       ["status", "watch"],
       ["status", "--bogus"],
       ["status", "--kind", "task"],
+      ["status", "--summary"],
       ["queue", "show", "x"],
       ["queue", "ls", "extra"],
       ["queue", "ls", "--kind"],

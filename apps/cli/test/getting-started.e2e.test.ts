@@ -85,6 +85,11 @@ describe("docs/getting-started.md", () => {
       output,
     ).toBe(true);
     expect(run.stdout).toContain("state: done");
+    // What to commit: of state/, only the baseline manifest is staged (init's .gitignore).
+    expect(run.stdout).toContain("::block 2\nA  millrace-agents/state/baseline_manifest.json\n::block 3");
+    // `runs show latest`, and `status` from inside millrace-agents/tasks/.
+    expect(run.stdout).toMatch(/run_id: run-[0-9a-f]{32}\n/);
+    expect(run.stdout).toContain(`workspace: ${path.join(folder, "my-project")}\n`);
     expect(run.stdout).toContain("demo finished:");
   }, 200_000);
 });

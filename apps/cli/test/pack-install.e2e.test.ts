@@ -1,35 +1,38 @@
-// The published shape, end to end: pack the CLI and every @millrace package it needs with
-// `pnpm pack` (which turns `workspace:*` into real versions), install the tarballs with plain
-// `npm install` into an empty folder, and run the installed `millrace` binary from there.
-// Third-party dependencies (zod, yargs, ...) come from the npm registry. One install for the file.
+// The published shape, end to end: `scripts/pack-cli.mjs` (what `pnpm pack:cli` runs) packs the CLI
+// and every @millrace package it needs with `pnpm pack` (which turns `workspace:*` and `catalog:`
+// into real versions); the tarballs are installed with plain `npm i -g --prefix` from an empty
+// folder, and the installed `millrace` binary is run from there. `npx --package` runs them without
+// installing. Third-party dependencies (zod, yargs, ...) come from the npm registry.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+// @ts-expect-error: a plain .mjs script, typed by its use here.
+import { npmEnv } from "../../../scripts/lib/npm-env.mjs";
+// @ts-expect-error: a plain .mjs script, typed by its use here.
+import { packCli } from "../../../scripts/pack-cli.mjs";
 import { tempDir } from "./helpers.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const PACKAGES = [
-  "packages/contracts",
-  "packages/workspace",
-  "packages/queue-store",
-  "packages/compiler",
-  "packages/runners",
-  "packages/scheduler",
-  "apps/cli",
-];
 
 let scratch = "";
 let project = "";
+let prefix = "";
 let bin = "";
+let tarballs: string[] = [];
+let installOutput = "";
 
 function run(command: string, args: string[], cwd: string, timeout = 120_000) {
   const result = spawnSync(command, args, {
     cwd,
     encoding: "utf8",
     timeout,
-    env: { ...process.env, NO_COLOR: "1", npm_config_update_notifier: "false" },
+    env: {
+      ...(npmEnv(process.env) as NodeJS.ProcessEnv),
+      NO_COLOR: "1",
+      npm_config_update_notifier: "false",
+    },
   });
   return {
     status: result.status,
@@ -39,50 +42,47 @@ function run(command: string, args: string[], cwd: string, timeout = 120_000) {
   };
 }
 
-/** Runs the installed binary the way a user's shell would: node_modules/.bin/millrace. */
+/** Runs the installed binary the way a user's shell would: <prefix>/bin/millrace. */
 function millrace(args: string[]) {
   return run(bin, args, project);
 }
 
 beforeAll(() => {
   scratch = tempDir("millrace-pack-install-");
-  const tarballs = path.join(scratch, "tarballs");
-  mkdirSync(tarballs);
-  for (const pkg of PACKAGES) {
-    const packed = run("pnpm", ["pack", "--pack-destination", tarballs], path.join(REPO, pkg));
-    if (packed.status !== 0)
-      throw new Error(`pnpm pack failed in ${pkg}: ${packed.stderr}${packed.error ?? ""}`);
-  }
+  tarballs = (packCli as (destination: string) => string[])(path.join(scratch, "tarballs"));
   project = path.join(scratch, "project");
   mkdirSync(project);
-  const files = readdirSync(tarballs)
-    .filter((file) => file.endsWith(".tgz"))
-    .map((file) => path.join(tarballs, file));
+  prefix = path.join(scratch, "global");
   const install = run(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--loglevel=error", "--ignore-scripts", ...files],
+    ["i", "-g", "--prefix", prefix, "--no-audit", "--no-fund", "--ignore-scripts", ...tarballs],
     project,
     600_000,
   );
-  if (install.status !== 0) throw new Error(`npm install failed: ${install.stderr}${install.error ?? ""}`);
-  bin = path.join(project, "node_modules", ".bin", "millrace");
+  installOutput = install.stdout + install.stderr;
+  if (install.status !== 0) throw new Error(`npm i -g failed: ${install.stderr}${install.error ?? ""}`);
+  bin = path.join(prefix, "bin", "millrace");
 }, 660_000);
 
 afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-describe("npm install of the packed tarballs", () => {
-  it("installs a millrace binary with real dependency versions, not workspace: ranges", () => {
+describe("npm i -g --prefix of the packed tarballs", () => {
+  it("installs a millrace binary with real dependency versions, quietly", () => {
+    expect(path.basename(tarballs[0] ?? "")).toMatch(/^millrace-\d+\.\d+\.\d+\.tgz$/);
     expect(existsSync(bin)).toBe(true);
-    const manifest = JSON.parse(
-      readFileSync(path.join(project, "node_modules", "millrace", "package.json"), "utf8"),
-    );
+    const modules = path.join(prefix, "lib", "node_modules");
+    const manifest = JSON.parse(readFileSync(path.join(modules, "millrace", "package.json"), "utf8"));
     expect(JSON.stringify(manifest.dependencies)).not.toMatch(/workspace:|catalog:/);
-    expect(existsSync(path.join(project, "node_modules", "@millrace", "workspace", "assets"))).toBe(true);
-    const version = millrace(["version"]);
-    expect(version.status).toBe(0);
-    expect(version.stdout).toBe(`millrace ${manifest.version}\n`);
+    expect(existsSync(path.join(modules, "@millrace", "workspace", "assets"))).toBe(true);
+    // pnpm's own settings (catalog, reporter, ...) no longer leak into npm as env config.
+    expect(installOutput).not.toContain("Unknown env config");
+    for (const args of [["--version"], ["-v"], ["version"]]) {
+      const version = millrace(args);
+      expect(version.status).toBe(0);
+      expect(version.stdout).toBe(`millrace ${manifest.version}\n`);
+    }
   });
 
   it("runs init, demo and doctor from the installed package", () => {
@@ -103,4 +103,17 @@ describe("npm install of the packed tarballs", () => {
     expect(report.ok).toBe(true);
     expect(report.errors).toBe(0);
   });
+
+  it("runs from the tarballs with npx --package, without installing", () => {
+    const manifest = JSON.parse(readFileSync(path.join(REPO, "apps", "cli", "package.json"), "utf8"));
+    const npx = run(
+      "npx",
+      ["--yes", ...tarballs.flatMap((tarball) => ["--package", tarball]), "millrace", "--version"],
+      project,
+      600_000,
+    );
+    expect(npx.stderr).not.toContain("Unknown env config");
+    expect(npx.status, npx.stderr).toBe(0);
+    expect(npx.stdout).toBe(`millrace ${manifest.version}\n`);
+  }, 600_000);
 });

@@ -73,8 +73,10 @@ describe("queue commands", () => {
     expect(listing.depths.execution).toBe(1);
     expect(listing.items.map((item) => [item.id, item.state])).toEqual([["task-login", "queue"]]);
     const text = runCli(["-w", ws, "queue", "ls", "--kind", "task"]);
-    expect(text.stdout).toContain("queue_depth_execution: 1\n");
-    expect(text.stdout).toContain("task queue task-login Fix the login redirect\n");
+    expect(text.stdout).toBe("task  queue  task-login  Fix the login redirect\n");
+    const summary = runCli(["-w", ws, "queue", "ls", "--summary"]);
+    expect(summary.stdout).toContain("queue_depth_execution: 1\n");
+    expect(summary.stdout).not.toContain("task-login");
     const show = runCli(["-w", ws, "queue", "show", "task-login", "--json"]);
     expect(show.json()).toMatchObject({ kind: "task", state: "queue", document: { spec_id: "spec-auth" } });
   });

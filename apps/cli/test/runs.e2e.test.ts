@@ -105,17 +105,20 @@ beforeAll(async () => {
 }, 60_000);
 
 describe("millrace runs ls", () => {
-  it("lists every run as blank-line separated blocks, and as JSON; reading changes nothing", () => {
+  it("lists every run as a table, newest first, and as JSON; reading changes nothing", () => {
     const before = hashTree(root);
     const run = runCli(["runs", "ls", "-w", root]);
     expect(run.status).toBe(0);
-    const blocks = run.stdout.trimEnd().split("\n\n");
-    expect(blocks).toHaveLength(2);
-    expect(blocks[0]).toContain(
-      `run_id: ${runId}\nstatus: valid\nwork_item_kind: task\nwork_item_id: task-e2e\nstage_count: 2\n`,
+    const rows = run.stdout.trimEnd().split("\n");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^RUN +STARTED \(UTC\) +STATUS +STAGES +ITEM +LAST STAGE +RESULT +FAILURE$/);
+    // A run without a stage result has no start time yet (typically one in flight): it comes first.
+    expect(rows[1]).toMatch(new RegExp(`^${brokenRunId.slice(4, 12)} +- +malformed +`));
+    expect(rows[2]).toMatch(
+      new RegExp(
+        `^${runId.slice(4, 12)}  2026-04-28 10:00:0\\d +valid +2 +task:task-e2e +checker +CHECKER_PASS +-$`,
+      ),
     );
-    expect(blocks[0]).toContain("last_terminal_result: CHECKER_PASS\nfailure_class: none\n");
-    expect(blocks[1]).toContain(`run_id: ${brokenRunId}\nstatus: malformed\n`);
     const listing = RunListingSchema.parse(runCli(["runs", "ls", "--json", "-w", root]).json());
     expect(listing.runs.map((r) => r.run_id)).toEqual([runId, brokenRunId]);
     expect(hashTree(root)).toBe(before);

@@ -1,5 +1,5 @@
-// Output is plain text everywhere: no colour or other escape sequences (whatever NO_COLOR or
-// FORCE_COLOR say), and help text that wraps to the terminal on a TTY but to a fixed 100 columns
+// Piped output is plain text: no colour or other escape sequences unless FORCE_COLOR asks for them
+// (NO_COLOR and --no-color always win), and help text that wraps to the terminal on a TTY but to a fixed 100 columns
 // when piped, so scripted and logged output is stable.
 import { spawn, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -28,7 +28,7 @@ describe("plain output", () => {
     ["a refused command", ["status", "-w", empty]],
   ];
 
-  for (const env of [{ NO_COLOR: "1" }, { NO_COLOR: "", FORCE_COLOR: "3" }]) {
+  for (const env of [{ NO_COLOR: "1" }, { NO_COLOR: "" }, { NO_COLOR: "1", FORCE_COLOR: "3" }]) {
     it.each(cases)(`has no escape sequences: %s (${JSON.stringify(env)})`, (_name, args) => {
       const result = runCli(args, { env });
       expect(result.stdout + result.stderr).not.toBe("");
@@ -36,6 +36,23 @@ describe("plain output", () => {
       expect(result.stderr).not.toMatch(ESCAPE);
     });
   }
+
+  it("colours status and errors with FORCE_COLOR, unless --no-color", () => {
+    const status = runCli(["status", "-w", root], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(status.stdout).toContain("\u001b[36mworkspace\u001b[39m: ");
+    const refused = runCli(["status", "-w", empty], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(refused.stderr).toMatch(/^\u001b\[31merror:\u001b\[39m /);
+    for (const args of [
+      ["status", "--no-color", "-w", root],
+      ["status", "-w", empty, "--no-color"],
+    ]) {
+      const plain = runCli(args, { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+      expect(plain.stdout + plain.stderr).not.toMatch(ESCAPE);
+    }
+    const json = runCli(["status", "--json", "-w", root], { env: { NO_COLOR: "", FORCE_COLOR: "1" } });
+    expect(json.stdout).not.toMatch(ESCAPE);
+    expect(() => JSON.parse(json.stdout)).not.toThrow();
+  });
 
   it("wraps piped help at 100 columns whatever COLUMNS says", () => {
     const narrow = runCli(["queue", "--help"], { env: { COLUMNS: "40" } });

@@ -25,7 +25,17 @@ describe("millrace upgrade", () => {
     expect(run.stdout).toContain(
       `unchanged: ${managed.length}\nsafe_package_update: 0\nlocal_only_modification: 0\nalready_converged: 0\nlocalized_removed: 0\nconflict: 0\nmissing: 0\n`,
     );
-    expect(run.stdout).toContain(`entry: ${managed[0]} unchanged\n`);
+    // Only what changes is listed; --verbose lists every managed file.
+    expect(run.stdout).not.toContain("entry: ");
+    expect(run.stdout).toMatch(
+      new RegExp(`entries_not_listed: ${managed.length} \\(unchanged; --verbose lists them\\)\\n$`),
+    );
+    const verbose = runCli(["upgrade", "--verbose", "-w", root]);
+    expect(verbose.stdout).toContain(`entry: ${managed[0]} unchanged\n`);
+    expect(verbose.stdout).not.toContain("entries_not_listed");
+    expect(runCli(["upgrade", "--verbose", "--json", "-w", root]).stdout).toBe(
+      runCli(["upgrade", "--json", "-w", root]).stdout,
+    );
   });
 
   it("an edited managed file is reported as modified locally, and --apply keeps the edit", () => {

@@ -17,6 +17,7 @@ export type { ConfigProblem, ConfigValidation } from "./config.js";
 export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
 export type { PathEscape } from "./confine.js";
 export { assertInsideWorkspace, findPathEscape, resolveInsideReal } from "./confine.js";
+export { findWorkspaceRoot } from "./discover.js";
 export { runDoctor } from "./doctor.js";
 export type { EventCursor } from "./event-cursor.js";
 export type {
@@ -38,7 +39,13 @@ export { listEventCursorPins, pinEventCursor, releaseEventCursor } from "./event
 export type { EventLogRotation } from "./event-log-segments.js";
 export { DEFAULT_EVENT_LOG_ROTATION, rotateEventLog } from "./event-log-segments.js";
 export type { InitOptions } from "./init.js";
-export { cleanTempLitter, ensureRuntimeStateFiles, initWorkspace, requireInitialized } from "./init.js";
+export {
+  cleanTempLitter,
+  ensureRuntimeStateFiles,
+  initWorkspace,
+  RUNTIME_GITIGNORE_TEXT,
+  requireInitialized,
+} from "./init.js";
 export type { LinkFinding, LinkFindingKind } from "./link-scan.js";
 export { findEscapingLinks } from "./link-scan.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";

@@ -21,6 +21,20 @@ run_style = "daemon"
 permission_default = "maximum"
 `;
 
+/**
+ * `millrace-agents/.gitignore`, written by init: what the runtime rewrites on every run (state,
+ * run folders, logs, temp files of atomic writes) stays out of git; config, queues, entrypoints,
+ * skills, modes and notes are the operator's and get committed. The baseline manifest is kept,
+ * because `upgrade` compares against it.
+ */
+export const RUNTIME_GITIGNORE_TEXT = `# Written by \`millrace init\`: runtime-owned state stays out of git; commit the rest.
+/state/*
+!/state/baseline_manifest.json
+/runs/
+/logs/
+.*.tmp-*
+`;
+
 export interface InitOptions {
   /** Rewrite the managed baseline files of an existing workspace from the package. */
   force?: boolean;
@@ -157,6 +171,7 @@ export function initWorkspace(target: string, options: InitOptions = {}): InitRe
   writeIfMissing(paths.outline, "", written);
   writeIfMissing(paths.historylog, "", written);
   writeIfMissing(paths.configFile, configText, written);
+  writeIfMissing(path.join(paths.runtimeRoot, ".gitignore"), RUNTIME_GITIGNORE_TEXT, written);
   written.push(...ensureRuntimeStateFiles(paths, now));
 
   for (const asset of assets) {

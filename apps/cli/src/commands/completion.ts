@@ -1,12 +1,13 @@
 import path from "node:path";
 import type { MillraceCommand } from "../command.js";
 
-export const COMPLETION_SHELLS = ["bash", "zsh"] as const;
+export const COMPLETION_SHELLS = ["bash", "zsh", "fish"] as const;
 export type CompletionShell = (typeof COMPLETION_SHELLS)[number];
 
 /*
- * Both scripts ask the CLI itself for candidates (`millrace --get-yargs-completions <words…>`,
- * answered by yargs from the registered commands and options), so completion follows the installed
+ * The scripts ask the CLI itself for candidates (`millrace --get-yargs-completions <words…>`,
+ * answered by yargs from the registered commands and options, and by id-completion.ts for run and
+ * work item ids), so completion follows the installed
  * version without regenerating the script.
  */
 const BASH_SCRIPT = `# millrace completion for bash. Install: millrace completion bash >> ~/.bashrc
@@ -34,27 +35,38 @@ _millrace_complete() {
 compdef _millrace_complete millrace
 `;
 
+const FISH_SCRIPT = `# millrace completion for fish. Install: millrace completion fish > ~/.config/fish/completions/millrace.fish
+function __millrace_complete
+    set -l words (commandline -opc) (commandline -ct)
+    $words[1] --get-yargs-completions $words 2>/dev/null
+end
+complete -c millrace -f -a '(__millrace_complete)'
+`;
+
 /** The completion script for a shell. */
 export function completionScript(shell: CompletionShell): string {
+  if (shell === "fish") return FISH_SCRIPT;
   return shell === "zsh" ? ZSH_SCRIPT : BASH_SCRIPT;
 }
 
-/** The shell to target when none is named: zsh when $SHELL is zsh, else bash. */
+/** The shell to target when none is named: the one $SHELL names when it is zsh or fish, else bash. */
 export function defaultShell(env: NodeJS.ProcessEnv): CompletionShell {
-  return path.basename(env.SHELL ?? "") === "zsh" ? "zsh" : "bash";
+  const name = path.basename(env.SHELL ?? "");
+  return name === "zsh" || name === "fish" ? name : "bash";
 }
 
 export const completionCommand: MillraceCommand<{ shell?: CompletionShell }> = {
   command: "completion [shell]",
-  describe: "Print a shell completion script for bash or zsh",
+  describe: "Print a shell completion script for bash, zsh or fish",
   builder: (yargs) =>
     yargs.positional("shell", {
       choices: COMPLETION_SHELLS,
-      describe: "Target shell (default: zsh when $SHELL is zsh, else bash)",
+      describe: "Target shell (default: $SHELL when it is zsh or fish, else bash)",
     }),
   examples: [
     ["$0 completion bash >> ~/.bashrc", "Enable completion in new bash sessions"],
     ["$0 completion zsh >> ~/.zshrc", "Enable completion in new zsh sessions"],
+    ["$0 completion fish > ~/.config/fish/completions/millrace.fish", "Enable completion in fish"],
   ],
   handler(args, ctx) {
     const shell = args.shell ?? defaultShell(ctx.io.env);

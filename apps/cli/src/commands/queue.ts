@@ -8,7 +8,6 @@ import {
   type QueueEnqueueOutput,
   type QueueFolderState,
   type QueueInterventionOutput,
-  type QueueListing,
   SupersedeCascadeSchema,
 } from "@millrace/contracts";
 import {
@@ -37,6 +36,7 @@ import {
 } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { itemLines, summaryText } from "./queue-listing-text.js";
 
 const QUEUE_ACTIONS = [
   "ls",
@@ -65,6 +65,7 @@ interface QueueArgs {
   from?: string;
   to?: string;
   invalid?: boolean;
+  summary?: boolean;
 }
 
 /** Kinds that have a mailbox command for adding them while a daemon runs. */
@@ -143,30 +144,6 @@ function parseState(value: string | undefined): QueueFolderState | undefined {
   return state as QueueFolderState;
 }
 
-function listingText(listing: QueueListing, showItems: boolean): string {
-  const counts: Record<string, string> = {};
-  for (const [kind, perState] of Object.entries(listing.counts)) {
-    counts[kind] = Object.entries(perState)
-      .map(([state, count]) => `${state}=${count}`)
-      .join(" ");
-  }
-  let text = keyValueLines({
-    queue_depth_execution: listing.depths.execution,
-    queue_depth_planning: listing.depths.planning,
-    queue_depth_learning: listing.depths.learning,
-    active_execution: listing.active.execution,
-    active_planning: listing.active.planning,
-    active_learning: listing.active.learning,
-    counts,
-  });
-  if (showItems) {
-    for (const item of listing.items) {
-      text += `${item.kind} ${item.state} ${item.id} ${item.error ? `INVALID ${item.error}` : item.title}\n`;
-    }
-  }
-  return text;
-}
-
 function interventionOutput(paths: WorkspacePaths, result: InterventionResult): QueueInterventionOutput {
   return {
     action: result.action,
@@ -211,7 +188,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       const state = parseState(args.state);
       const filter = { ...(kind ? { kind } : {}), ...(state ? { state } : {}) };
       const listing = withStore(paths, (store) => store.listing(filter));
-      ctx.emit(() => listingText(listing, kind !== undefined || state !== undefined), listing);
+      ctx.emit(() => (args.summary ? summaryText(listing) : itemLines(listing, ctx)), listing);
       return 0;
     }
     case "show": {
@@ -355,6 +332,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       .positional("target", { type: "string", describe: "Work item id, or a file for import/add-*" })
       .option("kind", { type: "string", describe: "task | spec | incident | learning_request | probe" })
       .option("state", { type: "string", describe: "ls: queue | active | done | blocked" })
+      .option("summary", {
+        type: "boolean",
+        describe: "ls: print queue depths and counts per kind instead of the items",
+      })
       .option("reason", {
         type: "string",
         describe: "Why (required by cancel, supersede, retarget, resolve, archive)",
@@ -376,6 +357,8 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
         describe: "archive: the target is a quarantined incident file name",
       }),
   examples: [
+    ["$0 queue ls", "Every work item: kind, state, id and title"],
+    ["$0 queue ls --summary", "Queue depths and counts per kind and state"],
     ["$0 queue ls --json", "Depths, counts and every item as JSON"],
     ["$0 queue show task-123", "Where a work item is"],
     ["$0 queue import spec.json --kind spec", "Enqueue a JSON or markdown document"],

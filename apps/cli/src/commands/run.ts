@@ -2,7 +2,9 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
+import { listenForInterrupt } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
+import { type LiveDisplay, liveDisplay } from "./live-display.js";
 
 interface RunArgs {
   mode_kind: "once" | "daemon";
@@ -30,21 +32,6 @@ export function monitorSink(
     const text = `${lines.join("\n")}\n`;
     if (options.basic) (ctx.json ? ctx.io.stderr : ctx.io.stdout)(text);
     if (options.logFile) appendFileSync(options.logFile, text);
-  };
-}
-
-/** Ctrl-C / SIGTERM stop a daemon at once: running stages are cut off and resume at the next start. */
-function interruptSignal(): { signal: AbortSignal; dispose: () => void } {
-  const controller = new AbortController();
-  const onSignal = () => controller.abort();
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    },
   };
 }
 
@@ -87,14 +74,27 @@ export const runCommand: MillraceCommand<RunArgs> = {
       basic: args.monitor === "basic",
       logFile: args["monitor-log"] ? path.resolve(ctx.io.cwd, args["monitor-log"]) : undefined,
     });
+    // On a terminal with no monitor chosen, the daemon shows live lines instead of nothing.
+    const live: LiveDisplay | undefined =
+      args.mode_kind === "daemon" && args.monitor === "none" && !ctx.json && ctx.io.isTTY
+        ? liveDisplay(ctx)
+        : undefined;
+    const listeners = [monitor, live?.listener].filter((fn) => fn !== undefined);
     const engine = scheduler.createEngine({
       workspace: ctx.workspace,
       runtimeMode: args.mode_kind,
       watch: args.mode_kind === "daemon",
       ...(args.mode ? { mode: args.mode } : {}),
-      ...(monitor ? { monitor } : {}),
+      ...(listeners.length > 0
+        ? {
+            monitor: (event: import("@millrace/scheduler").MonitorEvent) => {
+              for (const fn of listeners) fn(event);
+            },
+          }
+        : {}),
     });
-    const interrupt = interruptSignal();
+    // Ctrl-C / SIGTERM stop a daemon at once: running stages are cut off and resume at the next start.
+    const interrupt = listenForInterrupt();
     try {
       await engine.start();
       const plan = engine.context.plan;
@@ -143,6 +143,7 @@ export const runCommand: MillraceCommand<RunArgs> = {
         untilIdle: args["until-idle"],
         signal: interrupt.signal,
       });
+      live?.close();
       const summary = {
         run_mode: "daemon",
         active_mode_id: plan.mode_id,
@@ -165,8 +166,10 @@ export const runCommand: MillraceCommand<RunArgs> = {
           ].join("\n")}\n`,
         summary,
       );
-      return 0;
+      // After a clean stop, the status a shell expects from a signal: 130 for SIGINT, 143 for SIGTERM.
+      return summary.interrupted ? (interrupt.exitStatus() ?? 130) : 0;
     } finally {
+      live?.close();
       interrupt.dispose();
       await engine.close();
     }

@@ -10,11 +10,17 @@ import {
 import { requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { followFile, sizeOf } from "./runs-follow.js";
+import { runsTable } from "./runs-table.js";
 
 interface RunsArgs {
   action: "ls" | "list" | "show" | "tail" | "trace";
   run_id?: string;
   lines?: number;
+  follow?: boolean;
+  limit?: number;
+  status?: string;
+  item?: string;
   format?: "text" | "json";
   output?: string;
 }
@@ -22,20 +28,6 @@ interface RunsArgs {
 function tokens(usage: TokenUsage | null): string {
   if (!usage) return "none";
   return `in=${usage.input_tokens} cached=${usage.cached_input_tokens} out=${usage.output_tokens} think=${usage.thinking_tokens} total=${usage.total_tokens}`;
-}
-
-function summaryLines(run: RunSummary): string {
-  return keyValueLines({
-    run_id: run.run_id,
-    status: run.status,
-    work_item_kind: run.work_item_kind,
-    work_item_id: run.work_item_id,
-    stage_count: run.stage_count,
-    last_stage: run.last_stage,
-    last_terminal_result: run.last_terminal_result,
-    failure_class: run.failure_class,
-    started_at: run.started_at,
-  });
 }
 
 function detailText(detail: RunDetail): string {
@@ -127,19 +119,63 @@ export function traceText(trace: RunTraceGraph): string {
   return parts.join("");
 }
 
-function requireRunId(args: RunsArgs): string {
-  if (args.run_id === undefined) {
-    throw new MillraceError("usage_invalid_argument", `runs ${args.action} needs a run id`, {
-      hint: `Run \`millrace runs ls\` to see the run ids, then \`millrace runs ${args.action} <run_id>\`.`,
-    });
-  }
-  return String(args.run_id);
-}
-
 type ReadModels = typeof import("@millrace/scheduler/read-models");
 
+/** The run id argument as typed (full id, id without `run-`, a unique prefix, or `latest`), resolved. */
+function requireRunId(models: ReadModels, args: RunsArgs, ctx: CommandContext): string {
+  if (args.run_id === undefined) {
+    throw new MillraceError("usage_invalid_argument", `runs ${args.action} needs a run id`, {
+      hint: `Run \`millrace runs ls\` to see the run ids, then \`millrace runs ${args.action} <run_id>\` (or \`latest\`).`,
+    });
+  }
+  return models.resolveRunRef(ctx.workspace, String(args.run_id));
+}
+
+function usage(message: string, hint: string): MillraceError {
+  return new MillraceError("usage_invalid_argument", message, { hint });
+}
+
+/** `--limit`, `--status` and `--item` for `runs ls`, checked before anything is read. */
+function listFilter(args: RunsArgs): (runs: RunSummary[]) => RunSummary[] {
+  const { limit, status, item } = args;
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+    throw usage(`--limit must be a whole number >= 1, got ${limit}`, "Pass e.g. --limit 5.");
+  }
+  if (args.action !== "ls" && args.action !== "list") {
+    if (limit !== undefined || status !== undefined || item !== undefined) {
+      throw usage("--limit, --status and --item apply to `runs ls` only", "Drop them, or use `runs ls`.");
+    }
+  }
+  return (runs) => {
+    let kept = runs;
+    if (status !== undefined) {
+      const wanted = status.toLowerCase();
+      kept = kept.filter((run) =>
+        [run.status, run.last_result_class, run.last_terminal_result, run.failure_class].some(
+          (value) => value?.toLowerCase() === wanted,
+        ),
+      );
+    }
+    if (item !== undefined) kept = kept.filter((run) => run.work_item_id === item);
+    // The newest N, still in the listing's order.
+    return limit === undefined ? kept : kept.slice(-limit);
+  };
+}
+
+async function tail(models: ReadModels, args: RunsArgs, ctx: CommandContext): Promise<number> {
+  if (args.follow && ctx.json) {
+    throw usage("runs tail --follow prints text as it arrives; it has no --json form", "Drop --json.");
+  }
+  const runId = requireRunId(models, args, ctx);
+  const result = models.tailRun(ctx.workspace, runId, args.lines === undefined ? {} : { lines: args.lines });
+  const file = path.resolve(ctx.workspace, result.path);
+  const size = sizeOf(file);
+  ctx.emit(() => `==> ${result.path} (${result.source}) <==\n${result.text}`, result);
+  return args.follow ? followFile(file, size, ctx) : 0;
+}
+
 function trace(models: ReadModels, args: RunsArgs, ctx: CommandContext): number {
-  const graph = models.runTrace(ctx.workspace, requireRunId(args));
+  const graph = models.runTrace(ctx.workspace, requireRunId(models, args, ctx));
   const asJson = args.format === "json" || (args.format === undefined && ctx.json);
   const rendered = asJson ? `${JSON.stringify(graph, null, 2)}\n` : traceText(graph);
   if (args.output) {
@@ -167,17 +203,33 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
         choices: ["ls", "list", "show", "tail", "trace"] as const,
         describe: "ls: every run; show: one run's stages; tail: its output; trace: its stage graph",
       })
-      .positional("run_id", { type: "string", describe: "show/tail/trace: the run id (run-<hex>)" })
+      .positional("run_id", {
+        type: "string",
+        describe: "show/tail/trace: a run id as printed (run-<hex>, <hex>, a unique prefix) or `latest`",
+      })
       .option("lines", { type: "number", describe: "tail: how many trailing lines (default 50; 0 = all)" })
+      .option("follow", {
+        alias: "f",
+        type: "boolean",
+        describe: "tail: keep printing lines appended to the file until Ctrl-C",
+      })
+      .option("limit", { type: "number", describe: "ls: only the newest N runs" })
+      .option("status", {
+        type: "string",
+        describe: "ls: only runs whose status, result class, terminal result or failure class is this",
+      })
+      .option("item", { type: "string", describe: "ls: only runs of this work item id" })
       .option("format", {
         choices: ["text", "json"] as const,
         describe: "trace: output format (default text)",
       })
       .option("output", { type: "string", describe: "trace: write to this file instead of printing" }),
   examples: [
-    ["$0 runs ls", "Every run, oldest first"],
-    ["$0 runs show run-0123... --json", "One run's stages as JSON"],
-    ["$0 runs tail run-0123... --lines 100", "The end of its troubleshoot report or runner output"],
+    ["$0 runs ls --limit 5", "The five newest runs, newest first"],
+    ["$0 runs ls --status blocked --item task-42", "Blocked runs of one work item"],
+    ["$0 runs show latest --json", "The newest run's stages as JSON"],
+    ["$0 runs show 4a80efec", "A run by the short id the monitor prints"],
+    ["$0 runs tail latest --follow", "The end of its output, then new lines as they arrive"],
     ["$0 runs trace run-0123... --format json --output trace.json", "Its stage graph as JSON, into a file"],
   ],
   async handler(args, ctx) {
@@ -200,24 +252,21 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
         },
       );
     }
+    const filter = listFilter(args);
+    if (args.follow && args.action !== "tail") {
+      throw usage("--follow applies to `runs tail` only", "Use `millrace runs tail <run_id> --follow`.");
+    }
     requireInitialized(ctx.workspace);
     // Loaded on demand so other commands do not pay for the scheduler at start-up.
     const models: ReadModels = await import("@millrace/scheduler/read-models");
     switch (args.action) {
       case "show": {
-        const detail = models.showRun(ctx.workspace, requireRunId(args));
+        const detail = models.showRun(ctx.workspace, requireRunId(models, args, ctx));
         ctx.emit(() => detailText(detail), detail);
         return 0;
       }
-      case "tail": {
-        const tail = models.tailRun(
-          ctx.workspace,
-          requireRunId(args),
-          args.lines === undefined ? {} : { lines: args.lines },
-        );
-        ctx.emit(() => `==> ${tail.path} (${tail.source}) <==\n${tail.text}`, tail);
-        return 0;
-      }
+      case "tail":
+        return tail(models, args, ctx);
       case "trace":
         return trace(models, args, ctx);
       default: {
@@ -226,11 +275,10 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
             hint: "Use `millrace runs show <run_id>` for one run.",
           });
         }
-        const listing = models.listRuns(ctx.workspace);
-        ctx.emit(
-          () => (listing.runs.length === 0 ? "runs: none\n" : listing.runs.map(summaryLines).join("\n")),
-          listing,
-        );
+        const full = models.listRuns(ctx.workspace);
+        const listing = { ...full, runs: filter(full.runs) };
+        // Text is newest first; JSON keeps the read model's order (oldest first).
+        ctx.emit(() => runsTable([...listing.runs].reverse(), ctx.paint), listing);
         return 0;
       }
     }

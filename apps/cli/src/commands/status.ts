@@ -1,7 +1,9 @@
 import path from "node:path";
 import { MillraceError, PLANES, type StatusReport } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
+import { type Paint, paintStatus } from "../color.js";
 import { keyValueLines, type MillraceCommand } from "../command.js";
+import { listenForInterrupt, sleepUnlessAborted } from "../interrupt.js";
 import { type CommandContext, formatValue } from "../io.js";
 
 interface StatusArgs {
@@ -125,9 +127,16 @@ function usage(message: string, hint: string): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** `key: value` lines with the key in cyan and one-word values coloured by meaning (colour on only). */
+export function paintLines(text: string, paint: Paint): string {
+  if (!paint.enabled) return text;
+  return text.replace(/^([a-z0-9_.]+): (.*)$/gm, (_line, key: string, value: string) => {
+    return `${paint.cyan(key)}: ${/^\S+$/.test(value) ? paintStatus(paint, value) : value}`;
+  });
 }
+
+/** Cursor home and clear screen: `status watch` on a terminal redraws in place, as `watch(1)` does. */
+export const REDRAW = "\u001b[H\u001b[2J";
 
 /**
  * The scheduler (engine, runners, watchers) is loaded only when a status command runs, so other
@@ -156,8 +165,29 @@ async function watch(args: StatusArgs, ctx: CommandContext): Promise<number> {
   const roots = [...new Set(given.map((root) => path.resolve(ctx.io.cwd, root)))];
   for (const root of roots) requireInitialized(root);
   const readStatus = await loadReadStatus();
+  const redraw = Boolean(ctx.io.isTTY) && !ctx.json;
+  const interrupt = listenForInterrupt();
+  try {
+    return await watchLoop({ roots, interval, max, redraw, readStatus, signal: interrupt.signal }, ctx).then(
+      () => interrupt.exitStatus() ?? 0,
+    );
+  } finally {
+    interrupt.dispose();
+  }
+}
 
-  for (let update = 1; max === undefined || update <= max; update++) {
+interface WatchLoop {
+  roots: string[];
+  interval: number;
+  max: number | undefined;
+  redraw: boolean;
+  readStatus: Awaited<ReturnType<typeof loadReadStatus>>;
+  signal: AbortSignal;
+}
+
+async function watchLoop(loop: WatchLoop, ctx: CommandContext): Promise<void> {
+  const { roots, interval, max, redraw, readStatus, signal } = loop;
+  for (let update = 1; (max === undefined || update <= max) && !signal.aborted; update++) {
     const blocks: string[] = [];
     for (const root of roots) {
       let report: StatusReport | undefined;
@@ -181,11 +211,17 @@ async function watch(args: StatusArgs, ctx: CommandContext): Promise<number> {
         );
       }
     }
-    if (!ctx.json) ctx.io.stdout(`${update > 1 ? "\n" : ""}${blocks.join("\n")}`);
+    if (redraw) {
+      const head = ctx.paint.dim(
+        `millrace status watch: every ${interval}s, update ${update}${max ? ` of ${max}` : ""} (Ctrl-C to stop)`,
+      );
+      ctx.io.stdout(`${REDRAW}${head}\n\n${paintLines(blocks.join("\n"), ctx.paint)}`);
+    } else if (!ctx.json) {
+      ctx.io.stdout(`${update > 1 ? "\n" : ""}${paintLines(blocks.join("\n"), ctx.paint)}`);
+    }
     if (max !== undefined && update >= max) break;
-    await sleep(interval * 1000);
+    await sleepUnlessAborted(interval * 1000, signal);
   }
-  return 0;
 }
 
 /** `status` prints the status read model once; `status watch` repeats it for one or more workspaces. */
@@ -205,7 +241,11 @@ export const statusCommand: MillraceCommand<StatusArgs> = {
         describe: "watch: workspaces to watch (default --workspace)",
       })
       .option("interval-seconds", { type: "number", default: 1, describe: "watch: seconds between updates" })
-      .option("max-updates", { type: "number", describe: "watch: stop after this many updates" }),
+      .option("max-updates", {
+        type: "number",
+        describe:
+          "watch: stop after this many updates (default: until Ctrl-C; on a terminal it redraws in place)",
+      }),
   examples: [
     ["$0 status", "One status block for the workspace in the current folder"],
     ["$0 status --json", "The status report as JSON"],
@@ -228,7 +268,7 @@ export const statusCommand: MillraceCommand<StatusArgs> = {
     }
     requireInitialized(ctx.workspace);
     const report = (await loadReadStatus())(ctx.workspace);
-    ctx.emit(() => statusLines(report), report);
+    ctx.emit(() => paintLines(statusLines(report), ctx.paint), report);
     return 0;
   },
 };

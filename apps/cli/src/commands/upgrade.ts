@@ -7,7 +7,11 @@ interface UpgradeArgs {
   force: boolean;
   "localize-removed"?: string[];
   "localize-removed-from"?: string;
+  verbose?: boolean;
 }
+
+/** Entries an upgrade leaves exactly as they are; listed only with --verbose. */
+const QUIET_DISPOSITIONS = new Set(["unchanged", "already_converged"]);
 
 export const upgradeCommand: MillraceCommand<UpgradeArgs> = {
   command: "upgrade",
@@ -30,6 +34,12 @@ export const upgradeCommand: MillraceCommand<UpgradeArgs> = {
         describe:
           "A file the package removed that you keep as your own (path inside millrace-agents/; repeatable)",
       })
+      .option("verbose", {
+        type: "boolean",
+        default: false,
+        describe:
+          "List every managed file, including unchanged ones (default: only what changes or needs you)",
+      })
       .option("localize-removed-from", {
         type: "string",
         describe: "A file listing such paths, one per line (# starts a comment)",
@@ -37,6 +47,7 @@ export const upgradeCommand: MillraceCommand<UpgradeArgs> = {
   examples: [
     ["$0 upgrade", "Preview what an upgrade would change"],
     ["$0 upgrade --apply", "Apply package updates; local edits are kept"],
+    ["$0 upgrade --verbose", "Also list the files that stay as they are"],
   ],
   handler(args, ctx) {
     const fromFile = args["localize-removed-from"]
@@ -54,10 +65,13 @@ export const upgradeCommand: MillraceCommand<UpgradeArgs> = {
         ...(report.applied ? { result_manifest_id: report.result_manifest_id } : {}),
         ...report.counts,
       });
-      const entries = report.entries
-        .map((entry) => `entry: ${entry.relative_path} ${entry.disposition}\n`)
-        .join("");
-      return head + entries;
+      const shown = args.verbose
+        ? report.entries
+        : report.entries.filter((entry) => !QUIET_DISPOSITIONS.has(entry.disposition));
+      const entries = shown.map((entry) => `entry: ${entry.relative_path} ${entry.disposition}\n`).join("");
+      const hidden = report.entries.length - shown.length;
+      const note = hidden > 0 ? `entries_not_listed: ${hidden} (unchanged; --verbose lists them)\n` : "";
+      return head + entries + note;
     }, report);
   },
 };

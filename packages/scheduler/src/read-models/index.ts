@@ -6,6 +6,7 @@
 export { displayPath } from "./display-path.js";
 export { type LoadedRun, type LoadedStage, loadRun } from "./run-files.js";
 export { resolveRunDir } from "./run-id.js";
+export { LATEST_RUN_REF, resolveRunRef } from "./run-ref.js";
 export { DEFAULT_TAIL_LINES, type TailOptions, TROUBLESHOOT_REPORT_NAME, tailRun } from "./run-tail.js";
 export {
   type BuildRunTraceOptions,

@@ -1,0 +1,46 @@
+import type { QueueListing } from "@millrace/contracts";
+import { keyValueLines } from "../command.js";
+import type { CommandContext } from "../io.js";
+
+/** One line per item: kind, state, id, then the title (or why the file is invalid). */
+export function itemLines(listing: QueueListing, ctx: CommandContext): string {
+  if (listing.items.length === 0) return "items: none\n";
+  const { paint } = ctx;
+  const kindWidth = Math.max(...listing.items.map((item) => item.kind.length));
+  const stateWidth = Math.max(...listing.items.map((item) => item.state.length));
+  return listing.items
+    .map((item) => {
+      const state = paint.enabled
+        ? `${paintState(ctx, item.state)}${" ".repeat(stateWidth - item.state.length)}`
+        : item.state.padEnd(stateWidth);
+      const title = item.error ? paint.red(`INVALID ${item.error}`) : item.title;
+      return `${item.kind.padEnd(kindWidth)}  ${state}  ${paint.bold(item.id)}  ${title}\n`;
+    })
+    .join("");
+}
+
+function paintState(ctx: CommandContext, state: string): string {
+  const { paint } = ctx;
+  if (state === "done") return paint.green(state);
+  if (state === "blocked") return paint.red(state);
+  if (state === "active") return paint.yellow(state);
+  return state;
+}
+
+export function summaryText(listing: QueueListing): string {
+  const counts: Record<string, string> = {};
+  for (const [kind, perState] of Object.entries(listing.counts)) {
+    counts[kind] = Object.entries(perState)
+      .map(([state, count]) => `${state}=${count}`)
+      .join(" ");
+  }
+  return keyValueLines({
+    queue_depth_execution: listing.depths.execution,
+    queue_depth_planning: listing.depths.planning,
+    queue_depth_learning: listing.depths.learning,
+    active_execution: listing.active.execution,
+    active_planning: listing.active.planning,
+    active_learning: listing.active.learning,
+    counts,
+  });
+}
