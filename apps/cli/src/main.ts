@@ -65,14 +65,14 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       );
       if (command) return (await command.handler(fast.args, makeContext(io, fast.args, state.color))) ?? 0;
     } catch (error) {
-      return reportError(io, error, wantsJson);
+      return reportFailure(io, error, wantsJson);
     }
   }
   let commands: AnyCommand[];
   try {
     ({ commands } = await commandsFor(argv));
   } catch (error) {
-    return reportError(io, error, wantsJson);
+    return reportFailure(io, error, wantsJson);
   }
   const { default: yargs } = await import("yargs");
   const parser = yargs(argv)
@@ -132,8 +132,22 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
       const message = flat.startsWith("Did you mean") ? `Unknown command: ${argv[0]}. ${flat}` : flat;
       return printUsageError(io, argv, message, wantsJson);
     }
-    return reportError(io, error, wantsJson);
+    return reportFailure(io, error, wantsJson);
   }
 }
 
 export { cliVersion };
+
+/**
+ * Reports a failure. A system error from the file system (read-only workspace, full disk, denied
+ * permission, EIO, too many open files) becomes its named MillraceError with a hint instead of an
+ * "internal error"; contracts is loaded only on this path, so the cold start stays light.
+ */
+async function reportFailure(io: CliIO, error: unknown, json: boolean): Promise<number> {
+  const errno = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof errno === "string" && /^E[A-Z]+$/.test(errno)) {
+    const { toReportableError } = await import("@millrace/contracts");
+    return reportError(io, toReportableError(error), json);
+  }
+  return reportError(io, error, json);
+}
