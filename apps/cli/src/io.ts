@@ -1,4 +1,5 @@
 import type { MillraceError } from "@millrace/contracts";
+import { neutralizeControlChars } from "@millrace/contracts/terminal-text";
 import { colorEnabled, makePaint, type Paint } from "./color.js";
 
 /** Where a command writes. Injected so tests can run `main()` in-process. */
@@ -64,11 +65,15 @@ export interface CommandContext {
   line(text: string): void;
 }
 
+/**
+ * One value for a text line. Values come from workspace files (titles, notes, paths), which a
+ * cloned repository controls: control characters are made visible so they cannot drive the terminal.
+ */
 export function formatValue(value: unknown): string {
   if (value === null || value === undefined || value === "") return "none";
   if (Array.isArray(value)) return value.length === 0 ? "none" : value.map(formatValue).join(",");
   if (typeof value === "object") return JSON.stringify(value);
-  return String(value);
+  return neutralizeControlChars(String(value));
 }
 
 /** Renders `key: value` lines; nested objects render as dotted keys. */
@@ -100,7 +105,10 @@ export function reportError(io: CliIO, error: unknown, json: boolean): number {
     if (json) io.stdout(`${JSON.stringify(error.toJSON())}\n`);
     else {
       const paint = stderrPaint(io);
-      io.stderr(`${paint.red("error:")} ${error.message}\n${paint.dim("hint:")} ${error.hint}\n`);
+      // Messages may quote workspace files: their control characters are made visible.
+      io.stderr(
+        `${paint.red("error:")} ${neutralizeControlChars(error.message)}\n${paint.dim("hint:")} ${neutralizeControlChars(error.hint)}\n`,
+      );
     }
     return error.exitStatus;
   }
@@ -110,7 +118,9 @@ export function reportError(io: CliIO, error: unknown, json: boolean): number {
       `${JSON.stringify({ error: { code: "internal_error", message: err.message, hint: "Please report this as a bug.", details: {} } })}\n`,
     );
   } else {
-    io.stderr(`error: internal error: ${err.message}\n${err.stack ?? ""}\nPlease report this as a bug.\n`);
+    io.stderr(
+      `error: internal error: ${neutralizeControlChars(err.message)}\n${neutralizeControlChars(err.stack ?? "")}\nPlease report this as a bug.\n`,
+    );
   }
   return 1;
 }

@@ -1,4 +1,5 @@
 import type { QueueListing } from "@millrace/contracts";
+import { neutralizeControlChars } from "@millrace/contracts/terminal-text";
 import { keyValueLines } from "../command.js";
 import type { CommandContext } from "../io.js";
 
@@ -13,7 +14,9 @@ export function itemLines(listing: QueueListing, ctx: CommandContext): string {
       const state = paint.enabled
         ? `${paintState(ctx, item.state)}${" ".repeat(stateWidth - item.state.length)}`
         : item.state.padEnd(stateWidth);
-      const title = item.error ? paint.red(`INVALID ${item.error}`) : item.title;
+      const title = item.error
+        ? paint.red(`INVALID ${neutralizeControlChars(item.error)}`)
+        : neutralizeControlChars(item.title);
       return `${item.kind.padEnd(kindWidth)}  ${state}  ${paint.bold(item.id)}  ${title}\n`;
     })
     .join("");
