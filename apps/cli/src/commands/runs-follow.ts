@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync, statSync } from "node:fs";
+import { neutralizeControlChars } from "@millrace/contracts/terminal-text";
 import { listenForInterrupt, sleepUnlessAborted } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
 
@@ -36,7 +37,8 @@ export async function followFile(file: string, from: number, ctx: CommandContext
       const size = sizeOf(file);
       if (size < offset) offset = 0;
       if (size > offset) {
-        ctx.io.stdout(readRange(file, offset, size));
+        // Agent output: its control characters are shown, never obeyed.
+        ctx.io.stdout(neutralizeControlChars(readRange(file, offset, size)));
         offset = size;
       }
       await sleepUnlessAborted(FOLLOW_POLL_MS, interrupt.signal);

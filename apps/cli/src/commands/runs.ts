@@ -7,6 +7,7 @@ import {
   type RunTraceGraph,
   type TokenUsage,
 } from "@millrace/contracts";
+import { neutralizeControlChars } from "@millrace/contracts/terminal-text";
 import { requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
@@ -170,7 +171,11 @@ async function tail(models: ReadModels, args: RunsArgs, ctx: CommandContext): Pr
   const result = models.tailRun(ctx.workspace, runId, args.lines === undefined ? {} : { lines: args.lines });
   const file = path.resolve(ctx.workspace, result.path);
   const size = sizeOf(file);
-  ctx.emit(() => `==> ${result.path} (${result.source}) <==\n${result.text}`, result);
+  ctx.emit(
+    () =>
+      `==> ${neutralizeControlChars(result.path)} (${result.source}) <==\n${neutralizeControlChars(result.text)}`,
+    result,
+  );
   return args.follow ? followFile(file, size, ctx) : 0;
 }
 
