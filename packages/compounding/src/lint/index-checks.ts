@@ -65,7 +65,7 @@ export function indexIssues(snapshot: CompoundingSnapshot): IndexCheck {
           "index",
           "out_of_sync",
           "governed_store_index",
-          "the stored orientation index differs from the stores; run `millrace compounding orient`",
+          "the stored orientation index differs from the stores; rebuild the indexes (buildIndexes)",
           indexRef,
         ),
       );
@@ -97,7 +97,7 @@ export function indexIssues(snapshot: CompoundingSnapshot): IndexCheck {
           "relationship",
           "out_of_sync",
           "relationship_summary",
-          "the stored relationship summary differs from the stores; run `millrace compounding orient`",
+          "the stored relationship summary differs from the stores; rebuild the indexes (buildIndexes)",
           relRef,
         ),
       );

@@ -144,7 +144,7 @@ export function removeSkill(paths: WorkspacePaths, name: string): InstalledSkill
   const record = manifest.skills.find((s) => s.name === name);
   if (!record) {
     throw new MillraceError("not_found", `no installed skill is named ${JSON.stringify(name)}`, {
-      hint: "List installed skills with `millrace skills ls`; baseline skills cannot be removed.",
+      hint: "Installed skills are listed in millrace-agents/state/installed_skills.json; baseline skills cannot be removed.",
     });
   }
   const folder = path.join(paths.runtimeRoot, ...record.relative_path.split("/"));

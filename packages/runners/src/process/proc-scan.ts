@@ -22,19 +22,24 @@ export function hasProcFs(): boolean {
   }
 }
 
-export function readProcStat(pid: number): ProcStat | undefined {
+/** The fields of `/proc/<pid>/stat` after `pid (comm)` (comm may hold spaces and parentheses). */
+function procStatFields(pid: number): string[] | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, "utf8");
   } catch {
     return undefined;
   }
-  // `pid (comm) state ppid pgrp session ...`; comm may contain spaces and parentheses.
   const close = text.lastIndexOf(")");
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(" ");
-  const state = fields[0];
-  if (state === "Z" || state === "X") return undefined; // zombies are gone already
+  // Zombies (and dead tasks) are gone already.
+  return fields[0] === "Z" || fields[0] === "X" ? undefined : fields;
+}
+
+export function readProcStat(pid: number): ProcStat | undefined {
+  const fields = procStatFields(pid);
+  if (!fields) return undefined;
   return { pid, ppid: Number(fields[1]), pgid: Number(fields[2]), sid: Number(fields[3]) };
 }
 
@@ -43,18 +48,8 @@ export function readProcStat(pid: number): ProcStat | undefined {
  * undefined when the pid is not alive. The same pid with another start time is another process.
  */
 export function readProcStartTime(pid: number): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
-  const close = text.lastIndexOf(")");
-  if (close < 0) return undefined;
-  const fields = text.slice(close + 2).split(" ");
-  if (fields[0] === "Z" || fields[0] === "X") return undefined;
   // Field 22 overall is index 19 after `pid (comm)`.
-  const start = fields[19];
+  const start = procStatFields(pid)?.[19];
   return start && /^\d+$/.test(start) ? start : undefined;
 }
 

@@ -19,6 +19,22 @@ export type MonitorDetailsArg<N extends RuntimeEventName> = N extends keyof Moni
   ? [details: MonitorDetails[N]]
   : [];
 
+type StageEventData = Extract<TypedRuntimeEvent, { event_type: "stage_started" }>["data"];
+
+/** Which stage an event is about, in the monitor's camelCase (shared by start and completion). */
+function stageIdentity(data: StageEventData) {
+  return {
+    plane: data.plane,
+    stage: data.stage,
+    nodeId: data.node_id,
+    stageKindId: data.stage_kind_id,
+    runId: data.run_id,
+    requestId: data.request_id,
+    workItemKind: data.work_item_kind,
+    workItemId: data.work_item_id,
+  };
+}
+
 /**
  * Renders a runtime event as the monitor sees it, or undefined for events the monitor does not
  * show. The log line and the monitor view are two renderings of the same event, so they cannot
@@ -45,14 +61,7 @@ export function monitorViewOf(
       return {
         type: "stage_started",
         at,
-        plane: data.plane,
-        stage: data.stage,
-        nodeId: data.node_id,
-        stageKindId: data.stage_kind_id,
-        runId: data.run_id,
-        requestId: data.request_id,
-        workItemKind: data.work_item_kind,
-        workItemId: data.work_item_id,
+        ...stageIdentity(data),
         status: (details as MonitorDetails["stage_started"]).status,
       };
     }
@@ -61,14 +70,7 @@ export function monitorViewOf(
       return {
         type: "stage_completed",
         at,
-        plane: data.plane,
-        stage: data.stage,
-        nodeId: data.node_id,
-        stageKindId: data.stage_kind_id,
-        runId: data.run_id,
-        requestId: data.request_id,
-        workItemKind: data.work_item_kind,
-        workItemId: data.work_item_id,
+        ...stageIdentity(data),
         terminalResult: data.terminal_result,
         status: data.terminal_result,
         durationSeconds: data.duration_seconds,
