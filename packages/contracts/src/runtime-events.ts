@@ -96,7 +96,25 @@ export const RUNTIME_EVENT_PAYLOADS = {
   runtime_tick_paused: z.strictObject({ pause_sources: z.array(PauseSourceSchema) }),
   runtime_tick_stopped: z.strictObject({ reason: text, active_planes: z.array(PlaneSchema) }),
   usage_governance_paused: z.strictObject({ reason: nullableText }),
-  usage_governance_resumed: z.strictObject({ reason: nullableText }),
+  usage_governance_resumed: z.strictObject({
+    reason: nullableText,
+    /** The rules whose blocks lifted (built-in governance only). */
+    cleared_rules: z.array(text).optional(),
+  }),
+  /** One per blocker, on the transition into a governance pause (never once per evaluation). */
+  usage_governance_blocked: z.strictObject({
+    source: text,
+    rule_id: text,
+    window: text,
+    metric: nullableText,
+    observed: z.number(),
+    threshold: z.number(),
+    auto_resume_possible: z.boolean(),
+    next_auto_resume_at: nullableText,
+    detail: text,
+  }),
+  /** Subscription telemetry could not be read (on the transition into that state). */
+  usage_governance_degraded: z.strictObject({ source: text, policy: text, detail: text }),
   work_item_activated: z.strictObject({
     plane: PlaneSchema,
     work_item_kind: text,
