@@ -31,6 +31,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "add-idea": queue,
   status: () => import("./commands/status.js"),
   runs: () => import("./commands/runs.js"),
+  usage: () => import("./commands/usage.js"),
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

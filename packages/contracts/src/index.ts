@@ -97,6 +97,7 @@ export type {
   RunDaemonOutput,
   RunOnceOutput,
   StatusWatchLine,
+  UsageReportOutput,
   VersionOutput,
 } from "./cli-output.js";
 export {
@@ -121,6 +122,7 @@ export {
   RunOnceOutputSchema,
   renderJsonOutputDoc,
   StatusWatchLineSchema,
+  UsageReportOutputSchema,
   VersionOutputSchema,
 } from "./cli-output.js";
 export type { ClosureTargetState, LineageDriftDiagnostic, LineageDriftFinding } from "./closure.js";
@@ -249,6 +251,8 @@ export {
 export type { ErrorCode, ExitStatus, MillraceErrorOptions } from "./errors.js";
 export { ERROR_CODES, MillraceError, renderErrorCatalog } from "./errors.js";
 export {
+  type BudgetBreachRecord,
+  BudgetBreachSchema,
   type BudgetRelease,
   BudgetReleaseSchema,
   type BudgetScope,
@@ -259,6 +263,10 @@ export {
   GovernanceBlockerSchema,
   type GovernanceBlockerSource,
   GovernanceBlockerSourceSchema,
+  type ParkedWorkItem,
+  ParkedWorkItemSchema,
+  type ParkedWorkItemsFile,
+  ParkedWorkItemsFileSchema,
   type QuotaWindowReading,
   QuotaWindowReadingSchema,
   RUNTIME_TOKEN_WINDOWS,

@@ -115,6 +115,29 @@ export const RUNTIME_EVENT_PAYLOADS = {
   }),
   /** Subscription telemetry could not be read (on the transition into that state). */
   usage_governance_degraded: z.strictObject({ source: text, policy: text, detail: text }),
+  /** A work item over one of its budgets was set aside before its next stage. */
+  work_item_parked: z.strictObject({
+    plane: PlaneSchema,
+    work_item_kind: text,
+    work_item_id: text,
+    run_id: nullableText,
+    reason: text,
+  }),
+  /** A parked work item was released (optionally with more budget) and may be claimed again. */
+  work_item_released: z.strictObject({
+    work_item_id: text,
+    issuer: text,
+    added_budget: z.number().nullable(),
+  }),
+  /** Quota-window scheduling held a stage until a window makes room (once per hold). */
+  usage_governance_stage_deferred: z.strictObject({
+    plane: PlaneSchema,
+    run_id: text,
+    stage_kind_id: text,
+    rule_id: nullableText,
+    until: text,
+    reason: text,
+  }),
   work_item_activated: z.strictObject({
     plane: PlaneSchema,
     work_item_kind: text,

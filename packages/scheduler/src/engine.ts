@@ -6,6 +6,8 @@ import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js"
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
 import { EngineGovernance } from "./governance/engine-governance.js";
+import { parkIfOverBudget } from "./governance/park.js";
+import { holdForWindow } from "./governance/window-hold.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
 import { markStopped, recordClose } from "./lifecycle/shutdown.js";
 import { announceStart, createEngineContext, reconcileAndResume } from "./lifecycle/start.js";
@@ -182,7 +184,9 @@ export class Engine {
       if (
         ctx.snapshot.active_runs_by_plane[plane] &&
         !this.workers.has(plane) &&
-        canDispatch(policy, this.workers.planes(), plane)
+        canDispatch(policy, this.workers.planes(), plane) &&
+        !parkIfOverBudget(ctx, plane) &&
+        !holdForWindow(ctx, plane)
       ) {
         this.workers.start(ctx, plane);
       }
@@ -258,9 +262,10 @@ export class Engine {
           stopReason = "idle";
           break;
         }
+        const held = this.workers.size === 0 ? this.holdDelay() : null;
         await this.waitForWork(
-          idle || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
-          outcome.reason === "paused" ? this.governanceResumeDelay() : null,
+          idle || held !== null || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+          outcome.reason === "paused" ? this.governanceResumeDelay() : held,
         );
       }
       if (stopReason === "interrupted") await this.workers.interrupt(ctx);
@@ -316,6 +321,13 @@ export class Engine {
     const at = ctx.governance?.nextResumeAt();
     if (!at) return null;
     return Math.max(at.getTime() - ctx.clock().getTime(), 0) + 1;
+  }
+
+  /** Milliseconds until the first stage held by quota-window scheduling may start, or null. */
+  private holdDelay(): number | null {
+    const at = this.context.governance?.nextHoldEndsAt();
+    if (!at) return null;
+    return Math.max(at.getTime() - this.context.clock().getTime(), 0) + 1;
   }
 
   /** Asks for the config to be reloaded at the next safe boundary (no stage running). */

@@ -12,6 +12,7 @@ import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { statusCommand } from "./status.js";
 import { upgradeCommand } from "./upgrade.js";
+import { usageCommand } from "./usage.js";
 import { versionCommand } from "./version.js";
 
 /**
@@ -24,7 +25,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand],
+  [statusCommand, runsCommand, usageCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

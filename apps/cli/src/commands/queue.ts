@@ -37,6 +37,7 @@ import {
 } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { parkedLines, parkedRecord, runQueueRelease } from "./queue-release.js";
 
 const QUEUE_ACTIONS = [
   "ls",
@@ -50,6 +51,7 @@ const QUEUE_ACTIONS = [
   "retarget",
   "resolve",
   "archive",
+  "release",
 ] as const;
 type QueueAction = (typeof QUEUE_ACTIONS)[number];
 
@@ -65,6 +67,7 @@ interface QueueArgs {
   from?: string;
   to?: string;
   invalid?: boolean;
+  addBudget?: number;
 }
 
 /** Kinds that have a mailbox command for adding them while a daemon runs. */
@@ -214,9 +217,12 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       ctx.emit(() => listingText(listing, kind !== undefined || state !== undefined), listing);
       return 0;
     }
+    case "release":
+      return runQueueRelease(args, ctx);
     case "show": {
       const id = assertSafeId(requireTarget(args, "a work item id"));
-      const detail = withStore(paths, (store) => store.show(id, kind));
+      const parked = await parkedRecord(paths, id);
+      const detail = { ...withStore(paths, (store) => store.show(id, kind)), ...(parked ? { parked } : {}) };
       ctx.emit(
         () =>
           keyValueLines({
@@ -226,7 +232,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
             path: detail.path,
             title: detail.title,
             requeues: detail.requeues.length,
-          }),
+          }) + parkedLines(parked),
         detail,
       );
       return 0;
@@ -348,7 +354,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
 export const queueCommand: MillraceCommand<QueueArgs> = {
   command: "queue <action> [target]",
   describe:
-    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive)",
+    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, release)",
   builder: (yargs) =>
     yargs
       .positional("action", { choices: QUEUE_ACTIONS, describe: "What to do" })
@@ -374,6 +380,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       .option("invalid", {
         type: "boolean",
         describe: "archive: the target is a quarantined incident file name",
+      })
+      .option("add-budget", {
+        type: "number",
+        describe: "release: add this much to each budget the parked item is over",
       }),
   examples: [
     ["$0 queue ls --json", "Depths, counts and every item as JSON"],

@@ -2,6 +2,7 @@ import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contrac
 import { readGovernanceState } from "@millrace/governance";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
 import { addDocument, addIdea, applyQueueIntervention } from "./queue-commands.js";
+import { releaseWorkItem } from "./release-command.js";
 import { clearStaleState, retryActive, setPause } from "./run-commands.js";
 
 export {
@@ -60,6 +61,8 @@ export function applyControlCommand(
       return addDocument(state, command, payload);
     case "add_idea":
       return addIdea(state, payload);
+    case "release_work_item":
+      return releaseWorkItem(state, payload, env);
     default:
       return applyQueueIntervention(state, command, payload, env);
   }

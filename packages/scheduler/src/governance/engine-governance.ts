@@ -1,9 +1,16 @@
-import type { MillraceConfig, WorkItemKind } from "@millrace/contracts";
+import type { MillraceConfig, ParkedWorkItem, Plane, WorkItemKind } from "@millrace/contracts";
 import {
+  type BudgetDecision,
+  type BudgetSubject,
   betweenStagesHook,
   codexHome,
   type GovernanceTransition,
+  ParkedItems,
+  type ReleaseInput,
+  type ReleaseOutcome,
+  releaseParkedItem,
   UsageGovernance,
+  type WindowCrossingAdvice,
 } from "@millrace/governance";
 import type { BetweenStagesInfo, GovernanceVerdict } from "../ports.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
@@ -18,9 +25,11 @@ import { lineageLookup } from "./lineage.js";
  */
 export class EngineGovernance implements EngineGovernancePort {
   readonly usage: UsageGovernance;
+  readonly parked: ParkedItems;
   readonly lineageOf: (kind: WorkItemKind, id: string) => string | null;
   private readonly hook: ReturnType<typeof betweenStagesHook>;
   private clearedRules: string[] | undefined;
+  private readonly holds = new Map<Plane, number>();
 
   private constructor(
     private readonly ctx: EngineContext,
@@ -32,6 +41,7 @@ export class EngineGovernance implements EngineGovernancePort {
       now: ctx.clock,
       codexHome: codexHome(ctx.env as NodeJS.ProcessEnv),
     });
+    this.parked = ParkedItems.open(ctx.paths);
     this.hook = betweenStagesHook(this.usage, {
       lineageOf: this.lineageOf,
       onTransition: (transition) => this.record(transition),
@@ -70,6 +80,42 @@ export class EngineGovernance implements EngineGovernancePort {
   reconfigure(config: MillraceConfig): void {
     this.usage.reconfigure(config.usage_governance);
     this.usage.reconcile({ lineageOf: this.lineageOf });
+  }
+
+  checkBudget(subject: BudgetSubject): BudgetDecision {
+    return this.usage.checkBudget(subject);
+  }
+
+  park(item: ParkedWorkItem): void {
+    this.parked.park(item);
+  }
+
+  heldIds(): ReadonlySet<string> {
+    return this.parked.held();
+  }
+
+  takeResume(id: string): ParkedWorkItem["resume"] | undefined {
+    return this.parked.take(id)?.resume ?? undefined;
+  }
+
+  adviseStageStart(stageKindId: string): WindowCrossingAdvice {
+    return this.usage.adviseStageStart(stageKindId);
+  }
+
+  noteHold(plane: Plane, until: Date | null): boolean {
+    if (until === null) return this.holds.delete(plane) && false;
+    const isNew = this.holds.get(plane) !== until.getTime();
+    this.holds.set(plane, until.getTime());
+    return isNew;
+  }
+
+  nextHoldEndsAt(): Date | null {
+    const times = [...this.holds.values()];
+    return times.length === 0 ? null : new Date(Math.min(...times));
+  }
+
+  release(input: ReleaseInput): ReleaseOutcome {
+    return releaseParkedItem(this.usage, this.parked, input);
   }
 
   private record(transition: GovernanceTransition): void {

@@ -118,6 +118,8 @@ export class BasicMonitorFormatter {
         return [
           `${at}governance degraded source=${event.source} policy=${event.policy} detail=${event.detail}`,
         ];
+      case "work_item_parked":
+        return [`${at}parked ${event.plane} work=${event.workItemId} ${event.reason}`];
       case "runtime_paused":
         return [`${at}paused reason=${event.reason}`];
       case "runtime_stopped":

@@ -112,6 +112,14 @@ export function monitorViewOf(
       };
     case "usage_governance_degraded":
       return { type: "governance_degraded", at, ...event.data };
+    case "work_item_parked":
+      return {
+        type: "work_item_parked",
+        at,
+        plane: event.data.plane,
+        workItemId: event.data.work_item_id,
+        reason: event.data.reason,
+      };
     case "runtime_tick_idle":
       return { type: "runtime_idle", at, reason: "no_work" };
     case "runtime_tick_paused":

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BasicMonitorFormatter, controlWorkspace } from "../../src/index.js";
 import { enqueueTask, testEngine } from "../fixtures.js";
@@ -155,7 +155,6 @@ describe("usage governance in the engine", () => {
     await run.engine.tick();
     await run.engine.close();
     const config = readFileSync(ws.paths.configFile, "utf8");
-    const { writeFileSync } = await import("node:fs");
     writeFileSync(
       ws.paths.configFile,
       config + governanceConfig({ id: "big", window: "rolling_5h", threshold: 1_000_000 }),
@@ -233,4 +232,42 @@ describe("bad governance config", () => {
       expect(existsSync(ws.paths.usageGovernanceState)).toBe(false);
     });
   }
+});
+
+describe("quota-window scheduling", () => {
+  it("holds a stage that would cross a rolling window about to make room, then starts it", async () => {
+    const ws = scenarioWorkspace(
+      { rules: [] },
+      governanceConfig({ id: "five-hours", window: "rolling_5h", threshold: 1_000_000 }),
+    );
+    enqueueTask(ws, "t1");
+    const time = manualClock("2026-04-28T10:00:00Z");
+    let run = testEngine(ws, { clock: time.clock, runners: [usageReportingScripted()] });
+    await run.engine.runDaemon({ untilIdle: true, maxTicks: 50 });
+    await run.engine.close();
+    const counted = ledgerLines(ws).length;
+    const config = readFileSync(ws.paths.configFile, "utf8").replace(
+      "threshold = 1000000",
+      `threshold = ${counted * 1000 + 500}\n\n[usage_governance.quota_window_scheduling]\nenabled = true\nhorizon_minutes = 60`,
+    );
+    writeFileSync(ws.paths.configFile, config);
+    enqueueTask(ws, "t2");
+    time.set("2026-04-28T14:40:00Z");
+    run = testEngine(ws, { clock: time.clock, runners: [usageReportingScripted()] });
+    try {
+      await run.engine.tick();
+      await run.engine.tick();
+      const t2Starts = () => eventsOfType(ws, "stage_started").filter((e) => e.data.work_item_id === "t2");
+      expect(t2Starts()).toHaveLength(0);
+      const deferred = eventsOfType(ws, "usage_governance_stage_deferred");
+      expect(deferred).toHaveLength(1);
+      expect(deferred[0]?.data).toMatchObject({ rule_id: "five-hours", until: "2026-04-28T15:00:00.001Z" });
+      expect(readSnapshot(ws).pause_sources).toEqual([]);
+      time.set("2026-04-28T15:00:01Z");
+      await run.engine.tick();
+      expect(t2Starts()).toHaveLength(1);
+    } finally {
+      await run.engine.close();
+    }
+  });
 });
