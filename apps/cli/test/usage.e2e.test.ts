@@ -1,4 +1,4 @@
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ControlResultOutputSchema, StatusReportSchema, UsageReportOutputSchema } from "@millrace/contracts";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -33,10 +33,9 @@ describe("millrace usage and queue release", () => {
     ws = path.join(tempDir("millrace-usage-e2e-"), "ws");
     expect(runCli(["init", ws]).status).toBe(0);
     const config = path.join(ws, "millrace-agents", "millrace.toml");
-    appendFileSync(
-      config,
-      "\n[usage_governance]\nenabled = true\n[usage_governance.budgets.per_work_item]\ntotal_tokens = 500\n",
-    );
+    // The default config has the tables, commented out: switch governance on and add a budget.
+    const text = readFileSync(config, "utf8").replace("# enabled = false", "enabled = true");
+    writeFileSync(config, `${text}\n[usage_governance.budgets.per_work_item]\ntotal_tokens = 500\n`);
     expect(runCli(["add-task", "First", "--id", "t1", "-w", ws]).status).toBe(0);
     state = path.join(ws, "millrace-agents", "state");
     mkdirSync(state, { recursive: true });

@@ -33,7 +33,6 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
-import { z } from "zod";
 import { readSnapshotForDisplay } from "./snapshot-read.js";
 
 export interface ReadStatusOptions {
@@ -182,13 +181,20 @@ function usageGovernanceView(
   config: MillraceConfig | undefined,
   snapshot: RuntimeSnapshot,
 ): StatusUsageGovernance {
+  let blockerCount = 0;
   let blockers: GovernanceBlocker[] = [];
   let autoResume: boolean | null = null;
   let nextResume: string | null = null;
   try {
     const state = JSON.parse(readFileSync(paths.usageGovernanceState, "utf8")) as Record<string, unknown>;
-    const parsed = z.array(GovernanceBlockerSchema).safeParse(state.active_blockers);
-    if (parsed.success) blockers = parsed.data;
+    if (Array.isArray(state.active_blockers)) {
+      blockerCount = state.active_blockers.length;
+      // Only well-formed blockers are listed; the count still includes any others.
+      blockers = state.active_blockers.flatMap((raw) => {
+        const parsed = GovernanceBlockerSchema.safeParse(raw);
+        return parsed.success ? [parsed.data] : [];
+      });
+    }
     if (typeof state.auto_resume_possible === "boolean") autoResume = state.auto_resume_possible;
     if (typeof state.next_auto_resume_at === "string") nextResume = state.next_auto_resume_at;
   } catch {
@@ -212,7 +218,7 @@ function usageGovernanceView(
   return {
     enabled: config ? config.usage_governance.enabled : null,
     paused: snapshot.pause_sources.includes("usage_governance"),
-    blocker_count: blockers.length,
+    blocker_count: blockerCount,
     auto_resume_possible: autoResume,
     next_auto_resume_at: nextResume,
     blockers,
