@@ -32,6 +32,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   status: () => import("./commands/status.js"),
   runs: () => import("./commands/runs.js"),
   usage: () => import("./commands/usage.js"),
+  approvals: () => import("./commands/approvals.js"),
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

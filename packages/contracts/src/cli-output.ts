@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ModeSchema } from "./assets.js";
+import { CapabilityApprovalSchema } from "./capabilities.js";
 import {
   CompiledRunPlanSchema,
   CompiledStageGraphExportSchema,
@@ -279,6 +280,12 @@ export const UsageReportOutputSchema = z.strictObject({
 });
 export type UsageReportOutput = z.infer<typeof UsageReportOutputSchema>;
 
+/** `approvals ls --json`: pending first, then resolved, each as stored. */
+export const ApprovalsListingOutputSchema = z.strictObject({
+  approvals: z.array(CapabilityApprovalSchema),
+});
+export type ApprovalsListingOutput = z.infer<typeof ApprovalsListingOutputSchema>;
+
 registerPersistedSchema("cli-error", CliErrorOutputSchema);
 registerPersistedSchema("version-output", VersionOutputSchema);
 registerPersistedSchema("config-show-output", ConfigShowOutputSchema);
@@ -299,6 +306,7 @@ registerPersistedSchema("run-daemon-output", RunDaemonOutputSchema);
 registerPersistedSchema("demo-output", DemoOutputSchema);
 registerPersistedSchema("full-doctor-report", FullDoctorReportSchema);
 registerPersistedSchema("usage-report", UsageReportOutputSchema);
+registerPersistedSchema("approvals-listing", ApprovalsListingOutputSchema);
 
 /**
  * Which schema (by file name under `packages/contracts/schemas/`) describes each command's `--json`
@@ -325,6 +333,9 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   },
   { command: "queue release", schema: "control-result" },
   { command: "usage", schema: "usage-report" },
+  { command: "approvals ls", schema: "approvals-listing" },
+  { command: "approvals show", schema: "capability-approval" },
+  { command: "approvals approve | deny", schema: "control-result" },
   { command: "status", schema: "status-report" },
   { command: "status watch (one JSON line per workspace per update)", schema: "status-watch-line" },
   { command: "runs ls", schema: "run-listing" },

@@ -80,6 +80,7 @@ export {
   RUNTIME_ACTIONS,
 } from "./capabilities.js";
 export type {
+  ApprovalsListingOutput,
   CliErrorOutput,
   CompileGraphOutput,
   CompileShowOutput,
@@ -101,6 +102,7 @@ export type {
   VersionOutput,
 } from "./cli-output.js";
 export {
+  ApprovalsListingOutputSchema,
   CLI_JSON_OUTPUTS,
   CliErrorOutputSchema,
   CompileGraphOutputSchema,

@@ -138,6 +138,13 @@ export const RUNTIME_EVENT_PAYLOADS = {
     until: text,
     reason: text,
   }),
+  /** An operator approved or denied an execution-capability approval. */
+  execution_capability_decided: z.strictObject({
+    approval_id: text,
+    decision: z.enum(["approved", "denied"]),
+    capability_id: text,
+    issuer: text,
+  }),
   work_item_activated: z.strictObject({
     plane: PlaneSchema,
     work_item_kind: text,

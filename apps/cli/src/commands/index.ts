@@ -1,4 +1,5 @@
 import type { MillraceCommand } from "../command.js";
+import { approvalsCommand } from "./approvals.js";
 import { compileCommand } from "./compile.js";
 import { completionCommand } from "./completion.js";
 import { configCommand } from "./config.js";
@@ -25,7 +26,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand],
+  [statusCommand, runsCommand, usageCommand, approvalsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

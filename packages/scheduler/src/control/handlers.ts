@@ -1,5 +1,6 @@
 import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
 import { readGovernanceState } from "@millrace/governance";
+import { decideApproval } from "./approval-commands.js";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
 import { addDocument, addIdea, applyQueueIntervention } from "./queue-commands.js";
 import { releaseWorkItem } from "./release-command.js";
@@ -61,6 +62,9 @@ export function applyControlCommand(
       return addDocument(state, command, payload);
     case "add_idea":
       return addIdea(state, payload);
+    case "approve_execution_capability":
+    case "deny_execution_capability":
+      return decideApproval(state, command, payload, env);
     case "release_work_item":
       return releaseWorkItem(state, payload, env);
     default:
