@@ -41,8 +41,6 @@ export function manualClock(startIso: string) {
   };
 }
 
-export const HOUR = 3_600_000;
-
 /** `[usage_governance]` with one runtime-token rule. */
 export function governanceConfig(
   rule: { id: string; window: string; threshold: number },

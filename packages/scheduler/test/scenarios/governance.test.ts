@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { BasicMonitorFormatter, controlWorkspace } from "../../src/index.js";
 import { enqueueTask, testEngine } from "../fixtures.js";
-import { governanceConfig, HOUR, manualClock, usageReportingScripted } from "./governance-helpers.js";
+import { governanceConfig, manualClock, usageReportingScripted } from "./governance-helpers.js";
 import { eventsOfType, readSnapshot, scenarioWorkspace } from "./helpers.js";
 
 function governanceState(ws: { paths: { usageGovernanceState: string } }) {
@@ -268,6 +268,35 @@ describe("quota-window scheduling", () => {
       expect(t2Starts()).toHaveLength(1);
     } finally {
       await run.engine.close();
+    }
+  });
+});
+
+describe("config reload", () => {
+  it("turning governance on is a next-tick change: back-filled, evaluated, and the plan is kept", async () => {
+    const ws = scenarioWorkspace({ rules: [] });
+    enqueueTask(ws, "t1");
+    const time = manualClock("2026-04-28T10:00:00Z");
+    const { engine } = testEngine(ws, { clock: time.clock, runners: [usageReportingScripted()] });
+    try {
+      await engine.tick();
+      expect(existsSync(ws.paths.usageGovernanceLedger)).toBe(false);
+      const planId = readSnapshot(ws).compiled_plan_id;
+      writeFileSync(
+        ws.paths.configFile,
+        readFileSync(ws.paths.configFile, "utf8") +
+          governanceConfig({ id: "tiny", window: "rolling_5h", threshold: 1500 }),
+      );
+      engine.requestReload();
+      await engine.tick();
+      const reloaded = eventsOfType(ws, "runtime_config_reloaded").at(-1);
+      expect(reloaded?.data).toMatchObject({ plan_changed: false, recompiled: false });
+      expect(readSnapshot(ws).compiled_plan_id).toBe(planId);
+      // The first result was back-filled at the reload; the second crossed 1500.
+      expect(ledgerLines(ws)).toHaveLength(2);
+      expect(readSnapshot(ws).pause_sources).toEqual(["usage_governance"]);
+    } finally {
+      await engine.close();
     }
   });
 });
