@@ -16,6 +16,7 @@ const PACKAGES = [
   "packages/queue-store",
   "packages/compiler",
   "packages/runners",
+  "packages/governance",
   "packages/scheduler",
   "apps/cli",
 ];
