@@ -31,6 +31,8 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "add-idea": queue,
   status: () => import("./commands/status.js"),
   runs: () => import("./commands/runs.js"),
+  usage: () => import("./commands/usage.js"),
+  approvals: () => import("./commands/approvals.js"),
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ModeSchema } from "./assets.js";
+import { CapabilityApprovalSchema } from "./capabilities.js";
 import {
   CompiledRunPlanSchema,
   CompiledStageGraphExportSchema,
@@ -9,6 +10,7 @@ import {
 } from "./compiled-plan.js";
 import { MillraceConfigSchema } from "./config.js";
 import { MailboxCommandSchema, PlaneSchema } from "./enums.js";
+import { GovernanceBlockerSourceSchema, ParkedWorkItemSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import {
   QueueEnqueueOutputSchema,
@@ -237,6 +239,53 @@ export const FullDoctorReportSchema = z.strictObject({
 });
 export type FullDoctorReport = z.infer<typeof FullDoctorReportSchema>;
 
+/** Token and cost totals of a set of ledger entries. */
+const UsageTotalsSchema = z.strictObject({
+  entries: Count,
+  input_tokens: z.number(),
+  output_tokens: z.number(),
+  total_tokens: z.number(),
+  cost_usd: z.number(),
+  /** Entries with no known cost (counted as 0 in cost_usd). */
+  cost_unknown_entries: Count,
+});
+
+/** `usage --json`: the ledger summed over a window, grouped, with each rule's reading now. */
+export const UsageReportOutputSchema = z.strictObject({
+  enabled: z.boolean(),
+  generated_at: z.string(),
+  window: z.string(),
+  /** Start of the window (null for `all`). */
+  since: z.string().nullable(),
+  by: z.enum(["stage", "model", "item", "day"]),
+  totals: UsageTotalsSchema,
+  groups: z.array(UsageTotalsSchema.extend({ key: z.string() })),
+  rules: z.array(
+    z.strictObject({
+      source: GovernanceBlockerSourceSchema,
+      rule_id: z.string(),
+      window: z.string(),
+      metric: z.string().nullable(),
+      observed: z.number(),
+      threshold: z.number(),
+      tripped: z.boolean(),
+      resume_at: z.string().nullable(),
+      detail: z.string(),
+    }),
+  ),
+  paused_by_governance: z.boolean(),
+  next_auto_resume_at: z.string().nullable(),
+  parked: z.array(ParkedWorkItemSchema),
+  ledger_problems: Count,
+});
+export type UsageReportOutput = z.infer<typeof UsageReportOutputSchema>;
+
+/** `approvals ls --json`: pending first, then resolved, each as stored. */
+export const ApprovalsListingOutputSchema = z.strictObject({
+  approvals: z.array(CapabilityApprovalSchema),
+});
+export type ApprovalsListingOutput = z.infer<typeof ApprovalsListingOutputSchema>;
+
 registerPersistedSchema("cli-error", CliErrorOutputSchema);
 registerPersistedSchema("version-output", VersionOutputSchema);
 registerPersistedSchema("config-show-output", ConfigShowOutputSchema);
@@ -256,6 +305,8 @@ registerPersistedSchema("run-once-output", RunOnceOutputSchema);
 registerPersistedSchema("run-daemon-output", RunDaemonOutputSchema);
 registerPersistedSchema("demo-output", DemoOutputSchema);
 registerPersistedSchema("full-doctor-report", FullDoctorReportSchema);
+registerPersistedSchema("usage-report", UsageReportOutputSchema);
+registerPersistedSchema("approvals-listing", ApprovalsListingOutputSchema);
 
 /**
  * Which schema (by file name under `packages/contracts/schemas/`) describes each command's `--json`
@@ -280,6 +331,11 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     command: "queue cancel | supersede | retarget | resolve | archive",
     schema: "queue-intervention-output",
   },
+  { command: "queue release", schema: "control-result" },
+  { command: "usage", schema: "usage-report" },
+  { command: "approvals ls", schema: "approvals-listing" },
+  { command: "approvals show", schema: "capability-approval" },
+  { command: "approvals approve | deny", schema: "control-result" },
   { command: "status", schema: "status-report" },
   { command: "status watch (one JSON line per workspace per update)", schema: "status-watch-line" },
   { command: "runs ls", schema: "run-listing" },

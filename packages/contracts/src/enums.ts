@@ -58,6 +58,7 @@ export const MAILBOX_COMMANDS = [
   "resolve_incident",
   "cancel_incident",
   "archive_invalid_incident",
+  "release_work_item",
   "approve_execution_capability",
   "deny_execution_capability",
 ] as const;

@@ -130,6 +130,53 @@ export const BudgetReleaseSchema = z.object({
 });
 export type BudgetRelease = z.infer<typeof BudgetReleaseSchema>;
 
+/** One budget a parked work item is over: the limit (config plus releases) and the spend. */
+export const BudgetBreachSchema = z.object({
+  scope: BudgetScopeSchema,
+  key: z.string().min(1),
+  stage_kind_id: z.string().nullable(),
+  metric: UsageMetricSchema,
+  limit: z.number(),
+  spent: z.number(),
+  config_key: z.string(),
+  release_hint: z.string(),
+});
+export type BudgetBreachRecord = z.infer<typeof BudgetBreachSchema>;
+
+/**
+ * A work item set aside because it is over one of its budgets: its document waits in its queue
+ * folder and is not claimed until it is released (`millrace queue release ID [--add-budget N]`).
+ * `resume` is where its run stood, so a released item continues from that stage.
+ */
+export const ParkedWorkItemSchema = z.object({
+  work_item_kind: WorkItemKindSchema,
+  work_item_id: z.string().min(1),
+  plane: PlaneSchema,
+  parked_at: TimestampSchema,
+  reason: z.string(),
+  breaches: z.array(BudgetBreachSchema),
+  resume: z
+    .object({
+      run_id: z.string().min(1),
+      node_id: z.string().min(1),
+      stage: z.string().min(1),
+      stage_kind_id: z.string().min(1),
+    })
+    .nullable(),
+  /** Set by a release; the record is dropped when the item is claimed again. */
+  released_at: TimestampSchema.nullable().default(null),
+  released_by: z.string().nullable().default(null),
+});
+export type ParkedWorkItem = z.infer<typeof ParkedWorkItemSchema>;
+
+/** `state/usage_governance_parked.json`. */
+export const ParkedWorkItemsFileSchema = z.object({
+  version: z.literal("1.0"),
+  items: z.array(ParkedWorkItemSchema),
+});
+export type ParkedWorkItemsFile = z.infer<typeof ParkedWorkItemsFileSchema>;
+
 registerPersistedSchema("usage-ledger-entry", UsageLedgerEntrySchema);
+registerPersistedSchema("parked-work-items", ParkedWorkItemsFileSchema);
 registerPersistedSchema("usage-governance-state", UsageGovernanceStateSchema);
 registerPersistedSchema("budget-release", BudgetReleaseSchema);

@@ -80,6 +80,7 @@ export {
   RUNTIME_ACTIONS,
 } from "./capabilities.js";
 export type {
+  ApprovalsListingOutput,
   CliErrorOutput,
   CompileGraphOutput,
   CompileShowOutput,
@@ -97,9 +98,11 @@ export type {
   RunDaemonOutput,
   RunOnceOutput,
   StatusWatchLine,
+  UsageReportOutput,
   VersionOutput,
 } from "./cli-output.js";
 export {
+  ApprovalsListingOutputSchema,
   CLI_JSON_OUTPUTS,
   CliErrorOutputSchema,
   CompileGraphOutputSchema,
@@ -121,6 +124,7 @@ export {
   RunOnceOutputSchema,
   renderJsonOutputDoc,
   StatusWatchLineSchema,
+  UsageReportOutputSchema,
   VersionOutputSchema,
 } from "./cli-output.js";
 export type { ClosureTargetState, LineageDriftDiagnostic, LineageDriftFinding } from "./closure.js";
@@ -369,6 +373,8 @@ export {
   StagingManifestSourceKindSchema,
 } from "./git.js";
 export {
+  type BudgetBreachRecord,
+  BudgetBreachSchema,
   type BudgetRelease,
   BudgetReleaseSchema,
   type BudgetScope,
@@ -379,6 +385,10 @@ export {
   GovernanceBlockerSchema,
   type GovernanceBlockerSource,
   GovernanceBlockerSourceSchema,
+  type ParkedWorkItem,
+  ParkedWorkItemSchema,
+  type ParkedWorkItemsFile,
+  ParkedWorkItemsFileSchema,
   type QuotaWindowReading,
   QuotaWindowReadingSchema,
   RUNTIME_TOKEN_WINDOWS,

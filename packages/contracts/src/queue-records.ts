@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DocumentKindSchema, PlaneSchema } from "./enums.js";
+import { ParkedWorkItemSchema } from "./governance.js";
 import { SafeIdSchema } from "./ids.js";
 import { TimestampSchema } from "./time.js";
 import { WorkDocumentSchema } from "./work-documents.js";
@@ -142,6 +143,8 @@ export const QueueItemDetailSchema = z.object({
   title: z.string(),
   document: WorkDocumentSchema,
   requeues: z.array(RequeueRecordSchema),
+  /** Set by the CLI when the item is parked over a budget (see docs/governance.md). */
+  parked: ParkedWorkItemSchema.nullable().optional(),
 });
 export type QueueItemDetail = z.infer<typeof QueueItemDetailSchema>;
 

@@ -8,6 +8,7 @@ import {
   RuntimeModeSchema,
   WorkItemKindSchema,
 } from "./enums.js";
+import { GovernanceBlockerSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { TokenUsageSchema } from "./stage-run.js";
 import { LockStateSchema } from "./workspace-state.js";
@@ -120,6 +121,19 @@ export const StatusUsageGovernanceSchema = z.strictObject({
   blocker_count: Count,
   auto_resume_possible: z.boolean().nullable(),
   next_auto_resume_at: NullableString,
+  /** What blocks, from the governance state file. */
+  blockers: z.array(GovernanceBlockerSchema),
+  /** Work items parked over a budget, with how to release each. */
+  parked: z.array(
+    z.strictObject({
+      work_item_id: z.string(),
+      work_item_kind: z.string(),
+      parked_at: z.string(),
+      reason: z.string(),
+      released_at: NullableString,
+      release_command: z.string(),
+    }),
+  ),
 });
 export type StatusUsageGovernance = z.infer<typeof StatusUsageGovernanceSchema>;
 

@@ -105,7 +105,55 @@ export const RUNTIME_EVENT_PAYLOADS = {
   runtime_tick_paused: z.strictObject({ pause_sources: z.array(PauseSourceSchema) }),
   runtime_tick_stopped: z.strictObject({ reason: text, active_planes: z.array(PlaneSchema) }),
   usage_governance_paused: z.strictObject({ reason: nullableText }),
-  usage_governance_resumed: z.strictObject({ reason: nullableText }),
+  usage_governance_resumed: z.strictObject({
+    reason: nullableText,
+    /** The rules whose blocks lifted (built-in governance only). */
+    cleared_rules: z.array(text).optional(),
+  }),
+  /** One per blocker, on the transition into a governance pause (never once per evaluation). */
+  usage_governance_blocked: z.strictObject({
+    source: text,
+    rule_id: text,
+    window: text,
+    metric: nullableText,
+    observed: z.number(),
+    threshold: z.number(),
+    auto_resume_possible: z.boolean(),
+    next_auto_resume_at: nullableText,
+    detail: text,
+  }),
+  /** Subscription telemetry could not be read (on the transition into that state). */
+  usage_governance_degraded: z.strictObject({ source: text, policy: text, detail: text }),
+  /** A work item over one of its budgets was set aside before its next stage. */
+  work_item_parked: z.strictObject({
+    plane: PlaneSchema,
+    work_item_kind: text,
+    work_item_id: text,
+    run_id: nullableText,
+    reason: text,
+  }),
+  /** A parked work item was released (optionally with more budget) and may be claimed again. */
+  work_item_released: z.strictObject({
+    work_item_id: text,
+    issuer: text,
+    added_budget: z.number().nullable(),
+  }),
+  /** Quota-window scheduling held a stage until a window makes room (once per hold). */
+  usage_governance_stage_deferred: z.strictObject({
+    plane: PlaneSchema,
+    run_id: text,
+    stage_kind_id: text,
+    rule_id: nullableText,
+    until: text,
+    reason: text,
+  }),
+  /** An operator approved or denied an execution-capability approval. */
+  execution_capability_decided: z.strictObject({
+    approval_id: text,
+    decision: z.enum(["approved", "denied"]),
+    capability_id: text,
+    issuer: text,
+  }),
   work_item_activated: z.strictObject({
     plane: PlaneSchema,
     work_item_kind: text,

@@ -6,6 +6,9 @@ import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js";
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
+import { EngineGovernance } from "./governance/engine-governance.js";
+import { parkIfOverBudget } from "./governance/park.js";
+import { holdForWindow } from "./governance/window-hold.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
 import { recordReapedOrphans } from "./lifecycle/orphans.js";
 import { markStopped, recordClose } from "./lifecycle/shutdown.js";
@@ -86,6 +89,8 @@ export class Engine {
       const { ctx, compiled } = createEngineContext(this.options, paths, config, this.lock, this.monitorHub);
       this.ctx = ctx;
       recordReapedOrphans(ctx, orphans, stageSecrets(this.options.env ?? process.env, config));
+      const daemonSession = (this.options.runtimeMode ?? "daemon") === "daemon" ? ctx.sessionId : null;
+      ctx.governance = EngineGovernance.open(ctx, daemonSession);
       const signals = reconcileAndResume(ctx, (completion) => this.applyCompletion(completion));
       announceStart(ctx, this.options, compiled, signals);
       if (this.options.watch && config.watchers.enabled) {
@@ -185,7 +190,9 @@ export class Engine {
       if (
         ctx.snapshot.active_runs_by_plane[plane] &&
         !this.workers.has(plane) &&
-        canDispatch(policy, this.workers.planes(), plane)
+        canDispatch(policy, this.workers.planes(), plane) &&
+        !parkIfOverBudget(ctx, plane) &&
+        !holdForWindow(ctx, plane)
       ) {
         this.workers.start(ctx, plane);
       }
@@ -261,8 +268,10 @@ export class Engine {
           stopReason = "idle";
           break;
         }
+        const held = this.workers.size === 0 ? this.holdDelay() : null;
         await this.waitForWork(
-          idle || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+          idle || held !== null || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+          outcome.reason === "paused" ? this.governanceResumeDelay() : held,
         );
       }
       if (stopReason === "interrupted") await this.workers.interrupt(ctx);
@@ -282,15 +291,18 @@ export class Engine {
    * off, or as a safety net) the idle interval passes. With nothing running and watchers on, the
    * interval is long: the engine does not poll.
    */
-  private waitForWork(idleSeconds: number): Promise<void> {
+  private waitForWork(idleSeconds: number, resumeDelayMs: number | null = null): Promise<void> {
     if (this.workers.anySettled()) return Promise.resolve();
     const working = this.workers.size > 0;
     const watching = this.watchers !== undefined;
-    const ms = working
+    let ms = working
       ? 60_000
       : watching
         ? Math.max(idleSeconds * 1000, 30_000)
         : Math.max(idleSeconds * 1000, 10);
+    // A governance pause that lifts by itself: sleep until then (watchers still wake us for the
+    // mailbox); without watchers the idle interval stays the upper bound, as the mailbox needs it.
+    if (resumeDelayMs !== null && !working) ms = watching ? resumeDelayMs : Math.min(ms, resumeDelayMs);
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -303,6 +315,25 @@ export class Engine {
       };
       if (this.watchers?.hasPending()) done();
     });
+  }
+
+  /**
+   * Milliseconds until a governance-only pause lifts by itself, or null (no such pause, or an
+   * operator pause that only a person lifts).
+   */
+  private governanceResumeDelay(): number | null {
+    const ctx = this.context;
+    if (ctx.snapshot.pause_sources.includes("operator")) return null;
+    const at = ctx.governance?.nextResumeAt();
+    if (!at) return null;
+    return Math.max(at.getTime() - ctx.clock().getTime(), 0) + 1;
+  }
+
+  /** Milliseconds until the first stage held by quota-window scheduling may start, or null. */
+  private holdDelay(): number | null {
+    const at = this.context.governance?.nextHoldEndsAt();
+    if (!at) return null;
+    return Math.max(at.getTime() - this.context.clock().getTime(), 0) + 1;
   }
 
   /** Asks for the config to be reloaded at the next safe boundary (no stage running). */

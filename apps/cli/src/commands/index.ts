@@ -1,4 +1,5 @@
 import type { MillraceCommand } from "../command.js";
+import { approvalsCommand } from "./approvals.js";
 import { compileCommand } from "./compile.js";
 import { completionCommand } from "./completion.js";
 import { configCommand } from "./config.js";
@@ -12,6 +13,7 @@ import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { statusCommand } from "./status.js";
 import { upgradeCommand } from "./upgrade.js";
+import { usageCommand } from "./usage.js";
 import { versionCommand } from "./version.js";
 
 /**
@@ -24,7 +26,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand],
+  [statusCommand, runsCommand, usageCommand, approvalsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

@@ -37,6 +37,7 @@ import {
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
 import { itemLines, summaryText } from "./queue-listing-text.js";
+import { parkedLines, parkedRecord, runQueueRelease } from "./queue-release.js";
 
 const QUEUE_ACTIONS = [
   "ls",
@@ -50,6 +51,7 @@ const QUEUE_ACTIONS = [
   "retarget",
   "resolve",
   "archive",
+  "release",
 ] as const;
 type QueueAction = (typeof QUEUE_ACTIONS)[number];
 
@@ -66,6 +68,7 @@ interface QueueArgs {
   to?: string;
   invalid?: boolean;
   summary?: boolean;
+  addBudget?: number;
 }
 
 /** Kinds that have a mailbox command for adding them while a daemon runs. */
@@ -191,9 +194,12 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       ctx.emit(() => (args.summary ? summaryText(listing) : itemLines(listing, ctx)), listing);
       return 0;
     }
+    case "release":
+      return runQueueRelease(args, ctx);
     case "show": {
       const id = assertSafeId(requireTarget(args, "a work item id"));
-      const detail = withStore(paths, (store) => store.show(id, kind));
+      const parked = await parkedRecord(paths, id);
+      const detail = { ...withStore(paths, (store) => store.show(id, kind)), ...(parked ? { parked } : {}) };
       ctx.emit(
         () =>
           keyValueLines({
@@ -203,7 +209,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
             path: detail.path,
             title: detail.title,
             requeues: detail.requeues.length,
-          }),
+          }) + parkedLines(parked),
         detail,
       );
       return 0;
@@ -325,7 +331,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
 export const queueCommand: MillraceCommand<QueueArgs> = {
   command: "queue <action> [target]",
   describe:
-    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive)",
+    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, release)",
   builder: (yargs) =>
     yargs
       .positional("action", { choices: QUEUE_ACTIONS, describe: "What to do" })
@@ -355,6 +361,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       .option("invalid", {
         type: "boolean",
         describe: "archive: the target is a quarantined incident file name",
+      })
+      .option("add-budget", {
+        type: "number",
+        describe: "release: add this much to each budget the parked item is over",
       }),
   examples: [
     ["$0 queue ls", "Every work item: kind, state, id and title"],

@@ -105,6 +105,24 @@ export function statusLines(report: StatusReport): string {
     add("usage_governance_auto_resume_possible", governance.auto_resume_possible);
     add("usage_governance_next_auto_resume_at", governance.next_auto_resume_at);
   }
+  for (const b of governance.blockers ?? []) {
+    add(
+      "usage_governance_blocker",
+      pairs({
+        source: b.source,
+        rule: b.rule_id,
+        window: b.window,
+        observed: b.observed,
+        threshold: b.threshold,
+      }),
+    );
+  }
+  for (const item of governance.parked ?? []) {
+    add(
+      "parked",
+      `${item.work_item_id} ${item.released_at ? `released ${item.released_at}` : `${item.reason}; release: ${item.release_command}`}`,
+    );
+  }
   if (report.runtime_error) {
     const error = report.runtime_error;
     add(

@@ -77,3 +77,18 @@ export function reconcileLedger(ledger: UsageLedger, options: ReconcileOptions):
   }
   return { appended, invalid };
 }
+
+/** Token-bearing results on disk the ledger has not counted yet (read-only: what a reconcile would add). */
+export function uncountedResults(ledger: UsageLedger): string[] {
+  const missing: string[] = [];
+  for (const run of listNames(ledger.paths.runs)) {
+    const resultsDir = path.join(ledger.paths.runs, run, "stage_results");
+    for (const name of listNames(resultsDir)) {
+      if (!name.endsWith(".json") || name.startsWith(".")) continue;
+      const file = path.join(resultsDir, name);
+      const key = toWorkspaceRelative(ledger.paths, file);
+      if (!ledger.has(key) && readEnvelope(file)?.token_usage) missing.push(key);
+    }
+  }
+  return missing;
+}

@@ -15,6 +15,8 @@ export interface ClaimedItem extends QueueItemRef {
 export interface ClaimOptions {
   /** Only claim work whose effective root spec id is this one (closure-target backpressure). */
   rootSpecId?: string;
+  /** Ids never to claim now (work items parked over a budget); older items wait, younger ones run. */
+  skipIds?: ReadonlySet<string>;
 }
 
 interface Candidate {
@@ -99,6 +101,7 @@ function pickCandidate(
         continue;
       }
       if (options.rootSpecId !== undefined && entry.root_spec_id !== options.rootSpecId) continue;
+      if (options.skipIds?.has(entry.id)) continue;
       if (done && entry.depends_on.length > 0 && !dependenciesDone(entry, done)) continue;
       const current: Candidate = { folder, name, entry, key: sortKeyOf(entry) };
       if (!best || before(current, best)) best = current;

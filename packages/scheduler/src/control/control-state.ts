@@ -8,6 +8,7 @@ import {
 } from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
 import type { WorkspacePaths } from "@millrace/workspace";
+import type { EngineGovernancePort } from "../governance/governance-port.js";
 import type { MonitorDetailsArg } from "../monitor/monitor-view.js";
 import { type PendingEvent, recordEvent } from "../state/event-journal.js";
 
@@ -19,6 +20,8 @@ export interface ControlState {
   readonly queue: QueueStore;
   readonly clock: () => Date;
   readonly pendingEvents: PendingEvent[];
+  /** Budget releases: the engine's governance (mailbox), or one opened for the command (direct). */
+  governance?: Pick<EngineGovernancePort, "release">;
 }
 
 export interface ControlOutcome {

@@ -1,12 +1,15 @@
 import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
+import { ParkedItems, releaseParkedItem, UsageGovernance } from "@millrace/governance";
 import { openQueueStore } from "@millrace/queue-store";
 import {
   acquireLock,
   appendRuntimeEvents,
   inspectLock,
+  loadConfig,
   repairStateFiles,
   requireInitialized,
   toWorkspaceRelative,
+  type WorkspacePaths,
 } from "@millrace/workspace";
 import type { PendingEvent } from "../state/event-journal.js";
 import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
@@ -72,6 +75,7 @@ export function controlWorkspace(
       queue,
       clock,
       pendingEvents,
+      governance: directGovernance(paths, clock),
     };
     let outcome: ReturnType<typeof applyControlCommand>;
     try {
@@ -113,4 +117,17 @@ export function controlWorkspace(
   } finally {
     held.release();
   }
+}
+
+/** Governance for a command applied without a daemon, opened only when a command needs it. */
+function directGovernance(paths: WorkspacePaths, clock: () => Date): NonNullable<ControlState["governance"]> {
+  return {
+    release(input) {
+      const usage = UsageGovernance.open(paths, loadConfig(paths).usage_governance, {
+        daemonSessionId: null,
+        now: clock,
+      });
+      return releaseParkedItem(usage, ParkedItems.open(paths), input);
+    },
+  };
 }

@@ -1,6 +1,9 @@
 import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
+import { readGovernanceState } from "@millrace/governance";
+import { decideApproval } from "./approval-commands.js";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
 import { addDocument, addIdea, applyQueueIntervention } from "./queue-commands.js";
+import { releaseWorkItem } from "./release-command.js";
 import { clearStaleState, retryActive, setPause } from "./run-commands.js";
 
 export {
@@ -29,7 +32,7 @@ export function applyControlCommand(
       setPause(state, false);
       event(state, "runtime_resumed_by_operator", { issuer: env.issuer });
       if (state.snapshot.pause_sources.includes("usage_governance")) {
-        return { applied: false, detail: "operator pause removed; runtime still paused by usage governance" };
+        return { applied: false, detail: governanceHoldDetail(state) };
       }
       return { applied: true, detail: "runtime resumed" };
     }
@@ -59,7 +62,24 @@ export function applyControlCommand(
       return addDocument(state, command, payload);
     case "add_idea":
       return addIdea(state, payload);
+    case "approve_execution_capability":
+    case "deny_execution_capability":
+      return decideApproval(state, command, payload, env);
+    case "release_work_item":
+      return releaseWorkItem(state, payload, env);
     default:
       return applyQueueIntervention(state, command, payload, env);
   }
+}
+
+/** Why an operator resume did not resume: the governance blockers and when they lift. */
+function governanceHoldDetail(state: ControlState): string {
+  const governance = readGovernanceState(state.paths);
+  const rules = governance.active_blockers
+    .map((blocker) => `${blocker.rule_id} (${blocker.window} ${blocker.observed} >= ${blocker.threshold})`)
+    .join(", ");
+  const lifts = governance.next_auto_resume_at
+    ? `it lifts by itself at ${governance.next_auto_resume_at}`
+    : "it lifts when the rules clear, or when [usage_governance] is disabled or its thresholds raised";
+  return `operator pause removed; runtime still paused by usage governance${rules ? `: ${rules}` : ""}; ${lifts}`;
 }

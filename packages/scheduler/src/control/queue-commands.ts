@@ -122,10 +122,7 @@ export function applyQueueIntervention(
       result = archiveInvalidIncident(state.queue, requireString(payload, "file_name"), options);
       break;
     default:
-      throw new MillraceError(
-        "mailbox_command_invalid",
-        `${command} is not supported by this runtime (execution capability approvals are not implemented)`,
-      );
+      throw new MillraceError("mailbox_command_invalid", `${command} is not a queue intervention`);
   }
   return {
     applied: true,

@@ -219,6 +219,56 @@ export const DOCTOR_CHECK_CODES = {
     "The runtime snapshot says a plane is running an item that is not in an `active/` folder.",
     "The next start reconciles it; `millrace clear-stale-state` resets the snapshot now.",
   ),
+  // --- usage governance (config group)
+  governance_config: info(
+    "config",
+    "ok",
+    "Usage governance is on and has rules or budgets to apply.",
+    NOTHING,
+  ),
+  governance_no_rules: info(
+    "config",
+    "warning",
+    "`[usage_governance] enabled = true`, but no runtime-token rule, no quota rule and no budget is active: nothing is governed.",
+    "Enable `runtime_token_rules` (on by default) or add rules or budgets; docs/governance.md shows examples.",
+  ),
+  governance_budgets_inactive: info(
+    "config",
+    "warning",
+    "`[usage_governance.budgets]` is set while usage governance is off: no spend is counted, so no item is ever parked.",
+    "Set `[usage_governance] enabled = true`, or remove the budgets.",
+  ),
+  governance_telemetry: info("config", "ok", "Codex's local quota telemetry can be read.", NOTHING),
+  governance_telemetry_unavailable: info(
+    "config",
+    "warning",
+    "Subscription-quota rules are on, but no Codex session log with rate limits was found (the reading is local; no network).",
+    "Run one Codex stage so it writes a session log, check `$CODEX_HOME`, or turn `subscription_quota_rules` off; with `fail_closed` the runtime stays paused until then.",
+  ),
+  governance_ledger: info(
+    "config",
+    "ok",
+    "The usage ledger parses and counts every token-bearing result.",
+    NOTHING,
+  ),
+  governance_ledger_invalid_line: info(
+    "config",
+    "warning",
+    "A line of `state/usage_governance_ledger.jsonl` is not a valid ledger entry; it is skipped, never counted.",
+    "Leave it: the result it stood for is counted again by the next start's back-fill if its key is missing.",
+  ),
+  governance_ledger_behind: info(
+    "config",
+    "warning",
+    "Stage results with token usage are on disk but not in the ledger (written while governance was off, or before a crash).",
+    "The next `run` start back-fills them; nothing to do unless it persists.",
+  ),
+  governance_parked_invalid: info(
+    "config",
+    "error",
+    "`state/usage_governance_parked.json` does not parse, so parked items cannot be read.",
+    "Stop the runtime and delete the file: every parked item becomes claimable again.",
+  ),
   // --- runners
   runner_unknown: info(
     "runners",

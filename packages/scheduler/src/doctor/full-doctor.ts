@@ -4,6 +4,7 @@ import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrac
 import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
 import { runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
+import { governanceChecks } from "./governance-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
 import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
@@ -77,6 +78,7 @@ export async function runFullDoctor(
       });
       checks.push(...found.checks);
       runners = found.runners;
+      checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
     checks.push(...queueChecks(paths));
   }

@@ -42,6 +42,7 @@ export class ConfigReloader {
       const planChanged = compiled.plan.compiled_plan_id !== ctx.plan.compiled_plan_id;
       ctx.config = config;
       ctx.plan = compiled.plan;
+      ctx.governance?.reconfigure(config);
       ctx.snapshot = {
         ...ctx.snapshot,
         compiled_plan_id: compiled.plan.compiled_plan_id,

@@ -106,6 +106,20 @@ export class BasicMonitorFormatter {
         this.lastIdle = { reason: event.reason, at: now };
         return [`${at}idle reason=${event.reason}`];
       }
+      case "governance_pause":
+        return [
+          `${at}governance pause source=${event.source} rule=${event.ruleId} window=${event.window} observed=${event.observed} threshold=${event.threshold} next_resume=${event.nextResumeAt ?? "none"}`,
+        ];
+      case "governance_resume":
+        return [
+          `${at}governance resume cleared_rules=${event.clearedRules.join(",") || "none"}${event.reason ? ` reason=${event.reason}` : ""}`,
+        ];
+      case "governance_degraded":
+        return [
+          `${at}governance degraded source=${event.source} policy=${event.policy} detail=${event.detail}`,
+        ];
+      case "work_item_parked":
+        return [`${at}parked ${event.plane} work=${event.workItemId} ${event.reason}`];
       case "runtime_paused":
         return [`${at}paused reason=${event.reason}`];
       case "runtime_stopped":

@@ -76,6 +76,19 @@ export type MonitorEvent =
       current: string;
       source: string;
     }
+  | {
+      type: "governance_pause";
+      at: Date;
+      source: string;
+      ruleId: string;
+      window: string;
+      observed: number;
+      threshold: number;
+      nextResumeAt: string | null;
+    }
+  | { type: "governance_resume"; at: Date; clearedRules: string[]; reason: string | null }
+  | { type: "governance_degraded"; at: Date; source: string; policy: string; detail: string }
+  | { type: "work_item_parked"; at: Date; plane: Plane; workItemId: string; reason: string }
   | { type: "runtime_idle"; at: Date; reason: string }
   | { type: "runtime_paused"; at: Date; reason: string }
   | { type: "runtime_stopped"; at: Date; reason: string }

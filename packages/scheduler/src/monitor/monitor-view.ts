@@ -92,6 +92,36 @@ export function monitorViewOf(
         reason: code ? `runtime_exception:${code}` : data.reason,
       };
     }
+    case "usage_governance_blocked": {
+      const { data } = event;
+      return {
+        type: "governance_pause",
+        at,
+        source: data.source,
+        ruleId: data.rule_id,
+        window: data.window,
+        observed: data.observed,
+        threshold: data.threshold,
+        nextResumeAt: data.next_auto_resume_at,
+      };
+    }
+    case "usage_governance_resumed":
+      return {
+        type: "governance_resume",
+        at,
+        clearedRules: event.data.cleared_rules ?? [],
+        reason: event.data.reason,
+      };
+    case "usage_governance_degraded":
+      return { type: "governance_degraded", at, ...event.data };
+    case "work_item_parked":
+      return {
+        type: "work_item_parked",
+        at,
+        plane: event.data.plane,
+        workItemId: event.data.work_item_id,
+        reason: event.data.reason,
+      };
     case "runtime_tick_idle":
       return { type: "runtime_idle", at, reason: "no_work" };
     case "runtime_tick_paused":

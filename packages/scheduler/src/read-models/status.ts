@@ -4,6 +4,8 @@ import { planCurrentness } from "@millrace/compiler";
 import {
   ClosureTargetStateSchema,
   formatTimestamp,
+  type GovernanceBlocker,
+  GovernanceBlockerSchema,
   type MillraceConfig,
   MillraceError,
   PLANES,
@@ -21,6 +23,7 @@ import {
   type StatusRuntimeError,
   type StatusUsageGovernance,
 } from "@millrace/contracts";
+import { ParkedItems } from "@millrace/governance";
 import { openQueueStore, type PlaneCounts } from "@millrace/queue-store";
 import {
   inspectLock,
@@ -178,23 +181,48 @@ function usageGovernanceView(
   config: MillraceConfig | undefined,
   snapshot: RuntimeSnapshot,
 ): StatusUsageGovernance {
-  let blockers = 0;
+  let blockerCount = 0;
+  let blockers: GovernanceBlocker[] = [];
   let autoResume: boolean | null = null;
   let nextResume: string | null = null;
   try {
     const state = JSON.parse(readFileSync(paths.usageGovernanceState, "utf8")) as Record<string, unknown>;
-    if (Array.isArray(state.active_blockers)) blockers = state.active_blockers.length;
+    if (Array.isArray(state.active_blockers)) {
+      blockerCount = state.active_blockers.length;
+      // Only well-formed blockers are listed; the count still includes any others.
+      blockers = state.active_blockers.flatMap((raw) => {
+        const parsed = GovernanceBlockerSchema.safeParse(raw);
+        return parsed.success ? [parsed.data] : [];
+      });
+    }
     if (typeof state.auto_resume_possible === "boolean") autoResume = state.auto_resume_possible;
     if (typeof state.next_auto_resume_at === "string") nextResume = state.next_auto_resume_at;
   } catch {
     // no governance state yet (or unreadable): nothing to add
   }
+  let parked: StatusUsageGovernance["parked"] = [];
+  try {
+    parked = ParkedItems.open(paths)
+      .list()
+      .map((item) => ({
+        work_item_id: item.work_item_id,
+        work_item_kind: item.work_item_kind,
+        parked_at: item.parked_at,
+        reason: item.reason,
+        released_at: item.released_at,
+        release_command: `millrace queue release ${item.work_item_id} --add-budget N`,
+      }));
+  } catch {
+    // an unreadable parked-items file is reported by doctor
+  }
   return {
     enabled: config ? config.usage_governance.enabled : null,
     paused: snapshot.pause_sources.includes("usage_governance"),
-    blocker_count: blockers,
+    blocker_count: blockerCount,
     auto_resume_possible: autoResume,
     next_auto_resume_at: nextResume,
+    blockers,
+    parked,
   };
 }
 

@@ -2,6 +2,7 @@ import type { CompiledRunPlan, MillraceConfig, RecoveryCounters, RuntimeSnapshot
 import type { QueueStore } from "@millrace/queue-store";
 import type { RunnerRegistry } from "@millrace/runners";
 import { appendRuntimeEvents, type WorkspacePaths } from "@millrace/workspace";
+import type { EngineGovernancePort } from "../governance/governance-port.js";
 import type { IdFactory } from "../ids.js";
 import type { MonitorEvent, MonitorHub } from "../monitor/monitor-events.js";
 import type { EngineHooks } from "../ports.js";
@@ -27,6 +28,8 @@ export interface EngineContext {
   readonly monitor: MonitorHub;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly hooks: EngineHooks;
+  /** The engine's own usage governance (budgets and pause rules); absent in control-only contexts. */
+  governance?: EngineGovernancePort;
   /** The daemon lock's session id, when this engine owns the workspace. */
   sessionId: string | null;
   /** Events recorded since the last flush. */

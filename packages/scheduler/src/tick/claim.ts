@@ -81,11 +81,18 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
     }
   }
   for (let attempt = 0; attempt < 16; attempt += 1) {
-    const claimed = ctx.queue.claimNext(plane, target ? { rootSpecId: target.root_spec_id } : {});
+    const held = ctx.governance?.heldIds();
+    const claimed = ctx.queue.claimNext(plane, {
+      ...(target ? { rootSpecId: target.root_spec_id } : {}),
+      ...(held && held.size > 0 ? { skipIds: held } : {}),
+    });
     if (!claimed) return undefined;
     try {
       if (claimed.kind === "spec" && !prepareClosure(ctx, claimed)) continue;
-      const nodeId = entryNode(graph, claimed);
+      // A released parked item continues at the stage it was parked before.
+      const resume = ctx.governance?.takeResume(claimed.id);
+      const resumeNode = resume && graph.nodes.find((candidate) => candidate.node_id === resume.node_id);
+      const nodeId = resumeNode ? resumeNode.node_id : entryNode(graph, claimed);
       const node = graph.nodes.find((candidate) => candidate.node_id === nodeId);
       if (!node) {
         ctx.queue.block(claimed.kind, claimed.id);
@@ -100,7 +107,7 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
         stage: node.stage,
         node_id: node.node_id,
         stage_kind_id: node.stage_kind_id,
-        run_id: ctx.ids.runId(),
+        run_id: resumeNode && resume ? resume.run_id : ctx.ids.runId(),
         request_kind: claimed.kind === "learning_request" ? "learning_request" : "active_work_item",
         work_item_kind: claimed.kind,
         work_item_id: claimed.id,

@@ -256,6 +256,8 @@ describe("readStatus", () => {
       blocker_count: 1,
       auto_resume_possible: true,
       next_auto_resume_at: "2026-04-28T15:00:00Z",
+      blockers: [],
+      parked: [],
     });
     expect(status.runtime_error?.report_path).toBe("millrace-agents/runs/run-x/runtime_error_report.md");
   });
