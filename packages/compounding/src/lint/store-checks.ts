@@ -140,55 +140,46 @@ export function referenceIssues(snapshot: CompoundingSnapshot): Issue[] {
     snapshot.facts.filter((f) => f.value.scope === "workspace").map((f) => f.value.fact_id),
   );
   const allFacts = new Set(snapshot.facts.map((f) => f.value.fact_id));
-  for (const { value, file } of snapshot.procedures) {
-    if (value.scope === "workspace" && procedureStatus(value, latest) === "stale") {
+  const reviewAndSupersedes = (
+    family: "procedure" | "fact",
+    id: string,
+    stale: boolean,
+    supersedes: string | null | undefined,
+    known: ReadonlySet<string>,
+    file: string,
+  ) => {
+    if (stale) {
       issues.push(
-        warn(
-          "procedure",
-          "pending_review",
-          value.procedure_id,
-          `${value.procedure_id} awaits review: it is withheld until promoted`,
-          rel(file),
-        ),
+        warn(family, "pending_review", id, `${id} awaits review: it is withheld until promoted`, rel(file)),
       );
     }
-    if (value.supersedes_procedure_id && !allProcedures.has(value.supersedes_procedure_id)) {
+    if (supersedes && !known.has(supersedes)) {
       issues.push(
         fail(
-          "procedure",
+          family,
           "supersedes_missing",
-          value.procedure_id,
-          `${value.procedure_id} supersedes ${value.supersedes_procedure_id}, which does not exist`,
+          id,
+          `${id} supersedes ${supersedes}, which does not exist`,
           rel(file),
-          [value.supersedes_procedure_id],
+          [supersedes],
         ),
       );
     }
+  };
+  for (const { value, file } of snapshot.procedures) {
+    const stale = value.scope === "workspace" && procedureStatus(value, latest) === "stale";
+    reviewAndSupersedes(
+      "procedure",
+      value.procedure_id,
+      stale,
+      value.supersedes_procedure_id,
+      allProcedures,
+      file,
+    );
   }
   for (const { value, file } of snapshot.facts) {
-    if (value.scope === "workspace" && factStatus(value, latest) === "stale") {
-      issues.push(
-        warn(
-          "fact",
-          "pending_review",
-          value.fact_id,
-          `${value.fact_id} awaits review: it is withheld until promoted`,
-          rel(file),
-        ),
-      );
-    }
-    if (value.supersedes_fact_id && !allFacts.has(value.supersedes_fact_id)) {
-      issues.push(
-        fail(
-          "fact",
-          "supersedes_missing",
-          value.fact_id,
-          `${value.fact_id} supersedes ${value.supersedes_fact_id}, which does not exist`,
-          rel(file),
-          [value.supersedes_fact_id],
-        ),
-      );
-    }
+    const stale = value.scope === "workspace" && factStatus(value, latest) === "stale";
+    reviewAndSupersedes("fact", value.fact_id, stale, value.supersedes_fact_id, allFacts, file);
   }
   for (const { value, file } of snapshot.lifecycle) {
     const isProcedure = value.procedure_id !== null;
