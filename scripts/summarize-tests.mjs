@@ -10,6 +10,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
+const failures = [];
 for (const group of ["packages", "apps"]) {
   const base = path.join(repo, group);
   if (!existsSync(base)) continue;
@@ -21,8 +22,21 @@ for (const group of ["packages", "apps"]) {
     passed += report.numPassedTests ?? 0;
     failed += report.numFailedTests ?? 0;
     skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+    for (const suite of report.testResults ?? []) {
+      const file = path.relative(repo, suite.name ?? "");
+      for (const test of suite.assertionResults ?? []) {
+        if (test.status !== "failed") continue;
+        const first = String(test.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300);
+        failures.push(`FAILED ${file} > ${test.fullName ?? test.title}: ${first}`);
+      }
+      if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) {
+        failures.push(`FAILED ${file}: ${String(suite.message ?? "").split("\n")[0].slice(0, 300)}`);
+      }
+    }
   }
 }
+// Failures are repeated here, after every package's interleaved output, so the tail of a CI log names them.
+for (const line of failures) console.log(line);
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (reports === 0 || passed + failed === 0) {
   console.error("no test reports found: did the test run execute any test?");
