@@ -1,7 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { ioErrorToMillraceError, MillraceError, withIoErrorsReported } from "@millrace/contracts";
+import {
+  IO_ERRNO_CODES,
+  ioErrorToMillraceError,
+  MillraceError,
+  withIoErrorsReported,
+} from "@millrace/contracts";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendRuntimeEvent, initWorkspace, workspacePaths, writeJsonAtomicSync } from "../src/index.js";
 import { hashTree, tempDir } from "./helpers.js";
@@ -73,9 +78,16 @@ describe("unexpected I/O errors on real file systems", () => {
   );
 
   it.runIf(process.platform === "linux")("a device that fails a write is an I/O error, not a bug", () => {
-    // /proc/version refuses writes: EIO for root, EACCES for anyone else.
+    // /proc/version refuses writes, with an errno that depends on the machine: EIO for root on a
+    // VM, EACCES for anyone else, EROFS in a container whose /proc is mounted read-only. Each of
+    // those is the operator's to fix, so each maps to a MillraceError that names the errno.
     const error = thrownBy(() => writeFileSync("/proc/version", "x"));
-    expect(["io_error", "permission_denied"]).toContain(ioErrorToMillraceError(error)?.code);
+    const errno = (error as NodeJS.ErrnoException).code ?? "";
+    expect(Object.keys(IO_ERRNO_CODES)).toContain(errno);
+    const mapped = ioErrorToMillraceError(error);
+    expect(mapped).toBeInstanceOf(MillraceError);
+    expect(mapped?.code).toBe(IO_ERRNO_CODES[errno]);
+    expect(mapped?.message).toContain(`(${errno} in `);
   });
 
   it("a folder that is not one is left to the caller (not an I/O failure of the disk)", () => {
