@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, tempDir } from "./helpers.js";
@@ -30,6 +31,34 @@ describe("millrace config", () => {
     expect(json.config.runtime.idle_sleep_seconds).toBe(2.5);
     expect(json.config.watchers.enabled).toBe(true);
     expect(json.config_version).toMatch(/^cfg-[0-9a-f]{12}$/);
+  });
+
+  it("a FIFO or a link as millrace.toml is refused at once with a hint by the config and compile commands", () => {
+    const { root, file } = workspace();
+    rmSync(file);
+    execFileSync("mkfifo", [file]);
+    for (const argv of [
+      ["config", "validate"],
+      ["config", "show"],
+      ["compile", "validate"],
+    ]) {
+      const run = runCli([...argv, "-w", root]);
+      expect(run.status, argv.join(" ")).toBe(1);
+      expect(run.stderr).toMatch(/millrace\.toml is not a regular file \(FIFO\)/);
+      expect(run.stderr).toMatch(/hint: .*regular TOML file/);
+    }
+    rmSync(file);
+    const outside = path.join(tempDir(), "elsewhere.toml");
+    writeFileSync(outside, "");
+    symlinkSync(outside, file);
+    const linked = runCli(["config", "show", "-w", root, "--json"]);
+    expect(linked.status).toBe(1);
+    expect(linked.json<{ error: { code: string } }>().error.code).toBe("workspace_file_rejected");
+    // A file the operator names is trusted to be a link, but not to be a device.
+    expect(runCli(["config", "validate", "-w", root, "--config", outside]).status).toBe(0);
+    expect(runCli(["config", "validate", "-w", root, "--config", "/dev/zero"]).stderr).toContain(
+      "character device",
+    );
   });
 
   it("the freshly seeded config validates", () => {

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
 import {
   canonicalJson,
   configRangeOfIssue,
@@ -10,6 +9,7 @@ import {
 } from "@millrace/contracts";
 import type { z } from "zod";
 import { type WorkspacePaths, workspacePaths } from "./paths.js";
+import { describeReadProblem, READ_LIMITS, readRegularFile } from "./safe-read.js";
 import { parseToml, tomlKeyLines } from "./toml.js";
 
 /** One problem in a config text, already phrased for a person: names the key, the line and the fix. */
@@ -78,20 +78,29 @@ export function parseConfigText(text: string, source = "millrace.toml"): Millrac
  */
 export function loadConfig(workspace: WorkspacePaths | string): MillraceConfig {
   const paths = typeof workspace === "string" ? workspacePaths(workspace) : workspace;
-  if (!existsSync(paths.configFile)) return MillraceConfigSchema.parse({});
-  let text: string;
-  try {
-    text = readFileSync(paths.configFile, "utf8");
-  } catch (error) {
-    throw new MillraceError(
-      "workspace_io_failed",
-      `cannot read ${paths.configFile}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
+  const text = readConfigFile(paths.configFile, { followLinks: false });
+  if (text === undefined) return MillraceConfigSchema.parse({});
   return parseConfigText(text, paths.configFile);
+}
+
+/**
+ * The text of a config file, or undefined when it does not exist. A workspace's own millrace.toml
+ * is repository content: a link is not followed, and a FIFO, a device or a file over the cap is
+ * refused instead of hanging or filling memory. A file the operator names (`--config`) may be a
+ * link, but must still end at a regular file within the cap.
+ */
+export function readConfigFile(file: string, options: { readonly followLinks: boolean }): string | undefined {
+  const outcome = readRegularFile(file, {
+    maxBytes: READ_LIMITS.config,
+    utf8: true,
+    followLinks: options.followLinks,
+  });
+  if (outcome.kind === "ok") return outcome.text;
+  if (outcome.kind === "missing") return undefined;
+  throw new MillraceError("workspace_file_rejected", `config file ${file} ${describeReadProblem(outcome)}`, {
+    hint: "Make it a regular TOML file under 1 MiB (links inside a workspace are not followed).",
+    details: { file, reason: outcome.kind },
+  });
 }
 
 /** The config version recorded in the snapshot: `cfg-` + 12 hex of the sha256 of the canonical effective config. */

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import {
   type DoctorCheck,
@@ -15,6 +15,7 @@ import { findEscapingLinks } from "./link-scan.js";
 import { inspectLock } from "./lock.js";
 import { readManifest } from "./manifest.js";
 import { initDirectories, toWorkspaceRelative, type WorkspacePaths, workspacePaths } from "./paths.js";
+import { describeReadProblem, READ_LIMITS, readRegularFile } from "./safe-read.js";
 
 /**
  * Workspace health: folders, default files, the baseline manifest and the files it tracks, status
@@ -33,9 +34,14 @@ function check(
   return { code, status, path: file === null ? null : toWorkspaceRelative(paths, file), message, hint };
 }
 
+/** Doctor reads state, config and manifest files; none is anywhere near this size. */
+const DOCTOR_READ_LIMIT = 16 * 1024 * 1024;
+
 function readJson(file: string): { ok: true; value: unknown } | { ok: false; reason: string } {
+  const outcome = readRegularFile(file, { maxBytes: DOCTOR_READ_LIMIT, utf8: true });
+  if (outcome.kind !== "ok") return { ok: false, reason: `the file ${describeReadProblem(outcome)}` };
   try {
-    return { ok: true, value: JSON.parse(readFileSync(file, "utf8")) };
+    return { ok: true, value: JSON.parse(outcome.text) };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
@@ -226,8 +232,20 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
   group("recovery_counters", "the recovery counters are valid", counterChecks);
 
   const configChecks: DoctorCheck[] = [];
-  if (existsSync(paths.configFile)) {
-    const text = safeRead(paths.configFile) ?? "";
+  const configRead = readRegularFile(paths.configFile, { maxBytes: READ_LIMITS.config, utf8: true });
+  if (configRead.kind !== "ok" && configRead.kind !== "missing") {
+    configChecks.push(
+      check(
+        "runtime_config_invalid",
+        "error",
+        paths,
+        paths.configFile,
+        `millrace.toml ${describeReadProblem(configRead)}`,
+        "Make millrace.toml a regular TOML file under 1 MiB (links inside a workspace are not followed).",
+      ),
+    );
+  } else if (configRead.kind === "ok") {
+    const text = configRead.text;
     const validation = validateConfigText(text, "millrace.toml");
     if (!validation.ok) {
       for (const problem of validation.problems) {
@@ -351,12 +369,10 @@ function isFile(file: string): boolean {
   }
 }
 
+/** State and config files are workspace content: never follow a link, block on a FIFO or read without a cap. */
 function safeRead(file: string): string | undefined {
-  try {
-    return readFileSync(file, "utf8");
-  } catch {
-    return undefined;
-  }
+  const outcome = readRegularFile(file, { maxBytes: DOCTOR_READ_LIMIT, utf8: true });
+  return outcome.kind === "ok" ? outcome.text : undefined;
 }
 
 function safeList(dir: string): string[] {

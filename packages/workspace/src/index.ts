@@ -14,7 +14,13 @@ export {
   writeJsonAtomicSync,
 } from "./atomic-write.js";
 export type { ConfigProblem, ConfigValidation } from "./config.js";
-export { configFingerprint, loadConfig, parseConfigText, validateConfigText } from "./config.js";
+export {
+  configFingerprint,
+  loadConfig,
+  parseConfigText,
+  readConfigFile,
+  validateConfigText,
+} from "./config.js";
 export type { PathEscape } from "./confine.js";
 export { assertInsideWorkspace, findPathEscape, resolveInsideReal } from "./confine.js";
 export { findWorkspaceRoot } from "./discover.js";

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from "node:fs";
 import { InstalledSkillsManifestSchema, MillraceError } from "@millrace/contracts";
 import type { WorkspacePaths } from "./paths.js";
+import { describeReadProblem, READ_LIMITS, readRegularFile } from "./safe-read.js";
 
 /**
  * The runtime-root-relative folders of skills installed on top of the baseline
@@ -9,10 +9,12 @@ import type { WorkspacePaths } from "./paths.js";
  * A manifest that cannot be read refuses the upgrade: guessing would risk overwriting a skill.
  */
 export function installedSkillFolders(paths: WorkspacePaths): string[] {
-  if (!existsSync(paths.installedSkills)) return [];
+  const read = readRegularFile(paths.installedSkills, { maxBytes: READ_LIMITS.document, utf8: true });
+  if (read.kind === "missing") return [];
+  if (read.kind !== "ok") throw invalid(paths, describeReadProblem(read));
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(paths.installedSkills, "utf8"));
+    value = JSON.parse(read.text);
   } catch (error) {
     throw invalid(paths, `not valid JSON (${(error as Error).message})`);
   }

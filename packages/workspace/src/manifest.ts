@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type BaselineManifest,
@@ -10,6 +10,10 @@ import {
 } from "@millrace/contracts";
 import { packagedAssetsRoot } from "./assets-root.js";
 import type { WorkspacePaths } from "./paths.js";
+import { describeReadProblem, readRegularFile } from "./safe-read.js";
+
+/** A baseline manifest lists a few hundred assets; anything this big is not one. */
+const MANIFEST_READ_LIMIT = 8 * 1024 * 1024;
 
 /**
  * The managed baseline: every file of the packaged assets that init deploys into the runtime root,
@@ -66,15 +70,6 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** sha256 of a regular file, or undefined when the path is missing or not a regular file. */
-export function fileSha256(file: string): string | undefined {
-  try {
-    return sha256Hex(readFileSync(file));
-  } catch {
-    return undefined;
-  }
-}
-
 /** The manifest id: sha256 of the canonical JSON of everything but the id itself. */
 export function computeManifestId(manifest: Omit<BaselineManifest, "manifest_id">): string {
   return sha256Hex(
@@ -121,10 +116,13 @@ export type ManifestRead =
 
 /** Reads the workspace's baseline manifest without throwing. A wrong manifest_id makes it invalid. */
 export function readManifest(paths: WorkspacePaths): ManifestRead {
-  if (!existsSync(paths.baselineManifest)) return { state: "missing" };
+  // The manifest sits in the workspace: a link, a FIFO or a huge file there is refused, not followed.
+  const read = readRegularFile(paths.baselineManifest, { maxBytes: MANIFEST_READ_LIMIT, utf8: true });
+  if (read.kind === "missing") return { state: "missing" };
+  if (read.kind !== "ok") return { state: "invalid", reason: `the file ${describeReadProblem(read)}` };
   let value: unknown;
   try {
-    value = JSON.parse(readFileSync(paths.baselineManifest, "utf8"));
+    value = JSON.parse(read.text);
   } catch (error) {
     return { state: "invalid", reason: `not valid JSON (${(error as Error).message})` };
   }

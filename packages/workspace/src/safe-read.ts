@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { findControlChar, MillraceError } from "@millrace/contracts";
 
@@ -20,6 +21,8 @@ export const READ_LIMITS = {
   mailbox: 256 * 1024,
   /** One idea in `ideas/inbox/`. */
   idea: 1024 * 1024,
+  /** `millrace.toml`, or a config file named with `--config`. */
+  config: 1024 * 1024,
 } as const;
 
 export type SafeReadOutcome =
@@ -164,4 +167,32 @@ export function readRegularFileOrThrow(file: string, options: SafeReadOptions, h
     ...(hint === undefined ? {} : { hint }),
     details: { file, reason: outcome.kind },
   });
+}
+
+/**
+ * The sha256 of a regular file, read in chunks (no cap: memory stays flat however large it is), or
+ * undefined when the path is missing, a link, or not a regular file. Never blocks on a FIFO.
+ */
+export function sha256OfRegularFile(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, openFlags(false));
+  } catch {
+    return undefined;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return undefined;
+    const hash = createHash("sha256");
+    const buffer = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      hash.update(buffer.subarray(0, n));
+    }
+    return hash.digest("hex");
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
 }

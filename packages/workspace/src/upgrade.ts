@@ -13,8 +13,9 @@ import { packagedAssetsRoot } from "./assets-root.js";
 import { writeFileAtomicSync } from "./atomic-write.js";
 import { requireInitialized } from "./init.js";
 import { insideAnyFolder, installedSkillFolders } from "./installed-skills.js";
-import { buildManifest, computeManifestId, loadManifest, sha256Hex } from "./manifest.js";
+import { buildManifest, computeManifestId, loadManifest } from "./manifest.js";
 import { type WorkspacePaths, workspacePaths } from "./paths.js";
+import { sha256OfRegularFile } from "./safe-read.js";
 
 /**
  * Upgrade of the managed baseline: compares, per file, the hash init deployed (the workspace's
@@ -51,7 +52,9 @@ function currentHash(file: string): { kind: "missing" } | { kind: "other" } | { 
     return { kind: "missing" };
   }
   if (!stat.isFile()) return { kind: "other" };
-  return { kind: "file", sha: sha256Hex(readFileSync(file)) };
+  // Hashed in chunks without following a link: a workspace file may be huge or swapped meanwhile.
+  const sha = sha256OfRegularFile(file);
+  return sha === undefined ? { kind: "other" } : { kind: "file", sha };
 }
 
 function validateLocalized(

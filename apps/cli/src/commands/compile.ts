@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   type CompileResult,
@@ -11,7 +11,7 @@ import {
   renderGraph,
 } from "@millrace/compiler";
 import { type MillraceConfig, MillraceError, PLANES, type Plane } from "@millrace/contracts";
-import { loadConfig, parseConfigText, requireInitialized } from "@millrace/workspace";
+import { loadConfig, parseConfigText, readConfigFile, requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
 
@@ -25,11 +25,9 @@ export function commandConfig(args: CompileArgs, ctx: CommandContext): MillraceC
   const paths = requireInitialized(ctx.workspace);
   if (!args.config) return loadConfig(paths);
   const file = path.resolve(ctx.io.cwd, args.config);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (error) {
-    throw new MillraceError("not_found", `cannot read config file ${file}: ${(error as Error).message}`, {
+  const text = readConfigFile(file, { followLinks: true });
+  if (text === undefined) {
+    throw new MillraceError("not_found", `cannot read config file ${file}: it does not exist`, {
       hint: "Check the path given to --config.",
     });
   }

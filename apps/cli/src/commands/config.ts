@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import {
   configFingerprint,
   parseConfigText,
+  readConfigFile,
   requireInitialized,
   validateConfigText,
 } from "@millrace/workspace";
@@ -18,17 +18,13 @@ function configSource(args: ConfigArgs, ctx: CommandContext): { file: string; te
   const file = args.config
     ? path.resolve(ctx.io.cwd, args.config)
     : requireInitialized(ctx.workspace).configFile;
-  try {
-    return { file, text: readFileSync(file, "utf8") };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !args.config) return { file, text: "" };
-    throw new MillraceError(
-      code === "ENOENT" ? "not_found" : "workspace_io_failed",
-      `cannot read config file ${file}: ${(error as Error).message}`,
-      { hint: "Check the path given to --config." },
-    );
-  }
+  // Only a file the operator names may be a link; the workspace's own millrace.toml may not.
+  const text = readConfigFile(file, { followLinks: Boolean(args.config) });
+  if (text !== undefined) return { file, text };
+  if (!args.config) return { file, text: "" };
+  throw new MillraceError("not_found", `cannot read config file ${file}: it does not exist`, {
+    hint: "Check the path given to --config.",
+  });
 }
 
 function showConfig(args: ConfigArgs, ctx: CommandContext): number {

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrace/contracts";
 import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
-import { runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
+import { readConfigFile, runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
 import { governanceChecks } from "./governance-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
@@ -35,7 +35,12 @@ function skipped(reason: string): FullDoctorCheck {
 }
 
 function loadConfigForDoctor(configFile: string): MillraceConfig | undefined {
-  const text = existsSync(configFile) ? readFileSync(configFile, "utf8") : "";
+  let text: string;
+  try {
+    text = readConfigFile(configFile, { followLinks: false }) ?? "";
+  } catch {
+    return undefined; // the workspace checks above already report a config file that is refused
+  }
   const result = validateConfigText(text, "millrace.toml");
   return result.ok ? result.config : undefined;
 }
