@@ -72,5 +72,45 @@ export const LineageDriftDiagnosticSchema = z.strictObject({
 });
 export type LineageDriftDiagnostic = z.infer<typeof LineageDriftDiagnosticSchema>;
 
+/** One document `queue repair-lineage` rewrites: each field it sets, with the value it had. */
+export const LineageRepairChangeSchema = z.strictObject({
+  work_item_kind: z.enum(["task", "incident"]),
+  work_item_id: z.string(),
+  state: z.enum(["queue", "blocked"]),
+  path: z.string(),
+  root_spec_id: z.strictObject({ from: z.string().nullable(), to: z.string() }),
+  spec_id: z.strictObject({ from: z.string().nullable(), to: z.string() }).nullable(),
+});
+export type LineageRepairChange = z.infer<typeof LineageRepairChangeSchema>;
+
+/** A drift finding the repair leaves alone, and why: specs are never rewritten, active work is in use. */
+export const LineageRepairSkipSchema = z.strictObject({
+  work_item_kind: z.enum(["task", "spec", "incident"]),
+  work_item_id: z.string(),
+  state: z.enum(["queue", "active", "blocked"]),
+  path: z.string(),
+  reason: z.enum(["spec_not_rewritten", "active_item"]),
+});
+export type LineageRepairSkip = z.infer<typeof LineageRepairSkipSchema>;
+
+/**
+ * `arbiter/diagnostics/lineage-repairs/<timestamp>-<hex8>.json`, written by every
+ * `queue repair-lineage` run: the plan, and whether it was applied.
+ */
+export const LineageRepairReportSchema = z.strictObject({
+  schema_version: z.literal("1.0"),
+  kind: z.literal("closure_lineage_repair_report"),
+  root_spec_id: z.string(),
+  root_idea_id: z.string(),
+  created_at: TimestampSchema,
+  applied: z.boolean(),
+  issuer: z.string(),
+  changes: z.array(LineageRepairChangeSchema),
+  skipped: z.array(LineageRepairSkipSchema),
+  report_path: z.string(),
+});
+export type LineageRepairReport = z.infer<typeof LineageRepairReportSchema>;
+
 registerPersistedSchema("closure-target-state", ClosureTargetStateSchema);
+registerPersistedSchema("lineage-repair-report", LineageRepairReportSchema);
 registerPersistedSchema("lineage-drift-diagnostic", LineageDriftDiagnosticSchema);

@@ -127,11 +127,19 @@ export {
   UsageReportOutputSchema,
   VersionOutputSchema,
 } from "./cli-output.js";
-export type { ClosureTargetState, LineageDriftDiagnostic, LineageDriftFinding } from "./closure.js";
+export type {
+  ClosureTargetState,
+  LineageDriftDiagnostic,
+  LineageDriftFinding,
+  LineageRepairChange,
+  LineageRepairReport,
+  LineageRepairSkip,
+} from "./closure.js";
 export {
   ClosureTargetStateSchema,
   LineageDriftDiagnosticSchema,
   LineageDriftFindingSchema,
+  LineageRepairReportSchema,
 } from "./closure.js";
 export type {
   CompileDiagnostic,

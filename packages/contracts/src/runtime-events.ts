@@ -175,9 +175,22 @@ export const RUNTIME_EVENT_PAYLOADS = {
     node_id: text,
   }),
   completion_behavior_blocked: z.strictObject({
-    reason: z.literal("open_lineage_work"),
+    reason: z.enum(["open_lineage_work", "closure_lineage_drift"]),
     root_spec_id: text,
     blocking_work_ids: z.array(text),
+  }),
+  closure_lineage_drift_detected: z.strictObject({
+    root_spec_id: text,
+    root_idea_id: text,
+    finding_count: z.number().int(),
+    diagnostic_path: text,
+  }),
+  closure_lineage_repaired: z.strictObject({
+    root_spec_id: text,
+    changed_count: z.number().int(),
+    skipped_count: z.number().int(),
+    report_path: text,
+    issuer: text,
   }),
   completion_behavior_held: z.strictObject({ root_spec_id: text, last_arbiter_run_id: text, reason: text }),
   idea_normalized_to_spec: z.strictObject({ spec_id: text, idea_path: text }),

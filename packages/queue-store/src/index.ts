@@ -14,6 +14,7 @@ export {
   supersedeTask,
 } from "./interventions.js";
 export { allQueueFolders, KIND_PLANE, type QueueFolder } from "./layout.js";
+export { applyLineageRepair, type LineageRepairPlan, planLineageRepair } from "./lineage-repair.js";
 export {
   buildSpecFromTitle,
   buildTaskFromTitle,
@@ -25,6 +26,7 @@ export {
 export type { PlaneCounts } from "./store/active.js";
 export type { ClaimedItem, ClaimOptions } from "./store/claims.js";
 export { assertSafeId } from "./store/ids.js";
+export type { ClosureTarget } from "./store/lineage.js";
 export type { QueueItemRef } from "./store/lookup.js";
 export { openQueueStore, QueueStore, type QueueStoreOptions, reconcileQueue } from "./store/queue-store.js";
 export type { RequeueOptions } from "./store/transitions.js";

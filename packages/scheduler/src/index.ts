@@ -14,6 +14,7 @@ export {
   routeStageResult,
 } from "./apply/router.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
+export { type LineageRepairOptions, repairLineage } from "./control/lineage-repair.js";
 export { newCommandId, writeMailboxCommand } from "./control/mailbox-writer.js";
 export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";
 export {

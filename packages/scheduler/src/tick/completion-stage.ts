@@ -1,5 +1,13 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
-import type { ActiveRunState } from "@millrace/contracts";
+import {
+  type ActiveRunState,
+  type ClosureTargetState,
+  formatTimestamp,
+  LineageDriftDiagnosticSchema,
+  type LineageDriftFinding,
+} from "@millrace/contracts";
+import { toWorkspaceRelative, writeJsonAtomicSync } from "@millrace/workspace";
 import { openTarget, saveTarget } from "../state/closure-targets.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import { executionRanSince } from "../state/execution-history.js";
@@ -62,6 +70,40 @@ function isHeld(ctx: EngineContext, rootSpecId: string, lastArbiterRunId: string
   return true;
 }
 
+/**
+ * Work that belongs to the target's lineage but names another root (same root idea, or a known
+ * alias of the root spec) would be left out of the closure check: write the diagnostic the
+ * operator repairs from (`queue repair-lineage`), and say so once per change of the findings.
+ */
+function reportDrift(ctx: EngineContext, target: ClosureTargetState, drift: LineageDriftFinding[]): void {
+  const file = path.join(ctx.paths.arbiterDiagnostics, "lineage-drift", `${target.root_spec_id}.json`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeJsonAtomicSync(
+    file,
+    LineageDriftDiagnosticSchema.parse({
+      schema_version: "1.0",
+      kind: "closure_lineage_drift_diagnostic",
+      root_spec_id: target.root_spec_id,
+      root_idea_id: target.root_idea_id,
+      detected_at: formatTimestamp(ctx.clock()),
+      findings: drift,
+      recommended_command: `millrace queue repair-lineage --root-spec-id ${target.root_spec_id}`,
+    }),
+  );
+  const blockingWorkIds = drift.map((finding) => finding.work_item_id);
+  recordEvent(ctx, "completion_behavior_blocked", {
+    reason: "closure_lineage_drift",
+    root_spec_id: target.root_spec_id,
+    blocking_work_ids: blockingWorkIds,
+  });
+  recordEvent(ctx, "closure_lineage_drift_detected", {
+    root_spec_id: target.root_spec_id,
+    root_idea_id: target.root_idea_id,
+    finding_count: drift.length,
+    diagnostic_path: toWorkspaceRelative(ctx.paths, file),
+  });
+}
+
 /** Holds already announced in the event log, per engine. */
 const reportedHolds = new WeakMap<EngineContext, Set<string>>();
 
@@ -78,19 +120,26 @@ export function activateCompletionStage(ctx: EngineContext): ActiveRunState | un
   const target = openTarget(ctx.paths);
   if (!target) return undefined;
   const openWork = withoutRemediatedItems(ctx, ctx.queue.openLineageWork(target.root_spec_id));
-  const blocked = openWork.length > 0;
-  if (
+  // Drift is looked for only once the lineage is otherwise ready: open work blocks closure first.
+  const drift =
+    openWork.length > 0
+      ? []
+      : ctx.queue.lineageDrift({ rootSpecId: target.root_spec_id, rootIdeaId: target.root_idea_id });
+  const blocking = openWork.length > 0 ? openWork : drift.map((finding) => finding.work_item_id);
+  const blocked = blocking.length > 0;
+  const changed =
     blocked !== target.closure_blocked_by_lineage_work ||
     blocked !== target.blocking_work_ids.length > 0 ||
-    (blocked && openWork.join(",") !== target.blocking_work_ids.join(","))
-  ) {
+    (blocked && blocking.join(",") !== target.blocking_work_ids.join(","));
+  if (changed) {
     saveTarget(ctx.paths, {
       ...target,
       closure_blocked_by_lineage_work: blocked,
-      blocking_work_ids: blocked ? openWork : [],
+      blocking_work_ids: blocked ? blocking : [],
     });
   }
-  if (blocked !== target.closure_blocked_by_lineage_work && blocked) {
+  if (changed && drift.length > 0) reportDrift(ctx, target, drift);
+  else if (blocked !== target.closure_blocked_by_lineage_work && blocked) {
     recordEvent(ctx, "completion_behavior_blocked", {
       reason: "open_lineage_work",
       root_spec_id: target.root_spec_id,
