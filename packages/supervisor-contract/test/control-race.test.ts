@@ -31,7 +31,8 @@ describe("a daemon starting while direct writes run", () => {
     const results: ControlResult[] = [];
     try {
       for (let i = 0; i < WRITES; i++) {
-        if (i === WAIT_FOR_DAEMON_AFTER) await waitFor(() => stdout.includes("started"), `the daemon (${stderr})`);
+        if (i === WAIT_FOR_DAEMON_AFTER)
+          await waitFor(() => stdout.includes("started"), `the daemon (${stderr})`);
         const request = addTaskRequest({ title: `Race ${i}`, id: taskId(i), createdBy: "race-test" });
         results.push(submitControl(ws.root, request.command, request.payload, { issuer: "race-test" }));
         // Let the child's output in between writes (each write is synchronous).
@@ -54,12 +55,17 @@ describe("a daemon starting while direct writes run", () => {
 
     const expected = Array.from({ length: WRITES }, (_, i) => taskId(i));
     expect(idsIn(ws.paths.queues.task.queue)).toEqual(expected);
-    for (const state of ["active", "done", "blocked"] as const) expect(idsIn(ws.paths.queues.task[state])).toEqual([]);
+    for (const state of ["active", "done", "blocked"] as const)
+      expect(idsIn(ws.paths.queues.task[state])).toEqual([]);
 
     const appliedIds = eventsOfType(ws, "mailbox_add_task_applied").map((event) => event.data.id as string);
     expect(appliedIds.sort()).toEqual(expected);
-    const directEvents = eventsOfType(ws, "control_command_applied").filter((e) => e.data.command === "add_task");
-    const mailboxEvents = eventsOfType(ws, "mailbox_command_applied").filter((e) => e.data.command === "add_task");
+    const directEvents = eventsOfType(ws, "control_command_applied").filter(
+      (e) => e.data.command === "add_task",
+    );
+    const mailboxEvents = eventsOfType(ws, "mailbox_command_applied").filter(
+      (e) => e.data.command === "add_task",
+    );
     expect(directEvents).toHaveLength(direct);
     expect(mailboxEvents).toHaveLength(queued);
     expect(new Set([...directEvents, ...mailboxEvents].map((e) => e.data.command_id)).size).toBe(WRITES);

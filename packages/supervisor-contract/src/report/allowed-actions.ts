@@ -27,14 +27,10 @@ function action(
   description: string,
   args: string[],
   request: ControlRequest | null,
+  mutating = request !== null,
 ): AllowedAction {
-  const argv = [
-    "millrace",
-    ...args,
-    "--workspace",
-    ctx.workspace,
-    ...(request ? ["--issuer", ctx.issuer] : []),
-  ];
+  const issuer = mutating ? ["--issuer", ctx.issuer] : [];
+  const argv = ["millrace", ...args, "--workspace", ctx.workspace, ...issuer];
   return { action: name, description, argv, text: argv.map(shellQuote).join(" "), request };
 }
 
@@ -111,7 +107,7 @@ function reasonActions(ctx: ActionContext): AllowedAction[] {
     case "idle_with_pending_work":
       return running ? [] : [runDaemon(ctx)];
     case "idle_no_work":
-      return [action(ctx, "add_task", "Queue a task (replace <title>)", ["add-task", "<title>"], null)];
+      return [action(ctx, "add_task", "Queue a task (replace <title>)", ["add-task", "<title>"], null, true)];
     case "working":
       return [];
   }
