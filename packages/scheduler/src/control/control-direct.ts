@@ -1,4 +1,9 @@
-import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
+import {
+  formatTimestamp,
+  ioErrorToMillraceError,
+  type MailboxCommand,
+  MillraceError,
+} from "@millrace/contracts";
 import { ParkedItems, releaseParkedItem, UsageGovernance } from "@millrace/governance";
 import { openQueueStore } from "@millrace/queue-store";
 import {
@@ -33,7 +38,7 @@ export function applyControlDirect(
   options: DirectControlOptions,
 ): ControlOutcome {
   const { clock, issuer } = options;
-  const held = acquireLockPatiently(paths, { now: clock, sessionId: newControlSessionId() });
+  const held = takeControlLock(paths, clock);
   try {
     // clear-stale-state is the documented way out of a corrupt snapshot or counters file: repair
     // them first (the broken file is kept beside it) instead of failing on the very same error.
@@ -82,6 +87,19 @@ export function applyControlDirect(
     return outcome;
   } finally {
     held.release();
+  }
+}
+
+/**
+ * The lock for one direct command. A file-system failure taking it (read-only, full, denied) is
+ * reported as that failure, with its hint, as a write of the command itself would have been.
+ */
+function takeControlLock(paths: WorkspacePaths, clock: () => Date) {
+  try {
+    return acquireLockPatiently(paths, { now: clock, sessionId: newControlSessionId() });
+  } catch (error) {
+    const cause = MillraceError.isInstance(error) ? error.cause : undefined;
+    throw (cause !== undefined ? ioErrorToMillraceError(cause) : undefined) ?? error;
   }
 }
 
