@@ -14,6 +14,8 @@ export interface MillraceCommand<A = Record<string, unknown>> {
   describe: string;
   builder?: (yargs: Argv) => Argv;
   examples?: Array<[string, string]>;
+  /** Takes `--workspace` more than once (the supervisor's fleet view); other commands refuse that. */
+  manyWorkspaces?: boolean;
   handler(args: A & GlobalArgs, ctx: CommandContext): Promise<HandlerResult> | HandlerResult;
 }
 
@@ -23,13 +25,20 @@ export interface RunState {
   color?: boolean;
 }
 
-export function makeContext(io: CliIO, args: GlobalArgs, color = false): CommandContext {
+export function makeContext(
+  io: CliIO,
+  args: GlobalArgs,
+  color = false,
+  workspaces: readonly string[] = [],
+): CommandContext {
   const json = Boolean(args.json);
+  const workspace = path.resolve(io.cwd, args.workspace ?? ".");
   return {
     io,
     json,
     paint: makePaint(color && !json),
-    workspace: path.resolve(io.cwd, args.workspace ?? "."),
+    workspace,
+    workspaces: workspaces.length > 0 ? workspaces.map((dir) => path.resolve(io.cwd, dir)) : [workspace],
     emit(text, value) {
       if (json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
       else io.stdout(typeof text === "function" ? text() : text);
@@ -57,10 +66,31 @@ export function toYargs<A>(
       return y as unknown as Argv<A & GlobalArgs>;
     },
     handler: async (args) => {
+      const many = await repeatedWorkspaces(args, def.manyWorkspaces === true);
       await discoverWorkspace(args, io, String([def.command].flat()[0]).split(" ")[0] ?? "");
-      const ctx = makeContext(io, args, state.color);
+      const ctx = makeContext(io, args, state.color, many);
       const result = await def.handler(args as unknown as A & GlobalArgs, ctx);
       state.exitCode = result ?? 0;
     },
   };
+}
+
+/**
+ * `--workspace` given several times arrives as an array: the fleet command takes them all (the
+ * first becomes the context's workspace); every other command refuses with a usage error.
+ */
+async function repeatedWorkspaces(args: GlobalArgs, allowed: boolean): Promise<string[]> {
+  const given = args.workspace as unknown;
+  if (!Array.isArray(given)) return [];
+  if (!allowed) {
+    // Loaded only here: the common path stays free of zod for a fast start.
+    const { MillraceError } = await import("@millrace/contracts");
+    throw new MillraceError("usage_invalid_argument", `--workspace was given ${given.length} times`, {
+      hint: "Give --workspace once; only `millrace supervisor report` takes several.",
+    });
+  }
+  const dirs = given.map(String);
+  args.workspace = dirs[0];
+  (args as unknown as Record<string, unknown>).w = dirs[0];
+  return dirs;
 }

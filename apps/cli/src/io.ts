@@ -57,6 +57,8 @@ export interface GlobalArgs {
 export interface CommandContext {
   readonly io: CliIO;
   readonly workspace: string;
+  /** Every `--workspace` given, resolved, in order (`[workspace]` when given once or not at all). */
+  readonly workspaces: readonly string[];
   readonly json: boolean;
   /** Colour for text output (identity functions when colour is off). */
   readonly paint: Paint;

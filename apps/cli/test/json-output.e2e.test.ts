@@ -29,6 +29,8 @@ import {
   renderJsonOutputDoc,
   StatusReportSchema,
   StatusWatchLineSchema,
+  SupervisorFleetReportSchema,
+  SupervisorReportSchema,
   UpgradeReportSchema,
   VersionOutputSchema,
 } from "@millrace/contracts";
@@ -154,6 +156,12 @@ describe("every --json output matches its schema", () => {
     for (const command of ["pause", "resume", "reload-config", "retry-active", "clear-stale-state", "stop"]) {
       jsonOf(ControlResultOutputSchema, [command, "-w", demo]);
     }
+  });
+
+  it("supervisor report, for one workspace and a fleet", () => {
+    jsonOf(SupervisorReportSchema, ["supervisor", "report", "-w", demo]);
+    const fleet = jsonOf(SupervisorFleetReportSchema, ["supervisor", "report", "-w", demo, "-w", ws]);
+    expect(fleet).toHaveLength(2);
   });
 
   it("errors are JSON too, with the documented exit status", () => {

@@ -9,10 +9,11 @@ import {
   PlanCurrentnessSchema,
 } from "./compiled-plan.js";
 import { MillraceConfigSchema } from "./config.js";
-import { MailboxCommandSchema, PlaneSchema } from "./enums.js";
+import { DocumentKindSchema, MailboxCommandSchema, PlaneSchema } from "./enums.js";
 import { GovernanceBlockerSourceSchema, ParkedWorkItemSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import {
+  InterventionActionSchema,
   QueueEnqueueOutputSchema,
   QueueInterventionOutputSchema,
   QueueItemDetailSchema,
@@ -118,7 +119,11 @@ export const StatusWatchLineSchema = z.union([
 ]);
 export type StatusWatchLine = z.infer<typeof StatusWatchLineSchema>;
 
-/** The result of every control command (`pause`, `resume`, `stop`, `retry-active`, ...). */
+/**
+ * The result of every control command (`pause`, `resume`, `stop`, `retry-active`, approvals,
+ * `queue release`, ...), the same shape whether a daemon got it through the mailbox (`mode:
+ * "mailbox"`, `applied: false` until the daemon applies it) or it was applied directly.
+ */
 export const ControlResultOutputSchema = z.strictObject({
   action: MailboxCommandSchema,
   mode: z.enum(["direct", "mailbox"]),
@@ -127,6 +132,31 @@ export const ControlResultOutputSchema = z.strictObject({
   command_id: z.string().nullable(),
   mailbox_path: z.string().nullable(),
   artifact_path: z.string().nullable(),
+  /** Who acted (normalised; `operator` by default). */
+  issuer: z.string(),
+  /** What an add command enqueued (direct mode; null when queued for a daemon or not an add). */
+  enqueued: z
+    .strictObject({
+      kind: z.union([DocumentKindSchema, z.literal("idea")]),
+      id: z.string().nullable(),
+      path: z.string(),
+    })
+    .nullable(),
+  /** What a queue intervention moved (direct mode; null otherwise). */
+  intervention: z
+    .strictObject({
+      action: InterventionActionSchema,
+      work_item_kind: DocumentKindSchema,
+      work_item_id: z.string(),
+      source_state: z.string(),
+      destination_state: z.string(),
+      source_path: z.string(),
+      destination_path: z.string(),
+      replacement_work_item_id: z.string().nullable(),
+      affected_dependents: z.array(z.string()),
+      reason: z.string(),
+    })
+    .nullable(),
 });
 export type ControlResultOutput = z.infer<typeof ControlResultOutputSchema>;
 
@@ -349,6 +379,8 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     schema: "control-result",
   },
   { command: "demo", schema: "demo-output" },
+  { command: "supervisor report", schema: "supervisor-report" },
+  { command: "supervisor report --workspace A --workspace B", schema: "supervisor-fleet-report" },
   { command: "any command that fails", schema: "cli-error" },
 ];
 

@@ -49,6 +49,7 @@ export const MAILBOX_COMMANDS = [
   "add_spec",
   "add_idea",
   "add_probe",
+  "import_document",
   "retry_active",
   "clear_stale_state",
   "cancel_work_item",

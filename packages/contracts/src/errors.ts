@@ -25,6 +25,11 @@ export const ERROR_CODES = {
     "An id is not a safe identifier.",
     "Ids start with a letter or digit and use only letters, digits, '.', '_' and '-'.",
   ),
+  issuer_invalid: code(
+    2,
+    "The issuer name is empty or uses characters outside the safe set.",
+    "Pass --issuer NAME: letters, digits, '.', '_', '-', '@', ':' (spaces become '-'), at most 64 characters.",
+  ),
   init_target_is_file: code(
     2,
     "The init target is a file, not a folder.",

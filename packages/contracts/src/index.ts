@@ -644,6 +644,30 @@ export {
   StructuredResultFileSchema,
   TokenUsageSchema,
 } from "./stage-run.js";
+export type {
+  AllowedAction,
+  AttentionReason,
+  ControlRequest,
+  LivenessGrade,
+  SupervisorFleetReport,
+  SupervisorHealth,
+  SupervisorPlane,
+  SupervisorReport,
+  SupervisorWorkItem,
+} from "./supervisor.js";
+export {
+  AllowedActionSchema,
+  ATTENTION_REASONS,
+  AttentionReasonSchema,
+  ControlRequestSchema,
+  LIVENESS_GRADES,
+  LivenessGradeSchema,
+  SupervisorFleetReportSchema,
+  SupervisorHealthSchema,
+  SupervisorPlaneSchema,
+  SupervisorReportSchema,
+  SupervisorWorkItemSchema,
+} from "./supervisor.js";
 export type { ControlCharFound } from "./terminal-text.js";
 export { findControlChar, neutralizeControlChars } from "./terminal-text.js";
 export {

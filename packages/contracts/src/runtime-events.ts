@@ -261,6 +261,8 @@ export const RUNTIME_EVENT_PAYLOADS = {
   // operator control (mailbox and direct)
   control_command_applied: z.strictObject({
     command: MailboxCommandSchema,
+    /** The id the supervisor contract gave the command (absent in events of older versions). */
+    command_id: text.optional(),
     mode: z.literal("direct"),
     issuer: text,
     applied: z.boolean(),
@@ -281,6 +283,8 @@ export const RUNTIME_EVENT_PAYLOADS = {
   mailbox_add_task_applied: MailboxDocumentAppliedSchema,
   mailbox_add_spec_applied: MailboxDocumentAppliedSchema,
   mailbox_add_probe_applied: MailboxDocumentAppliedSchema,
+  /** `import_document`: any work-document kind (incidents and learning requests included). */
+  mailbox_import_document_applied: MailboxDocumentAppliedSchema.extend({ kind: text }),
   mailbox_add_idea_applied: z.strictObject({ path: text }),
   runtime_paused_by_operator: z.strictObject({ issuer: text }),
   runtime_resumed_by_operator: z.strictObject({ issuer: text }),

@@ -1,9 +1,10 @@
 import { MillraceError } from "@millrace/contracts";
 import { reapOrphanedStageProcesses, stageSecrets } from "@millrace/runners";
-import { type AcquiredLock, acquireLock, loadConfig, requireInitialized } from "@millrace/workspace";
+import { type AcquiredLock, loadConfig, requireInitialized } from "@millrace/workspace";
 import { applyAndCommit } from "./apply/record-completion.js";
 import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js";
+import { acquireLockPatiently } from "./control/control-lock.js";
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
 import { EngineGovernance } from "./governance/engine-governance.js";
@@ -81,7 +82,8 @@ export class Engine {
     const paths = requireInitialized(this.options.workspace);
     const clock = this.options.clock ?? (() => new Date());
     const config = loadConfig(paths);
-    this.lock = acquireLock(paths, { now: clock() });
+    // A control command applied directly holds the lock for milliseconds: wait for it, not fail.
+    this.lock = acquireLockPatiently(paths, { now: clock });
     try {
       // Agents a killed daemon left running are ended before anything is reconciled or re-dispatched,
       // so one task never has two writers.

@@ -13,6 +13,9 @@ export {
   roleCounter,
   routeStageResult,
 } from "./apply/router.js";
+export { applyControlDirect, type DirectControlOptions } from "./control/control-direct.js";
+export { isControlLock } from "./control/control-lock.js";
+export type { ControlOutcome } from "./control/control-state.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
 export { type LineageRepairOptions, repairLineage } from "./control/lineage-repair.js";
 export { newCommandId, writeMailboxCommand } from "./control/mailbox-writer.js";

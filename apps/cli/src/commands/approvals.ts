@@ -1,6 +1,7 @@
 import { type CapabilityApproval, MillraceError } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
+import { emitControl, issuerOption } from "./control-output.js";
 
 const ACTIONS = ["ls", "show", "approve", "deny"] as const;
 
@@ -9,7 +10,7 @@ interface ApprovalsArgs {
   id?: string;
   status?: "pending" | "approved" | "denied" | "expired" | "cancelled";
   reason?: string;
-  actor?: string;
+  issuer?: string;
 }
 
 function line(approval: CapabilityApproval): string {
@@ -38,7 +39,7 @@ export const approvalsCommand: MillraceCommand<ApprovalsArgs> = {
         describe: "ls: only approvals in this status",
       })
       .option("reason", { type: "string", describe: "approve/deny: why (recorded with the decision)" })
-      .option("actor", { type: "string", default: "operator", describe: "Who decides (recorded)" }),
+      .option("issuer", issuerOption),
   examples: [
     ["$0 approvals ls --status pending", "What waits for a decision"],
     ["$0 approvals approve approval-grant.builder.pkg-1a2b3c4d --reason 'ok to install'", "Approve one"],
@@ -65,18 +66,18 @@ export const approvalsCommand: MillraceCommand<ApprovalsArgs> = {
       }
       default: {
         const id = requireId(args);
+        const { normalizeIssuer, submitControl } = await import("@millrace/supervisor-contract");
+        normalizeIssuer(args.issuer);
         store.show(id);
-        const { controlWorkspace } = await import("@millrace/scheduler");
         const command =
           args.action === "approve" ? "approve_execution_capability" : "deny_execution_capability";
-        const result = controlWorkspace(
+        const result = submitControl(
           paths.root,
           command,
           { approval_id: id, ...(args.reason ? { reason: args.reason } : {}) },
-          { issuer: args.actor ?? "operator" },
+          { issuer: args.issuer },
         );
-        ctx.emit(() => keyValueLines({ ...result }), result);
-        return 0;
+        return emitControl(ctx, result);
       }
     }
   },

@@ -1,7 +1,7 @@
 import { type MailboxCommand, MillraceError, PLANES } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
-import { keyValueLines } from "../io.js";
+import { emitControl, issuerOption } from "./control-output.js";
 
 interface ControlArgs {
   reason?: string;
@@ -15,16 +15,9 @@ async function sendControl(
   payload: Record<string, unknown>,
   issuer: string | undefined,
 ): Promise<number> {
-  const { controlWorkspace } = await import("@millrace/scheduler");
-  const result = controlWorkspace(ctx.workspace, command, payload, { issuer: issuer ?? "operator" });
-  ctx.emit(() => keyValueLines({ ...result }), result);
-  return 0;
+  const { submitControl } = await import("@millrace/supervisor-contract");
+  return emitControl(ctx, submitControl(ctx.workspace, command, payload, { issuer }));
 }
-
-const issuerOption = {
-  type: "string" as const,
-  describe: "Who is acting (recorded with the command)",
-};
 
 function simple(
   name: string,

@@ -12,6 +12,7 @@ import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
 import { statusCommand } from "./status.js";
+import { supervisorCommand } from "./supervisor.js";
 import { upgradeCommand } from "./upgrade.js";
 import { usageCommand } from "./usage.js";
 import { versionCommand } from "./version.js";
@@ -26,7 +27,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand],
+  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

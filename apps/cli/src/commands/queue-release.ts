@@ -1,19 +1,19 @@
 import { MillraceError, type ParkedWorkItem } from "@millrace/contracts";
 import { assertSafeId } from "@millrace/queue-store";
 import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
-import { keyValueLines } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { emitControl } from "./control-output.js";
 
 export interface ReleaseArgs {
   target?: string;
   addBudget?: number;
-  actor?: string;
+  issuer?: string;
   reason?: string;
 }
 
 /**
  * `queue release ID [--add-budget N]`: lets a parked work item be claimed again. Goes through the
- * mailbox when a daemon runs, like every other change; the issuer (`--actor`) is recorded.
+ * mailbox when a daemon runs, like every other change; the issuer (`--issuer`, or `--actor`) is recorded.
  */
 export async function runQueueRelease(args: ReleaseArgs, ctx: CommandContext): Promise<number> {
   const paths = requireInitialized(ctx.workspace);
@@ -29,8 +29,8 @@ export async function runQueueRelease(args: ReleaseArgs, ctx: CommandContext): P
       hint: "Give the amount in the budget's metric, e.g. --add-budget 50000 for total_tokens.",
     });
   }
-  const { controlWorkspace } = await import("@millrace/scheduler");
-  const result = controlWorkspace(
+  const { submitControl } = await import("@millrace/supervisor-contract");
+  const result = submitControl(
     paths.root,
     "release_work_item",
     {
@@ -38,10 +38,9 @@ export async function runQueueRelease(args: ReleaseArgs, ctx: CommandContext): P
       ...(amount !== undefined ? { add_budget: amount } : {}),
       ...(args.reason ? { reason: args.reason } : {}),
     },
-    { issuer: args.actor ?? "operator" },
+    { issuer: args.issuer },
   );
-  ctx.emit(() => keyValueLines({ ...result }), result);
-  return 0;
+  return emitControl(ctx, result);
 }
 
 /** The parked record of a work item, if it is parked (for `queue show`). */

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  type ControlRequest,
   type DocumentKind,
-  type MailboxCommand,
   MillraceError,
   QUEUE_FOLDER_STATES,
   type QueueEnqueueOutput,
@@ -11,31 +11,17 @@ import {
   SupersedeCascadeSchema,
 } from "@millrace/contracts";
 import {
-  archiveBlockedTask,
-  archiveInvalidIncident,
   assertSafeId,
-  buildSpecFromTitle,
-  buildTaskFromTitle,
-  cancelWorkItem,
-  dropIdea,
-  type InterventionResult,
   openQueueStore,
   parseDocumentKind,
   type QueueStore,
   readBodyFile,
   readImportFile,
-  resolveIncident,
-  retargetTaskDependency,
-  supersedeTask,
 } from "@millrace/queue-store";
-import {
-  inspectLock,
-  requireInitialized,
-  toWorkspaceRelative,
-  type WorkspacePaths,
-} from "@millrace/workspace";
+import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { emitControl, issuerOption } from "./control-output.js";
 import { itemLines, summaryText } from "./queue-listing-text.js";
 import { parkedLines, parkedRecord, runQueueRelease } from "./queue-release.js";
 
@@ -61,7 +47,7 @@ interface QueueArgs {
   kind?: string;
   state?: string;
   reason?: string;
-  actor?: string;
+  issuer?: string;
   replacement?: string;
   cascade?: string;
   from?: string;
@@ -71,44 +57,43 @@ interface QueueArgs {
   addBudget?: number;
 }
 
-/** Kinds that have a mailbox command for adding them while a daemon runs. */
-const MAILBOX_ADD_COMMANDS: Partial<Record<DocumentKind, MailboxCommand>> = {
-  task: "add_task",
-  spec: "add_spec",
-  probe: "add_probe",
-};
-
 function usage(message: string, hint = "Run `millrace queue --help`."): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
 }
 
 /**
- * While a daemon owns the workspace, changes go through its mailbox (applied at a safe boundary, in
- * order) and the control result is printed; otherwise the caller applies them directly.
+ * Every change goes through the supervisor contract: the daemon's mailbox when one owns the
+ * workspace, otherwise applied directly under the ownership lock. Applied directly, the result is
+ * printed in the command's own shape (`enqueued_*` lines, the intervention record); queued for a
+ * daemon, as the control result.
  */
-async function viaDaemon(
+async function submit(
   ctx: CommandContext,
-  paths: WorkspacePaths,
-  command: MailboxCommand,
-  payload: Record<string, unknown>,
-  actor: string,
-): Promise<boolean> {
-  if (inspectLock(paths).state !== "active") return false;
-  const { controlWorkspace } = await import("@millrace/scheduler");
-  const result = controlWorkspace(paths.root, command, payload, { issuer: actor });
-  ctx.emit(() => keyValueLines({ ...result }), result);
-  return true;
-}
-
-function refuseWhenDaemonOwns(paths: WorkspacePaths, what: string): void {
-  const lock = inspectLock(paths);
-  if (lock.state === "active") {
-    throw new MillraceError(
-      "workspace_locked",
-      `a running Millrace daemon (pid ${lock.lock.owner_pid}) owns ${paths.root}, and ${what} has no mailbox command`,
-      { hint: "Stop the daemon first (`millrace stop`), then retry." },
-    );
+  request: ControlRequest,
+  issuer: string | undefined,
+): Promise<number> {
+  const { submitControl } = await import("@millrace/supervisor-contract");
+  const result = submitControl(ctx.workspace, request.command, request.payload, { issuer });
+  if (result.mode === "direct" && result.enqueued) {
+    const { kind, id, path: file } = result.enqueued;
+    const output: QueueEnqueueOutput = { enqueued: true, kind, ...(id ? { id } : {}), path: file };
+    ctx.emit(keyValueLines({ [`enqueued_${kind}`]: file, ...(id ? { id } : {}) }), output);
+    return 0;
   }
+  if (result.mode === "direct" && result.intervention) {
+    const { action, reason, ...moved } = result.intervention;
+    const output: QueueInterventionOutput = {
+      action,
+      mode: "direct",
+      applied: result.applied,
+      ...moved,
+      actor: result.issuer,
+      reason,
+    };
+    ctx.emit(() => keyValueLines(output), output);
+    return 0;
+  }
+  return emitControl(ctx, result);
 }
 
 function withStore<T>(paths: WorkspacePaths, fn: (store: QueueStore) => T): T {
@@ -147,44 +132,9 @@ function parseState(value: string | undefined): QueueFolderState | undefined {
   return state as QueueFolderState;
 }
 
-function interventionOutput(paths: WorkspacePaths, result: InterventionResult): QueueInterventionOutput {
-  return {
-    action: result.action,
-    mode: "direct",
-    applied: true,
-    work_item_kind: result.work_item_kind,
-    work_item_id: result.work_item_id,
-    source_state: result.source_state,
-    destination_state: result.destination_state,
-    source_path: toWorkspaceRelative(paths, result.source_path),
-    destination_path: toWorkspaceRelative(paths, result.destination_path),
-    replacement_work_item_id: result.replacement_work_item_id,
-    affected_dependents: result.affected_dependents,
-    actor: result.record.actor,
-    reason: result.record.reason,
-  };
-}
-
-function emitEnqueued(
-  ctx: CommandContext,
-  paths: WorkspacePaths,
-  kind: string,
-  id: string,
-  file: string,
-): void {
-  const relative = toWorkspaceRelative(paths, file);
-  ctx.emit(keyValueLines({ [`enqueued_${kind}`]: relative, id }), {
-    enqueued: true,
-    kind,
-    id,
-    path: relative,
-  });
-}
-
 async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<number> {
   const paths = requireInitialized(ctx.workspace);
   const kind = parseKind(args.kind);
-  const actor = args.actor ?? "operator";
   switch (args.action) {
     case "ls": {
       if (args.target) throw usage("queue ls takes no id; use `queue show <id>`");
@@ -219,50 +169,25 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     case "add-spec": {
       const file = requireTarget(args, "a .md or .json file");
       const forced = args.action === "add-task" ? "task" : args.action === "add-spec" ? "spec" : kind;
-      const absolute = path.resolve(ctx.io.cwd, file);
       let bytes: Buffer;
       try {
-        bytes = readFileSync(absolute);
+        bytes = readFileSync(path.resolve(ctx.io.cwd, file));
       } catch (error) {
         throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
       }
-      const doc = readImportFile(bytes, file, forced);
-      const mailboxCommand = MAILBOX_ADD_COMMANDS[doc.kind];
-      if (mailboxCommand && (await viaDaemon(ctx, paths, mailboxCommand, { document: doc }, actor))) return 0;
-      refuseWhenDaemonOwns(paths, `importing a ${doc.kind}`);
-      const ref = withStore(paths, (store) => store.enqueue(doc.kind, doc));
-      emitEnqueued(ctx, paths, ref.kind, ref.id, ref.path);
-      return 0;
+      const { importDocumentRequest } = await import("@millrace/supervisor-contract");
+      return submit(ctx, importDocumentRequest(readImportFile(bytes, file, forced)), args.issuer);
     }
     case "add-idea": {
       const file = requireTarget(args, "a markdown idea file");
-      const source = path.resolve(ctx.io.cwd, file);
-      if (inspectLock(paths).state === "active") {
-        let markdown: string;
-        try {
-          markdown = readFileSync(source, "utf8");
-        } catch (error) {
-          throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
-        }
-        if (await viaDaemon(ctx, paths, "add_idea", { source_name: path.basename(source), markdown }, actor))
-          return 0;
-      }
-      const target = dropIdea(paths, source);
-      const relative = toWorkspaceRelative(paths, target);
-      const output: QueueEnqueueOutput = { enqueued: true, kind: "idea", path: relative };
-      ctx.emit(keyValueLines({ enqueued_idea: relative }), output);
-      return 0;
+      const { addIdeaRequest } = await import("@millrace/supervisor-contract");
+      return submit(ctx, addIdeaRequest(path.resolve(ctx.io.cwd, file)), args.issuer);
     }
     case "cancel": {
       const id = requireTarget(args, "a work item id");
       const reason = requireReason(args);
-      if (await viaDaemon(ctx, paths, "cancel_work_item", { id, reason, ...(kind ? { kind } : {}) }, actor))
-        return 0;
-      const result = withStore(paths, (store) =>
-        cancelWorkItem(store, id, { reason, actor, ...(kind ? { kind } : {}) }),
-      );
-      ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
-      return 0;
+      const payload = { id, reason, ...(kind ? { kind } : {}) };
+      return submit(ctx, { command: "cancel_work_item", payload }, args.issuer);
     }
     case "supersede": {
       const id = requireTarget(args, "the id of the task to supersede");
@@ -270,43 +195,24 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
       const reason = requireReason(args);
       const cascade = SupersedeCascadeSchema.safeParse(args.cascade ?? "none");
       if (!cascade.success) throw usage(`--cascade must be one of none, retarget, cancel`);
-      const replacement = args.replacement;
-      if (
-        await viaDaemon(
-          ctx,
-          paths,
-          "supersede_task",
-          { id, replacement_id: replacement, cascade: cascade.data, reason },
-          actor,
-        )
-      )
-        return 0;
-      const result = withStore(paths, (store) =>
-        supersedeTask(store, id, replacement, { reason, actor, cascade: cascade.data }),
-      );
-      ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
-      return 0;
+      const payload = { id, replacement_id: args.replacement, cascade: cascade.data, reason };
+      return submit(ctx, { command: "supersede_task", payload }, args.issuer);
     }
     case "retarget": {
       const id = requireTarget(args, "the id of the queued task to change");
       if (!args.from || !args.to)
         throw usage("queue retarget needs --from <old-dependency> and --to <new-dependency>");
       const reason = requireReason(args);
-      const { from, to } = args;
-      if (await viaDaemon(ctx, paths, "retarget_task_dependency", { id, from, to, reason }, actor)) return 0;
-      const result = withStore(paths, (store) =>
-        retargetTaskDependency(store, id, from, to, { reason, actor }),
-      );
-      ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
-      return 0;
+      const payload = { id, from: args.from, to: args.to, reason };
+      return submit(ctx, { command: "retarget_task_dependency", payload }, args.issuer);
     }
     case "resolve": {
       const id = requireTarget(args, "an incident id");
-      const reason = requireReason(args);
-      if (await viaDaemon(ctx, paths, "resolve_incident", { id, reason }, actor)) return 0;
-      const result = withStore(paths, (store) => resolveIncident(store, id, { reason, actor }));
-      ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
-      return 0;
+      return submit(
+        ctx,
+        { command: "resolve_incident", payload: { id, reason: requireReason(args) } },
+        args.issuer,
+      );
     }
     case "archive": {
       const target = requireTarget(
@@ -314,16 +220,10 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
         "a blocked task id (or, with --invalid, a quarantined incident file name)",
       );
       const reason = requireReason(args);
-      const archiveCommand = args.invalid ? "archive_invalid_incident" : "archive_blocked_task";
-      const archivePayload = args.invalid ? { file_name: target, reason } : { id: target, reason };
-      if (await viaDaemon(ctx, paths, archiveCommand, archivePayload, actor)) return 0;
-      const result = withStore(paths, (store) =>
-        args.invalid
-          ? archiveInvalidIncident(store, target, { reason, actor })
-          : archiveBlockedTask(store, target, { reason, actor }),
-      );
-      ctx.emit(() => keyValueLines(interventionOutput(paths, result)), interventionOutput(paths, result));
-      return 0;
+      const request: ControlRequest = args.invalid
+        ? { command: "archive_invalid_incident", payload: { file_name: target, reason } }
+        : { command: "archive_blocked_task", payload: { id: target, reason } };
+      return submit(ctx, request, args.issuer);
     }
   }
 }
@@ -346,11 +246,7 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
         type: "string",
         describe: "Why (required by cancel, supersede, retarget, resolve, archive)",
       })
-      .option("actor", {
-        type: "string",
-        describe: "Who is acting (recorded in the audit log)",
-        default: "operator",
-      })
+      .option("issuer", issuerOption)
       .option("replacement", { type: "string", describe: "supersede: the replacing task id" })
       .option("cascade", {
         type: "string",
@@ -384,11 +280,28 @@ interface AddArgs {
   bodyFile?: string;
   specId?: string;
   id?: string;
-  actor?: string;
+  issuer?: string;
 }
 
 function readBody(args: AddArgs, ctx: CommandContext): string | undefined {
   return args.bodyFile ? readBodyFile(path.resolve(ctx.io.cwd, args.bodyFile)) : undefined;
+}
+
+/** add-task and add-spec: a document from a title, the issuer as its Created-By. */
+async function addFromTitle(kind: "task" | "spec", args: AddArgs, ctx: CommandContext): Promise<number> {
+  requireInitialized(ctx.workspace);
+  const { addSpecRequest, addTaskRequest, normalizeIssuer } = await import("@millrace/supervisor-contract");
+  const issuer = normalizeIssuer(args.issuer);
+  const body = readBody(args, ctx);
+  const input = {
+    title: args.title,
+    id: args.id,
+    body,
+    references: args.bodyFile ? [args.bodyFile] : undefined,
+    createdBy: issuer,
+  };
+  const request = kind === "task" ? addTaskRequest({ ...input, specId: args.specId }) : addSpecRequest(input);
+  return submit(ctx, request, issuer);
 }
 
 export const addTaskCommand: MillraceCommand<AddArgs> = {
@@ -400,23 +313,13 @@ export const addTaskCommand: MillraceCommand<AddArgs> = {
       .option("body-file", { type: "string", describe: "Markdown prose to append as the task's body" })
       .option("spec-id", { type: "string", describe: "The spec the task belongs to" })
       .option("id", { type: "string", describe: "Task id (default: task-<slug>-<random>)" })
-      .option("actor", { type: "string", describe: "Recorded as Created-By", default: "operator" }),
+      .option("issuer", {
+        ...issuerOption,
+        describe: `${issuerOption.describe}; also the task's Created-By`,
+      }),
   examples: [["$0 add-task 'Fix the login redirect' --spec-id spec-auth", "Enqueue a task"]],
-  async handler(args, ctx) {
-    const paths = requireInitialized(ctx.workspace);
-    const body = readBody(args, ctx);
-    const doc = buildTaskFromTitle({
-      title: args.title,
-      ...(args.id ? { id: args.id } : {}),
-      ...(args.specId ? { specId: args.specId } : {}),
-      ...(body ? { body } : {}),
-      ...(args.bodyFile ? { references: [args.bodyFile] } : {}),
-      createdBy: args.actor ?? "operator",
-    });
-    if (await viaDaemon(ctx, paths, "add_task", { document: doc }, args.actor ?? "operator")) return 0;
-    const ref = withStore(paths, (store) => store.enqueue("task", doc));
-    emitEnqueued(ctx, paths, "task", ref.id, ref.path);
-    return 0;
+  handler(args, ctx) {
+    return addFromTitle("task", args, ctx);
   },
 };
 
@@ -428,32 +331,28 @@ export const addSpecCommand: MillraceCommand<AddArgs> = {
       .positional("title", { type: "string", describe: "The spec's title" })
       .option("body-file", { type: "string", describe: "Markdown prose to append as the spec's body" })
       .option("id", { type: "string", describe: "Spec id (default: spec-<slug>-<random>)" })
-      .option("actor", { type: "string", describe: "Recorded as Created-By", default: "operator" }),
+      .option("issuer", {
+        ...issuerOption,
+        describe: `${issuerOption.describe}; also the spec's Created-By`,
+      }),
   examples: [["$0 add-spec 'Harden the fetcher' --body-file notes.md", "Enqueue a spec for planning"]],
-  async handler(args, ctx) {
-    const paths = requireInitialized(ctx.workspace);
-    const body = readBody(args, ctx);
-    const doc = buildSpecFromTitle({
-      title: args.title,
-      ...(args.id ? { id: args.id } : {}),
-      ...(body ? { body } : {}),
-      ...(args.bodyFile ? { references: [args.bodyFile] } : {}),
-      createdBy: args.actor ?? "operator",
-    });
-    if (await viaDaemon(ctx, paths, "add_spec", { document: doc }, args.actor ?? "operator")) return 0;
-    const ref = withStore(paths, (store) => store.enqueue("spec", doc));
-    emitEnqueued(ctx, paths, "spec", ref.id, ref.path);
-    return 0;
+  handler(args, ctx) {
+    return addFromTitle("spec", args, ctx);
   },
 };
 
-export const addIdeaCommand: MillraceCommand<{ file: string }> = {
+export const addIdeaCommand: MillraceCommand<{ file: string; issuer?: string }> = {
   command: "add-idea <file>",
   describe: "Drop a markdown idea into the ideas inbox (ideas/inbox/)",
   builder: (yargs) =>
-    yargs.positional("file", { type: "string", describe: "A .md file; its name becomes the idea id" }),
+    yargs
+      .positional("file", { type: "string", describe: "A .md file; its name becomes the idea id" })
+      .option("issuer", issuerOption),
   examples: [["$0 add-idea notes/faster-startup.md", "Drop an idea; planning turns it into a spec"]],
   handler(args, ctx) {
-    return runQueueAction({ action: "add-idea", target: args.file }, ctx);
+    return runQueueAction(
+      { action: "add-idea", target: args.file, ...(args.issuer ? { issuer: args.issuer } : {}) },
+      ctx,
+    );
   },
 };

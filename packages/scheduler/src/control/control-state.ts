@@ -1,4 +1,5 @@
 import {
+  type DocumentKind,
   MillraceError,
   type Plane,
   type RecoveryCounters,
@@ -6,7 +7,7 @@ import {
   type RuntimeEventName,
   type RuntimeSnapshot,
 } from "@millrace/contracts";
-import type { QueueStore } from "@millrace/queue-store";
+import type { InterventionResult, QueueStore } from "@millrace/queue-store";
 import type { WorkspacePaths } from "@millrace/workspace";
 import type { EngineGovernancePort } from "../governance/governance-port.js";
 import type { MonitorDetailsArg } from "../monitor/monitor-view.js";
@@ -29,6 +30,10 @@ export interface ControlOutcome {
   detail: string;
   /** A path the command produced (an enqueued document, an idea file). */
   artifactPath?: string;
+  /** What a queue intervention moved (queue interventions only). */
+  intervention?: InterventionResult;
+  /** What an add command enqueued (add_task, add_spec, add_probe, add_idea). */
+  enqueued?: { kind: DocumentKind | "idea"; id: string | null; path: string };
 }
 
 export interface HandlerEnvironment {

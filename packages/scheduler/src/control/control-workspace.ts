@@ -1,20 +1,7 @@
-import { formatTimestamp, type MailboxCommand, MillraceError } from "@millrace/contracts";
-import { ParkedItems, releaseParkedItem, UsageGovernance } from "@millrace/governance";
-import { openQueueStore } from "@millrace/queue-store";
-import {
-  acquireLock,
-  appendRuntimeEvents,
-  inspectLock,
-  loadConfig,
-  repairStateFiles,
-  requireInitialized,
-  toWorkspaceRelative,
-  type WorkspacePaths,
-} from "@millrace/workspace";
-import type { PendingEvent } from "../state/event-journal.js";
-import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
-import { event } from "./control-state.js";
-import { applyControlCommand, type ControlState, DeferCommand } from "./handlers.js";
+import type { MailboxCommand } from "@millrace/contracts";
+import { inspectLock, requireInitialized } from "@millrace/workspace";
+import { applyControlDirect } from "./control-direct.js";
+import { isControlLock, runtimeOwner } from "./control-lock.js";
 import { writeMailboxCommand } from "./mailbox-writer.js";
 
 /** What a control command did, in the shape the CLI prints (`action`, `mode`, `applied`, `detail`, …). */
@@ -35,9 +22,10 @@ export interface ControlOptions {
 }
 
 /**
- * Applies an operator command to a workspace. When a daemon owns the workspace (its lock is live)
- * the command goes through the mailbox and the daemon applies it at a safe boundary; otherwise it
- * is applied directly, under the ownership lock for the moment it takes.
+ * The engine-level control entry kept for embedders of earlier versions. Operator surfaces use
+ * `@millrace/supervisor-contract` (`submitControl`), which routes the same way and adds issuer
+ * normalisation and the full result; this function takes the same two paths: the mailbox when a
+ * live daemon owns the workspace, otherwise the handler applied directly under the ownership lock.
  */
 export function controlWorkspace(
   workspace: string,
@@ -48,63 +36,22 @@ export function controlWorkspace(
   const paths = requireInitialized(workspace);
   const clock = options.clock ?? (() => new Date());
   const issuer = options.issuer ?? "operator";
-  const lock = inspectLock(paths);
-  if (lock.state === "active") {
+  const queue = (pid: number): ControlResult => {
     const { envelope, file } = writeMailboxCommand(paths, command, payload, { issuer, now: clock() });
     return {
       action: command,
       mode: "mailbox",
       applied: false,
-      detail: `queued for the running daemon (pid ${lock.lock.owner_pid}); it applies the command at its next safe boundary`,
+      detail: `queued for the running daemon (pid ${pid}); it applies the command at its next safe boundary`,
       command_id: envelope.command_id,
       mailbox_path: file,
       artifact_path: null,
     };
-  }
-  const held = acquireLock(paths, { now: clock() });
+  };
+  const lock = inspectLock(paths);
+  if (lock.state === "active" && !isControlLock(lock.lock)) return queue(lock.lock.owner_pid);
   try {
-    // clear-stale-state is the documented way out of a corrupt snapshot or counters file: repair
-    // them first (the broken file is kept beside it) instead of failing on the very same error.
-    const repairs = command === "clear_stale_state" ? repairStateFiles(paths, { now: clock() }) : [];
-    const pendingEvents: PendingEvent[] = [];
-    const queue = openQueueStore(paths, { clock });
-    const state: ControlState = {
-      paths,
-      snapshot: loadSnapshot(paths),
-      counters: loadCounters(paths),
-      queue,
-      clock,
-      pendingEvents,
-      governance: directGovernance(paths, clock),
-    };
-    let outcome: ReturnType<typeof applyControlCommand>;
-    try {
-      outcome = applyControlCommand(state, command, payload, { mode: "direct", issuer });
-    } catch (error) {
-      if (error instanceof DeferCommand) {
-        throw new MillraceError("control_refused", `${command} cannot be applied now: ${error.message}`);
-      }
-      throw error;
-    }
-    if (repairs.length > 0) {
-      const repaired = repairs.map(
-        (repair) =>
-          `repaired ${toWorkspaceRelative(paths, repair.file)} (${repair.reason}${repair.kept_as ? `; the broken file is kept as ${toWorkspaceRelative(paths, repair.kept_as)}` : ""})`,
-      );
-      outcome = { ...outcome, applied: true, detail: [...repaired, outcome.detail].join("; ") };
-    }
-    saveCounters(paths, state.counters);
-    saveSnapshot(paths, state.snapshot, clock());
-    queue.close();
-    event(state, "control_command_applied", {
-      command,
-      mode: "direct",
-      issuer,
-      applied: outcome.applied,
-      detail: outcome.detail,
-      at: formatTimestamp(clock()),
-    });
-    appendRuntimeEvents(paths.runtimeEvents, pendingEvents);
+    const outcome = applyControlDirect(paths, command, payload, { issuer, clock });
     return {
       action: command,
       mode: "direct",
@@ -114,20 +61,9 @@ export function controlWorkspace(
       mailbox_path: null,
       artifact_path: outcome.artifactPath ?? null,
     };
-  } finally {
-    held.release();
+  } catch (error) {
+    const owner = runtimeOwner(error);
+    if (owner) return queue(owner.owner_pid);
+    throw error;
   }
-}
-
-/** Governance for a command applied without a daemon, opened only when a command needs it. */
-function directGovernance(paths: WorkspacePaths, clock: () => Date): NonNullable<ControlState["governance"]> {
-  return {
-    release(input) {
-      const usage = UsageGovernance.open(paths, loadConfig(paths).usage_governance, {
-        daemonSessionId: null,
-        now: clock,
-      });
-      return releaseParkedItem(usage, ParkedItems.open(paths), input);
-    },
-  };
 }

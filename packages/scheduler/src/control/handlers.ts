@@ -2,7 +2,7 @@ import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contrac
 import { readGovernanceState } from "@millrace/governance";
 import { decideApproval } from "./approval-commands.js";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
-import { addDocument, addIdea, applyQueueIntervention } from "./queue-commands.js";
+import { addDocument, addIdea, applyQueueIntervention, importDocument } from "./queue-commands.js";
 import { releaseWorkItem } from "./release-command.js";
 import { clearStaleState, retryActive, setPause } from "./run-commands.js";
 
@@ -60,6 +60,8 @@ export function applyControlCommand(
     case "add_spec":
     case "add_probe":
       return addDocument(state, command, payload);
+    case "import_document":
+      return importDocument(state, payload);
     case "add_idea":
       return addIdea(state, payload);
     case "approve_execution_capability":

@@ -44,13 +44,28 @@ export function writeMailboxCommand(
       `the ${command} command is larger than the mailbox limit`,
     );
   }
-  mkdirSync(paths.mailboxIncoming, { recursive: true });
   const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);
-  if (!createFileExclusiveSync(file, text)) {
+  if (!createExclusiveRetrying(paths, file, text)) {
     throw new MillraceError(
       "mailbox_command_invalid",
       `mailbox command ${envelope.command_id} already exists`,
     );
   }
   return { envelope, file };
+}
+
+/**
+ * A daemon that is starting cleans temp-file litter, the mailbox folder included, and may remove
+ * our temp file between its write and its link (ENOENT): write it again. Bounded, because each
+ * daemon cleans once at startup.
+ */
+function createExclusiveRetrying(paths: WorkspacePaths, file: string, text: string): boolean {
+  for (let attempt = 1; ; attempt++) {
+    mkdirSync(paths.mailboxIncoming, { recursive: true });
+    try {
+      return createFileExclusiveSync(file, text);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
+    }
+  }
 }

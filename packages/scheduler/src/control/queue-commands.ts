@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   AddIdeaPayloadSchema,
+  DOCUMENT_KINDS,
   type DocumentKind,
+  DocumentKindSchema,
   type MailboxCommand,
   MillraceError,
   type SupersedeCascade,
@@ -49,7 +51,37 @@ export function addDocument(
     id: ref.id,
     path: toWorkspaceRelative(state.paths, ref.path),
   });
-  return { applied: true, detail: `enqueued ${kind} ${ref.id}`, artifactPath: ref.path };
+  return {
+    applied: true,
+    detail: `enqueued ${kind} ${ref.id}`,
+    artifactPath: ref.path,
+    enqueued: { kind, id: ref.id, path: ref.path },
+  };
+}
+
+/** `import_document`: enqueues a work document of the kind in `payload.kind` (any kind). */
+export function importDocument(state: ControlState, payload: Record<string, unknown>): ControlOutcome {
+  const parsed = DocumentKindSchema.safeParse(payload.kind);
+  if (!parsed.success) {
+    throw new MillraceError(
+      "mailbox_command_invalid",
+      `payload.kind must be one of ${DOCUMENT_KINDS.join(", ")}`,
+    );
+  }
+  const document = payload.document;
+  if (document === null || typeof document !== "object") {
+    throw new MillraceError("mailbox_command_invalid", "payload.document must be a work document object");
+  }
+  const kind = parsed.data;
+  const ref = state.queue.enqueue(kind, document as never);
+  const relative = toWorkspaceRelative(state.paths, ref.path);
+  event(state, "mailbox_import_document_applied", { id: ref.id, path: relative, kind });
+  return {
+    applied: true,
+    detail: `enqueued ${kind} ${ref.id}`,
+    artifactPath: ref.path,
+    enqueued: { kind, id: ref.id, path: ref.path },
+  };
 }
 
 /** `add_idea`: writes the idea into the ideas inbox (never over an existing file). */
@@ -61,7 +93,12 @@ export function addIdea(state: ControlState, payload: Record<string, unknown>): 
     throw new MillraceError("queue_id_exists", `ideas/inbox/${idea.source_name} already exists`);
   writeFileSync(file, idea.markdown, { flag: "wx" });
   event(state, "mailbox_add_idea_applied", { path: toWorkspaceRelative(state.paths, file) });
-  return { applied: true, detail: `idea written to ideas/inbox/${idea.source_name}`, artifactPath: file };
+  return {
+    applied: true,
+    detail: `idea written to ideas/inbox/${idea.source_name}`,
+    artifactPath: file,
+    enqueued: { kind: "idea", id: null, path: file },
+  };
 }
 
 /** The v0.20 operator queue interventions; an item that is running waits for its run to end. */
@@ -128,5 +165,6 @@ export function applyQueueIntervention(
     applied: true,
     detail: `${result.action} ${result.work_item_kind} ${result.work_item_id}: ${result.source_state} -> ${result.destination_state}`,
     artifactPath: result.destination_path,
+    intervention: result,
   };
 }

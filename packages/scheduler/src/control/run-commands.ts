@@ -62,6 +62,10 @@ export function clearStaleState(
   });
   const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0;
   const hadCounters = state.counters.entries.length > 0;
+  // A snapshot that still says "running" with no daemon, or a failure class left behind, is stale too.
+  const hadStaleFlags =
+    (env.mode === "direct" && state.snapshot.process_running) ||
+    Boolean(state.snapshot.current_failure_class);
   idleEverything(state);
   state.counters = emptyRecoveryCounters();
   state.snapshot = {
@@ -75,7 +79,7 @@ export function clearStaleState(
     requeued: requeued.map((ref) => ref.id),
     issuer: env.issuer,
   });
-  const changed = requeued.length > 0 || hadRuns || hadCounters;
+  const changed = requeued.length > 0 || hadRuns || hadCounters || hadStaleFlags;
   return {
     applied: changed,
     detail: changed

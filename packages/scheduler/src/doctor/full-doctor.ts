@@ -18,6 +18,10 @@ export interface FullDoctorOptions {
   registry?: RunnerRegistry;
   /** Deadline of each `--version` probe in ms (default 3000). */
   versionTimeoutMs?: number;
+  /** Run each runner's `--version` (default true); the supervisor report skips it to stay fast. */
+  probeVersions?: boolean;
+  /** Check every queue document (default true); the supervisor report skips it to stay fast. */
+  queueChecks?: boolean;
 }
 
 const GROUP_ORDER = ["workspace", "assets", "config", "lock", "plan", "queue", "runners"] as const;
@@ -80,12 +84,13 @@ export async function runFullDoctor(
         registry,
         which: options.which ?? defaultWhich,
         ...(options.versionTimeoutMs !== undefined ? { versionTimeoutMs: options.versionTimeoutMs } : {}),
+        probeVersion: options.probeVersions ?? true,
       });
       checks.push(...found.checks);
       runners = found.runners;
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
-    checks.push(...queueChecks(paths));
+    if (options.queueChecks ?? true) checks.push(...queueChecks(paths));
   }
 
   const ordered = GROUP_ORDER.flatMap((group) => checks.filter((c) => c.group === group));

@@ -29,6 +29,8 @@ export interface RunnerCheckInput {
   readonly registry: RunnerRegistry;
   readonly which: WhichFn;
   readonly versionTimeoutMs?: number;
+  /** Run `--version` (default true). */
+  readonly probeVersion?: boolean;
 }
 
 interface RunnerFound {
@@ -164,7 +166,7 @@ async function checkRunner(
   const result = await adapter.preflight(input.config, input.env, {
     runtimeRoot: input.runtimeRoot,
     which: input.which,
-    probeVersion: true,
+    probeVersion: input.probeVersion ?? true,
     ...(input.versionTimeoutMs !== undefined ? { versionTimeoutMs: input.versionTimeoutMs } : {}),
     ...(stages ? { stages } : {}),
   });

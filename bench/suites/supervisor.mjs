@@ -1,0 +1,93 @@
+// Supervisor report cold start: `millrace supervisor report --json` in a fresh process on a
+// workspace with 10,000 queued tasks and 1,000 finished runs (issue 13's target: under 400 ms),
+// with a bare `node` start for scale. The report runs the light health checks (a preview compile,
+// no runner --version probes, no per-document queue scan), reads the status read model, the queue
+// index, the mailbox and the event log's tail.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { openQueueStore } from "@millrace/queue-store";
+import { workspacePaths } from "@millrace/workspace";
+import { median, report } from "../lib.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const TASKS = 10_000;
+const RUNS = 1_000;
+const SAMPLES = 7;
+const TARGET_MS = 400;
+
+function taskDoc(i) {
+  return {
+    kind: "task",
+    task_id: `task-${String(i).padStart(6, "0")}`,
+    title: `Benchmark task ${i}`,
+    target_paths: ["src/"],
+    acceptance: ["passes"],
+    required_checks: ["npm test"],
+    references: ["bench"],
+    risk: ["low"],
+    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
+    created_by: "bench",
+  };
+}
+
+/** A finished run folder: one stage result and a runner transcript, as the engine leaves them. */
+function writeRun(paths, i) {
+  const runId = `run-${String(i).padStart(32, "0")}`;
+  const dir = path.join(paths.runs, runId, "stage_results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "request-1.json"), `${JSON.stringify({ run_id: runId, stage: "builder" })}\n`);
+  writeFileSync(path.join(paths.runs, runId, "runner_stdout.txt"), "### BUILDER_COMPLETE\n");
+}
+
+const root = path.join(os.tmpdir(), `millrace-bench-supervisor-${process.pid}`);
+const init = spawnSync(process.execPath, [CLI, "init", root], { encoding: "utf8" });
+if (init.status !== 0) throw new Error(`millrace init failed: ${init.stderr}`);
+const paths = workspacePaths(root);
+{
+  const started = performance.now();
+  const store = openQueueStore(paths);
+  for (let i = 0; i < TASKS; i += 1) store.enqueue("task", taskDoc(i));
+  store.flush();
+  for (let i = 0; i < RUNS; i += 1) writeRun(paths, i);
+  report(`setup: enqueue ${TASKS} tasks, write ${RUNS} run folders`, performance.now() - started);
+}
+
+const spawnReport = () =>
+  spawnSync(process.execPath, [CLI, "-w", root, "supervisor", "report", "--json"], { encoding: "utf8" });
+const first = spawnReport();
+if (first.status !== 0) throw new Error(`millrace supervisor report failed: ${first.stderr}`);
+const parsed = JSON.parse(first.stdout);
+if (parsed.backlog.execution !== TASKS) throw new Error(`report saw ${parsed.backlog.execution} queued`);
+if (parsed.attention_reason !== "idle_with_pending_work")
+  throw new Error(`reason ${parsed.attention_reason}`);
+
+const cold = [];
+for (let i = 0; i < SAMPLES; i += 1) {
+  const started = performance.now();
+  const run = spawnReport();
+  cold.push(performance.now() - started);
+  if (run.status !== 0) throw new Error(`millrace supervisor report failed: ${run.stderr}`);
+}
+const coldMedian = median(cold);
+report(
+  `supervisor report --json cold on ${TASKS} queued, ${RUNS} runs (median of ${SAMPLES}, target ${TARGET_MS})`,
+  coldMedian,
+);
+
+const node = [];
+for (let i = 0; i < SAMPLES; i += 1) {
+  const started = performance.now();
+  spawnSync(process.execPath, ["-e", "0"]);
+  node.push(performance.now() - started);
+}
+report(`  of which: bare node start (median of ${SAMPLES})`, median(node));
+console.log(
+  `supervisor report cold start ${coldMedian <= TARGET_MS ? "within" : "OVER"} the ${TARGET_MS} ms target`,
+);
+
+rmSync(root, { recursive: true, force: true });

@@ -1,0 +1,132 @@
+import type {
+  AllowedAction,
+  AttentionReason,
+  ControlRequest,
+  Plane,
+  StatusReport,
+} from "@millrace/contracts";
+
+export interface ActionContext {
+  workspace: string;
+  issuer: string;
+  reason: AttentionReason;
+  status: StatusReport | null;
+  /** The first blocked task, when one exists (archiving it is an allowed action). */
+  firstBlockedTask: string | null;
+  stalledPlane: Plane | null;
+}
+
+/** POSIX shell quoting, for the `text` form only (argv is what a caller should spawn). */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+function action(
+  ctx: ActionContext,
+  name: string,
+  description: string,
+  args: string[],
+  request: ControlRequest | null,
+  mutating = request !== null,
+): AllowedAction {
+  const issuer = mutating ? ["--issuer", ctx.issuer] : [];
+  const argv = ["millrace", ...args, "--workspace", ctx.workspace, ...issuer];
+  return { action: name, description, argv, text: argv.map(shellQuote).join(" "), request };
+}
+
+const lifecycle = (ctx: ActionContext, name: "pause" | "resume" | "stop", description: string) =>
+  action(ctx, name, description, [name], { command: name, payload: {} });
+
+function clearStale(ctx: ActionContext, why: string): AllowedAction {
+  return action(
+    ctx,
+    "clear_stale_state",
+    "Requeue every active item and reset the runtime to idle",
+    ["clear-stale-state", "--reason", why],
+    { command: "clear_stale_state", payload: { reason: why } },
+  );
+}
+
+function retryActive(ctx: ActionContext, plane: Plane, why: string): AllowedAction {
+  return action(
+    ctx,
+    "retry_active",
+    `Requeue the active ${plane} item so it starts over`,
+    ["retry-active", "--scope", plane, "--reason", why],
+    { command: "retry_active", payload: { scope: plane, reason: why } },
+  );
+}
+
+const runDaemon = (ctx: ActionContext) =>
+  action(
+    ctx,
+    "run_daemon",
+    "Start a daemon for the workspace (inside tmux or a service)",
+    ["run", "daemon"],
+    null,
+  );
+
+function reasonActions(ctx: ActionContext): AllowedAction[] {
+  const running = ctx.status?.process_running ?? false;
+  switch (ctx.reason) {
+    case "not_bootstrapped":
+      return [action(ctx, "init", "Initialize the workspace", ["init", ctx.workspace], null)];
+    case "runner_not_ready":
+    case "health_failed":
+      return [action(ctx, "doctor", "Show every failing check with its fix", ["doctor"], null)];
+    case "orphaned":
+      return [clearStale(ctx, "supervisor: the runtime died (orphaned)"), runDaemon(ctx)];
+    case "blocked":
+      return ctx.firstBlockedTask
+        ? [
+            action(
+              ctx,
+              "archive_blocked_task",
+              `Archive the blocked task ${ctx.firstBlockedTask}`,
+              ["queue", "archive", ctx.firstBlockedTask, "--reason", "supervisor: blocked"],
+              {
+                command: "archive_blocked_task",
+                payload: { id: ctx.firstBlockedTask, reason: "supervisor: blocked" },
+              },
+            ),
+          ]
+        : [];
+    case "degraded":
+      return [
+        action(ctx, "doctor", "Show every failing check with its fix", ["doctor"], null),
+        clearStale(ctx, "supervisor: degraded state"),
+      ];
+    case "governance_paused":
+      return [
+        action(ctx, "usage", "Show the governance rules, their readings and parked items", ["usage"], null),
+      ];
+    case "operator_paused":
+      return [lifecycle(ctx, "resume", "Lift the operator pause")];
+    case "stalled":
+      return ctx.stalledPlane ? [retryActive(ctx, ctx.stalledPlane, "supervisor: stalled")] : [];
+    case "idle_with_pending_work":
+      return running ? [] : [runDaemon(ctx)];
+    case "idle_no_work":
+      return [action(ctx, "add_task", "Queue a task (replace <title>)", ["add-task", "<title>"], null, true)];
+    case "working":
+      return [];
+  }
+}
+
+/**
+ * The commands a supervisor may run now, for the given reason: the reason's own actions first,
+ * then the lifecycle controls of a running daemon (stop, and pause or resume).
+ */
+export function allowedActions(ctx: ActionContext): AllowedAction[] {
+  const actions = reasonActions(ctx);
+  const status = ctx.status;
+  if (status?.process_running) {
+    const names = new Set(actions.map((a) => a.action));
+    if (!status.pause_sources.includes("operator") && !names.has("pause"))
+      actions.push(lifecycle(ctx, "pause", "Pause before the next stage"));
+    if (status.pause_sources.includes("operator") && !names.has("resume"))
+      actions.push(lifecycle(ctx, "resume", "Lift the operator pause"));
+    actions.push(lifecycle(ctx, "stop", "Stop the daemon at its next safe boundary"));
+  }
+  return actions;
+}
