@@ -362,6 +362,7 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     schema: "queue-intervention-output",
   },
   { command: "queue release", schema: "control-result" },
+  { command: "queue repair-lineage", schema: "lineage-repair-report" },
   { command: "usage", schema: "usage-report" },
   { command: "approvals ls", schema: "approvals-listing" },
   { command: "approvals show", schema: "capability-approval" },

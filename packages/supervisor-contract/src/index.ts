@@ -4,6 +4,7 @@
  * the supervisor report (attention reasons, allowed actions, the fleet view).
  */
 
+export { type LineageRepairRequest, submitLineageRepair } from "./control/lineage-repair.js";
 export {
   addIdeaRequest,
   addSpecRequest,

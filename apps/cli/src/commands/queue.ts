@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type ControlRequest,
@@ -16,7 +15,7 @@ import {
   parseDocumentKind,
   type QueueStore,
   readBodyFile,
-  readImportFile,
+  readImportPath,
 } from "@millrace/queue-store";
 import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
@@ -38,6 +37,7 @@ const QUEUE_ACTIONS = [
   "resolve",
   "archive",
   "release",
+  "repair-lineage",
 ] as const;
 type QueueAction = (typeof QUEUE_ACTIONS)[number];
 
@@ -55,6 +55,8 @@ interface QueueArgs {
   invalid?: boolean;
   summary?: boolean;
   addBudget?: number;
+  rootSpecId?: string;
+  apply?: boolean;
 }
 
 function usage(message: string, hint = "Run `millrace queue --help`."): MillraceError {
@@ -94,6 +96,39 @@ async function submit(
     return 0;
   }
   return emitControl(ctx, result);
+}
+
+/** `queue repair-lineage --root-spec-id R [--apply]`: the plan, one line per change and skip, and the report. */
+async function runLineageRepair(args: QueueArgs, ctx: CommandContext): Promise<number> {
+  if (args.target) throw usage("queue repair-lineage takes no positional id; pass --root-spec-id <id>");
+  if (!args.rootSpecId) throw usage("queue repair-lineage needs --root-spec-id <id>");
+  const { submitLineageRepair } = await import("@millrace/supervisor-contract");
+  const report = submitLineageRepair(ctx.workspace, {
+    rootSpecId: args.rootSpecId,
+    apply: args.apply === true,
+    ...(args.issuer === undefined ? {} : { issuer: args.issuer }),
+  });
+  const text = () => {
+    const verb = report.applied ? "changed" : "would change";
+    const lines = report.changes.map(
+      (c) =>
+        `${verb}: ${c.work_item_kind} ${c.work_item_id} (${c.state}) root_spec_id ${c.root_spec_id.from ?? "none"} -> ${c.root_spec_id.to}` +
+        (c.spec_id ? `, spec_id ${c.spec_id.from ?? "none"} -> ${c.spec_id.to}` : ""),
+    );
+    for (const skip of report.skipped)
+      lines.push(`skipped: ${skip.work_item_kind} ${skip.work_item_id} (${skip.state}): ${skip.reason}`);
+    return (
+      keyValueLines({
+        root_spec_id: report.root_spec_id,
+        applied: report.applied,
+        changes: report.changes.length,
+        skipped: report.skipped.length,
+        report: report.report_path,
+      }) + lines.map((line) => `${line}\n`).join("")
+    );
+  };
+  ctx.emit(text, report);
+  return 0;
 }
 
 function withStore<T>(paths: WorkspacePaths, fn: (store: QueueStore) => T): T {
@@ -146,6 +181,8 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     }
     case "release":
       return runQueueRelease(args, ctx);
+    case "repair-lineage":
+      return runLineageRepair(args, ctx);
     case "show": {
       const id = assertSafeId(requireTarget(args, "a work item id"));
       const parked = await parkedRecord(paths, id);
@@ -169,14 +206,10 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     case "add-spec": {
       const file = requireTarget(args, "a .md or .json file");
       const forced = args.action === "add-task" ? "task" : args.action === "add-spec" ? "spec" : kind;
-      let bytes: Buffer;
-      try {
-        bytes = readFileSync(path.resolve(ctx.io.cwd, file));
-      } catch (error) {
-        throw new MillraceError("workspace_io_failed", `cannot read ${file}: ${(error as Error).message}`);
-      }
+      // Read under the safe-read rules: a FIFO or /dev/zero fails at once, nothing past 1 MiB.
+      const doc = readImportPath(path.resolve(ctx.io.cwd, file), forced, file);
       const { importDocumentRequest } = await import("@millrace/supervisor-contract");
-      return submit(ctx, importDocumentRequest(readImportFile(bytes, file, forced)), args.issuer);
+      return submit(ctx, importDocumentRequest(doc), args.issuer);
     }
     case "add-idea": {
       const file = requireTarget(args, "a markdown idea file");
@@ -231,7 +264,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
 export const queueCommand: MillraceCommand<QueueArgs> = {
   command: "queue <action> [target]",
   describe:
-    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, release)",
+    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, release, repair-lineage)",
   builder: (yargs) =>
     yargs
       .positional("action", { choices: QUEUE_ACTIONS, describe: "What to do" })
@@ -261,6 +294,14 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       .option("add-budget", {
         type: "number",
         describe: "release: add this much to each budget the parked item is over",
+      })
+      .option("root-spec-id", {
+        type: "string",
+        describe: "repair-lineage: the closure target's root spec id",
+      })
+      .option("apply", {
+        type: "boolean",
+        describe: "repair-lineage: rewrite the documents (default: preview only; needs the daemon stopped)",
       }),
   examples: [
     ["$0 queue ls", "Every work item: kind, state, id and title"],
@@ -269,6 +310,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
     ["$0 queue show task-123", "Where a work item is"],
     ["$0 queue import spec.json --kind spec", "Enqueue a JSON or markdown document"],
     ["$0 queue cancel task-123 --reason 'duplicate'", "Archive a queued task, recording why"],
+    [
+      "$0 queue repair-lineage --root-spec-id spec-root",
+      "Preview the repair of a closure target's lineage drift",
+    ],
   ],
   handler(args, ctx) {
     return runQueueAction(args, ctx);
