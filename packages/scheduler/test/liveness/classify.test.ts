@@ -1,0 +1,133 @@
+import { LivenessConfigSchema } from "@millrace/contracts";
+import { describe, expect, it } from "vitest";
+import { classifyStage, type StageEvidence } from "../../src/liveness/classify.js";
+import type { CompletionRecord } from "../../src/liveness/history.js";
+import { livenessThresholds } from "../../src/liveness/thresholds.js";
+
+const NOW = 1_000_000;
+const thresholds = livenessThresholds(
+  LivenessConfigSchema.parse({
+    quiet_after_seconds: 10,
+    hang_after_seconds: 30,
+    loop_repeats: 3,
+    retry_storm_failures: 3,
+    retry_storm_window_seconds: 60,
+  }),
+  600,
+);
+
+function evidence(extra: Partial<StageEvidence> = {}): StageEvidence {
+  return {
+    ownerAlive: true,
+    process: "running",
+    startedAt: NOW - 100_000,
+    lastOutputAt: NOW - 1_000,
+    workItemId: "task-a",
+    ...extra,
+  };
+}
+
+function result(
+  stage: string,
+  terminalResult: string,
+  extra: Partial<CompletionRecord> = {},
+): CompletionRecord {
+  return { workItemId: "task-a", stage, terminalResult, failureClass: null, at: NOW - 5_000, ...extra };
+}
+
+describe("classifyStage (pure)", () => {
+  it("progressing while output keeps coming; quiet, then hung, as the silence grows", () => {
+    expect(classifyStage(evidence(), [], thresholds, NOW)).toEqual({
+      grade: "progressing",
+      reason: "last output 1s ago",
+      silentSeconds: 1,
+    });
+    expect(classifyStage(evidence({ lastOutputAt: NOW - 10_000 }), [], thresholds, NOW)).toMatchObject({
+      grade: "quiet",
+      reason: "no output for 10s (quiet threshold 10s)",
+    });
+    expect(classifyStage(evidence({ lastOutputAt: NOW - 45_000 }), [], thresholds, NOW)).toMatchObject({
+      grade: "hung",
+      reason: "no output for 45s (hang threshold 30s)",
+      silentSeconds: 45,
+    });
+  });
+
+  it("silence counts from the start when the stage wrote nothing yet", () => {
+    const verdict = classifyStage(
+      evidence({ lastOutputAt: null, startedAt: NOW - 2_000 }),
+      [],
+      thresholds,
+      NOW,
+    );
+    expect(verdict).toMatchObject({ grade: "progressing", reason: "started; no output yet" });
+    expect(classifyStage(evidence({ lastOutputAt: null }), [], thresholds, NOW).grade).toBe("hung");
+  });
+
+  it("an agent that has exited is being collected, not quiet or hung", () => {
+    const silent = evidence({ process: "exited", lastOutputAt: NOW - 500_000 });
+    expect(classifyStage(silent, [], thresholds, NOW).grade).toBe("progressing");
+    // An in-process runner has no process: the stage is as alive as the engine.
+    expect(classifyStage({ ...silent, process: "none" }, [], thresholds, NOW).grade).toBe("hung");
+  });
+
+  it("orphaned wins over everything when the owner is dead, and says whether the agent survived", () => {
+    const verdict = classifyStage(
+      evidence({ ownerAlive: false, ownerDetail: "the daemon (pid 7) is gone", lastOutputAt: NOW - 500_000 }),
+      [],
+      thresholds,
+      NOW,
+    );
+    expect(verdict).toMatchObject({
+      grade: "orphaned",
+      reason: "the daemon (pid 7) is gone; its agent process is still running",
+    });
+  });
+
+  it("looping: the item's stage returned the same result K times in a row", () => {
+    const history = [result("builder", "BLOCKED"), result("troubleshooter", "TROUBLESHOOT_COMPLETE")];
+    history.push(result("builder", "BLOCKED"));
+    expect(classifyStage(evidence(), history, thresholds, NOW).grade).toBe("progressing");
+    history.push(result("builder", "BLOCKED"));
+    expect(classifyStage(evidence(), history, thresholds, NOW)).toMatchObject({
+      grade: "looping",
+      reason: "builder returned BLOCKED 3 times in a row for task-a",
+    });
+    // A different result breaks the run; another item's results never count.
+    history.push(result("builder", "BUILDER_COMPLETE"));
+    expect(classifyStage(evidence(), history, thresholds, NOW).grade).toBe("progressing");
+    expect(
+      classifyStage(evidence({ workItemId: "task-b" }), history.slice(0, 4), thresholds, NOW).grade,
+    ).toBe("progressing");
+  });
+
+  it("retry_storm: the item's provider or transport failures within the window", () => {
+    const failure = (at: number, failureClass = "provider_failure") =>
+      // (Each from another stage, so the looping rule stays out of it.)
+      result(`stage-${at}`, "BLOCKED", { failureClass, at: NOW - at });
+    const history = [failure(90_000), failure(20_000), failure(10_000, "runner_timeout"), failure(5_000)];
+    // Only two transient failures are inside the 60 s window (a timeout is not transient).
+    expect(classifyStage(evidence(), history, thresholds, NOW).grade).toBe("progressing");
+    history.push(failure(1_000, "runner_transport_failure"));
+    expect(classifyStage(evidence(), history, thresholds, NOW)).toMatchObject({
+      grade: "retry_storm",
+      reason: "3 provider or transport failures of this item in the last 60s (threshold 3)",
+    });
+    // Hung is more urgent than a storm.
+    expect(classifyStage(evidence({ lastOutputAt: NOW - 40_000 }), history, thresholds, NOW).grade).toBe(
+      "hung",
+    );
+  });
+});
+
+describe("livenessThresholds", () => {
+  it("hang_after_seconds defaults to half the stage timeout, never below quiet_after_seconds", () => {
+    const config = LivenessConfigSchema.parse({ quiet_after_seconds: 100 });
+    expect(livenessThresholds(config, 600).hangAfterSeconds).toBe(300);
+    expect(livenessThresholds(config, 120).hangAfterSeconds).toBe(100);
+    expect(livenessThresholds(config, null).hangAfterSeconds).toBe(1800);
+    expect(
+      livenessThresholds(LivenessConfigSchema.parse({ hang_after_seconds: 200 }), 600).hangAfterSeconds,
+    ).toBe(200);
+  });
+});
