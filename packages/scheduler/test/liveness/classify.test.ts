@@ -1,4 +1,9 @@
-import { LivenessConfigSchema } from "@millrace/contracts";
+import {
+  configApplyBoundary,
+  LivenessConfigSchema,
+  MillraceConfigSchema,
+  structuralConfigView,
+} from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { classifyStage, type StageEvidence } from "../../src/liveness/classify.js";
 import type { CompletionRecord } from "../../src/liveness/history.js";
@@ -129,5 +134,15 @@ describe("livenessThresholds", () => {
     expect(
       livenessThresholds(LivenessConfigSchema.parse({ hang_after_seconds: 200 }), 600).hangAfterSeconds,
     ).toBe(200);
+  });
+
+  it("every [liveness] key is a next-tick key: an edit never makes the plan stale", () => {
+    for (const key of Object.keys(LivenessConfigSchema.parse({}))) {
+      expect(configApplyBoundary(`liveness.${key}`)).toBe("next_tick");
+    }
+    const edited = MillraceConfigSchema.parse({
+      liveness: { quiet_after_seconds: 5, responses: { hung: "pause_item" } },
+    });
+    expect(structuralConfigView(edited)).toEqual(structuralConfigView(MillraceConfigSchema.parse({})));
   });
 });

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { StageResultEnvelope } from "@millrace/contracts";
 import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
 import { afterEach, describe, expect, it } from "vitest";
+import { BasicMonitorFormatter } from "../../src/index.js";
 import { enqueueTask, runUntilIdle, type TestWorkspace } from "../fixtures.js";
 import { completedStages, eventsOfType, locate, readJson, scenarioWorkspace } from "./helpers.js";
 
@@ -101,7 +102,14 @@ describe("liveness: running stages are classified while they run and answered on
     expect(locate(ws, "task-silent")).toEqual(["task/queue"]);
     expect(completedStages(ws)).toEqual([]);
     expect(stageRecords(ws)).toEqual([]);
-    // The monitor saw both changes.
+    // The monitor saw every change; the basic monitor prints one line per change.
+    const formatter = new BasicMonitorFormatter();
+    const lines = events.flatMap((event) => formatter.format(event));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\[\d\d:\d\d:\d\d\] liveness execution\/builder run=[0-9a-f]{8} work=task-silent \w+->hung response=pause_item reason=no output for /,
+      ),
+    );
     expect(events.filter((event) => event.type === "liveness_changed").length).toBe(
       livenessEvents(ws).length,
     );
