@@ -120,7 +120,8 @@ export type StageProcessState = z.infer<typeof StageProcessStateSchema>;
 export const StageLivenessSchema = z.strictObject({
   plane: PlaneSchema,
   run_id: z.string(),
-  request_id: z.string(),
+  /** Null for a run a dead daemon left between two stages (no stage was dispatched). */
+  request_id: z.string().nullable(),
   stage: z.string().nullable(),
   work_item_id: z.string().nullable(),
   grade: LivenessGradeSchema,

@@ -14,6 +14,7 @@ import {
   tailEvents,
   type WorkspacePaths,
 } from "@millrace/workspace";
+import { readSnapshotForDisplay } from "../read-models/snapshot-read.js";
 import { type InflightRecord, inflightFile, readInflight } from "../state/inflight.js";
 import { classifyStage, GRADE_URGENCY, moreUrgent, type StageEvidence } from "./classify.js";
 import { lastOutputAt, stageProcessState } from "./evidence.js";
@@ -23,20 +24,28 @@ import { livenessThresholds } from "./thresholds.js";
 /** Recent events read for the history rules (only when a stage is active and its owner alive). */
 const HISTORY_EVENTS = 500;
 
-function owner(paths: WorkspacePaths): { alive: boolean; detail: string } {
+interface Holder {
+  alive: boolean;
+  /** The lock is still there but its owner died without releasing it (a killed daemon). */
+  stale: boolean;
+  detail: string;
+}
+
+function owner(paths: WorkspacePaths): Holder {
   const lock = inspectLock(paths);
   switch (lock.state) {
     case "active":
-      return { alive: true, detail: "" };
+      return { alive: true, stale: false, detail: "" };
     case "stale":
       return {
         alive: false,
+        stale: true,
         detail: `the daemon that owned the workspace (pid ${lock.lock.owner_pid}) is gone`,
       };
     case "absent":
-      return { alive: false, detail: "no process owns the workspace (no ownership lock)" };
+      return { alive: false, stale: false, detail: "no process owns the workspace (no ownership lock)" };
     default:
-      return { alive: false, detail: `the ownership lock is unusable (${lock.reason})` };
+      return { alive: false, stale: false, detail: `the ownership lock is unusable (${lock.reason})` };
   }
 }
 
@@ -53,7 +62,7 @@ function stageLiveness(
   paths: WorkspacePaths,
   config: LivenessConfig,
   record: InflightRecord,
-  holder: { alive: boolean; detail: string },
+  holder: Holder,
   history: () => readonly CompletionRecord[],
   now: number,
 ): StageLiveness {
@@ -86,6 +95,40 @@ function stageLiveness(
 }
 
 /**
+ * The active runs a killed daemon left between two stages (no stage dispatched, so no journal):
+ * orphaned too, as nothing will move them until a runtime starts again.
+ */
+function leftBetweenStages(
+  paths: WorkspacePaths,
+  config: LivenessConfig,
+  detail: string,
+  now: Date,
+): StageLiveness[] {
+  const { snapshot } = readSnapshotForDisplay(paths, now);
+  const thresholds = livenessThresholds(config, null);
+  return PLANES.flatMap((plane) => {
+    const run = snapshot.active_runs_by_plane[plane];
+    if (!run) return [];
+    return [
+      {
+        plane,
+        run_id: run.run_id,
+        request_id: null,
+        stage: run.stage,
+        work_item_id: run.work_item_id ?? null,
+        grade: "orphaned" as const,
+        reason: `${detail}; its run was between stages`,
+        process: "none" as const,
+        last_output_at: null,
+        silent_seconds: 0,
+        quiet_after_seconds: thresholds.quietAfterSeconds,
+        hang_after_seconds: thresholds.hangAfterSeconds,
+      },
+    ];
+  });
+}
+
+/**
  * The liveness of a workspace's active stages, read from disk: the engine's dispatch journal names
  * the active stages, the run folders' output files say when each last wrote, the stage process
  * records say whether its agent lives, the ownership lock whether the daemon does, and the event
@@ -96,8 +139,13 @@ export function livenessReport(paths: WorkspacePaths, config: LivenessConfig, no
     const record = readInflight(paths, plane);
     return record ? [record] : [];
   });
-  if (records.length === 0) return { grade: "idle", summary: "no stage is running", stages: [] };
   const holder = owner(paths);
+  if (records.length === 0) {
+    const left = holder.stale ? leftBetweenStages(paths, config, holder.detail, now) : [];
+    return left.length === 0
+      ? { grade: "idle", summary: "no stage is running", stages: [] }
+      : summarize(left);
+  }
   let history: CompletionRecord[] | undefined;
   const readHistory = () => {
     history ??= completionsFromEvents(tailEvents(paths.runtimeEvents, HISTORY_EVENTS));
@@ -106,6 +154,11 @@ export function livenessReport(paths: WorkspacePaths, config: LivenessConfig, no
   const stages = records.map((record) =>
     stageLiveness(paths, config, record, holder, readHistory, now.getTime()),
   );
+  return summarize(stages);
+}
+
+/** The most urgent stage names the workspace grade; stages are listed most urgent first. */
+function summarize(stages: StageLiveness[]): LivenessReport {
   let worst: StageLiveness | undefined;
   for (const stage of stages) {
     if (!worst || moreUrgent(stage.grade, worst.grade) !== worst.grade) worst = stage;

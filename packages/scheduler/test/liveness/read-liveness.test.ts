@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { acquireLock, initWorkspace, processStartTime, workspacePaths } from "@millrace/workspace";
@@ -131,6 +131,36 @@ describe("classifyLiveness (from disk, read-only)", () => {
       `orphaned: execution/builder: the daemon that owned the workspace (pid ${2 ** 22 + 4321}) is gone`,
     );
     expect(report.stages[0]).toMatchObject({ quiet_after_seconds: 120, process: "none" });
+  });
+
+  it("a killed daemon's run left between two stages is orphaned too; a cleanly stopped one is idle", () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "millrace-liveness-read-"));
+    initWorkspace(root);
+    const paths = workspacePaths(root);
+    const snapshot = JSON.parse(readFileSync(paths.snapshot, "utf8"));
+    snapshot.active_runs_by_plane = {
+      execution: {
+        plane: "execution",
+        stage: "checker",
+        node_id: "checker",
+        stage_kind_id: "checker",
+        run_id: RUN,
+        request_kind: "active_work_item",
+        work_item_kind: "task",
+        work_item_id: "task-a",
+        active_since: "2026-04-28T10:00:00Z",
+      },
+    };
+    writeFileSync(paths.snapshot, JSON.stringify(snapshot));
+    expect(classifyLiveness(root).grade).toBe("idle");
+    acquireLock(paths, { pid: 2 ** 22 + 4321, startTime: null });
+    const report = classifyLiveness(root);
+    expect(report.summary).toBe(
+      `orphaned: execution/checker: the daemon that owned the workspace (pid ${2 ** 22 + 4321}) is gone; its run was between stages`,
+    );
+    expect(report.stages).toEqual([
+      expect.objectContaining({ grade: "orphaned", request_id: null, work_item_id: "task-a", run_id: RUN }),
+    ]);
   });
 
   it("idle without a dispatched stage", () => {
