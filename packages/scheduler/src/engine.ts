@@ -127,7 +127,10 @@ export class Engine {
         this.workers.delete(plane);
       }
       const stop = completion.livenessStop;
-      if (stop?.response === "pause_item" && pauseItemForLiveness(this.context, completion, stop)) continue;
+      if (stop?.response === "pause_item" && pauseItemForLiveness(this.context, completion, stop)) {
+        this.liveness.history.forget(completion.run.work_item_id ?? null);
+        continue;
+      }
       if (stop) completion = recoveryCompletion(completion, stop);
       this.liveness.recordCompletion(completion);
       const applied = this.applyCompletion(completion);

@@ -36,6 +36,13 @@ export class CompletionHistory {
     if (this.records.length > HISTORY_LIMIT) this.records.splice(0, this.records.length - HISTORY_LIMIT);
   }
 
+  /** Drops an item's results: once a stop has answered its loop or storm, counting starts afresh. */
+  forget(workItemId: string | null): void {
+    for (let index = this.records.length - 1; index >= 0; index -= 1) {
+      if (this.records[index]?.workItemId === workItemId) this.records.splice(index, 1);
+    }
+  }
+
   list(): readonly CompletionRecord[] {
     return this.records;
   }

@@ -24,8 +24,11 @@ export class LivenessTracker {
 
   /** Remembers an applied stage result for the looping and retry-storm rules. */
   recordCompletion(completion: StageCompletion): void {
-    // A stage liveness stopped failed because we stopped it, not because the provider did.
+    // A stage liveness stopped failed because we stopped it, not because the provider did; and the
+    // stop answered the item's loop or storm, so its count starts afresh (a released or recovered
+    // item is not stopped again at once for the same results).
     const stopped = completion.livenessStop !== undefined;
+    if (stopped) this.history.forget(completion.run.work_item_id ?? null);
     this.history.add({
       workItemId: completion.run.work_item_id ?? null,
       stage: completion.run.stage,

@@ -77,9 +77,10 @@ export class WorkerPool {
     const watch = this.liveness?.watch(ctx, { plane, run, request, abort: () => controller.abort() });
     if (watch) worker.watch = watch;
     // A stop decided before the start (the item is already looping) never starts the runner.
-    const dispatched = watch?.stop
-      ? Promise.resolve(
-          syntheticResult(ctx, request, "interrupted", `liveness: ${watch.stop.grade}: ${watch.stop.reason}`),
+    const stop = watch?.stop;
+    const dispatched = stop
+      ? Promise.resolve().then(() =>
+          syntheticResult(ctx, request, "interrupted", `liveness: ${stop.grade}: ${stop.reason}`),
         )
       : dispatchRequest(ctx, request, controller.signal);
     worker.promise = dispatched.then(

@@ -240,6 +240,25 @@ describe("liveness: running stages are classified while they run and answered on
     expect(locate(ws, "task-loop")).toEqual(["task/queue"]);
   });
 
+  it("looping answered by recovery_request hands the item to recovery once, then counts afresh", async () => {
+    const ws = scenarioWorkspace(
+      { rules: [{ stage: "builder", actions: [{ type: "marker", token: "BLOCKED" }] }] },
+      livenessConfig(["loop_repeats = 2"], { looping: "recovery_request" }),
+    );
+    enqueueTask(ws, "task-loop-recover");
+    const { report } = await runUntilIdle(ws, {}, 200);
+    expect(report.stopReason).toBe("idle");
+    const stages = completedStages(ws);
+    const looping = livenessEvents(ws).filter((change) => change.grade === "looping");
+    // Each answer needs two fresh BLOCKED results of the builder first.
+    const builderBlocked = stages.filter((stage) => stage === "builder:BLOCKED").length;
+    expect(looping.length).toBeGreaterThan(0);
+    expect(looping.length).toBeLessThanOrEqual(Math.floor(builderBlocked / 2));
+    expect(looping.every((change) => change.response === "recovery_request")).toBe(true);
+    // The recovery budgets still end it: the item is blocked, not spinning.
+    expect(locate(ws, "task-loop-recover")).toEqual(["task/blocked"]);
+  });
+
   it("a fake agent that fails transiently in a burst is a retry storm", async () => {
     const ws = scenarioWorkspace(
       { rules: [] },
