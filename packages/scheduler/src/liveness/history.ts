@@ -48,13 +48,23 @@ export class CompletionHistory {
   }
 }
 
-/** Stage results from runtime events (`stage_completed`), oldest first. */
+/** Stage results from runtime events (`stage_completed`), oldest first, as the engine counts them. */
 export function completionsFromEvents(events: readonly RuntimeEvent[]): CompletionRecord[] {
   const records: CompletionRecord[] = [];
   const seen = new Set<string>();
   for (const event of events) {
-    if (event.event_type !== "stage_completed") continue;
     const data = event.data as Record<string, unknown>;
+    if (event.event_type === "liveness_changed") {
+      // A stop answered the item's loop or storm: the engine counts afresh from there, and so do we.
+      if (data.response === "pause_item" || data.response === "recovery_request") {
+        const item = typeof data.work_item_id === "string" ? data.work_item_id : null;
+        for (let index = records.length - 1; index >= 0; index -= 1) {
+          if (records[index]?.workItemId === item) records.splice(index, 1);
+        }
+      }
+      continue;
+    }
+    if (event.event_type !== "stage_completed") continue;
     // A step replayed after a kill logs its events twice; one request is one result.
     const requestId = typeof data.request_id === "string" ? data.request_id : "";
     if (requestId && seen.has(requestId)) continue;

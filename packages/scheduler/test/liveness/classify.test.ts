@@ -6,7 +6,7 @@ import {
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { classifyStage, type StageEvidence } from "../../src/liveness/classify.js";
-import type { CompletionRecord } from "../../src/liveness/history.js";
+import { type CompletionRecord, completionsFromEvents } from "../../src/liveness/history.js";
 import { livenessThresholds } from "../../src/liveness/thresholds.js";
 
 const NOW = 1_000_000;
@@ -144,5 +144,42 @@ describe("livenessThresholds", () => {
       liveness: { quiet_after_seconds: 5, responses: { hung: "pause_item" } },
     });
     expect(structuralConfigView(edited)).toEqual(structuralConfigView(MillraceConfigSchema.parse({})));
+  });
+});
+
+describe("completionsFromEvents", () => {
+  const event = (event_type: string, data: Record<string, unknown>, second: number) => ({
+    schema_version: "1.0" as const,
+    kind: "runtime_event" as const,
+    event_type,
+    occurred_at: `2026-04-28T10:00:0${second}+00:00`,
+    data,
+  });
+  const completed = (request: string, item: string, second: number) =>
+    event(
+      "stage_completed",
+      {
+        request_id: request,
+        stage: "builder",
+        terminal_result: "BLOCKED",
+        work_item_id: item,
+        failure_class: null,
+      },
+      second,
+    );
+
+  it("reads each request once and starts an item's count afresh after a liveness stop", () => {
+    const records = completionsFromEvents([
+      completed("r1", "task-a", 1),
+      completed("r1", "task-a", 1),
+      completed("r2", "task-b", 2),
+      event("liveness_changed", { work_item_id: "task-a", response: "pause_item" }, 3),
+      completed("r3", "task-a", 4),
+      event("liveness_changed", { work_item_id: "task-b", response: "note" }, 5),
+    ] as never);
+    expect(records.map((record) => [record.workItemId, record.at])).toEqual([
+      ["task-b", Date.parse("2026-04-28T10:00:02Z")],
+      ["task-a", Date.parse("2026-04-28T10:00:04Z")],
+    ]);
   });
 });
