@@ -7,6 +7,7 @@ import {
   ThinkingLevelSchema,
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN } from "./ids.js";
+import { LivenessConfigSchema } from "./liveness.js";
 
 export const USAGE_METRICS = ["total_tokens", "input_tokens", "output_tokens", "cost_usd"] as const;
 export const UsageMetricSchema = z.enum(USAGE_METRICS);
@@ -506,6 +507,7 @@ export const MillraceConfigSchema = z.strictObject({
     )
     .default({}),
   execution_capabilities: ExecutionCapabilitiesConfigSchema.prefault({}),
+  liveness: LivenessConfigSchema.prefault({}),
 });
 
 export type MillraceConfig = z.infer<typeof MillraceConfigSchema>;

@@ -461,6 +461,26 @@ export {
   stagesOfPlane,
   terminalMarker,
 } from "./legality.js";
+export type {
+  AnsweredLivenessGrade,
+  LivenessConfig,
+  LivenessGrade,
+  LivenessReport,
+  LivenessResponse,
+  StageLiveness,
+  StageProcessState,
+} from "./liveness.js";
+export {
+  ANSWERED_LIVENESS_GRADES,
+  LIVENESS_GRADES,
+  LIVENESS_RESPONSES,
+  LivenessConfigSchema,
+  LivenessGradeSchema,
+  LivenessReportSchema,
+  LivenessResponseSchema,
+  StageLivenessSchema,
+  StageProcessStateSchema,
+} from "./liveness.js";
 export type { MailboxArchive, MailboxEnvelope } from "./mailbox.js";
 export {
   AddIdeaPayloadSchema,

@@ -10,6 +10,7 @@ import {
 } from "./enums.js";
 import { GovernanceBlockerSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
+import { LivenessReportSchema } from "./liveness.js";
 import { TokenUsageSchema } from "./stage-run.js";
 import { LockStateSchema } from "./workspace-state.js";
 
@@ -185,6 +186,8 @@ export const StatusReportSchema = z.strictObject({
   closure: StatusClosureSchema,
   usage_governance: StatusUsageGovernanceSchema,
   runtime_error: StatusRuntimeErrorSchema.nullable(),
+  /** Whether the active stages are moving (see docs/liveness.md). */
+  liveness: LivenessReportSchema,
   updated_at: NullableString,
 });
 export type StatusReport = z.infer<typeof StatusReportSchema>;

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MailboxCommandSchema, PauseSourceSchema, PlaneSchema } from "./enums.js";
+import { LivenessGradeSchema, LivenessResponseSchema } from "./liveness.js";
 import { OperatorInterventionRecordSchema } from "./queue-records.js";
 import { TokenUsageSchema } from "./stage-run.js";
 
@@ -217,6 +218,28 @@ export const RUNTIME_EVENT_PAYLOADS = {
     reason: text,
     failure_class: nullableText,
     policy_id: nullableText,
+  }),
+  /** A running stage entered a liveness grade (once per stage and grade), with the response taken. */
+  liveness_changed: z.strictObject({
+    plane: PlaneSchema,
+    run_id: text,
+    request_id: text,
+    stage: text,
+    work_item_id: nullableText,
+    previous: LivenessGradeSchema,
+    grade: LivenessGradeSchema,
+    reason: text,
+    response: LivenessResponseSchema,
+    silent_seconds: z.number(),
+  }),
+  /** The outcome of one liveness notification (command or webhook); a failure is recorded, never fatal. */
+  liveness_notified: z.strictObject({
+    plane: PlaneSchema,
+    run_id: text,
+    grade: LivenessGradeSchema,
+    channel: z.enum(["command", "webhook"]),
+    ok: z.boolean(),
+    detail: text,
   }),
   stage_result_discarded: z.strictObject({ plane: PlaneSchema, run_id: text, node_id: text, reason: text }),
   run_trace_failed: z.strictObject({ run_id: text, error: text }),

@@ -26,6 +26,12 @@ export {
 export { parseStageRunRequest, runArtifactPaths } from "./dispatch/request.js";
 export { finalLegalToken, markerTokens, reconcileAfterTimeout } from "./markers.js";
 export { type NormalizeOptions, normalizeStageResult } from "./normalize.js";
+export { postWebhook, type WebhookResult } from "./notify/post-webhook.js";
+export {
+  type NotifyCommandOptions,
+  type NotifyCommandResult,
+  runNotifyCommand,
+} from "./notify/run-notify-command.js";
 export { type RunnerPermissionConfig, resolvePermissionLevel } from "./permission.js";
 export { createPiAdapter, PI_RUNNER_NAME, type PiAdapterOptions } from "./pi/adapter.js";
 export { PI_CAPABILITIES } from "./pi/capabilities.js";

@@ -15,6 +15,8 @@ import { recordReapedOrphans } from "./lifecycle/orphans.js";
 import { markStopped, recordClose } from "./lifecycle/shutdown.js";
 import { announceStart, createEngineContext, reconcileAndResume } from "./lifecycle/start.js";
 import { WatcherSession } from "./lifecycle/watchers.js";
+import { pauseItemForLiveness, recoveryCompletion } from "./liveness/stop.js";
+import { LivenessTracker } from "./liveness/tracker.js";
 import { MonitorHub, type MonitorListener } from "./monitor/monitor-events.js";
 import { commit, type EngineContext, flushEvents, recordEvent } from "./state/context.js";
 import { activePlanes } from "./state/planes.js";
@@ -45,7 +47,8 @@ export type {
 export class Engine {
   private ctx: EngineContext | undefined;
   private lock: AcquiredLock | undefined;
-  private readonly workers = new WorkerPool(() => this.wake?.());
+  private readonly liveness = new LivenessTracker();
+  private readonly workers = new WorkerPool(() => this.wake?.(), this.liveness);
   private readonly monitorHub = new MonitorHub();
   private readonly traces = new RunTraceRecorder();
   private readonly reloader: ConfigReloader;
@@ -125,6 +128,13 @@ export class Engine {
       } finally {
         this.workers.delete(plane);
       }
+      const stop = completion.livenessStop;
+      if (stop?.response === "pause_item" && pauseItemForLiveness(this.context, completion, stop)) {
+        this.liveness.history.forget(completion.run.work_item_id ?? null);
+        continue;
+      }
+      if (stop) completion = recoveryCompletion(completion, stop);
+      this.liveness.recordCompletion(completion);
       const applied = this.applyCompletion(completion);
       if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
         commit(this.context, { counters: false });
@@ -348,6 +358,7 @@ export class Engine {
     if (!this.ctx || this.closed) return;
     const ctx = this.ctx;
     if (this.workers.size > 0) await this.workers.interrupt(ctx);
+    await this.liveness.drain();
     await this.watchers?.close();
     this.watchers = undefined;
     recordClose(ctx);

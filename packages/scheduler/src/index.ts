@@ -54,6 +54,7 @@ export type {
 export {
   type BuildRunTraceOptions,
   buildRunTrace,
+  classifyLiveness,
   DEFAULT_TAIL_LINES,
   displayPath,
   LATEST_RUN_REF,

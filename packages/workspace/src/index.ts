@@ -55,7 +55,7 @@ export {
 export type { LinkFinding, LinkFindingKind } from "./link-scan.js";
 export { findEscapingLinks } from "./link-scan.js";
 export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js";
-export { acquireLock, inspectLock, isLockOwnerProcess } from "./lock.js";
+export { acquireLock, inspectLock, isLockOwnerProcess, isProcessAlive } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
 export { readManifest } from "./manifest.js";
 export type { AssetFamily, QueueState, QueueStateFolders, WorkspacePaths } from "./paths.js";

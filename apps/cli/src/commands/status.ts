@@ -137,6 +137,25 @@ export function statusLines(report: StatusReport): string {
       }),
     );
   }
+  const liveness = report.liveness;
+  add("liveness", liveness.grade);
+  if (liveness.stages.length > 0) add("liveness_summary", liveness.summary);
+  for (const stage of liveness.stages) {
+    add(
+      "liveness_stage",
+      pairs({
+        plane: stage.plane,
+        stage: stage.stage,
+        grade: stage.grade,
+        process: stage.process,
+        silent: `${stage.silent_seconds}s`,
+        quiet_after: `${stage.quiet_after_seconds}s`,
+        hang_after: `${stage.hang_after_seconds}s`,
+        work_item_id: stage.work_item_id,
+        run: stage.run_id,
+      }),
+    );
+  }
   add("updated_at", report.updated_at);
   return `${lines.join("\n")}\n`;
 }

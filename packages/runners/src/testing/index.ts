@@ -33,7 +33,7 @@ export const FAKE_PI_PATH = fake("fake-pi.mjs");
  * Scenarios the fakes understand (FAKE_SCENARIO): success, tool, illegal-marker, no-marker,
  * two-markers, crash, hang, retry-loop, leak (spawns a detached grandchild, then hangs),
  * leak-then-exit (codex), auth, server-error (codex), max-turns (claude), no-key,
- * retry-then-success, retry-fail, error-no-retry (pi), marker-then-hang, echo-secret, garbage
+ * retry-then-success, retry-fail, error-no-retry (pi), marker-then-hang, silent (codex), echo-secret, garbage
  * (codex). FAKE_FINAL_TEXT overrides the final message; FAKE_RECORD names a JSON file where the fake
  * records its argv, cwd, environment names and stdin; FAKE_LEAK_TAG is the leaked sleep's argument.
  */

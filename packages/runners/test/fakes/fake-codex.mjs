@@ -132,6 +132,10 @@ switch (scenario) {
     every(1000, () => say({ type: "error", message: "Reconnecting... waiting for network" }));
     break;
   }
+  case "silent":
+    // Says it started, then nothing more: alive, never writing (what a liveness check calls hung).
+    every(1000, () => {});
+    break;
   case "marker-then-hang":
     say({ type: "item.completed", item: { id: "item_0", type: "agent_message", text } });
     every(1000, () => {});

@@ -5,6 +5,7 @@ import type {
   StageResultEnvelope,
   StageRunRequest,
 } from "@millrace/contracts";
+import type { LivenessStop } from "../liveness/stage-watch.js";
 import type { RouterDecision } from "./router.js";
 
 /** One finished stage, as the dispatcher returned it. */
@@ -15,6 +16,8 @@ export interface StageCompletion {
   envelope: StageResultEnvelope;
   /** Absolute path of `runs/<run_id>/stage_results/<request_id>.json`. */
   stageResultPath: string;
+  /** Set when a liveness response stopped the stage (pause the item, or hand it to recovery). */
+  livenessStop?: LivenessStop;
 }
 
 export interface AppliedStage {

@@ -120,6 +120,12 @@ export class BasicMonitorFormatter {
         ];
       case "work_item_parked":
         return [`${at}parked ${event.plane} work=${event.workItemId} ${event.reason}`];
+      case "liveness_changed": {
+        const work = event.workItemId ? ` work=${event.workItemId}` : "";
+        return [
+          `${at}liveness ${event.plane}/${event.stage} run=${this.handle(event.runId)}${work} ${event.previous}->${event.grade} response=${event.response} reason=${event.reason}`,
+        ];
+      }
       case "runtime_paused":
         return [`${at}paused reason=${event.reason}`];
       case "runtime_stopped":

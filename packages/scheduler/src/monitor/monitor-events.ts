@@ -89,6 +89,18 @@ export type MonitorEvent =
   | { type: "governance_resume"; at: Date; clearedRules: string[]; reason: string | null }
   | { type: "governance_degraded"; at: Date; source: string; policy: string; detail: string }
   | { type: "work_item_parked"; at: Date; plane: Plane; workItemId: string; reason: string }
+  | {
+      type: "liveness_changed";
+      at: Date;
+      plane: Plane;
+      stage: string;
+      runId: string;
+      workItemId: string | null;
+      previous: string;
+      grade: string;
+      reason: string;
+      response: string;
+    }
   | { type: "runtime_idle"; at: Date; reason: string }
   | { type: "runtime_paused"; at: Date; reason: string }
   | { type: "runtime_stopped"; at: Date; reason: string }

@@ -122,6 +122,21 @@ export function monitorViewOf(
         workItemId: event.data.work_item_id,
         reason: event.data.reason,
       };
+    case "liveness_changed": {
+      const { data } = event;
+      return {
+        type: "liveness_changed",
+        at,
+        plane: data.plane,
+        stage: data.stage,
+        runId: data.run_id,
+        workItemId: data.work_item_id,
+        previous: data.previous,
+        grade: data.grade,
+        reason: data.reason,
+        response: data.response,
+      };
+    }
     case "runtime_tick_idle":
       return { type: "runtime_idle", at, reason: "no_work" };
     case "runtime_tick_paused":

@@ -3,6 +3,7 @@
  * of these take the ownership lock or write runtime state, so they are safe to call while a daemon
  * owns the workspace.
  */
+export { classifyLiveness } from "../liveness/read-liveness.js";
 export { displayPath } from "./display-path.js";
 export { type LoadedRun, type LoadedStage, loadRun } from "./run-files.js";
 export { resolveRunDir } from "./run-id.js";

@@ -6,6 +6,7 @@ import {
   formatTimestamp,
   type GovernanceBlocker,
   GovernanceBlockerSchema,
+  LivenessConfigSchema,
   type MillraceConfig,
   MillraceError,
   PLANES,
@@ -33,6 +34,7 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
+import { livenessReport } from "../liveness/read-liveness.js";
 import { readSnapshotForDisplay } from "./snapshot-read.js";
 
 export interface ReadStatusOptions {
@@ -332,6 +334,8 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     closure: closureView(paths),
     usage_governance: usageGovernanceView(paths, config, snapshot),
     runtime_error: runtimeErrorView(paths),
+    // Liveness compares file times, so it is judged by the real clock, not the injected one.
+    liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
     updated_at: read.state === "ok" ? snapshot.updated_at : null,
   };
 }

@@ -16,10 +16,14 @@ export const InflightRecordSchema = z.strictObject({
   request_id: z.string(),
   stage_result_path: z.string(),
   started_at: z.string(),
+  /** For liveness readers: the stage, its item and its deadline (absent in journals of older engines). */
+  stage: z.string().optional(),
+  work_item_id: z.string().nullable().optional(),
+  timeout_seconds: z.number().optional(),
 });
 export type InflightRecord = z.infer<typeof InflightRecordSchema>;
 
-function inflightFile(paths: WorkspacePaths, plane: Plane): string {
+export function inflightFile(paths: WorkspacePaths, plane: Plane): string {
   return path.join(paths.state, `inflight_${plane}.json`);
 }
 

@@ -47,21 +47,35 @@ export async function dispatchRequest(
     });
     return { envelope: result.envelope, path: result.stageResultPath ?? stageResultPath };
   } catch (error) {
-    const now = formatTimestamp(ctx.clock());
-    const raw: RunnerRawResult = {
-      request_id: request.request_id,
-      run_id: request.run_id,
-      stage: request.stage,
-      runner_name: request.runner_name ?? "unknown",
-      exit_kind: "runner_error",
-      exit_code: 1,
-      notes: [`dispatch failed: ${(error as Error).message}`],
-      started_at: now,
-      ended_at: now,
-    };
-    const envelope = normalizeStageResult(request, raw);
-    mkdirSync(path.dirname(stageResultPath), { recursive: true });
-    writeJsonAtomicSync(stageResultPath, envelope);
-    return { envelope, path: stageResultPath };
+    return syntheticResult(ctx, request, "runner_error", `dispatch failed: ${(error as Error).message}`);
   }
+}
+
+/**
+ * A result for a stage the runner never finished: a dispatcher failure (`runner_error`), or a stage
+ * the liveness check stopped before it started (`interrupted`). Persisted like any stage result.
+ */
+export function syntheticResult(
+  ctx: EngineContext,
+  request: StageRunRequest,
+  exitKind: "runner_error" | "interrupted",
+  note: string,
+): DispatchedStage {
+  const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
+  const now = formatTimestamp(ctx.clock());
+  const raw: RunnerRawResult = {
+    request_id: request.request_id,
+    run_id: request.run_id,
+    stage: request.stage,
+    runner_name: request.runner_name ?? "unknown",
+    exit_kind: exitKind,
+    exit_code: exitKind === "runner_error" ? 1 : null,
+    notes: [note],
+    started_at: now,
+    ended_at: now,
+  };
+  const envelope = normalizeStageResult(request, raw);
+  mkdirSync(path.dirname(stageResultPath), { recursive: true });
+  writeJsonAtomicSync(stageResultPath, envelope);
+  return { envelope, path: stageResultPath };
 }

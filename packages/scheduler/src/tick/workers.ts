@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, renameSync } from "node:fs";
 import path from "node:path";
 import { type ActiveRunState, formatTimestamp, type Plane, type StageRunRequest } from "@millrace/contracts";
 import type { StageCompletion } from "../apply/stage-completion.js";
+import type { StageWatch } from "../liveness/stage-watch.js";
+import type { LivenessTracker } from "../liveness/tracker.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { clearInflight, writeInflight } from "../state/inflight.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
-import { dispatchRequest } from "./dispatch.js";
+import { dispatchRequest, syntheticResult } from "./dispatch.js";
 import { buildRunRequest } from "./request.js";
 
 /** A stage running on one plane. */
@@ -15,6 +17,8 @@ export interface Worker {
   controller: AbortController;
   promise: Promise<StageCompletion>;
   settled: boolean;
+  /** The stage's liveness watch (absent when liveness is disabled). */
+  watch?: StageWatch;
 }
 
 /**
@@ -26,7 +30,10 @@ export class WorkerPool {
   private readonly workers = new Map<Plane, Worker>();
 
   /** `onSettled` is called when any stage finishes (the engine wakes up to apply it). */
-  constructor(private readonly onSettled: () => void) {}
+  constructor(
+    private readonly onSettled: () => void,
+    private readonly liveness?: LivenessTracker,
+  ) {}
 
   get size(): number {
     return this.workers.size;
@@ -67,19 +74,31 @@ export class WorkerPool {
       settled: false,
       promise: Promise.resolve() as unknown as Promise<StageCompletion>,
     };
-    worker.promise = dispatchRequest(ctx, request, controller.signal).then(
-      (dispatched) => {
+    const watch = this.liveness?.watch(ctx, { plane, run, request, abort: () => controller.abort() });
+    if (watch) worker.watch = watch;
+    // A stop decided before the start (the item is already looping) never starts the runner.
+    const stop = watch?.stop;
+    const dispatched = stop
+      ? Promise.resolve().then(() =>
+          syntheticResult(ctx, request, "interrupted", `liveness: ${stop.grade}: ${stop.reason}`),
+        )
+      : dispatchRequest(ctx, request, controller.signal);
+    worker.promise = dispatched.then(
+      (result) => {
+        watch?.end();
         worker.settled = true;
         this.onSettled();
         return {
           plane,
           run: worker.run,
           request,
-          envelope: dispatched.envelope,
-          stageResultPath: dispatched.path,
+          envelope: result.envelope,
+          stageResultPath: result.path,
+          ...(watch?.stop ? { livenessStop: watch.stop } : {}),
         };
       },
       (error) => {
+        watch?.end();
         worker.settled = true;
         this.onSettled();
         throw error;
@@ -91,7 +110,10 @@ export class WorkerPool {
 
   /** Cuts off running stages; their runs stay active and are dispatched again at the next start. */
   async interrupt(ctx: EngineContext): Promise<void> {
-    for (const worker of this.workers.values()) worker.controller.abort();
+    for (const worker of this.workers.values()) {
+      worker.watch?.end();
+      worker.controller.abort();
+    }
     for (const [plane, worker] of this.workers) {
       try {
         const completion = await worker.promise;
@@ -135,6 +157,9 @@ function markRunning(
     request_id: requestId,
     stage_result_path: stageResultPath,
     started_at: formatTimestamp(ctx.clock()),
+    stage: run.stage,
+    work_item_id: run.work_item_id ?? null,
+    timeout_seconds: request.timeout_seconds,
   });
   const running = `### ${request.running_status_marker}`;
   writeStatusMarker(ctx.paths, plane, running);
