@@ -20,6 +20,7 @@ import {
   ResultClassSchema,
   ThinkingLevelSchema,
 } from "./enums.js";
+import { CapabilityRequestSchema } from "./capabilities.js";
 import { StatusMarkerSchema } from "./ids.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { TimestampSchema } from "./time.js";
@@ -54,6 +55,8 @@ export const CompiledNodeSchema = z.strictObject({
   recovery_role: z.enum(["local_repair", "escalation"]).nullable(),
   closure_role: z.boolean(),
   idempotence_policy: z.string(),
+  /** The stage kind's capability requests with the node's own merged in (by request_id). */
+  capability_requests: z.array(CapabilityRequestSchema).default([]),
 });
 export type CompiledNode = z.infer<typeof CompiledNodeSchema>;
 

@@ -559,8 +559,16 @@ export {
 } from "./read-models.js";
 export type { RunnerAdapter, RunnerContext } from "./runner/index.js";
 export {
+  type AppliedGrant,
+  AppliedGrantSchema,
+  type CapabilityEnforcement,
+  type CapabilityEnforcementRecord,
+  CapabilityEnforcementRecordSchema,
+  CapabilityEnforcementSchema,
   type CapabilitySupport,
   CapabilitySupportSchema,
+  type GrantSupport,
+  GrantSupportSchema,
   type InvocationRecord,
   InvocationRecordSchema,
   type PreflightCredential,
