@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CapabilityRequestSchema } from "./capabilities.js";
 import {
   CounterNameSchema,
   EdgeKindSchema,
@@ -11,7 +12,6 @@ import {
   ThinkingLevelSchema,
   WorkItemKindSchema,
 } from "./enums.js";
-import { CapabilityRequestSchema } from "./capabilities.js";
 import { CanonicalIdSchema, StatusMarkerSchema, StatusTokenSchema } from "./ids.js";
 import { registerPersistedSchema } from "./json-schema.js";
 

@@ -10,6 +10,7 @@ import {
   RuntimeFailureRecoverySchema,
   TerminalStateSchema,
 } from "./assets.js";
+import { CapabilityRequestSchema } from "./capabilities.js";
 import {
   CounterNameSchema,
   EdgeKindSchema,
@@ -20,7 +21,6 @@ import {
   ResultClassSchema,
   ThinkingLevelSchema,
 } from "./enums.js";
-import { CapabilityRequestSchema } from "./capabilities.js";
 import { StatusMarkerSchema } from "./ids.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { TimestampSchema } from "./time.js";

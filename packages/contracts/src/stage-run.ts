@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CapabilityGrantSchema } from "./capabilities.js";
 import {
   PermissionLevelSchema,
   PlaneSchema,
@@ -8,7 +9,6 @@ import {
   ThinkingLevelSchema,
   WorkItemKindSchema,
 } from "./enums.js";
-import { CapabilityGrantSchema } from "./capabilities.js";
 import { SafeIdSchema, STATUS_TOKEN_PATTERN } from "./ids.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { planeOfStage } from "./legality.js";

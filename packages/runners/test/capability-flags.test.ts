@@ -9,8 +9,11 @@ import {
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { claudeArgs } from "../src/claude/args.js";
+import { claudeGrantEnforcement } from "../src/claude/grants.js";
 import { codexArgs } from "../src/codex/args.js";
+import { codexGrantEnforcement } from "../src/codex/grants.js";
 import { piArgs } from "../src/pi/args.js";
+import { piGrantEnforcement } from "../src/pi/grants.js";
 import { createStageFixture, fakeRunnerConfig } from "../src/testing/index.js";
 import { config, dispatch } from "./helpers.js";
 
@@ -28,7 +31,9 @@ function grant(
     decision_state: state,
     enforcement_mode: state === "granted" ? "advisory_only" : "not_applicable",
     approval_policy_ref:
-      state === "approval_required" ? { policy_id: "test", gate_scope: "stage", required_decision: "approved" } : null,
+      state === "approval_required"
+        ? { policy_id: "test", gate_scope: "stage", required_decision: "approved" }
+        : null,
     evidence_status: "not_required",
     decision_reason: `${state} by test`,
     resolved_by: "policy",
@@ -119,6 +124,24 @@ describe("runner flags from capability grants", () => {
   });
 });
 
+describe("what each runner can hold an agent to", () => {
+  it("Codex: network without write cannot be given; git.mutate is advisory inside the sandbox", () => {
+    expect(codexGrantEnforcement([grant("network.access")]).support).toBe("unsupported");
+    expect(codexGrantEnforcement([grant("workspace.write"), grant("git.mutate")]).support).toBe("advisory");
+    expect(codexGrantEnforcement([grant("workspace.write"), grant("shell.run")]).support).toBe("enforced");
+  });
+  it("Claude Code: Bash makes network advisory; git.mutate needs shell.run", () => {
+    expect(claudeGrantEnforcement([grant("shell.run"), grant("network.access")]).support).toBe("advisory");
+    expect(claudeGrantEnforcement([grant("git.mutate")]).support).toBe("unsupported");
+    expect(claudeGrantEnforcement([grant("workspace.write")]).support).toBe("enforced");
+  });
+  it("Pi: every grant advisory", () => {
+    const pi = piGrantEnforcement([grant("workspace.write"), grant("shell.run")], false);
+    expect(pi.support).toBe("advisory");
+    expect(pi.grants.map((g) => g.support)).toEqual(["advisory", "advisory"]);
+  });
+});
+
 function enforcementRecord(runDir: string, requestId: string): CapabilityEnforcementRecord {
   return JSON.parse(
     readFileSync(path.join(runDir, RUN_ARTIFACT_NAMES.capabilityEnforcement(requestId)), "utf8"),
@@ -173,7 +196,9 @@ describe("grant flags reach the agent process", () => {
     expect(record.summary).toMatch(/^advisory: Pi has no sandbox/);
     expect(record.grants.every((g) => g.enforcement === "advisory")).toBe(true);
     expect(result.raw.notes).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^capability shell\.run \(grant\.node\.shell_run\) advisory: /)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^capability shell\.run \(grant\.node\.shell_run\) advisory: /),
+      ]),
     );
     expect(result.envelope.notes.join("\n")).toContain("advisory");
   });

@@ -6,6 +6,7 @@ import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js";
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
+import { gateCapabilities, waitingForApproval } from "./governance/capability-gate.js";
 import { EngineGovernance } from "./governance/engine-governance.js";
 import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
@@ -192,7 +193,8 @@ export class Engine {
         !this.workers.has(plane) &&
         canDispatch(policy, this.workers.planes(), plane) &&
         !parkIfOverBudget(ctx, plane) &&
-        !holdForWindow(ctx, plane)
+        !holdForWindow(ctx, plane) &&
+        !gateCapabilities(ctx, plane)
       ) {
         this.workers.start(ctx, plane);
       }
@@ -269,8 +271,10 @@ export class Engine {
           break;
         }
         const held = this.workers.size === 0 ? this.holdDelay() : null;
+        // A stage waiting for an approval sleeps like idle work: the decision arrives by mailbox.
+        const resting = idle || held !== null || outcome.reason === "paused" || waitingForApproval(ctx);
         await this.waitForWork(
-          idle || held !== null || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+          resting ? ctx.config.runtime.idle_sleep_seconds : 0,
           outcome.reason === "paused" ? this.governanceResumeDelay() : held,
         );
       }

@@ -1,6 +1,6 @@
+import type { CapabilityGrant } from "../capabilities.js";
 import type { MillraceConfig } from "../config.js";
 import type { RunnerRawResult, RunnerRawResultInput, StageRunRequest } from "../stage-run.js";
-import type { CapabilityGrant } from "../capabilities.js";
 import type { CapabilityEnforcement, RunnerCapabilities } from "./capabilities.js";
 import type { RunnerContext } from "./context.js";
 import type { PreflightOptions, PreflightResult, RunnerEnvironment } from "./preflight.js";

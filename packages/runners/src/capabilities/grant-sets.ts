@@ -35,7 +35,9 @@ export function grantedIds(grants: readonly CapabilityGrant[]): Set<CapabilityId
 /** True only when every capability a sandbox could withhold is granted with workspace scope. */
 export function allowsEverything(grants: readonly CapabilityGrant[]): boolean {
   return UNRESTRICTED.every((id) =>
-    grants.some((g) => g.capability_id === id && g.decision_state === "granted" && g.scope.kind === "workspace"),
+    grants.some(
+      (g) => g.capability_id === id && g.decision_state === "granted" && g.scope.kind === "workspace",
+    ),
   );
 }
 
@@ -63,7 +65,10 @@ export function enforcement(
 }
 
 /** A runner with no capability controls: every grant is advisory, and it gets no flags. */
-export function advisoryEnforcement(runner: string, grants: readonly CapabilityGrant[]): CapabilityEnforcement {
+export function advisoryEnforcement(
+  runner: string,
+  grants: readonly CapabilityGrant[],
+): CapabilityEnforcement {
   return enforcement(
     runner,
     [],

@@ -1,5 +1,11 @@
 import type { CapabilityEnforcement, CapabilityGrant } from "@millrace/contracts";
-import { allowsEverything, enforcement, type GrantJudge, grantedIds, PASSIVE } from "../capabilities/grant-sets.js";
+import {
+  allowsEverything,
+  enforcement,
+  type GrantJudge,
+  grantedIds,
+  PASSIVE,
+} from "../capabilities/grant-sets.js";
 
 const READ_TOOLS = ["Read", "Grep", "Glob", "LS"];
 const WRITE_TOOLS = ["Edit", "MultiEdit", "Write", "NotebookEdit"];
@@ -25,8 +31,17 @@ export function claudeGrantEnforcement(grants: readonly CapabilityGrant[]): Capa
   const write = set.has("workspace.write") || set.has("artifact.write");
   const shell = set.has("shell.run");
   const network = set.has("network.access");
-  const allowed = [...READ_TOOLS, ...(write ? WRITE_TOOLS : []), ...(shell ? SHELL_TOOLS : []), ...(network ? WEB_TOOLS : [])];
-  const denied = [...(write ? [] : WRITE_TOOLS), ...(shell ? [] : SHELL_TOOLS), ...(network ? [] : WEB_TOOLS)];
+  const allowed = [
+    ...READ_TOOLS,
+    ...(write ? WRITE_TOOLS : []),
+    ...(shell ? SHELL_TOOLS : []),
+    ...(network ? WEB_TOOLS : []),
+  ];
+  const denied = [
+    ...(write ? [] : WRITE_TOOLS),
+    ...(shell ? [] : SHELL_TOOLS),
+    ...(network ? [] : WEB_TOOLS),
+  ];
   // One comma-joined value per flag: these flags are variadic, and the prompt goes on stdin anyway.
   const flags = [
     "--permission-mode",

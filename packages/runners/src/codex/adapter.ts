@@ -12,9 +12,9 @@ import { launchStageProcess } from "../process/stage-process.js";
 import { readLastMessage } from "../result-files.js";
 import { codexArgs } from "./args.js";
 import { CODEX_CAPABILITIES } from "./capabilities.js";
-import { codexGrantEnforcement } from "./grants.js";
 import { codexCredentialProblems } from "./credentials.js";
 import { codexVerdict } from "./failure.js";
+import { codexGrantEnforcement } from "./grants.js";
 import { codexPreflight } from "./preflight.js";
 import { CodexStreamState } from "./stream.js";
 

@@ -1,5 +1,11 @@
 import type { CapabilityEnforcement, CapabilityGrant } from "@millrace/contracts";
-import { allowsEverything, enforcement, type GrantJudge, grantedIds, PASSIVE } from "../capabilities/grant-sets.js";
+import {
+  allowsEverything,
+  enforcement,
+  type GrantJudge,
+  grantedIds,
+  PASSIVE,
+} from "../capabilities/grant-sets.js";
 
 /**
  * Codex's sandbox and approval flags from a stage's grants (DESIGN decision 15). No write grant →
@@ -52,6 +58,8 @@ export function codexGrantEnforcement(grants: readonly CapabilityGrant[]): Capab
     flags,
     grants,
     judge,
-    write ? `workspace-write sandbox, network ${network ? "on" : "off"}, approvals never` : "read-only sandbox, approvals never",
+    write
+      ? `workspace-write sandbox, network ${network ? "on" : "off"}, approvals never`
+      : "read-only sandbox, approvals never",
   );
 }

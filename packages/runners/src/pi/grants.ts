@@ -12,9 +12,17 @@ export function piGrantEnforcement(
   const set = grantedIds(grants);
   const write = set.has("workspace.write") || set.has("artifact.write");
   const shell = set.has("shell.run");
-  const tools = ["read", "grep", "find", "ls", ...(write ? ["edit", "write"] : []), ...(shell ? ["bash"] : [])];
+  const tools = [
+    "read",
+    "grep",
+    "find",
+    "ls",
+    ...(write ? ["edit", "write"] : []),
+    ...(shell ? ["bash"] : []),
+  ];
   const judge: GrantJudge = (g) => {
-    if (PASSIVE.includes(g.capability_id)) return ["advisory", "Pi has no sandbox; only its tool list limits it"];
+    if (PASSIVE.includes(g.capability_id))
+      return ["advisory", "Pi has no sandbox; only its tool list limits it"];
     if (g.capability_id === "workspace.write" || g.capability_id === "artifact.write")
       return ["advisory", "edit tools allowed; Pi has no sandbox"];
     if (g.capability_id === "shell.run")
