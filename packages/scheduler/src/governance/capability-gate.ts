@@ -46,8 +46,8 @@ function note(
   outcome: GateOutcome,
   result: CapabilityGateResult,
 ): void {
-  let byRun = logged.get(ctx);
-  if (!byRun) logged.set(ctx, (byRun = new Map()));
+  const byRun = logged.get(ctx) ?? new Map<string, GateOutcome>();
+  logged.set(ctx, byRun);
   const key = `${run.run_id}/${node.node_id}`;
   const previous = byRun.get(key);
   byRun.set(key, outcome);
@@ -151,8 +151,8 @@ export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
   if (store && result.findings.every((finding) => finding.awaiting_approval)) {
     requestApprovals(ctx, store, run, node, result.approvals_to_request);
     note(ctx, run, node, "waiting_for_approval", result);
-    let planes = waiting.get(ctx);
-    if (!planes) waiting.set(ctx, (planes = new Set()));
+    const planes = waiting.get(ctx) ?? new Set<Plane>();
+    waiting.set(ctx, planes);
     planes.add(plane);
     return true;
   }
