@@ -499,11 +499,13 @@ export {
   SupersedeCascadeSchema,
 } from "./queue-records.js";
 export type {
+  RunCapabilityBlock,
   RunDetail,
   RunListing,
   RunProblem,
   RunStage,
   RunStageArtifacts,
+  RunStageCapabilities,
   RunStatus,
   RunSummary,
   RunTail,
@@ -529,10 +531,12 @@ export type {
 } from "./read-models.js";
 export {
   READ_MODEL_SCHEMA_VERSION,
+  RunCapabilityBlockSchema,
   RunDetailSchema,
   RunListingSchema,
   RunProblemSchema,
   RunStageArtifactsSchema,
+  RunStageCapabilitiesSchema,
   RunStageSchema,
   RunStatusSchema,
   RunSummarySchema,
