@@ -6,7 +6,7 @@ import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js";
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
-import { gateCapabilities, waitingForApproval } from "./governance/capability-gate.js";
+import { gateCapabilities, planeWaitsForApproval, waitingForApproval } from "./governance/capability-gate.js";
 import { EngineGovernance } from "./governance/engine-governance.js";
 import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
@@ -265,7 +265,9 @@ export class Engine {
           stopReason = "max_ticks";
           break;
         }
-        const idle = this.workers.size === 0 && activePlanes(ctx).length === 0;
+        // A run waiting for an approval is idle work: `untilIdle` stops rather than wait for a person.
+        const idle =
+          this.workers.size === 0 && activePlanes(ctx).every((plane) => planeWaitsForApproval(ctx, plane));
         if (options.untilIdle && idle && outcome.reason !== "paused") {
           stopReason = "idle";
           break;

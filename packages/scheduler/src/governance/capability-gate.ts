@@ -22,11 +22,17 @@ type GateOutcome = "allowed" | "waiting_for_approval" | "blocked";
 /** The last outcome logged per run and node, so each change is logged once, not once per tick. */
 const logged = new WeakMap<EngineContext, Map<string, GateOutcome>>();
 
-/** Planes whose stage waits for an approval (the daemon sleeps instead of spinning). */
-const waiting = new WeakMap<EngineContext, Set<Plane>>();
+/** Planes whose stage waits for an approval, with the waiting run (the daemon sleeps instead of spinning). */
+const waiting = new WeakMap<EngineContext, Map<Plane, string>>();
 
 export function waitingForApproval(ctx: EngineContext): boolean {
   return (waiting.get(ctx)?.size ?? 0) > 0;
+}
+
+/** Whether a plane's stage waits for a person's approval (nothing the engine can do until then). */
+export function planeWaitsForApproval(ctx: EngineContext, plane: Plane): boolean {
+  const runId = ctx.snapshot.active_runs_by_plane[plane]?.run_id;
+  return runId !== undefined && waiting.get(ctx)?.get(plane) === runId;
 }
 
 function supportOf(ctx: EngineContext, node: CompiledNode, grants: CapabilityGrant[]) {
@@ -151,9 +157,9 @@ export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
   if (store && result.findings.every((finding) => finding.awaiting_approval)) {
     requestApprovals(ctx, store, run, node, result.approvals_to_request);
     note(ctx, run, node, "waiting_for_approval", result);
-    const planes = waiting.get(ctx) ?? new Set<Plane>();
+    const planes = waiting.get(ctx) ?? new Map<Plane, string>();
     waiting.set(ctx, planes);
-    planes.add(plane);
+    planes.set(plane, run.run_id);
     return true;
   }
   note(ctx, run, node, "blocked", result);

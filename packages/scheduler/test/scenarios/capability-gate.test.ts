@@ -22,7 +22,8 @@ describe("the pre-dispatch capability gate", () => {
     const { engine } = testEngine(ws);
     await engine.start();
     try {
-      await engine.runDaemon({ maxTicks: 4 });
+      // Waiting for a person is idle work: a daemon told to stop when idle stops.
+      expect((await engine.runDaemon({ untilIdle: true, maxTicks: 20 })).stopReason).toBe("idle");
       expect(eventsOfType(ws, "stage_started")).toHaveLength(0);
       expect(locate(ws, "t1")).toEqual(["task/active"]);
       const store = new ApprovalStore(ws.paths);
