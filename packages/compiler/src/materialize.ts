@@ -1,4 +1,5 @@
 import type {
+  CapabilityRequest,
   CompiledNode,
   GraphNode,
   MillraceConfig,
@@ -7,6 +8,16 @@ import type {
   ThinkingLevel,
 } from "@millrace/contracts";
 import type { LoadedStageKind } from "./stage-kinds.js";
+
+/** The kind's capability requests, each replaced by the node's request with the same id, then the node's new ones. */
+function mergedRequests(
+  fromKind: readonly CapabilityRequest[],
+  fromNode: readonly CapabilityRequest[],
+): CapabilityRequest[] {
+  const byId = new Map<string, CapabilityRequest>();
+  for (const request of [...fromKind, ...fromNode]) byId.set(request.request_id, request);
+  return [...byId.values()];
+}
 
 /** Used when no layer sets a timeout. */
 export const DEFAULT_TIMEOUT_SECONDS = 3600;
@@ -88,5 +99,6 @@ export function materializeNode(
     recovery_role: kind.recovery_role,
     closure_role: kind.closure_role,
     idempotence_policy: kind.idempotence_policy,
+    capability_requests: mergedRequests(kind.capability_requests, node.capability_requests ?? []),
   };
 }

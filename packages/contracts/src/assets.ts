@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CapabilityRequestSchema } from "./capabilities.js";
 import {
   CounterNameSchema,
   EdgeKindSchema,
@@ -83,6 +84,8 @@ export const StageKindSchema = z.strictObject({
   allowed_work_item_families: z.array(WorkItemKindSchema).default([]),
   request_context_profile_id: CanonicalIdSchema.nullable().default(null),
   context_render_plan_id: CanonicalIdSchema.nullable().default(null),
+  /** What the stage asks to do (execution capabilities); policy turns each into a grant at dispatch. */
+  capability_requests: z.array(CapabilityRequestSchema).default([]),
 });
 export type StageKind = z.infer<typeof StageKindSchema>;
 
@@ -96,6 +99,8 @@ export const GraphNodeSchema = z.strictObject({
   timeout_seconds: z.int().min(1).optional(),
   thinking_level: ThinkingLevelSchema.optional(),
   permission_profile: PermissionLevelSchema.optional(),
+  /** Added to the stage kind's requests; one with the same request_id replaces the kind's. */
+  capability_requests: z.array(CapabilityRequestSchema).optional(),
 });
 export type GraphNode = z.infer<typeof GraphNodeSchema>;
 

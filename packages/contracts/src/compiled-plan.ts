@@ -10,6 +10,7 @@ import {
   RuntimeFailureRecoverySchema,
   TerminalStateSchema,
 } from "./assets.js";
+import { CapabilityRequestSchema } from "./capabilities.js";
 import {
   CounterNameSchema,
   EdgeKindSchema,
@@ -54,6 +55,8 @@ export const CompiledNodeSchema = z.strictObject({
   recovery_role: z.enum(["local_repair", "escalation"]).nullable(),
   closure_role: z.boolean(),
   idempotence_policy: z.string(),
+  /** The stage kind's capability requests with the node's own merged in (by request_id). */
+  capability_requests: z.array(CapabilityRequestSchema).default([]),
 });
 export type CompiledNode = z.infer<typeof CompiledNodeSchema>;
 

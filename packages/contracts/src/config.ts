@@ -50,7 +50,7 @@ export const CodexRunnerConfigSchema = z.strictObject({
   args: z.array(z.string()).default(["exec"]).describe("Arguments placed before the ones Millrace adds."),
   profile: z.string().min(1).optional().describe("Codex profile to select (--profile)."),
   permission_default: PermissionLevelSchema.default("maximum").describe(
-    "Sandbox and approval level: basic (workspace-write sandbox), elevated (full-access sandbox) or maximum (no sandbox, no approvals); normal means basic.",
+    "Sandbox and approval level when [execution_capabilities] is off (otherwise the stage's grants decide): basic (workspace-write sandbox), elevated (full-access sandbox) or maximum (no sandbox, no approvals); normal means basic.",
   ),
   permission_by_stage: PermissionMapSchema.default({}).describe(
     'Permission level per stage name, for example { checker = "basic" }; wins over the model and default levels.',
@@ -136,7 +136,7 @@ export const ClaudeRunnerConfigSchema = z.strictObject({
     .describe("Claude Code executable: a name looked up on PATH, or a path."),
   args: z.array(z.string()).default([]).describe("Arguments placed before the ones Millrace adds."),
   permission_default: PermissionLevelSchema.default("maximum").describe(
-    "Permission level: basic, elevated or maximum (maximum skips every permission prompt).",
+    "Permission level when [execution_capabilities] is off (otherwise the stage's grants decide): basic, elevated or maximum (maximum skips every permission prompt).",
   ),
   permission_by_stage: PermissionMapSchema.default({}).describe(
     "Permission level per stage name; wins over the model and default levels.",
@@ -465,7 +465,9 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
   enabled: z
     .boolean()
     .default(true)
-    .describe("Check what a stage may do (network, installs, git changes, ...) before it runs."),
+    .describe(
+      "Check what a stage may do (network, installs, git changes, ...) before it runs, and derive the runners' sandbox and permission flags from its grants.",
+    ),
   default_unknown_capability: CapabilityDecisionSchema.default("deny").describe(
     "Decision for a capability not listed in defaults: allow, deny or approval_required.",
   ),

@@ -527,11 +527,13 @@ export {
   SupersedeCascadeSchema,
 } from "./queue-records.js";
 export type {
+  RunCapabilityBlock,
   RunDetail,
   RunListing,
   RunProblem,
   RunStage,
   RunStageArtifacts,
+  RunStageCapabilities,
   RunStatus,
   RunSummary,
   RunTail,
@@ -557,10 +559,12 @@ export type {
 } from "./read-models.js";
 export {
   READ_MODEL_SCHEMA_VERSION,
+  RunCapabilityBlockSchema,
   RunDetailSchema,
   RunListingSchema,
   RunProblemSchema,
   RunStageArtifactsSchema,
+  RunStageCapabilitiesSchema,
   RunStageSchema,
   RunStatusSchema,
   RunSummarySchema,
@@ -587,8 +591,16 @@ export {
 } from "./read-models.js";
 export type { RunnerAdapter, RunnerContext } from "./runner/index.js";
 export {
+  type AppliedGrant,
+  AppliedGrantSchema,
+  type CapabilityEnforcement,
+  type CapabilityEnforcementRecord,
+  CapabilityEnforcementRecordSchema,
+  CapabilityEnforcementSchema,
   type CapabilitySupport,
   CapabilitySupportSchema,
+  type GrantSupport,
+  GrantSupportSchema,
   type InvocationRecord,
   InvocationRecordSchema,
   type PreflightCredential,

@@ -11,6 +11,7 @@ import {
 import { GovernanceBlockerSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { LivenessReportSchema } from "./liveness.js";
+import { AppliedGrantSchema } from "./runner/capabilities.js";
 import { TokenUsageSchema } from "./stage-run.js";
 import { LockStateSchema } from "./workspace-state.js";
 
@@ -249,6 +250,30 @@ export const RunStageArtifactsSchema = z.strictObject({
 });
 export type RunStageArtifacts = z.infer<typeof RunStageArtifactsSchema>;
 
+export const RunStageCapabilitiesSchema = z.strictObject({
+  runner_name: z.string(),
+  flags: z.array(z.string()),
+  summary: z.string(),
+  grants: z.array(AppliedGrantSchema),
+});
+export type RunStageCapabilities = z.infer<typeof RunStageCapabilitiesSchema>;
+
+/** A stage the pre-dispatch capability gate stopped before its runner started. */
+export const RunCapabilityBlockSchema = z.strictObject({
+  node_id: z.string(),
+  stage_kind_id: z.string(),
+  failure_class: NullableString,
+  findings: z.array(
+    z.strictObject({
+      grant_id: z.string(),
+      capability_id: z.string(),
+      failure_class: z.string(),
+      reason: z.string(),
+    }),
+  ),
+});
+export type RunCapabilityBlock = z.infer<typeof RunCapabilityBlockSchema>;
+
 export const RunStageSchema = z.strictObject({
   request_id: z.string(),
   plane: PlaneSchema,
@@ -272,6 +297,11 @@ export const RunStageSchema = z.strictObject({
   token_usage: TokenUsageSchema.nullable(),
   notes: z.array(z.string()),
   artifacts: RunStageArtifactsSchema,
+  /**
+   * The execution-capability grants the stage ran with, the flags they became and how each was held
+   * (enforced by the runner, or advisory); null when execution capabilities were off for it.
+   */
+  capabilities: RunStageCapabilitiesSchema.nullable(),
 });
 export type RunStage = z.infer<typeof RunStageSchema>;
 
@@ -281,6 +311,8 @@ export const RunDetailSchema = z.strictObject({
   kind: z.literal("run_detail"),
   run: RunSummarySchema,
   stages: z.array(RunStageSchema),
+  /** Stages the capability gate blocked (the runner never started), from `capability_gate.<node>.json`. */
+  capability_blocks: z.array(RunCapabilityBlockSchema),
   /** Every file of the run folder outside `stage_results/` (runner artifacts, stage-authored reports), workspace-relative. */
   files: z.array(z.string()),
 });

@@ -148,6 +148,33 @@ export const RUNTIME_EVENT_PAYLOADS = {
     until: text,
     reason: text,
   }),
+  /**
+   * The pre-dispatch capability gate over a stage's required grants, logged when its outcome for a
+   * run's node changes: allowed (after a wait), waiting for approval, or blocked (item blocked).
+   */
+  capability_gate_evaluated: z.strictObject({
+    plane: PlaneSchema,
+    run_id: text,
+    node_id: text,
+    stage_kind_id: text,
+    work_item_kind: nullableText,
+    work_item_id: nullableText,
+    outcome: z.enum(["allowed", "waiting_for_approval", "blocked"]),
+    failure_class: nullableText,
+    findings: z.array(
+      z.strictObject({ grant_id: text, capability_id: text, failure_class: text, reason: text }),
+    ),
+  }),
+  /** The gate created an approval for a required grant that policy leaves to a person. */
+  capability_approval_requested: z.strictObject({
+    approval_id: text,
+    run_id: text,
+    node_id: text,
+    stage_kind_id: text,
+    grant_id: text,
+    capability_id: text,
+    work_item_id: nullableText,
+  }),
   /** An operator approved or denied an execution-capability approval. */
   execution_capability_decided: z.strictObject({
     approval_id: text,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CapabilityGrantSchema } from "./capabilities.js";
 import {
   PermissionLevelSchema,
   PlaneSchema,
@@ -110,6 +111,11 @@ export const StageRunRequestSchema = z
     thinking_level: ThinkingLevelSchema.nullish(),
     /** The compiled node's permission profile; runner config (by stage, by model) may still override it. */
     permission_profile: PermissionLevelSchema.nullish(),
+    /**
+     * The stage's execution-capability grants: the runner derives its sandbox and permission flags
+     * from them. Absent when execution capabilities are off (the permission level applies instead).
+     */
+    capability_grants: z.array(CapabilityGrantSchema).nullish(),
     /** Wall-clock budget in seconds; 0 means "the runner's default". */
     timeout_seconds: z.number().nonnegative().default(0),
   })
@@ -417,6 +423,9 @@ export const RUN_ARTIFACT_NAMES = {
   lastMessage: (requestId: string) => `runner_last_message.${requestId}.txt`,
   structuredResult: (requestId: string) => `millrace_result.${requestId}.json`,
   stageResult: (requestId: string) => `stage_results/${requestId}.json`,
+  capabilityEnforcement: (requestId: string) => `capability_enforcement.${requestId}.json`,
+  /** Written instead of a runner launch when the pre-dispatch capability gate blocks the stage. */
+  capabilityGate: (nodeId: string) => `capability_gate.${nodeId}.json`,
 } as const;
 
 registerPersistedSchema("stage-run-request", StageRunRequestSchema);

@@ -20,12 +20,6 @@ export {
 export { adviseStageStart, type WindowCrossingAdvice } from "./budgets/window-scheduling.js";
 export { type ApprovalContext, ApprovalStore, type ApprovalStoreOptions } from "./capabilities/approvals.js";
 export {
-  type GrantSupport,
-  type RunnerEnforcement,
-  runnerEnforcement,
-  type SupportLevel,
-} from "./capabilities/enforcement.js";
-export {
   type CapabilityFailureClass,
   type CapabilityGateInput,
   type CapabilityGateResult,
@@ -33,6 +27,7 @@ export {
   type GateFinding,
 } from "./capabilities/gate.js";
 export {
+  approvedGrant,
   type ExecutionCapabilitiesConfig,
   type GrantTarget,
   grantFingerprint,

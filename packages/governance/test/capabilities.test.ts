@@ -8,7 +8,6 @@ import {
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { ApprovalStore } from "../src/capabilities/approvals.js";
-import { runnerEnforcement } from "../src/capabilities/enforcement.js";
 import { evaluateCapabilityGate } from "../src/capabilities/gate.js";
 import { resolveCapabilityGrants } from "../src/capabilities/grants.js";
 import { tempWorkspace } from "./helpers.js";
@@ -266,105 +265,17 @@ describe("approvals", () => {
   });
 });
 
-describe("runner enforcement", () => {
-  const granted = (...ids: string[]) =>
-    grants(
-      ids.map((capability, i) => ({ id: `r${i}`, capability })),
-      capabilities({
-        default_unknown_capability: "allow",
-        defaults: { network_access: "allow", package_install: "allow", git_mutate: "allow" },
-      }),
-    );
-
-  it("Codex: workspace.write without network is a workspace-write sandbox with network off", () => {
-    const e = runnerEnforcement("codex_cli", granted("workspace.read", "workspace.write", "shell.run"));
-    expect(e).toMatchObject({
-      support: "enforced",
-      flags: ["--sandbox", "workspace-write", "-c", "sandbox_workspace_write.network_access=false"],
-    });
-    expect(runnerEnforcement("codex_cli", granted("workspace.write", "network.access")).flags).toEqual([
-      "--sandbox",
-      "workspace-write",
-      "-c",
-      "sandbox_workspace_write.network_access=true",
-    ]);
-    expect(runnerEnforcement("codex_cli", granted("workspace.read")).flags).toEqual([
-      "--sandbox",
-      "read-only",
-    ]);
-    const netOnly = runnerEnforcement("codex_cli", granted("network.access"));
-    expect(netOnly.support).toBe("unsupported");
-    expect(runnerEnforcement("codex_cli", granted("workspace.write", "git.mutate")).support).toBe("advisory");
-  });
-
-  it("Codex: the bypass flag only when the grants allow everything", () => {
-    const everything = granted(
-      "workspace.write",
-      "shell.run",
-      "network.access",
-      "git.mutate",
-      "package.install",
-      "runtime.control",
-    );
-    expect(runnerEnforcement("codex_cli", everything).flags).toEqual([
-      "--dangerously-bypass-approvals-and-sandbox",
-    ]);
-    expect(runnerEnforcement("codex_cli", everything.slice(1)).flags).not.toContain(
-      "--dangerously-bypass-approvals-and-sandbox",
-    );
-  });
-
-  it("Claude Code: dontAsk with an allowlist derived from the grants", () => {
-    const e = runnerEnforcement("claude_code", granted("workspace.write"));
-    expect(e.flags).toEqual([
-      "--permission-mode",
-      "dontAsk",
-      "--allowedTools",
-      "Read,Grep,Glob,LS,Edit,MultiEdit,Write,NotebookEdit",
-    ]);
-    expect(e.support).toBe("enforced");
-    const shell = runnerEnforcement("claude_code", granted("shell.run", "network.access"));
-    expect(shell.flags[3]).toBe("Read,Grep,Glob,LS,Bash,WebFetch,WebSearch");
-    expect(shell.support).toBe("advisory");
-    expect(runnerEnforcement("claude_code", granted("git.mutate")).support).toBe("unsupported");
-  });
-
-  it("Pi is advisory: it has no sandbox, only a tool list", () => {
-    const e = runnerEnforcement("pi_rpc", granted("workspace.write", "shell.run"));
-    expect(e).toMatchObject({ support: "advisory", flags: ["--tools", "read,grep,find,ls,edit,write,bash"] });
-    expect(runnerEnforcement("pi_rpc", granted("workspace.read")).flags).toEqual([
-      "--tools",
-      "read,grep,find,ls",
-    ]);
-    expect(runnerEnforcement("scripted", granted("workspace.write")).support).toBe("advisory");
-  });
-
-  it("feeds the gate: a grant needing enforcement is refused on Pi", () => {
+describe("the gate asks the runner's support", () => {
+  it("a grant needing enforcement is refused where the runner offers advisory only", () => {
     const sealed = grants([{ id: "ws", capability: "workspace.write", enforce: true }]);
-    const pi = runnerEnforcement("pi_rpc", sealed);
-    const support = (g: CapabilityGrant) =>
-      pi.grants.find((s) => s.grant_id === g.grant_id) ?? { support: "unsupported" as const, reason: "none" };
-    expect(
+    const gate = (support: "enforced" | "advisory") =>
       evaluateCapabilityGate({
         grants: sealed,
         config: capabilities(),
         approvalStatus: () => undefined,
-        support,
-      }).failure_class,
-    ).toBe("capability_grant_unsupported");
-    const codex = runnerEnforcement("codex_cli", sealed);
-    const codexSupport = (g: CapabilityGrant) =>
-      codex.grants.find((s) => s.grant_id === g.grant_id) ?? {
-        support: "unsupported" as const,
-        reason: "none",
-      };
-    expect(
-      evaluateCapabilityGate({
-        grants: sealed,
-        config: capabilities(),
-        approvalStatus: () => undefined,
-        support: codexSupport,
-      }).allowed,
-    ).toBe(true);
+        support: () => ({ support, reason: `${support} by the runner` }),
+      });
+    expect(gate("advisory")).toMatchObject({ allowed: false, failure_class: "capability_grant_unsupported" });
+    expect(gate("enforced").allowed).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ export type {
   RunnerCapabilities,
   RunnerContext,
 } from "@millrace/contracts";
+export { appliedGrants, capabilityEnforcementOf } from "./capabilities/applied-grants.js";
 export { CLAUDE_RUNNER_NAME, type ClaudeAdapterOptions, createClaudeAdapter } from "./claude/adapter.js";
 export { claudePermissionFlags } from "./claude/args.js";
 export { CLAUDE_CAPABILITIES } from "./claude/capabilities.js";

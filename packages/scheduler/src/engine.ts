@@ -7,6 +7,7 @@ import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js"
 import { acquireLockPatiently } from "./control/control-lock.js";
 import { drainMailbox } from "./control/mailbox-drain.js";
 import type { DaemonOptions, DaemonReport, EngineOptions, TickOutcome } from "./engine-options.js";
+import { gateCapabilities, planeWaitsForApproval, waitingForApproval } from "./governance/capability-gate.js";
 import { EngineGovernance } from "./governance/engine-governance.js";
 import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
@@ -204,7 +205,8 @@ export class Engine {
         !this.workers.has(plane) &&
         canDispatch(policy, this.workers.planes(), plane) &&
         !parkIfOverBudget(ctx, plane) &&
-        !holdForWindow(ctx, plane)
+        !holdForWindow(ctx, plane) &&
+        !gateCapabilities(ctx, plane)
       ) {
         this.workers.start(ctx, plane);
       }
@@ -275,14 +277,18 @@ export class Engine {
           stopReason = "max_ticks";
           break;
         }
-        const idle = this.workers.size === 0 && activePlanes(ctx).length === 0;
+        // A run waiting for an approval is idle work: `untilIdle` stops rather than wait for a person.
+        const idle =
+          this.workers.size === 0 && activePlanes(ctx).every((plane) => planeWaitsForApproval(ctx, plane));
         if (options.untilIdle && idle && outcome.reason !== "paused") {
           stopReason = "idle";
           break;
         }
         const held = this.workers.size === 0 ? this.holdDelay() : null;
+        // A stage waiting for an approval sleeps like idle work: the decision arrives by mailbox.
+        const resting = idle || held !== null || outcome.reason === "paused" || waitingForApproval(ctx);
         await this.waitForWork(
-          idle || held !== null || outcome.reason === "paused" ? ctx.config.runtime.idle_sleep_seconds : 0,
+          resting ? ctx.config.runtime.idle_sleep_seconds : 0,
           outcome.reason === "paused" ? this.governanceResumeDelay() : held,
         );
       }

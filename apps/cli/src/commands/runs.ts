@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   MillraceError,
   type RunDetail,
+  type RunStageCapabilities,
   type RunSummary,
   type RunTraceGraph,
   type TokenUsage,
@@ -80,9 +81,31 @@ function detailText(detail: RunDetail): string {
       }),
       ...stage.artifacts.other.map((file) => `artifact: ${file}\n`),
       ...stage.notes.map((note) => `note: ${note}\n`),
+      ...capabilityLines(stage.capabilities),
     );
   });
+  for (const block of detail.capability_blocks) {
+    for (const finding of block.findings) {
+      const line = `capability_block: node=${block.node_id} capability=${finding.capability_id} failure=${finding.failure_class} reason=${finding.reason}`;
+      parts.push(`${neutralizeControlChars(line)}\n`);
+    }
+  }
   return parts.join("");
+}
+
+/** The grants a stage ran with and how each was held (enforced by the runner, or advisory). */
+function capabilityLines(capabilities: RunStageCapabilities | null): string[] {
+  if (!capabilities) return [];
+  const lines = [
+    `capability_flags: ${capabilities.flags.length > 0 ? capabilities.flags.join(" ") : "none"}`,
+    `capability_summary: ${capabilities.summary}`,
+    ...capabilities.grants.map(
+      (grant) =>
+        `capability_grant: grant_id=${grant.grant_id} capability=${grant.capability_id} decision=${grant.decision_state} enforcement=${grant.enforcement} reason=${grant.reason}`,
+    ),
+  ];
+  // Read from the run folder, which the agent could write: no control characters reach the terminal.
+  return lines.map((line) => `${neutralizeControlChars(line)}\n`);
 }
 
 export function traceText(trace: RunTraceGraph): string {

@@ -1,6 +1,7 @@
+import type { CapabilityGrant } from "../capabilities.js";
 import type { MillraceConfig } from "../config.js";
 import type { RunnerRawResult, RunnerRawResultInput, StageRunRequest } from "../stage-run.js";
-import type { RunnerCapabilities } from "./capabilities.js";
+import type { CapabilityEnforcement, RunnerCapabilities } from "./capabilities.js";
 import type { RunnerContext } from "./context.js";
 import type { PreflightOptions, PreflightResult, RunnerEnvironment } from "./preflight.js";
 
@@ -12,6 +13,11 @@ export interface RunnerAdapter {
   readonly name: string;
   /** What this runner can enforce; absent for runners that do not say. */
   readonly capabilities?: RunnerCapabilities;
+  /**
+   * How this runner would honour a stage's grants (flags and per-grant support). The engine's
+   * pre-dispatch gate asks it; a runner without it treats every grant as advisory.
+   */
+  enforceCapabilities?(grants: readonly CapabilityGrant[], config: MillraceConfig): CapabilityEnforcement;
   run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput | RunnerRawResult>;
   /** Fast checks (executable present, credentials configured) that fail in milliseconds. */
   preflight?(

@@ -1,8 +1,16 @@
 export type { RunnerAdapter } from "./adapter.js";
 export { type RunArtifactPaths, RunArtifactPathsSchema } from "./artifact-paths.js";
 export {
+  type AppliedGrant,
+  AppliedGrantSchema,
+  type CapabilityEnforcement,
+  type CapabilityEnforcementRecord,
+  CapabilityEnforcementRecordSchema,
+  CapabilityEnforcementSchema,
   type CapabilitySupport,
   CapabilitySupportSchema,
+  type GrantSupport,
+  GrantSupportSchema,
   type RunnerCapabilities,
   RunnerCapabilitiesSchema,
 } from "./capabilities.js";

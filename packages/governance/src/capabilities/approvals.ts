@@ -100,6 +100,14 @@ export class ApprovalStore {
     return status ? all.filter((a) => a.status === status) : all;
   }
 
+  /** This run's approval for a grant (after expiring it if due), or undefined. */
+  forGrant(runId: string, grant: CapabilityGrant): CapabilityApproval | undefined {
+    const found = this.list().find(
+      (a) => a.run_id === runId && a.request_id === grant.request_id && a.grant_id === grant.grant_id,
+    );
+    return found ? this.expireIfDue(found) : undefined;
+  }
+
   show(approvalId: string): CapabilityApproval {
     if (!APPROVAL_ID.test(approvalId)) {
       throw new MillraceError("invalid_id", `${JSON.stringify(approvalId)} is not an approval id`, {

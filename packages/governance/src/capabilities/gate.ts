@@ -1,5 +1,4 @@
-import type { ApprovalStatus, CapabilityGrant } from "@millrace/contracts";
-import type { GrantSupport, SupportLevel } from "./enforcement.js";
+import type { ApprovalStatus, CapabilityGrant, CapabilitySupport, GrantSupport } from "@millrace/contracts";
 import type { ExecutionCapabilitiesConfig } from "./grants.js";
 
 export type CapabilityFailureClass =
@@ -12,6 +11,8 @@ export interface GateFinding {
   readonly capability_id: string;
   readonly failure_class: CapabilityFailureClass;
   readonly reason: string;
+  /** An approval is pending (or about to be requested): the stage can wait instead of failing. */
+  readonly awaiting_approval: boolean;
 }
 
 export interface CapabilityGateResult {
@@ -29,8 +30,8 @@ export interface CapabilityGateInput {
   readonly config: ExecutionCapabilitiesConfig;
   /** The status of this run's approval for a grant, if one exists. */
   readonly approvalStatus: (grant: CapabilityGrant) => ApprovalStatus | undefined;
-  /** What the stage's runner can do for a granted grant (see `runnerEnforcement`). */
-  readonly support: (grant: CapabilityGrant) => { support: SupportLevel; reason: string };
+  /** What the stage's runner can do for a granted grant (its adapter's `enforceCapabilities`). */
+  readonly support: (grant: CapabilityGrant) => { support: CapabilitySupport; reason: string };
 }
 
 const PRECEDENCE: readonly CapabilityFailureClass[] = [
@@ -47,8 +48,19 @@ export function evaluateCapabilityGate(input: CapabilityGateInput): CapabilityGa
   const findings: GateFinding[] = [];
   const toRequest: CapabilityGrant[] = [];
   const support: GrantSupport[] = [];
-  const block = (grant: CapabilityGrant, failure_class: CapabilityFailureClass, reason: string) =>
-    findings.push({ grant_id: grant.grant_id, capability_id: grant.capability_id, failure_class, reason });
+  const block = (
+    grant: CapabilityGrant,
+    failure_class: CapabilityFailureClass,
+    reason: string,
+    awaiting_approval = false,
+  ) =>
+    findings.push({
+      grant_id: grant.grant_id,
+      capability_id: grant.capability_id,
+      failure_class,
+      reason,
+      awaiting_approval,
+    });
   for (const grant of input.grants) {
     if (!grant.required) continue;
     switch (grant.decision_state) {
@@ -62,14 +74,14 @@ export function evaluateCapabilityGate(input: CapabilityGateInput): CapabilityGa
         const status = input.approvalStatus(grant);
         if (status === "approved") break;
         if (status === undefined) toRequest.push(grant);
+        const waiting = status === undefined || status === "pending";
         if (status === "denied") block(grant, "capability_grant_denied", "the approval was denied");
         else
           block(
             grant,
             "capability_approval_required",
-            status === undefined || status === "pending"
-              ? "waiting for approval"
-              : `the approval is ${status}`,
+            waiting ? "waiting for approval" : `the approval is ${status}`,
+            waiting,
           );
         break;
       }

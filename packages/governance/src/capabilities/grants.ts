@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import {
+  type CapabilityApproval,
   type CapabilityGrant,
   CapabilityGrantSchema,
   type CapabilityId,
@@ -139,4 +140,23 @@ export function resolveCapabilityGrants(input: {
   return [...byId.values()].map((request) =>
     grantFor(request, input.target, input.config, input.evidenceRequirements?.[request.request_id] ?? []),
   );
+}
+
+/**
+ * An approval_required grant once its approval is approved: granted, with the approval named as
+ * the resolver (and a new fingerprint). Any other grant is returned as it is.
+ */
+export function approvedGrant(grant: CapabilityGrant, approval: CapabilityApproval): CapabilityGrant {
+  if (grant.decision_state !== "approval_required" || approval.status !== "approved") return grant;
+  const { fingerprint: _old, ...rest } = grant;
+  const base = {
+    ...rest,
+    decision_state: "granted" as const,
+    enforcement_mode: grant.requires_enforcement ? ("runner_enforced" as const) : ("advisory_only" as const),
+    evidence_status:
+      grant.evidence_requirements.length > 0 ? ("pending" as const) : ("not_required" as const),
+    decision_reason: `approved by ${approval.decided_by ?? "unknown"} (${approval.approval_id})`,
+    resolved_by: `approval:${approval.approval_id}`,
+  };
+  return CapabilityGrantSchema.parse({ ...base, fingerprint: grantFingerprint(base) });
 }

@@ -13,6 +13,7 @@ import { claudeArgs } from "./args.js";
 import { CLAUDE_CAPABILITIES } from "./capabilities.js";
 import { claudeCredential } from "./credentials.js";
 import { claudeVerdict } from "./failure.js";
+import { claudeGrantEnforcement } from "./grants.js";
 import { claudePreflight } from "./preflight.js";
 import { ClaudeStreamState } from "./stream.js";
 import { usageFromClaudeResult } from "./usage.js";
@@ -29,6 +30,7 @@ export function createClaudeAdapter(options: ClaudeAdapterOptions = {}): RunnerA
   return {
     name: CLAUDE_RUNNER_NAME,
     capabilities: CLAUDE_CAPABILITIES,
+    enforceCapabilities: (grants) => claudeGrantEnforcement(grants),
 
     preflight: (config, env = process.env, preflightOptions = {}) =>
       claudePreflight(config, env, preflightOptions),

@@ -1,5 +1,6 @@
 import type { MillraceConfig, PermissionLevel, StageRunRequest } from "@millrace/contracts";
 import { resolvePermissionLevel } from "../permission.js";
+import { claudeGrantEnforcement } from "./grants.js";
 
 export function claudePermissionFlags(level: PermissionLevel): string[] {
   switch (level) {
@@ -14,6 +15,12 @@ export function claudePermissionFlags(level: PermissionLevel): string[] {
 
 export function claudePermissionLevel(config: MillraceConfig, request: StageRunRequest): PermissionLevel {
   return resolvePermissionLevel(config.runners.claude, request);
+}
+
+/** Permission flags: from the stage's grants when present, else from the permission level. */
+export function claudeSandboxFlags(config: MillraceConfig, request: StageRunRequest): string[] {
+  if (request.capability_grants != null) return [...claudeGrantEnforcement(request.capability_grants).flags];
+  return claudePermissionFlags(claudePermissionLevel(config, request));
 }
 
 /** Claude's `--effort` takes low|medium|high|xhigh|max; thinking levels map onto it. */
@@ -35,6 +42,6 @@ export function claudeArgs(config: MillraceConfig, request: StageRunRequest): st
     "--no-session-persistence",
     ...(request.model_name ? ["--model", request.model_name] : []),
     ...(effort ? ["--effort", effort] : []),
-    ...claudePermissionFlags(claudePermissionLevel(config, request)),
+    ...claudeSandboxFlags(config, request),
   ];
 }

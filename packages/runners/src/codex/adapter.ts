@@ -14,6 +14,7 @@ import { codexArgs } from "./args.js";
 import { CODEX_CAPABILITIES } from "./capabilities.js";
 import { codexCredentialProblems } from "./credentials.js";
 import { codexVerdict } from "./failure.js";
+import { codexGrantEnforcement } from "./grants.js";
 import { codexPreflight } from "./preflight.js";
 import { CodexStreamState } from "./stream.js";
 
@@ -29,6 +30,7 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
   return {
     name: CODEX_RUNNER_NAME,
     capabilities: CODEX_CAPABILITIES,
+    enforceCapabilities: (grants) => codexGrantEnforcement(grants),
 
     preflight: (config, env = process.env, preflightOptions = {}) =>
       codexPreflight(config, env, preflightOptions),

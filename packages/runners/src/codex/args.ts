@@ -1,5 +1,6 @@
 import type { MillraceConfig, PermissionLevel, StageRunRequest } from "@millrace/contracts";
 import { resolvePermissionLevel } from "../permission.js";
+import { codexGrantEnforcement } from "./grants.js";
 
 /** Sandbox flags of `codex exec` 0.169 for each permission level. */
 export function codexPermissionFlags(level: PermissionLevel): string[] {
@@ -15,6 +16,15 @@ export function codexPermissionFlags(level: PermissionLevel): string[] {
 
 export function codexPermissionLevel(config: MillraceConfig, request: StageRunRequest): PermissionLevel {
   return resolvePermissionLevel(config.runners.codex, request);
+}
+
+/**
+ * The stage's sandbox flags: derived from its grants when the engine passes them (execution
+ * capabilities on), else from the permission level (`[execution_capabilities] enabled = false`).
+ */
+export function codexSandboxFlags(config: MillraceConfig, request: StageRunRequest): string[] {
+  if (request.capability_grants != null) return [...codexGrantEnforcement(request.capability_grants).flags];
+  return codexPermissionFlags(codexPermissionLevel(config, request));
 }
 
 /** Reasoning effort: the request's thinking level (v0.20 name), its effort, then the runner default. */
@@ -37,7 +47,7 @@ export function codexArgs(
     "--json",
     ...(codex.skip_git_repo_check ? ["--skip-git-repo-check"] : []),
     ...(request.model_name ? ["--model", request.model_name] : []),
-    ...codexPermissionFlags(codexPermissionLevel(config, request)),
+    ...codexSandboxFlags(config, request),
     ...codex.extra_config.flatMap((item) => ["-c", item]),
     // After extra_config, so a per-stage value wins over a global `-c model_reasoning_effort=…`.
     ...(effort ? ["-c", `model_reasoning_effort="${effort}"`] : []),

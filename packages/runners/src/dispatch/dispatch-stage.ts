@@ -13,6 +13,11 @@ import {
   type StageRunRequestInput,
 } from "@millrace/contracts";
 import { RUNTIME_DIR_NAME, writeFileAtomicSync, writeJsonAtomicSync } from "@millrace/workspace";
+import {
+  advisoryNotes,
+  capabilityEnforcementOf,
+  capabilityEnforcementRecord,
+} from "../capabilities/applied-grants.js";
 import { normalizeStageResult } from "../normalize.js";
 import { buildStagePrompt, type PromptContextBlock } from "../prompt.js";
 import { type RunnerRegistry, resolveRunnerName } from "../registry.js";
@@ -108,9 +113,29 @@ export async function dispatchStage(
     recordInvocation: writeInvocation,
   };
 
+  // The grants and the flags they become are on record before the agent starts.
+  const grants = request.capability_grants;
+  const capabilityRecord =
+    grants != null
+      ? capabilityEnforcementRecord(
+          request,
+          runnerName,
+          grants,
+          capabilityEnforcementOf(adapter, grants, options.config),
+          clock(),
+        )
+      : null;
+  if (capabilityRecord) {
+    const file = path.join(request.run_dir, RUN_ARTIFACT_NAMES.capabilityEnforcement(request.request_id));
+    writeJsonAtomicSync(file, capabilityRecord, EVIDENCE);
+  }
+
   const produced = await runAdapter(adapter, runnerName, request, ctx);
   if (!invocation) writeInvocation({ command: [] });
-  const raw = collectOutput(request, produced, artifacts, secrets);
+  const collected = collectOutput(request, produced, artifacts, secrets);
+  const raw = capabilityRecord
+    ? { ...collected, notes: [...collected.notes, ...advisoryNotes(capabilityRecord)] }
+    : collected;
 
   const lastMessage = existsSync(artifacts.lastMessage) ? artifacts.lastMessage : null;
   const completion = completionArtifact(request, raw, invocation, lastMessage, clock());

@@ -9,9 +9,10 @@ import { finishStage, writeFinalText } from "../finish/finish-stage.js";
 import type { RunningProcess } from "../process/run-process.js";
 import { launchStageProcess, stageTimeoutMs } from "../process/stage-process.js";
 import { redactText } from "../secrets/redact.js";
-import { piArgs } from "./args.js";
+import { piArgs, piToolsLimited } from "./args.js";
 import { PI_CAPABILITIES } from "./capabilities.js";
 import { piVerdict } from "./failure.js";
+import { piGrantEnforcement } from "./grants.js";
 import { piPreflight } from "./preflight.js";
 import { delay, PiRpcClient } from "./rpc.js";
 import { PiStreamState } from "./stream.js";
@@ -100,6 +101,8 @@ export function createPiAdapter(options: PiAdapterOptions = {}): RunnerAdapter {
   return {
     name: PI_RUNNER_NAME,
     capabilities: PI_CAPABILITIES,
+    enforceCapabilities: (grants, config) =>
+      piGrantEnforcement(grants, piToolsLimited(config.runners.pi.args)),
 
     preflight: (config, env = process.env, preflightOptions = {}) =>
       piPreflight(config, env, preflightOptions),

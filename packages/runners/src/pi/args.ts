@@ -1,4 +1,5 @@
 import type { MillraceConfig, StageRunRequest } from "@millrace/contracts";
+import { piGrantEnforcement } from "./grants.js";
 
 export function piThinking(config: MillraceConfig, request: StageRunRequest): string | undefined {
   return request.thinking_level ?? config.runners.pi.thinking ?? request.model_reasoning_effort ?? undefined;
@@ -17,6 +18,10 @@ export function piArgs(config: MillraceConfig, request: StageRunRequest): string
     ...(thinking ? ["--thinking", thinking] : []),
     ...(pi.disable_context_files ? ["--no-context-files"] : []),
     ...(pi.disable_skills ? ["--no-skills"] : []),
+    // Advisory: Pi has no sandbox, but its tool list still follows the grants.
+    ...(request.capability_grants != null
+      ? piGrantEnforcement(request.capability_grants, piToolsLimited(pi.args)).flags
+      : []),
   ];
 }
 

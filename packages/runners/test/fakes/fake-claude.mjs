@@ -54,6 +54,9 @@ for (let i = 0; i < args.length; i += 1) {
   else opts.positional = arg;
 }
 if (!opts.print) fail("fake-claude: only --print mode is supported");
+const MODES = ["acceptEdits", "auto", "bypassPermissions", "manual", "dontAsk", "plan"];
+if (opts.permissionMode !== undefined && !MODES.includes(opts.permissionMode))
+  fail(`error: option '--permission-mode <mode>' argument '${opts.permissionMode}' is invalid.`);
 if (opts.format === "stream-json" && !opts.verbose) {
   fail("Error: When using --print, --output-format=stream-json requires --verbose");
 }

@@ -51,6 +51,13 @@ for (let i = 1; i < args.length; i += 1) {
   else if (arg.startsWith("-") && arg !== "-") fail(`error: unexpected argument '${arg}' found`);
   else opts.prompt = arg;
 }
+if (
+  opts.sandbox !== undefined &&
+  !["read-only", "workspace-write", "danger-full-access"].includes(opts.sandbox)
+)
+  fail(`error: invalid value '${opts.sandbox}' for '--sandbox <SANDBOX_MODE>'`);
+if (opts.sandbox !== undefined && opts["--dangerously-bypass-approvals-and-sandbox"])
+  fail("error: the argument '--sandbox' cannot be used with '--dangerously-bypass-approvals-and-sandbox'");
 const cwd = opts.cd ?? process.cwd();
 function insideGit(dir) {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {

@@ -327,6 +327,43 @@ export const DOCTOR_CHECK_CODES = {
     "Pi has no sandbox or approval system: it runs its tools with your user's rights.",
     'Limit its tools with `runners.pi.args = ["--tools", "read,grep,find,ls,edit,write"]`, or run it in a container.',
   ),
+  // --- execution capabilities (runners group): what each runner makes of its stages' grants
+  capability_sandbox_ok: info(
+    "runners",
+    "ok",
+    "Every stage's capability grants are enforced by its runner's own sandbox or permission flags.",
+    NOTHING,
+  ),
+  capability_sandbox_advisory: info(
+    "runners",
+    "warning",
+    "Some stages' grants are advisory on their runner: it records them but cannot hold the agent to them (Pi has no sandbox; Claude's Bash can reach the network).",
+    "Use a runner that enforces them (codex_cli), run the agent in a container, or set `[execution_capabilities] fail_required_advisory = true` to refuse such stages.",
+  ),
+  capability_sandbox_unsupported: info(
+    "runners",
+    "error",
+    "A stage requires a capability its runner cannot give, or needs enforcement the runner cannot offer: the pre-dispatch gate will block it.",
+    "Move the stage to a runner that can enforce it, drop `requires_enforcement` from the request, or change the request.",
+  ),
+  capability_denied_by_policy: info(
+    "runners",
+    "error",
+    "A stage requires a capability that `[execution_capabilities]` policy denies: every item reaching that stage will be blocked.",
+    "Allow the capability (or make it `approval_required`) in `[execution_capabilities.defaults]`, or remove the request.",
+  ),
+  capability_full_access: info(
+    "runners",
+    "warning",
+    "A stage is granted every capability a sandbox could withhold: its runner starts the agent without a sandbox (Codex `--dangerously-bypass-approvals-and-sandbox`, Claude `bypassPermissions`).",
+    "Fine in a disposable container; elsewhere set one of `[execution_capabilities.defaults]` back to `deny` or `approval_required`.",
+  ),
+  capability_grants_off: info(
+    "runners",
+    "ok",
+    "`[execution_capabilities] enabled = false`: stages run with their runner's permission level and grants are advisory.",
+    NOTHING,
+  ),
   runner_script_ok: info("runners", "ok", "The scripted runner's script file parses.", NOTHING),
   runner_script_invalid: info(
     "runners",

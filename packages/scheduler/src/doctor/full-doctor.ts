@@ -3,6 +3,7 @@ import path from "node:path";
 import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrace/contracts";
 import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
 import { readConfigFile, runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
+import { capabilityChecks } from "./capability-checks.js";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
 import { governanceChecks } from "./governance-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
@@ -87,6 +88,7 @@ export async function runFullDoctor(
         probeVersion: options.probeVersions ?? true,
       });
       checks.push(...found.checks);
+      checks.push(...capabilityChecks(config, plan.plan, registry));
       runners = found.runners;
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }

@@ -114,7 +114,12 @@ function verdictChecks(runner: string, result: PreflightResult): FullDoctorCheck
 }
 
 /** Presents what one runner's preflight found. */
-function presentPreflight(runner: string, usedBy: readonly string[], result: PreflightResult): RunnerFound {
+function presentPreflight(
+  runner: string,
+  usedBy: readonly string[],
+  result: PreflightResult,
+  capabilitiesOn: boolean,
+): RunnerFound {
   const checks: FullDoctorCheck[] = [];
   if (result.executable) checks.push(...executableChecks(runner, result.executable));
   if (result.script) {
@@ -127,7 +132,8 @@ function presentPreflight(runner: string, usedBy: readonly string[], result: Pre
   }
   if (!result.executable && !result.script) checks.push(...verdictChecks(runner, result));
   checks.push(...credentialChecks(runner, result.credential));
-  checks.push(...permissionChecks(runner, result.permission));
+  // With execution capabilities on, flags come from the grants (see capability-checks.ts), not the levels.
+  if (!capabilitiesOn) checks.push(...permissionChecks(runner, result.permission));
   return {
     checks,
     summary: {
@@ -158,8 +164,9 @@ async function checkRunner(
   input: RunnerCheckInput,
 ): Promise<RunnerFound> {
   const adapter = input.registry.require(runner);
+  const capabilitiesOn = input.config.execution_capabilities.enabled;
   if (!adapter.preflight) {
-    const { summary } = presentPreflight(runner, usedBy, { ok: true, problems: [] });
+    const { summary } = presentPreflight(runner, usedBy, { ok: true, problems: [] }, capabilitiesOn);
     return { checks: [check("runner_preflight_ok", `${runner}: registered (it has no preflight)`)], summary };
   }
   const stages = preflightStages(input.nodes?.get(runner));
@@ -170,7 +177,7 @@ async function checkRunner(
     ...(input.versionTimeoutMs !== undefined ? { versionTimeoutMs: input.versionTimeoutMs } : {}),
     ...(stages ? { stages } : {}),
   });
-  return presentPreflight(runner, usedBy, result);
+  return presentPreflight(runner, usedBy, result, capabilitiesOn);
 }
 
 /**

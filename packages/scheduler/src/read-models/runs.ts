@@ -10,6 +10,7 @@ import {
 } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
 import { displayPath } from "./display-path.js";
+import { capabilityBlocks, stageCapabilities } from "./run-capabilities.js";
 import {
   failureClassOf,
   type LoadedRun,
@@ -132,6 +133,7 @@ function stageView(run: LoadedRun, stage: LoadedStage): RunStage {
         .filter((file) => !named.has(file))
         .map((file) => displayPath(run.workspaceRoot, file)),
     },
+    capabilities: stageCapabilities(run.dir, stage.requestId),
   };
 }
 
@@ -145,6 +147,7 @@ export function showRun(workspaceRoot: string, runId: string): RunDetail {
     kind: "run_detail",
     run: summarizeRun(run),
     stages: run.stages.map((stage) => stageView(run, stage)),
+    capability_blocks: capabilityBlocks(run.dir),
     files: runFolderFiles(run),
   };
 }

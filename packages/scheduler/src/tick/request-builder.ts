@@ -1,6 +1,7 @@
 import path from "node:path";
 import {
   type ActiveRunState,
+  type CapabilityGrant,
   type CompiledNode,
   type CompiledRunPlan,
   type DocumentKind,
@@ -33,6 +34,8 @@ export interface BuildRequestInput {
   runtimeError?: RuntimeErrorContext;
   /** Learning modes record which skills a stage saw. */
   skillRevisionEvidence?: boolean;
+  /** The stage's execution-capability grants; null or absent when execution capabilities are off. */
+  capabilityGrants?: CapabilityGrant[] | null;
 }
 
 function underRuntimeRoot(paths: WorkspacePaths, relative: string): string {
@@ -110,6 +113,7 @@ export function buildStageRunRequest(input: BuildRequestInput): StageRunRequest 
     model_reasoning_effort: node.model_reasoning_effort,
     thinking_level: node.thinking_level,
     permission_profile: node.permission_profile,
+    ...(input.capabilityGrants ? { capability_grants: input.capabilityGrants } : {}),
     timeout_seconds: node.timeout_seconds,
   });
 }

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { type ActiveRunState, MillraceError, type StageRunRequest } from "@millrace/contracts";
 import { matchingRuntimeError } from "../apply/repair.js";
+import { stageGrants } from "../governance/stage-grants.js";
 import { loadTarget } from "../state/closure-targets.js";
 import type { EngineContext } from "../state/context.js";
 import { graphOf } from "../state/planes.js";
@@ -52,5 +53,6 @@ export function buildRunRequest(ctx: EngineContext, run: ActiveRunState, request
     ...(closure ? { closure } : {}),
     ...(runtimeError ? { runtimeError } : {}),
     skillRevisionEvidence: Boolean(ctx.plan.learning_graph),
+    capabilityGrants: stageGrants(ctx, node, run.run_id),
   });
 }

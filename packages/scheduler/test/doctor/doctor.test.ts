@@ -95,7 +95,7 @@ describe("runFullDoctor", () => {
         "runner_binary_found",
         "runner_version",
         "runner_credentials_present",
-        "runner_permission_ok",
+        "capability_sandbox_ok",
       ]),
     );
     expect(report.runners).toEqual([
@@ -117,7 +117,8 @@ describe("runFullDoctor", () => {
   });
 
   it("a missing binary, missing credentials and maximum permissions are warnings; the secret never appears", async () => {
-    const root = workspace();
+    // Permission levels apply only with execution capabilities off (otherwise grants decide the flags).
+    const root = workspace("[execution_capabilities]\nenabled = false\n");
     const report = await runFullDoctor(root, {
       env: { PATH: emptyHome(), HOME: emptyHome(), OPENAI_API_KEY: "sk-openai-secret-123" },
     });
@@ -157,7 +158,7 @@ describe("runFullDoctor", () => {
 
   it("claude_code: key from the runner's env table, per-stage maximum named in the warning", async () => {
     const root = workspace(
-      '[runtime]\ndefault_mode = "default_claude"\n\n[runners.claude]\npermission_default = "basic"\n\n[runners.claude.permission_by_stage]\nbuilder = "maximum"\n\n[runners.claude.env]\nANTHROPIC_API_KEY = "sk-ant-fake"\nIS_SANDBOX = "1"\n',
+      '[runtime]\ndefault_mode = "default_claude"\n\n[runners.claude]\npermission_default = "basic"\n\n[runners.claude.permission_by_stage]\nbuilder = "maximum"\n\n[runners.claude.env]\nANTHROPIC_API_KEY = "sk-ant-fake"\nIS_SANDBOX = "1"\n\n[execution_capabilities]\nenabled = false\n',
     );
     persistPlan(root);
     const report = await runFullDoctor(root, { env: { PATH: fakeBin(), HOME: emptyHome() } });
@@ -187,7 +188,8 @@ describe("runFullDoctor", () => {
   });
 
   it("pi_rpc: the provider's key, and the missing sandbox unless tools are limited", async () => {
-    const pi = '[runtime]\ndefault_mode = "default_pi"\n\n[runners.pi]\nprovider = "anthropic"\n';
+    const pi =
+      '[execution_capabilities]\nenabled = false\n\n[runtime]\ndefault_mode = "default_pi"\n\n[runners.pi]\nprovider = "anthropic"\n';
     const open = await runFullDoctor(workspace(pi), {
       env: { PATH: fakeBin(), HOME: emptyHome(), ANTHROPIC_API_KEY: "sk-ant-fake" },
     });
@@ -259,6 +261,11 @@ describe("runFullDoctor", () => {
     expect(report.checks.filter((c) => c.group === "runners").map((c) => [c.code, c.message])).toEqual([
       ["runner_preflight_failed", "echo_runner: ECHO_TOKEN is not set"],
       ["runner_script_ok", expect.stringContaining("scripted: script")],
+      // A runner without its own capability controls holds its agent to nothing: advisory, named.
+      [
+        "capability_sandbox_advisory",
+        "echo_runner: execution.builder: advisory: echo_runner has no capability controls",
+      ],
     ]);
     expect(report.runners.find((r) => r.runner === "echo_runner")?.used_by).toEqual(["execution.builder"]);
     // The compiler cannot know the runner; doctor does not warn about one that is registered.

@@ -1,0 +1,168 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import {
+  type ActiveRunState,
+  type CapabilityGrant,
+  type CompiledNode,
+  type DocumentKind,
+  formatTimestamp,
+  type Plane,
+  RUN_ARTIFACT_NAMES,
+} from "@millrace/contracts";
+import { ApprovalStore, type CapabilityGateResult, evaluateCapabilityGate } from "@millrace/governance";
+import { capabilityEnforcementOf, resolveRunnerName } from "@millrace/runners";
+import { runDir, writeJsonAtomicSync } from "@millrace/workspace";
+import { blockItem, endRun, marker } from "../apply/run-end.js";
+import { type EngineContext, recordEvent } from "../state/context.js";
+import { graphOf } from "../state/planes.js";
+import { policyGrants } from "./stage-grants.js";
+
+type GateOutcome = "allowed" | "waiting_for_approval" | "blocked";
+
+/** The last outcome logged per run and node, so each change is logged once, not once per tick. */
+const logged = new WeakMap<EngineContext, Map<string, GateOutcome>>();
+
+/** Planes whose stage waits for an approval, with the waiting run (the daemon sleeps instead of spinning). */
+const waiting = new WeakMap<EngineContext, Map<Plane, string>>();
+
+export function waitingForApproval(ctx: EngineContext): boolean {
+  return (waiting.get(ctx)?.size ?? 0) > 0;
+}
+
+/** Whether a plane's stage waits for a person's approval (nothing the engine can do until then). */
+export function planeWaitsForApproval(ctx: EngineContext, plane: Plane): boolean {
+  const runId = ctx.snapshot.active_runs_by_plane[plane]?.run_id;
+  return runId !== undefined && waiting.get(ctx)?.get(plane) === runId;
+}
+
+function supportOf(ctx: EngineContext, node: CompiledNode, grants: CapabilityGrant[]) {
+  const adapter = ctx.registry.get(resolveRunnerName(node.runner_name, ctx.config.runners.default_runner));
+  const enforcement = adapter ? capabilityEnforcementOf(adapter, grants, ctx.config) : null;
+  return (grant: CapabilityGrant) =>
+    enforcement?.grants.find((s) => s.grant_id === grant.grant_id) ?? {
+      support: "unsupported" as const,
+      reason: `runner ${node.runner_name} is not registered`,
+    };
+}
+
+function note(
+  ctx: EngineContext,
+  run: ActiveRunState,
+  node: CompiledNode,
+  outcome: GateOutcome,
+  result: CapabilityGateResult,
+): void {
+  const byRun = logged.get(ctx) ?? new Map<string, GateOutcome>();
+  logged.set(ctx, byRun);
+  const key = `${run.run_id}/${node.node_id}`;
+  const previous = byRun.get(key);
+  byRun.set(key, outcome);
+  // A stage allowed at once is the quiet, common case; only changes are logged.
+  if (previous === outcome || (previous === undefined && outcome === "allowed")) return;
+  recordEvent(ctx, "capability_gate_evaluated", {
+    plane: run.plane,
+    run_id: run.run_id,
+    node_id: node.node_id,
+    stage_kind_id: node.stage_kind_id,
+    work_item_kind: run.work_item_kind ?? null,
+    work_item_id: run.work_item_id ?? null,
+    outcome,
+    failure_class: result.failure_class ?? null,
+    findings: result.findings.map(({ grant_id, capability_id, failure_class, reason }) => ({
+      grant_id,
+      capability_id,
+      failure_class,
+      reason,
+    })),
+  });
+}
+
+/** Creates the approvals the gate asks for (one per grant and run) and logs each new one. */
+function requestApprovals(
+  ctx: EngineContext,
+  store: ApprovalStore,
+  run: ActiveRunState,
+  node: CompiledNode,
+  grants: readonly CapabilityGrant[],
+): void {
+  for (const grant of grants) {
+    const approval = store.findOrCreate(grant, {
+      run_id: run.run_id,
+      plane: run.plane,
+      node_id: node.node_id,
+      stage_kind_id: node.stage_kind_id,
+      work_item_kind: run.work_item_kind ?? null,
+      work_item_id: run.work_item_id ?? null,
+    });
+    recordEvent(ctx, "capability_approval_requested", {
+      approval_id: approval.approval_id,
+      run_id: run.run_id,
+      node_id: node.node_id,
+      stage_kind_id: node.stage_kind_id,
+      grant_id: grant.grant_id,
+      capability_id: grant.capability_id,
+      work_item_id: run.work_item_id ?? null,
+    });
+  }
+}
+
+/** Blocks the run's item with the gate's reason, recorded in `capability_gate.<node>.json`; the runner never starts. */
+function block(
+  ctx: EngineContext,
+  run: ActiveRunState,
+  node: CompiledNode,
+  result: CapabilityGateResult,
+): void {
+  const dir = runDir(ctx.paths, run.run_id);
+  mkdirSync(dir, { recursive: true });
+  writeJsonAtomicSync(path.join(dir, RUN_ARTIFACT_NAMES.capabilityGate(node.node_id)), {
+    kind: "capability_gate",
+    run_id: run.run_id,
+    node_id: node.node_id,
+    stage_kind_id: node.stage_kind_id,
+    failure_class: result.failure_class ?? null,
+    findings: result.findings,
+    evaluated_at: formatTimestamp(ctx.clock()),
+  });
+  if (run.request_kind !== "closure_target" && run.work_item_kind && run.work_item_id)
+    blockItem(ctx, run.work_item_kind as DocumentKind, run.work_item_id);
+  endRun(ctx, run.plane, run, marker("BLOCKED"), result.failure_class ?? "capability_grant_unsupported");
+}
+
+/**
+ * The pre-dispatch capability gate (DESIGN decision 15), before a plane's next stage starts: a
+ * required grant that policy leaves to a person creates an approval and the stage waits (no run
+ * is spent) until it is decided; a denied, expired or unsupported one blocks the item with the
+ * reason. Returns true when the stage must not start now.
+ */
+export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
+  waiting.get(ctx)?.delete(plane);
+  const run = ctx.snapshot.active_runs_by_plane[plane];
+  const node = run ? graphOf(ctx.plan, plane)?.nodes.find((n) => n.node_id === run.node_id) : undefined;
+  if (!run || !node) return false;
+  const grants = policyGrants(ctx, node);
+  if (!grants || grants.length === 0) return false;
+  const needsApproval = grants.some((g) => g.decision_state === "approval_required");
+  const store = needsApproval ? new ApprovalStore(ctx.paths, { now: ctx.clock }) : undefined;
+  const result = evaluateCapabilityGate({
+    grants,
+    config: ctx.config.execution_capabilities,
+    approvalStatus: (grant) => store?.forGrant(run.run_id, grant)?.status,
+    support: supportOf(ctx, node, grants),
+  });
+  if (result.allowed) {
+    note(ctx, run, node, "allowed", result);
+    return false;
+  }
+  if (store && result.findings.every((finding) => finding.awaiting_approval)) {
+    requestApprovals(ctx, store, run, node, result.approvals_to_request);
+    note(ctx, run, node, "waiting_for_approval", result);
+    const planes = waiting.get(ctx) ?? new Map<Plane, string>();
+    waiting.set(ctx, planes);
+    planes.set(plane, run.run_id);
+    return true;
+  }
+  note(ctx, run, node, "blocked", result);
+  block(ctx, run, node, result);
+  return true;
+}
