@@ -524,6 +524,7 @@ export type {
   StatusPlanCurrentnessState,
   StatusPlane,
   StatusReport,
+  StatusRunnerPause,
   StatusRuntimeError,
   StatusUsageGovernance,
 } from "./read-models.js";
@@ -554,6 +555,7 @@ export {
   StatusPlanCurrentnessStateSchema,
   StatusPlaneSchema,
   StatusReportSchema,
+  StatusRunnerPauseSchema,
   StatusRuntimeErrorSchema,
   StatusUsageGovernanceSchema,
 } from "./read-models.js";
