@@ -114,7 +114,7 @@ describe("run refuses what cannot work, and pauses when the agent goes away", ()
     }
     const json = runCli(["run", "once", "-w", root, "--json"], { env });
     expect(json.status).toBe(1);
-    expect(JSON.parse(json.stderr)).toMatchObject({
+    expect(json.json()).toMatchObject({
       error: { code: "runner_preflight_failed", details: { mode_id: "default_codex" } },
     });
     // Nothing was claimed or started.
