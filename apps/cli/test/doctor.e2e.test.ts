@@ -1,4 +1,4 @@
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { FullDoctorReportSchema } from "@millrace/contracts";
 import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
@@ -55,14 +55,17 @@ describe("millrace doctor", () => {
     );
   });
 
-  it("a missing agent CLI is a warning with a hint, as are missing credentials; grants keep the sandbox", () => {
+  it("the configured mode's missing agent CLI is an error (run would refuse); the findings are warnings with hints; grants keep the sandbox", () => {
     const root = tempDir();
     runCli(["init", root]);
     const run = runCli(["doctor", "-w", root], {
       env: { PATH: tempDir(), HOME: tempDir(), CODEX_API_KEY: "" },
     });
-    expect(run.status).toBe(0);
-    expect(run.stdout).toContain("ok: true\nerrors: 0\nwarnings: 3\n");
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain("ok: false\nerrors: 1\nwarnings: 3\n");
+    expect(run.stdout).toContain(
+      "error: mode_runner_unavailable none cannot run mode default_codex: codex_cli: the Codex executable codex was not found on PATH: install it, or set runners.codex.command to its absolute path; no Codex credentials: set CODEX_API_KEY",
+    );
     expect(run.stdout).toContain(
       "warning: runner_binary_missing none codex_cli: command codex was not found on PATH (runners.codex.command)\n  hint: Install the agent CLI",
     );
@@ -70,6 +73,21 @@ describe("millrace doctor", () => {
     // The default permission level is maximum, but with execution capabilities on it is not used.
     expect(run.stdout).not.toContain("runner_permission_maximum");
     expect(run.stdout).toContain("warning: plan_missing millrace-agents/state/compiled_plan.json");
+  });
+
+  it("a runner only other modes use is not checked; switching to its mode makes it an error", () => {
+    const root = healthyWorkspace();
+    const env = { PATH: fakeCodexBin(), HOME: tempDir(), CODEX_API_KEY: "sk-fake-000" };
+    const codexMode = runCli(["doctor", "-w", root], { env });
+    expect(codexMode.stdout).toContain("ok: true\nerrors: 0\n");
+    expect(codexMode.stdout).not.toContain("claude");
+    const config = path.join(root, "millrace-agents", "millrace.toml");
+    writeFileSync(config, `[runtime]\ndefault_mode = "default_claude"\n${readFileSync(config, "utf8")}`);
+    const claudeMode = runCli(["doctor", "-w", root], { env });
+    expect(claudeMode.status).toBe(1);
+    expect(claudeMode.stdout).toContain(
+      "error: mode_runner_unavailable none cannot run mode default_claude: claude_code: the Claude Code executable claude was not found on PATH",
+    );
   });
 
   it("workspace errors exit 1 with one line per problem plus its hint; doctor never writes", () => {

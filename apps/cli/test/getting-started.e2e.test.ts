@@ -15,6 +15,17 @@ const guide = path.resolve(
   "getting-started.md",
 );
 
+const repo = path.resolve(path.dirname(guide), "..");
+
+/** Every ```sh block with the marker line before it (`<!-- test -->`, `<!-- covered by X -->`, or none). */
+function shellBlocks(markdown: string): Array<{ marker: string | null; body: string }> {
+  const blocks: Array<{ marker: string | null; body: string }> = [];
+  const pattern = /(?:(<!--[^\n]*-->)\n)?```sh\n([\s\S]*?)```/g;
+  for (const match of markdown.matchAll(pattern))
+    blocks.push({ marker: match[1] ?? null, body: match[2] ?? "" });
+  return blocks;
+}
+
 /** The ```sh blocks preceded by `<!-- test -->`, in order. */
 function testedBlocks(markdown: string): string[] {
   const blocks: string[] = [];
@@ -39,6 +50,22 @@ function toolBin(): string {
 }
 
 describe("docs/getting-started.md", () => {
+  it("runs every shell block: each is tested here, or covered by a named test that runs its commands", () => {
+    const blocks = shellBlocks(readFileSync(guide, "utf8"));
+    expect(blocks.length).toBeGreaterThan(5);
+    for (const block of blocks) {
+      if (block.marker === "<!-- test -->") continue;
+      const covered = /^<!-- covered by (\S+) -->$/.exec(block.marker ?? "")?.[1];
+      expect(covered, `an unmarked shell block:\n${block.body}`).toBeDefined();
+      const test = readFileSync(path.join(repo, covered as string), "utf8");
+      // The covering test runs the same commands: a global npm install of the tarballs, then --version.
+      expect(block.body).toContain("npm install -g ./millrace-tarballs/*.tgz");
+      expect(test).toContain('["i", "-g", "--prefix", prefix');
+      expect(block.body).toContain("millrace --version");
+      expect(test).toContain('[["--version"], ["-v"], ["version"]]');
+    }
+  });
+
   it("has tested blocks covering init, doctor, add-task, run daemon, status, runs and the demo", () => {
     const script = testedBlocks(readFileSync(guide, "utf8")).join("\n");
     for (const command of [
@@ -49,6 +76,10 @@ describe("docs/getting-started.md", () => {
       "millrace status",
       "millrace runs ls",
       "millrace demo",
+      "millrace pause",
+      "millrace resume",
+      "millrace stop",
+      "millrace add-idea",
     ]) {
       expect(script).toContain(command);
     }
@@ -92,5 +123,7 @@ describe("docs/getting-started.md", () => {
     expect(run.stdout).toMatch(/run_id: run-[0-9a-f]{32}\n/);
     expect(run.stdout).toContain(`workspace: ${path.join(folder, "my-project")}\n`);
     expect(run.stdout).toContain("demo finished:");
+    // The idea was handed over after the run: it waits in the inbox for the next daemon.
+    expect(run.stdout).toContain("::block 9\nenqueued_idea: ideas/inbox/idea.md\n");
   }, 200_000);
 });

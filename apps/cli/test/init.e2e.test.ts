@@ -12,10 +12,11 @@ describe("millrace init", () => {
     expect(init.stdout).toContain(`workspace: ${root}\ninitialized: true\n`);
     expect(existsSync(path.join(root, "millrace-agents", "state", "baseline_manifest.json"))).toBe(true);
     const doctor = runCli(["doctor", "--workspace", root, "--json"]);
-    const report = doctor.json<{ ok: boolean; checks: { group: string; status: string }[] }>();
-    // Healthy: no errors. A missing agent CLI or credentials are warnings (doctor.e2e covers them).
-    expect(doctor.status).toBe(0);
-    expect(report.ok).toBe(true);
+    const report = doctor.json<{ ok: boolean; checks: { group: string; code: string; status: string }[] }>();
+    // Healthy: the only possible error is the agent CLI this machine may lack (doctor.e2e covers it).
+    const errors = report.checks.filter((c) => c.status === "error").map((c) => c.code);
+    expect(errors.filter((code) => code !== "mode_runner_unavailable")).toEqual([]);
+    expect(doctor.status).toBe(errors.length === 0 ? 0 : 1);
     const own = report.checks.filter((c) =>
       ["workspace", "assets", "config", "lock", "queue"].includes(c.group),
     );

@@ -219,6 +219,13 @@ describe("signals", () => {
     it(`a daemon stops cleanly on ${signal} and exits ${status}`, async () => {
       const root = path.join(tempDir("millrace-operator-sig-"), "ws");
       expect(runCli(["init", root]).status).toBe(0);
+      // A runner that can run (the scripted one), so `run` does not refuse before the signal.
+      const rt = path.join(root, "millrace-agents");
+      writeFileSync(
+        path.join(rt, "millrace.toml"),
+        '[runtime]\ndefault_mode = "demo"\n\n[runners.scripted]\nscript = "scripted/ok.json"\n',
+      );
+      writeFileSync(path.join(rt, "scripted", "ok.json"), JSON.stringify({ rules: [] }));
       const lock = path.join(root, "millrace-agents", "state", "runtime_daemon.lock.json");
       const daemon = background(["run", "daemon", "-w", root], root);
       await waitFor(() => existsSync(lock), 30_000);

@@ -135,5 +135,6 @@ export type ReasoningEffort = z.infer<typeof ReasoningEffortSchema>;
 export const ThinkingLevelSchema = z.enum(["off", "minimal", "low", "medium", "high", "xhigh"]);
 export type ThinkingLevel = z.infer<typeof ThinkingLevelSchema>;
 
-export const PauseSourceSchema = z.enum(["operator", "usage_governance"]);
+/** Who holds the runtime paused; `runner_unavailable` lifts itself once the runner's preflight passes. */
+export const PauseSourceSchema = z.enum(["operator", "usage_governance", "runner_unavailable"]);
 export type PauseSource = z.infer<typeof PauseSourceSchema>;

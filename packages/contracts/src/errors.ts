@@ -210,8 +210,8 @@ export const ERROR_CODES = {
   ),
   runner_preflight_failed: code(
     1,
-    "A runner cannot start: its executable or credentials are missing.",
-    "Install the agent CLI or set its API key (e.g. in `[runners.<name>.env]`), then retry.",
+    "A runner the mode uses cannot start: its executable is missing or does not run, its version is too old, or its credentials are missing. `run` refuses before the first stage.",
+    "Do what the message says for that runner (install the agent CLI, set `runners.<name>.command`, set its API key or log in), check with `millrace doctor`, then run again.",
   ),
   scripted_script_invalid: code(
     1,

@@ -554,6 +554,7 @@ export type {
   StatusPlanCurrentnessState,
   StatusPlane,
   StatusReport,
+  StatusRunnerPause,
   StatusRuntimeError,
   StatusUsageGovernance,
 } from "./read-models.js";
@@ -586,6 +587,7 @@ export {
   StatusPlanCurrentnessStateSchema,
   StatusPlaneSchema,
   StatusReportSchema,
+  StatusRunnerPauseSchema,
   StatusRuntimeErrorSchema,
   StatusUsageGovernanceSchema,
 } from "./read-models.js";

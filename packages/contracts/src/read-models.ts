@@ -42,8 +42,17 @@ export const StatusLockSchema = z.strictObject({
 });
 export type StatusLock = z.infer<typeof StatusLockSchema>;
 
-/** `unknown` when the currentness could not be computed (e.g. millrace.toml does not load). */
-export const StatusPlanCurrentnessStateSchema = z.enum(["current", "stale", "missing", "unknown"]);
+/**
+ * `unknown` when the currentness could not be computed (e.g. millrace.toml does not load);
+ * `last_known_good` when a running daemon's reload failed and it keeps working on the plan it had.
+ */
+export const StatusPlanCurrentnessStateSchema = z.enum([
+  "current",
+  "stale",
+  "missing",
+  "unknown",
+  "last_known_good",
+]);
 export type StatusPlanCurrentnessState = z.infer<typeof StatusPlanCurrentnessStateSchema>;
 
 export const StatusPlanCurrentnessSchema = z.strictObject({
@@ -55,6 +64,8 @@ export const StatusPlanCurrentnessSchema = z.strictObject({
   persisted: CompileInputFingerprintSchema.nullable(),
   /** Set when state is `unknown`: the error that prevented the check. */
   error: NullableString,
+  /** Set when state is `last_known_good`: why the running daemon's last reload failed. */
+  reload_error: NullableString.default(null),
 });
 export type StatusPlanCurrentness = z.infer<typeof StatusPlanCurrentnessSchema>;
 
@@ -150,6 +161,19 @@ export const StatusRuntimeErrorSchema = z.strictObject({
 });
 export type StatusRuntimeError = z.infer<typeof StatusRuntimeErrorSchema>;
 
+/** Why the runtime holds the `runner_unavailable` pause source, while it does. */
+export const StatusRunnerPauseSchema = z.strictObject({
+  runner: z.string(),
+  failure_class: z.enum(["runner_unavailable", "runner_auth_failure"]),
+  /** What is missing, and the fix (the runner's preflight problems or the stage's failure note). */
+  reason: z.string(),
+  plane: PlaneSchema,
+  run_id: z.string(),
+  stage: z.string(),
+  since: z.string(),
+});
+export type StatusRunnerPause = z.infer<typeof StatusRunnerPauseSchema>;
+
 /** `millrace status --json` (and one line of `status watch --json`). */
 export const StatusReportSchema = z.strictObject({
   schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
@@ -189,6 +213,8 @@ export const StatusReportSchema = z.strictObject({
   runtime_error: StatusRuntimeErrorSchema.nullable(),
   /** Whether the active stages are moving (see docs/liveness.md). */
   liveness: LivenessReportSchema,
+  /** Set while the `runner_unavailable` pause source holds: which runner, why, and the held stage. */
+  runner_pause: StatusRunnerPauseSchema.nullable().default(null),
   updated_at: NullableString,
 });
 export type StatusReport = z.infer<typeof StatusReportSchema>;

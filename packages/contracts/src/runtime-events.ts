@@ -101,6 +101,17 @@ export const RUNTIME_EVENT_PAYLOADS = {
     plan_changed: z.boolean(),
   }),
   runtime_config_reload_failed: z.strictObject({ retained_previous_plan: z.boolean(), error: text }),
+  /** A stage's runner could not start or authenticate: the stage is held and the runtime paused. */
+  runtime_runner_unavailable: z.strictObject({
+    runner: text,
+    failure_class: z.enum(["runner_unavailable", "runner_auth_failure"]),
+    reason: text,
+    plane: PlaneSchema,
+    run_id: text,
+    stage: text,
+  }),
+  /** The runner's preflight passed again: the `runner_unavailable` pause lifted, the held stage runs again. */
+  runtime_runner_available: z.strictObject({ runner: text }),
   // the tick
   runtime_tick_idle: z.strictObject({}),
   runtime_tick_paused: z.strictObject({ pause_sources: z.array(PauseSourceSchema) }),

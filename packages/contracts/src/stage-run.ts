@@ -191,13 +191,15 @@ export const ENVELOPE_FAILURE_CLASSES = [
   "illegal_terminal_result",
   "conflicting_terminal_results",
   "missing_required_artifact",
+  // The agent could not be started or authenticated: the runtime pauses instead of recovering.
+  "runner_unavailable",
+  "runner_auth_failure",
 ] as const;
 export const RUNNER_FAILURE_CLASSES = [
   ...ENVELOPE_FAILURE_CLASSES,
   "runner_non_zero_exit",
   "runner_binary_not_found",
   "runner_provider_failure",
-  "runner_auth_failure",
   "runner_rate_limited",
   "runner_retry_exhausted",
   "runner_max_turns",

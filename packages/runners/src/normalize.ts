@@ -57,7 +57,24 @@ function resultClassFor(
   return undefined;
 }
 
+/**
+ * A runner that could not start its agent (executable gone) or authenticate it is not a failure of
+ * the work: the envelope says so precisely, and the engine pauses instead of recovering.
+ */
+function fromRunnerAvailability(raw: RunnerRawResult): Failure | undefined {
+  if (raw.exit_kind === "completed") return undefined;
+  if (raw.failure_class === "runner_binary_not_found") {
+    return { failureClass: "runner_unavailable", note: "the runner's executable could not be started" };
+  }
+  if (raw.failure_class === "runner_auth_failure") {
+    return { failureClass: "runner_auth_failure", note: "the agent has no usable credentials" };
+  }
+  return undefined;
+}
+
 function fromExitKind(raw: RunnerRawResult): Failure | undefined {
+  const availability = fromRunnerAvailability(raw);
+  if (availability) return availability;
   switch (raw.exit_kind) {
     case "timeout":
       return { failureClass: "runner_timeout", note: "runner exceeded its wall-clock deadline" };

@@ -66,7 +66,7 @@ describe("claude_code against fake-claude", () => {
   });
 
   it.each([
-    ["auth", "runner_auth_failure", "provider_failure"],
+    ["auth", "runner_auth_failure", "runner_auth_failure"],
     ["max-turns", "runner_max_turns", "provider_failure"],
     ["crash", "runner_non_zero_exit", "runner_transport_failure"],
     ["illegal-marker", null, "illegal_terminal_result"],

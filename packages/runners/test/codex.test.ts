@@ -104,7 +104,7 @@ describe("codex_cli against fake-codex", () => {
     ["two-markers", "conflicting_terminal_results", "completed"],
     ["crash", "runner_transport_failure", "runner_error"],
     ["exit-without-turn", "runner_transport_failure", "runner_error"],
-    ["auth", "provider_failure", "provider_error"],
+    ["auth", "runner_auth_failure", "provider_error"],
     ["server-error", "provider_failure", "provider_error"],
   ])("scenario %s → %s", async (scenario, failureClass, exitKind) => {
     const fx = createStageFixture("builder");
@@ -138,7 +138,7 @@ describe("codex_cli against fake-codex", () => {
     expect(result.raw.exit_kind).toBe("provider_error");
     expect(result.raw.failure_class).toBe("runner_auth_failure");
     expect(readFileSync(result.artifacts.stderr, "utf8")).toContain("CODEX_API_KEY");
-    expect(result.envelope.metadata.failure_class).toBe("provider_failure");
+    expect(result.envelope.metadata.failure_class).toBe("runner_auth_failure");
   });
 
   it("reports a missing executable as runner_binary_not_found (exit 127)", async () => {
@@ -152,7 +152,7 @@ describe("codex_cli against fake-codex", () => {
     expect(result.raw.exit_code).toBe(127);
     expect(result.raw.failure_class).toBe("runner_binary_not_found");
     expect(readFileSync(result.artifacts.stderr, "utf8")).toContain("runner binary not found");
-    expect(result.envelope.metadata.failure_class).toBe("runner_transport_failure");
+    expect(result.envelope.metadata.failure_class).toBe("runner_unavailable");
   });
 
   it("times out, kills the whole tree including a detached grandchild, and keeps stderr", async () => {

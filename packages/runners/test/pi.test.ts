@@ -66,8 +66,8 @@ describe("pi_rpc against fake-pi", () => {
 
   it.each([
     ["retry-fail", "runner_retry_exhausted", "provider_failure"],
-    ["error-no-retry", "runner_auth_failure", "provider_failure"],
-    ["no-key", "runner_auth_failure", "provider_failure"],
+    ["error-no-retry", "runner_auth_failure", "runner_auth_failure"],
+    ["no-key", "runner_auth_failure", "runner_auth_failure"],
     ["crash", "runner_incomplete_rpc_stream", "runner_transport_failure"],
     ["illegal-marker", null, "illegal_terminal_result"],
     ["no-marker", null, "missing_terminal_result"],

@@ -60,11 +60,41 @@ describe("agent preflights", () => {
     expect(probed.executable?.version).toBe("codex-cli 9.9.9");
   });
 
+  it("a probed executable must run and be at least the oldest version the adapter drives", async () => {
+    const env = (bin: string): RunnerEnvironment => ({ PATH: bin, HOME: tmp("h-"), CODEX_API_KEY: "k" });
+    const old = await preflightOf("codex_cli")(config(), env(binWith("codex", "codex-cli 0.99.3")), {
+      probeVersion: true,
+    });
+    expect(old.ok).toBe(false);
+    expect(old.problems).toEqual([
+      "Codex codex-cli 0.99.3 is older than 0.169.0, the oldest version Millrace drives: upgrade it",
+    ]);
+    // Without a probe the version is not known, so it is not judged.
+    expect((await preflightOf("codex_cli")(config(), env(binWith("codex", "codex-cli 0.99.3")))).ok).toBe(
+      true,
+    );
+    const broken = tmp("millrace-preflight-bin-");
+    writeFileSync(path.join(broken, "codex"), "#!/bin/sh\nexit 3\n");
+    chmodSync(path.join(broken, "codex"), 0o755);
+    const dead = await preflightOf("codex_cli")(config(), env(broken), { probeVersion: true });
+    expect(dead.ok).toBe(false);
+    expect(dead.problems[0]).toBe(
+      `\`codex --version\` (${path.join(broken, "codex")}) did not answer: the Codex executable does not run; reinstall it or fix runners.codex.command`,
+    );
+    // A version line without a parsable version ran, so it passes.
+    const odd = await preflightOf("codex_cli")(config(), env(binWith("codex", "codex dev build")), {
+      probeVersion: true,
+    });
+    expect(odd.ok).toBe(true);
+  });
+
   it("codex: a missing executable and credential are problems; the finding says where it looked", async () => {
     const home = tmp("h-");
     const result = await preflightOf("codex_cli")(config(), { PATH: "", HOME: home, OPENAI_API_KEY: "x" });
     expect(result.ok).toBe(false);
-    expect(result.problems[0]).toBe("the Codex executable codex was not found");
+    expect(result.problems[0]).toBe(
+      "the Codex executable codex was not found on PATH: install it, or set runners.codex.command to its absolute path",
+    );
     expect(result.executable?.resolved_path).toBeNull();
     expect(result.credential?.state).toBe("missing");
     expect(result.credential?.detail).toContain(path.join(home, ".codex", "auth.json"));

@@ -23,6 +23,11 @@ export interface EngineOptions {
   /** How this engine runs, recorded in the snapshot. Default `daemon`. */
   runtimeMode?: "once" | "daemon";
   monitor?: MonitorListener;
+  /**
+   * Check every runner the plan uses before the first tick and refuse (`runner_preflight_failed`)
+   * when one cannot run. Default true; an embedder whose runners check themselves may turn it off.
+   */
+  preflight?: boolean;
   /** Packaged baseline root override (tests). */
   packagedAssetsRoot?: string;
 }

@@ -13,6 +13,7 @@ import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
 import { recordReapedOrphans } from "./lifecycle/orphans.js";
+import { preflightAtStart, RunnerAvailability } from "./lifecycle/runner-pause.js";
 import { markStopped, recordClose } from "./lifecycle/shutdown.js";
 import { announceStart, createEngineContext, reconcileAndResume } from "./lifecycle/start.js";
 import { WatcherSession } from "./lifecycle/watchers.js";
@@ -53,6 +54,7 @@ export class Engine {
   private readonly monitorHub = new MonitorHub();
   private readonly traces = new RunTraceRecorder();
   private readonly reloader: ConfigReloader;
+  private readonly runnerAvailability = new RunnerAvailability();
   private watchers: WatcherSession | undefined;
   private wake: (() => void) | undefined;
   private lastIdle = false;
@@ -94,6 +96,7 @@ export class Engine {
       const orphans = await reapOrphanedStageProcesses(paths.runtimeRoot);
       const { ctx, compiled } = createEngineContext(this.options, paths, config, this.lock, this.monitorHub);
       this.ctx = ctx;
+      if (this.options.preflight !== false) await preflightAtStart(ctx);
       recordReapedOrphans(ctx, orphans, stageSecrets(this.options.env ?? process.env, config));
       const daemonSession = (this.options.runtimeMode ?? "daemon") === "daemon" ? ctx.sessionId : null;
       ctx.governance = EngineGovernance.open(ctx, daemonSession);
@@ -137,6 +140,8 @@ export class Engine {
       if (stop) completion = recoveryCompletion(completion, stop);
       this.liveness.recordCompletion(completion);
       const applied = this.applyCompletion(completion);
+      if (applied.runnerHold)
+        await this.runnerAvailability.recordHold(this.context, completion, applied.runnerHold);
       if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
         commit(this.context, { counters: false });
       outcome.applied.push({
@@ -178,6 +183,7 @@ export class Engine {
       commit(ctx);
       return;
     }
+    await this.runnerAvailability.recheck(ctx);
     if (await governanceGate(ctx, "before_stage", null)) {
       this.reportPaused(outcome);
       commit(ctx);
@@ -336,15 +342,17 @@ export class Engine {
   }
 
   /**
-   * Milliseconds until a governance-only pause lifts by itself, or null (no such pause, or an
-   * operator pause that only a person lifts).
+   * Milliseconds until a pause may lift by itself (the next runner availability check, or the end of
+   * a governance pause), or null (an operator pause that only a person lifts).
    */
   private governanceResumeDelay(): number | null {
     const ctx = this.context;
     if (ctx.snapshot.pause_sources.includes("operator")) return null;
+    const runnerCheck = this.runnerAvailability.delayMs(ctx);
     const at = ctx.governance?.nextResumeAt();
-    if (!at) return null;
-    return Math.max(at.getTime() - ctx.clock().getTime(), 0) + 1;
+    const governance = at ? Math.max(at.getTime() - ctx.clock().getTime(), 0) + 1 : null;
+    if (runnerCheck === null || governance === null) return runnerCheck ?? governance;
+    return Math.min(runnerCheck, governance);
   }
 
   /** Milliseconds until the first stage held by quota-window scheduling may start, or null. */

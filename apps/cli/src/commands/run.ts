@@ -104,6 +104,8 @@ export const runCommand: MillraceCommand<RunArgs> = {
           (stage) =>
             stage.failureClass === "runner_transport_failure" ||
             stage.failureClass === "provider_failure" ||
+            stage.failureClass === "runner_unavailable" ||
+            stage.failureClass === "runner_auth_failure" ||
             stage.failureClass === "runner_timeout",
         );
         const summary = {

@@ -43,11 +43,28 @@ export function statusLines(report: StatusReport): string {
   if (lock.reason) add("runtime_ownership_lock_reason", lock.reason);
   add("paused", report.paused);
   add("pause_sources", report.pause_sources);
+  if (report.runner_pause) {
+    const held = report.runner_pause;
+    add(
+      "runner_pause",
+      pairs({
+        runner: held.runner,
+        failure_class: held.failure_class,
+        held: `${held.plane}/${held.stage}`,
+        run: held.run_id,
+        since: held.since,
+      }),
+    );
+    add("runner_pause_reason", held.reason);
+  }
   add("stop_requested", report.stop_requested);
   add("active_mode_id", report.active_mode_id);
   add("compiled_plan_id", report.compiled_plan_id);
   const currentness = report.compiled_plan_currentness;
   add("compiled_plan_currentness", currentness.state);
+  if (currentness.state === "last_known_good") {
+    add("plan", `last known good (reload failed: ${currentness.reload_error ?? "unknown reason"})`);
+  }
   for (const reason of currentness.reasons) add("compiled_plan_currentness_reason", reason);
   if (currentness.error) add("compiled_plan_currentness_error", currentness.error);
   if (currentness.expected) add("compile_input", pairs(currentness.expected));

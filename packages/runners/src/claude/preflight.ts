@@ -19,6 +19,7 @@ export function claudePreflight(
   return agentPreflight(
     {
       label: "Claude Code",
+      minimumVersion: "2.1.0",
       section: "claude",
       settings: claude,
       credential: claudeCredential(config, env),

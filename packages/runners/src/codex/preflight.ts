@@ -18,6 +18,8 @@ export function codexPreflight(
   return agentPreflight(
     {
       label: "Codex",
+      // The version whose protocol the adapter and its fake were verified against.
+      minimumVersion: "0.169.0",
       section: "codex",
       settings: codex,
       credential: codexCredential(config, env),

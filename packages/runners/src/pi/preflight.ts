@@ -32,6 +32,7 @@ export function piPreflight(
   return agentPreflight(
     {
       label: "Pi",
+      minimumVersion: "0.73.0",
       section: "pi",
       settings: pi,
       credential: { finding: piCredential(config, env), problems: [] },

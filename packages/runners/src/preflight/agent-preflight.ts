@@ -32,6 +32,8 @@ export interface AgentPreflightInput {
   readonly settings: AgentRunnerSettings;
   readonly credential: CredentialCheck;
   readonly permission: PreflightPermission;
+  /** The oldest version Millrace drives (`x.y.z`); an older one is refused when the version is probed. */
+  readonly minimumVersion?: string;
 }
 
 function isNodeScript(command: string, args: readonly string[]): boolean {
@@ -61,10 +63,41 @@ async function findExecutable(
   };
 }
 
+/** `1.2.3` → [1, 2, 3]; null when the text holds no such version. */
+function parseVersion(text: string): number[] | null {
+  const match = /(\d+)\.(\d+)\.(\d+)/.exec(text);
+  return match ? match.slice(1, 4).map(Number) : null;
+}
+
+function olderThan(found: number[], minimum: number[]): boolean {
+  for (let i = 0; i < 3; i += 1) {
+    if ((found[i] ?? 0) !== (minimum[i] ?? 0)) return (found[i] ?? 0) < (minimum[i] ?? 0);
+  }
+  return false;
+}
+
+/**
+ * Whether a probed executable runs and is recent enough. A node script is not probed; a version
+ * line without a parsable version is accepted (it ran).
+ */
+function checkVersion(input: AgentPreflightInput, executable: PreflightExecutable): string | null {
+  if (executable.node_script !== null) return null;
+  if (executable.version === null) {
+    return `\`${input.settings.command} --version\` (${executable.resolved_path}) did not answer: the ${input.label} executable does not run; reinstall it or fix ${executable.config_key}`;
+  }
+  const found = parseVersion(executable.version);
+  const minimum = input.minimumVersion ? parseVersion(input.minimumVersion) : null;
+  if (found && minimum && olderThan(found, minimum)) {
+    return `${input.label} ${executable.version} is older than ${input.minimumVersion}, the oldest version Millrace drives: upgrade it`;
+  }
+  return null;
+}
+
 /**
  * The preflight of an agent CLI runner: whether its executable can be found with the runner's
- * environment overlay (first of all), then its credential problems; the findings say what was
- * found. Never contacts a network; runs the executable only when a version probe is asked for.
+ * environment overlay (first of all), whether it runs and is recent enough (only when a version
+ * probe is asked for), then its credential problems; the findings say what was found. Never
+ * contacts a network; runs the executable only for the version probe.
  */
 export async function agentPreflight(
   input: AgentPreflightInput,
@@ -74,7 +107,12 @@ export async function agentPreflight(
   const executable = await findExecutable(input, env, options);
   const problems = [...input.credential.problems];
   if (executable.resolved_path === null) {
-    problems.unshift(`the ${input.label} executable ${input.settings.command} was not found`);
+    problems.unshift(
+      `the ${input.label} executable ${input.settings.command} was not found${input.settings.command.includes("/") ? "" : " on PATH"}: install it, or set ${executable.config_key} to its absolute path`,
+    );
+  } else {
+    const versionProblem = options.probeVersion ? checkVersion(input, executable) : null;
+    if (versionProblem) problems.unshift(versionProblem);
   }
   return {
     ok: problems.length === 0,

@@ -25,6 +25,11 @@ function fail(message) {
 }
 
 const args = process.argv.slice(2);
+// Like the real CLI: `codex --version` answers without reading stdin or contacting a network.
+if (args[0] === "--version" || args[0] === "-V") {
+  process.stdout.write(`codex-cli ${process.env.FAKE_CODEX_VERSION ?? "0.169.0"}\n`);
+  process.exit(0);
+}
 if (args[0] !== "exec" && args[0] !== "e") fail("fake-codex: expected the exec subcommand");
 const opts = { json: false, config: [], addDirs: [], skipGit: false, prompt: undefined };
 const VALUE_FLAGS = new Map([

@@ -8,6 +8,7 @@ import { enqueueLearningRequests } from "./learning-triggers.js";
 import { applyDeferredPromotions, recordCuratorPromotion } from "./promotions.js";
 import { scheduleRepair } from "./repair.js";
 import { type RouterDecision, routeStageResult } from "./router.js";
+import { holdForRunner } from "./runner-hold.js";
 import type { AppliedStage, StageCompletion } from "./stage-completion.js";
 
 /**
@@ -28,6 +29,8 @@ export function applyStageCompletion(ctx: EngineContext, completion: StageComple
     });
     return { decision: null, runtimeErrorCode: null, runEnded: false };
   }
+  const held = holdForRunner(ctx, completion);
+  if (held) return held;
   const graph = graphOf(ctx.plan, plane);
   if (plane === "execution") {
     // New execution work changes what an Arbiter would see: held closure targets may be judged again.

@@ -26,4 +26,12 @@ export interface AppliedStage {
   runtimeErrorCode: RuntimeErrorCode | null;
   /** True when the plane's run ended (idle, blocked or handoff). */
   runEnded: boolean;
+  /** Set when the stage was held, not routed, because its runner could not start or authenticate. */
+  runnerHold?: RunnerHold;
+}
+
+/** A stage held for its runner: the run stays at this node and runs again when the pause lifts. */
+export interface RunnerHold {
+  runner: string;
+  failureClass: "runner_unavailable" | "runner_auth_failure";
 }

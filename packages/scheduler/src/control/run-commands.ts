@@ -7,6 +7,7 @@ import {
   projectSnapshotFields,
   type RuntimeSnapshot,
 } from "@millrace/contracts";
+import { addPauseSource, removePauseSource } from "../state/pause-sources.js";
 import {
   clearItemCounters,
   withActiveRun,
@@ -21,13 +22,11 @@ import {
   type HandlerEnvironment,
 } from "./control-state.js";
 
-/** Adds or removes the operator pause source (usage governance keeps its own). */
+/** Adds or removes the operator pause source (usage governance and runner availability keep their own). */
 export function setPause(state: ControlState, operator: boolean): void {
-  const sources = new Set(state.snapshot.pause_sources);
-  if (operator) sources.add("operator");
-  else sources.delete("operator");
-  const ordered = (["operator", "usage_governance"] as const).filter((source) => sources.has(source));
-  state.snapshot = { ...state.snapshot, pause_sources: ordered, paused: ordered.length > 0 };
+  state.snapshot = operator
+    ? addPauseSource(state.snapshot, "operator")
+    : removePauseSource(state.snapshot, "operator");
 }
 
 function idleEverything(state: ControlState): void {
@@ -69,10 +68,8 @@ export function clearStaleState(
   idleEverything(state);
   state.counters = emptyRecoveryCounters();
   state.snapshot = {
-    ...state.snapshot,
+    ...removePauseSource(state.snapshot, "operator"),
     stop_requested: false,
-    paused: state.snapshot.pause_sources.includes("usage_governance"),
-    pause_sources: state.snapshot.pause_sources.filter((source) => source !== "operator"),
     process_running: env.mode === "mailbox",
   };
   event(state, "runtime_stale_state_cleared", {

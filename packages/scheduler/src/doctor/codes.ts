@@ -280,15 +280,21 @@ export const DOCTOR_CHECK_CODES = {
   runner_binary_missing: info(
     "runners",
     "warning",
-    "The runner's command is not on PATH (or the configured path does not exist or is not executable); stages on this runner will fail until it is installed.",
+    "The runner's command is not on PATH (or the configured path does not exist or is not executable). For a runner of the configured mode, `mode_runner_unavailable` follows: `run` refuses until it is installed.",
     "Install the agent CLI, or set `runners.<name>.command` to its absolute path.",
+  ),
+  mode_runner_unavailable: info(
+    "runners",
+    "error",
+    "A runner the configured mode uses cannot run (executable missing or not runnable, version too old, or no credentials), so `millrace run` refuses this mode. Runners of modes not in use are not checked.",
+    "Do what the message says for that runner, or switch `runtime.default_mode` to a mode whose runner is installed.",
   ),
   runner_version: info("runners", "ok", "`<command> --version` answered.", NOTHING),
   runner_version_unknown: info(
     "runners",
     "warning",
-    "`<command> --version` failed, printed nothing, or did not answer within the time limit.",
-    "Run the command with `--version` yourself; a broken install fails every stage.",
+    "`<command> --version` failed, printed nothing, or did not answer within the time limit; `run` refuses a mode whose runner does not answer (`mode_runner_unavailable`).",
+    "Run the command with `--version` yourself and reinstall it if it fails.",
   ),
   runner_version_skipped: info(
     "runners",
@@ -305,7 +311,7 @@ export const DOCTOR_CHECK_CODES = {
   runner_credentials_missing: info(
     "runners",
     "warning",
-    "No credential for the runner was found in the environment, the runner's env table or its config folder.",
+    "No credential for the runner was found in the environment, the runner's env table or its config folder. When the runner says it cannot start without one, `mode_runner_unavailable` follows and `run` refuses.",
     "Set the key named in the message (in the environment or `[runners.<name>.env]`) or log in with the CLI; a keychain login cannot be seen and may still work.",
   ),
   runner_permission_ok: info("runners", "ok", "The runner's permission levels keep a sandbox.", NOTHING),

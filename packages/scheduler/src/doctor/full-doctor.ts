@@ -83,6 +83,7 @@ export async function runFullDoctor(
         used: runnersInUse(config, plan.plan),
         nodes: nodesByRunner(plan.plan),
         registry,
+        modeId,
         which: options.which ?? defaultWhich,
         ...(options.versionTimeoutMs !== undefined ? { versionTimeoutMs: options.versionTimeoutMs } : {}),
         probeVersion: options.probeVersions ?? true,

@@ -28,6 +28,8 @@ export interface RunnerCheckInput {
   readonly nodes?: ReadonlyMap<string, readonly UsedNode[]>;
   readonly registry: RunnerRegistry;
   readonly which: WhichFn;
+  /** The mode whose runners these are (named in the `mode_runner_unavailable` error). */
+  readonly modeId?: string | null;
   readonly versionTimeoutMs?: number;
   /** Run `--version` (default true). */
   readonly probeVersion?: boolean;
@@ -177,7 +179,17 @@ async function checkRunner(
     ...(input.versionTimeoutMs !== undefined ? { versionTimeoutMs: input.versionTimeoutMs } : {}),
     ...(stages ? { stages } : {}),
   });
-  return presentPreflight(runner, usedBy, result, capabilitiesOn);
+  const found = presentPreflight(runner, usedBy, result, capabilitiesOn);
+  // The findings above describe; this says what it means: `run` refuses this mode.
+  if (!result.ok && result.executable) {
+    found.checks.push(
+      check(
+        "mode_runner_unavailable",
+        `cannot run mode ${input.modeId ?? "(unknown)"}: ${runner}: ${result.problems.join("; ")}`,
+      ),
+    );
+  }
+  return found;
 }
 
 /**

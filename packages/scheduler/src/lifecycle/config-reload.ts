@@ -40,6 +40,7 @@ export class ConfigReloader {
     try {
       const compiled = compilePlan(this.options, ctx.paths.root, config, ctx.clock);
       const planChanged = compiled.plan.compiled_plan_id !== ctx.plan.compiled_plan_id;
+      const wasLastKnownGood = ctx.snapshot.last_reload_outcome === "failed_retained_previous_plan";
       ctx.config = config;
       ctx.plan = compiled.plan;
       ctx.governance?.reconfigure(config);
@@ -55,14 +56,35 @@ export class ConfigReloader {
         recompiled: !compiled.reused,
         plan_changed: planChanged,
       });
+      if (wasLastKnownGood) {
+        emitMonitor(ctx, {
+          type: "notice",
+          at: ctx.clock(),
+          message: `plan: ${compiled.plan.compiled_plan_id} (reloaded; no longer the last known good)`,
+        });
+      }
     } catch (error) {
       recordReloadFailure(ctx, error);
     }
   }
 }
 
+/**
+ * A failed reload: the running plan stays in force (the last known good), the snapshot and the log
+ * say why, and the monitor says so once per failure (the same failure again is not repeated).
+ */
 function recordReloadFailure(ctx: EngineContext, error: unknown): void {
   const message = (error as Error).message;
+  const repeated =
+    ctx.snapshot.last_reload_outcome === "failed_retained_previous_plan" &&
+    ctx.snapshot.last_reload_error === message;
+  if (!repeated) {
+    emitMonitor(ctx, {
+      type: "notice",
+      at: ctx.clock(),
+      message: `plan: last known good (reload failed: ${message})`,
+    });
+  }
   ctx.snapshot = {
     ...ctx.snapshot,
     last_reload_outcome: "failed_retained_previous_plan",

@@ -139,6 +139,20 @@ export function monitorViewOf(
     }
     case "runtime_tick_idle":
       return { type: "runtime_idle", at, reason: "no_work" };
+    case "runtime_runner_unavailable": {
+      const { data } = event;
+      return {
+        type: "notice",
+        at,
+        message: `paused reason=runner_unavailable runner=${data.runner} failure_class=${data.failure_class} held=${data.plane}/${data.stage}: ${data.reason}`,
+      };
+    }
+    case "runtime_runner_available":
+      return {
+        type: "notice",
+        at,
+        message: `resumed reason=runner_available runner=${event.data.runner} (its preflight passes again)`,
+      };
     case "runtime_tick_paused":
       return { type: "runtime_paused", at, reason: event.data.pause_sources.join(",") };
     case "runtime_tick_stopped":

@@ -21,6 +21,7 @@ import {
   type StatusPlanCurrentness,
   type StatusPlane,
   type StatusReport,
+  type StatusRunnerPause,
   type StatusRuntimeError,
   type StatusUsageGovernance,
 } from "@millrace/contracts";
@@ -35,6 +36,7 @@ import {
   type WorkspacePaths,
 } from "@millrace/workspace";
 import { livenessReport } from "../liveness/read-liveness.js";
+import { readRunnerPause } from "../state/runner-pause-file.js";
 import { readSnapshotForDisplay } from "./snapshot-read.js";
 
 export interface ReadStatusOptions {
@@ -90,14 +92,42 @@ function currentnessView(
     expected: null,
     persisted: null,
     error,
+    reload_error: null,
   });
   if (!config) return unknown(`millrace.toml does not load: ${configError}`);
   try {
     const result = planCurrentness(paths.root, config);
-    return { ...result, error: null };
+    return { ...result, error: null, reload_error: null };
   } catch (error) {
     return unknown(errorText(error));
   }
+}
+
+/**
+ * A running daemon whose last reload failed keeps working on the plan it had: that is the plan in
+ * force, whatever the files on disk would compile to now, so status says so instead of `stale`.
+ */
+function withReloadOutcome(
+  currentness: StatusPlanCurrentness,
+  snapshot: RuntimeSnapshot,
+  running: boolean,
+): StatusPlanCurrentness {
+  if (!running || snapshot.last_reload_outcome !== "failed_retained_previous_plan") return currentness;
+  return {
+    ...currentness,
+    state: "last_known_good",
+    compiled_plan_id: snapshot.compiled_plan_id,
+    reload_error: snapshot.last_reload_error ?? "unknown reason",
+  };
+}
+
+/** The recorded reason of a `runner_unavailable` pause, while that source holds. */
+function runnerPauseView(paths: WorkspacePaths, snapshot: RuntimeSnapshot): StatusRunnerPause | null {
+  if (!snapshot.pause_sources.includes("runner_unavailable")) return null;
+  const record = readRunnerPause(paths);
+  if (!record) return null;
+  const { stamp: _stamp, ...view } = record;
+  return view;
 }
 
 /** The marker line of a plane's status file; the snapshot's copy when the file is missing or not a marker. */
@@ -300,6 +330,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
   ) as StatusReport["planes"];
 
   const manifest = readManifest(paths);
+  const running = snapshot.process_running && lock.state === "active";
   return {
     schema_version: READ_MODEL_SCHEMA_VERSION,
     kind: "status_report",
@@ -308,7 +339,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     snapshot_state: read.state,
     snapshot_error: read.error,
     runtime_mode: snapshot.runtime_mode,
-    process_running: snapshot.process_running && lock.state === "active",
+    process_running: running,
     snapshot_process_running: snapshot.process_running,
     runtime_ownership_lock: lock,
     paused: snapshot.paused,
@@ -316,7 +347,11 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     stop_requested: snapshot.stop_requested,
     active_mode_id: snapshot.active_mode_id,
     compiled_plan_id: snapshot.compiled_plan_id,
-    compiled_plan_currentness: currentnessView(paths, config, configError),
+    compiled_plan_currentness: withReloadOutcome(
+      currentnessView(paths, config, configError),
+      snapshot,
+      running,
+    ),
     config_version: snapshot.config_version,
     active_run_count: PLANES.filter((plane) => planes[plane].active_run !== null).length,
     planes,
@@ -336,6 +371,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     runtime_error: runtimeErrorView(paths),
     // Liveness compares file times, so it is judged by the real clock, not the injected one.
     liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
+    runner_pause: runnerPauseView(paths, snapshot),
     updated_at: read.state === "ok" ? snapshot.updated_at : null,
   };
 }

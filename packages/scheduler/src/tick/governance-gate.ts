@@ -1,6 +1,7 @@
 import type { BetweenStagesInfo, GovernanceVerdict, StageBoundary } from "../ports.js";
 import type { EngineContext } from "../state/context.js";
 import { recordEvent } from "../state/context.js";
+import { addPauseSource, removePauseSource } from "../state/pause-sources.js";
 
 /** Which port holds the `usage_governance` pause source (each lifts only its own hold). */
 interface Holds {
@@ -49,11 +50,10 @@ export async function governanceGate(
 ): Promise<boolean> {
   const verdict = await askPorts(ctx, { boundary, snapshot: ctx.snapshot, stageResultPath });
   if (verdict) {
-    const sources = new Set(ctx.snapshot.pause_sources);
-    if (verdict.pause) sources.add("usage_governance");
-    else sources.delete("usage_governance");
-    const ordered = (["operator", "usage_governance"] as const).filter((source) => sources.has(source));
-    if (ordered.join() !== ctx.snapshot.pause_sources.join()) {
+    const next = verdict.pause
+      ? addPauseSource(ctx.snapshot, "usage_governance")
+      : removePauseSource(ctx.snapshot, "usage_governance");
+    if (next.pause_sources.join() !== ctx.snapshot.pause_sources.join()) {
       if (verdict.pause) {
         recordEvent(ctx, "usage_governance_paused", { reason: verdict.reason ?? null });
       } else {
@@ -64,7 +64,7 @@ export async function governanceGate(
         });
       }
     }
-    ctx.snapshot = { ...ctx.snapshot, pause_sources: ordered, paused: ordered.length > 0 };
+    ctx.snapshot = next;
   }
   return ctx.snapshot.paused;
 }

@@ -116,14 +116,17 @@ describe("runFullDoctor", () => {
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });
 
-  it("a missing binary, missing credentials and maximum permissions are warnings; the secret never appears", async () => {
+  it("missing binary and credentials are warnings plus one error for the mode, maximum permissions a warning; the secret never appears", async () => {
     // Permission levels apply only with execution capabilities off (otherwise grants decide the flags).
     const root = workspace("[execution_capabilities]\nenabled = false\n");
     const report = await runFullDoctor(root, {
       env: { PATH: emptyHome(), HOME: emptyHome(), OPENAI_API_KEY: "sk-openai-secret-123" },
     });
-    expect(report.ok).toBe(true);
-    expect(codes(report, "error")).toEqual([]);
+    expect(report.ok).toBe(false);
+    expect(codes(report, "error")).toEqual(["mode_runner_unavailable"]);
+    expect(report.checks.find((c) => c.code === "mode_runner_unavailable")?.message).toMatch(
+      /^cannot run mode default_codex: codex_cli: the Codex executable codex was not found on PATH: install it, or set runners\.codex\.command to its absolute path; no Codex credentials: /,
+    );
     expect(codes(report, "warning")).toEqual([
       "plan_missing",
       "runner_binary_missing",
