@@ -26,11 +26,17 @@ for (const group of ["packages", "apps"]) {
       const file = path.relative(repo, suite.name ?? "");
       for (const test of suite.assertionResults ?? []) {
         if (test.status !== "failed") continue;
-        const first = String(test.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300);
+        const first = String(test.failureMessages?.[0] ?? "")
+          .split("\n")[0]
+          .slice(0, 300);
         failures.push(`FAILED ${file} > ${test.fullName ?? test.title}: ${first}`);
       }
       if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) {
-        failures.push(`FAILED ${file}: ${String(suite.message ?? "").split("\n")[0].slice(0, 300)}`);
+        failures.push(
+          `FAILED ${file}: ${String(suite.message ?? "")
+            .split("\n")[0]
+            .slice(0, 300)}`,
+        );
       }
     }
   }

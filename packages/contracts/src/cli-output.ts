@@ -196,6 +196,7 @@ export const DoctorGroupSchema = z.enum([
   "plan",
   "queue",
   "runners",
+  "compounding",
 ]);
 export type DoctorGroup = z.infer<typeof DoctorGroupSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CompoundingProfileSchema } from "./compounding.js";
 import { type ConfigRange, withConfigRange } from "./config-range.js";
 import {
   PermissionLevelSchema,
@@ -493,6 +494,12 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+export const CompoundingConfigSchema = z.strictObject({
+  profile: CompoundingProfileSchema.default("compounding").describe(
+    "What promoted knowledge each stage's prompt receives: baseline (nothing), compounding (procedures) or governed_plus (procedures, then context facts, under one combined budget).",
+  ),
+});
+
 export const MillraceConfigSchema = z.strictObject({
   runtime: RuntimeConfigSchema.prefault({}),
   runners: RunnersConfigSchema.prefault({}),
@@ -506,6 +513,7 @@ export const MillraceConfigSchema = z.strictObject({
     )
     .default({}),
   execution_capabilities: ExecutionCapabilitiesConfigSchema.prefault({}),
+  compounding: CompoundingConfigSchema.prefault({}),
 });
 
 export type MillraceConfig = z.infer<typeof MillraceConfigSchema>;

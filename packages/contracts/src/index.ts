@@ -259,6 +259,7 @@ export {
   BudgetLimitSchema,
   ClaudeRunnerConfigSchema,
   CodexRunnerConfigSchema,
+  CompoundingConfigSchema,
   configApplyBoundary,
   ExecutionCapabilitiesConfigSchema,
   isKnownTimeZone,
@@ -453,10 +454,11 @@ export {
   stagesOfPlane,
   terminalMarker,
 } from "./legality.js";
-export type { MailboxArchive, MailboxEnvelope } from "./mailbox.js";
+export type { CompoundingGovernPayload, MailboxArchive, MailboxEnvelope } from "./mailbox.js";
 export {
   AddIdeaPayloadSchema,
   ClearStaleStatePayloadSchema,
+  CompoundingGovernPayloadSchema,
   MAILBOX_COMMAND_ID_PATTERN,
   MAILBOX_MAX_ENVELOPE_BYTES,
   MailboxArchiveSchema,
@@ -529,6 +531,8 @@ export type {
 } from "./read-models.js";
 export {
   READ_MODEL_SCHEMA_VERSION,
+  type RunCompoundingSelection,
+  RunCompoundingSelectionSchema,
   RunDetailSchema,
   RunListingSchema,
   RunProblemSchema,

@@ -4,6 +4,7 @@ import type { FullDoctorCheck, FullDoctorReport, MillraceConfig } from "@millrac
 import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
 import { runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
+import { compoundingChecks } from "./compounding-checks.js";
 import { governanceChecks } from "./governance-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
@@ -20,7 +21,16 @@ export interface FullDoctorOptions {
   versionTimeoutMs?: number;
 }
 
-const GROUP_ORDER = ["workspace", "assets", "config", "lock", "plan", "queue", "runners"] as const;
+const GROUP_ORDER = [
+  "workspace",
+  "assets",
+  "config",
+  "lock",
+  "plan",
+  "queue",
+  "runners",
+  "compounding",
+] as const;
 
 function skipped(reason: string): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES.checks_skipped;
@@ -81,6 +91,7 @@ export async function runFullDoctor(
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
     checks.push(...queueChecks(paths));
+    checks.push(...compoundingChecks(paths));
   }
 
   const ordered = GROUP_ORDER.flatMap((group) => checks.filter((c) => c.group === group));

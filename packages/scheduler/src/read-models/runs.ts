@@ -10,6 +10,7 @@ import {
 } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
 import { displayPath } from "./display-path.js";
+import { runCompounding } from "./run-compounding.js";
 import {
   failureClassOf,
   type LoadedRun,
@@ -146,5 +147,6 @@ export function showRun(workspaceRoot: string, runId: string): RunDetail {
     run: summarizeRun(run),
     stages: run.stages.map((stage) => stageView(run, stage)),
     files: runFolderFiles(run),
+    compounding: runCompounding(run),
   };
 }
