@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { CompoundingProfileSchema } from "./compounding.js";
 import { type ConfigRange, withConfigRange } from "./config-range.js";
 import {
   PermissionLevelSchema,
@@ -495,9 +494,14 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
 });
 
 export const CompoundingConfigSchema = z.strictObject({
-  profile: CompoundingProfileSchema.default("compounding").describe(
-    "What promoted knowledge each stage's prompt receives: baseline (nothing), compounding (procedures) or governed_plus (procedures, then context facts, under one combined budget).",
-  ),
+  // The values of CompoundingProfileSchema (compounding.ts), repeated: that module registers its
+  // schemas with json-schema.ts, which reads this one, so importing it here would form a cycle.
+  profile: z
+    .enum(["baseline", "compounding", "governed_plus"])
+    .default("compounding")
+    .describe(
+      "What promoted knowledge each stage's prompt receives: baseline (nothing), compounding (procedures) or governed_plus (procedures, then context facts, under one combined budget).",
+    ),
 });
 
 export const MillraceConfigSchema = z.strictObject({
