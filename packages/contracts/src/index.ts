@@ -234,6 +234,7 @@ export {
 export type {
   CompoundingItemDetail,
   CompoundingItemListing,
+  CompoundingItemListOutput,
   CompoundingOrientOutput,
   CompoundingSummary,
   ItemEffectiveness,
@@ -241,10 +242,12 @@ export type {
   SkillDetail,
   SkillInstallOutput,
   SkillListing,
+  SkillListOutput,
 } from "./compounding-output.js";
 export {
   CompoundingItemDetailSchema,
   CompoundingItemListingSchema,
+  CompoundingItemListOutputSchema,
   CompoundingOrientOutputSchema,
   CompoundingSummarySchema,
   ItemEffectivenessSchema,
@@ -252,6 +255,7 @@ export {
   SkillDetailSchema,
   SkillInstallOutputSchema,
   SkillListingSchema,
+  SkillListOutputSchema,
 } from "./compounding-output.js";
 export type { ConfigApplyBoundary, MillraceConfig, MillraceConfigInput, StageConfig } from "./config.js";
 export {

@@ -27,13 +27,13 @@ export function recordCuratorPromotion(ctx: EngineContext, completion: StageComp
     now: ctx.clock(),
   });
   if (!record) return;
-  recordEvent(
-    ctx,
-    record.status === "deferred"
-      ? "learning_curator_promotion_deferred"
-      : "learning_curator_promotion_applied",
-    { run_id: run.run_id, learning_request_id: run.work_item_id, artifact_paths: record.artifact_paths },
-  );
+  const data = {
+    run_id: run.run_id,
+    learning_request_id: run.work_item_id,
+    artifact_paths: record.artifact_paths,
+  };
+  if (record.status === "deferred") recordEvent(ctx, "learning_curator_promotion_deferred", data);
+  else recordEvent(ctx, "learning_curator_promotion_applied", data);
 }
 
 /** At a boundary with no foreground run, deferred candidates become applied (oldest first). */
