@@ -1,7 +1,12 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { compoundingPaths, listProcedures } from "@millrace/compounding";
+import {
+  compoundingPaths,
+  listProcedures,
+  loadCompoundingSnapshot,
+  selectPromptContext,
+} from "@millrace/compounding";
 import { describe, expect, it } from "vitest";
 import { controlWorkspace, showRun } from "../../src/index.js";
 import { enqueueTask, runUntilIdle } from "../fixtures.js";
@@ -110,9 +115,10 @@ describe("governed compounding in the engine", () => {
     expect(eventsOfType(ws, "compounding_context_injected").map((e) => e.data.selected_ids)).toContainEqual([
       id,
     ]);
-    // The stage it went into succeeded on its first try, and the listing says so.
+    // The builder and the checker (which learns from builders) were given it; both succeeded on
+    // their first try, and the listing says so.
     const effectiveness = listProcedures(ws.paths).find((p) => p.item_id === id)?.effectiveness;
-    expect(effectiveness).toMatchObject({ injected: 1, with_outcome: 1, succeeded_first_time: 1 });
+    expect(effectiveness).toMatchObject({ injected: 2, with_outcome: 2, succeeded_first_time: 2 });
 
     expect(govern(ws, "deprecate_compounding_item", id).applied).toBe(true);
     enqueueTask(ws, "task-d");
@@ -141,8 +147,27 @@ describe("governed compounding in the engine", () => {
       const family = selection.procedures;
       expect(family.selected_ids.length).toBeLessThanOrEqual(family.budget.max_items);
       expect(family.used_characters).toBeLessThanOrEqual(family.budget.budget_characters);
-      expect(family.selected_ids.length).toBeGreaterThan(0);
     }
+    const [builder, checker, updater] = selections.map((s) => s.selection.procedures);
+    // Four procedures longer than the whole budget: the newest is trimmed to fit, the rest are left out.
+    expect(builder?.selected_ids).toHaveLength(1);
+    expect(builder?.truncated_count).toBe(1);
+    expect(builder?.considered.map((c) => c.decision)).toEqual([
+      "truncated",
+      "over_budget",
+      "over_budget",
+      "over_budget",
+    ]);
+    expect(checker?.selected_ids.length).toBeGreaterThan(0);
+    // The updater learns only from reviews and recoveries, never from builders.
+    expect(updater?.selected_ids).toEqual([]);
+    expect(updater?.excluded_counts.source_stage_not_allowed).toBeGreaterThan(0);
+    // Deterministic: selecting again over the same stores gives the same record.
+    const again = selectPromptContext(loadCompoundingSnapshot(ws.paths), {
+      runId: "run-other",
+      stage: "builder",
+    });
+    expect(again.selection.procedures.selected_ids).toEqual(builder?.selected_ids);
     // Each builder prompt holds the block, and the block is what the record measured.
     const prompt = builderPrompt(ws, "task-z");
     const block = prompt.slice(prompt.indexOf("Injected reusable procedures:"));
