@@ -299,7 +299,7 @@ describe("millrace skills", () => {
     writeFileSync(path.join(dir, "run.sh"), "#!/bin/sh\necho hi\n");
     const bad = runCli(["skills", "install", dir, "-w", ws]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toContain("front-matter");
+    expect(bad.stderr).toContain("skill validation failed: broken: run.sh: only text files");
     expect(existsSync(path.join(ws, "millrace-agents", "skills", "learned", "broken"))).toBe(false);
     expect(runCli(["skills", "remove", "nope", "-w", ws]).status).not.toBe(0);
     expect(runCli(["skills", "install", "-w", ws]).status).toBe(2);
