@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import {
+  compoundingPaths,
   extractLearningFact,
   extractRunCandidate,
   flushMilestoneFor,
@@ -105,7 +106,8 @@ export function recordCompoundingAfterStage(ctx: EngineContext, completion: Stag
     guarded(ctx, completion, "extraction", () => extractAndRecord(ctx, completion));
   }
   const milestone = flushMilestoneFor(run.stage, envelope.terminal_result);
-  if (milestone) {
+  // A run without candidates has nothing to flush, and the flush would read the whole store.
+  if (milestone && existsSync(path.join(compoundingPaths(ctx.paths).procedures, run.run_id))) {
     guarded(ctx, completion, "flush", () => {
       const result = flushRunCandidates(ctx.paths, { runId: run.run_id, milestone, now: ctx.clock() });
       if (result.flushed.length > 0) {
