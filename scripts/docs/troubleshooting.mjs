@@ -10,6 +10,7 @@ const GROUP_TITLES = {
   plan: "Compiled plan",
   queue: "Queue consistency",
   runners: "Runners",
+  compounding: "Governed compounding and installed skills",
 };
 
 const EXIT_TITLES = {

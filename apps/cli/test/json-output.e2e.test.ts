@@ -7,6 +7,10 @@ import {
   CompileGraphOutputSchema,
   CompileShowOutputSchema,
   CompileValidateOutputSchema,
+  CompoundingItemListOutputSchema,
+  CompoundingLintReportSchema,
+  CompoundingOrientOutputSchema,
+  CompoundingSummarySchema,
   ConfigShowOutputSchema,
   ConfigValidateOutputSchema,
   ControlResultOutputSchema,
@@ -27,6 +31,7 @@ import {
   RunTailSchema,
   RunTraceGraphSchema,
   renderJsonOutputDoc,
+  SkillListOutputSchema,
   StatusReportSchema,
   StatusWatchLineSchema,
   SupervisorFleetReportSchema,
@@ -120,6 +125,18 @@ describe("every --json output matches its schema", () => {
     jsonOf(QueueListingSchema, ["queue", "ls", "--kind", "task", "-w", ws]);
     jsonOf(QueueItemDetailSchema, ["queue", "show", "task-json-1", "-w", ws]);
     jsonOf(QueueInterventionOutputSchema, ["queue", "cancel", "task-json-1", "--reason", "test", "-w", ws]);
+  });
+
+  it("compounding and skills", () => {
+    jsonOf(CompoundingSummarySchema, ["compounding", "-w", ws]);
+    jsonOf(CompoundingItemListOutputSchema, ["compounding", "procedures", "-w", ws]);
+    jsonOf(CompoundingItemListOutputSchema, ["compounding", "facts", "-w", ws]);
+    jsonOf(CompoundingOrientOutputSchema, ["compounding", "orient", "-w", ws]);
+    jsonOf(CompoundingLintReportSchema, ["compounding", "lint", "-w", ws]);
+    jsonOf(SkillListOutputSchema, ["skills", "ls", "-w", ws]);
+    const missing = runCli(["compounding", "procedures", "show", "proc.workspace.none", "--json", "-w", ws]);
+    expect(missing.status).toBe(1);
+    CliErrorOutputSchema.parse(missing.json());
   });
 
   it("status and status watch", () => {

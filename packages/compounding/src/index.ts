@@ -1,5 +1,11 @@
 // The public API of @millrace/compounding, listed by name per source module.
 // Keep each module's lines together and the names sorted, so additions merge cleanly.
+export type { CuratorUpdateInput } from "./curator/curator-updates.js";
+export {
+  applyDeferredCuratorUpdates,
+  recordCuratorUpdate,
+  skillUpdateArtifacts,
+} from "./curator/curator-updates.js";
 export type { FlushOptions, FlushPlan, FlushResult } from "./extract/flush.js";
 export { flushRunCandidates, planFlush } from "./extract/flush.js";
 export { recordLearningFact, recordRunCandidate } from "./extract/record.js";
@@ -50,6 +56,7 @@ export {
 export type { CompoundingPaths } from "./store/paths.js";
 export { compoundingPaths } from "./store/paths.js";
 export type { UnloadableFile } from "./store/read-json.js";
+export { STORE_FILE_MAX_BYTES } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
 export type { SnapshotCache } from "./store/snapshot-cache.js";

@@ -226,6 +226,7 @@ export const DoctorGroupSchema = z.enum([
   "plan",
   "queue",
   "runners",
+  "compounding",
 ]);
 export type DoctorGroup = z.infer<typeof DoctorGroupSchema>;
 
@@ -367,6 +368,16 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "approvals ls", schema: "approvals-listing" },
   { command: "approvals show", schema: "capability-approval" },
   { command: "approvals approve | deny", schema: "control-result" },
+  { command: "compounding", schema: "compounding-summary" },
+  { command: "compounding procedures | facts", schema: "compounding-item-list" },
+  { command: "compounding procedures show | facts show", schema: "compounding-item-detail" },
+  { command: "compounding procedures promote | deprecate (also facts)", schema: "control-result" },
+  { command: "compounding orient", schema: "compounding-orient-output" },
+  { command: "compounding lint", schema: "compounding-lint-report" },
+  { command: "skills ls", schema: "skill-list" },
+  { command: "skills show", schema: "skill-detail" },
+  { command: "skills install", schema: "skill-install-output" },
+  { command: "skills remove", schema: "installed-skill" },
   { command: "status", schema: "status-report" },
   { command: "status watch (one JSON line per workspace per update)", schema: "status-watch-line" },
   { command: "runs ls", schema: "run-listing" },

@@ -48,6 +48,13 @@ export const CompoundingItemListingSchema = z.strictObject({
 });
 export type CompoundingItemListing = z.infer<typeof CompoundingItemListingSchema>;
 
+/** `compounding procedures --json` / `compounding facts --json`. */
+export const CompoundingItemListOutputSchema = z.strictObject({
+  item_kind: CompoundingItemKindSchema,
+  items: z.array(CompoundingItemListingSchema),
+});
+export type CompoundingItemListOutput = z.infer<typeof CompoundingItemListOutputSchema>;
+
 export const CompoundingItemDetailSchema = CompoundingItemListingSchema.extend({
   item: z.union([ReusableProcedureSchema, ContextFactSchema]),
   /** Its lifecycle records, oldest first. */
@@ -109,6 +116,10 @@ export const SkillListingSchema = InstalledSkillSchema.extend({
 });
 export type SkillListing = z.infer<typeof SkillListingSchema>;
 
+/** `skills ls --json`. */
+export const SkillListOutputSchema = z.strictObject({ skills: z.array(SkillListingSchema) });
+export type SkillListOutput = z.infer<typeof SkillListOutputSchema>;
+
 export const SkillDetailSchema = SkillListingSchema.extend({ skill_md: z.string().nullable() });
 export type SkillDetail = z.infer<typeof SkillDetailSchema>;
 
@@ -125,5 +136,7 @@ registerPersistedSchema("compounding-item-detail", CompoundingItemDetailSchema);
 registerPersistedSchema("compounding-orient-output", CompoundingOrientOutputSchema);
 registerPersistedSchema("lifecycle-change", LifecycleChangeSchema);
 registerPersistedSchema("skill-listing", SkillListingSchema);
+registerPersistedSchema("compounding-item-list", CompoundingItemListOutputSchema);
+registerPersistedSchema("skill-list", SkillListOutputSchema);
 registerPersistedSchema("skill-detail", SkillDetailSchema);
 registerPersistedSchema("skill-install-output", SkillInstallOutputSchema);

@@ -283,3 +283,4 @@ registerPersistedSchema("governed-store-index", GovernedStoreIndexSchema);
 registerPersistedSchema("relationship-summary", RelationshipSummarySchema);
 registerPersistedSchema("compounding-lint-report", CompoundingLintReportSchema);
 registerPersistedSchema("installed-skills", InstalledSkillsManifestSchema);
+registerPersistedSchema("installed-skill", InstalledSkillSchema);

@@ -496,6 +496,17 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
     .prefault({}),
 });
 
+export const CompoundingConfigSchema = z.strictObject({
+  // The values of CompoundingProfileSchema (compounding.ts), repeated: that module registers its
+  // schemas with json-schema.ts, which reads this one, so importing it here would form a cycle.
+  profile: z
+    .enum(["baseline", "compounding", "governed_plus"])
+    .default("compounding")
+    .describe(
+      "What promoted knowledge each stage's prompt receives: baseline (nothing), compounding (procedures) or governed_plus (procedures, then context facts, under one combined budget).",
+    ),
+});
+
 export const MillraceConfigSchema = z.strictObject({
   runtime: RuntimeConfigSchema.prefault({}),
   runners: RunnersConfigSchema.prefault({}),
@@ -510,6 +521,7 @@ export const MillraceConfigSchema = z.strictObject({
     .default({}),
   execution_capabilities: ExecutionCapabilitiesConfigSchema.prefault({}),
   liveness: LivenessConfigSchema.prefault({}),
+  compounding: CompoundingConfigSchema.prefault({}),
 });
 
 export type MillraceConfig = z.infer<typeof MillraceConfigSchema>;

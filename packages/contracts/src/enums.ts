@@ -62,6 +62,8 @@ export const MAILBOX_COMMANDS = [
   "release_work_item",
   "approve_execution_capability",
   "deny_execution_capability",
+  "promote_compounding_item",
+  "deprecate_compounding_item",
 ] as const;
 export const MailboxCommandSchema = z.enum(MAILBOX_COMMANDS);
 export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;

@@ -242,6 +242,7 @@ export {
 export type {
   CompoundingItemDetail,
   CompoundingItemListing,
+  CompoundingItemListOutput,
   CompoundingOrientOutput,
   CompoundingSummary,
   ItemEffectiveness,
@@ -249,10 +250,12 @@ export type {
   SkillDetail,
   SkillInstallOutput,
   SkillListing,
+  SkillListOutput,
 } from "./compounding-output.js";
 export {
   CompoundingItemDetailSchema,
   CompoundingItemListingSchema,
+  CompoundingItemListOutputSchema,
   CompoundingOrientOutputSchema,
   CompoundingSummarySchema,
   ItemEffectivenessSchema,
@@ -260,6 +263,7 @@ export {
   SkillDetailSchema,
   SkillInstallOutputSchema,
   SkillListingSchema,
+  SkillListOutputSchema,
 } from "./compounding-output.js";
 export type { ConfigApplyBoundary, MillraceConfig, MillraceConfigInput, StageConfig } from "./config.js";
 export {
@@ -267,6 +271,7 @@ export {
   BudgetLimitSchema,
   ClaudeRunnerConfigSchema,
   CodexRunnerConfigSchema,
+  CompoundingConfigSchema,
   configApplyBoundary,
   ExecutionCapabilitiesConfigSchema,
   isKnownTimeZone,
@@ -481,10 +486,11 @@ export {
   StageLivenessSchema,
   StageProcessStateSchema,
 } from "./liveness.js";
-export type { MailboxArchive, MailboxEnvelope } from "./mailbox.js";
+export type { CompoundingGovernPayload, MailboxArchive, MailboxEnvelope } from "./mailbox.js";
 export {
   AddIdeaPayloadSchema,
   ClearStaleStatePayloadSchema,
+  CompoundingGovernPayloadSchema,
   MAILBOX_COMMAND_ID_PATTERN,
   MAILBOX_MAX_ENVELOPE_BYTES,
   MailboxArchiveSchema,
@@ -561,6 +567,8 @@ export type {
 export {
   READ_MODEL_SCHEMA_VERSION,
   RunCapabilityBlockSchema,
+  type RunCompoundingSelection,
+  RunCompoundingSelectionSchema,
   RunDetailSchema,
   RunListingSchema,
   RunProblemSchema,
@@ -682,7 +690,6 @@ export type {
   AllowedAction,
   AttentionReason,
   ControlRequest,
-  LivenessGrade,
   SupervisorFleetReport,
   SupervisorHealth,
   SupervisorPlane,
@@ -694,8 +701,6 @@ export {
   ATTENTION_REASONS,
   AttentionReasonSchema,
   ControlRequestSchema,
-  LIVENESS_GRADES,
-  LivenessGradeSchema,
   SupervisorFleetReportSchema,
   SupervisorHealthSchema,
   SupervisorPlaneSchema,

@@ -28,6 +28,16 @@ export const ClearStaleStatePayloadSchema = z.strictObject({
   reason: z.string().optional(),
 });
 
+/** `promote_compounding_item` / `deprecate_compounding_item`: a governed knowledge item and why. */
+export const CompoundingGovernPayloadSchema = z.strictObject({
+  item_kind: z.enum(["procedure", "fact"]),
+  item_id: z.string().min(1),
+  reason: z.string().refine((text) => text.trim().length > 0, "must not be blank"),
+  /** Deprecate only: the workspace item of the same kind that replaces this one. */
+  replacement_id: z.string().min(1).nullish(),
+});
+export type CompoundingGovernPayload = z.infer<typeof CompoundingGovernPayloadSchema>;
+
 /**
  * One control command dropped into `state/mailbox/incoming/`. The payload is validated per command
  * by the engine (documents by the queue store), so it stays an open object here.

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { CompileInputFingerprintSchema } from "./compiled-plan.js";
+import { CompoundingSelectionSchema } from "./compounding.js";
 import {
   PauseSourceSchema,
   PlaneSchema,
@@ -331,6 +332,15 @@ export const RunStageSchema = z.strictObject({
 });
 export type RunStage = z.infer<typeof RunStageSchema>;
 
+/** One stage's injected knowledge, from `runs/<run_id>/compounding_selection/<request_id>.json`. */
+export const RunCompoundingSelectionSchema = z.strictObject({
+  request_id: z.string(),
+  /** Workspace-relative path of the selection record. */
+  path: z.string(),
+  selection: CompoundingSelectionSchema,
+});
+export type RunCompoundingSelection = z.infer<typeof RunCompoundingSelectionSchema>;
+
 /** `millrace runs show <run_id> --json`. */
 export const RunDetailSchema = z.strictObject({
   schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
@@ -341,6 +351,14 @@ export const RunDetailSchema = z.strictObject({
   capability_blocks: z.array(RunCapabilityBlockSchema),
   /** Every file of the run folder outside `stage_results/` (runner artifacts, stage-authored reports), workspace-relative. */
   files: z.array(z.string()),
+  /** What each stage's prompt was given from governed compounding (considered, selected, trimmed). */
+  compounding: z
+    .strictObject({
+      selections: z.array(RunCompoundingSelectionSchema),
+      /** Selection records that could not be read. */
+      problems: z.array(RunProblemSchema),
+    })
+    .default({ selections: [], problems: [] }),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 

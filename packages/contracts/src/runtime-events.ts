@@ -319,6 +319,56 @@ export const RUNTIME_EVENT_PAYLOADS = {
   learning_request_enqueued: z.strictObject({ learning_request_id: text, rule_id: text, run_id: text }),
   learning_curator_promotion_deferred: CuratorPromotionSchema,
   learning_curator_promotion_applied: CuratorPromotionSchema,
+  // governed compounding (@millrace/compounding, wired by the engine)
+  /** A stage's prompt received promoted knowledge (the selection record is the run artifact named). */
+  compounding_context_injected: z.strictObject({
+    run_id: text,
+    request_id: text,
+    stage: text,
+    selected_ids: z.array(text),
+    injected_characters: z.number().int().nonnegative(),
+    artifact_path: text,
+  }),
+  /** A successful stage left a run-scoped procedure candidate. */
+  compounding_candidate_recorded: z.strictObject({
+    run_id: text,
+    request_id: text,
+    stage: text,
+    procedure_id: text,
+    path: text,
+  }),
+  /** A learning stage left a context-fact candidate. */
+  compounding_fact_recorded: z.strictObject({
+    run_id: text,
+    request_id: text,
+    stage: text,
+    fact_id: text,
+    path: text,
+  }),
+  /** A closing checkpoint copied the run's candidates to workspace scope as `candidate`. */
+  compounding_candidates_flushed: z.strictObject({
+    run_id: text,
+    milestone: z.enum(["stage_success", "recovery_success", "run_closeout"]),
+    flushed: z.array(text),
+  }),
+  /** An operator promoted or deprecated a procedure or fact (`applied: false`: it already was). */
+  compounding_item_governed: z.strictObject({
+    item_kind: z.enum(["procedure", "fact"]),
+    item_id: text,
+    state: z.enum(["promoted", "deprecated"]),
+    issuer: text,
+    reason: text,
+    replacement_id: nullableText,
+    applied: z.boolean(),
+  }),
+  /** Compounding bookkeeping failed; the stage's result was applied regardless. */
+  compounding_update_failed: z.strictObject({
+    run_id: text,
+    request_id: text,
+    stage: text,
+    step: z.enum(["selection", "extraction", "flush", "outcome"]),
+    error: text,
+  }),
   // operator control (mailbox and direct)
   control_command_applied: z.strictObject({
     command: MailboxCommandSchema,

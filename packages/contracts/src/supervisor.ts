@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MailboxCommandSchema, PauseSourceSchema, WorkItemKindSchema } from "./enums.js";
 import { registerPersistedSchema } from "./json-schema.js";
+import { LivenessGradeSchema } from "./liveness.js";
 
 /**
  * The supervisor contract's report (`millrace supervisor report --json`): what an external
@@ -28,22 +29,6 @@ export const ATTENTION_REASONS = [
 ] as const;
 export const AttentionReasonSchema = z.enum(ATTENTION_REASONS);
 export type AttentionReason = z.infer<typeof AttentionReasonSchema>;
-
-/**
- * The liveness grades of an active stage. The report sets only `orphaned` (the ownership lock's
- * owner is gone while the snapshot says a runtime runs), which it can prove from the lock alone;
- * the other grades come from the liveness classifier and are null here until it reports them.
- */
-export const LIVENESS_GRADES = [
-  "progressing",
-  "quiet",
-  "hung",
-  "looping",
-  "retry_storm",
-  "orphaned",
-] as const;
-export const LivenessGradeSchema = z.enum(LIVENESS_GRADES);
-export type LivenessGrade = z.infer<typeof LivenessGradeSchema>;
 
 /** A control request a supervisor may submit: a mailbox command and its payload. */
 export const ControlRequestSchema = z.strictObject({

@@ -44,11 +44,14 @@ export interface PromptContextRequest {
   stage: string;
   nodeId: string;
   workItemId: string | null;
+  runId: string;
+  requestId: string;
 }
 
 /**
- * The compounding port: extra context blocks (procedures, facts) for a stage's prompt, asked once
- * per dispatch. The blocks are handed to the runner as they are.
+ * The prompt-context port: extra context blocks for a stage's prompt, asked once per dispatch. The
+ * engine's own governed-compounding selection (promoted procedures and facts, per
+ * `[compounding] profile`) comes first; the port's blocks are appended as they are.
  */
 export type PromptContextPort = (
   request: PromptContextRequest,

@@ -30,7 +30,11 @@ describe("supervisor report against a live daemon", () => {
       const working = await expectReason(ws, "working", /running execution builder on task-slow/, {
         issuer: "ops-agent",
       });
-      expect(working.liveness).toMatchObject({ grade: null, lock_state: "active", owner_pid: process.pid });
+      expect(working.liveness).toMatchObject({
+        grade: "progressing",
+        lock_state: "active",
+        owner_pid: process.pid,
+      });
       expect(working).toMatchObject({ process_running: true, current_stage: "builder" });
       expect(working.active_work).toEqual([
         { plane: "execution", work_item_kind: "task", work_item_id: "task-slow", title: "Slow one" },

@@ -2,6 +2,7 @@ import type { MillraceCommand } from "../command.js";
 import { approvalsCommand } from "./approvals.js";
 import { compileCommand } from "./compile.js";
 import { completionCommand } from "./completion.js";
+import { compoundingCommand } from "./compounding.js";
 import { configCommand } from "./config.js";
 import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
@@ -11,6 +12,7 @@ import { modesCommand } from "./modes.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { skillsCommand } from "./skills.js";
 import { statusCommand } from "./status.js";
 import { supervisorCommand } from "./supervisor.js";
 import { upgradeCommand } from "./upgrade.js";
@@ -28,6 +30,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand],
+  [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

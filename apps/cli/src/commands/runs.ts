@@ -90,6 +90,37 @@ function detailText(detail: RunDetail): string {
       parts.push(`${neutralizeControlChars(line)}\n`);
     }
   }
+  parts.push(compoundingText(detail.compounding));
+  return parts.join("");
+}
+
+/** Per stage: what governed compounding gave its prompt (selected, trimmed, left out) and the budget used. */
+function compoundingText(compounding: RunDetail["compounding"]): string {
+  const parts: string[] = [];
+  for (const { request_id, path: file, selection } of compounding.selections) {
+    parts.push(
+      `\ncompounding: ${selection.stage} request=${request_id} profile=${selection.profile} injected_characters=${selection.injected_characters}\n`,
+    );
+    for (const [name, family] of [
+      ["procedures", selection.procedures],
+      ["facts", selection.facts],
+    ] as const) {
+      if (family.considered_count === 0 && Object.keys(family.excluded_counts).length === 0) continue;
+      const excluded = Object.entries(family.excluded_counts)
+        .map(([reason, count]) => `${reason}=${count}`)
+        .join(" ");
+      parts.push(
+        `${name}: considered=${family.considered_count} selected=${family.selected_ids.length} truncated=${family.truncated_count} used=${family.used_characters}/${family.budget.budget_characters} max_items=${family.budget.max_items}${excluded ? ` excluded: ${excluded}` : ""}\n`,
+      );
+      for (const item of family.considered) {
+        parts.push(
+          `  ${item.decision} ${neutralizeControlChars(item.item_id)} (${item.selection_reason}, ${item.characters} chars)\n`,
+        );
+      }
+    }
+    parts.push(`selection: ${file}\n`);
+  }
+  parts.push(...compounding.problems.map((problem) => `problem: ${problem.error}\n`));
   return parts.join("");
 }
 

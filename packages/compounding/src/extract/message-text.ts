@@ -1,13 +1,18 @@
 /** Turning a stage's final message into title, summary and body, without the terminal marker. */
 
+import { neutralizeControlChars } from "@millrace/contracts";
+
 const MARKER_LINE = /^\s*###\s+[A-Z][A-Z0-9_]*\s*$/;
 
-/** The first non-blank of final message, stdout, stderr, with marker lines removed and trimmed. */
+/**
+ * The first non-blank of final message, stdout, stderr, with marker lines removed and trimmed.
+ * Control characters (terminal colours in stdout, say) are made visible: stored text reaches
+ * prompts and terminals, and the store refuses files holding them.
+ */
 export function sourceText(candidates: readonly (string | null | undefined)[]): string {
   for (const candidate of candidates) {
     if (candidate === null || candidate === undefined) continue;
-    const text = candidate
-      .replace(/\r\n?/g, "\n")
+    const text = neutralizeControlChars(candidate.replace(/\r\n?/g, "\n"))
       .split("\n")
       .filter((line) => !MARKER_LINE.test(line))
       .join("\n")

@@ -1,16 +1,23 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { type InstalledSkill, MillraceError, type SkillDetail, type SkillListing } from "@millrace/contracts";
-import type { WorkspacePaths } from "@millrace/workspace";
+import { readRegularFile, type WorkspacePaths } from "@millrace/workspace";
 import { readSkillsManifest } from "./manifest.js";
+import { DEFAULT_SKILL_LIMITS } from "./validate.js";
+
+// Installed files are read like any workspace file: a link, a FIFO or an oversized file put in
+// their place reads as "changed", never followed, waited on or read whole.
+function installedBytes(file: string): Buffer | null {
+  const read = readRegularFile(file, { maxBytes: DEFAULT_SKILL_LIMITS.maxFileBytes, utf8: false });
+  return read.kind === "ok" ? read.bytes : null;
+}
 
 function statusOf(paths: WorkspacePaths, skill: InstalledSkill): SkillListing["status"] {
   if (!existsSync(path.join(paths.runtimeRoot, ...skill.relative_path.split("/")))) return "missing";
   for (const [rel, sha] of Object.entries(skill.files)) {
-    const file = path.join(paths.runtimeRoot, ...rel.split("/"));
-    if (!existsSync(file) || createHash("sha256").update(readFileSync(file)).digest("hex") !== sha)
-      return "modified";
+    const bytes = installedBytes(path.join(paths.runtimeRoot, ...rel.split("/")));
+    if (bytes === null || createHash("sha256").update(bytes).digest("hex") !== sha) return "modified";
   }
   return "ok";
 }
@@ -28,6 +35,6 @@ export function showSkill(paths: WorkspacePaths, name: string): SkillDetail {
   return {
     ...skill,
     status: statusOf(paths, skill),
-    skill_md: existsSync(file) ? readFileSync(file, "utf8") : null,
+    skill_md: installedBytes(file)?.toString("utf8") ?? null,
   };
 }

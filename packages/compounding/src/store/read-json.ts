@@ -1,5 +1,13 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import path from "node:path";
+import { findControlChar } from "@millrace/contracts";
+import { describeReadProblem, readRegularFile } from "@millrace/workspace";
+
+/**
+ * The largest store file read, in bytes. Stored bodies are capped far below this (a procedure at
+ * 6,000 characters), so a bigger file was not written by the runtime and is refused unread.
+ */
+export const STORE_FILE_MAX_BYTES = 1024 * 1024;
 
 /** What the store needs of a zod schema (structural, so this package needs no zod dependency). */
 export interface Parser<T> {
@@ -48,20 +56,48 @@ export function foldersIn(dir: string): string[] {
   }
 }
 
+/** The first string in a parsed JSON value holding a control character other than newline and tab. */
+function controlCharIn(value: unknown): string | undefined {
+  if (typeof value === "string") return findControlChar(value, "\n\t")?.name;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = controlCharIn(item);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const item of Object.values(value)) {
+      const found = controlCharIn(item);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 /**
- * Reads and validates one untrusted file. Never throws: a problem becomes an UnloadableFile so a
- * hand-edited or truncated file degrades to a lint finding instead of stopping a stage.
+ * Reads and validates one untrusted file under the workspace's safe-read rules: no link followed,
+ * no FIFO waited on, nothing over STORE_FILE_MAX_BYTES read, and no control character (other than
+ * newline and tab) in any string, since stored text reaches prompts and terminals. Never throws: a
+ * problem becomes an UnloadableFile so a hand-edited or hostile file degrades to a lint finding
+ * instead of stopping a stage.
  */
 export function readTolerant<T>(
   file: string,
   schema: Parser<T>,
   family: string,
 ): { ok: true; value: T } | { ok: false; problem: UnloadableFile } {
+  const read = readRegularFile(file, { maxBytes: STORE_FILE_MAX_BYTES });
+  if (read.kind !== "ok") return { ok: false, problem: { family, file, reason: describeReadProblem(read) } };
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, "utf8"));
+    raw = JSON.parse(read.text);
   } catch (error) {
     return { ok: false, problem: { family, file, reason: `not valid JSON (${(error as Error).message})` } };
+  }
+  const control = controlCharIn(raw);
+  if (control !== undefined) {
+    return { ok: false, problem: { family, file, reason: `holds the control character ${control}` } };
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

@@ -1,4 +1,5 @@
 import { toWorkspaceRelative } from "@millrace/workspace";
+import { recordCompoundingAfterStage } from "../compounding-port/after-stage.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { clearInflight } from "../state/inflight.js";
 import { applyStageCompletion } from "./apply-stage.js";
@@ -16,6 +17,7 @@ export function applyAndCommit(
   completion: StageCompletion,
 ): AppliedStage {
   const applied = applyStageCompletion(ctx, completion);
+  if (applied.decision) recordCompoundingAfterStage(ctx, completion);
   traces.record(ctx, completion, applied);
   const { envelope, plane, run } = completion;
   ctx.snapshot = {

@@ -1,6 +1,7 @@
 import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
 import { readGovernanceState } from "@millrace/governance";
 import { decideApproval } from "./approval-commands.js";
+import { governCompoundingItem } from "./compounding-commands.js";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
 import { addDocument, addIdea, applyQueueIntervention, importDocument } from "./queue-commands.js";
 import { releaseWorkItem } from "./release-command.js";
@@ -69,6 +70,9 @@ export function applyControlCommand(
       return decideApproval(state, command, payload, env);
     case "release_work_item":
       return releaseWorkItem(state, payload, env);
+    case "promote_compounding_item":
+    case "deprecate_compounding_item":
+      return governCompoundingItem(state, command, payload, env);
     default:
       return applyQueueIntervention(state, command, payload, env);
   }

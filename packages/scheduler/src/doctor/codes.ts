@@ -384,6 +384,38 @@ export const DOCTOR_CHECK_CODES = {
     "A custom runner's own preflight reported a problem.",
     "Read the message: it comes from the runner.",
   ),
+  // --- governed compounding and installed skills
+  compounding_integrity: info(
+    "compounding",
+    "ok",
+    "The compounding stores read and agree with each other (`compounding lint` passes).",
+    NOTHING,
+  ),
+  compounding_integrity_warning: info(
+    "compounding",
+    "warning",
+    "`compounding lint` has warnings: workspace procedures or facts wait for an operator's promote or deprecate.",
+    "Review them with `millrace compounding procedures` and promote or deprecate each (`--reason` required).",
+  ),
+  compounding_integrity_failed: info(
+    "compounding",
+    "error",
+    "`compounding lint` failed: a store file does not load (bad JSON, a link, too large, control characters), an item sits in the wrong place, a reference points nowhere, or an index is stale.",
+    "Run `millrace compounding lint` for each issue; restore or delete the named file, or run `millrace compounding orient` to rebuild stale indexes.",
+  ),
+  skills_installed: info("compounding", "ok", "Every installed skill's files are as installed.", NOTHING),
+  skills_modified: info(
+    "compounding",
+    "warning",
+    "An installed skill's folder is gone, or one of its files changed since it was installed.",
+    "Install the skill again with `millrace skills install <source> --replace`, or remove it with `millrace skills remove <name>`.",
+  ),
+  skills_manifest_invalid: info(
+    "compounding",
+    "error",
+    "`state/installed_skills.json` does not read or parse, so installed skills cannot be checked (and `upgrade` refuses).",
+    "Restore the file from version control, or remove the skills it lists and delete it.",
+  ),
 } as const satisfies Record<string, DoctorCodeInfo>;
 
 export type DoctorCheckCode = keyof typeof DOCTOR_CHECK_CODES;

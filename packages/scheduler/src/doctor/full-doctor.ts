@@ -5,6 +5,7 @@ import { createRunnerRegistry, type RunnerRegistry } from "@millrace/runners";
 import { readConfigFile, runDoctor, validateConfigText, workspacePaths } from "@millrace/workspace";
 import { capabilityChecks } from "./capability-checks.js";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
+import { compoundingChecks } from "./compounding-checks.js";
 import { governanceChecks } from "./governance-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
@@ -25,7 +26,16 @@ export interface FullDoctorOptions {
   queueChecks?: boolean;
 }
 
-const GROUP_ORDER = ["workspace", "assets", "config", "lock", "plan", "queue", "runners"] as const;
+const GROUP_ORDER = [
+  "workspace",
+  "assets",
+  "config",
+  "lock",
+  "plan",
+  "queue",
+  "runners",
+  "compounding",
+] as const;
 
 function skipped(reason: string): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES.checks_skipped;
@@ -94,6 +104,7 @@ export async function runFullDoctor(
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
     if (options.queueChecks ?? true) checks.push(...queueChecks(paths));
+    checks.push(...compoundingChecks(paths));
   }
 
   const ordered = GROUP_ORDER.flatMap((group) => checks.filter((c) => c.group === group));

@@ -11,6 +11,7 @@ import {
 import { requireInitialized } from "@millrace/workspace";
 import { displayPath } from "./display-path.js";
 import { capabilityBlocks, stageCapabilities } from "./run-capabilities.js";
+import { runCompounding } from "./run-compounding.js";
 import {
   failureClassOf,
   type LoadedRun,
@@ -149,5 +150,6 @@ export function showRun(workspaceRoot: string, runId: string): RunDetail {
     stages: run.stages.map((stage) => stageView(run, stage)),
     capability_blocks: capabilityBlocks(run.dir),
     files: runFolderFiles(run),
+    compounding: runCompounding(run),
   };
 }

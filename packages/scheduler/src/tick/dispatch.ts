@@ -8,6 +8,7 @@ import {
 } from "@millrace/contracts";
 import { dispatchStage, normalizeStageResult } from "@millrace/runners";
 import { writeJsonAtomicSync } from "@millrace/workspace";
+import { promptContextFor } from "../compounding-port/prompt-context.js";
 import type { EngineContext } from "../state/context.js";
 
 export interface DispatchedStage {
@@ -17,7 +18,7 @@ export interface DispatchedStage {
 }
 
 /**
- * Runs one stage through the runner registry, with the prompt-context port's blocks. A dispatcher
+ * Runs one stage through the runner registry, with the prompt-context blocks (compounding's, then the port's). A dispatcher
  * failure (an unknown runner, say) becomes the stage's result as a transport failure, so the stage
  * is routed like any other failed stage.
  */
@@ -26,14 +27,7 @@ export async function dispatchRequest(
   request: StageRunRequest,
   signal: AbortSignal,
 ): Promise<DispatchedStage> {
-  const promptContext = ctx.hooks.promptContext
-    ? await ctx.hooks.promptContext({
-        plane: request.plane,
-        stage: request.stage,
-        nodeId: request.node_id,
-        workItemId: request.active_work_item_id ?? null,
-      })
-    : [];
+  const promptContext = await promptContextFor(ctx, request);
   const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
   try {
     const result = await dispatchStage(request, {

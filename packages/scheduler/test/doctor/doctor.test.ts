@@ -111,7 +111,7 @@ describe("runFullDoctor", () => {
       },
     ]);
     // Groups come in a fixed order.
-    const order = ["workspace", "assets", "config", "lock", "plan", "queue", "runners"];
+    const order = ["workspace", "assets", "config", "lock", "plan", "queue", "runners", "compounding"];
     const seen = report.checks.map((c) => order.indexOf(c.group));
     expect([...seen].sort((a, b) => a - b)).toEqual(seen);
   });

@@ -71,12 +71,27 @@ function isOrphaned(status: StatusReport): boolean {
 
 function livenessOf(status: StatusReport, orphaned: boolean): SupervisorReport["liveness"] {
   const lock = status.runtime_ownership_lock;
-  const summary = orphaned
-    ? `orphaned: the snapshot says a runtime runs but ${lock.state === "stale" ? `lock owner pid ${lock.owner_pid} is gone` : "no process holds the lock"}`
-    : status.process_running
-      ? `daemon pid ${lock.owner_pid} holds the lock; stage liveness grades come from the liveness classifier`
-      : "no runtime is running";
-  return { grade: orphaned ? "orphaned" : null, lock_state: lock.state, owner_pid: lock.owner_pid, summary };
+  if (orphaned) {
+    const why =
+      lock.state === "stale" ? `lock owner pid ${lock.owner_pid} is gone` : "no process holds the lock";
+    return {
+      grade: "orphaned",
+      lock_state: lock.state,
+      owner_pid: lock.owner_pid,
+      summary: `orphaned: the snapshot says a runtime runs but ${why}`,
+    };
+  }
+  // The engine's liveness classifier (docs/liveness.md) grades each active stage from its output,
+  // its process and its recent results; the status read model carries its verdict.
+  return {
+    grade: status.liveness.grade,
+    lock_state: lock.state,
+    owner_pid: lock.owner_pid,
+    summary:
+      status.process_running || status.liveness.grade !== "idle"
+        ? status.liveness.summary
+        : "no runtime is running",
+  };
 }
 
 function planeView(
