@@ -41,6 +41,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "clear-stale-state": control,
   "reload-config": control,
   demo: () => import("./commands/demo.js"),
+  publish: () => import("./commands/publish.js"),
 };
 
 /** The first word of a command's usage string (`"queue <action> [id]"` → `"queue"`). */

@@ -349,6 +349,9 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     schema: "control-result",
   },
   { command: "demo", schema: "demo-output" },
+  { command: "publish sync", schema: "publish-sync-report" },
+  { command: "publish preflight", schema: "publish-preflight-report" },
+  { command: "publish commit", schema: "publish-commit-result" },
   { command: "any command that fails", schema: "cli-error" },
 ];
 

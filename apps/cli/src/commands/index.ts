@@ -8,6 +8,7 @@ import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
 import { modesCommand } from "./modes.js";
+import { publishCommand } from "./publish.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
@@ -28,5 +29,6 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand],
   [runCommand, ...controlCommands, demoCommand],
+  [publishCommand],
   [completionCommand],
 ];
