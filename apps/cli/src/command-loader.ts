@@ -25,6 +25,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   doctor: () => import("./commands/doctor.js"),
   compile: () => import("./commands/compile.js"),
   modes: () => import("./commands/modes.js"),
+  "model-aliases": () => import("./commands/model-aliases.js"),
   queue,
   "add-task": queue,
   "add-spec": queue,

@@ -349,6 +349,13 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     schema: "control-result",
   },
   { command: "demo", schema: "demo-output" },
+  { command: "model-aliases list", schema: "model-aliases-listing" },
+  { command: "model-aliases show", schema: "model-alias-view" },
+  {
+    command:
+      "model-aliases set | remove | assign-global | assign-loop | assign-stage | clear-global | clear-loop | clear-stage",
+    schema: "model-aliases-update-output",
+  },
   { command: "publish sync", schema: "publish-sync-report" },
   { command: "publish preflight", schema: "publish-preflight-report" },
   { command: "publish commit", schema: "publish-commit-result" },

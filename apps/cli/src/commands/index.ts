@@ -7,6 +7,7 @@ import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
 import { publishCommand } from "./publish.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
@@ -25,7 +26,7 @@ import { versionCommand } from "./version.js";
 export const commandGroups: MillraceCommand<any>[][] = [
   [versionCommand],
   [initCommand, upgradeCommand, configCommand, doctorCommand],
-  [compileCommand, modesCommand],
+  [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand],
   [runCommand, ...controlCommands, demoCommand],
