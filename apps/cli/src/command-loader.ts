@@ -43,6 +43,8 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "reload-config": control,
   demo: () => import("./commands/demo.js"),
   publish: () => import("./commands/publish.js"),
+  health: () => import("./commands/compat.js"),
+  "run-provenance": () => import("./commands/compat.js"),
 };
 
 /** The first word of a command's usage string (`"queue <action> [id]"` → `"queue"`). */

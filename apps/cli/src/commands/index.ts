@@ -1,5 +1,6 @@
 import type { MillraceCommand } from "../command.js";
 import { approvalsCommand } from "./approvals.js";
+import { healthCommand, runProvenanceCommand } from "./compat.js";
 import { compileCommand } from "./compile.js";
 import { completionCommand } from "./completion.js";
 import { configCommand } from "./config.js";
@@ -32,4 +33,5 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [runCommand, ...controlCommands, demoCommand],
   [publishCommand],
   [completionCommand],
+  [healthCommand, runProvenanceCommand],
 ];
