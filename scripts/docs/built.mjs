@@ -3,6 +3,7 @@
 // keeps no public export just for its docs.
 
 export { commandGroups } from "../../apps/cli/dist/commands/index.js";
+export { COMPAT_SPELLINGS } from "../../apps/cli/dist/compat-aliases.js";
 export {
   CONFIG_RANGE_KEYWORD,
   configApplyBoundary,

@@ -1,5 +1,5 @@
 // `docs/cli.md` from the yargs definitions in the CLI's command table.
-import { commandGroups } from "./built.mjs";
+import { COMPAT_SPELLINGS, commandGroups } from "./built.mjs";
 import { cell, code } from "./markdown.mjs";
 
 /** @typedef {{ name: string, kind: "positional" | "option", opts: Record<string, unknown> }} ArgSpec */
@@ -145,6 +145,16 @@ export function renderCliReference() {
     out.push(`- [\`${usage}\`](#${anchor(usage)}) — ${cell(command.describe)}`);
   }
   out.push("");
+  out.push(
+    "## Compatibility spellings",
+    "",
+    "The original Millrace's command names that differ from ours are accepted as aliases:",
+    "",
+    "| You type | Runs |",
+    "|---|---|",
+    ...COMPAT_SPELLINGS.map((s) => `| \`millrace ${s.spelling}\` | \`millrace ${s.target}\` |`),
+    "",
+  );
   for (const command of commands) out.push(...commandSection(command));
   return `${out.join("\n").trimEnd()}\n`;
 }

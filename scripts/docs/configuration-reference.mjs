@@ -30,6 +30,10 @@ const TABLE_INTROS = {
   execution_capabilities:
     "What a stage may do (network, installs, git changes, ...), checked before it runs.",
   "execution_capabilities.defaults": "The decision (`allow`, `deny` or `approval_required`) per capability.",
+  model_aliases:
+    "Named models, one table per alias id (`[model_aliases.fast]`); none is defined by default. See [model-aliases.md](model-aliases.md).",
+  model_assignment:
+    "Which alias each stage uses: by stage kind, else by loop, else the default. `[stages.<stage>]` model and thinking_level still win.",
 };
 
 /** Permission levels are read with a preprocessing step (normal → basic) that JSON Schema cannot show. */
@@ -175,6 +179,10 @@ export function renderConfigurationReference() {
     const tableDefaults = defaults[key];
     if (key === "stages" && typeof node.additionalProperties === "object") {
       renderConfigTable(out, key, node.additionalProperties, undefined, "[stages.<stage>]");
+      continue;
+    }
+    if (key === "model_aliases" && typeof node.additionalProperties === "object") {
+      renderConfigTable(out, key, node.additionalProperties, undefined, "[model_aliases.<alias>]");
       continue;
     }
     renderConfigTable(out, key, node, tableDefaults, `[${key}]`);

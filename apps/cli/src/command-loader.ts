@@ -25,6 +25,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   doctor: () => import("./commands/doctor.js"),
   compile: () => import("./commands/compile.js"),
   modes: () => import("./commands/modes.js"),
+  "model-aliases": () => import("./commands/model-aliases.js"),
   queue,
   "add-task": queue,
   "add-spec": queue,
@@ -44,6 +45,9 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "clear-stale-state": control,
   "reload-config": control,
   demo: () => import("./commands/demo.js"),
+  publish: () => import("./commands/publish.js"),
+  health: () => import("./commands/compat.js"),
+  "run-provenance": () => import("./commands/compat.js"),
 };
 
 /** The first word of a command's usage string (`"queue <action> [id]"` → `"queue"`). */

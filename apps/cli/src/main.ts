@@ -4,6 +4,7 @@
 import { colorEnabled } from "./color.js";
 import { makeContext, type RunState, toYargs } from "./command.js";
 import { type AnyCommand, COMMAND_MODULES, commandsFor } from "./command-loader.js";
+import { compatEpilogue, rewriteCompatSpelling } from "./compat-aliases.js";
 import { parseFastPath } from "./fast-path.js";
 import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
 import { cliVersion } from "./version.js";
@@ -30,7 +31,8 @@ function printUsageError(io: CliIO, argv: string[], message: string, json: boole
 }
 
 /** Runs the CLI and returns the exit status; never calls process.exit. */
-export async function main(argv: string[], options: MainOptions = {}): Promise<number> {
+export async function main(original: string[], options: MainOptions = {}): Promise<number> {
+  const argv = rewriteCompatSpelling(original);
   const io = options.io ?? processIO;
   const wantsJson = argv.includes("--json");
   const state: RunState = { exitCode: 0, color: colorEnabled(io.env, argv, Boolean(io.isTTY)) };
@@ -107,6 +109,7 @@ export async function main(argv: string[], options: MainOptions = {}): Promise<n
     .strict()
     .demandCommand(1, "Missing command: run `millrace --help` to see the commands.")
     .recommendCommands()
+    .epilogue(compatEpilogue())
     .help("help")
     .alias("help", "h")
     .wrap(helpWidth(io))

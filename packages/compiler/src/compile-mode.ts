@@ -14,6 +14,7 @@ import { IssueList } from "./issues.js";
 import { type LoadedGraph, locateGraph } from "./locate-graph.js";
 import { locateMode } from "./locate-mode.js";
 import { checkConcurrency, checkModeMaps } from "./mode-checks.js";
+import { checkModelAssignment } from "./model-assignment.js";
 import { resolvePlanAssets } from "./plan-assets.js";
 import { checkRunnerNames } from "./runner-names.js";
 import { loadStageKinds } from "./stage-kinds.js";
@@ -71,6 +72,7 @@ export function compileMode(input: CompileInput): CompileOutput {
   checkModeMaps(mode, modePath, selectedStages(graphs), issues);
   checkTriggerRules(mode, modePath, graphs, kinds, issues);
   checkConcurrency(mode, modePath, issues);
+  checkModelAssignment(config, kinds, graphs, issues);
   if (issues.errorCount > 0) return { modeId, plan: undefined, issues };
 
   const frozen: Partial<Record<Plane, FrozenGraphPlanePlan>> = {};

@@ -7,6 +7,7 @@ import type {
 } from "@millrace/contracts";
 import type { LoadedGraph } from "./locate-graph.js";
 import { materializeNode } from "./materialize.js";
+import { resolveModelAlias } from "./model-assignment.js";
 import type { LoadedStageKind } from "./stage-kinds.js";
 
 /** The recovery limit that becomes each counter's threshold in the plan. */
@@ -29,7 +30,13 @@ export function freezeGraph(
 ): FrozenGraphPlanePlan {
   const { graph } = loaded;
   const nodes = graph.nodes.map((node) =>
-    materializeNode(node, kinds.get(node.stage_kind_id)!, mode, config),
+    materializeNode(
+      node,
+      kinds.get(node.stage_kind_id)!,
+      mode,
+      config,
+      resolveModelAlias(config, graph.loop_id, node.stage_kind_id),
+    ),
   );
   const kindOf = (nodeId: string) => graph.nodes.find((n) => n.node_id === nodeId)?.stage_kind_id ?? nodeId;
   const thresholds: CompiledThresholdPolicy[] = graph.dynamic_policies.threshold_policies.map((policy) => ({

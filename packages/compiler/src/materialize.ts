@@ -4,6 +4,7 @@ import type {
   GraphNode,
   MillraceConfig,
   Mode,
+  ModelAlias,
   PermissionLevel,
   ThinkingLevel,
 } from "@millrace/contracts";
@@ -29,7 +30,8 @@ export const DEFAULT_TIMEOUT_SECONDS = 3600;
  *   2. the stage kind (entrypoint path, required skills)
  *   3. the graph node
  *   4. the mode's `stage_*` maps
- *   5. `[stages.<stage_kind_id>]` in millrace.toml: the operator has the last word
+ *   5. the model alias `[model_assignment]` gives the stage (model and thinking level only)
+ *   6. `[stages.<stage_kind_id>]` in millrace.toml: the operator has the last word
  *
  * Attached skills accumulate (node list, then mode additions, de-duplicated, order kept).
  * `model_reasoning_effort` is `runners.codex.model_reasoning_effort` < `[stages.<id>]` value.
@@ -39,6 +41,7 @@ export function materializeNode(
   loaded: LoadedStageKind,
   mode: Mode,
   config: MillraceConfig,
+  alias: ModelAlias | null = null,
 ): CompiledNode {
   const kind = loaded.kind;
   const id = kind.stage_kind_id;
@@ -54,9 +57,11 @@ export function materializeNode(
     mode.stage_runner_bindings[id] ??
     node.runner_name ??
     config.runners.default_runner;
-  const model = stageConfig?.model ?? mode.stage_model_bindings[id] ?? node.model_name ?? null;
+  const model =
+    stageConfig?.model ?? alias?.model ?? mode.stage_model_bindings[id] ?? node.model_name ?? null;
   const thinking: ThinkingLevel | null =
     stageConfig?.thinking_level ??
+    alias?.thinking_level ??
     (modeThinking !== undefined ? modeThinking : (node.thinking_level ?? null));
   const effort = stageConfig?.model_reasoning_effort ?? config.runners.codex.model_reasoning_effort ?? null;
   const timeout =

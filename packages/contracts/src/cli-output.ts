@@ -393,6 +393,16 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "demo", schema: "demo-output" },
   { command: "supervisor report", schema: "supervisor-report" },
   { command: "supervisor report --workspace A --workspace B", schema: "supervisor-fleet-report" },
+  { command: "model-aliases list", schema: "model-aliases-listing" },
+  { command: "model-aliases show", schema: "model-alias-view" },
+  {
+    command:
+      "model-aliases set | remove | assign-global | assign-loop | assign-stage | clear-global | clear-loop | clear-stage",
+    schema: "model-aliases-update-output",
+  },
+  { command: "publish sync", schema: "publish-sync-report" },
+  { command: "publish preflight", schema: "publish-preflight-report" },
+  { command: "publish commit", schema: "publish-commit-result" },
   { command: "any command that fails", schema: "cli-error" },
 ];
 

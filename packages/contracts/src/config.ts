@@ -8,6 +8,7 @@ import {
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN } from "./ids.js";
 import { LivenessConfigSchema } from "./liveness.js";
+import { ModelAliasIdSchema, ModelAliasSchema, ModelAssignmentConfigSchema } from "./model-aliases.js";
 
 export const USAGE_METRICS = ["total_tokens", "input_tokens", "output_tokens", "cost_usd"] as const;
 export const UsageMetricSchema = z.enum(USAGE_METRICS);
@@ -522,6 +523,8 @@ export const MillraceConfigSchema = z.strictObject({
   execution_capabilities: ExecutionCapabilitiesConfigSchema.prefault({}),
   liveness: LivenessConfigSchema.prefault({}),
   compounding: CompoundingConfigSchema.prefault({}),
+  model_aliases: z.record(ModelAliasIdSchema, ModelAliasSchema).default({}),
+  model_assignment: ModelAssignmentConfigSchema.prefault({}),
 });
 
 export type MillraceConfig = z.infer<typeof MillraceConfigSchema>;
@@ -545,6 +548,8 @@ export const STRUCTURAL_CONFIG_PATHS: readonly string[] = [
   "runners.default_runner",
   "runners.codex.model_reasoning_effort",
   "execution_capabilities",
+  "model_aliases",
+  "model_assignment",
 ];
 
 export function configApplyBoundary(dottedKey: string): ConfigApplyBoundary {
@@ -569,5 +574,22 @@ export function structuralConfigView(config: MillraceConfig): Record<string, unk
       codex: { model_reasoning_effort: config.runners.codex.model_reasoning_effort ?? null },
     },
     execution_capabilities: config.execution_capabilities,
+    // Only a config that uses aliases adds them, so existing plans keep their fingerprints.
+    ...(usesModelAliases(config)
+      ? { model_aliases: config.model_aliases, model_assignment: config.model_assignment }
+      : {}),
   };
+}
+
+/** Whether a config defines or assigns any model alias (the defaults do neither). */
+export function usesModelAliases(config: MillraceConfig): boolean {
+  const assignment = config.model_assignment;
+  return (
+    Object.keys(config.model_aliases).length > 0 ||
+    assignment.enabled ||
+    assignment.default_alias !== "standard" ||
+    assignment.invalid_assignment_policy !== "warn_fallback" ||
+    Object.keys(assignment.by_loop).length > 0 ||
+    Object.keys(assignment.by_stage).length > 0
+  );
 }

@@ -77,6 +77,21 @@ export const ERROR_CODES = {
     "millrace.toml does not match the configuration schema.",
     "Fix the named key; `docs/configuration.md` lists every key.",
   ),
+  config_edit_unsafe: code(
+    1,
+    "millrace.toml has a shape the targeted editor cannot change without risking the rest of the file.",
+    "Edit millrace.toml by hand (a [table] section with one `key = value` per line), or simplify that part and retry.",
+  ),
+  model_alias_not_found: code(
+    1,
+    "No model alias with that id is defined in millrace.toml.",
+    "Run `millrace model-aliases list`, or define it with `millrace model-aliases set <alias> --model <name>`.",
+  ),
+  model_alias_in_use: code(
+    1,
+    "The model alias is still assigned, so removing it would leave stages pointing at nothing.",
+    "Clear its assignments first (`millrace model-aliases clear-global|clear-loop|clear-stage`), then remove it.",
+  ),
   manifest_invalid: code(
     1,
     "The baseline manifest is missing or unreadable.",

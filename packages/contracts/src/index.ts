@@ -293,6 +293,7 @@ export {
   UsageGovernanceConfigSchema,
   type UsageMetric,
   UsageMetricSchema,
+  usesModelAliases,
   WatchersConfigSchema,
 } from "./config.js";
 export {
@@ -498,6 +499,24 @@ export {
   RetryActivePayloadSchema,
   sanitizeCommandId,
 } from "./mailbox.js";
+export type { ModelAlias, ModelAssignmentConfig } from "./model-aliases.js";
+export {
+  MODEL_ALIAS_ID_PATTERN,
+  MODEL_ALIAS_VALUE_PATTERN,
+  ModelAliasIdSchema,
+  ModelAliasSchema,
+  ModelAssignmentConfigSchema,
+} from "./model-aliases.js";
+export type {
+  ModelAliasesListing,
+  ModelAliasesUpdateOutput,
+  ModelAliasView,
+} from "./model-aliases-output.js";
+export {
+  ModelAliasesListingSchema,
+  ModelAliasesUpdateOutputSchema,
+  ModelAliasViewSchema,
+} from "./model-aliases-output.js";
 export type {
   InterventionAction,
   OperatorInterventionRecord,

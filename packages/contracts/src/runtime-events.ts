@@ -25,6 +25,8 @@ const stageIdentity = {
   work_item_kind: nullableText,
   work_item_id: nullableText,
   troubleshoot_report_path: nullableText,
+  /** The thinking level the stage runs with; absent in events written before it was recorded. */
+  thinking_level: nullableText.optional(),
 };
 
 /** Startup reconciliation findings, one event per finding, told apart by `signal`. */

@@ -285,6 +285,8 @@ export const StageResultMetadataSchema = z.looseObject({
   preferred_report_path: z.string().nullable(),
   skill_revision_evidence_path: z.string().nullable(),
   model_reasoning_effort: z.string().nullable(),
+  /** The runner-neutral thinking level the stage ran with (absent in results written before it was kept). */
+  thinking_level: z.string().nullable().optional(),
   normalization_source: NormalizationSourceSchema,
   failure_class: EnvelopeFailureClassSchema.nullable(),
   valid_terminal_result: z.boolean(),
@@ -326,6 +328,7 @@ export const StageResultEnvelopeSchema = z
     runner_name: z.string().nullish(),
     model_name: z.string().nullish(),
     model_reasoning_effort: z.string().nullish(),
+    thinking_level: z.string().nullish(),
     token_usage: TokenUsageSchema.nullish(),
     notes: z.array(z.string()),
     metadata: StageResultMetadataSchema,

@@ -287,6 +287,7 @@ export function normalizeStageResult(
   const reconciled = raw.observed_exit_kind === "timeout" && raw.exit_kind === "completed";
   const effort =
     raw.model_reasoning_effort ?? request.model_reasoning_effort ?? request.thinking_level ?? null;
+  const thinking = raw.thinking_level ?? request.thinking_level ?? null;
   const started = Date.parse(raw.started_at);
   const ended = Date.parse(raw.ended_at);
   const failure: Failure | undefined = "failureClass" in outcome ? outcome : undefined;
@@ -338,6 +339,7 @@ export function normalizeStageResult(
     runner_name: raw.runner_name,
     model_name: raw.model_name ?? request.model_name ?? null,
     model_reasoning_effort: effort,
+    thinking_level: thinking,
     token_usage: raw.token_usage ?? null,
     notes,
     metadata: {
@@ -352,6 +354,7 @@ export function normalizeStageResult(
       preferred_report_path: request.preferred_report_path ?? null,
       skill_revision_evidence_path: request.skill_revision_evidence_path ?? null,
       model_reasoning_effort: effort,
+      thinking_level: thinking,
       normalization_source: resolved ? resolved.source : "failure",
       failure_class: failure ? failure.failureClass : null,
       valid_terminal_result: !failed,

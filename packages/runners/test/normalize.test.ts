@@ -67,10 +67,21 @@ describe("normalizeStageResult: success", () => {
         "runner_failure_class",
         "session_id",
         "skill_revision_evidence_path",
+        "thinking_level",
         "timeout_reconciled",
         "valid_terminal_result",
       ].sort(),
     );
+  });
+
+  it("keeps the thinking level the stage ran with, on the envelope and in its metadata", () => {
+    const fx = createStageFixture("checker", { thinking_level: "minimal" });
+    const envelope = normalizeStageResult(fx.request, raw(fx, withStdout(fx, "### CHECKER_PASS\n")));
+    expect(StageResultEnvelopeSchema.parse(envelope).thinking_level).toBe("minimal");
+    expect(envelope.metadata.thinking_level).toBe("minimal");
+    const unset = createStageFixture("checker");
+    const plain = normalizeStageResult(unset.request, raw(unset, withStdout(unset, "### CHECKER_PASS\n")));
+    expect(plain.thinking_level).toBeNull();
   });
 
   it("maps BLOCKED to the blocked class and repeats of one token are fine", () => {

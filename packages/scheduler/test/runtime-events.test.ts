@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRuntimeEventName, RUNTIME_EVENT_NAMES, type TypedRuntimeEvent } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
+import { BasicMonitorFormatter } from "../src/monitor/basic-formatter.js";
 import { monitorViewOf } from "../src/monitor/monitor-view.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -81,6 +82,7 @@ describe("runtime events are declared once, in @millrace/contracts", () => {
         work_item_kind: "task",
         work_item_id: "task-a",
         troubleshoot_report_path: null,
+        thinking_level: "high",
         terminal_result: "BUILDER_COMPLETE",
         result_class: "success",
         failure_class: null,
@@ -99,12 +101,20 @@ describe("runtime events are declared once, in @millrace/contracts", () => {
       requestId: "request-1",
       workItemKind: "task",
       workItemId: "task-a",
+      thinkingLevel: "high",
       terminalResult: "BUILDER_COMPLETE",
       status: "BUILDER_COMPLETE",
       durationSeconds: 1.5,
       tokenUsage: null,
       failureClass: null,
     });
+    const view = monitorViewOf(completed, at);
+    expect(view && new BasicMonitorFormatter().format(view)[0]).toMatch(
+      /^\[10:00:00\] stage done execution\/builder run=\S+ work=task:task-a thinking=high result=BUILDER_COMPLETE dur=1\.5s$/,
+    );
+    const { thinking_level: _omitted, ...older } = completed.data as Record<string, unknown>;
+    const olderView = monitorViewOf({ ...completed, data: older } as TypedRuntimeEvent, at);
+    expect(olderView && new BasicMonitorFormatter().format(olderView)[0]).not.toContain("thinking=");
     const decision: TypedRuntimeEvent = {
       event_type: "router_decision",
       data: {

@@ -58,6 +58,8 @@ export type { AcquiredLock, AcquireLockOptions, LockInspection } from "./lock.js
 export { acquireLock, inspectLock, isLockOwnerProcess, isProcessAlive } from "./lock.js";
 export type { ManifestRead } from "./manifest.js";
 export { readManifest } from "./manifest.js";
+export type { ModelAliasChange, ModelAliasChangeResult } from "./model-alias-config.js";
+export { changeModelAliases, listModelAliases, showModelAlias } from "./model-alias-config.js";
 export type { AssetFamily, QueueState, QueueStateFolders, WorkspacePaths } from "./paths.js";
 export {
   initDirectories,

@@ -123,7 +123,8 @@ function resolveArrayIndexes(parts: string[], counts: Map<string, number>): stri
   return out;
 }
 
-function stripComment(line: string): string {
+/** @internal shared with toml-edit.ts */
+export function stripComment(line: string): string {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
@@ -136,7 +137,8 @@ function stripComment(line: string): string {
   return line;
 }
 
-function findAssignment(line: string): number {
+/** @internal shared with toml-edit.ts */
+export function findAssignment(line: string): number {
   let quote: string | undefined;
   for (let i = 0; i < line.length; i++) {
     const ch = line[i];
@@ -148,7 +150,8 @@ function findAssignment(line: string): number {
   return -1;
 }
 
-function bracketBalance(value: string): number {
+/** @internal shared with toml-edit.ts */
+export function bracketBalance(value: string): number {
   let balance = 0;
   let quote: string | undefined;
   for (let i = 0; i < value.length; i++) {
@@ -163,7 +166,8 @@ function bracketBalance(value: string): number {
   return balance;
 }
 
-function splitKey(key: string): string[] {
+/** @internal shared with toml-edit.ts */
+export function splitKey(key: string): string[] {
   const parts: string[] = [];
   let current = "";
   let quote: string | undefined;

@@ -11,6 +11,7 @@ import { neutralizeControlChars } from "@millrace/contracts/terminal-text";
 import { requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
+import { emitControl, issuerOption } from "./control-output.js";
 
 const TOPICS = ["summary", "procedures", "facts", "orient", "lint"] as const;
 const ACTIONS = ["ls", "show", "promote", "deprecate"] as const;
@@ -21,7 +22,7 @@ interface CompoundingArgs {
   id?: string;
   reason?: string;
   replacement?: string;
-  "changed-by": string;
+  issuer?: string;
   query?: string;
 }
 
@@ -162,8 +163,8 @@ async function govern(
     );
   }
   if (args.replacement !== undefined) showItem(paths, kind, args.replacement);
-  const { controlWorkspace } = await import("@millrace/scheduler");
-  const result = controlWorkspace(
+  const { submitControl } = await import("@millrace/supervisor-contract");
+  const result = submitControl(
     paths.root,
     args.action === "promote" ? "promote_compounding_item" : "deprecate_compounding_item",
     {
@@ -172,10 +173,9 @@ async function govern(
       reason: args.reason as string,
       ...(args.replacement !== undefined ? { replacement_id: args.replacement } : {}),
     },
-    { issuer: args["changed-by"] },
+    { issuer: args.issuer },
   );
-  ctx.emit(() => keyValueLines({ ...result }), result);
-  return 0;
+  return emitControl(ctx, result);
 }
 
 async function items(args: CompoundingArgs, ctx: CommandContext, kind: CompoundingItemKind): Promise<number> {
@@ -209,10 +209,9 @@ export const compoundingCommand: MillraceCommand<CompoundingArgs> = {
         alias: "replacement-procedure-id",
         describe: "deprecate: the workspace item that replaces this one",
       })
-      .option("changed-by", {
-        type: "string",
-        default: "cli",
-        describe: "Who decides (recorded as the issuer)",
+      .option("issuer", {
+        ...issuerOption,
+        alias: ["actor", "changed-by"],
       })
       .option("query", { type: "string", describe: "orient: only entries holding every word" }),
   examples: [

@@ -1,5 +1,6 @@
 import type { MillraceCommand } from "../command.js";
 import { approvalsCommand } from "./approvals.js";
+import { healthCommand, runProvenanceCommand } from "./compat.js";
 import { compileCommand } from "./compile.js";
 import { completionCommand } from "./completion.js";
 import { compoundingCommand } from "./compounding.js";
@@ -8,7 +9,9 @@ import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
+import { publishCommand } from "./publish.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
@@ -27,10 +30,12 @@ import { versionCommand } from "./version.js";
 export const commandGroups: MillraceCommand<any>[][] = [
   [versionCommand],
   [initCommand, upgradeCommand, configCommand, doctorCommand],
-  [compileCommand, modesCommand],
+  [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
+  [publishCommand],
   [completionCommand],
+  [healthCommand, runProvenanceCommand],
 ];

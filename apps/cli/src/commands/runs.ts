@@ -157,7 +157,7 @@ export function traceText(trace: RunTraceGraph): string {
   ];
   trace.nodes.forEach((node, index) => {
     parts.push(
-      `node: ${index + 1} ${node.node_id} request=${node.request_id} result=${node.terminal_result} class=${node.result_class} failure=${node.failure_class ?? "none"} runner=${node.runner_name ?? "none"} dur=${node.duration_seconds.toFixed(1)}s tokens=${tokens(node.token_usage)}\n`,
+      `node: ${index + 1} ${node.node_id} request=${node.request_id} result=${node.terminal_result} class=${node.result_class} failure=${node.failure_class ?? "none"} runner=${node.runner_name ?? "none"} model=${node.model_name ?? "none"} thinking=${node.thinking_level ?? "none"} dur=${node.duration_seconds.toFixed(1)}s tokens=${tokens(node.token_usage)}\n`,
     );
   });
   const nodeOf = new Map(trace.nodes.map((node) => [node.trace_node_id, node.node_id]));

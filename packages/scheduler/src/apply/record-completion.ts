@@ -42,6 +42,7 @@ export function applyAndCommit(
     duration_seconds: envelope.duration_seconds,
     token_usage: envelope.token_usage ?? null,
     troubleshoot_report_path: completion.request.preferred_troubleshoot_report_path ?? null,
+    thinking_level: envelope.thinking_level ?? completion.request.thinking_level ?? null,
   });
   if (applied.decision) {
     recordEvent(

@@ -17,6 +17,10 @@ function stageRef(event: { plane: Plane; stage: string; nodeId: string; stageKin
   return ref;
 }
 
+function thinking(level: string | null | undefined): string {
+  return level ? ` thinking=${level}` : "";
+}
+
 /** The start banner: mode and plan, baseline, loops, concurrency, scheduler mode, snapshot. */
 function startBanner(event: Extract<MonitorEvent, { type: "runtime_started" }>, at: string): string[] {
   const loops = Object.entries(event.loops)
@@ -66,7 +70,7 @@ export class BasicMonitorFormatter {
       case "stage_started": {
         const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
         return [
-          `${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work} status=${event.status}`,
+          `${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} status=${event.status}`,
         ];
       }
       case "stage_completed": {
@@ -77,7 +81,7 @@ export class BasicMonitorFormatter {
         this.runTotals.set(key, total);
         const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
         return [
-          `${at}stage done ${stageRef(event)} run=${this.handle(event.runId)}${work} result=${event.terminalResult} dur=${event.durationSeconds.toFixed(1)}s${tokens(event.tokenUsage)}`,
+          `${at}stage done ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} result=${event.terminalResult} dur=${event.durationSeconds.toFixed(1)}s${tokens(event.tokenUsage)}`,
           `${at}run ${event.plane} run=${this.handle(event.runId)} elapsed=${total.seconds.toFixed(1)}s${tokens(total.usage)}`,
         ];
       }

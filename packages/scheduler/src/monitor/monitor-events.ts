@@ -34,6 +34,8 @@ export type MonitorEvent =
       stage: string;
       nodeId: string;
       stageKindId: string;
+      /** The stage's thinking level; absent or null when it runs with the adapter's default. */
+      thinkingLevel?: string | null;
       runId: string;
       requestId: string;
       workItemKind: string | null;
@@ -47,6 +49,8 @@ export type MonitorEvent =
       stage: string;
       nodeId: string;
       stageKindId: string;
+      /** The stage's thinking level; absent or null when it runs with the adapter's default. */
+      thinkingLevel?: string | null;
       runId: string;
       requestId: string;
       workItemKind: string | null;

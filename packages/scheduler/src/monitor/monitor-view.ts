@@ -32,6 +32,7 @@ function stageIdentity(data: StageEventData) {
     requestId: data.request_id,
     workItemKind: data.work_item_kind,
     workItemId: data.work_item_id,
+    thinkingLevel: data.thinking_level ?? null,
   };
 }
 

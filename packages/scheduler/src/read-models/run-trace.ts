@@ -122,7 +122,7 @@ function traceNode(run: LoadedRun, stage: LoadedStage): RunTraceNode {
     failure_class: failureClassOf(envelope),
     runner_name: envelope.runner_name ?? null,
     model_name: envelope.model_name ?? null,
-    thinking_level: metadataString(envelope, "thinking_level"),
+    thinking_level: envelope.thinking_level ?? metadataString(envelope, "thinking_level"),
     model_reasoning_effort: envelope.model_reasoning_effort ?? null,
     started_at: envelope.started_at,
     completed_at: envelope.completed_at,

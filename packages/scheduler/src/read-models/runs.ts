@@ -118,7 +118,7 @@ function stageView(run: LoadedRun, stage: LoadedStage): RunStage {
     runner_name: envelope.runner_name ?? null,
     model_name: envelope.model_name ?? null,
     model_reasoning_effort: envelope.model_reasoning_effort ?? null,
-    thinking_level: metadataString(envelope, "thinking_level"),
+    thinking_level: envelope.thinking_level ?? metadataString(envelope, "thinking_level"),
     started_at: envelope.started_at,
     completed_at: envelope.completed_at,
     duration_seconds: envelope.duration_seconds,

@@ -184,6 +184,7 @@ function markRunning(
       work_item_kind: run.work_item_kind ?? null,
       work_item_id: run.work_item_id ?? null,
       troubleshoot_report_path: request.preferred_troubleshoot_report_path ?? null,
+      thinking_level: request.thinking_level ?? null,
     },
     { status: running.replace(/^### /, "") },
   );
