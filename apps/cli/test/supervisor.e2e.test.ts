@@ -6,7 +6,14 @@ import {
   SupervisorReportSchema,
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
-import { runCli, tempDir } from "./helpers.js";
+import { fakeAgentBin, fakeAgentEnv } from "./fake-agents.js";
+import { runCli as runCliRaw, tempDir } from "./helpers.js";
+
+// The default mode runs on codex: with the fake on PATH its runner is ready, so the report reaches
+// the reasons past runner_not_ready (which has its own test below).
+const agents = fakeAgentEnv(fakeAgentBin());
+const runCli = (args: string[], options: { env?: NodeJS.ProcessEnv } = {}) =>
+  runCliRaw(args, { ...options, env: { ...agents, ...options.env } });
 
 function initWorkspace(): string {
   const ws = tempDir();
@@ -21,6 +28,17 @@ function runAction(argv: string[]) {
 }
 
 describe("millrace supervisor report", () => {
+  it("reports runner_not_ready when the mode's agent CLI is missing, with doctor as the action", () => {
+    const ws = initWorkspace();
+    const run = runCliRaw(["supervisor", "report", "-w", ws, "--json"], {
+      env: { PATH: path.dirname(process.execPath), CODEX_API_KEY: "" },
+    });
+    const report = SupervisorReportSchema.parse(run.json());
+    expect(report.attention_reason).toBe("runner_not_ready");
+    expect(report.attention_summary).toMatch(/codex/);
+    expect(report.allowed_actions.map((a) => a.action)).toContain("doctor");
+  });
+
   it("reports a fresh workspace as idle_no_work; its add-task action, run as given, is accepted", () => {
     const ws = initWorkspace();
     const run = runCli(["supervisor", "report", "-w", ws, "--json", "--issuer", "Ops Agent"]);

@@ -46,7 +46,11 @@ function setupAttention(facts: AttentionFacts): Attention | undefined {
   if (!health.execution_ready) {
     return {
       reason: "runner_not_ready",
-      summary: `execution cannot start: ${firstError(health, (code) => code.startsWith("runner_") || code === "plan_compile_error")}`,
+      summary: `execution cannot start: ${firstError(
+        health,
+        (code) =>
+          code === "mode_runner_unavailable" || code.startsWith("runner_") || code === "plan_compile_error",
+      )}`,
     };
   }
   if (health.problems.some((p) => p.status === "error" && !isLockCheck(p.code))) {
