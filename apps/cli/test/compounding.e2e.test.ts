@@ -1,7 +1,14 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { extractRunCandidate, flushRunCandidates, recordRunCandidate } from "@millrace/compounding";
+import {
+  extractRunCandidate,
+  flushRunCandidates,
+  loadCompoundingSnapshot,
+  recordRunCandidate,
+  selectPromptContext,
+  writeSelectionArtifact,
+} from "@millrace/compounding";
 import {
   CompoundingItemDetailSchema,
   CompoundingItemListOutputSchema,
@@ -9,6 +16,7 @@ import {
   CompoundingOrientOutputSchema,
   CompoundingSummarySchema,
   ControlResultOutputSchema,
+  RunDetailSchema,
   SkillDetailSchema,
   SkillInstallOutputSchema,
   SkillListOutputSchema,
@@ -133,6 +141,28 @@ describe("millrace compounding", () => {
       runCli(["compounding", "procedures", "show", ID, "--json", "-w", ws]).json(),
     );
     expect(after.status).toBe("deprecated");
+  });
+
+  it("runs show prints each stage's selection: decisions, budget used, items filtered out", () => {
+    const other = seededWorkspace();
+    expect(runCli(["compounding", "procedures", "promote", ID, "--reason", "ok", "-w", other]).status).toBe(
+      0,
+    );
+    const paths = workspacePaths(other);
+    const { selection } = selectPromptContext(loadCompoundingSnapshot(paths), {
+      runId: "run-sel1",
+      stage: "builder",
+    });
+    writeSelectionArtifact(path.join(paths.runs, "run-sel1"), "req-sel-1", selection);
+    const shown = runCli(["runs", "show", "run-sel1", "-w", other]);
+    expect(shown.status, shown.stderr).toBe(0);
+    expect(shown.stdout).toContain("compounding: builder request=req-sel-1 profile=compounding");
+    expect(shown.stdout).toMatch(
+      /procedures: considered=1 selected=1 truncated=0 used=\d+\/2200 max_items=2 excluded: scope_not_allowed=1/,
+    );
+    expect(shown.stdout).toContain(`  selected ${ID} (broader_scope,`);
+    const json = RunDetailSchema.parse(runCli(["runs", "show", "run-sel1", "--json", "-w", other]).json());
+    expect(json.compounding.selections[0]?.selection.procedures.selected_ids).toEqual([ID]);
   });
 
   it("queues promote for the daemon when one owns the workspace", () => {

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { readSelectionArtifacts, SELECTION_ARTIFACT_FOLDER } from "@millrace/compounding";
+import { readSelectionArtifacts, SELECTION_ARTIFACT_FOLDER } from "@millrace/compounding/read-models";
 import type { RunDetail } from "@millrace/contracts";
 import { displayPath } from "./display-path.js";
 import type { LoadedRun } from "./run-files.js";
