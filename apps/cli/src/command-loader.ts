@@ -33,6 +33,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   runs: () => import("./commands/runs.js"),
   usage: () => import("./commands/usage.js"),
   approvals: () => import("./commands/approvals.js"),
+  serve: () => import("./commands/serve.js"),
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

@@ -186,6 +186,18 @@ export const DemoOutputSchema = z.strictObject({
 });
 export type DemoOutput = z.infer<typeof DemoOutputSchema>;
 
+/** `serve --json`: one line once the dashboard listens (the server then runs until interrupted). */
+export const ServeOutputSchema = z.strictObject({
+  url: z.string(),
+  host: z.string(),
+  port: z.int().min(1).max(65_535),
+  /** False when bound to a non-loopback address (the CLI also prints a warning on stderr). */
+  loopback: z.boolean(),
+  read_only: z.literal(true),
+  workspaces: z.array(z.strictObject({ id: z.string(), name: z.string(), root: z.string() })),
+});
+export type ServeOutput = z.infer<typeof ServeOutputSchema>;
+
 // --- doctor (the complete report built by @millrace/scheduler)
 
 export const DoctorGroupSchema = z.enum([
@@ -304,6 +316,7 @@ registerPersistedSchema("control-result", ControlResultOutputSchema);
 registerPersistedSchema("run-once-output", RunOnceOutputSchema);
 registerPersistedSchema("run-daemon-output", RunDaemonOutputSchema);
 registerPersistedSchema("demo-output", DemoOutputSchema);
+registerPersistedSchema("serve-output", ServeOutputSchema);
 registerPersistedSchema("full-doctor-report", FullDoctorReportSchema);
 registerPersistedSchema("usage-report", UsageReportOutputSchema);
 registerPersistedSchema("approvals-listing", ApprovalsListingOutputSchema);
@@ -349,6 +362,7 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
     schema: "control-result",
   },
   { command: "demo", schema: "demo-output" },
+  { command: "serve (one line once listening)", schema: "serve-output" },
   { command: "any command that fails", schema: "cli-error" },
 ];
 

@@ -16,8 +16,8 @@ export function requireRunFolder(workspace: ServedWorkspace, runId: string): str
     });
   }
   const dir = runDir(workspace.paths, runId);
-  const escape = findPathEscape(workspace.paths.root, dir);
-  if (escape) {
+  const escaped = findPathEscape(workspace.paths.root, dir);
+  if (escaped) {
     throw new MillraceError("invalid_id", `run ${runId} leads out of the workspace; it is not served`, {
       hint: "A run folder that is a link out of the workspace is never read by the dashboard.",
     });

@@ -11,6 +11,7 @@ import { modesCommand } from "./modes.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { serveCommand } from "./serve.js";
 import { statusCommand } from "./status.js";
 import { upgradeCommand } from "./upgrade.js";
 import { usageCommand } from "./usage.js";
@@ -26,7 +27,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand],
+  [statusCommand, runsCommand, usageCommand, approvalsCommand, serveCommand],
   [runCommand, ...controlCommands, demoCommand],
   [completionCommand],
 ];

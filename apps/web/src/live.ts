@@ -1,0 +1,41 @@
+/**
+ * The live connection: one EventSource on the workspace's event stream. The browser reconnects by
+ * itself and sends the last message id (`Last-Event-ID`), which the server reads as a log cursor,
+ * so a reconnect continues exactly after the last event received. Every event (and the first
+ * `ready`) asks the current page to refresh its data; nothing polls on a timer.
+ */
+export interface LiveEvent {
+  id: string;
+  event_type: string;
+  occurred_at: string;
+}
+
+export interface LiveState {
+  connected: boolean;
+  events: LiveEvent[];
+  gaps: number;
+}
+
+export function connectLive(workspace: string, onChange: (state: LiveState, refresh: boolean) => void): () => void {
+  const state: LiveState = { connected: false, events: [], gaps: 0 };
+  const source = new EventSource(`/api/w/${encodeURIComponent(workspace)}/events`);
+  source.addEventListener("ready", () => {
+    state.connected = true;
+    onChange(state, true);
+  });
+  source.addEventListener("runtime_event", (message) => {
+    const event = message as MessageEvent<string>;
+    const parsed = JSON.parse(event.data) as { event_type: string; occurred_at: string };
+    state.events.push({ id: event.lastEventId, event_type: parsed.event_type, occurred_at: parsed.occurred_at });
+    onChange(state, true);
+  });
+  source.addEventListener("gap", () => {
+    state.gaps++;
+    onChange(state, true);
+  });
+  source.addEventListener("error", () => {
+    state.connected = false;
+    onChange(state, false);
+  });
+  return () => source.close();
+}
