@@ -13,4 +13,7 @@ if (!existsSync(path.join(source, "index.html"))) {
   console.error(`copy-web: ${path.relative(pkg, source)}/index.html is missing; build apps/web first`);
   process.exit(1);
 }
-cpSync(source, target, { recursive: true, filter: (src) => !path.basename(src).startsWith(".") || src === source });
+cpSync(source, target, {
+  recursive: true,
+  filter: (src) => !path.basename(src).startsWith(".") || src === source,
+});

@@ -30,7 +30,10 @@ export function makeContext(io: CliIO, args: GlobalArgs, color = false): Command
     json,
     paint: makePaint(color && !json),
     // `serve` takes --workspace more than once; every other command uses one (the first).
-    workspace: path.resolve(io.cwd, (Array.isArray(args.workspace) ? args.workspace[0] : args.workspace) ?? "."),
+    workspace: path.resolve(
+      io.cwd,
+      (Array.isArray(args.workspace) ? args.workspace[0] : args.workspace) ?? ".",
+    ),
     emit(text, value) {
       if (json) io.stdout(`${JSON.stringify(value, null, 2)}\n`);
       else io.stdout(typeof text === "function" ? text() : text);

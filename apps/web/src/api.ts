@@ -15,9 +15,15 @@ export async function getJson<T>(url: string): Promise<T> {
   const body = (await response.json()) as unknown;
   if (!response.ok) {
     const error = (body as { error?: { code?: string; message?: string; hint?: string } }).error ?? {};
-    throw new ApiError(response.status, error.code ?? "unknown", error.message ?? response.statusText, error.hint ?? "");
+    throw new ApiError(
+      response.status,
+      error.code ?? "unknown",
+      error.message ?? response.statusText,
+      error.hint ?? "",
+    );
   }
   return body as T;
 }
 
-export const api = (workspace: string) => (suffix: string) => `/api/w/${encodeURIComponent(workspace)}/${suffix}`;
+export const api = (workspace: string) => (suffix: string) =>
+  `/api/w/${encodeURIComponent(workspace)}/${suffix}`;

@@ -25,9 +25,18 @@ export function since(iso: string | null | undefined, now = Date.now()): string 
 export function time(iso: string | null | undefined): string {
   if (!iso) return "—";
   const ms = Date.parse(iso);
-  return Number.isNaN(ms) ? iso : new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+  return Number.isNaN(ms)
+    ? iso
+    : new Date(ms)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d+Z$/, "Z");
 }
 
-export function tokens(usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null): string {
-  return usage ? `${num(usage.total_tokens)} (in ${num(usage.input_tokens)} / out ${num(usage.output_tokens)})` : "—";
+export function tokens(
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null,
+): string {
+  return usage
+    ? `${num(usage.total_tokens)} (in ${num(usage.input_tokens)} / out ${num(usage.output_tokens)})`
+    : "—";
 }

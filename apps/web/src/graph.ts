@@ -29,7 +29,8 @@ export function drawGraph(nodes: GraphNode[], edges: GraphEdge[], title: string)
   g.setDefaultEdgeLabel(() => ({}));
   for (const node of nodes) g.setNode(node.id, { width: NODE_W, height: NODE_H });
   edges.forEach((edge, index) => {
-    if (g.hasNode(edge.from) && g.hasNode(edge.to)) g.setEdge(edge.from, edge.to, { label: edge.label, width: 60, height: 14 }, `e${index}`);
+    if (g.hasNode(edge.from) && g.hasNode(edge.to))
+      g.setEdge(edge.from, edge.to, { label: edge.label, width: 60, height: 14 }, `e${index}`);
   });
   dagre.layout(g);
   const graph = g.graph();
@@ -37,12 +38,16 @@ export function drawGraph(nodes: GraphNode[], edges: GraphEdge[], title: string)
   const height = Math.ceil(graph.height ?? 60);
   const paths = g.edges().map((ref) => {
     const edge = g.edge(ref) as { points: { x: number; y: number }[]; label: string; x?: number; y?: number };
-    const d = edge.points.map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(" ");
+    const d = edge.points
+      .map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+      .join(" ");
     return s(
       "g",
       { class: "edge" },
       s("path", { d, "marker-end": "url(#arrow)" }),
-      edge.x !== undefined && edge.y !== undefined ? s("text", { x: edge.x.toFixed(1), y: edge.y.toFixed(1), "text-anchor": "middle" }, edge.label) : null,
+      edge.x !== undefined && edge.y !== undefined
+        ? s("text", { x: edge.x.toFixed(1), y: edge.y.toFixed(1), "text-anchor": "middle" }, edge.label)
+        : null,
     );
   });
   const boxes = nodes.map((node) => {
@@ -50,14 +55,36 @@ export function drawGraph(nodes: GraphNode[], edges: GraphEdge[], title: string)
     return s(
       "g",
       { class: `node ${node.classes ?? ""}`.trim(), "data-node": node.id, ...node.attrs },
-      s("rect", { x: (box.x - NODE_W / 2).toFixed(1), y: (box.y - NODE_H / 2).toFixed(1), width: NODE_W, height: NODE_H, rx: 6 }),
+      s("rect", {
+        x: (box.x - NODE_W / 2).toFixed(1),
+        y: (box.y - NODE_H / 2).toFixed(1),
+        width: NODE_W,
+        height: NODE_H,
+        rx: 6,
+      }),
       s("text", { x: box.x.toFixed(1), y: (box.y + 4).toFixed(1), "text-anchor": "middle" }, node.label),
     );
   });
   return s(
     "svg",
     { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-label": title },
-    s("defs", {}, s("marker", { id: "arrow", viewBox: "0 0 10 10", refX: 10, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M0,0 L10,5 L0,10 z" }))),
+    s(
+      "defs",
+      {},
+      s(
+        "marker",
+        {
+          id: "arrow",
+          viewBox: "0 0 10 10",
+          refX: 10,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: "auto-start-reverse",
+        },
+        s("path", { d: "M0,0 L10,5 L0,10 z" }),
+      ),
+    ),
     paths,
     boxes,
   );

@@ -16,7 +16,10 @@ export interface LiveState {
   gaps: number;
 }
 
-export function connectLive(workspace: string, onChange: (state: LiveState, refresh: boolean) => void): () => void {
+export function connectLive(
+  workspace: string,
+  onChange: (state: LiveState, refresh: boolean) => void,
+): () => void {
   const state: LiveState = { connected: false, events: [], gaps: 0 };
   const source = new EventSource(`/api/w/${encodeURIComponent(workspace)}/events`);
   source.addEventListener("ready", () => {
@@ -26,7 +29,11 @@ export function connectLive(workspace: string, onChange: (state: LiveState, refr
   source.addEventListener("runtime_event", (message) => {
     const event = message as MessageEvent<string>;
     const parsed = JSON.parse(event.data) as { event_type: string; occurred_at: string };
-    state.events.push({ id: event.lastEventId, event_type: parsed.event_type, occurred_at: parsed.occurred_at });
+    state.events.push({
+      id: event.lastEventId,
+      event_type: parsed.event_type,
+      occurred_at: parsed.occurred_at,
+    });
     onChange(state, true);
   });
   source.addEventListener("gap", () => {

@@ -36,12 +36,27 @@ function parseRoute(): Route {
 
 function nav(route: Route): HTMLElement {
   const link = (page: Route["page"], label: string) =>
-    h("a", { href: `#/w/${encodeURIComponent(route.workspace)}/${page}`, class: route.page === page ? "current" : "" }, label);
+    h(
+      "a",
+      {
+        href: `#/w/${encodeURIComponent(route.workspace)}/${page}`,
+        class: route.page === page ? "current" : "",
+      },
+      label,
+    );
   const picker = h(
     "nav",
     { class: "workspaces" },
     workspaces.map((w) =>
-      h("a", { href: `#/w/${encodeURIComponent(w.id)}/${route.page}`, class: w.id === route.workspace ? "current" : "", title: w.root }, w.name),
+      h(
+        "a",
+        {
+          href: `#/w/${encodeURIComponent(w.id)}/${route.page}`,
+          class: w.id === route.workspace ? "current" : "",
+          title: w.root,
+        },
+        w.name,
+      ),
     ),
   );
   return h(
@@ -49,14 +64,33 @@ function nav(route: Route): HTMLElement {
     { class: "bar" },
     h("strong", {}, "Millrace"),
     picker,
-    h("nav", { class: "pages" }, link("overview", "Overview"), link("flow", "Flow"), link("queue", "Queue"), link("runs", "Runs"), link("usage", "Usage")),
-    h("span", { class: live.connected ? "live on" : "live off", "data-testid": "live" }, live.connected ? "live" : "reconnecting…"),
+    h(
+      "nav",
+      { class: "pages" },
+      link("overview", "Overview"),
+      link("flow", "Flow"),
+      link("queue", "Queue"),
+      link("runs", "Runs"),
+      link("usage", "Usage"),
+    ),
+    h(
+      "span",
+      { class: live.connected ? "live on" : "live off", "data-testid": "live" },
+      live.connected ? "live" : "reconnecting…",
+    ),
   );
 }
 
 function failure(error: unknown): Child[] {
   if (error instanceof ApiError) {
-    return [h("div", { class: "error" }, h("p", {}, `${error.code}: ${error.message}`), error.hint ? h("p", { class: "hint" }, error.hint) : null)];
+    return [
+      h(
+        "div",
+        { class: "error" },
+        h("p", {}, `${error.code}: ${error.message}`),
+        error.hint ? h("p", { class: "hint" }, error.hint) : null,
+      ),
+    ];
   }
   return [h("div", { class: "error" }, String(error))];
 }

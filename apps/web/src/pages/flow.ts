@@ -13,20 +13,29 @@ interface FlowData {
 export const flowPage: Page<FlowData> = {
   async load(route) {
     const at = api(route.workspace);
-    const [graphs, status] = await Promise.all([getJson<CompileGraphOutput>(at("graphs")), getJson<StatusReport>(at("status"))]);
+    const [graphs, status] = await Promise.all([
+      getJson<CompileGraphOutput>(at("graphs")),
+      getJson<StatusReport>(at("status")),
+    ]);
     return { graphs, status };
   },
   view({ graphs, status }) {
     return [
       h("h1", {}, "Flow"),
-      h("p", { class: "muted" }, `Mode ${graphs[0]?.mode_id ?? "—"}, plan ${graphs[0]?.compiled_plan_id ?? "—"}`),
+      h(
+        "p",
+        { class: "muted" },
+        `Mode ${graphs[0]?.mode_id ?? "—"}, plan ${graphs[0]?.compiled_plan_id ?? "—"}`,
+      ),
       graphs.map((graph) => {
         const active = status.planes[graph.plane].active_run;
         const nodes: GraphNode[] = graph.nodes.map((node) => ({
           id: node.node_id,
-          label: node.node_id === node.stage_kind_id ? node.node_id : `${node.node_id} (${node.stage_kind_id})`,
+          label:
+            node.node_id === node.stage_kind_id ? node.node_id : `${node.node_id} (${node.stage_kind_id})`,
           classes: active?.node_id === node.node_id ? "active" : "",
-          attrs: active?.node_id === node.node_id ? { "data-active": "true" } : ({} as Record<string, string>),
+          attrs:
+            active?.node_id === node.node_id ? { "data-active": "true" } : ({} as Record<string, string>),
         }));
         const terminals = new Set<string>();
         const edges: GraphEdge[] = graph.edges.map((edge) => {
@@ -34,11 +43,17 @@ export const flowPage: Page<FlowData> = {
           if (!edge.target_node_id) terminals.add(to);
           return { from: edge.source_node_id, to, label: edge.outcome };
         });
-        for (const id of terminals) nodes.push({ id, label: id.slice("terminal:".length), classes: "terminal" });
+        for (const id of terminals)
+          nodes.push({ id, label: id.slice("terminal:".length), classes: "terminal" });
         return h(
           "section",
           { class: "lane", "data-plane": graph.plane },
-          h("h2", {}, `${graph.plane} · ${graph.loop_id}`, active ? h("span", { class: "badge" }, ` running ${active.stage}`) : null),
+          h(
+            "h2",
+            {},
+            `${graph.plane} · ${graph.loop_id}`,
+            active ? h("span", { class: "badge" }, ` running ${active.stage}`) : null,
+          ),
           h("div", { class: "scroll" }, drawGraph(nodes, edges, `${graph.plane} graph`)),
         );
       }),

@@ -2,6 +2,7 @@ import type { Child } from "../dom.js";
 
 /** What a page view returns: nodes, or nested lists of them. */
 export type View = (Child | Child[])[];
+
 import type { LiveState } from "../live.js";
 import { flowPage } from "./flow.js";
 import { itemPage } from "./item.js";
@@ -38,7 +39,9 @@ export const PAGES: Record<Route["page"], Page<never>> = {
   usage: usagePage as Page<never>,
 };
 
-export function href(route: Pick<Route, "workspace" | "page"> & { arg?: string | undefined; arg2?: string | undefined }): string {
+export function href(
+  route: Pick<Route, "workspace" | "page"> & { arg?: string | undefined; arg2?: string | undefined },
+): string {
   const parts = ["#", "w", route.workspace, route.page, route.arg, route.arg2].filter((p) => p !== undefined);
   return parts.map((p, i) => (i === 0 ? p : encodeURIComponent(p as string))).join("/");
 }

@@ -8,11 +8,16 @@ import { href, type Page, type Route } from "./index.js";
 const PLANES = ["execution", "planning", "learning"] as const;
 
 function kv(rows: [string, Child][], testid?: string): HTMLElement {
-  return h("dl", { class: "kv", "data-testid": testid }, rows.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]));
+  return h(
+    "dl",
+    { class: "kv", "data-testid": testid },
+    rows.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]),
+  );
 }
 
 function daemonState(report: StatusReport): string {
-  if (report.process_running) return report.paused ? "running (paused)" : report.stop_requested ? "stopping" : "running";
+  if (report.process_running)
+    return report.paused ? "running (paused)" : report.stop_requested ? "stopping" : "running";
   if (report.snapshot_process_running) return "crashed (owner gone)";
   return "not running";
 }
@@ -21,7 +26,17 @@ function planesTable(report: StatusReport, route: Route): HTMLElement {
   return h(
     "table",
     { class: "planes" },
-    h("thead", {}, h("tr", {}, ["plane", "status", "queued", "active docs", "active stage", "work item", "elapsed"].map((c) => h("th", {}, c)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["plane", "status", "queued", "active docs", "active stage", "work item", "elapsed"].map((c) =>
+          h("th", {}, c),
+        ),
+      ),
+    ),
     h(
       "tbody",
       {},
@@ -36,7 +51,17 @@ function planesTable(report: StatusReport, route: Route): HTMLElement {
           h("td", { class: "n" }, num(p.queue_depth)),
           h("td", { class: "n" }, num(p.active_documents)),
           h("td", { "data-testid": `active-stage-${plane}` }, run ? `${run.stage} (${run.node_id})` : "idle"),
-          h("td", {}, run?.work_item_id ? h("a", { href: href({ workspace: route.workspace, page: "item", arg: run.work_item_id }) }, run.work_item_id) : "—"),
+          h(
+            "td",
+            {},
+            run?.work_item_id
+              ? h(
+                  "a",
+                  { href: href({ workspace: route.workspace, page: "item", arg: run.work_item_id }) },
+                  run.work_item_id,
+                )
+              : "—",
+          ),
           h("td", {}, run ? h("span", { "data-since": run.active_since }, since(run.active_since)) : "—"),
         );
       }),
@@ -65,12 +90,20 @@ function governance(report: StatusReport): HTMLElement {
               "li",
               {},
               h("span", {}, `${b.rule_id} (${b.window})`),
-              h("meter", { min: 0, max: Math.max(b.threshold, b.observed), value: b.observed, high: b.threshold * 0.9, optimum: 0 }),
+              h("meter", {
+                min: 0,
+                max: Math.max(b.threshold, b.observed),
+                value: b.observed,
+                high: b.threshold * 0.9,
+                optimum: 0,
+              }),
               h("span", { class: "n" }, `${num(b.observed)} / ${num(b.threshold)}`),
             ),
           ),
         ),
-    g.parked.length > 0 ? h("p", {}, `${g.parked.length} parked item(s): ${g.parked.map((p) => p.work_item_id).join(", ")}`) : null,
+    g.parked.length > 0
+      ? h("p", {}, `${g.parked.length} parked item(s): ${g.parked.map((p) => p.work_item_id).join(", ")}`)
+      : null,
   );
 }
 
@@ -82,7 +115,19 @@ function recentEvents(live: LiveState): HTMLElement {
     h("h2", {}, "Recent events (this session)"),
     recent.length === 0
       ? h("p", { class: "muted" }, "None yet; new events appear here as the runtime writes them.")
-      : h("ol", { class: "events" }, recent.map((e) => h("li", { "data-event-id": e.id }, h("code", {}, e.event_type), " ", h("span", { class: "muted" }, time(e.occurred_at))))),
+      : h(
+          "ol",
+          { class: "events" },
+          recent.map((e) =>
+            h(
+              "li",
+              { "data-event-id": e.id },
+              h("code", {}, e.event_type),
+              " ",
+              h("span", { class: "muted" }, time(e.occurred_at)),
+            ),
+          ),
+        ),
   );
 }
 
@@ -105,9 +150,19 @@ export const overviewPage: Page<StatusReport> = {
               ["daemon", h("span", { "data-testid": "daemon-state" }, daemonState(report))],
               ["mode", report.runtime_mode],
               ["lock", `${lock.state}${lock.owner_pid !== null ? ` (pid ${lock.owner_pid})` : ""}`],
-              ["paused", h("span", { "data-testid": "paused" }, report.paused ? `yes: ${report.pause_sources.join(", ")}` : "no")],
+              [
+                "paused",
+                h(
+                  "span",
+                  { "data-testid": "paused" },
+                  report.paused ? `yes: ${report.pause_sources.join(", ")}` : "no",
+                ),
+              ],
               ["stop requested", String(report.stop_requested)],
-              ["last result", h("span", { "data-testid": "last-result" }, report.last_terminal_result ?? "—")],
+              [
+                "last result",
+                h("span", { "data-testid": "last-result" }, report.last_terminal_result ?? "—"),
+              ],
               ["updated", time(report.updated_at)],
             ],
             "runtime",
@@ -124,7 +179,13 @@ export const overviewPage: Page<StatusReport> = {
             ["closure", report.closure.state],
             ["failure class", report.current_failure_class ?? "—"],
           ]),
-          report.runtime_error ? h("p", { class: "error" }, `runtime error ${report.runtime_error.error_code} at ${report.runtime_error.failed_stage}`) : null,
+          report.runtime_error
+            ? h(
+                "p",
+                { class: "error" },
+                `runtime error ${report.runtime_error.error_code} at ${report.runtime_error.failed_stage}`,
+              )
+            : null,
         ),
         governance(report),
         h("section", { class: "card wide" }, h("h2", {}, "Planes"), planesTable(report, route)),

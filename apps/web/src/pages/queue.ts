@@ -32,7 +32,8 @@ function lineageGroups(items: QueueItemSummary[]): [string, QueueItemSummary[]][
     list.push(item);
     groups.set(key, list);
   }
-  for (const list of groups.values()) list.sort((a, b) => (a.kind === "spec" ? -1 : 0) - (b.kind === "spec" ? -1 : 0));
+  for (const list of groups.values())
+    list.sort((a, b) => (a.kind === "spec" ? -1 : 0) - (b.kind === "spec" ? -1 : 0));
   return [...groups.entries()];
 }
 
@@ -47,8 +48,30 @@ export const queuePage: Page<QueueListing> = {
       h(
         "table",
         { class: "counts", "data-testid": "queue-counts" },
-        h("thead", {}, h("tr", {}, h("th", {}, "kind"), STATES.map((s) => h("th", {}, s)))),
-        h("tbody", {}, kinds.map((kind) => h("tr", {}, h("td", {}, kind), STATES.map((s) => h("td", { class: "n" }, num(listing.counts[kind as keyof typeof listing.counts]?.[s] ?? 0)))))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", {}, "kind"),
+            STATES.map((s) => h("th", {}, s)),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          kinds.map((kind) =>
+            h(
+              "tr",
+              {},
+              h("td", {}, kind),
+              STATES.map((s) =>
+                h("td", { class: "n" }, num(listing.counts[kind as keyof typeof listing.counts]?.[s] ?? 0)),
+              ),
+            ),
+          ),
+        ),
       ),
       h("h2", {}, "By lineage"),
       lineageGroups(listing.items).map(([root, items]) => {
@@ -59,11 +82,19 @@ export const queuePage: Page<QueueListing> = {
           "section",
           { class: "lineage" },
           h("h3", {}, root),
-          h("ul", {}, shown.map((item) => itemRow(item, route))),
-          shown.length < items.length ? h("p", { class: "muted" }, `… and ${num(items.length - shown.length)} more`) : null,
+          h(
+            "ul",
+            {},
+            shown.map((item) => itemRow(item, route)),
+          ),
+          shown.length < items.length
+            ? h("p", { class: "muted" }, `… and ${num(items.length - shown.length)} more`)
+            : null,
         );
       }),
-      budget < 0 || listing.items.length > SHOWN ? h("p", { class: "muted" }, `Showing the first ${SHOWN} of ${num(listing.items.length)} items.`) : null,
+      budget < 0 || listing.items.length > SHOWN
+        ? h("p", { class: "muted" }, `Showing the first ${SHOWN} of ${num(listing.items.length)} items.`)
+        : null,
     ];
   },
 };

@@ -28,7 +28,14 @@ function timeline(detail: RunDetail): SVGElement | null {
   const row = 22;
   return s(
     "svg",
-    { class: "timeline", viewBox: `0 0 ${width} ${stages.length * row + 4}`, width, height: stages.length * row + 4, role: "img", "aria-label": "stage timeline" },
+    {
+      class: "timeline",
+      viewBox: `0 0 ${width} ${stages.length * row + 4}`,
+      width,
+      height: stages.length * row + 4,
+      role: "img",
+      "aria-label": "stage timeline",
+    },
     stages.map((st, i) => {
       const x = ((Date.parse(st.started_at) - start) / (end - start)) * (width - 220) + 200;
       const w = Math.max(2, (st.duration_seconds * 1000 * (width - 220)) / (end - start));
@@ -43,10 +50,30 @@ function timeline(detail: RunDetail): SVGElement | null {
 }
 
 function artifactLinks(detail: RunDetail, route: Route): HTMLElement {
-  const files = [...new Set([...detail.stages.flatMap((st) => [st.artifacts.prompt, st.artifacts.stdout, st.artifacts.stderr, st.artifacts.report, st.artifacts.stage_result, ...st.artifacts.other]), ...detail.files])].filter(
-    (f): f is string => typeof f === "string",
+  const files = [
+    ...new Set([
+      ...detail.stages.flatMap((st) => [
+        st.artifacts.prompt,
+        st.artifacts.stdout,
+        st.artifacts.stderr,
+        st.artifacts.report,
+        st.artifacts.stage_result,
+        ...st.artifacts.other,
+      ]),
+      ...detail.files,
+    ]),
+  ].filter((f): f is string => typeof f === "string");
+  return h(
+    "ul",
+    { class: "artifacts" },
+    files.map((file) =>
+      h(
+        "li",
+        {},
+        h("a", { href: href({ workspace: route.workspace, page: "run", arg: route.arg, arg2: file }) }, file),
+      ),
+    ),
   );
-  return h("ul", { class: "artifacts" }, files.map((file) => h("li", {}, h("a", { href: href({ workspace: route.workspace, page: "run", arg: route.arg, arg2: file }) }, file))));
 }
 
 /** A run: stage timeline, the stages with tokens and cost, the trace graph, and the artifacts as text. */
@@ -57,23 +84,55 @@ export const runPage: Page<RunData> = {
     const [detail, trace, artifact] = await Promise.all([
       getJson<RunDetail>(at(`runs/${id}`)),
       getJson<RunTraceGraph>(at(`runs/${id}/trace`)),
-      route.arg2 ? getJson<ArtifactView>(at(`runs/${id}/artifact?path=${encodeURIComponent(route.arg2)}`)) : Promise.resolve(undefined),
+      route.arg2
+        ? getJson<ArtifactView>(at(`runs/${id}/artifact?path=${encodeURIComponent(route.arg2)}`))
+        : Promise.resolve(undefined),
     ]);
     return { detail, trace, artifact };
   },
   view({ detail, trace, artifact }, route) {
     const run = detail.run;
-    const nodes = trace.nodes.map((n) => ({ id: n.trace_node_id, label: `${n.stage} → ${n.terminal_result}`, classes: n.result_class }));
-    const edges = trace.edges.filter((e) => e.target_trace_node_id).map((e) => ({ from: e.source_trace_node_id, to: e.target_trace_node_id as string, label: e.outcome }));
+    const nodes = trace.nodes.map((n) => ({
+      id: n.trace_node_id,
+      label: `${n.stage} → ${n.terminal_result}`,
+      classes: n.result_class,
+    }));
+    const edges = trace.edges
+      .filter((e) => e.target_trace_node_id)
+      .map((e) => ({ from: e.source_trace_node_id, to: e.target_trace_node_id as string, label: e.outcome }));
     return [
       h("p", {}, h("a", { href: href({ workspace: route.workspace, page: "runs" }) }, "← Runs")),
       h("h1", {}, "Run ", h("code", {}, run.run_id)),
-      h("p", {}, `${run.status} · ${run.work_item_kind ?? ""} ${run.work_item_id ?? ""} · started ${time(run.started_at)} · ${seconds(run.duration_seconds)} · tokens ${tokens(run.token_usage)}`),
+      h(
+        "p",
+        {},
+        `${run.status} · ${run.work_item_kind ?? ""} ${run.work_item_id ?? ""} · started ${time(run.started_at)} · ${seconds(run.duration_seconds)} · tokens ${tokens(run.token_usage)}`,
+      ),
       h("section", { class: "card wide" }, h("h2", {}, "Timeline"), timeline(detail)),
       h(
         "table",
         { class: "stages", "data-testid": "stages" },
-        h("thead", {}, h("tr", {}, ["#", "stage", "node", "result", "class", "runner", "model", "started", "duration", "tokens", "cost"].map((c) => h("th", {}, c)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            [
+              "#",
+              "stage",
+              "node",
+              "result",
+              "class",
+              "runner",
+              "model",
+              "started",
+              "duration",
+              "tokens",
+              "cost",
+            ].map((c) => h("th", {}, c)),
+          ),
+        ),
         h(
           "tbody",
           {},
@@ -90,20 +149,38 @@ export const runPage: Page<RunData> = {
               h("td", {}, st.model_name ?? "—"),
               h("td", {}, time(st.started_at)),
               h("td", { class: "n" }, seconds(st.duration_seconds)),
-              h("td", { class: "n", "data-testid": "stage-tokens" }, st.token_usage ? num(st.token_usage.total_tokens) : "none reported"),
+              h(
+                "td",
+                { class: "n", "data-testid": "stage-tokens" },
+                st.token_usage ? num(st.token_usage.total_tokens) : "none reported",
+              ),
               h("td", { class: "n" }, usd(st.token_usage?.cost_usd)),
             ),
           ),
         ),
       ),
-      h("section", { class: "card wide" }, h("h2", {}, "Trace"), nodes.length > 0 ? h("div", { class: "scroll" }, drawGraph(nodes, edges, "run trace")) : h("p", { class: "muted" }, "No stage has finished yet."), trace.notes.map((n) => h("p", { class: "muted" }, n))),
+      h(
+        "section",
+        { class: "card wide" },
+        h("h2", {}, "Trace"),
+        nodes.length > 0
+          ? h("div", { class: "scroll" }, drawGraph(nodes, edges, "run trace"))
+          : h("p", { class: "muted" }, "No stage has finished yet."),
+        trace.notes.map((n) => h("p", { class: "muted" }, n)),
+      ),
       h("section", { class: "card wide" }, h("h2", {}, "Artifacts"), artifactLinks(detail, route)),
       artifact
         ? h(
             "section",
             { class: "card wide", "data-testid": "artifact" },
             h("h2", {}, artifact.path),
-            artifact.truncated ? h("p", { class: "muted" }, `Showing the first ${num(artifact.text.length)} characters of ${num(artifact.size_bytes)} bytes.`) : null,
+            artifact.truncated
+              ? h(
+                  "p",
+                  { class: "muted" },
+                  `Showing the first ${num(artifact.text.length)} characters of ${num(artifact.size_bytes)} bytes.`,
+                )
+              : null,
             h("pre", { class: "artifact" }, artifact.text),
           )
         : null,

@@ -15,7 +15,19 @@ document.addEventListener("input", (event) => {
 });
 
 function matches(run: RunSummary, words: string[]): boolean {
-  const text = [run.run_id, run.status, run.plane, run.work_item_id, run.work_item_kind, run.last_stage, run.last_terminal_result, run.failure_class, run.mode_id].join(" ").toLowerCase();
+  const text = [
+    run.run_id,
+    run.status,
+    run.plane,
+    run.work_item_id,
+    run.work_item_kind,
+    run.last_stage,
+    run.last_terminal_result,
+    run.failure_class,
+    run.mode_id,
+  ]
+    .join(" ")
+    .toLowerCase();
   return words.every((word) => text.includes(word));
 }
 
@@ -28,12 +40,32 @@ export const runsPage: Page<RunListing> = {
     const shown = runs.slice(0, 200);
     return [
       h("h1", {}, "Runs"),
-      h("input", { type: "search", placeholder: "filter: id, item, stage, result, status…", value: query, "data-runs-search": true, "aria-label": "Filter runs" }),
-      h("p", { class: "muted" }, `${runs.length} of ${listing.runs.length} runs${shown.length < runs.length ? `, newest ${shown.length} shown` : ""}`),
+      h("input", {
+        type: "search",
+        placeholder: "filter: id, item, stage, result, status…",
+        value: query,
+        "data-runs-search": true,
+        "aria-label": "Filter runs",
+      }),
+      h(
+        "p",
+        { class: "muted" },
+        `${runs.length} of ${listing.runs.length} runs${shown.length < runs.length ? `, newest ${shown.length} shown` : ""}`,
+      ),
       h(
         "table",
         { class: "runs", "data-testid": "runs" },
-        h("thead", {}, h("tr", {}, ["run", "started", "item", "stages", "last stage", "result", "status", "duration", "tokens"].map((c) => h("th", {}, c)))),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ["run", "started", "item", "stages", "last stage", "result", "status", "duration", "tokens"].map(
+              (c) => h("th", {}, c),
+            ),
+          ),
+        ),
         h(
           "tbody",
           {},
@@ -41,7 +73,15 @@ export const runsPage: Page<RunListing> = {
             h(
               "tr",
               { "data-run": run.run_id },
-              h("td", {}, h("a", { href: href({ workspace: route.workspace, page: "run", arg: run.run_id }) }, h("code", {}, run.run_id.slice(0, 12)))),
+              h(
+                "td",
+                {},
+                h(
+                  "a",
+                  { href: href({ workspace: route.workspace, page: "run", arg: run.run_id }) },
+                  h("code", {}, run.run_id.slice(0, 12)),
+                ),
+              ),
               h("td", {}, time(run.started_at)),
               h("td", {}, run.work_item_id ?? "—"),
               h("td", { class: "n" }, run.stage_count),
