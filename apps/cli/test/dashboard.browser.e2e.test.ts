@@ -1,6 +1,6 @@
 // The dashboard in a real browser: Debian's headless Chromium driven by playwright-core, against a
 // workspace a scripted-runner daemon drives in the same test. One browser for the whole file.
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eventLogStart, readEventsFrom, workspacePaths } from "@millrace/workspace";
 import type { Browser, Page } from "playwright-core";
@@ -75,7 +75,11 @@ async function shot(name: string): Promise<void> {
 }
 
 function text(selector: string): Promise<string> {
-  return page.locator(selector).first().innerText();
+  return page
+    .locator(selector)
+    .first()
+    .textContent()
+    .then((value) => value ?? "");
 }
 
 beforeAll(async () => {
@@ -146,7 +150,7 @@ describe("millrace serve in Chromium", () => {
     expect(await rows.count()).toBe(detail.stages.length);
     const stages = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-stage")));
     expect(stages).toEqual(detail.stages.map((stage) => stage.stage));
-    const tokenCells = await page.locator('[data-testid="stage-tokens"]').allInnerTexts();
+    const tokenCells = await page.locator('[data-testid="stage-tokens"]').allTextContents();
     expect(tokenCells).toEqual(
       detail.stages.map((stage) =>
         stage.token_usage ? stage.token_usage.total_tokens.toLocaleString("en-US") : "none reported",
@@ -159,7 +163,7 @@ describe("millrace serve in Chromium", () => {
       const view = page.locator('[data-testid="artifact"] pre');
       await view.waitFor({ timeout: 10_000 });
       // Shown as text: the tags are characters on the page, not elements.
-      expect(await view.innerText()).toContain("<b>not markup</b>");
+      expect(await view.textContent()).toContain("<b>not markup</b>");
       expect(await page.locator('[data-testid="artifact"] b').count()).toBe(0);
     }
   }, 60_000);

@@ -2,7 +2,7 @@ import type { CompileGraphOutput, StatusReport } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { drawGraph, type GraphEdge, type GraphNode } from "../graph.js";
-import type { Page } from "./index.js";
+import type { Page } from "./route.js";
 
 interface FlowData {
   graphs: CompileGraphOutput;

@@ -2,7 +2,7 @@ import type { QueueItemDetail } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { time } from "../format.js";
-import { href, type Page } from "./index.js";
+import { href, type Page } from "./route.js";
 
 const LINEAGE_FIELDS = [
   "root_idea_id",

@@ -3,7 +3,7 @@ import { api, getJson } from "../api.js";
 import { type Child, h } from "../dom.js";
 import { num, since, time } from "../format.js";
 import type { LiveState } from "../live.js";
-import { href, type Page, type Route } from "./index.js";
+import { href, type Page, type Route } from "./route.js";
 
 const PLANES = ["execution", "planning", "learning"] as const;
 

@@ -2,7 +2,7 @@ import type { QueueItemSummary, QueueListing } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { num } from "../format.js";
-import { href, type Page, type Route } from "./index.js";
+import { href, type Page, type Route } from "./route.js";
 
 const STATES = ["queue", "active", "done", "blocked"] as const;
 /** Rows drawn per lineage list; a 10,000-item queue stays responsive. */

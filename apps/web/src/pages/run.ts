@@ -3,7 +3,7 @@ import { api, getJson } from "../api.js";
 import { h, s } from "../dom.js";
 import { num, seconds, time, tokens, usd } from "../format.js";
 import { drawGraph } from "../graph.js";
-import { href, type Page, type Route } from "./index.js";
+import { href, type Page, type Route } from "./route.js";
 
 interface ArtifactView {
   path: string;

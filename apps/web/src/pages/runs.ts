@@ -2,7 +2,7 @@ import type { RunListing, RunSummary } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { seconds, time, tokens } from "../format.js";
-import { href, type Page } from "./index.js";
+import { href, type Page } from "./route.js";
 
 let query = "";
 

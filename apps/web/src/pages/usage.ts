@@ -4,7 +4,7 @@ import "uplot/dist/uPlot.min.css";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { num, usd } from "../format.js";
-import type { Page } from "./index.js";
+import type { Page } from "./route.js";
 
 interface UsageData {
   byDay: UsageReportOutput;
