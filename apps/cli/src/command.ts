@@ -46,6 +46,16 @@ export function makeContext(io: CliIO, args: GlobalArgs, color = false): Command
 
 export { keyValueLines };
 
+/** Only `serve` takes --workspace more than once; elsewhere a repeat is a mistake worth naming. */
+async function refuseRepeatedWorkspace(args: GlobalArgs, command: string): Promise<void> {
+  if (command === "serve" || !Array.isArray(args.workspace)) return;
+  // Loaded only on this error path, so the cold start stays light.
+  const { MillraceError } = await import("@millrace/contracts");
+  throw new MillraceError("usage_invalid_argument", `--workspace given ${args.workspace.length} times`, {
+    hint: "Pass one --workspace (only `millrace serve` shows several workspaces).",
+  });
+}
+
 /** Adapts a MillraceCommand to yargs; the handler's result becomes the process exit status. */
 export function toYargs<A>(
   def: MillraceCommand<A>,
@@ -61,6 +71,7 @@ export function toYargs<A>(
       return y as unknown as Argv<A & GlobalArgs>;
     },
     handler: async (args) => {
+      await refuseRepeatedWorkspace(args, String([def.command].flat()[0]).split(" ")[0] ?? "");
       await discoverWorkspace(args, io, String([def.command].flat()[0]).split(" ")[0] ?? "");
       const ctx = makeContext(io, args, state.color);
       const result = await def.handler(args as unknown as A & GlobalArgs, ctx);

@@ -99,3 +99,14 @@ describe("millrace serve", () => {
     await first.stop();
   });
 });
+
+describe("--workspace given twice", () => {
+  it("is refused by every command but serve", () => {
+    const root = initialized("eta");
+    const run = runCli(["status", "-w", root, "-w", root]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      "error: --workspace given 2 times\nhint: Pass one --workspace (only `millrace serve` shows several workspaces).\n",
+    );
+  });
+});

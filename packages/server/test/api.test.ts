@@ -132,3 +132,11 @@ describe("safety", () => {
     }
   });
 });
+
+describe("HEAD", () => {
+  it("answers like GET without a body", async () => {
+    const response = await get("/api/workspaces", {}, "HEAD");
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe("");
+  });
+});
