@@ -131,6 +131,14 @@ describe("millrace serve in Chromium", () => {
       .waitFor({ timeout: 30_000 });
     expect(await text('[data-testid="last-result"]')).not.toBe("—");
     await shot("overview-final");
+
+    // The outcomes seen while the page was open are marked on their edges.
+    await page.locator('a[href$="/flow"]').first().click();
+    const recent = page.locator('[data-plane="execution"] g.edge.recent', { hasText: "BUILDER_COMPLETE" });
+    await recent.waitFor({ timeout: 10_000 });
+    expect(await recent.textContent()).toBe("BUILDER_COMPLETE ×1");
+    await shot("flow-outcomes");
+    await page.locator('a[href$="/overview"]').first().click();
     expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).toBe(
       true,
     );

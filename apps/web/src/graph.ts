@@ -14,6 +14,8 @@ export interface GraphEdge {
   from: string;
   to: string;
   label: string;
+  /** Extra CSS classes (e.g. "recent"). */
+  classes?: string;
 }
 
 const NODE_W = 170;
@@ -30,20 +32,31 @@ export function drawGraph(nodes: GraphNode[], edges: GraphEdge[], title: string)
   for (const node of nodes) g.setNode(node.id, { width: NODE_W, height: NODE_H });
   edges.forEach((edge, index) => {
     if (g.hasNode(edge.from) && g.hasNode(edge.to))
-      g.setEdge(edge.from, edge.to, { label: edge.label, width: 60, height: 14 }, `e${index}`);
+      g.setEdge(
+        edge.from,
+        edge.to,
+        { label: edge.label, classes: edge.classes ?? "", width: 60, height: 14 },
+        `e${index}`,
+      );
   });
   dagre.layout(g);
   const graph = g.graph();
   const width = Math.ceil(graph.width ?? 100);
   const height = Math.ceil(graph.height ?? 60);
   const paths = g.edges().map((ref) => {
-    const edge = g.edge(ref) as { points: { x: number; y: number }[]; label: string; x?: number; y?: number };
+    const edge = g.edge(ref) as {
+      points: { x: number; y: number }[];
+      label: string;
+      classes: string;
+      x?: number;
+      y?: number;
+    };
     const d = edge.points
       .map((p, i) => `${i === 0 ? "M" : "L"}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
       .join(" ");
     return s(
       "g",
-      { class: "edge" },
+      { class: `edge ${edge.classes}`.trim() },
       s("path", { d, "marker-end": "url(#arrow)" }),
       edge.x !== undefined && edge.y !== undefined
         ? s("text", { x: edge.x.toFixed(1), y: edge.y.toFixed(1), "text-anchor": "middle" }, edge.label)

@@ -8,6 +8,8 @@ export interface LiveEvent {
   id: string;
   event_type: string;
   occurred_at: string;
+  /** For stage_completed: which node finished with which outcome (the Flow page marks the edge). */
+  outcome?: { plane: string; node_id: string; terminal_result: string };
 }
 
 export interface LiveState {

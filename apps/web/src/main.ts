@@ -129,12 +129,29 @@ async function refresh(): Promise<void> {
   document.body.dataset.ready = "true";
 }
 
-/** Coalesces a burst of events into one refresh. */
+let inFlight: Promise<void> | undefined;
+let again = false;
+
+/**
+ * Coalesces a burst of events into one refresh, and never runs two at once: events arriving while
+ * a page's data is being fetched lead to exactly one more fetch after it (a slow read model on a
+ * busy workspace is not asked again and again in parallel).
+ */
 function scheduleRefresh(): void {
   if (refreshTimer !== undefined) return;
   refreshTimer = window.setTimeout(() => {
     refreshTimer = undefined;
-    void refresh();
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = refresh().finally(() => {
+      inFlight = undefined;
+      if (again) {
+        again = false;
+        scheduleRefresh();
+      }
+    });
   }, 100);
 }
 

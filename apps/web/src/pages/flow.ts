@@ -19,7 +19,14 @@ export const flowPage: Page<FlowData> = {
     ]);
     return { graphs, status };
   },
-  view({ graphs, status }) {
+  view({ graphs, status }, _route, live) {
+    // Outcomes seen since the page opened, per plane, node and result: their edges are marked.
+    const recent = new Map<string, number>();
+    for (const event of live.events) {
+      if (!event.outcome) continue;
+      const key = `${event.outcome.plane}/${event.outcome.node_id}/${event.outcome.terminal_result}`;
+      recent.set(key, (recent.get(key) ?? 0) + 1);
+    }
     return [
       h("h1", {}, "Flow"),
       h(
@@ -41,7 +48,10 @@ export const flowPage: Page<FlowData> = {
         const edges: GraphEdge[] = graph.edges.map((edge) => {
           const to = edge.target_node_id ?? `terminal:${edge.terminal_state_id ?? "end"}`;
           if (!edge.target_node_id) terminals.add(to);
-          return { from: edge.source_node_id, to, label: edge.outcome };
+          const seen = recent.get(`${graph.plane}/${edge.source_node_id}/${edge.outcome}`);
+          return seen
+            ? { from: edge.source_node_id, to, label: `${edge.outcome} ×${seen}`, classes: "recent" }
+            : { from: edge.source_node_id, to, label: edge.outcome };
         });
         for (const id of terminals)
           nodes.push({ id, label: id.slice("terminal:".length), classes: "terminal" });
