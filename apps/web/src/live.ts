@@ -30,12 +30,29 @@ export function connectLive(
   });
   source.addEventListener("runtime_event", (message) => {
     const event = message as MessageEvent<string>;
-    const parsed = JSON.parse(event.data) as { event_type: string; occurred_at: string };
-    state.events.push({
+    const parsed = JSON.parse(event.data) as {
+      event_type: string;
+      occurred_at: string;
+      data?: Record<string, unknown>;
+    };
+    const live: LiveEvent = {
       id: event.lastEventId,
       event_type: parsed.event_type,
       occurred_at: parsed.occurred_at,
-    });
+    };
+    const data = parsed.data ?? {};
+    if (
+      parsed.event_type === "stage_completed" &&
+      typeof data.node_id === "string" &&
+      typeof data.terminal_result === "string"
+    ) {
+      live.outcome = {
+        plane: String(data.plane),
+        node_id: data.node_id,
+        terminal_result: data.terminal_result,
+      };
+    }
+    state.events.push(live);
     onChange(state, true);
   });
   source.addEventListener("gap", () => {
