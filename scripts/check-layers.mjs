@@ -26,10 +26,13 @@ export const LAYERS = {
   "@millrace/git": 2,
   "@millrace/scheduler": 3,
   "@millrace/supervisor-contract": 4,
-  millrace: 5,
-  "@millrace/bench": 6,
-  "@millrace/runner-contract-tests": 6,
-  "@millrace/example-embed": 6,
+  "@millrace/server": 5,
+  millrace: 6,
+  // The dashboard's frontend: it runs in a browser and imports only types from contracts.
+  "@millrace/web": 6,
+  "@millrace/bench": 7,
+  "@millrace/runner-contract-tests": 7,
+  "@millrace/example-embed": 7,
 };
 
 /** Public subpath entry points a package may offer besides its index (light or test-only doors). */

@@ -37,6 +37,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   compounding: () => import("./commands/compounding.js"),
   skills: () => import("./commands/skills.js"),
   supervisor: () => import("./commands/supervisor.js"),
+  serve: () => import("./commands/serve.js"),
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

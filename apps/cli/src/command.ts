@@ -86,7 +86,7 @@ async function repeatedWorkspaces(args: GlobalArgs, allowed: boolean): Promise<s
     // Loaded only here: the common path stays free of zod for a fast start.
     const { MillraceError } = await import("@millrace/contracts");
     throw new MillraceError("usage_invalid_argument", `--workspace was given ${given.length} times`, {
-      hint: "Give --workspace once; only `millrace supervisor report` takes several.",
+      hint: "Give --workspace once; only `millrace supervisor report` and `millrace serve` take several.",
     });
   }
   const dirs = given.map(String);

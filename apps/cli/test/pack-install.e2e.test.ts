@@ -3,7 +3,7 @@
 // into real versions); the tarballs are installed with plain `npm i -g --prefix` from an empty
 // folder, and the installed `millrace` binary is run from there. `npx --package` runs them without
 // installing. Third-party dependencies (zod, yargs, ...) come from the npm registry.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -103,6 +103,32 @@ describe("npm i -g --prefix of the packed tarballs", () => {
     expect(report.ok).toBe(true);
     expect(report.errors).toBe(0);
   });
+
+  it("serves the dashboard from the installed package (its bundle ships inside it)", async () => {
+    const modules = path.join(prefix, "lib", "node_modules");
+    expect(existsSync(path.join(modules, "millrace", "dist", "web", "index.html"))).toBe(true);
+    const child = spawn(bin, ["serve", "-w", "repo", "--port", "0", "--json"], {
+      cwd: project,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const line = await new Promise<string>((resolve, reject) => {
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        if (out.includes("\n")) resolve(out.split("\n")[0] as string);
+      });
+      child.on("exit", (code) => reject(new Error(`serve exited ${code}`)));
+    });
+    const { url } = JSON.parse(line) as { url: string };
+    const page = await fetch(url);
+    expect(page.status).toBe(200);
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(await page.text())?.[1] as string;
+    expect((await fetch(new URL(script, url))).status).toBe(200);
+    expect((await fetch(new URL("api/w/repo/status", url))).status).toBe(200);
+    const exited = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await exited).toBe(143);
+  }, 60_000);
 
   it("runs from the tarballs with npx --package, without installing", () => {
     const manifest = JSON.parse(readFileSync(path.join(REPO, "apps", "cli", "package.json"), "utf8"));

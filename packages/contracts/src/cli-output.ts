@@ -216,6 +216,18 @@ export const DemoOutputSchema = z.strictObject({
 });
 export type DemoOutput = z.infer<typeof DemoOutputSchema>;
 
+/** `serve --json`: one line once the dashboard listens (the server then runs until interrupted). */
+export const ServeOutputSchema = z.strictObject({
+  url: z.string(),
+  host: z.string(),
+  port: z.int().min(1).max(65_535),
+  /** False when bound to a non-loopback address (the CLI also prints a warning on stderr). */
+  loopback: z.boolean(),
+  read_only: z.literal(true),
+  workspaces: z.array(z.strictObject({ id: z.string(), name: z.string(), root: z.string() })),
+});
+export type ServeOutput = z.infer<typeof ServeOutputSchema>;
+
 // --- doctor (the complete report built by @millrace/scheduler)
 
 export const DoctorGroupSchema = z.enum([
@@ -335,6 +347,7 @@ registerPersistedSchema("control-result", ControlResultOutputSchema);
 registerPersistedSchema("run-once-output", RunOnceOutputSchema);
 registerPersistedSchema("run-daemon-output", RunDaemonOutputSchema);
 registerPersistedSchema("demo-output", DemoOutputSchema);
+registerPersistedSchema("serve-output", ServeOutputSchema);
 registerPersistedSchema("full-doctor-report", FullDoctorReportSchema);
 registerPersistedSchema("usage-report", UsageReportOutputSchema);
 registerPersistedSchema("approvals-listing", ApprovalsListingOutputSchema);
@@ -403,6 +416,7 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "publish sync", schema: "publish-sync-report" },
   { command: "publish preflight", schema: "publish-preflight-report" },
   { command: "publish commit", schema: "publish-commit-result" },
+  { command: "serve (one line once listening)", schema: "serve-output" },
   { command: "any command that fails", schema: "cli-error" },
 ];
 

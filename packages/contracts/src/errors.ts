@@ -367,6 +367,17 @@ export const ERROR_CODES = {
     "No procedure or context fact has that id.",
     "Check the id against millrace-agents/compounding/procedures/ and context_facts/ (workspace-scope files are named <id>.json).",
   ),
+  // --- dashboard (`millrace serve`)
+  dashboard_request_refused: code(
+    1,
+    "The dashboard refused a request: a foreign Host or Origin, or a method that would change something.",
+    "Open the dashboard at the address `millrace serve` printed; it is read-only.",
+  ),
+  dashboard_listen_failed: code(
+    1,
+    "The dashboard server could not listen on the requested address.",
+    "Pick another --port (or free the port), and check that --host is an address of this machine.",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 

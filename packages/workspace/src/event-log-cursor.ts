@@ -27,6 +27,11 @@ export interface CursorReadResult {
   /** Where the next read starts. */
   cursor: EventCursor;
   /**
+   * Where each returned event ends, parallel to `events`: reading from `positions[i]` yields the
+   * events after `events[i]` (e.g. one Server-Sent Events id per event).
+   */
+  positions: EventCursor[];
+  /**
    * True when events between the given cursor and the first one returned are gone: the cursor's
    * segment was pruned (its reader held no pin) or the log was reset under it.
    */
@@ -96,22 +101,24 @@ function readPass(
     cursor = { segment: first.segment, offset: 0 };
   } else if (gap && first) cursor = { segment: first.segment, offset: 0 };
   const events: RuntimeEvent[] = [];
+  const positions: EventCursor[] = [];
   for (; index < segments.length; index++) {
     const segment = segments[index];
     if (!segment) break;
     const read = readFileFrom(segment.path, cursor.offset, options, limit - events.length);
     if (segment.live && liveSegment(file) !== segment.segment) {
-      return { events: [], cursor: from, gap: false, restart: true };
+      return { events: [], positions: [], cursor: from, gap: false, restart: true };
     }
     if (read.missing && !segment.live) gap = true; // pruned while we looked
     events.push(...read.events);
+    for (const end of read.ends) positions.push({ segment: segment.segment, offset: end });
     cursor = { segment: segment.segment, offset: read.missing ? cursor.offset : read.nextOffset };
     if (events.length >= limit || segment.live) break;
     if (!read.missing && now() - modifiedAt(segment.path) < graceMs) break;
     const next = segments[index + 1];
     if (next) cursor = { segment: next.segment, offset: 0 };
   }
-  return { events, cursor, gap, restart: false };
+  return { events, positions, cursor, gap, restart: false };
 }
 
 /**
@@ -127,5 +134,5 @@ export function readEventsFromCursor(
     const { restart, ...result } = readPass(file, cursor, options);
     if (!restart) return result;
   }
-  return { events: [], cursor, gap: false };
+  return { events: [], positions: [], cursor, gap: false };
 }

@@ -100,6 +100,8 @@ export interface FileReadResult {
   events: RuntimeEvent[];
   /** Just after the last complete line consumed: where the next read of this file starts. */
   nextOffset: number;
+  /** For each event, the offset just after its line (so a reader can resume after any one of them). */
+  ends: number[];
   /** The file's size when it was read (a missing file reads as size 0). */
   size: number;
   /** True when the file does not exist. */
@@ -117,12 +119,13 @@ export function readFileFrom(
   limit = Number.POSITIVE_INFINITY,
 ): FileReadResult {
   const fd = openForRead(file);
-  if (fd === undefined) return { events: [], nextOffset: byteOffset, size: 0, missing: true };
+  if (fd === undefined) return { events: [], ends: [], nextOffset: byteOffset, size: 0, missing: true };
   try {
     const size = fstatSync(fd).size;
     const start = Math.min(Math.max(0, byteOffset), size);
     const chunkSize = Math.max(1, options.chunkSize ?? 64 * 1024);
     const events: RuntimeEvent[] = [];
+    const ends: number[] = [];
     let position = start;
     let pending = Buffer.alloc(0);
     let consumed = start;
@@ -137,13 +140,16 @@ export function readFileFrom(
       let newline = pending.indexOf(0x0a);
       while (newline >= 0 && events.length < limit) {
         const event = parseEventLine(pending.subarray(0, newline).toString("utf8"));
-        if (event) events.push(event);
         consumed += newline + 1;
+        if (event) {
+          events.push(event);
+          ends.push(consumed);
+        }
         pending = pending.subarray(newline + 1);
         newline = pending.indexOf(0x0a);
       }
     }
-    return { events, nextOffset: consumed, size, missing: false };
+    return { events, ends, nextOffset: consumed, size, missing: false };
   } finally {
     closeSync(fd);
   }

@@ -228,3 +228,24 @@ describe("event log rotation", () => {
     }
   }, 60_000);
 });
+
+describe("per-event positions", () => {
+  it("name where each event ends, so a reader can resume after any one of them, across segments", () => {
+    const file = logFile();
+    for (let i = 0; i < 11; i++) {
+      appendRuntimeEvent(
+        file,
+        { event_type: "runtime_tick_idle", data: {}, occurred_at: at },
+        { rotation: { maxBytes: 500, keepSegments: 10 } },
+      );
+    }
+    const all = readEventsFrom(file, eventLogStart(file), { graceMs: 0 });
+    expect(all.events).toHaveLength(11);
+    expect(all.positions).toHaveLength(11);
+    expect(new Set(all.positions.map((p) => p.segment)).size).toBeGreaterThan(1);
+    expect(all.positions.at(-1)).toEqual(all.cursor);
+    all.positions.forEach((position, index) => {
+      expect(readEventsFrom(file, position, { graceMs: 0 }).events).toHaveLength(10 - index);
+    });
+  });
+});

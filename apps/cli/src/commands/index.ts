@@ -15,6 +15,7 @@ import { publishCommand } from "./publish.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { serveCommand } from "./serve.js";
 import { skillsCommand } from "./skills.js";
 import { statusCommand } from "./status.js";
 import { supervisorCommand } from "./supervisor.js";
@@ -32,7 +33,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand],
+  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [publishCommand],

@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import { CLI_BIN } from "./helpers.js";
+
+/** Debian's chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. Never downloaded. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/** Screenshots land here (gitignored); a few are copied into docs/images by hand. */
+export const ARTIFACTS = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "test-artifacts",
+  "dashboard",
+);
+
+/** One headless Chromium per test file. Fails loudly (never skips) when the browser is missing. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `browser tests need Chromium at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`,
+    );
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // --no-sandbox: CI runs as root, where Chromium's sandbox refuses to start.
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu"],
+  });
+}
+
+export interface Serving {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `millrace serve --json` and waits for its first line (the URL). */
+export function startServe(args: string[]): Promise<Serving> {
+  const child = spawn(process.execPath, [CLI_BIN, "serve", "--json", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.stderr?.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+      const newline = out.indexOf("\n");
+      if (newline < 0) return;
+      const line = JSON.parse(out.slice(0, newline)) as { url: string; port: number };
+      resolve({
+        url: line.url,
+        port: line.port,
+        process: child,
+        stop: (signal = "SIGTERM") => {
+          child.kill(signal);
+          return exited;
+        },
+      });
+    });
+    void exited.then((code) => reject(new Error(`millrace serve exited (${code}) before listening: ${err}`)));
+  });
+}
+
+/** Starts `millrace run daemon` on a workspace. */
+export function startDaemon(root: string): { process: ChildProcess; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI_BIN, "run", "daemon", "-w", root], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  return { process: child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
+}

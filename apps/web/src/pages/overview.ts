@@ -1,0 +1,196 @@
+import type { StatusReport } from "@millrace/contracts";
+import { api, getJson } from "../api.js";
+import { type Child, h } from "../dom.js";
+import { num, since, time } from "../format.js";
+import type { LiveState } from "../live.js";
+import { href, type Page, type Route } from "./route.js";
+
+const PLANES = ["execution", "planning", "learning"] as const;
+
+function kv(rows: [string, Child][], testid?: string): HTMLElement {
+  return h(
+    "dl",
+    { class: "kv", "data-testid": testid },
+    rows.flatMap(([key, value]) => [h("dt", {}, key), h("dd", {}, value)]),
+  );
+}
+
+function daemonState(report: StatusReport): string {
+  if (report.process_running)
+    return report.paused ? "running (paused)" : report.stop_requested ? "stopping" : "running";
+  if (report.snapshot_process_running) return "crashed (owner gone)";
+  return "not running";
+}
+
+function planesTable(report: StatusReport, route: Route): HTMLElement {
+  return h(
+    "table",
+    { class: "planes" },
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        ["plane", "status", "queued", "active docs", "active stage", "work item", "elapsed"].map((c) =>
+          h("th", {}, c),
+        ),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      PLANES.map((plane) => {
+        const p = report.planes[plane];
+        const run = p.active_run;
+        return h(
+          "tr",
+          { "data-plane": plane },
+          h("td", {}, plane),
+          h("td", {}, p.status_marker),
+          h("td", { class: "n" }, num(p.queue_depth)),
+          h("td", { class: "n" }, num(p.active_documents)),
+          h("td", { "data-testid": `active-stage-${plane}` }, run ? `${run.stage} (${run.node_id})` : "idle"),
+          h(
+            "td",
+            {},
+            run?.work_item_id
+              ? h(
+                  "a",
+                  { href: href({ workspace: route.workspace, page: "item", arg: run.work_item_id }) },
+                  run.work_item_id,
+                )
+              : "—",
+          ),
+          h("td", {}, run ? h("span", { "data-since": run.active_since }, since(run.active_since)) : "—"),
+        );
+      }),
+    ),
+  );
+}
+
+function governance(report: StatusReport): HTMLElement {
+  const g = report.usage_governance;
+  return h(
+    "section",
+    { class: "card" },
+    h("h2", {}, "Governance"),
+    kv([
+      ["enabled", String(g.enabled ?? "unknown")],
+      ["paused by governance", String(g.paused)],
+      ["next auto-resume", time(g.next_auto_resume_at)],
+    ]),
+    g.blockers.length === 0
+      ? h("p", { class: "muted" }, "No window is over its threshold.")
+      : h(
+          "ul",
+          { class: "gauges" },
+          g.blockers.map((b) =>
+            h(
+              "li",
+              {},
+              h("span", {}, `${b.rule_id} (${b.window})`),
+              h("meter", {
+                min: 0,
+                max: Math.max(b.threshold, b.observed),
+                value: b.observed,
+                high: b.threshold * 0.9,
+                optimum: 0,
+              }),
+              h("span", { class: "n" }, `${num(b.observed)} / ${num(b.threshold)}`),
+            ),
+          ),
+        ),
+    g.parked.length > 0
+      ? h("p", {}, `${g.parked.length} parked item(s): ${g.parked.map((p) => p.work_item_id).join(", ")}`)
+      : null,
+  );
+}
+
+function recentEvents(live: LiveState): HTMLElement {
+  const recent = live.events.slice(-12).reverse();
+  return h(
+    "section",
+    { class: "card wide" },
+    h("h2", {}, "Recent events (this session)"),
+    recent.length === 0
+      ? h("p", { class: "muted" }, "None yet; new events appear here as the runtime writes them.")
+      : h(
+          "ol",
+          { class: "events" },
+          recent.map((e) =>
+            h(
+              "li",
+              { "data-event-id": e.id },
+              h("code", {}, e.event_type),
+              " ",
+              h("span", { class: "muted" }, time(e.occurred_at)),
+            ),
+          ),
+        ),
+  );
+}
+
+/** Overview: what the status read model says, grouped for a glance. */
+export const overviewPage: Page<StatusReport> = {
+  load: (route) => getJson<StatusReport>(api(route.workspace)("status")),
+  view(report, route, live) {
+    const lock = report.runtime_ownership_lock;
+    return [
+      h("h1", {}, "Overview"),
+      h(
+        "div",
+        { class: "grid" },
+        h(
+          "section",
+          { class: "card" },
+          h("h2", {}, "Runtime"),
+          kv(
+            [
+              ["daemon", h("span", { "data-testid": "daemon-state" }, daemonState(report))],
+              ["mode", report.runtime_mode],
+              ["lock", `${lock.state}${lock.owner_pid !== null ? ` (pid ${lock.owner_pid})` : ""}`],
+              [
+                "paused",
+                h(
+                  "span",
+                  { "data-testid": "paused" },
+                  report.paused ? `yes: ${report.pause_sources.join(", ")}` : "no",
+                ),
+              ],
+              ["stop requested", String(report.stop_requested)],
+              [
+                "last result",
+                h("span", { "data-testid": "last-result" }, report.last_terminal_result ?? "—"),
+              ],
+              ["updated", time(report.updated_at)],
+            ],
+            "runtime",
+          ),
+        ),
+        h(
+          "section",
+          { class: "card" },
+          h("h2", {}, "Plan"),
+          kv([
+            ["active mode", report.active_mode_id],
+            ["compiled plan", h("code", {}, report.compiled_plan_id || "—")],
+            ["currentness", report.compiled_plan_currentness.state],
+            ["closure", report.closure.state],
+            ["failure class", report.current_failure_class ?? "—"],
+          ]),
+          report.runtime_error
+            ? h(
+                "p",
+                { class: "error" },
+                `runtime error ${report.runtime_error.error_code} at ${report.runtime_error.failed_stage}`,
+              )
+            : null,
+        ),
+        governance(report),
+        h("section", { class: "card wide" }, h("h2", {}, "Planes"), planesTable(report, route)),
+        recentEvents(live),
+      ),
+    ];
+  },
+};

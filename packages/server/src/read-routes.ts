@@ -1,0 +1,35 @@
+import { Hono } from "hono";
+import {
+  graphsOf,
+  queueItemOf,
+  queueOf,
+  runArtifactOf,
+  runDetailOf,
+  runsOf,
+  runTraceOf,
+  statusOf,
+  usageOf,
+} from "./read-models.js";
+import type { ServedWorkspace } from "./workspaces.js";
+
+/** `GET /api/w/:id/...`: one route per read model; the workspace comes from the id, never a path. */
+export function readRoutes(lookup: (id: string) => ServedWorkspace): Hono {
+  const routes = new Hono();
+  const ws = (c: { req: { param(name: "id"): string } }) => lookup(c.req.param("id"));
+  routes.get("/status", (c) => c.json(statusOf(ws(c))));
+  routes.get("/queue", (c) =>
+    c.json(queueOf(ws(c), { kind: c.req.query("kind"), state: c.req.query("state") })),
+  );
+  routes.get("/queue/:item", (c) => c.json(queueItemOf(ws(c), c.req.param("item"))));
+  routes.get("/runs", (c) => c.json(runsOf(ws(c))));
+  routes.get("/runs/:run", (c) => c.json(runDetailOf(ws(c), c.req.param("run"))));
+  routes.get("/runs/:run/trace", (c) => c.json(runTraceOf(ws(c), c.req.param("run"))));
+  routes.get("/runs/:run/artifact", (c) =>
+    c.json(runArtifactOf(ws(c), c.req.param("run"), c.req.query("path"))),
+  );
+  routes.get("/graphs", (c) => c.json(graphsOf(ws(c))));
+  routes.get("/usage", (c) =>
+    c.json(usageOf(ws(c), { window: c.req.query("window"), by: c.req.query("by") })),
+  );
+  return routes;
+}
