@@ -75,10 +75,18 @@ export function findEscapingLinks(paths: WorkspacePaths): LinkFinding[] {
   };
   for (const owned of runtimeOwnedPaths(paths)) checkEscape(owned);
   // One level into the folders whose entries the runtime writes into or reads: run folders and
-  // queue documents may each be links of their own.
+  // queue documents may each be links of their own. Each folder itself was checked above, so only
+  // an entry that is itself a link can lead out: one lstat per entry, a real-path walk per link.
   const queueDirs = Object.values(paths.queues).flatMap((folders) => QUEUE_STATES.map((s) => folders[s]));
+  const stats = new Map<string, Stats | undefined>();
   for (const dir of [paths.runs, ...queueDirs]) {
-    for (const name of list(dir)) checkEscape(path.join(dir, name));
+    if (findings.has(dir)) continue;
+    for (const name of list(dir)) {
+      const entry = path.join(dir, name);
+      const stat = lstatOrUndefined(entry);
+      stats.set(entry, stat);
+      if (stat?.isSymbolicLink()) checkEscape(entry);
+    }
   }
   const watched: [string, (name: string) => boolean][] = [
     [paths.mailboxIncoming, () => true],
@@ -89,7 +97,7 @@ export function findEscapingLinks(paths: WorkspacePaths): LinkFinding[] {
     if (findings.has(dir) || findPathEscape(paths.root, dir)) continue;
     for (const name of list(dir)) {
       const entry = path.join(dir, name);
-      const stat = lstatOrUndefined(entry);
+      const stat = stats.has(entry) ? stats.get(entry) : lstatOrUndefined(entry);
       if (!stat || stat.isFile() || !relevant(name)) continue;
       if (stat.isSymbolicLink()) checkEscape(entry);
       if (!findings.has(entry))

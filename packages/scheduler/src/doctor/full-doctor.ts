@@ -24,6 +24,8 @@ export interface FullDoctorOptions {
   probeVersions?: boolean;
   /** Check every queue document (default true); the supervisor report skips it to stay fast. */
   queueChecks?: boolean;
+  /** Trust a persisted plan that is current instead of compiling a preview (default false). */
+  reuseCurrentPlan?: boolean;
 }
 
 const GROUP_ORDER = [
@@ -83,7 +85,9 @@ export async function runFullDoctor(
       checks.push(skipped("millrace.toml is invalid, so the plan and runners were not checked"));
     } else {
       const registry = options.registry ?? createRunnerRegistry();
-      const plan = planChecks(workspace, config, (name) => registry.has(name));
+      const plan = planChecks(workspace, config, (name) => registry.has(name), {
+        reuseCurrentPlan: options.reuseCurrentPlan === true,
+      });
       modeId = plan.modeId;
       checks.push(...plan.checks);
       const found = await runnerChecks({

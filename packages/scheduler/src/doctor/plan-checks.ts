@@ -1,4 +1,4 @@
-import { compilePlan, planCurrentness } from "@millrace/compiler";
+import { compilePlan, planCurrentness, requireCurrentPlan } from "@millrace/compiler";
 import type { CompiledRunPlan, FullDoctorCheck, MillraceConfig } from "@millrace/contracts";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
@@ -31,7 +31,19 @@ export function planChecks(
   root: string,
   config: MillraceConfig,
   isRegisteredRunner: (name: string) => boolean = () => false,
+  options: { readonly reuseCurrentPlan?: boolean } = {},
 ): PlanCheckResult {
+  if (options.reuseCurrentPlan) {
+    // A persisted plan that is current compiled cleanly from these very inputs: trust it instead of
+    // compiling a preview (the supervisor report's fast path; `doctor` always compiles).
+    try {
+      const plan = requireCurrentPlan(root, config);
+      const current = check("plan_current", `plan ${plan.compiled_plan_id} is current`, PLAN_FILE);
+      return { checks: [current], modeId: plan.mode_id, plan };
+    } catch {
+      // missing or stale: the full check below says which
+    }
+  }
   const checks: FullDoctorCheck[] = [];
   let modeId: string | null = null;
   let plan: CompiledRunPlan | undefined;

@@ -16,10 +16,15 @@ function blocksExecution(check: FullDoctorCheck): boolean {
 
 /**
  * The doctor's checks without the slow parts (no runner `--version` probes, no per-document queue
- * scan): workspace, assets, config, lock, plan currentness, runner executables and credentials.
+ * scan, no preview compile when the persisted plan is current): workspace, assets, config, lock,
+ * plan currentness, runner executables and credentials.
  */
 export async function readHealth(root: string): Promise<SupervisorHealth> {
-  const report = await runFullDoctor(root, { probeVersions: false, queueChecks: false });
+  const report = await runFullDoctor(root, {
+    probeVersions: false,
+    queueChecks: false,
+    reuseCurrentPlan: true,
+  });
   const failed = report.checks.filter((check) => check.status === "error");
   const warned = report.checks.filter((check) => check.status === "warning");
   return {
