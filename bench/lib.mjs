@@ -1,4 +1,9 @@
-// Small timing helpers shared by the suites.
+// Timing helpers shared by the suites. Every figure a suite reports goes through `report()`, which
+// prints it beside the `node -e 0` floor of the same run and records it for bench/run.mjs (which
+// writes bench/results/latest.json and compares it with bench/baseline.json).
+import { spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import path from "node:path";
 import { performance } from "node:perf_hooks";
 
 export async function time(fn) {
@@ -7,12 +12,95 @@ export async function time(fn) {
   return { ms: performance.now() - start, value };
 }
 
-export function report(label, ms, count) {
-  const per = count ? `  (${(ms / count).toFixed(4)} ms/op over ${count})` : "";
-  console.log(`${label.padEnd(56)} ${ms.toFixed(1).padStart(10)} ms${per}`);
-}
-
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
+}
+
+/** The value at fraction `q` (0..1) of the sorted samples. */
+export function quantile(values, q) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/** Wall milliseconds of one fresh `node ...args` process; throws when it fails. */
+export function spawnMs(args, options = {}) {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+    ...options,
+  });
+  const ms = performance.now() - started;
+  if (run.status !== 0) throw new Error(`node ${args.join(" ")} failed (${run.status}): ${run.stderr}`);
+  return ms;
+}
+
+/**
+ * Paired, interleaved measurement: each round runs every variant once, in an order that rotates
+ * from round to round, so that machine load (other processes, thermal state) hits every variant
+ * alike. Returns, per variant, the median, the quartiles and the samples; quote the ratio of two
+ * medians from one call, never absolute times from separate runs.
+ * variants: [{ label, run: () => milliseconds | Promise<milliseconds> }]
+ */
+export async function paired(variants, { rounds = 15, warmup = 1 } = {}) {
+  const samples = variants.map(() => []);
+  for (let round = -warmup; round < rounds; round += 1) {
+    for (let k = 0; k < variants.length; k += 1) {
+      const v = (k + Math.max(round, 0)) % variants.length;
+      const ms = await variants[v].run();
+      if (round >= 0) samples[v].push(ms);
+    }
+  }
+  return variants.map((variant, v) => ({
+    label: variant.label,
+    median: median(samples[v]),
+    p25: quantile(samples[v], 0.25),
+    p75: quantile(samples[v], 0.75),
+    samples: samples[v],
+  }));
+}
+
+/** Median wall time of `node -e 0` over `rounds` fresh processes: the floor every CLI figure is quoted against. */
+export function nodeFloor(rounds = 9) {
+  const times = [];
+  spawnMs(["-e", "0"]);
+  for (let i = 0; i < rounds; i += 1) times.push(spawnMs(["-e", "0"]));
+  return median(times);
+}
+
+let floorMs;
+/** The floor of this run: measured by bench/run.mjs before the suite (BENCH_NODE_FLOOR_MS), else here, once. */
+export function runFloor() {
+  if (floorMs === undefined) {
+    const given = Number.parseFloat(process.env.BENCH_NODE_FLOOR_MS ?? "");
+    floorMs = Number.isFinite(given) && given > 0 ? given : nodeFloor();
+  }
+  return floorMs;
+}
+
+const suiteName = process.env.BENCH_SUITE ?? path.basename(process.argv[1] ?? "bench", ".mjs");
+
+/**
+ * Prints one figure with the `node -e 0` floor and records it. `ms` is the total; with `count`
+ * the per-operation time is the figure. `floor` overrides the run's floor (a floor measured
+ * interleaved with the figure itself, for cold starts).
+ */
+export function report(label, ms, count, { floor } = {}) {
+  const figure = count ? ms / count : ms;
+  const nodeMs = floor ?? runFloor();
+  const per = count ? `  (${figure.toFixed(4)} ms/op over ${count})` : "";
+  const ratio = `[node -e 0: ${nodeMs.toFixed(1)} ms; ${(figure / nodeMs).toFixed(count ? 5 : 2)}× floor]`;
+  console.log(`${label.padEnd(56)} ${ms.toFixed(1).padStart(10)} ms${per}  ${ratio}`);
+  record(label, figure, { floor: nodeMs });
+}
+
+/**
+ * Records a figure (lower is better; milliseconds unless `unit` says otherwise) for the results
+ * file without printing it.
+ */
+export function record(label, value, { floor = runFloor(), unit = "ms" } = {}) {
+  const file = process.env.BENCH_RESULTS_FILE;
+  if (!file) return;
+  appendFileSync(file, `${JSON.stringify({ suite: suiteName, label, value, unit, floor })}\n`);
 }

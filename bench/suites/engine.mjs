@@ -15,7 +15,7 @@ import { performance } from "node:perf_hooks";
 import { openQueueStore } from "@millrace/queue-store";
 import { createEngine } from "@millrace/scheduler";
 import { initWorkspace, workspacePaths } from "@millrace/workspace";
-import { median } from "../lib.mjs";
+import { median, record, runFloor } from "../lib.mjs";
 
 const TASKS = Number.parseInt(process.env.BENCH_ENGINE_TASKS ?? "1000", 10);
 const SUBPROCESS_TASKS = Number.parseInt(process.env.BENCH_ENGINE_SUBPROCESS_TASKS ?? "100", 10);
@@ -137,6 +137,10 @@ async function measureRun(label, tasks, { extraConfig = "", runners } = {}) {
   );
   console.log(`  gap stage_completed -> next stage_started  median ${median(handoffGaps).toFixed(2)} ms`);
   console.log(`  RSS before ${mb(rssBefore)}, peak ${mb(peakRss)}, after run + gc ${mb(rssAfter)}`);
+  console.log(`  (node -e 0 floor of this run: ${runFloor().toFixed(1)} ms)`);
+  record(`${label}: engine overhead per handoff`, overhead);
+  record(`${label}: gap stage_completed -> next stage_started, median`, median(handoffGaps));
+  record(`${label}: peak RSS`, peakRss / 1024 / 1024, { unit: "MB" });
   console.log(`  JS heap used before ${mb(heapBefore)}, after run + gc ${mb(heapAfter)}`);
   return { wall, stages, overhead };
 }
@@ -158,6 +162,7 @@ async function measureIdle(seconds, watch) {
   const report = await running;
   await engine.close();
   const cpuMs = (cpu.user + cpu.system) / 1000;
+  record(`daemon idle ${seconds} s, watchers ${watch ? "on" : "off"}: CPU time`, cpuMs);
   console.log(
     `\ndaemon idle, watchers ${watch ? "on" : "off"} (idle_sleep_seconds = 1), ${(wall / 1000).toFixed(1)} s`,
   );

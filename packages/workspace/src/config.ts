@@ -43,7 +43,8 @@ export function validateConfigText(text: string, source = "millrace.toml"): Conf
       ],
     };
   }
-  const result = MillraceConfigSchema.safeParse(parsed.value);
+  // One parse per text (parseConfigText keeps the result): compiling a fast path would not pay back.
+  const result = MillraceConfigSchema.safeParse(parsed.value, { jitless: true });
   if (result.success) return { ok: true, config: result.data, problems: [] };
   const keyLines = tomlKeyLines(text);
   // A value can break its type's own bound and its range at once (0 for a key that must be > 0 and
@@ -60,10 +61,19 @@ export function validateConfigText(text: string, source = "millrace.toml"): Conf
   return { ok: false, code: "config_invalid", problems };
 }
 
+let lastParsed: { text: string; config: MillraceConfig } | undefined;
+
 /** Parses a config text or throws the first problem as a MillraceError (config_parse_failed / config_invalid). */
 export function parseConfigText(text: string, source = "millrace.toml"): MillraceConfig {
+  // The daemon and the CLI reload the same text again and again (each reload check, each command);
+  // parsing TOML and validating it is the cost, so the last valid text's result is kept and a copy
+  // handed out (callers may change what they get).
+  if (lastParsed !== undefined && lastParsed.text === text) return structuredClone(lastParsed.config);
   const validation = validateConfigText(text, source);
-  if (validation.ok) return validation.config;
+  if (validation.ok) {
+    lastParsed = { text, config: structuredClone(validation.config) };
+    return validation.config;
+  }
   const [first] = validation.problems;
   const more =
     validation.problems.length > 1 ? ` (and ${validation.problems.length - 1} more problem(s))` : "";

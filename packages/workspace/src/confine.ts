@@ -1,4 +1,4 @@
-import { lstatSync, readlinkSync, realpathSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import { RUNTIME_DIR_NAME, resolveInside, type WorkspacePaths } from "./paths.js";
@@ -44,7 +44,64 @@ export function findPathEscape(root: string, target: string): PathEscape | undef
   const lexicalRoot = path.resolve(root);
   const absolute = path.resolve(target);
   if (!isWithin(lexicalRoot, absolute)) return { link: absolute, resolved: absolute, dangling: false };
-  const realRoot = realRootOf(lexicalRoot);
+  if (absolute !== lexicalRoot && resolvesInside(lexicalRoot, absolute)) return undefined;
+  return walkForEscape(lexicalRoot, absolute, realRootOf(lexicalRoot));
+}
+
+/** Real paths of the roots checked by this process (a workspace root does not move under a daemon). */
+const realRoots = new Map<string, string>();
+
+function cachedRealRoot(lexicalRoot: string): string {
+  let real = realRoots.get(lexicalRoot);
+  if (real === undefined) {
+    real = realRootOf(lexicalRoot);
+    if (realRoots.size >= 16) realRoots.clear();
+    realRoots.set(lexicalRoot, real);
+  }
+  return real;
+}
+
+/**
+ * Folders already found inside their root by real path, with the device and inode they had. A
+ * folder that still stats (links followed) to the same inode is the same folder, so one `stat`
+ * re-checks it instead of a walk. A folder moved elsewhere while a process holds this cache, and
+ * linked back in, would pass: that is a process racing the runtime, outside what these checks stop
+ * (see the limit above and docs/security.md); links present when the check first runs are caught.
+ */
+const confirmedFolders = new Map<string, { dev: number; ino: number; root: string }>();
+const MAX_CONFIRMED = 1024;
+
+/**
+ * The common case in two system calls instead of one `lstat` per component: the target's folder is
+ * a folder confirmed inside the root earlier (or its real path lies inside the root's real path
+ * now), and the target itself is not a link, or a link whose real path lies inside. Any other
+ * answer is not trusted: the component walk decides and names the culprit.
+ */
+function resolvesInside(lexicalRoot: string, absolute: string): boolean {
+  const realRoot = cachedRealRoot(lexicalRoot);
+  const folder = path.dirname(absolute);
+  try {
+    const stat = statSync(folder);
+    const known = confirmedFolders.get(folder);
+    if (known === undefined || known.dev !== stat.dev || known.ino !== stat.ino || known.root !== realRoot) {
+      if (!isWithin(realRoot, realpathSync.native(folder))) return false;
+      if (confirmedFolders.size >= MAX_CONFIRMED) confirmedFolders.clear();
+      confirmedFolders.set(folder, { dev: stat.dev, ino: stat.ino, root: realRoot });
+    }
+    let isLink: boolean;
+    try {
+      isLink = lstatSync(absolute).isSymbolicLink();
+    } catch (error) {
+      // Missing: it will be created inside the real folder just checked.
+      return (error as NodeJS.ErrnoException).code === "ENOENT";
+    }
+    return !isLink || isWithin(realRoot, realpathSync.native(absolute));
+  } catch {
+    return false;
+  }
+}
+
+function walkForEscape(lexicalRoot: string, absolute: string, realRoot: string): PathEscape | undefined {
   let current = lexicalRoot;
   for (const segment of path.relative(lexicalRoot, absolute).split(path.sep)) {
     if (segment === "") continue;

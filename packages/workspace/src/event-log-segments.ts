@@ -94,19 +94,32 @@ function writeAll(fd: number, text: string): void {
 }
 
 /** Opens the live file for appending, making sure the descriptor is the live file and not a segment renamed away meanwhile. */
-function openLive(file: string): number {
+function openLive(file: string): { fd: number; size: number } {
+  // The size comes from the same fstat that confirms the open file is still the live one (a
+  // rotation may rename it between the open and the check); the folder is created only when the
+  // open says it is missing.
   for (let attempt = 0; ; attempt++) {
-    const fd = openSync(file, "a", 0o644);
-    let live = false;
+    let fd: number;
     try {
-      live = statSync(file).ino === fstatSync(fd).ino;
+      fd = openSync(file, "a", 0o644);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT" || attempt >= 5) throw error;
+      mkdirSync(path.dirname(file), { recursive: true });
+      continue;
+    }
+    let live = false;
+    let size = 0;
+    try {
+      const opened = fstatSync(fd);
+      size = opened.size;
+      live = statSync(file).ino === opened.ino;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") {
         closeSync(fd);
         throw error;
       }
     }
-    if (live || attempt >= 5) return fd;
+    if (live || attempt >= 5) return { fd, size };
     closeSync(fd);
   }
 }
@@ -123,14 +136,13 @@ export function appendWithRotation(
 ): void {
   // The same confinement as every other runtime write: a log linked out of the workspace is refused.
   assertRuntimeWriteConfined(file);
-  mkdirSync(path.dirname(file), { recursive: true });
-  let fd = openLive(file);
+  let { fd, size } = openLive(file);
   try {
-    if (rotation && fstatSync(fd).size >= rotation.maxBytes) {
+    if (rotation && size >= rotation.maxBytes) {
       closeSync(fd);
       fd = -1;
       rotateEventLog(file, rotation);
-      fd = openLive(file);
+      ({ fd } = openLive(file));
     }
     writeAll(fd, text);
     if (durable) fsyncSync(fd);

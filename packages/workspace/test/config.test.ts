@@ -221,3 +221,19 @@ describe("config validation", () => {
     expect((error.details.problems as unknown[]).length).toBe(2);
   });
 });
+
+describe("config reloads", () => {
+  it("a reload of the same text hands out an independent copy, and a changed text is parsed again", () => {
+    const root = tempDir();
+    const paths = workspacePaths(root);
+    mkdirSync(path.dirname(paths.configFile), { recursive: true });
+    writeFileSync(paths.configFile, "[runtime]\nidle_sleep_seconds = 3\n");
+    const first = loadConfig(paths);
+    first.runtime.idle_sleep_seconds = 99;
+    expect(loadConfig(paths).runtime.idle_sleep_seconds).toBe(3);
+    writeFileSync(paths.configFile, "[runtime]\nidle_sleep_seconds = 4\n");
+    expect(loadConfig(paths).runtime.idle_sleep_seconds).toBe(4);
+    writeFileSync(paths.configFile, "[runtime]\nidle_sleep_seconds = -1\n");
+    expect(() => loadConfig(paths)).toThrow(/idle_sleep_seconds/);
+  });
+});

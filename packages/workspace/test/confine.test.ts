@@ -130,4 +130,31 @@ describe("confinement by real path", () => {
     expect(resolveInsideReal(base, "/etc/passwd")).toBeUndefined();
     expect(resolveInsideReal(base, "real/new/deeper.txt")).toBe(path.join(base, "real", "new", "deeper.txt"));
   });
+
+  it("a folder confirmed inside and then swapped for a link out of the workspace is refused", () => {
+    const paths = fresh();
+    // First write: the logs folder is confirmed inside (and remembered by inode).
+    appendRuntimeEvent(paths.runtimeEvents, { event_type: "runtime_tick_idle", data: {} });
+    const outside = linkOutside(path.dirname(paths.runtimeEvents), "dir");
+    const error = refusal(() =>
+      appendRuntimeEvent(paths.runtimeEvents, { event_type: "runtime_tick_idle", data: {} }),
+    );
+    expect(error.code).toBe("workspace_path_escapes");
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
+  it("a file swapped for a link out of the workspace after a confirmed write is refused", () => {
+    const paths = fresh();
+    writeFileAtomicSync(path.join(paths.runs, "x.json"), "{}");
+    const outside = tempDir("millrace-outside-");
+    symlinkSync(path.join(outside, "y.json"), path.join(paths.runs, "y.json"));
+    expect(refusal(() => appendFileDurableSync(path.join(paths.runs, "y.json"), "x")).message).toContain(
+      "dangling",
+    );
+    writeFileSync(path.join(outside, "z.json"), "");
+    symlinkSync(path.join(outside, "z.json"), path.join(paths.runs, "z.json"));
+    expect(refusal(() => appendFileDurableSync(path.join(paths.runs, "z.json"), "x")).code).toBe(
+      "workspace_path_escapes",
+    );
+  });
 });

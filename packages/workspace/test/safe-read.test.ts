@@ -13,6 +13,23 @@ import {
 import { distEntry, tempDir } from "./helpers.js";
 
 describe("readRegularFile", () => {
+  it("returns every byte of empty, small, chunk-sized and large files, with the file's fstat", () => {
+    const dir = tempDir();
+    for (const size of [0, 1, 4095, 65_536, 65_537, 300_001]) {
+      const file = path.join(dir, `f-${size}.bin`);
+      const content = randomBytes(size);
+      writeFileSync(file, content);
+      const read = readRegularFile(file, { maxBytes: 1024 * 1024, utf8: false });
+      if (read.kind !== "ok") throw new Error(`expected ok for ${size}, got ${read.kind}`);
+      expect(Buffer.compare(read.bytes, content)).toBe(0);
+      expect(read.size).toBe(size);
+      expect(read.stat.size).toBe(size);
+    }
+    const big = path.join(dir, "big.bin");
+    writeFileSync(big, randomBytes(70_000));
+    expect(readRegularFile(big, { maxBytes: 69_999, utf8: false })).toMatchObject({ kind: "too_large" });
+  });
+
   it("reads a regular UTF-8 file", () => {
     const file = path.join(tempDir(), "a.md");
     writeFileSync(file, "# Title\n\nbody\ttab\r\n");

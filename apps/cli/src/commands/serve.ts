@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MillraceError, type ServeOutput } from "@millrace/contracts";
@@ -11,7 +12,12 @@ interface ServeArgs {
 
 /** The dashboard's built frontend, copied into this package at build time (scripts/copy-web.mjs). */
 export function webBundleRoot(): string {
-  return fileURLToPath(new URL("../web", import.meta.url));
+  // This module runs from dist/commands/ (tsc output) or from a bundle chunk in dist/ itself.
+  for (const relative of ["../web", "./web"]) {
+    const dir = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(path.join(dir, "index.html"))) return dir;
+  }
+  return fileURLToPath(new URL("./web", import.meta.url));
 }
 
 /** Loud on purpose: anyone who can reach the address can read every run, prompt and document. */

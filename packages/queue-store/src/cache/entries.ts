@@ -1,4 +1,4 @@
-import { lstatSync, type Stats } from "node:fs";
+import { lstatSync } from "node:fs";
 import path from "node:path";
 import {
   effectiveRootSpecId,
@@ -70,17 +70,22 @@ export function loadDocumentFile(
   name: string,
 ): LoadedDocument | undefined {
   const file = path.join(folder.dir, name);
-  let stat: Stats;
-  try {
-    stat = lstatSync(file);
-  } catch {
-    return undefined; // vanished between listing and reading
-  }
   const relative = toWorkspaceRelative(paths, file);
   // No-follow, non-blocking and capped: a link, FIFO, folder or device named `*.md` becomes an
   // error entry (and is quarantined by the claim path) instead of being followed or blocking.
   const read = readRegularFile(file, { maxBytes: MAX_DOCUMENT_BYTES, utf8: false });
-  if (read.kind === "missing") return undefined;
+  if (read.kind === "missing") return undefined; // vanished between listing and reading
+  // A document read is described by the fstat of the file it was read from; anything refused, by
+  // what the name holds (lstat: the link, the FIFO, the folder itself).
+  let stat: FileFacts;
+  if (read.kind === "ok") stat = read.stat;
+  else {
+    try {
+      stat = lstatSync(file);
+    } catch {
+      return undefined;
+    }
+  }
   if (read.kind !== "ok") {
     const problem =
       read.kind === "too_large"

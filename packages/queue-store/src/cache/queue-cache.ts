@@ -90,6 +90,12 @@ export class QueueCache {
 
   /** A file another process moved between states keeps its inode, size and mtime: reuse its facts. */
   private adoptMoved(view: FolderView, name: string): CachedEntry | undefined {
+    // Most new names are new documents: stat only when another folder knows the name.
+    let known = false;
+    for (const other of this.views.values()) {
+      if (other !== view && other.folder.kind === view.folder.kind && other.entries.has(name)) known = true;
+    }
+    if (!known) return undefined;
     let stat: Stats;
     try {
       stat = lstatSync(path.join(view.folder.dir, name));

@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync } from "node:fs";
+import { readProcBytes, readProcText } from "./proc-read.js";
 
 /**
  * Linux process-table scanning, used to find every process a stage started, including ones that
@@ -24,12 +25,8 @@ export function hasProcFs(): boolean {
 
 /** The fields of `/proc/<pid>/stat` after `pid (comm)` (comm may hold spaces and parentheses). */
 function procStatFields(pid: number): string[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = readProcText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
   const close = text.lastIndexOf(")");
   if (close < 0) return undefined;
   const fields = text.slice(close + 2).split(" ");
@@ -136,12 +133,9 @@ export function processesWithEnvTag(name: string, value: string, retrySince?: nu
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
+/** A view valid until the next /proc read (see proc-read.ts): searched at once by the caller. */
 function readEnviron(pid: number): Buffer | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/environ`);
-  } catch {
-    return undefined;
-  }
+  return readProcBytes(`/proc/${pid}/environ`);
 }
 
 let ownGroup: number | undefined;
