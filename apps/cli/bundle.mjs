@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build step after `tsc`: bundles the CLI's entry (src/bin.ts) with everything it loads into
 // dist/bin.js plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start
-// resolves and reads a handful of files instead of several hundred (docs/adr/0006-bundled-cli.md).
+// resolves and reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md).
 // tsc's per-file output stays in dist/ for the library entry (dist/index.js) and the types.
 //
 // The @millrace packages are inlined, so their code runs from dist/ and `import.meta.url` there
