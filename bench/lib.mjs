@@ -104,3 +104,19 @@ export function record(label, value, { floor = runFloor(), unit = "ms" } = {}) {
   if (!file) return;
   appendFileSync(file, `${JSON.stringify({ suite: suiteName, label, value, unit, floor })}\n`);
 }
+
+/** A valid queued task document, the i-th of a benchmark queue (created one second apart). */
+export function benchTaskDoc(i) {
+  return {
+    kind: "task",
+    task_id: `task-${String(i).padStart(6, "0")}`,
+    title: `Benchmark task ${i}`,
+    target_paths: ["src/"],
+    acceptance: ["passes"],
+    required_checks: ["npm test"],
+    references: ["bench"],
+    risk: ["low"],
+    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
+    created_by: "bench",
+  };
+}

@@ -12,7 +12,7 @@ import { openQueueStore } from "@millrace/queue-store";
 import { startDashboardServer } from "@millrace/server";
 import { workspacePaths } from "@millrace/workspace";
 import { chromium } from "playwright-core";
-import { median, report } from "../lib.mjs";
+import { benchTaskDoc, median, report } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
@@ -22,21 +22,6 @@ const TASKS = 10_000;
 const RUNS = 1_000;
 const REQUESTS = 9;
 const PAINTS = 5;
-
-function taskDoc(i) {
-  return {
-    kind: "task",
-    task_id: `task-${String(i).padStart(6, "0")}`,
-    title: `Benchmark task ${i}`,
-    target_paths: ["src/"],
-    acceptance: ["passes"],
-    required_checks: ["npm test"],
-    references: ["bench"],
-    risk: ["low"],
-    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
-    created_by: "bench",
-  };
-}
 
 // The demo leaves real run folders; each is cloned under fresh ids until there are RUNS of them.
 const root = path.join(os.tmpdir(), `millrace-bench-dashboard-${process.pid}`);
@@ -58,7 +43,7 @@ const paths = workspacePaths(root);
     }
   }
   const store = openQueueStore(paths);
-  for (let i = 0; i < TASKS; i += 1) store.enqueue("task", taskDoc(i));
+  for (let i = 0; i < TASKS; i += 1) store.enqueue("task", benchTaskDoc(i));
   store.flush();
   report(`setup: ${RUNS} runs + ${TASKS} queued tasks`, performance.now() - started);
 }

@@ -10,29 +10,13 @@ import { fileURLToPath } from "node:url";
 import { openQueueStore } from "@millrace/queue-store";
 import { readStatus } from "@millrace/scheduler";
 import { workspacePaths } from "@millrace/workspace";
-import { median, paired, report, spawnMs } from "../lib.mjs";
+import { benchTaskDoc, median, paired, report, spawnMs } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
 const COUNT = 10_000;
 const RUNS = 11;
 const BUDGET_RATIO = 1.8;
-
-function taskDoc(i) {
-  const id = `task-${String(i).padStart(6, "0")}`;
-  return {
-    kind: "task",
-    task_id: id,
-    title: `Benchmark task ${i}`,
-    target_paths: ["src/"],
-    acceptance: ["passes"],
-    required_checks: ["npm test"],
-    references: ["bench"],
-    risk: ["low"],
-    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
-    created_by: "bench",
-  };
-}
 
 const root = path.join(os.tmpdir(), `millrace-bench-status-${process.pid}`);
 const init = spawnSync(process.execPath, [CLI, "init", root], { encoding: "utf8" });
@@ -41,7 +25,7 @@ const paths = workspacePaths(root);
 {
   const store = openQueueStore(paths);
   const started = performance.now();
-  for (let i = 0; i < COUNT; i += 1) store.enqueue("task", taskDoc(i));
+  for (let i = 0; i < COUNT; i += 1) store.enqueue("task", benchTaskDoc(i));
   store.flush();
   report(`setup: enqueue ${COUNT} tasks + save the index`, performance.now() - started, COUNT);
 }

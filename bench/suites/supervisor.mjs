@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { openQueueStore } from "@millrace/queue-store";
 import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
 import { workspacePaths } from "@millrace/workspace";
-import { median, report } from "../lib.mjs";
+import { benchTaskDoc, median, report } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
@@ -22,21 +22,6 @@ const TASKS = 10_000;
 const RUNS = 1_000;
 const SAMPLES = 7;
 const TARGET_MS = 400;
-
-function taskDoc(i) {
-  return {
-    kind: "task",
-    task_id: `task-${String(i).padStart(6, "0")}`,
-    title: `Benchmark task ${i}`,
-    target_paths: ["src/"],
-    acceptance: ["passes"],
-    required_checks: ["npm test"],
-    references: ["bench"],
-    risk: ["low"],
-    created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
-    created_by: "bench",
-  };
-}
 
 /** A finished run folder: one stage result and a runner transcript, as the engine leaves them. */
 function writeRun(paths, i) {
@@ -54,7 +39,7 @@ const paths = workspacePaths(root);
 {
   const started = performance.now();
   const store = openQueueStore(paths);
-  for (let i = 0; i < TASKS; i += 1) store.enqueue("task", taskDoc(i));
+  for (let i = 0; i < TASKS; i += 1) store.enqueue("task", benchTaskDoc(i));
   store.flush();
   for (let i = 0; i < RUNS; i += 1) writeRun(paths, i);
   report(`setup: enqueue ${TASKS} tasks, write ${RUNS} run folders`, performance.now() - started);

@@ -2,19 +2,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CLI_BIN, runCli, tempDir } from "./helpers.js";
-
-function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - start > timeoutMs) return reject(new Error("timed out waiting"));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
+import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 
 describe("control commands while a daemon runs", () => {
   it("go through the mailbox and are applied once each, in the order issued", async () => {

@@ -38,3 +38,16 @@ export function runCli(
 export function tempDir(prefix = "millrace-cli-"): string {
   return mkdtempSync(path.join(os.tmpdir(), prefix));
 }
+
+/** Resolves once `check` is true, polling every 50 ms; rejects after `timeoutMs`. */
+export function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
+  const start = Date.now();
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      if (check()) return resolve();
+      if (Date.now() - start > timeoutMs) return reject(new Error("timed out waiting"));
+      setTimeout(poll, 50);
+    };
+    poll();
+  });
+}

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { StatusReportSchema } from "@millrace/contracts";
 import { afterEach, describe, expect, it } from "vitest";
-import { CLI_BIN, runCli, tempDir } from "./helpers.js";
+import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 import { hashTree } from "./wshash.js";
 
 const children: ChildProcess[] = [];
@@ -18,18 +18,6 @@ afterEach(() => {
     }
   }
 });
-
-function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - start > timeoutMs) return reject(new Error("timed out waiting"));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
 
 function workspace(config: string): { root: string; rt: string } {
   const root = path.join(tempDir("millrace-liveness-"), "ws");

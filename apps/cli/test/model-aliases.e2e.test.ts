@@ -8,7 +8,7 @@ import {
 } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { fakeAgentBin, fakeAgentEnv } from "./fake-agents.js";
-import { CLI_BIN, runCli, tempDir } from "./helpers.js";
+import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 
 const CONFIG = `# Operator notes: keep this comment.
 [runtime]
@@ -30,18 +30,6 @@ function workspace(): string {
 
 function configText(root: string): string {
   return readFileSync(path.join(root, "millrace-agents", "millrace.toml"), "utf8");
-}
-
-function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - start > timeoutMs) return reject(new Error("timed out waiting"));
-      setTimeout(poll, 100);
-    };
-    poll();
-  });
 }
 
 interface StageView {

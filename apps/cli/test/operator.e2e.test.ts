@@ -5,7 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLI_BIN, runCli, tempDir } from "./helpers.js";
+import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 
 const ESCAPE = /\u001b\[/;
 const hasScript = spawnSync("script", ["--version"], { encoding: "utf8" }).status === 0;
@@ -15,18 +15,6 @@ const version = (
     version: string;
   }
 ).version;
-
-function waitFor(check: () => boolean, timeoutMs: number): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - start > timeoutMs) return reject(new Error("timed out waiting"));
-      setTimeout(poll, 50);
-    };
-    poll();
-  });
-}
 
 /** Starts the CLI in the background, collecting its output. */
 function background(args: string[], cwd: string) {
