@@ -1,6 +1,6 @@
 // Dispatching one builder stage through a built-in adapter at a real CLI, for the adapter tests.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { type MillraceConfigInput, MillraceConfigSchema } from "@millrace/contracts";
+import { type CapabilityGrant, type MillraceConfigInput, MillraceConfigSchema } from "@millrace/contracts";
 import { createRunnerRegistry, type DispatchResult, dispatchStage } from "@millrace/runners";
 import { createStageFixture } from "@millrace/runners/testing";
 import { type CliId, cliCommand } from "../src/clis.js";
@@ -69,7 +69,7 @@ export async function dispatchBuilder(
   id: CliId,
   sandbox: ContractSandbox,
   server: FakeModelServer,
-  options: { timeoutSeconds?: number } = {},
+  options: { timeoutSeconds?: number; capabilityGrants?: CapabilityGrant[] } = {},
 ): Promise<DispatchResult> {
   const runner = RUNNER_OF[id];
   const { model, runners } = runnerSetup(id, sandbox, server);
@@ -80,6 +80,7 @@ export async function dispatchBuilder(
       runner_name: runner,
       model_name: model,
       timeout_seconds: options.timeoutSeconds ?? RUN_TIMEOUT_MS / 1000,
+      ...(options.capabilityGrants ? { capability_grants: options.capabilityGrants } : {}),
     },
     { root: sandbox.workspace },
   );
