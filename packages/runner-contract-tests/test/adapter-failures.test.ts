@@ -22,7 +22,7 @@ describe.skipIf(SKIP_CONTRACT)("runner adapters against the real CLIs: failures"
     sandbox = undefined;
   });
 
-  it.each(CLIS)("%s: a model API answering 401 becomes a recoverable failure", async (id) => {
+  it.each(CLIS)("%s: a model API answering 401 is runner_auth_failure (the engine holds the stage and pauses)", async (id) => {
     requireCli(id);
     server = await startFakeModelServer({
       shellCommand: SHELL_COMMAND,
@@ -34,7 +34,7 @@ describe.skipIf(SKIP_CONTRACT)("runner adapters against the real CLIs: failures"
     const context = describeDispatch(result);
     expect(result.raw.exit_kind, context).toBe("provider_error");
     expect(result.raw.failure_class, context).toBe("runner_auth_failure");
-    expect(result.envelope.metadata.failure_class).toBe("provider_failure");
+    expect(result.envelope.metadata.failure_class).toBe("runner_auth_failure");
     expect(result.envelope.success, context).toBe(false);
     expect(result.envelope.terminal_result).toBe("BLOCKED");
     expect(result.envelope.result_class).toBe("recoverable_failure");
