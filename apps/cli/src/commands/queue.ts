@@ -15,7 +15,8 @@ import {
   parseDocumentKind,
   type QueueStore,
   readBodyFile,
-  readImportPath,
+  readDocumentTextFile,
+  readImportFile,
 } from "@millrace/queue-store";
 import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
@@ -206,8 +207,10 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     case "add-spec": {
       const file = requireTarget(args, "a .md or .json file");
       const forced = args.action === "add-task" ? "task" : args.action === "add-spec" ? "spec" : kind;
-      // Read under the safe-read rules: a FIFO or /dev/zero fails at once, nothing past 1 MiB.
-      const doc = readImportPath(path.resolve(ctx.io.cwd, file), forced, file);
+      // Read under the safe-read rules (a FIFO or /dev/zero fails at once, nothing past 1 MiB),
+      // then parsed by its extension.
+      const text = readDocumentTextFile(path.resolve(ctx.io.cwd, file), file);
+      const doc = readImportFile(Buffer.from(text, "utf8"), file, forced);
       const { importDocumentRequest } = await import("@millrace/supervisor-contract");
       return submit(ctx, importDocumentRequest(doc), args.issuer);
     }
