@@ -74,8 +74,7 @@ async function postControl(workspace: string, action: string, body: Record<strin
   if ("error" in answer) {
     throw new ApiError(response.status, answer.error.code, answer.error.message, answer.error.hint);
   }
-  const how = answer.mode === "mailbox" ? " (queued for the daemon)" : "";
-  message = { ok: true, text: `${answer.action} by ${answer.issuer}: ${answer.detail}${how}` };
+  message = { ok: true, text: `${answer.action} by ${answer.issuer}: ${answer.detail}` };
 }
 
 async function act(workspace: string, action: string, body: Record<string, unknown>): Promise<void> {
