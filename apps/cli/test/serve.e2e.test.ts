@@ -45,7 +45,13 @@ describe("millrace serve", () => {
       }),
     );
     const parsed = ServeOutputSchema.parse(JSON.parse(line));
-    expect(parsed).toMatchObject({ host: "127.0.0.1", loopback: true, read_only: true });
+    expect(parsed).toMatchObject({
+      host: "127.0.0.1",
+      loopback: true,
+      read_only: true,
+      control_token: null,
+      control_url: null,
+    });
     expect(parsed.workspaces[0]?.root).toBe(root);
     const code = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGINT");
@@ -82,10 +88,10 @@ describe("millrace serve", () => {
     const missing = runCli(["serve", "-w", path.join(root, "nope")]);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain("not an initialized");
-    // Control is not available in this version: the flag is unknown, so yargs refuses it.
-    const control = runCli(["serve", "-w", root, "--allow-control"]);
-    expect(control.status).toBe(2);
-    expect(control.stderr).toContain("Unknown argument");
+    // --allow-control exists (dashboard-control.browser.e2e); an unknown flag is still refused.
+    const unknown = runCli(["serve", "-w", root, "--allow-everything"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown argument");
   });
 
   it("fails with dashboard_listen_failed when the port is taken", async () => {
