@@ -78,6 +78,32 @@ describe("millrace serve", () => {
     expect(await code).toBe(143);
   });
 
+  it("with --allow-control prints the ?token= URL, and warns that the token travels in clear off loopback", async () => {
+    const root = initialized("delta-control");
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, "serve", "-w", root, "--port", "0", "--host", "0.0.0.0", "--allow-control"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        err += chunk;
+        if (err.includes("--allow-control")) resolve();
+      }),
+    );
+    expect(err).toContain("whoever sees the token");
+    await expect.poll(() => out, { timeout: 20_000 }).toContain("control allowed (issuer web)");
+    expect(out).toMatch(/^dashboard: http:\/\/0\.0\.0\.0:\d+\/\?token=[0-9a-f]{64}$/m);
+    const code = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await code).toBe(143);
+  });
+
   it("refuses bad input with a one-line error, a hint and its exit status", () => {
     const root = initialized("epsilon");
     const port = runCli(["serve", "-w", root, "--port", "70000"]);

@@ -15,12 +15,17 @@ export function webBundleRoot(): string {
 }
 
 /** Loud on purpose: anyone who can reach the address can read every run, prompt and document. */
-function nonLoopbackWarning(url: string): string {
+function nonLoopbackWarning(url: string, control: boolean): string {
   return [
     "WARNING: the dashboard listens on a non-loopback address:",
     `WARNING:   ${url}`,
     "WARNING: anyone who can reach it can read the workspaces' runs, prompts and documents.",
     "WARNING: there is no authentication; prefer the default --host 127.0.0.1 and an SSH tunnel.",
+    ...(control
+      ? [
+          "WARNING: --allow-control: whoever sees the token (sent in clear over HTTP) can pause, stop and add work.",
+        ]
+      : []),
   ].join("\n");
 }
 
@@ -61,7 +66,8 @@ export const serveCommand: MillraceCommand<ServeArgs> = {
         staticRoot: webBundleRoot(),
         allowControl: args.allowControl,
       });
-      if (!running.loopback) ctx.io.stderr(`${nonLoopbackWarning(running.url)}\n`);
+      if (!running.loopback)
+        ctx.io.stderr(`${nonLoopbackWarning(running.url, running.controlToken !== null)}\n`);
       const output: ServeOutput = {
         url: running.url,
         host: running.host,
