@@ -35,6 +35,9 @@ export async function launchChromium(): Promise<Browser> {
 export interface Serving {
   url: string;
   port: number;
+  /** Under --allow-control: the token, and the URL with `?token=...`; null otherwise. */
+  controlToken: string | null;
+  controlUrl: string | null;
   process: ChildProcess;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -55,10 +58,17 @@ export function startServe(args: string[]): Promise<Serving> {
       out += chunk;
       const newline = out.indexOf("\n");
       if (newline < 0) return;
-      const line = JSON.parse(out.slice(0, newline)) as { url: string; port: number };
+      const line = JSON.parse(out.slice(0, newline)) as {
+        url: string;
+        port: number;
+        control_token: string | null;
+        control_url: string | null;
+      };
       resolve({
         url: line.url,
         port: line.port,
+        controlToken: line.control_token,
+        controlUrl: line.control_url,
         process: child,
         stop: (signal = "SIGTERM") => {
           child.kill(signal);

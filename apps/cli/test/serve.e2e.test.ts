@@ -45,7 +45,13 @@ describe("millrace serve", () => {
       }),
     );
     const parsed = ServeOutputSchema.parse(JSON.parse(line));
-    expect(parsed).toMatchObject({ host: "127.0.0.1", loopback: true, read_only: true });
+    expect(parsed).toMatchObject({
+      host: "127.0.0.1",
+      loopback: true,
+      read_only: true,
+      control_token: null,
+      control_url: null,
+    });
     expect(parsed.workspaces[0]?.root).toBe(root);
     const code = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGINT");
@@ -72,6 +78,32 @@ describe("millrace serve", () => {
     expect(await code).toBe(143);
   });
 
+  it("with --allow-control prints the ?token= URL, and warns that the token travels in clear off loopback", async () => {
+    const root = initialized("delta-control");
+    const child = spawn(
+      process.execPath,
+      [CLI_BIN, "serve", "-w", root, "--port", "0", "--host", "0.0.0.0", "--allow-control"],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let err = "";
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        err += chunk;
+        if (err.includes("--allow-control")) resolve();
+      }),
+    );
+    expect(err).toContain("whoever sees the token");
+    await expect.poll(() => out, { timeout: 20_000 }).toContain("control allowed (issuer web)");
+    expect(out).toMatch(/^dashboard: http:\/\/0\.0\.0\.0:\d+\/\?token=[0-9a-f]{64}$/m);
+    const code = new Promise((resolve) => child.on("exit", resolve));
+    child.kill("SIGTERM");
+    expect(await code).toBe(143);
+  });
+
   it("refuses bad input with a one-line error, a hint and its exit status", () => {
     const root = initialized("epsilon");
     const port = runCli(["serve", "-w", root, "--port", "70000"]);
@@ -82,10 +114,10 @@ describe("millrace serve", () => {
     const missing = runCli(["serve", "-w", path.join(root, "nope")]);
     expect(missing.status).toBe(3);
     expect(missing.stderr).toContain("not an initialized");
-    // Control is not available in this version: the flag is unknown, so yargs refuses it.
-    const control = runCli(["serve", "-w", root, "--allow-control"]);
-    expect(control.status).toBe(2);
-    expect(control.stderr).toContain("Unknown argument");
+    // --allow-control exists (dashboard-control.browser.e2e); an unknown flag is still refused.
+    const unknown = runCli(["serve", "-w", root, "--allow-everything"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("Unknown argument");
   });
 
   it("fails with dashboard_listen_failed when the port is taken", async () => {

@@ -1,5 +1,6 @@
 import "./style.css";
 import { ApiError, getJson } from "./api.js";
+import { listenForControl, loadControl } from "./control.js";
 import { type Child, h, render } from "./dom.js";
 import { since } from "./format.js";
 import { connectLive, type LiveEvent, type LiveState } from "./live.js";
@@ -174,12 +175,14 @@ window.millraceDashboard = { events: () => [...live.events] };
 async function start(): Promise<void> {
   try {
     workspaces = (await getJson<{ workspaces: WorkspaceInfo[] }>("/api/workspaces")).workspaces;
+    await loadControl();
   } catch (error) {
     render(main, ...failure(error));
     return;
   }
   window.addEventListener("hashchange", () => void refresh());
   window.addEventListener("millrace:redraw", () => void refresh());
+  listenForControl(main, () => parseRoute().workspace);
   window.setInterval(tickElapsed, 1000);
   await refresh();
 }

@@ -223,7 +223,12 @@ export const ServeOutputSchema = z.strictObject({
   port: z.int().min(1).max(65_535),
   /** False when bound to a non-loopback address (the CLI also prints a warning on stderr). */
   loopback: z.boolean(),
-  read_only: z.literal(true),
+  /** False under `--allow-control`. */
+  read_only: z.boolean(),
+  /** The control token (64 hex characters) under `--allow-control`, else null. */
+  control_token: z.string().nullable(),
+  /** `url` with `?token=...`, the address to open to control, else null. */
+  control_url: z.string().nullable(),
   workspaces: z.array(z.strictObject({ id: z.string(), name: z.string(), root: z.string() })),
 });
 export type ServeOutput = z.infer<typeof ServeOutputSchema>;

@@ -378,6 +378,11 @@ export const ERROR_CODES = {
     "The dashboard server could not listen on the requested address.",
     "Pick another --port (or free the port), and check that --host is an address of this machine.",
   ),
+  dashboard_token_refused: code(
+    1,
+    "A dashboard control request came without the control token (HTTP 401) or with a wrong one (403).",
+    "Open the dashboard with the ?token=... URL `millrace serve --allow-control` printed.",
+  ),
   // --- cli
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -1,5 +1,7 @@
 import { MillraceError } from "@millrace/contracts";
 import { Hono } from "hono";
+import { CONTROL_ROUTE_PATTERN, controlRoutes, WEB_ISSUER } from "./control-routes.js";
+import { CONTROL_TOKEN_HEADER } from "./control-token.js";
 import { eventStreamResponse } from "./event-stream.js";
 import { refusedAuthority } from "./host-guard.js";
 import { errorBody, httpStatusOf } from "./http-errors.js";
@@ -15,6 +17,8 @@ export interface DashboardAppOptions {
   readonly staticRoot?: string | undefined;
   /** The `host:port` forms a request's Host (and Origin) may name; read per request (the port is known once listening). */
   readonly authorities: () => ReadonlySet<string>;
+  /** Present only under `--allow-control`: the token every control request must carry. */
+  readonly controlToken?: string | undefined;
 }
 
 export interface DashboardApp {
@@ -23,17 +27,20 @@ export interface DashboardApp {
   close(): void;
 }
 
-function refused(message: string, status: 403 | 405) {
+function refused(message: string, status: 403 | 405, control: boolean) {
   const error = new MillraceError("dashboard_request_refused", message, {
-    hint: "Open the dashboard at the address `millrace serve` printed; it is read-only.",
+    hint: control
+      ? "Open the dashboard at the address `millrace serve` printed; only the control routes accept POST."
+      : "Open the dashboard at the address `millrace serve` printed; it is read-only.",
   });
   return { body: errorBody(error), status };
 }
 
 /**
  * The dashboard's HTTP application: Host/Origin check, security headers, read-only methods, the
- * JSON API under `/api`, the event streams, and the static frontend. Mutating routes are not part
- * of it: a later control module adds them only when the operator enables control.
+ * JSON API under `/api`, the event streams, and the static frontend. The mutating control routes
+ * exist only when a control token is given (`--allow-control`); otherwise every method but
+ * GET/HEAD is 405.
  */
 export function createDashboardApp(options: DashboardAppOptions): DashboardApp {
   const byId = new Map(options.workspaces.map((workspace) => [workspace.id, workspace]));
@@ -41,15 +48,22 @@ export function createDashboardApp(options: DashboardAppOptions): DashboardApp {
     options.workspaces.map((w) => [w.id, new LogWatch(w.paths.logs, w.paths.runtimeEvents)] as const),
   );
   const files = loadStaticBundle(options.staticRoot);
+  const token = options.controlToken;
+  const control = token !== undefined;
   const app = new Hono();
 
   app.use(async (c, next) => {
     const reason = refusedAuthority(options.authorities(), c.req.header("Host"), c.req.header("Origin"));
     if (reason) {
-      const { body, status } = refused(`${reason} (DNS-rebinding protection)`, 403);
+      const { body, status } = refused(`${reason} (DNS-rebinding protection)`, 403, control);
       c.res = c.json(body, status);
-    } else if (c.req.method !== "GET" && c.req.method !== "HEAD") {
-      const { body, status } = refused(`${c.req.method} is not allowed: the dashboard is read-only`, 405);
+    } else if (
+      c.req.method !== "GET" &&
+      c.req.method !== "HEAD" &&
+      !isControlCall(c.req.method, c.req.path)
+    ) {
+      const why = control ? "only the control routes accept POST" : "the dashboard is read-only";
+      const { body, status } = refused(`${c.req.method} is not allowed: ${why}`, 405, control);
       c.res = c.json(body, status, { Allow: "GET, HEAD" });
     } else {
       await next();
@@ -58,6 +72,18 @@ export function createDashboardApp(options: DashboardAppOptions): DashboardApp {
   });
 
   app.onError((error, c) => c.json(errorBody(error), httpStatusOf(error)));
+
+  function isControlCall(method: string, pathname: string): boolean {
+    return control && method === "POST" && CONTROL_ROUTE_PATTERN.test(pathname);
+  }
+
+  app.get("/api/capabilities", (c) =>
+    c.json({
+      control,
+      issuer: control ? WEB_ISSUER : null,
+      token_header: control ? CONTROL_TOKEN_HEADER : null,
+    }),
+  );
 
   app.get("/api/workspaces", (c) =>
     c.json({
@@ -70,6 +96,12 @@ export function createDashboardApp(options: DashboardAppOptions): DashboardApp {
     if (!workspace || !watch) throw unknownWorkspace(c.req.param("id"));
     return eventStreamResponse(c, workspace, watch);
   });
+  if (token !== undefined) {
+    app.route(
+      "/api/w/:id/control",
+      controlRoutes((id) => byId.get(id) ?? throwUnknown(id), token),
+    );
+  }
   app.route(
     "/api/w/:id",
     readRoutes((id) => byId.get(id) ?? throwUnknown(id)),

@@ -1,6 +1,10 @@
-// The public API of @millrace/server: the read-only dashboard server behind `millrace serve`.
+// The public API of @millrace/server: the dashboard server behind `millrace serve` (read-only
+// unless control is allowed).
 export { createDashboardApp, type DashboardApp, type DashboardAppOptions } from "./app.js";
 export { ARTIFACT_VIEW_CAP_BYTES, type ArtifactView } from "./artifact-read.js";
+export { CONTROL_BODY_CAP_BYTES } from "./control-bodies.js";
+export { WEB_ISSUER } from "./control-routes.js";
+export { CONTROL_TOKEN_HEADER } from "./control-token.js";
 export { allowedAuthorities, isLoopbackHost } from "./host-guard.js";
 export { CONTENT_SECURITY_POLICY } from "./security-headers.js";
 export {

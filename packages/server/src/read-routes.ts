@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { approvalsOf } from "./approvals-read.js";
 import {
   graphsOf,
   queueItemOf,
@@ -27,6 +28,7 @@ export function readRoutes(lookup: (id: string) => ServedWorkspace): Hono {
   routes.get("/runs/:run/artifact", (c) =>
     c.json(runArtifactOf(ws(c), c.req.param("run"), c.req.query("path"))),
   );
+  routes.get("/approvals", (c) => c.json(approvalsOf(ws(c), c.req.query("status"))));
   routes.get("/graphs", (c) => c.json(graphsOf(ws(c))));
   routes.get("/usage", (c) =>
     c.json(usageOf(ws(c), { window: c.req.query("window"), by: c.req.query("by") })),

@@ -2,6 +2,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { MillraceError } from "@millrace/contracts";
 import { createDashboardApp } from "./app.js";
+import { newControlToken } from "./control-token.js";
 import { allowedAuthorities, isLoopbackHost } from "./host-guard.js";
 import { type ServedWorkspace, servedWorkspaces } from "./workspaces.js";
 
@@ -15,6 +16,8 @@ export interface DashboardServerOptions {
   /** 0 picks a free port. */
   readonly port?: number;
   readonly staticRoot?: string | undefined;
+  /** `--allow-control`: adds the control routes behind a token generated here. */
+  readonly allowControl?: boolean;
 }
 
 export interface RunningDashboard {
@@ -24,6 +27,10 @@ export interface RunningDashboard {
   readonly port: number;
   readonly loopback: boolean;
   readonly workspaces: readonly ServedWorkspace[];
+  /** The control token (64 hex characters), or null when control is off. */
+  readonly controlToken: string | null;
+  /** `url` with `?token=...` (as a browser should open it to control), or null when control is off. */
+  readonly controlUrl: string | null;
   /** Stops listening, ends open event streams and the log watchers. */
   close(): Promise<void>;
 }
@@ -52,7 +59,7 @@ function checkHost(host: string): void {
   }
 }
 
-/** Starts the read-only dashboard on `host:port` for the listed workspaces. */
+/** Starts the dashboard on `host:port` for the listed workspaces: read-only unless `allowControl`. */
 export async function startDashboardServer(options: DashboardServerOptions): Promise<RunningDashboard> {
   const host = options.host ?? DEFAULT_DASHBOARD_HOST;
   const requestedPort = options.port ?? DEFAULT_DASHBOARD_PORT;
@@ -60,9 +67,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   checkPort(requestedPort);
   const workspaces = servedWorkspaces(options.workspaces);
   let authorities: ReadonlySet<string> = new Set();
+  const controlToken = options.allowControl ? newControlToken() : null;
   const dashboard = createDashboardApp({
     workspaces,
     staticRoot: options.staticRoot,
+    controlToken: controlToken ?? undefined,
     authorities: () => authorities,
   });
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -89,8 +98,11 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const port = (server.address() as AddressInfo).port;
   authorities = allowedAuthorities(host, port);
   const shownHost = host.includes(":") ? `[${host}]` : host;
+  const url = `http://${shownHost}:${port}/`;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url,
+    controlToken,
+    controlUrl: controlToken ? `${url}?token=${controlToken}` : null,
     host,
     port,
     loopback: isLoopbackHost(host),

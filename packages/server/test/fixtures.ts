@@ -17,13 +17,14 @@ export function workspaceWithRun(): { root: string; runId: string } {
   return { root, runId };
 }
 
-export function testApp(roots: string[]) {
+export function testApp(roots: string[], options: { controlToken?: string } = {}) {
   const workspaces = servedWorkspaces(roots);
   const dashboard = createDashboardApp({
     workspaces,
     authorities: () => new Set([AUTHORITY, "localhost:8765"]),
+    controlToken: options.controlToken,
   });
-  const get = (url: string, headers: Record<string, string> = {}, method = "GET") =>
-    dashboard.app.request(url, { method, headers: { Host: AUTHORITY, ...headers } });
+  const get = (url: string, headers: Record<string, string> = {}, method = "GET", body?: string) =>
+    dashboard.app.request(url, { method, headers: { Host: AUTHORITY, ...headers }, body });
   return { dashboard, workspaces, get };
 }

@@ -1,8 +1,9 @@
-import type { StatusReport } from "@millrace/contracts";
+import type { ApprovalsListingOutput, StatusReport } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { type Child, h } from "../dom.js";
 import { num, since, time } from "../format.js";
 import type { LiveState } from "../live.js";
+import { approvalsCard, controlCard, releaseButton, requeueButton } from "./control-panel.js";
 import { href, type Page, type Route } from "./route.js";
 
 const PLANES = ["execution", "planning", "learning"] as const;
@@ -32,7 +33,7 @@ function planesTable(report: StatusReport, route: Route): HTMLElement {
       h(
         "tr",
         {},
-        ["plane", "status", "queued", "active docs", "active stage", "work item", "elapsed"].map((c) =>
+        ["plane", "status", "queued", "active docs", "active stage", "work item", "elapsed", ""].map((c) =>
           h("th", {}, c),
         ),
       ),
@@ -63,6 +64,7 @@ function planesTable(report: StatusReport, route: Route): HTMLElement {
               : "—",
           ),
           h("td", {}, run ? h("span", { "data-since": run.active_since }, since(run.active_since)) : "—"),
+          h("td", {}, requeueButton(plane, report)),
         );
       }),
     ),
@@ -102,7 +104,14 @@ function governance(report: StatusReport): HTMLElement {
           ),
         ),
     g.parked.length > 0
-      ? h("p", {}, `${g.parked.length} parked item(s): ${g.parked.map((p) => p.work_item_id).join(", ")}`)
+      ? h(
+          "p",
+          {},
+          `${g.parked.length} parked item(s): `,
+          g.parked.map((p) =>
+            h("span", { class: "parked" }, p.work_item_id, " ", releaseButton(p.work_item_id)),
+          ),
+        )
       : null,
   );
 }
@@ -131,10 +140,22 @@ function recentEvents(live: LiveState): HTMLElement {
   );
 }
 
-/** Overview: what the status read model says, grouped for a glance. */
-export const overviewPage: Page<StatusReport> = {
-  load: (route) => getJson<StatusReport>(api(route.workspace)("status")),
-  view(report, route, live) {
+interface OverviewData {
+  report: StatusReport;
+  pending: ApprovalsListingOutput["approvals"];
+}
+
+/** Overview: what the status read model says, grouped for a glance, and the controls when allowed. */
+export const overviewPage: Page<OverviewData> = {
+  async load(route) {
+    const at = api(route.workspace);
+    const [report, approvals] = await Promise.all([
+      getJson<StatusReport>(at("status")),
+      getJson<ApprovalsListingOutput>(at("approvals?status=pending")),
+    ]);
+    return { report, pending: approvals.approvals };
+  },
+  view({ report, pending }, route, live) {
     const lock = report.runtime_ownership_lock;
     return [
       h("h1", {}, "Overview"),
@@ -187,8 +208,10 @@ export const overviewPage: Page<StatusReport> = {
               )
             : null,
         ),
+        controlCard(report),
         governance(report),
         h("section", { class: "card wide" }, h("h2", {}, "Planes"), planesTable(report, route)),
+        approvalsCard(pending),
         recentEvents(live),
       ),
     ];
