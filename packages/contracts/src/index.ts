@@ -672,6 +672,35 @@ export {
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";
 export { ScriptActionSchema, ScriptFileSchema, ScriptPathBaseSchema, ScriptRuleSchema } from "./scripted.js";
 export type {
+  RecoveryRequestRecord,
+  SentinelCheck,
+  SentinelIncidentOutput,
+  SentinelNotification,
+  SentinelProgress,
+  SentinelState,
+  SentinelStatus,
+  SentinelStatusOutput,
+  SentinelWatchOutput,
+} from "./sentinel.js";
+export {
+  RecoveryRequestRecordSchema,
+  SENTINEL_SEVERITIES,
+  SENTINEL_STATUSES,
+  SentinelCheckSchema,
+  SentinelIncidentOutputSchema,
+  SentinelNotificationSchema,
+  SentinelStateSchema,
+  SentinelStatusOutputSchema,
+  SentinelWatchOutputSchema,
+} from "./sentinel.js";
+export type { RecoveryTarget, SentinelCadenceStep, SentinelConfig } from "./sentinel-config.js";
+export {
+  DEFAULT_SENTINEL_CADENCE,
+  RECOVERY_TARGETS,
+  RecoveryTargetSchema,
+  SentinelConfigSchema,
+} from "./sentinel-config.js";
+export type {
   EnvelopeFailureClass,
   NormalizationSource,
   RunnerCompletionArtifact,
