@@ -81,7 +81,7 @@ export async function sentinelCheck(
     const request = await requestRecovery(workspace, {
       target: config.recovery_target,
       forceQueue: true,
-      reason: `Sentinel: no progress for ${Math.round(view.secondsWithoutProgress)} s (${report.attention_reason}: ${report.attention_summary})`,
+      reason: `Sentinel saw no progress for ${Math.round(view.secondsWithoutProgress)} s (${report.attention_reason}: ${report.attention_summary})`,
       issuer: "sentinel",
       source: "sentinel",
       clock: () => now,

@@ -46,7 +46,7 @@ export function buildRecoveryIncident(input: RecoveryIncidentInput): Record<stri
     evidence_paths: [...(input.evidence ?? [])],
     opened_at: formatTimestamp(input.now),
     opened_by: input.issuer,
-    body: `${input.summary}\n`,
+    body: `Recovery was requested by ${input.issuer}, routed to ${input.target}. ${input.summary}\n`,
   };
   const parsed = IncidentDocumentSchema.safeParse(document);
   if (!parsed.success) {
