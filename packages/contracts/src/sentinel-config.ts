@@ -13,8 +13,11 @@ export const RecoveryTargetSchema = z.enum(RECOVERY_TARGETS);
 export type RecoveryTarget = z.infer<typeof RecoveryTargetSchema>;
 
 export const SentinelCadenceStepSchema = z.strictObject({
-  after_seconds: z.number().nonnegative(),
-  interval_seconds: z.number().positive().max(86_400),
+  after_seconds: z
+    .number()
+    .nonnegative()
+    .describe("Seconds without progress from which this step applies (the first step is 0)."),
+  interval_seconds: z.number().positive().max(86_400).describe("Seconds between checks in this step."),
 });
 export type SentinelCadenceStep = z.infer<typeof SentinelCadenceStepSchema>;
 
