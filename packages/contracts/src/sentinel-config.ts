@@ -13,11 +13,12 @@ export const RecoveryTargetSchema = z.enum(RECOVERY_TARGETS);
 export type RecoveryTarget = z.infer<typeof RecoveryTargetSchema>;
 
 export const SentinelCadenceStepSchema = z.strictObject({
-  after_seconds: z
-    .number()
-    .nonnegative()
-    .describe("Seconds without progress from which this step applies (the first step is 0)."),
-  interval_seconds: z.number().positive().max(86_400).describe("Seconds between checks in this step."),
+  after_seconds: withConfigRange(z.number().nonnegative(), {
+    min: 0,
+    max: 604_800,
+    unit: "seconds",
+  }).describe("Seconds without progress from which this step applies (the first step is 0)."),
+  interval_seconds: seconds(0.1, 86_400).describe("Seconds between checks in this step."),
 });
 export type SentinelCadenceStep = z.infer<typeof SentinelCadenceStepSchema>;
 
