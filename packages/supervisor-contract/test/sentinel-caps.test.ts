@@ -154,3 +154,17 @@ describe("Sentinel over a run that does not move", () => {
 function readdirCount(dir: string): number {
   return readdirSync(dir).length;
 }
+
+describe("Sentinel state on disk", () => {
+  it("refuses a damaged state file with a hint instead of starting over", async () => {
+    const ws = demoWorkspace();
+    await sentinelCheck(ws.root, { clock: at(0) });
+    const file = sentinelPaths(ws.paths).stateFile;
+    writeFileSync(file, "{ not json");
+    await expect(sentinelCheck(ws.root, { clock: at(10) })).rejects.toMatchObject({
+      code: "engine_state_invalid",
+    });
+    expect(() => sentinelStatus(ws.root)).toThrow(/not a Sentinel state/);
+    expect(readFileSync(file, "utf8")).toBe("{ not json");
+  });
+});

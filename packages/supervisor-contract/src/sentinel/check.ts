@@ -4,6 +4,7 @@ import {
   formatTimestamp,
   type SentinelCheck,
   SentinelCheckSchema,
+  type SentinelConfig,
   type SentinelNotification,
   type SentinelState,
   type SupervisorReport,
@@ -75,32 +76,11 @@ export async function sentinelCheck(
   const signature = progressSignature(report, tailEvents(paths.runtimeEvents, SIGNATURE_EVENTS));
   const view = viewProgress(previous, signature, report.attention_reason, config, now);
   let state: SentinelState = { ...view.state, ...base };
-  let queued: { id: string; mode: "direct" | "mailbox" } | null = null;
+  let queued: QueuedRequest | null = null;
   let notification: SentinelNotification | null = null;
   if (view.queueDue) {
-    const request = await requestRecovery(workspace, {
-      target: config.recovery_target,
-      forceQueue: true,
-      reason: `Sentinel saw no progress for ${Math.round(view.secondsWithoutProgress)} s (${report.attention_reason}: ${report.attention_summary})`,
-      issuer: "sentinel",
-      source: "sentinel",
-      clock: () => now,
-    });
-    queued = { id: request.request_id, mode: request.mode };
-    const counted = countQueued(state, request.request_id, config, now);
-    state = counted.state;
-    notification = await sendSentinelNotification(
-      config,
-      counted.trigger,
-      {
-        recovery_request_id: request.request_id,
-        recovery_requests_queued: state.recovery_requests_queued,
-        attention_reason: report.attention_reason,
-        seconds_without_progress: Math.round(view.secondsWithoutProgress),
-      },
-      { workspace: paths.root, now },
-    );
-    if (notification) state = { ...state, last_notification: notification };
+    const outcome = await queueAndNotify(paths.root, state, report, view.secondsWithoutProgress, config, now);
+    ({ state, queued, notification } = outcome);
   }
   const interval = cadenceInterval(config.cadence, view.secondsWithoutProgress);
   state = {
@@ -119,6 +99,42 @@ export async function sentinelCheck(
   });
   return persist(files, check);
 }
+
+/** Queues one recovery request, counts it against the caps and sends the notification it calls for. */
+async function queueAndNotify(
+  workspace: string,
+  before: SentinelState,
+  report: SupervisorReport,
+  secondsWithoutProgress: number,
+  config: SentinelConfig,
+  now: Date,
+): Promise<{ state: SentinelState; queued: QueuedRequest; notification: SentinelNotification | null }> {
+  const quiet = Math.round(secondsWithoutProgress);
+  const request = await requestRecovery(workspace, {
+    target: config.recovery_target,
+    forceQueue: true,
+    reason: `Sentinel saw no progress for ${quiet} s (${report.attention_reason}: ${report.attention_summary})`,
+    issuer: "sentinel",
+    source: "sentinel",
+    clock: () => now,
+  });
+  const counted = countQueued(before, request.request_id, config, now);
+  const notification = await sendSentinelNotification(
+    config,
+    counted.trigger,
+    {
+      recovery_request_id: request.request_id,
+      recovery_requests_queued: counted.state.recovery_requests_queued,
+      attention_reason: report.attention_reason,
+      seconds_without_progress: quiet,
+    },
+    { workspace, now },
+  );
+  const state = notification ? { ...counted.state, last_notification: notification } : counted.state;
+  return { state, queued: { id: request.request_id, mode: request.mode }, notification };
+}
+
+type QueuedRequest = { id: string; mode: "direct" | "mailbox" };
 
 interface CheckDetail {
   progress: SentinelCheck["progress"];
