@@ -678,14 +678,12 @@ export type {
   SentinelNotification,
   SentinelProgress,
   SentinelState,
-  SentinelStatus,
   SentinelStatusOutput,
   SentinelWatchOutput,
 } from "./sentinel.js";
 export {
   RecoveryRequestRecordSchema,
   SENTINEL_SEVERITIES,
-  SENTINEL_STATUSES,
   SentinelCheckSchema,
   SentinelIncidentOutputSchema,
   SentinelNotificationSchema,
@@ -693,12 +691,19 @@ export {
   SentinelStatusOutputSchema,
   SentinelWatchOutputSchema,
 } from "./sentinel.js";
-export type { RecoveryTarget, SentinelCadenceStep, SentinelConfig } from "./sentinel-config.js";
+export type {
+  RecoveryTarget,
+  SentinelCadenceStep,
+  SentinelConfig,
+  SentinelStatus,
+} from "./sentinel-config.js";
 export {
   DEFAULT_SENTINEL_CADENCE,
   RECOVERY_TARGETS,
   RecoveryTargetSchema,
+  SENTINEL_STATUSES,
   SentinelConfigSchema,
+  SentinelStatusSchema,
 } from "./sentinel-config.js";
 export type {
   EnvelopeFailureClass,
@@ -744,6 +749,7 @@ export type {
   SupervisorHealth,
   SupervisorPlane,
   SupervisorReport,
+  SupervisorSentinel,
   SupervisorWorkItem,
 } from "./supervisor.js";
 export {
@@ -755,6 +761,7 @@ export {
   SupervisorHealthSchema,
   SupervisorPlaneSchema,
   SupervisorReportSchema,
+  SupervisorSentinelSchema,
   SupervisorWorkItemSchema,
 } from "./supervisor.js";
 export type { ControlCharFound } from "./terminal-text.js";

@@ -104,3 +104,15 @@ export const SentinelConfigSchema = BaseSentinelConfigSchema.superRefine((config
   });
 });
 export type SentinelConfig = z.infer<typeof SentinelConfigSchema>;
+
+export const SENTINEL_STATUSES = [
+  "healthy",
+  "monitoring",
+  "degraded",
+  "recovery_queued",
+  "suppressed",
+  "escalated",
+  "disabled",
+] as const;
+export const SentinelStatusSchema = z.enum(SENTINEL_STATUSES);
+export type SentinelStatus = z.infer<typeof SentinelStatusSchema>;

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { registerPersistedSchema } from "./json-schema.js";
-import { RecoveryTargetSchema } from "./sentinel-config.js";
+import { RecoveryTargetSchema, SentinelStatusSchema } from "./sentinel-config.js";
 import { AttentionReasonSchema } from "./supervisor.js";
 
 /**
@@ -8,18 +8,6 @@ import { AttentionReasonSchema } from "./supervisor.js";
  * checks, queues recovery requests while nothing moves, and stops queuing at a cap until an
  * operator acknowledges. Its config, persisted state and command outputs live here.
  */
-
-export const SENTINEL_STATUSES = [
-  "healthy",
-  "monitoring",
-  "degraded",
-  "recovery_queued",
-  "suppressed",
-  "escalated",
-  "disabled",
-] as const;
-export const SentinelStatusSchema = z.enum(SENTINEL_STATUSES);
-export type SentinelStatus = z.infer<typeof SentinelStatusSchema>;
 
 export const SentinelProgressSchema = z.enum(["unknown", "progressing", "unchanged", "stale"]);
 export type SentinelProgress = z.infer<typeof SentinelProgressSchema>;

@@ -10,6 +10,7 @@ import {
   sentinelPaths,
   sentinelStatus,
   submitControl,
+  supervisorReport,
 } from "../src/index.js";
 import { demoWorkspace, idsIn, type TestWorkspace, tempDir } from "./helpers.js";
 
@@ -100,6 +101,15 @@ describe("Sentinel over a run that does not move", () => {
     expect(notifications(outFile)[2]?.recovery_request_id).toBe(three.recovery_request_id);
     expect(still.state.last_notification).toMatchObject({ trigger: "hard_cap", ok: true, command: "exit 0" });
 
+    // The supervisor report shows the same state to an ops agent.
+    const report = await supervisorReport(ws.root);
+    expect(report.sentinel).toMatchObject({
+      available: true,
+      status: "escalated",
+      hard_cap_reached: true,
+      acknowledgment_required: true,
+      recovery_requests_queued: 3,
+    });
     // The persisted state is what status shows; every check is one line of checks.jsonl.
     const status = sentinelStatus(ws.root);
     expect(status).toMatchObject({ available: true, state: { status: "escalated" } });
@@ -165,6 +175,10 @@ describe("Sentinel state on disk", () => {
       code: "engine_state_invalid",
     });
     expect(() => sentinelStatus(ws.root)).toThrow(/not a Sentinel state/);
+    expect((await supervisorReport(ws.root)).sentinel).toMatchObject({
+      available: false,
+      reason: "sentinel-state-unreadable",
+    });
     expect(readFileSync(file, "utf8")).toBe("{ not json");
   });
 });
