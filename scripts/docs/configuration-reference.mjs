@@ -82,7 +82,7 @@ function descriptionText(node) {
 
 function defaultText(value) {
   if (value === undefined) return "unset";
-  if (Array.isArray(value) && value.some((item) => typeof item === "object" && item !== null)) {
+  if (Array.isArray(value) && value.some((item) => typeof item === "object" && item?.rule_id !== undefined)) {
     return `${value.length} rules: ${value.map((item) => `\`${String(item.rule_id)}\``).join(", ")}`;
   }
   return `\`${JSON.stringify(value)}\``;

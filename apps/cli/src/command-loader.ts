@@ -15,6 +15,7 @@ type Loader = () => Promise<Record<string, unknown>>;
 
 const queue: Loader = () => import("./commands/queue.js");
 const control: Loader = () => import("./commands/control.js");
+const sentinel: Loader = () => import("./commands/sentinel.js");
 
 export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   version: () => import("./commands/version.js"),
@@ -38,6 +39,8 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   skills: () => import("./commands/skills.js"),
   supervisor: () => import("./commands/supervisor.js"),
   serve: () => import("./commands/serve.js"),
+  sentinel: sentinel,
+  recovery: sentinel,
   run: () => import("./commands/run.js"),
   pause: control,
   resume: control,

@@ -411,6 +411,12 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "demo", schema: "demo-output" },
   { command: "supervisor report", schema: "supervisor-report" },
   { command: "supervisor report --workspace A --workspace B", schema: "supervisor-fleet-report" },
+  { command: "sentinel check", schema: "sentinel-check" },
+  { command: "sentinel acknowledge", schema: "sentinel-state" },
+  { command: "sentinel status", schema: "sentinel-status-output" },
+  { command: "sentinel watch", schema: "sentinel-watch-output" },
+  { command: "sentinel incident", schema: "sentinel-incident-output" },
+  { command: "recovery request", schema: "recovery-request" },
   { command: "model-aliases list", schema: "model-aliases-listing" },
   { command: "model-aliases show", schema: "model-alias-view" },
   {

@@ -9,6 +9,7 @@ import {
 import { CANONICAL_ID_PATTERN } from "./ids.js";
 import { LivenessConfigSchema } from "./liveness.js";
 import { ModelAliasIdSchema, ModelAliasSchema, ModelAssignmentConfigSchema } from "./model-aliases.js";
+import { SentinelConfigSchema } from "./sentinel-config.js";
 
 export const USAGE_METRICS = ["total_tokens", "input_tokens", "output_tokens", "cost_usd"] as const;
 export const UsageMetricSchema = z.enum(USAGE_METRICS);
@@ -532,6 +533,7 @@ export const MillraceConfigSchema = z.strictObject({
     .default({}),
   execution_capabilities: ExecutionCapabilitiesConfigSchema.prefault({}),
   liveness: LivenessConfigSchema.prefault({}),
+  sentinel: SentinelConfigSchema.prefault({}),
   compounding: CompoundingConfigSchema.prefault({}),
   model_aliases: z.record(ModelAliasIdSchema, ModelAliasSchema).default({}),
   model_assignment: ModelAssignmentConfigSchema.prefault({}),

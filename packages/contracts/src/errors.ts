@@ -254,6 +254,17 @@ export const ERROR_CODES = {
     "The runtime refused the control command in its current state.",
     "Read the detail; `millrace status` shows what is active.",
   ),
+  // --- sentinel and recovery requests
+  sentinel_nothing_to_acknowledge: code(
+    3,
+    "Sentinel has no cap waiting for acknowledgement.",
+    "`millrace sentinel status` shows whether a soft or hard cap is pending.",
+  ),
+  recovery_force_queue_required: code(
+    2,
+    "A manual recovery request needs --force-queue.",
+    "Add --force-queue to queue it anyway, with --reason saying why.",
+  ),
   // --- governance
   approval_not_found: code(
     1,

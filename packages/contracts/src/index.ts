@@ -672,6 +672,40 @@ export {
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";
 export { ScriptActionSchema, ScriptFileSchema, ScriptPathBaseSchema, ScriptRuleSchema } from "./scripted.js";
 export type {
+  RecoveryRequestRecord,
+  SentinelCheck,
+  SentinelIncidentOutput,
+  SentinelNotification,
+  SentinelProgress,
+  SentinelState,
+  SentinelStatusOutput,
+  SentinelWatchOutput,
+} from "./sentinel.js";
+export {
+  RecoveryRequestRecordSchema,
+  SENTINEL_SEVERITIES,
+  SentinelCheckSchema,
+  SentinelIncidentOutputSchema,
+  SentinelNotificationSchema,
+  SentinelStateSchema,
+  SentinelStatusOutputSchema,
+  SentinelWatchOutputSchema,
+} from "./sentinel.js";
+export type {
+  RecoveryTarget,
+  SentinelCadenceStep,
+  SentinelConfig,
+  SentinelStatus,
+} from "./sentinel-config.js";
+export {
+  DEFAULT_SENTINEL_CADENCE,
+  RECOVERY_TARGETS,
+  RecoveryTargetSchema,
+  SENTINEL_STATUSES,
+  SentinelConfigSchema,
+  SentinelStatusSchema,
+} from "./sentinel-config.js";
+export type {
   EnvelopeFailureClass,
   NormalizationSource,
   RunnerCompletionArtifact,
@@ -715,6 +749,7 @@ export type {
   SupervisorHealth,
   SupervisorPlane,
   SupervisorReport,
+  SupervisorSentinel,
   SupervisorWorkItem,
 } from "./supervisor.js";
 export {
@@ -726,6 +761,7 @@ export {
   SupervisorHealthSchema,
   SupervisorPlaneSchema,
   SupervisorReportSchema,
+  SupervisorSentinelSchema,
   SupervisorWorkItemSchema,
 } from "./supervisor.js";
 export type { ControlCharFound } from "./terminal-text.js";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MailboxCommandSchema, PauseSourceSchema, WorkItemKindSchema } from "./enums.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { LivenessGradeSchema } from "./liveness.js";
+import { SentinelStatusSchema } from "./sentinel-config.js";
 
 /**
  * The supervisor contract's report (`millrace supervisor report --json`): what an external
@@ -89,6 +90,21 @@ export const SupervisorPlaneSchema = z.strictObject({
 });
 export type SupervisorPlane = z.infer<typeof SupervisorPlaneSchema>;
 
+/** What Sentinel last recorded for the workspace (read from its state file; `available` false before any check). */
+export const SupervisorSentinelSchema = z.strictObject({
+  available: z.boolean(),
+  status: SentinelStatusSchema.nullable(),
+  reason: z.string(),
+  last_check_at: NullableString,
+  next_check_at: NullableString,
+  recovery_requests_queued: Count,
+  last_recovery_request_id: NullableString,
+  soft_cap_reached: z.boolean(),
+  hard_cap_reached: z.boolean(),
+  acknowledgment_required: z.boolean(),
+});
+export type SupervisorSentinel = z.infer<typeof SupervisorSentinelSchema>;
+
 export const SupervisorReportSchema = z.strictObject({
   schema_version: z.literal("1.0"),
   kind: z.literal("supervisor_report"),
@@ -140,6 +156,7 @@ export const SupervisorReportSchema = z.strictObject({
   attention_reason: AttentionReasonSchema,
   attention_summary: z.string(),
   allowed_actions: z.array(AllowedActionSchema),
+  sentinel: SupervisorSentinelSchema,
   recent_events: z.array(
     z.strictObject({
       event_type: z.string(),

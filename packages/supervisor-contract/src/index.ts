@@ -21,3 +21,14 @@ export {
   supervisorFleetReport,
   supervisorReport,
 } from "./report/supervisor-report.js";
+export { acknowledgeSentinel, type SentinelAcknowledgeOptions } from "./sentinel/acknowledge.js";
+export { type SentinelCheckOptions, sentinelCheck } from "./sentinel/check.js";
+export {
+  type IncidentSeverity,
+  type SentinelIncidentOptions,
+  submitSentinelIncident,
+} from "./sentinel/incident.js";
+export { type SentinelPaths, sentinelPaths } from "./sentinel/paths.js";
+export { type RecoveryRequestOptions, requestRecovery } from "./sentinel/recovery-request.js";
+export { sentinelStatus } from "./sentinel/status.js";
+export { type SentinelWatchOptions, sentinelWatch } from "./sentinel/watch.js";

@@ -15,6 +15,7 @@ import { publishCommand } from "./publish.js";
 import { addIdeaCommand, addSpecCommand, addTaskCommand, queueCommand } from "./queue.js";
 import { runCommand } from "./run.js";
 import { runsCommand } from "./runs.js";
+import { recoveryCommand, sentinelCommand } from "./sentinel.js";
 import { serveCommand } from "./serve.js";
 import { skillsCommand } from "./skills.js";
 import { statusCommand } from "./status.js";
@@ -34,6 +35,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
+  [sentinelCommand, recoveryCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [publishCommand],

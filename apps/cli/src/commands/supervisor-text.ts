@@ -37,6 +37,9 @@ export function supervisorLines(report: SupervisorReport): string {
     time_in_status_seconds:
       report.time_in_status_seconds === null ? null : Math.round(report.time_in_status_seconds),
     last_activity_at: report.last_activity_at,
+    sentinel: report.sentinel.available
+      ? `${report.sentinel.status} (${report.sentinel.reason}) queued=${report.sentinel.recovery_requests_queued}${report.sentinel.acknowledgment_required ? " acknowledgment required" : ""}`
+      : report.sentinel.reason,
     governance: `paused=${governance.paused} blockers=${governance.blocker_count} parked=${governance.parked_count}${governance.next_auto_resume_at ? ` resumes_at=${governance.next_auto_resume_at}` : ""}`,
   });
   const events = report.recent_events

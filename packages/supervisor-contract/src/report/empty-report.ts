@@ -1,4 +1,5 @@
 import { formatTimestamp, type SupervisorHealth, type SupervisorReport } from "@millrace/contracts";
+import { NO_SENTINEL } from "./sentinel-summary.js";
 
 const idlePlane = {
   status_marker: "### IDLE",
@@ -42,6 +43,7 @@ export function emptyReport(
     attention_reason: "not_bootstrapped",
     attention_summary: "workspace is not initialized",
     allowed_actions: [],
+    sentinel: { ...NO_SENTINEL },
     recent_events: [],
   };
 }

@@ -18,6 +18,7 @@ import { decideAttention } from "./attention.js";
 import { emptyReport } from "./empty-report.js";
 import { readHealth } from "./health.js";
 import { readMailboxIntake } from "./mailbox-intake.js";
+import { readSentinelSummary } from "./sentinel-summary.js";
 import { readWorkItems } from "./work-items.js";
 
 export const DEFAULT_RECENT_EVENTS = 10;
@@ -188,6 +189,7 @@ function composeReport(
       firstBlockedTask: work.firstBlockedTask,
       stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
     }),
+    sentinel: readSentinelSummary(paths),
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
       event_type: event.event_type,
       occurred_at: event.occurred_at,
