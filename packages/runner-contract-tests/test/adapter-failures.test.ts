@@ -22,28 +22,31 @@ describe.skipIf(SKIP_CONTRACT)("runner adapters against the real CLIs: failures"
     sandbox = undefined;
   });
 
-  it.each(CLIS)("%s: a model API answering 401 is runner_auth_failure (the engine holds the stage and pauses)", async (id) => {
-    requireCli(id);
-    server = await startFakeModelServer({
-      shellCommand: SHELL_COMMAND,
-      finalText: "unused",
-      failStatus: 401,
-    });
-    sandbox = createSandbox(`${id}-401`);
-    const result = await dispatchBuilder(id, sandbox, server);
-    const context = describeDispatch(result);
-    expect(result.raw.exit_kind, context).toBe("provider_error");
-    expect(result.raw.failure_class, context).toBe("runner_auth_failure");
-    expect(result.envelope.metadata.failure_class).toBe("runner_auth_failure");
-    expect(result.envelope.success, context).toBe(false);
-    expect(result.envelope.terminal_result).toBe("BLOCKED");
-    expect(result.envelope.result_class).toBe("recoverable_failure");
-    expect(result.envelope.metadata.valid_terminal_result).toBe(false);
-    // Retries are off in every CLI's setup: one refused call, then the stage ends.
-    expect(server.requests.length, context).toBe(1);
-    expect(server.requests.every((r) => r.reply === "refused")).toBe(true);
-    expect(existsSync(path.join(sandbox.workspace, PROOF_FILE))).toBe(false);
-  });
+  it.each(CLIS)(
+    "%s: a model API answering 401 is runner_auth_failure (the engine holds the stage and pauses)",
+    async (id) => {
+      requireCli(id);
+      server = await startFakeModelServer({
+        shellCommand: SHELL_COMMAND,
+        finalText: "unused",
+        failStatus: 401,
+      });
+      sandbox = createSandbox(`${id}-401`);
+      const result = await dispatchBuilder(id, sandbox, server);
+      const context = describeDispatch(result);
+      expect(result.raw.exit_kind, context).toBe("provider_error");
+      expect(result.raw.failure_class, context).toBe("runner_auth_failure");
+      expect(result.envelope.metadata.failure_class).toBe("runner_auth_failure");
+      expect(result.envelope.success, context).toBe(false);
+      expect(result.envelope.terminal_result).toBe("BLOCKED");
+      expect(result.envelope.result_class).toBe("recoverable_failure");
+      expect(result.envelope.metadata.valid_terminal_result).toBe(false);
+      // Retries are off in every CLI's setup: one refused call, then the stage ends.
+      expect(server.requests.length, context).toBe(1);
+      expect(server.requests.every((r) => r.reply === "refused")).toBe(true);
+      expect(existsSync(path.join(sandbox.workspace, PROOF_FILE))).toBe(false);
+    },
+  );
 
   async function expectDeadlineHandled(id: CliId): Promise<void> {
     requireCli(id);
