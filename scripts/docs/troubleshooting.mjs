@@ -54,7 +54,7 @@ const COMMON_SITUATIONS = [
   "  the held stage then runs again. When the provider refused a credential the check cannot see",
   "  as wrong, the pause waits until the credential changes (a new `codex login`, an edited",
   "  `[runners.<name>.env]`); a key set in the daemon's environment needs a restart, and a restart",
-  "  whose check passes lifts the pause. `millrace resume` does not lift it.",
+  "  whose check passes lifts the pause. `millrace resume` does not lift it: it answers `applied: false` and names the runner and why.",
   "- **`runner_binary_missing` although the CLI works in your shell.** The daemon's PATH differs",
   "  (tmux, a service manager): set `runners.<name>.command` to the absolute path.",
   "- **A crash or `kill -9` left things half done.** Start the runtime again: startup requeues or",

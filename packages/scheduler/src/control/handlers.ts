@@ -1,5 +1,6 @@
 import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
 import { readGovernanceState } from "@millrace/governance";
+import { readRunnerPause } from "../state/runner-pause-file.js";
 import { decideApproval } from "./approval-commands.js";
 import { governCompoundingItem } from "./compounding-commands.js";
 import { type ControlOutcome, type ControlState, event, type HandlerEnvironment } from "./control-state.js";
@@ -34,6 +35,9 @@ export function applyControlCommand(
       event(state, "runtime_resumed_by_operator", { issuer: env.issuer });
       if (state.snapshot.pause_sources.includes("usage_governance")) {
         return { applied: false, detail: governanceHoldDetail(state) };
+      }
+      if (state.snapshot.pause_sources.includes("runner_unavailable")) {
+        return { applied: false, detail: runnerHoldDetail(state) };
       }
       return { applied: true, detail: "runtime resumed" };
     }
@@ -79,6 +83,16 @@ export function applyControlCommand(
 }
 
 /** Why an operator resume did not resume: the governance blockers and when they lift. */
+/**
+ * The operator pause is lifted, but a runner that cannot run still holds the runtime: it lifts by
+ * itself once the runner's preflight passes again, and resuming cannot override it.
+ */
+function runnerHoldDetail(state: ControlState): string {
+  const pause = readRunnerPause(state.paths);
+  const why = pause ? `${pause.runner} (${pause.failure_class}): ${pause.reason}` : "a runner cannot run";
+  return `operator pause lifted, but the runtime stays paused until the runner can run again: ${why}; it resumes by itself once its preflight passes`;
+}
+
 function governanceHoldDetail(state: ControlState): string {
   const governance = readGovernanceState(state.paths);
   const rules = governance.active_blockers
