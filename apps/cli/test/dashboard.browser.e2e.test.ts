@@ -113,6 +113,11 @@ describe("millrace serve in Chromium", () => {
       .locator('[data-testid="active-stage-execution"]', { hasText: "builder" })
       .waitFor({ timeout: 30_000 });
     expect(await text('[data-testid="daemon-state"]')).toBe("running");
+    // The supervisor report's verdict: a stage is running and producing output.
+    await page
+      .locator('[data-testid="attention-reason"]', { hasText: "working" })
+      .waitFor({ timeout: 30_000 });
+    expect(await text('[data-testid="liveness"]')).toMatch(/^(progressing|quiet)$/);
     await shot("overview-running");
 
     await page.locator('a[href$="/flow"]').first().click();

@@ -20,6 +20,8 @@ import {
   RunTraceGraphSchema,
   type StatusReport,
   StatusReportSchema,
+  type SupervisorReport,
+  SupervisorReportSchema,
   type UsageReportOutput,
   UsageReportOutputSchema,
 } from "@millrace/contracts";
@@ -39,6 +41,12 @@ import type { ServedWorkspace } from "./workspaces.js";
 
 function usage(message: string, hint: string): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
+}
+
+/** `supervisor report --json`: attention reason, allowed actions, liveness; the issuer named is `web`. */
+export async function supervisorOf(workspace: ServedWorkspace): Promise<SupervisorReport> {
+  const { supervisorReport } = await import("@millrace/supervisor-contract");
+  return SupervisorReportSchema.parse(await supervisorReport(workspace.paths.root, { issuer: "web" }));
 }
 
 export function statusOf(workspace: ServedWorkspace): StatusReport {

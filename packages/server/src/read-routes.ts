@@ -9,6 +9,7 @@ import {
   runsOf,
   runTraceOf,
   statusOf,
+  supervisorOf,
   usageOf,
 } from "./read-models.js";
 import type { ServedWorkspace } from "./workspaces.js";
@@ -18,6 +19,7 @@ export function readRoutes(lookup: (id: string) => ServedWorkspace): Hono {
   const routes = new Hono();
   const ws = (c: { req: { param(name: "id"): string } }) => lookup(c.req.param("id"));
   routes.get("/status", (c) => c.json(statusOf(ws(c))));
+  routes.get("/supervisor", async (c) => c.json(await supervisorOf(ws(c))));
   routes.get("/queue", (c) =>
     c.json(queueOf(ws(c), { kind: c.req.query("kind"), state: c.req.query("state") })),
   );

@@ -6,6 +6,7 @@ import {
   RunDetailSchema,
   RunListingSchema,
   StatusReportSchema,
+  SupervisorReportSchema,
   UsageReportOutputSchema,
 } from "@millrace/contracts";
 import { afterAll, describe, expect, it } from "vitest";
@@ -37,6 +38,18 @@ describe("the JSON API", () => {
     expect(runs.runs.map((run) => run.run_id)).toEqual([runId]);
     RunDetailSchema.parse(await (await get(`/api/w/repo/runs/${runId}`)).json());
     UsageReportOutputSchema.parse(await (await get("/api/w/repo/usage?by=day")).json());
+  });
+
+  it("answers the supervisor report, its allowed actions naming the issuer web", async () => {
+    const response = await get("/api/w/repo/supervisor");
+    expect(response.status).toBe(200);
+    const report = SupervisorReportSchema.parse(await response.json());
+    expect(report.workspace).toBe(root);
+    expect(report.attention_reason).toBeTruthy();
+    for (const action of report.allowed_actions.filter((a) => a.request !== null)) {
+      expect(action.argv).toContain("web");
+    }
+    expect((await get("/api/w/nope/supervisor")).status).toBe(404);
   });
 
   it("reports bad query values as usage errors (400) with a hint", async () => {

@@ -1,4 +1,4 @@
-import type { ApprovalsListingOutput, StatusReport } from "@millrace/contracts";
+import type { ApprovalsListingOutput, StatusReport, SupervisorReport } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { type Child, h } from "../dom.js";
 import { num, since, time } from "../format.js";
@@ -116,6 +116,30 @@ function governance(report: StatusReport): HTMLElement {
   );
 }
 
+/** What the supervisor contract says needs attention, and the commands an operator may run for it. */
+function attention(report: SupervisorReport): HTMLElement {
+  return h(
+    "section",
+    { class: "card wide", "data-testid": "attention" },
+    h("h2", {}, "Attention"),
+    kv([
+      ["reason", h("code", { "data-testid": "attention-reason" }, report.attention_reason)],
+      ["summary", report.attention_summary],
+      ["liveness", h("span", { "data-testid": "liveness" }, report.liveness.grade ?? "—")],
+      ["liveness summary", report.liveness.summary],
+    ]),
+    report.allowed_actions.length === 0
+      ? h("p", { class: "muted" }, "No action is needed.")
+      : h(
+          "ul",
+          { class: "actions", "data-testid": "allowed-actions" },
+          report.allowed_actions.map((a) =>
+            h("li", {}, h("code", {}, a.text), " ", h("span", { class: "muted" }, a.description)),
+          ),
+        ),
+  );
+}
+
 function recentEvents(live: LiveState): HTMLElement {
   const recent = live.events.slice(-12).reverse();
   return h(
@@ -142,26 +166,29 @@ function recentEvents(live: LiveState): HTMLElement {
 
 interface OverviewData {
   report: StatusReport;
+  supervisor: SupervisorReport;
   pending: ApprovalsListingOutput["approvals"];
 }
 
-/** Overview: what the status read model says, grouped for a glance, and the controls when allowed. */
+/** Overview: the supervisor report's attention reason and allowed actions, what the status read model says grouped for a glance, and the controls when allowed. */
 export const overviewPage: Page<OverviewData> = {
   async load(route) {
     const at = api(route.workspace);
-    const [report, approvals] = await Promise.all([
+    const [report, supervisor, approvals] = await Promise.all([
       getJson<StatusReport>(at("status")),
+      getJson<SupervisorReport>(at("supervisor")),
       getJson<ApprovalsListingOutput>(at("approvals?status=pending")),
     ]);
-    return { report, pending: approvals.approvals };
+    return { report, supervisor, pending: approvals.approvals };
   },
-  view({ report, pending }, route, live) {
+  view({ report, supervisor, pending }, route, live) {
     const lock = report.runtime_ownership_lock;
     return [
       h("h1", {}, "Overview"),
       h(
         "div",
         { class: "grid" },
+        attention(supervisor),
         h(
           "section",
           { class: "card" },
