@@ -1,5 +1,6 @@
 // `millrace serve` as a process: what it prints, what it refuses, how it stops.
 import { spawn } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ServeOutputSchema } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
@@ -56,6 +57,49 @@ describe("millrace serve", () => {
     const code = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGINT");
     expect(await code).toBe(130);
+  });
+
+  it("--open hands the URL (with its token) to $BROWSER, and only warns when no opener exists", async () => {
+    const root = initialized("delta");
+    const dir = tempDir("millrace-browser-");
+    const opened = path.join(dir, "opened.txt");
+    const browser = path.join(dir, "fake-browser");
+    writeFileSync(browser, `#!/bin/sh\nprintf '%s' "$1" > "${opened}"\n`);
+    chmodSync(browser, 0o755);
+    const serve = (env: NodeJS.ProcessEnv) => {
+      const child = spawn(
+        process.execPath,
+        [CLI_BIN, "serve", "-w", root, "--port", "0", "--json", "--open", "--allow-control"],
+        { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } },
+      );
+      let out = "";
+      let err = "";
+      child.stderr.on("data", (chunk) => {
+        err += chunk;
+      });
+      const line = new Promise<string>((resolve) =>
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+          if (out.includes("\n")) resolve(out.split("\n")[0] as string);
+        }),
+      );
+      const code = new Promise((resolve) => child.on("exit", resolve));
+      return { child, line, code, stderr: () => err };
+    };
+    const first = serve({ BROWSER: browser });
+    const output = ServeOutputSchema.parse(JSON.parse(await first.line));
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(opened) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readFileSync(opened, "utf8")).toBe(output.control_url);
+    first.child.kill("SIGTERM");
+    expect(await first.code).toBe(143);
+
+    const second = serve({ BROWSER: "", PATH: tempDir("millrace-empty-path-") });
+    const served = ServeOutputSchema.parse(JSON.parse(await second.line));
+    expect((await fetch(served.url)).status).toBe(200);
+    second.child.kill("SIGTERM");
+    expect(await second.code).toBe(143);
+    expect(second.stderr()).toContain("warning: --open: no browser opener found (xdg-open is not on PATH)");
   });
 
   it("warns loudly on stderr when bound to a non-loopback address", async () => {

@@ -27,6 +27,7 @@ export {
 export { parseStageRunRequest, runArtifactPaths } from "./dispatch/request.js";
 export { finalLegalToken, markerTokens, reconcileAfterTimeout } from "./markers.js";
 export { type NormalizeOptions, normalizeStageResult } from "./normalize.js";
+export { type OpenUrlResult, openUrl } from "./notify/open-url.js";
 export { postWebhook, type WebhookResult } from "./notify/post-webhook.js";
 export {
   type NotifyCommandOptions,

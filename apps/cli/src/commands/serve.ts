@@ -8,6 +8,7 @@ import { listenForInterrupt } from "../interrupt.js";
 interface ServeArgs {
   port: number;
   host: string;
+  open: boolean;
   allowControl: boolean;
 }
 
@@ -49,6 +50,11 @@ export const serveCommand: MillraceCommand<ServeArgs> = {
         type: "string",
         default: "127.0.0.1",
         describe: "Address to bind; anything but loopback prints a warning (the dashboard has no login)",
+      })
+      .option("open", {
+        type: "boolean",
+        default: false,
+        describe: "Open the dashboard in a browser ($BROWSER, else xdg-open / open) once it listens",
       })
       .option("allow-control", {
         type: "boolean",
@@ -94,6 +100,12 @@ export const serveCommand: MillraceCommand<ServeArgs> = {
             ? "control allowed (issuer web): the token in the URL is the key, keep it private; Ctrl-C to stop"
             : "read-only; Ctrl-C to stop",
         );
+      }
+      if (args.open) {
+        const { openUrl } = await import("@millrace/runners");
+        const opened = openUrl(running.controlUrl ?? running.url, { env: ctx.io.env });
+        // Never fatal: the URL is printed above, and the dashboard serves either way.
+        if (!opened.ok) ctx.io.stderr(`warning: --open: ${opened.detail}\n`);
       }
       await new Promise<void>((resolve) => {
         if (interrupt.signal.aborted) resolve();
