@@ -1,35 +1,22 @@
 // Claude Code 2.1 `-p --output-format stream-json` against the fake Messages endpoint, spawned
 // directly (no adapter): proves the harness on its own before the adapter-level tests rely on it.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cliCommand } from "../src/clis.js";
-import { type FakeModelServer, startFakeModelServer } from "../src/fake-model-server.js";
-import { CLAUDE_MODEL, type ContractSandbox, claudeSetup, createSandbox } from "../src/sandbox.js";
+import { CLAUDE_MODEL, claudeSetup } from "../src/sandbox.js";
 import { describeRun, runCli } from "../src/spawn-cli.js";
 import {
   expectProofWritten,
-  FINAL_TEXT,
   PROMPT,
   RUN_TIMEOUT_MS,
-  requireCli,
-  SHELL_COMMAND,
   SKIP_CONTRACT,
+  useRawHarness,
 } from "./contract-setup.js";
 
 describe.skipIf(SKIP_CONTRACT)("real claude -p against the fake Messages API", () => {
-  let server: FakeModelServer;
-  let sandbox: ContractSandbox;
-
-  beforeEach(async () => {
-    requireCli("claude");
-    server = await startFakeModelServer({ shellCommand: SHELL_COMMAND, finalText: FINAL_TEXT });
-    sandbox = createSandbox("claude-raw");
-  });
-  afterEach(async () => {
-    await server.close();
-    sandbox.remove();
-  });
+  const harness = useRawHarness("claude", "claude-raw");
 
   it("runs the Bash tool, ends with the marker and reports result usage", async () => {
+    const { server, sandbox } = harness;
     const { env } = claudeSetup(sandbox, server);
     const run = await runCli(
       [

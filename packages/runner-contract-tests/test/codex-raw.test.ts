@@ -3,39 +3,26 @@
 // catalog model with plain function tools, and the default model, whose only tool is code mode's `exec`.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cliCommand } from "../src/clis.js";
-import { type FakeModelServer, startFakeModelServer } from "../src/fake-model-server.js";
-import { CODEX_MODEL, type ContractSandbox, codexSetup, createSandbox } from "../src/sandbox.js";
+import { CODEX_MODEL, codexSetup } from "../src/sandbox.js";
 import { describeRun, runCli } from "../src/spawn-cli.js";
 import {
   expectProofWritten,
-  FINAL_TEXT,
   PROMPT,
   RUN_TIMEOUT_MS,
-  requireCli,
-  SHELL_COMMAND,
   SKIP_CONTRACT,
+  useRawHarness,
 } from "./contract-setup.js";
 
 describe.skipIf(SKIP_CONTRACT)("real codex exec against the fake Responses API", () => {
-  let server: FakeModelServer;
-  let sandbox: ContractSandbox;
-
-  beforeEach(async () => {
-    requireCli("codex");
-    server = await startFakeModelServer({ shellCommand: SHELL_COMMAND, finalText: FINAL_TEXT });
-    sandbox = createSandbox("codex-raw");
-  });
-  afterEach(async () => {
-    await server.close();
-    sandbox.remove();
-  });
+  const harness = useRawHarness("codex", "codex-raw");
 
   it.each([
     { label: `${CODEX_MODEL} (function tools)`, model: CODEX_MODEL, tool: "exec_command" },
     { label: "the default model (code mode)", model: undefined, tool: "exec" },
   ])("$label: runs the shell tool, ends with the marker, reports turn usage", async ({ model, tool }) => {
+    const { server, sandbox } = harness;
     const { env, configOverrides } = codexSetup(sandbox, server);
     const lastMessage = path.join(sandbox.root, "last-message.txt");
     const run = await runCli(

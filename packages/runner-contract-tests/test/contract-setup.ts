@@ -2,8 +2,10 @@
 // registry was unreachable at install time, and the hard failure when a CLI is missing.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { expect } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 import { type CliId, contractSkipReason, missingCliMessage } from "../src/clis.js";
+import { type FakeModelServer, startFakeModelServer } from "../src/fake-model-server.js";
+import { type ContractSandbox, createSandbox } from "../src/sandbox.js";
 
 export const PROOF_FILE = "proof.txt";
 export const PROOF_TEXT = "contract-ok";
@@ -35,4 +37,43 @@ export function expectProofWritten(dir: string, context = ""): void {
     true,
   );
   expect(readFileSync(proof, "utf8").trim()).toBe(PROOF_TEXT);
+}
+
+/** What a raw contract test sees in each case: a fresh fake model server and a fresh sandbox. */
+export interface RawHarness {
+  readonly server: FakeModelServer;
+  readonly sandbox: ContractSandbox;
+}
+
+/**
+ * Registers the per-case set-up every raw CLI test shares (the CLI must be installed, a fake model
+ * server with the scripted conversation, a sandbox named `name`) and its teardown. Read the fields
+ * inside a test, never at collection time.
+ */
+export function useRawHarness(cli: CliId, name: string): RawHarness {
+  let server: FakeModelServer | undefined;
+  let sandbox: ContractSandbox | undefined;
+  beforeEach(async () => {
+    requireCli(cli);
+    server = await startFakeModelServer({ shellCommand: SHELL_COMMAND, finalText: FINAL_TEXT });
+    sandbox = createSandbox(name);
+  });
+  afterEach(async () => {
+    await server?.close();
+    sandbox?.remove();
+    server = undefined;
+    sandbox = undefined;
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} is only available inside a test case`);
+    return value;
+  };
+  return {
+    get server() {
+      return ready(server, "the fake model server");
+    },
+    get sandbox() {
+      return ready(sandbox, "the sandbox");
+    },
+  };
 }

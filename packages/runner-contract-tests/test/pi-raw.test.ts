@@ -1,35 +1,22 @@
 // Pi 0.73 `--mode rpc` against the fake Messages endpoint (configured through models.json), driven
 // directly (no adapter): proves the harness on its own before the adapter-level tests rely on it.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cliCommand } from "../src/clis.js";
-import { type FakeModelServer, startFakeModelServer } from "../src/fake-model-server.js";
 import { runPiRpcPrompt } from "../src/pi-rpc-session.js";
-import { type ContractSandbox, createSandbox, PI_MODEL, PI_PROVIDER, piSetup } from "../src/sandbox.js";
+import { PI_MODEL, PI_PROVIDER, piSetup } from "../src/sandbox.js";
 import {
   expectProofWritten,
-  FINAL_TEXT,
   PROMPT,
   RUN_TIMEOUT_MS,
-  requireCli,
-  SHELL_COMMAND,
   SKIP_CONTRACT,
+  useRawHarness,
 } from "./contract-setup.js";
 
 describe.skipIf(SKIP_CONTRACT)("real pi --mode rpc against the fake Messages API", () => {
-  let server: FakeModelServer;
-  let sandbox: ContractSandbox;
-
-  beforeEach(async () => {
-    requireCli("pi");
-    server = await startFakeModelServer({ shellCommand: SHELL_COMMAND, finalText: FINAL_TEXT });
-    sandbox = createSandbox("pi-raw");
-  });
-  afterEach(async () => {
-    await server.close();
-    sandbox.remove();
-  });
+  const harness = useRawHarness("pi", "pi-raw");
 
   it("runs the bash tool, ends with the marker and reports per-call usage", async () => {
+    const { server, sandbox } = harness;
     const { env } = piSetup(sandbox, server);
     const transcript = await runPiRpcPrompt(
       [
