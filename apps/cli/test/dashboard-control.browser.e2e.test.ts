@@ -7,15 +7,22 @@ import path from "node:path";
 import { eventLogStart, readEventsFrom, workspacePaths } from "@millrace/workspace";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchChromium, type Serving, startDaemon, startServe } from "./dashboard-harness.js";
+import {
+  ARTIFACTS,
+  closeDashboard,
+  type DashboardSession,
+  openDashboard,
+  type Serving,
+  startDaemon,
+  startServe,
+} from "./dashboard-harness.js";
 import { runCli, tempDir } from "./helpers.js";
 
 let browser: Browser;
 let page: Page;
 let serving: Serving;
 let root = "";
-const pageProblems: string[] = [];
-const daemons: ReturnType<typeof startDaemon>[] = [];
+let session: DashboardSession;
 
 interface Status {
   process_running: boolean;
@@ -57,23 +64,13 @@ const controlCall = (base: string, headers: Record<string, string>) =>
   });
 
 beforeAll(async () => {
-  browser = await launchChromium();
   root = workspace();
-  serving = await startServe(["-w", root, "--port", "0", "--allow-control"]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (error) => pageProblems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    // The refused calls below log a failed resource load: those are expected.
-    if (message.type() === "error" && !/status of 40[13]/.test(message.text()))
-      pageProblems.push(`console: ${message.text()}`);
-  });
+  // The refused calls below log a failed resource load: those are expected.
+  session = await openDashboard(root, ["--allow-control"], /status of 40[13]/);
+  ({ browser, page, serving } = session);
 }, 60_000);
 
-afterAll(async () => {
-  for (const daemon of daemons) daemon.process.kill("SIGKILL");
-  await serving?.stop();
-  await browser?.close();
-});
+afterAll(() => closeDashboard(session, serving));
 
 describe("dashboard control (--allow-control) in Chromium", () => {
   it("prints a 64-hex token in the URL; the page keeps it out of the address bar", async () => {
@@ -88,7 +85,7 @@ describe("dashboard control (--allow-control) in Chromium", () => {
 
   it("pauses the daemon from the page (status: paused by operator; the event log: issuer web), then resumes and stops it", async () => {
     const daemon = startDaemon(root);
-    daemons.push(daemon);
+    session.daemons.push(daemon);
     await page.locator('[data-testid="daemon-state"]', { hasText: /^running$/ }).waitFor({ timeout: 30_000 });
     await page.locator('[data-testid="control-pause"]').click();
     await page
@@ -122,7 +119,7 @@ describe("dashboard control (--allow-control) in Chromium", () => {
     await page
       .locator('[data-testid="daemon-state"]', { hasText: "not running" })
       .waitFor({ timeout: 30_000 });
-    expect(pageProblems).toEqual([]);
+    expect(session.problems).toEqual([]);
   }, 180_000);
 
   it("refuses a control call without the token (401) and one from a foreign Origin even with it (403)", async () => {

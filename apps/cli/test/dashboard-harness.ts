@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { CLI_BIN } from "./helpers.js";
 
 /** Debian's chromium (`apt-get install chromium`); CHROMIUM_PATH overrides. Never downloaded. */
@@ -86,4 +86,48 @@ export function startDaemon(root: string): { process: ChildProcess; exited: Prom
     stdio: ["ignore", "ignore", "pipe"],
   });
   return { process: child, exited: new Promise((resolve) => child.on("exit", (code) => resolve(code))) };
+}
+
+/** A browser, one page on a served workspace, and what the page complained about. */
+export interface DashboardSession {
+  browser: Browser;
+  page: Page;
+  serving: Serving;
+  /** Script errors and console errors not matching `expectedErrors`: a test expects none. */
+  problems: string[];
+  /** Daemons a test started; `closeDashboard` kills them. */
+  daemons: ReturnType<typeof startDaemon>[];
+}
+
+/**
+ * Launches Chromium, serves `root` with `serveArgs` and opens a 1280×900 page that records page
+ * errors and console errors, except those matching `expectedErrors` (a refused request a test
+ * provokes on purpose).
+ */
+export async function openDashboard(
+  root: string,
+  serveArgs: string[],
+  expectedErrors: RegExp,
+): Promise<DashboardSession> {
+  const browser = await launchChromium();
+  const serving = await startServe(["-w", root, "--port", "0", ...serveArgs]);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const problems: string[] = [];
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !expectedErrors.test(message.text()))
+      problems.push(`console: ${message.text()}`);
+  });
+  return { browser, page, serving, problems, daemons: [] };
+}
+
+/** Kills the daemons a test started, stops the server and closes the browser. */
+export async function closeDashboard(
+  session: DashboardSession | undefined,
+  serving?: Serving,
+): Promise<void> {
+  if (session === undefined) return;
+  for (const daemon of session.daemons) daemon.process.kill("SIGKILL");
+  await (serving ?? session.serving).stop();
+  await session.browser.close();
 }

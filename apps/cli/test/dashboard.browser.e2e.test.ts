@@ -1,20 +1,26 @@
+/// <reference lib="dom" />
 // The dashboard in a real browser: Debian's headless Chromium driven by playwright-core, against a
 // workspace a scripted-runner daemon drives in the same test. One browser for the whole file.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { eventLogStart, readEventsFrom, workspacePaths } from "@millrace/workspace";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ARTIFACTS, launchChromium, type Serving, startDaemon, startServe } from "./dashboard-harness.js";
+import {
+  ARTIFACTS,
+  closeDashboard,
+  type DashboardSession,
+  openDashboard,
+  type Serving,
+  startDaemon,
+  startServe,
+} from "./dashboard-harness.js";
 import { runCli, tempDir } from "./helpers.js";
 
-let browser: Browser;
 let page: Page;
 let serving: Serving;
 let root = "";
-/** Script errors and console errors (a CSP violation is one): none is expected. */
-const pageProblems: string[] = [];
-const daemons: ReturnType<typeof startDaemon>[] = [];
+let session: DashboardSession;
 
 /** A ledger line as the engine writes it (what the Usage page charts). */
 function ledgerLine(n: number, at: string, total: number): string {
@@ -83,23 +89,13 @@ function text(selector: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  browser = await launchChromium();
   root = workspace();
-  serving = await startServe(["-w", root, "--port", "0"]);
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on("pageerror", (error) => pageProblems.push(`pageerror: ${error.message}`));
-  page.on("console", (message) => {
-    // A refused request while the server restarts is expected in the reconnect test.
-    if (message.type() === "error" && !/ERR_CONNECTION_REFUSED|net::ERR/.test(message.text()))
-      pageProblems.push(`console: ${message.text()}`);
-  });
+  // A refused request while the server restarts is expected in the reconnect test.
+  session = await openDashboard(root, [], /ERR_CONNECTION_REFUSED|net::ERR/);
+  ({ page, serving } = session);
 }, 60_000);
 
-afterAll(async () => {
-  for (const daemon of daemons) daemon.process.kill("SIGKILL");
-  await serving?.stop();
-  await browser?.close();
-});
+afterAll(() => closeDashboard(session, serving));
 
 describe("millrace serve in Chromium", () => {
   it("shows the running stage on the Overview, highlights it on the Flow page, then the final state, without a reload", async () => {
@@ -108,7 +104,7 @@ describe("millrace serve in Chromium", () => {
     expect(await text('[data-testid="daemon-state"]')).toBe("not running");
     // A marker on window survives hash navigation and redraws, but not a reload.
     await page.evaluate(() => Object.assign(window, { notReloaded: true }));
-    daemons.push(startDaemon(root));
+    session.daemons.push(startDaemon(root));
     await page
       .locator('[data-testid="active-stage-execution"]', { hasText: "builder" })
       .waitFor({ timeout: 30_000 });
@@ -185,7 +181,7 @@ describe("millrace serve in Chromium", () => {
     await page.locator('a[href$="/usage"]').first().click();
     const chart = page.locator('[data-testid="usage-chart"]');
     await chart.waitFor({ timeout: 10_000 });
-    expect(pageProblems).toEqual([]);
+    expect(session.problems).toEqual([]);
     await chart.locator("canvas").waitFor({ timeout: 10_000 });
     expect(await chart.getAttribute("data-points")).toBe("2026-12-01=1200,2026-12-02=3400");
     expect(await text('[data-testid="usage-totals"]')).toContain("4,600 tokens");
@@ -218,7 +214,7 @@ describe("millrace serve in Chromium", () => {
     const before = await page.evaluate(() => window.millraceDashboard?.events().length ?? 0);
     expect(runCli(["add-task", "Second", "--id", "task-two", "-w", root]).status).toBe(0);
     const first = startDaemon(root);
-    daemons.push(first);
+    session.daemons.push(first);
     await page
       .locator('[data-testid="active-stage-execution"]', { hasText: "builder" })
       .waitFor({ timeout: 30_000 });
@@ -228,7 +224,7 @@ describe("millrace serve in Chromium", () => {
     await page.locator('[data-testid="live"].off').waitFor({ timeout: 10_000 });
     // Events written while the page is disconnected must arrive after it reconnects.
     const second = startDaemon(root);
-    daemons.push(second);
+    session.daemons.push(second);
     serving = await startServe(["-w", root, "--port", String(serving.port)]);
     await page.locator('[data-testid="live"].on').waitFor({ timeout: 30_000 });
     await page
@@ -250,7 +246,7 @@ describe("millrace serve in Chromium", () => {
     expect(start).toBeGreaterThanOrEqual(0);
     expect(received).toEqual(onDisk.slice(start));
     await shot("overview-after-restart");
-    expect(pageProblems).toEqual([]);
+    expect(session.problems).toEqual([]);
   }, 180_000);
 });
 
