@@ -17,6 +17,10 @@ import { readManifest } from "./manifest.js";
 import { initDirectories, toWorkspaceRelative, type WorkspacePaths, workspacePaths } from "./paths.js";
 import { describeReadProblem, READ_LIMITS, readRegularFile } from "./safe-read.js";
 
+/** `clear-stale-state` moves a broken state file aside (kept as `*.corrupt-<time>`) and writes a fresh one. */
+const STATE_FILE_HINT =
+  "Stop the runtime, then run `millrace clear-stale-state` (it keeps the broken file as `*.corrupt-<time>`).";
+
 /**
  * Workspace health: folders, default files, the baseline manifest and the files it tracks, status
  * files, snapshot, recovery counters, config and the ownership lock. Never writes. Other packages
@@ -193,43 +197,34 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
   }
   group("status_files", "status files hold known markers", statusChecks);
 
-  const snapshotChecks: DoctorCheck[] = [];
-  if (existsSync(paths.snapshot)) {
-    const raw = readJson(paths.snapshot);
-    const parsed = raw.ok ? RuntimeSnapshotSchema.safeParse(raw.value) : undefined;
-    if (!raw.ok || !parsed?.success) {
-      snapshotChecks.push(
-        check(
-          "snapshot_invalid",
-          "error",
-          paths,
-          paths.snapshot,
-          `the runtime snapshot is invalid: ${raw.ok ? firstIssue(parsed?.error ?? { issues: [] }) : raw.reason}`,
-          "Stop the runtime, delete the file and run `millrace init --force` to write a fresh one.",
-        ),
-      );
-    }
-  }
-  group("runtime_snapshot", "the runtime snapshot is valid", snapshotChecks);
-
-  const counterChecks: DoctorCheck[] = [];
-  if (existsSync(paths.recoveryCounters)) {
-    const raw = readJson(paths.recoveryCounters);
-    const parsed = raw.ok ? RecoveryCountersSchema.safeParse(raw.value) : undefined;
-    if (!raw.ok || !parsed?.success) {
-      counterChecks.push(
-        check(
-          "recovery_counters_invalid",
-          "error",
-          paths,
-          paths.recoveryCounters,
-          `the recovery counters are invalid: ${raw.ok ? firstIssue(parsed?.error ?? { issues: [] }) : raw.reason}`,
-          "Stop the runtime, delete the file and run `millrace init --force` to write an empty one.",
-        ),
-      );
-    }
-  }
-  group("recovery_counters", "the recovery counters are valid", counterChecks);
+  const stateFile = (
+    file: string,
+    schema: typeof RuntimeSnapshotSchema | typeof RecoveryCountersSchema,
+    code: string,
+    what: string,
+  ): DoctorCheck[] => {
+    if (!existsSync(file)) return [];
+    const raw = readJson(file);
+    const parsed = raw.ok ? schema.safeParse(raw.value) : undefined;
+    if (raw.ok && parsed?.success) return [];
+    const reason = raw.ok ? firstIssue(parsed?.error ?? { issues: [] }) : raw.reason;
+    return [check(code, "error", paths, file, `${what} is invalid: ${reason}`, STATE_FILE_HINT)];
+  };
+  group(
+    "runtime_snapshot",
+    "the runtime snapshot is valid",
+    stateFile(paths.snapshot, RuntimeSnapshotSchema, "snapshot_invalid", "the runtime snapshot"),
+  );
+  group(
+    "recovery_counters",
+    "the recovery counters are valid",
+    stateFile(
+      paths.recoveryCounters,
+      RecoveryCountersSchema,
+      "recovery_counters_invalid",
+      "the recovery counters",
+    ),
+  );
 
   const configChecks: DoctorCheck[] = [];
   const configRead = readRegularFile(paths.configFile, { maxBytes: READ_LIMITS.config, utf8: true });

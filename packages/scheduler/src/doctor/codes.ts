@@ -57,14 +57,14 @@ export const DOCTOR_CHECK_CODES = {
     "workspace",
     "error",
     "`state/runtime_snapshot.json` is not valid JSON or does not match its schema.",
-    "Stop the runtime, delete the file and run `millrace init --force` to write a fresh one.",
+    "Stop the runtime, then run `millrace clear-stale-state` (it keeps the broken file as `*.corrupt-<time>`).",
   ),
   recovery_counters: info("workspace", "ok", "The recovery counters parse.", NOTHING),
   recovery_counters_invalid: info(
     "workspace",
     "error",
     "`state/recovery_counters.json` is not valid JSON or does not match its schema.",
-    "Stop the runtime, delete the file and run `millrace init --force` to write an empty one.",
+    "Stop the runtime, then run `millrace clear-stale-state` (it keeps the broken file as `*.corrupt-<time>`).",
   ),
   temp_litter: info("workspace", "ok", "No temp files from interrupted writes are left.", NOTHING),
   temp_litter_present: info(
