@@ -8,6 +8,7 @@ import { configCommand } from "./config.js";
 import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
+import { incidentCommand } from "./incident.js";
 import { initCommand } from "./init.js";
 import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
@@ -33,7 +34,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [versionCommand],
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand, modelAliasesCommand],
-  [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
+  [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand, incidentCommand],
   [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
   [sentinelCommand, recoveryCommand],
   [compoundingCommand, skillsCommand],
