@@ -448,7 +448,7 @@ export const RUNTIME_EVENT_PAYLOADS = {
     work_item_kind: text,
     work_item_id: text,
     failure_class: nullableText,
-    reason: z.enum(["not_transient", "attempts_exhausted"]),
+    reason: z.enum(["not_transient", "attempts_exhausted", "requeue_failed"]),
     attempts_used: z.int().nonnegative(),
     max_attempts: z.int().positive(),
     detail: text,
