@@ -8,6 +8,7 @@ import { configCommand } from "./config.js";
 import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
+import { eventsCommand, logsCommand } from "./events.js";
 import { incidentCommand } from "./incident.js";
 import { initCommand } from "./init.js";
 import { modelAliasesCommand } from "./model-aliases.js";
@@ -35,11 +36,19 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand, incidentCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
+  [
+    statusCommand,
+    runsCommand,
+    eventsCommand,
+    usageCommand,
+    approvalsCommand,
+    supervisorCommand,
+    serveCommand,
+  ],
   [sentinelCommand, recoveryCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [publishCommand],
   [completionCommand],
-  [healthCommand, runProvenanceCommand],
+  [healthCommand, runProvenanceCommand, logsCommand],
 ];
