@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
+import { RuntimeEventSchema } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 
@@ -18,6 +19,7 @@ describe("events and its original spelling, logs", () => {
     expect(json.status, json.stderr).toBe(0);
     const events = json.json<Array<{ event_type: string; data: Record<string, unknown> }>>();
     expect(events).toHaveLength(2);
+    for (const event of events) RuntimeEventSchema.parse(event);
     expect(events.at(-1)).toMatchObject({
       event_type: "control_command_applied",
       data: { command: "add_task" },

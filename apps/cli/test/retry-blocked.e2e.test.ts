@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { QueueInterventionOutputSchema } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 import { hashTree } from "./wshash.js";
@@ -51,7 +52,7 @@ describe("queue retry-blocked", () => {
       "--json",
     ]);
     expect(run.status, run.stderr).toBe(0);
-    expect(run.json()).toMatchObject({
+    expect(QueueInterventionOutputSchema.parse(run.json())).toMatchObject({
       action: "retry_blocked",
       mode: "direct",
       applied: true,
