@@ -65,7 +65,7 @@ export function considerAutoRetry(
       ...base,
       failure_class: failure || null,
       reason: "not_transient",
-      detail: `${failure || "the block"} is not a transient failure: the same input would fail the same way; fix the cause, then run \`millrace queue retry-blocked ${id}\``,
+      detail: `${failure || "the block"} is not a transient failure (the same input would fail the same way), so the runtime does not retry it; \`millrace queue retry-blocked ${id}\` does, once the cause is fixed`,
     });
     return;
   }
