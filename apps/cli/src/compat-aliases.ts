@@ -1,6 +1,6 @@
 /**
- * The original Millrace's spellings that differ from ours, accepted as aliases. `health` and
- * `run-provenance` are registered commands (commands/compat.ts); the two sub-command spellings
+ * The original Millrace's spellings that differ from ours, accepted as aliases. `health`,
+ * `run-provenance` (commands/compat.ts) and `logs` (commands/events.ts) are registered commands; the two sub-command spellings
  * are rewritten to ours before parsing, so `queue` and `config` keep one definition each.
  */
 export interface CompatSpelling {
@@ -15,6 +15,7 @@ export const COMPAT_SPELLINGS: readonly CompatSpelling[] = [
   { spelling: "queue inspect", target: "queue ls" },
   { spelling: "health", target: "doctor" },
   { spelling: "run-provenance <run_id>", target: "runs show <run_id>" },
+  { spelling: "logs [--tail N] [--follow]", target: "events [--tail N] [--follow]" },
 ];
 
 /** Sub-command spellings rewritten before parsing: [first word, second word] → our words. */

@@ -41,7 +41,7 @@ describe("the original's command spellings are accepted as aliases", () => {
     const help = runCli(["--help"]);
     expect(help.stdout).toContain("millrace health");
     expect(help.stdout.replace(/\s+/g, " ")).toContain(
-      "Also accepted (the original Millrace's spellings): config reload = reload-config; queue inspect = queue ls; health = doctor; run-provenance <run_id> = runs show <run_id>.",
+      "Also accepted (the original Millrace's spellings): config reload = reload-config; queue inspect = queue ls; health = doctor; run-provenance <run_id> = runs show <run_id>; logs [--tail N] [--follow] = events [--tail N] [--follow].",
     );
   });
 });

@@ -377,9 +377,10 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "queue show", schema: "queue-item-detail" },
   { command: "queue import | add-task | add-spec | add-idea", schema: "queue-enqueue-output" },
   {
-    command: "queue cancel | supersede | retarget | resolve | archive",
+    command: "queue cancel | supersede | retarget | resolve | archive | retry-blocked | archive-blocked",
     schema: "queue-intervention-output",
   },
+  { command: "incident resolve | cancel | archive-invalid", schema: "queue-intervention-output" },
   { command: "queue release", schema: "control-result" },
   { command: "queue repair-lineage", schema: "lineage-repair-report" },
   { command: "usage", schema: "usage-report" },
@@ -402,6 +403,10 @@ export const CLI_JSON_OUTPUTS: ReadonlyArray<{ readonly command: string; readonl
   { command: "runs show", schema: "run-detail" },
   { command: "runs tail", schema: "run-tail" },
   { command: "runs trace", schema: "run-trace-graph" },
+  {
+    command: "events | logs (an array of events; with --follow, one event per line)",
+    schema: "runtime-event",
+  },
   { command: "run once", schema: "run-once-output" },
   { command: "run daemon", schema: "run-daemon-output" },
   {

@@ -209,6 +209,22 @@ export const RecoveryConfigSchema = z.strictObject({
   })
     .default(2)
     .describe("Consultant runs per work item before it is blocked instead of looping."),
+  /** Bounded autonomous recovery (v0.10): requeue work blocked by a transient failure. */
+  auto_retry_attempts: withConfigRange(z.int().nonnegative(), {
+    min: 0,
+    max: 10,
+    integer: true,
+    unit: "attempts",
+  })
+    .default(0)
+    .describe(
+      "Automatic requeues per item blocked by a transient failure (runner timeout, provider or transport failure); never after illegal output or a denied capability. 0 turns them off.",
+    ),
+  auto_retry_backoff_seconds: withConfigRange(z.number().positive(), { min: 1, max: 86_400, unit: "seconds" })
+    .default(60)
+    .describe(
+      "Seconds from the block to the first automatic requeue; each later retry of the same item waits twice as long as the one before.",
+    ),
   stale_state_recovery_enabled: z
     .boolean()
     .default(true)

@@ -54,6 +54,7 @@ export const MAILBOX_COMMANDS = [
   "clear_stale_state",
   "cancel_work_item",
   "archive_blocked_task",
+  "retry_blocked",
   "supersede_task",
   "retarget_task_dependency",
   "resolve_incident",

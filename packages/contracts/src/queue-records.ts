@@ -42,6 +42,7 @@ export const INTERVENTION_ACTIONS = [
   "resolve_incident",
   "cancel_incident",
   "archive_invalid_incident",
+  "retry_blocked",
 ] as const;
 export const InterventionActionSchema = z.enum(INTERVENTION_ACTIONS);
 export type InterventionAction = z.infer<typeof InterventionActionSchema>;

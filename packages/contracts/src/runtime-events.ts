@@ -420,6 +420,46 @@ export const RUNTIME_EVENT_PAYLOADS = {
   incident_resolved_by_operator: OperatorInterventionRecordSchema,
   incident_cancelled: OperatorInterventionRecordSchema,
   invalid_incident_artifact_archived: OperatorInterventionRecordSchema,
+  /** An operator moved a blocked item back to its queue (same document, same lineage). */
+  blocked_work_item_retried: OperatorInterventionRecordSchema.extend({
+    /** Which retry of this item it is (operator and automatic retries together). */
+    retry_attempt: z.int().positive(),
+  }),
+  // bounded autonomous recovery ([recovery] auto_retry_attempts)
+  /** An item blocked by a transient failure will be requeued at `due_at`. */
+  auto_retry_scheduled: z.strictObject({
+    work_item_kind: text,
+    work_item_id: text,
+    failure_class: text,
+    attempt: z.int().positive(),
+    max_attempts: z.int().positive(),
+    due_at: text,
+  }),
+  /** The runtime requeued a blocked item (logged with `"auto": true` in its requeue log). */
+  auto_retry_requeued: z.strictObject({
+    work_item_kind: text,
+    work_item_id: text,
+    failure_class: text,
+    attempt: z.int().positive(),
+    max_attempts: z.int().positive(),
+  }),
+  /** A blocked item is not retried automatically: its failure is not transient, or its retries are spent. */
+  auto_retry_declined: z.strictObject({
+    work_item_kind: text,
+    work_item_id: text,
+    failure_class: nullableText,
+    reason: z.enum(["not_transient", "attempts_exhausted", "requeue_failed"]),
+    attempts_used: z.int().nonnegative(),
+    max_attempts: z.int().positive(),
+    detail: text,
+  }),
+  /** An operator acknowledged a Sentinel cap, so Sentinel may queue recovery requests again. */
+  sentinel_acknowledged: z.strictObject({
+    issuer: text,
+    reason: text,
+    cap: z.enum(["soft", "hard"]),
+    recovery_requests_queued: z.int().nonnegative(),
+  }),
 } as const satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
 type Payloads = typeof RUNTIME_EVENT_PAYLOADS;

@@ -23,6 +23,14 @@ export {
   type QuickTaskOptions,
   readBodyFile,
 } from "./quick-add.js";
+export {
+  type BlockedItem,
+  countRetries,
+  locateBlockedItem,
+  RETRYABLE_KINDS,
+  type RetryBlockedResult,
+  retryBlockedItem,
+} from "./retry-blocked.js";
 export type { PlaneCounts } from "./store/active.js";
 export type { ClaimedItem, ClaimOptions } from "./store/claims.js";
 export { assertSafeId } from "./store/ids.js";

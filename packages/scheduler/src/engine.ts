@@ -20,6 +20,7 @@ import { WatcherSession } from "./lifecycle/watchers.js";
 import { pauseItemForLiveness, recoveryCompletion } from "./liveness/stop.js";
 import { LivenessTracker } from "./liveness/tracker.js";
 import { MonitorHub, type MonitorListener } from "./monitor/monitor-events.js";
+import { nextRetryDelayMs, requeueDueRetries } from "./recovery/auto-retry.js";
 import { commit, type EngineContext, flushEvents, recordEvent } from "./state/context.js";
 import { activePlanes } from "./state/planes.js";
 import { activateWork } from "./tick/activation.js";
@@ -191,6 +192,7 @@ export class Engine {
     }
     this.lastPaused = false;
     ctx.snapshot = { ...ctx.snapshot, process_running: true };
+    requeueDueRetries(ctx);
     this.startReadyPlanes();
     // New work only when no finished result is waiting to be applied.
     if (!this.workers.anySettled()) {
@@ -284,8 +286,11 @@ export class Engine {
           break;
         }
         // A run waiting for an approval is idle work: `untilIdle` stops rather than wait for a person.
+        // A scheduled automatic retry is work still to come: `untilIdle` waits for it.
         const idle =
-          this.workers.size === 0 && activePlanes(ctx).every((plane) => planeWaitsForApproval(ctx, plane));
+          this.workers.size === 0 &&
+          activePlanes(ctx).every((plane) => planeWaitsForApproval(ctx, plane)) &&
+          nextRetryDelayMs(ctx) === null;
         if (options.untilIdle && idle && outcome.reason !== "paused") {
           stopReason = "idle";
           break;
@@ -355,11 +360,14 @@ export class Engine {
     return Math.min(runnerCheck, governance);
   }
 
-  /** Milliseconds until the first stage held by quota-window scheduling may start, or null. */
+  /** Milliseconds until the first held stage may start or the next automatic retry is due, or null. */
   private holdDelay(): number | null {
     const at = this.context.governance?.nextHoldEndsAt();
-    if (!at) return null;
-    return Math.max(at.getTime() - this.context.clock().getTime(), 0) + 1;
+    const hold = at ? Math.max(at.getTime() - this.context.clock().getTime(), 0) + 1 : null;
+    // An automatic retry's due time wakes the daemon like the end of a hold: sleep until then.
+    const retry = nextRetryDelayMs(this.context);
+    if (hold === null || retry === null) return hold ?? retry;
+    return Math.min(hold, retry);
   }
 
   /** Asks for the config to be reloaded at the next safe boundary (no stage running). */

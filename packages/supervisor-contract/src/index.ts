@@ -13,6 +13,11 @@ export {
   type TitleRequestInput,
 } from "./control/requests.js";
 export { type ControlResult, type SubmitControlOptions, submitControl } from "./control/submit-control.js";
+export {
+  DEFAULT_RETRY_REASON,
+  type RetryBlockedInput,
+  retryBlockedRequest,
+} from "./control/target-checks.js";
 export { DEFAULT_ISSUER, normalizeIssuer } from "./issuer.js";
 export { DEFAULT_STALLED_AFTER_SECONDS } from "./report/activity.js";
 export {

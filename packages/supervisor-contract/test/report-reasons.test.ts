@@ -49,8 +49,24 @@ describe("supervisor report: each attention reason, its summary and its allowed 
     blockedTask(ws, "task-stuck");
     const report = await expectReason(ws, "blocked", /execution \(### BLOCKED\)/, { issuer });
     expect(report.backlog.blocked).toBe(1);
-    expect(takeActions(ws, report.allowed_actions)).toEqual(["archive_blocked_task:direct"]);
+    // Retrying and archiving are alternatives: each is accepted on its own.
+    expect(report.allowed_actions.map((a) => a.action)).toEqual(["retry_blocked", "archive_blocked_task"]);
+    expect(report.allowed_actions[0]?.argv.slice(0, 6)).toEqual([
+      "millrace",
+      "queue",
+      "retry-blocked",
+      "task-stuck",
+      "--kind",
+      "task",
+    ]);
+    expect(takeActions(ws, report.allowed_actions.slice(0, 1))).toEqual(["retry_blocked:direct"]);
     expect(idsIn(ws.paths.queues.task.blocked)).toEqual([]);
+    expect(idsIn(ws.paths.queues.task.queue)).toEqual(["task-stuck"]);
+    const other = demoWorkspace();
+    blockedTask(other, "task-stuck");
+    const again = await expectReason(other, "blocked", /execution/, { issuer });
+    expect(takeActions(other, again.allowed_actions.slice(1))).toEqual(["archive_blocked_task:direct"]);
+    expect(idsIn(other.paths.queues.task.blocked)).toEqual([]);
   });
 
   it("degraded: the last run ended with a failure class", async () => {

@@ -39,6 +39,27 @@ function notifications(file: string): Array<{ trigger: string; recovery_request_
     .map((line) => JSON.parse(line));
 }
 
+/** The data of every `sentinel_acknowledged` runtime event, oldest first. */
+function acknowledgedEvents(ws: TestWorkspace): unknown[] {
+  if (!existsSync(ws.paths.runtimeEvents)) return [];
+  return readFileSync(ws.paths.runtimeEvents, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+    .filter((event) => event.event_type === "sentinel_acknowledged")
+    .map((event) => event.data);
+}
+
+/** Takes a `sentinel acknowledge` allowed action the way its argv says (workspace, reason, issuer). */
+function takeAcknowledgeAction(argv: readonly string[]) {
+  const value = (flag: string) => argv[argv.indexOf(flag) + 1] as string;
+  expect(argv.slice(0, 3)).toEqual(["millrace", "sentinel", "acknowledge"]);
+  return acknowledgeSentinel(value("--workspace"), {
+    reason: value("--reason"),
+    ...(argv.includes("--issuer") ? { issuer: value("--issuer") } : {}),
+  });
+}
+
 describe("Sentinel over a run that does not move", () => {
   it("escalates, stops at the soft then the hard cap until acknowledged, notifies, and resets on progress", async () => {
     const ws = demoWorkspace({ rules: [] });
@@ -82,6 +103,22 @@ describe("Sentinel over a run that does not move", () => {
     expect(refused).toMatchObject({ status: "suppressed", recovery_request_id: null });
     expect(refused.state.recovery_requests_queued).toBe(2);
 
+    // The supervisor report offers the acknowledgement while the cap waits for it.
+    const offered = await supervisorReport(ws.root, { issuer: "ops-agent" });
+    const softAction = offered.allowed_actions.find((a) => a.action === "sentinel_acknowledge");
+    expect(softAction).toMatchObject({ request: null, description: expect.stringMatching(/soft cap/) });
+    expect(softAction?.argv).toEqual([
+      "millrace",
+      "sentinel",
+      "acknowledge",
+      "--reason",
+      "supervisor: soft cap reviewed",
+      "--workspace",
+      ws.root,
+      "--issuer",
+      "ops-agent",
+    ]);
+
     const soft = acknowledgeSentinel(ws.root, {
       issuer: "Ops Agent",
       reason: "looked at it",
@@ -89,6 +126,11 @@ describe("Sentinel over a run that does not move", () => {
     });
     expect(soft).toMatchObject({ acknowledgment_required: false, recovery_requests_queued: 2 });
     expect(soft.last_acknowledgment).toMatchObject({ issuer: "ops-agent", cap: "soft" });
+    expect(acknowledgedEvents(ws)).toEqual([
+      { issuer: "ops-agent", reason: "looked at it", cap: "soft", recovery_requests_queued: 2 },
+    ]);
+    const cleared = await supervisorReport(ws.root);
+    expect(cleared.allowed_actions.map((a) => a.action)).not.toContain("sentinel_acknowledge");
 
     const three = await sentinelCheck(ws.root, { clock: at(402) });
     expect(three).toMatchObject({ status: "escalated", recovery_request_id: expect.any(String) });
@@ -116,6 +158,17 @@ describe("Sentinel over a run that does not move", () => {
     const files = sentinelPaths(ws.paths);
     expect(readFileSync(files.checksFile, "utf8").trim().split("\n")).toHaveLength(8);
     expect(readdirCount(files.recoveryRequestsDir)).toBe(3);
+    // The hard cap's acknowledgement, taken as the report's argv says, is accepted and recorded.
+    const hardAction = report.allowed_actions.find((a) => a.action === "sentinel_acknowledge");
+    expect(hardAction?.description).toMatch(/hard cap/);
+    const taken = takeAcknowledgeAction(hardAction?.argv ?? []);
+    expect(taken).toMatchObject({ acknowledgment_required: false, recovery_requests_queued: 0 });
+    expect(acknowledgedEvents(ws).at(-1)).toEqual({
+      issuer: "operator",
+      reason: "supervisor: hard cap reviewed",
+      cap: "hard",
+      recovery_requests_queued: 3,
+    });
 
     // Progress: the engine runs the pending work; the next check resets the caps.
     const engine = createEngine({ workspace: ws.root });

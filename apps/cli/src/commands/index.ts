@@ -8,6 +8,8 @@ import { configCommand } from "./config.js";
 import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
+import { eventsCommand, logsCommand } from "./events.js";
+import { incidentCommand } from "./incident.js";
 import { initCommand } from "./init.js";
 import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
@@ -33,12 +35,20 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [versionCommand],
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand, modelAliasesCommand],
-  [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
+  [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand, incidentCommand],
+  [
+    statusCommand,
+    runsCommand,
+    eventsCommand,
+    usageCommand,
+    approvalsCommand,
+    supervisorCommand,
+    serveCommand,
+  ],
   [sentinelCommand, recoveryCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],
   [publishCommand],
   [completionCommand],
-  [healthCommand, runProvenanceCommand],
+  [healthCommand, runProvenanceCommand, logsCommand],
 ];

@@ -37,6 +37,8 @@ const QUEUE_ACTIONS = [
   "retarget",
   "resolve",
   "archive",
+  "retry-blocked",
+  "archive-blocked",
   "release",
   "repair-lineage",
 ] as const;
@@ -70,7 +72,7 @@ function usage(message: string, hint = "Run `millrace queue --help`."): Millrace
  * printed in the command's own shape (`enqueued_*` lines, the intervention record); queued for a
  * daemon, as the control result.
  */
-async function submit(
+export async function submit(
   ctx: CommandContext,
   request: ControlRequest,
   issuer: string | undefined,
@@ -250,6 +252,16 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
         args.issuer,
       );
     }
+    case "retry-blocked": {
+      const id = requireTarget(args, "the id of a blocked task, spec, incident or probe");
+      const { retryBlockedRequest } = await import("@millrace/supervisor-contract");
+      return submit(ctx, retryBlockedRequest({ id, kind: args.kind, reason: args.reason }), args.issuer);
+    }
+    case "archive-blocked": {
+      const id = requireTarget(args, "a blocked task id");
+      const payload = { id, reason: requireReason(args) };
+      return submit(ctx, { command: "archive_blocked_task", payload }, args.issuer);
+    }
     case "archive": {
       const target = requireTarget(
         args,
@@ -267,7 +279,7 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
 export const queueCommand: MillraceCommand<QueueArgs> = {
   command: "queue <action> [target]",
   describe:
-    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, release, repair-lineage)",
+    "Inspect and change the work queue (ls, show, import, add-task, add-spec, add-idea, cancel, supersede, retarget, resolve, archive, retry-blocked, archive-blocked, release, repair-lineage)",
   builder: (yargs) =>
     yargs
       .positional("action", { choices: QUEUE_ACTIONS, describe: "What to do" })
@@ -280,7 +292,8 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
       })
       .option("reason", {
         type: "string",
-        describe: "Why (required by cancel, supersede, retarget, resolve, archive)",
+        describe:
+          "Why (required by cancel, supersede, retarget, resolve, archive, archive-blocked; retry-blocked defaults to 'retried by operator')",
       })
       .option("issuer", issuerOption)
       .option("replacement", { type: "string", describe: "supersede: the replacing task id" })
@@ -313,6 +326,7 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
     ["$0 queue show task-123", "Where a work item is"],
     ["$0 queue import spec.json --kind spec", "Enqueue a JSON or markdown document"],
     ["$0 queue cancel task-123 --reason 'duplicate'", "Archive a queued task, recording why"],
+    ["$0 queue retry-blocked task-123 --reason 'network is back'", "Requeue a blocked item, same lineage"],
     [
       "$0 queue repair-lineage --root-spec-id spec-root",
       "Preview the repair of a closure target's lineage drift",

@@ -1,4 +1,5 @@
 import type { ActiveRunState, DocumentKind, Plane, WorkDocument } from "@millrace/contracts";
+import { considerAutoRetry } from "../recovery/auto-retry.js";
 import { type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
 import { activePlanes } from "../state/planes.js";
 import {
@@ -72,7 +73,10 @@ export function blockItem(ctx: EngineContext, kind: DocumentKind, id: string): v
   }
 }
 
-/** Ends a plane's run: removes it, clears the item's counters and failure state, writes the marker. */
+/**
+ * Ends a plane's run: removes it, clears the item's counters and failure state, writes the marker,
+ * and (for an item it leaves blocked) schedules or declines an automatic retry.
+ */
 export function endRun(
   ctx: EngineContext,
   plane: Plane,
@@ -96,4 +100,5 @@ export function endRun(
     ctx.snapshot = idleAllMarkers(ctx.snapshot);
   }
   setPlaneMarker(ctx, plane, markerAfter, "router", run.run_id);
+  considerAutoRetry(ctx, run, failureClass);
 }

@@ -17,6 +17,7 @@ import {
   type InterventionResult,
   resolveIncident,
   retargetTaskDependency,
+  retryBlockedItem,
   supersedeTask,
 } from "@millrace/queue-store";
 import { toWorkspaceRelative } from "@millrace/workspace";
@@ -127,6 +128,14 @@ export function applyQueueIntervention(
     case "archive_blocked_task":
       result = archiveBlockedTask(state.queue, requireString(payload, "id"), options);
       break;
+    case "retry_blocked": {
+      const kind = typeof payload.kind === "string" ? (payload.kind as DocumentKind) : undefined;
+      result = retryBlockedItem(state.queue, requireString(payload, "id"), {
+        ...options,
+        ...(kind ? { kind } : {}),
+      });
+      break;
+    }
     case "supersede_task": {
       const cascade = typeof payload.cascade === "string" ? (payload.cascade as SupersedeCascade) : undefined;
       result = supersedeTask(

@@ -6,6 +6,7 @@ const REQUIRED_STRINGS: Partial<Record<MailboxCommand, readonly string[]>> = {
   import_document: ["kind"],
   cancel_work_item: ["id"],
   archive_blocked_task: ["id"],
+  retry_blocked: ["id"],
   supersede_task: ["id", "replacement_id"],
   retarget_task_dependency: ["id", "from", "to"],
   resolve_incident: ["id"],
@@ -28,6 +29,7 @@ const DOCUMENT_COMMANDS: ReadonlySet<MailboxCommand> = new Set([
 export const INTERVENTION_COMMANDS: ReadonlySet<MailboxCommand> = new Set([
   "cancel_work_item",
   "archive_blocked_task",
+  "retry_blocked",
   "supersede_task",
   "retarget_task_dependency",
   "resolve_incident",

@@ -21,6 +21,7 @@ import {
 } from "@millrace/workspace";
 import { normalizeIssuer } from "../issuer.js";
 import { checkControlRequest } from "./request-checks.js";
+import { checkControlTarget } from "./target-checks.js";
 
 /** The result of every control command, the same shape in both modes (schema: `control-result`). */
 export type ControlResult = ControlResultOutput;
@@ -53,6 +54,7 @@ export function submitControl(
   const issuer = normalizeIssuer(options.issuer);
   const clock = options.clock ?? (() => new Date());
   checkControlRequest(command, payload);
+  checkControlTarget(paths, command, payload);
   const commandId = newCommandId(command, clock());
   const seen = inspectLock(paths);
   if (seen.state === "active" && !isControlLock(seen.lock)) {

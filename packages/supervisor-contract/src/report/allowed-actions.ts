@@ -2,6 +2,7 @@ import type {
   AllowedAction,
   AttentionReason,
   ControlRequest,
+  DocumentKind,
   Plane,
   StatusReport,
 } from "@millrace/contracts";
@@ -13,6 +14,10 @@ export interface ActionContext {
   status: StatusReport | null;
   /** The first blocked task, when one exists (archiving it is an allowed action). */
   firstBlockedTask: string | null;
+  /** The first blocked item of a retryable kind (retrying it is an allowed action). */
+  firstBlocked?: { kind: DocumentKind; id: string } | null;
+  /** Sentinel's cap waiting for acknowledgement, when one does. */
+  sentinelCap?: "soft" | "hard" | null;
   stalledPlane: Plane | null;
 }
 
@@ -66,6 +71,53 @@ const runDaemon = (ctx: ActionContext) =>
     null,
   );
 
+/** Retry the first blocked item: back to its queue, same document and lineage. */
+function retryBlocked(ctx: ActionContext): AllowedAction[] {
+  const item = ctx.firstBlocked;
+  if (!item) return [];
+  const why = "supervisor: retry blocked work";
+  return [
+    action(
+      ctx,
+      "retry_blocked",
+      `Retry the blocked ${item.kind} ${item.id} (back to its queue, same lineage)`,
+      ["queue", "retry-blocked", item.id, "--kind", item.kind, "--reason", why],
+      { command: "retry_blocked", payload: { id: item.id, kind: item.kind, reason: why } },
+    ),
+  ];
+}
+
+function archiveBlocked(ctx: ActionContext): AllowedAction[] {
+  if (!ctx.firstBlockedTask) return [];
+  return [
+    action(
+      ctx,
+      "archive_blocked_task",
+      `Archive the blocked task ${ctx.firstBlockedTask}`,
+      ["queue", "archive-blocked", ctx.firstBlockedTask, "--reason", "supervisor: blocked"],
+      {
+        command: "archive_blocked_task",
+        payload: { id: ctx.firstBlockedTask, reason: "supervisor: blocked" },
+      },
+    ),
+  ];
+}
+
+/**
+ * Sentinel stopped queueing recovery at a cap: acknowledging it lets it queue again. Not a mailbox
+ * command (Sentinel's state is not the daemon's), so the action has no request: run its argv.
+ */
+function acknowledgeSentinel(ctx: ActionContext, cap: "soft" | "hard"): AllowedAction {
+  return action(
+    ctx,
+    "sentinel_acknowledge",
+    `Acknowledge Sentinel's ${cap} cap so it may queue recovery requests again`,
+    ["sentinel", "acknowledge", "--reason", `supervisor: ${cap} cap reviewed`],
+    null,
+    true,
+  );
+}
+
 function reasonActions(ctx: ActionContext): AllowedAction[] {
   const running = ctx.status?.process_running ?? false;
   switch (ctx.reason) {
@@ -77,20 +129,7 @@ function reasonActions(ctx: ActionContext): AllowedAction[] {
     case "orphaned":
       return [clearStale(ctx, "supervisor: the runtime died (orphaned)"), runDaemon(ctx)];
     case "blocked":
-      return ctx.firstBlockedTask
-        ? [
-            action(
-              ctx,
-              "archive_blocked_task",
-              `Archive the blocked task ${ctx.firstBlockedTask}`,
-              ["queue", "archive", ctx.firstBlockedTask, "--reason", "supervisor: blocked"],
-              {
-                command: "archive_blocked_task",
-                payload: { id: ctx.firstBlockedTask, reason: "supervisor: blocked" },
-              },
-            ),
-          ]
-        : [];
+      return [...retryBlocked(ctx), ...archiveBlocked(ctx)];
     case "degraded":
       return [
         action(ctx, "doctor", "Show every failing check with its fix", ["doctor"], null),
@@ -119,6 +158,7 @@ function reasonActions(ctx: ActionContext): AllowedAction[] {
  */
 export function allowedActions(ctx: ActionContext): AllowedAction[] {
   const actions = reasonActions(ctx);
+  if (ctx.sentinelCap) actions.push(acknowledgeSentinel(ctx, ctx.sentinelCap));
   const status = ctx.status;
   if (status?.process_running) {
     const names = new Set(actions.map((a) => a.action));

@@ -8,6 +8,7 @@ import {
   type StatusReport,
   type SupervisorHealth,
   type SupervisorReport,
+  type SupervisorSentinel,
 } from "@millrace/contracts";
 import { readStatus } from "@millrace/scheduler";
 import { tailEvents, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
@@ -126,6 +127,7 @@ function composeReport(
   const status = readStatus(paths.root, { clock: options.clock });
   const events: RuntimeEvent[] = tailEvents(paths.runtimeEvents, Math.max(options.recentEvents, 1));
   const work = readWorkItems(paths, status);
+  const sentinel = readSentinelSummary(paths);
   const mailbox = readMailboxIntake(paths);
   const orphaned = isOrphaned(status);
   const activity = lastActivityMs(paths, status, events);
@@ -187,9 +189,11 @@ function composeReport(
       reason: attention.reason,
       status,
       firstBlockedTask: work.firstBlockedTask,
+      firstBlocked: work.firstBlocked,
+      sentinelCap: sentinelCap(sentinel),
       stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
     }),
-    sentinel: readSentinelSummary(paths),
+    sentinel,
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
       event_type: event.event_type,
       occurred_at: event.occurred_at,
@@ -269,4 +273,10 @@ function checkThreshold(value: number): number {
     );
   }
   return value;
+}
+
+/** The cap Sentinel waits on an acknowledgement for, if any. */
+function sentinelCap(sentinel: SupervisorSentinel): "soft" | "hard" | null {
+  if (!sentinel.acknowledgment_required) return null;
+  return sentinel.hard_cap_reached ? "hard" : "soft";
 }

@@ -1,5 +1,5 @@
-import type { Plane, StatusReport, SupervisorWorkItem } from "@millrace/contracts";
-import { openQueueStore, type QueueStore } from "@millrace/queue-store";
+import type { DocumentKind, Plane, StatusReport, SupervisorWorkItem } from "@millrace/contracts";
+import { openQueueStore, type QueueStore, RETRYABLE_KINDS } from "@millrace/queue-store";
 import type { WorkspacePaths } from "@millrace/workspace";
 
 const REPORTED_PLANES = ["execution", "planning"] as const;
@@ -17,6 +17,8 @@ export interface WorkItems {
   next: SupervisorWorkItem[];
   blocked: number;
   firstBlockedTask: string | null;
+  /** The first blocked task, spec, incident or probe (retrying it is an allowed action). */
+  firstBlocked: { kind: DocumentKind; id: string } | null;
 }
 
 /** The oldest queued item of each plane whose dependencies are all done (an estimate of the next claim). */
@@ -59,6 +61,13 @@ export function readWorkItems(paths: WorkspacePaths, status: StatusReport): Work
     const blocked = Object.values(counts).reduce((sum, perState) => sum + perState.blocked, 0);
     const firstBlockedTask =
       blocked > 0 ? (store.list({ kind: "task", state: "blocked" })[0]?.id ?? null) : null;
-    return { active, next: nextPerPlane(store), blocked, firstBlockedTask };
+    const firstBlocked =
+      blocked > 0
+        ? (store
+            .list({ state: "blocked" })
+            .filter((item) => RETRYABLE_KINDS.includes(item.kind))
+            .map((item) => ({ kind: item.kind, id: item.id }))[0] ?? null)
+        : null;
+    return { active, next: nextPerPlane(store), blocked, firstBlockedTask, firstBlocked };
   }
 }

@@ -1,5 +1,5 @@
 import { formatTimestamp, MillraceError, type SentinelState } from "@millrace/contracts";
-import { requireInitialized } from "@millrace/workspace";
+import { appendRuntimeEvent, requireInitialized } from "@millrace/workspace";
 import { normalizeIssuer } from "../issuer.js";
 import { resetCaps } from "./decide.js";
 import { sentinelPaths } from "./paths.js";
@@ -13,7 +13,8 @@ export interface SentinelAcknowledgeOptions {
 
 /**
  * Lets Sentinel queue again after a cap. A soft cap lets it go on up to the hard cap; a hard cap
- * starts a fresh count. Who and why are kept in the state and in `acknowledgments.jsonl`.
+ * starts a fresh count. Who and why are kept in the state, in `acknowledgments.jsonl` and in the
+ * runtime event log (`sentinel_acknowledged`).
  */
 export function acknowledgeSentinel(workspace: string, options: SentinelAcknowledgeOptions): SentinelState {
   const paths = requireInitialized(workspace);
@@ -49,5 +50,9 @@ export function acknowledgeSentinel(workspace: string, options: SentinelAcknowle
     recovery_requests_queued: state.recovery_requests_queued,
   });
   writeSentinelState(files, next);
+  appendRuntimeEvent(paths.runtimeEvents, {
+    event_type: "sentinel_acknowledged",
+    data: { issuer, reason, cap, recovery_requests_queued: state.recovery_requests_queued },
+  });
   return next;
 }
