@@ -16,7 +16,7 @@ export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, fi
   if (typeof kind !== "string" || !(kind in WORK_DOCUMENT_SCHEMAS)) {
     throw documentError(
       { file, field: "kind" },
-      "must be one of task, spec, incident, learning_request, probe",
+      `must be one of ${Object.keys(WORK_DOCUMENT_SCHEMAS).join(", ")}`,
     );
   }
   const schema = WORK_DOCUMENT_SCHEMAS[kind as DocumentKind] as z.ZodType<WorkDocument>;
