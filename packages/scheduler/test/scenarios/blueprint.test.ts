@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { BlueprintDraftDocument, ClosureTargetState, TaskDocument } from "@millrace/contracts";
 import { openQueueStore } from "@millrace/queue-store";
@@ -221,5 +222,175 @@ describe("blueprint planning loops", () => {
     expect(idsIn(ws, "blueprint_draft", "done")).toEqual([`${SPEC}-d1`]);
     expect(idsIn(ws, "task", "done")).toEqual([`${SPEC}-d1-task`]);
     expectClosed(ws);
+  });
+});
+
+describe("blueprint recovery", () => {
+  it("a blocked contractor goes to mechanic_blueprint, then the planner re-drafts the draft and the spec closes", async () => {
+    const ws = blueprintWorkspace([
+      manager(),
+      {
+        stage: "contractor_blueprint",
+        work_item_id: `${SPEC}-d1`,
+        attempt: 1,
+        actions: [writeRunFile("blueprint.md", "# Cannot design this\n"), markerAction("BLOCKED")],
+      },
+      contractor,
+      evaluatorApproves,
+    ]);
+    const { report } = await runUntilIdle(ws, { mode: "blueprint_codex" }, 200);
+    expect(report.stopReason).toBe("idle");
+    expect(completedStages(ws, "planning").slice(0, 6)).toEqual([
+      "planner:PLANNER_COMPLETE",
+      "manager:MANAGER_BLUEPRINT_COMPLETE",
+      "manager:BLOCKED",
+      "mechanic:MECHANIC_BLUEPRINT_COMPLETE",
+      "planner:PLANNER_COMPLETE",
+      "manager:MANAGER_BLUEPRINT_COMPLETE",
+    ]);
+    // The stuck draft was split again (its pieces carry the lineage) and is done; every piece was approved.
+    expect(idsIn(ws, "blueprint_draft", "done")).toEqual([
+      `${SPEC}-d1`,
+      `${SPEC}-d1-d1`,
+      `${SPEC}-d1-d2`,
+      `${SPEC}-d2`,
+    ]);
+    expect(readDraft(ws, `${SPEC}-d1-d1`)).toMatchObject({
+      source_kind: "blueprint_draft",
+      source_id: `${SPEC}-d1`,
+      root_spec_id: SPEC,
+      source_spec_id: SPEC,
+    });
+    expect(idsIn(ws, "task", "done")).toEqual([
+      `${SPEC}-d1-d1-task`,
+      `${SPEC}-d1-d2-task`,
+      `${SPEC}-d2-task`,
+    ]);
+    expect(idsIn(ws, "blueprint_draft", "blocked")).toEqual([]);
+    expectClosed(ws);
+  });
+
+  it("the mechanic may resume at the contractor (metadata resume_stage) on the same draft", async () => {
+    const ws = blueprintWorkspace([
+      manager(1),
+      {
+        stage: "contractor_blueprint",
+        attempt: 1,
+        actions: [markerAction("BLOCKED")],
+      },
+      contractor,
+      {
+        stage: "mechanic_blueprint",
+        actions: [
+          {
+            type: "write_result_json",
+            terminal_result: "MECHANIC_BLUEPRINT_COMPLETE",
+            metadata: { resume_stage: "contractor_blueprint" },
+          },
+          markerAction("MECHANIC_BLUEPRINT_COMPLETE"),
+        ],
+      },
+      evaluatorApproves,
+    ]);
+    const { report } = await runUntilIdle(ws, { mode: "blueprint_codex" }, 120);
+    expect(report.stopReason).toBe("idle");
+    expect(completedStages(ws, "planning")).toEqual([
+      "planner:PLANNER_COMPLETE",
+      "manager:MANAGER_BLUEPRINT_COMPLETE",
+      "manager:BLOCKED",
+      "mechanic:MECHANIC_BLUEPRINT_COMPLETE",
+      "manager:BLUEPRINT_CANDIDATE_READY",
+      "manager:BLUEPRINT_APPROVED",
+      "arbiter:ARBITER_COMPLETE",
+    ]);
+    expect(idsIn(ws, "task", "done")).toEqual([`${SPEC}-d1-task`]);
+    expectClosed(ws);
+  });
+});
+
+describe("blueprint bad input", () => {
+  const validThenBroken = JSON.stringify([
+    JSON.parse(draftsJson(1))[0],
+    {
+      draft_id: "../escape",
+      draft_index: 2,
+      title: "Bad",
+      summary: "Bad",
+      target_paths: ["x"],
+      acceptance_intent: ["y"],
+    },
+  ]);
+  it.each([
+    [
+      "a traversal id after a valid draft",
+      validThenBroken,
+      /draft 2: draft_id "\.\.\/escape" is not a safe id/,
+    ],
+    [
+      "a draft without acceptance_intent",
+      JSON.stringify([{ draft_id: "d-1", draft_index: 1, title: "T", summary: "S", target_paths: ["x"] }]),
+      /acceptance_intent is required but missing/,
+    ],
+    [
+      "an oversized drafts file",
+      `[${" ".repeat(300 * 1024)}]`,
+      /blueprint_drafts.json is \d+ bytes; the limit is 262144 bytes/,
+    ],
+  ])(
+    "refuses %s: nothing is queued, the spec ends blocked with the reason in the error report",
+    async (_name, drafts, reason) => {
+      const ws = blueprintWorkspace([
+        {
+          stage: "manager_blueprint",
+          actions: [
+            writeRunFile("blueprint_drafts.json", drafts),
+            markerAction("MANAGER_BLUEPRINT_COMPLETE"),
+          ],
+        },
+      ]);
+      const { report } = await runUntilIdle(ws, { mode: "blueprint_codex" }, 60);
+      expect(report.stopReason).toBe("idle");
+      const recoveries = eventsOfType(ws, "runtime_post_stage_recovery_scheduled");
+      expect(recoveries.length).toBeGreaterThan(0);
+      for (const event of recoveries) {
+        expect(event.data.error_code).toBe("blueprint_effect_invalid");
+        expect(String(event.data.exception_message)).toMatch(reason);
+      }
+      // The first refusal went to the blueprint Mechanic; once the repair budget is spent the spec is blocked.
+      expect(recoveries[0]?.data.repair_stage_kind_id).toBe("mechanic_blueprint");
+      expect(idsIn(ws, "spec", "blocked")).toEqual([SPEC]);
+      for (const state of ["queue", "active", "done", "blocked"] as const)
+        expect(idsIn(ws, "blueprint_draft", state)).toEqual([]);
+      expect(idsIn(ws, "task", "queue")).toEqual([]);
+      expect(eventsOfType(ws, "blueprint_drafts_queued")).toEqual([]);
+      const reportFile = path.join(ws.root, String(recoveries[0]?.data.report_path));
+      expect(readFileSync(reportFile, "utf8")).toMatch(/Error-Code: blueprint_effect_invalid/);
+      expect(closureTarget(ws).closure_open).toBe(true);
+    },
+  );
+
+  it("refuses an approval whose task id is taken, and queues nothing", async () => {
+    const ws = blueprintWorkspace([
+      manager(1),
+      contractor,
+      {
+        stage: "evaluator_blueprint",
+        actions: [
+          writeRunFile("generated_task.md", taskMarkdown(SPEC, { created_by: "evaluator_blueprint" })),
+          markerAction("BLUEPRINT_APPROVED"),
+        ],
+      },
+    ]);
+    const { report } = await runUntilIdle(ws, { mode: "blueprint_codex" }, 80);
+    expect(report.stopReason).toBe("idle");
+    const recovery = eventsOfType(ws, "runtime_post_stage_recovery_scheduled")[0];
+    expect(String(recovery?.data.exception_message)).toMatch(
+      new RegExp(
+        `blueprint approval refused: generated_task.md: Task-ID ${SPEC} is already taken by spec ${SPEC}`,
+      ),
+    );
+    expect(idsIn(ws, "task", "queue")).toEqual([]);
+    expect(idsIn(ws, "task", "done")).toEqual([]);
+    expect(closureTarget(ws).closure_open).toBe(true);
   });
 });
