@@ -45,7 +45,7 @@ export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, fi
 /** Scalars the renderer leaves out because they hold the default. */
 function isOmittedDefault(field: string, value: unknown): boolean {
   if (value === undefined || value === null) return true;
-  if (field === "summary" && value === "") return true;
+  if ((field === "summary" || field === "context_excerpt") && value === "") return true;
   if (field === "severity" && value === "medium") return true;
   if (field === "needs_planning" && value === true) return true;
   if (
