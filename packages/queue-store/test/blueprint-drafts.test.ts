@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { openQueueStore, parseWorkDocument } from "../src/index.js";
+import { cancelWorkItem, openQueueStore, parseWorkDocument } from "../src/index.js";
 import { incident, spec, tempWorkspace } from "./helpers.js";
 
 const clock = () => new Date("2026-05-01T12:00:00Z");
@@ -84,6 +84,25 @@ describe("blueprint drafts in the queue", () => {
     store.claimNext("planning");
     store.complete("blueprint_draft", "draft-source-only");
     expect(store.openLineageWork("spec-root")).toEqual(["draft-open"]);
+    store.close();
+  });
+
+  it("a blocked draft can be cancelled by an operator, which releases the closure it held", () => {
+    const paths = tempWorkspace();
+    const store = openQueueStore(paths, { clock, indexFile: false });
+    store.enqueue("blueprint_draft", draft("draft-stuck"));
+    store.claimNext("planning");
+    store.block("blueprint_draft", "draft-stuck");
+    const result = cancelWorkItem(store, "draft-stuck", {
+      reason: "re-planned by hand",
+      actor: "test",
+      now: clock(),
+    });
+    expect(result.record.work_item_kind).toBe("blueprint_draft");
+    expect(result.record.destination_path).toMatch(
+      /blueprints\/drafts\/blocked\/cancelled\/draft-stuck\..*\.md$/,
+    );
+    expect(store.openLineageWork("spec-root")).toEqual([]);
     store.close();
   });
 });
