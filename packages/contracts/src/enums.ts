@@ -27,7 +27,14 @@ export const WorkItemKindSchema = z.enum(WORK_ITEM_KINDS);
 export type WorkItemKind = z.infer<typeof WorkItemKindSchema>;
 
 /** Kinds that have a markdown document grammar and queue folders. */
-export const DOCUMENT_KINDS = ["task", "spec", "incident", "learning_request", "probe"] as const;
+export const DOCUMENT_KINDS = [
+  "task",
+  "spec",
+  "incident",
+  "learning_request",
+  "probe",
+  "blueprint_draft",
+] as const;
 export const DocumentKindSchema = z.enum(DOCUMENT_KINDS);
 export type DocumentKind = z.infer<typeof DocumentKindSchema>;
 
@@ -81,6 +88,7 @@ export const RUNTIME_ERROR_CODES = [
   "execution_pre_dispatch_failed",
   "learning_pre_dispatch_failed",
   "recon_handoff_invalid",
+  "blueprint_effect_invalid",
 ] as const;
 export const RuntimeErrorCodeSchema = z.enum(RUNTIME_ERROR_CODES);
 export type RuntimeErrorCode = z.infer<typeof RuntimeErrorCodeSchema>;

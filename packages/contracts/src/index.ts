@@ -775,6 +775,7 @@ export {
   timestampSortKey,
 } from "./time.js";
 export type {
+  BlueprintDraftDocument,
   IncidentDocument,
   LearningRequestDocument,
   ProbeDocument,
@@ -786,6 +787,8 @@ export type {
   WorkDocumentInput,
 } from "./work-documents.js";
 export {
+  BlueprintDraftDocumentSchema,
+  BlueprintSourceKindSchema,
   ConsultantDecisionSchema,
   DocumentBodySchema,
   DocumentLineSchema,

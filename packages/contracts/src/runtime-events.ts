@@ -306,10 +306,18 @@ export const RUNTIME_EVENT_PAYLOADS = {
     id: text,
     recon_packet_id: text,
   }),
-  blueprint_effect_unsupported: z.strictObject({
-    terminal_action_id: text,
-    work_item_kind: text,
-    work_item_id: text,
+  /** A Manager Blueprint run's drafts were queued and its source completed. */
+  blueprint_drafts_queued: z.strictObject({
+    source_kind: text,
+    source_id: text,
+    run_id: text,
+    manifest_id: nullableText,
+    draft_ids: z.array(text),
+  }),
+  /** An Evaluator approved a draft: the generated task was queued and the draft completed. */
+  blueprint_task_enqueued: z.strictObject({
+    draft_id: text,
+    task_id: text,
     run_id: text,
   }),
   closure_target_closed: z.strictObject({ root_spec_id: text, run_id: text }),

@@ -58,12 +58,12 @@ export const ScriptActionSchema = z.discriminatedUnion("type", [
 export type ScriptAction = z.infer<typeof ScriptActionSchema>;
 
 export const ScriptRuleSchema = z.strictObject({
-  /** Runtime stage name, or `*` for any stage. */
+  /** Runtime stage name, stage kind id (e.g. `contractor_blueprint`), or `*` for any stage. */
   stage: z.string().min(1),
   /** Exact work item id to match. */
   work_item_id: z.string().min(1).optional(),
   work_item_kind: WorkItemKindSchema.optional(),
-  /** Match only the n-th time (from 1) this stage runs for this work item. */
+  /** Match only the n-th time (from 1) this stage kind runs for this work item. */
   attempt: z.int().positive().optional(),
   actions: z.array(ScriptActionSchema),
 });

@@ -248,12 +248,59 @@ export const ProbeDocumentSchema = z.strictObject({
 });
 export type ProbeDocument = z.infer<typeof ProbeDocumentSchema>;
 
+/** A draft's place in its manifest (1, 2, 3, ...); markdown gives it as text. */
+const DraftIndexSchema = z
+  .union([
+    z.int(),
+    z
+      .string()
+      .regex(/^\d{1,4}$/, "must be a whole number")
+      .transform(Number),
+  ])
+  .pipe(z.int().min(1, "must be 1 or more").max(9999));
+
+/** The planning item a Manager Blueprint run decomposed into drafts. */
+export const BlueprintSourceKindSchema = z.enum(["spec", "incident", "blueprint_draft"]);
+
+/**
+ * One blueprint draft: an implementation boundary a Manager Blueprint stage cut from a plan. The
+ * runtime queues it; a Contractor designs it and an Evaluator approves it into one task. Drafts
+ * carry their source's lineage, so they hold the root spec's closure while open.
+ */
+export const BlueprintDraftDocumentSchema = z.strictObject({
+  schema_version: z.literal("1.0").default("1.0"),
+  kind: z.literal("blueprint_draft").default("blueprint_draft"),
+  draft_id: SafeIdSchema,
+  title: DocumentLineSchema,
+  summary: DocumentLineSchema,
+  manifest_id: SafeIdSchema.optional(),
+  draft_index: DraftIndexSchema,
+  source_kind: BlueprintSourceKindSchema,
+  source_id: SafeIdSchema,
+  source_spec_id: SafeIdSchema.optional(),
+  root_idea_id: SafeIdSchema.optional(),
+  root_spec_id: SafeIdSchema.optional(),
+  root_intake_kind: RootIntakeKindSchema.optional(),
+  root_intake_id: SafeIdSchema.optional(),
+  context_excerpt: OptionalDocumentLineSchema.default(""),
+  target_paths: nonEmptyLines(),
+  acceptance_intent: nonEmptyLines(),
+  depends_on_draft_ids: dependencyIds(),
+  references: lines(),
+  created_at: DocumentTimestampSchema,
+  created_by: DocumentLineSchema,
+  updated_at: DocumentTimestampSchema.optional(),
+  body: DocumentBodySchema,
+});
+export type BlueprintDraftDocument = z.infer<typeof BlueprintDraftDocumentSchema>;
+
 export const WorkDocumentSchema = z.discriminatedUnion("kind", [
   TaskDocumentSchema,
   SpecDocumentSchema,
   IncidentDocumentSchema,
   LearningRequestDocumentSchema,
   ProbeDocumentSchema,
+  BlueprintDraftDocumentSchema,
 ]);
 export type WorkDocument = z.infer<typeof WorkDocumentSchema>;
 /** What callers pass in before defaults apply (e.g. to `enqueue`). */
@@ -265,6 +312,7 @@ export const WORK_DOCUMENT_SCHEMAS = {
   incident: IncidentDocumentSchema,
   learning_request: LearningRequestDocumentSchema,
   probe: ProbeDocumentSchema,
+  blueprint_draft: BlueprintDraftDocumentSchema,
 } as const satisfies Record<DocumentKind, z.ZodType>;
 
 /** The field that holds each kind's id. */
@@ -274,6 +322,7 @@ export const WORK_DOCUMENT_ID_FIELDS = {
   incident: "incident_id",
   learning_request: "learning_request_id",
   probe: "probe_id",
+  blueprint_draft: "draft_id",
 } as const satisfies Record<DocumentKind, string>;
 
 /** The field each kind is ordered by when claiming (oldest first, then id). */
@@ -283,6 +332,7 @@ export const WORK_DOCUMENT_TIME_FIELDS = {
   incident: "opened_at",
   learning_request: "created_at",
   probe: "created_at",
+  blueprint_draft: "created_at",
 } as const satisfies Record<DocumentKind, string>;
 
 export function workDocumentId(doc: WorkDocument): string {
@@ -297,6 +347,8 @@ export function workDocumentId(doc: WorkDocument): string {
       return doc.learning_request_id;
     case "probe":
       return doc.probe_id;
+    case "blueprint_draft":
+      return doc.draft_id;
   }
 }
 
@@ -317,6 +369,8 @@ export function effectiveRootSpecId(doc: WorkDocument): string | undefined {
     case "spec":
       if (doc.root_spec_id) return doc.root_spec_id;
       return doc.source_type === "idea" || doc.source_type === "manual" ? doc.spec_id : undefined;
+    case "blueprint_draft":
+      return doc.root_spec_id ?? doc.source_spec_id;
     default:
       return undefined;
   }

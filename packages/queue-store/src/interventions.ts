@@ -194,9 +194,12 @@ function archive(
   };
 }
 
-const CANCELABLE_KINDS: readonly DocumentKind[] = ["task", "probe", "spec", "incident"];
+const CANCELABLE_KINDS: readonly DocumentKind[] = ["task", "probe", "spec", "incident", "blueprint_draft"];
 
-/** Cancels a queued or blocked task, probe, spec or incident (archived under `<state>/cancelled/`). */
+/**
+ * Cancels a queued or blocked task, probe, spec, incident or blueprint draft (archived under
+ * `<state>/cancelled/`), which also releases the closure it held.
+ */
 export function cancelWorkItem(
   store: QueueStore,
   id: string,

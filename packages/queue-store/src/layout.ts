@@ -14,13 +14,14 @@ export const KIND_PLANE: Readonly<Record<DocumentKind, Plane>> = {
   spec: "planning",
   incident: "planning",
   probe: "planning",
+  blueprint_draft: "planning",
   learning_request: "learning",
 };
 
-/** Kinds per plane; for planning, incidents are claimed before specs and probes. */
+/** Kinds per plane; for planning, incidents, then blueprint drafts, then specs and probes. */
 export const PLANE_KINDS: Readonly<Record<Plane, readonly DocumentKind[]>> = {
   execution: ["task"],
-  planning: ["incident", "spec", "probe"],
+  planning: ["incident", "blueprint_draft", "spec", "probe"],
   learning: ["learning_request"],
 };
 
@@ -37,7 +38,7 @@ export function queueFolder(paths: WorkspacePaths, kind: DocumentKind, state: Qu
   return { kind, state, dir: paths.queues[kind][state], key: `${kind}/${state}` };
 }
 
-/** Every state folder of every kind (20 folders), kinds in catalog order, states queue→blocked. */
+/** Every state folder of every kind (24 folders), kinds in catalog order, states queue→blocked. */
 export function allQueueFolders(paths: WorkspacePaths): QueueFolder[] {
   const out: QueueFolder[] = [];
   for (const kind of DOCUMENT_KINDS)

@@ -200,7 +200,38 @@ const probe = fc.record({
   body: opt(body),
 });
 
-const anyDocument = fc.oneof(task, spec, incident, learning, probe) as fc.Arbitrary<WorkDocumentInput>;
+const blueprintDraft = fc.record({
+  kind: fc.constant("blueprint_draft" as const),
+  draft_id: id,
+  title: line,
+  summary: line,
+  manifest_id: opt(id),
+  draft_index: fc.integer({ min: 1, max: 9999 }),
+  source_kind: fc.constantFrom("spec", "incident", "blueprint_draft"),
+  source_id: id,
+  source_spec_id: opt(id),
+  root_idea_id: opt(id),
+  root_spec_id: opt(id),
+  root_intake_kind: opt(rootIntakeKind),
+  root_intake_id: opt(id),
+  context_excerpt: opt(fc.oneof(line, fc.constant(""))),
+  target_paths: lines(1),
+  acceptance_intent: lines(1),
+  depends_on_draft_ids: fc.array(id, { maxLength: 3 }),
+  references: lines(),
+  created_at: timestamp,
+  created_by: line,
+  body: opt(body),
+});
+
+const anyDocument = fc.oneof(
+  task,
+  spec,
+  incident,
+  learning,
+  probe,
+  blueprintDraft,
+) as fc.Arbitrary<WorkDocumentInput>;
 
 function stripUndefined(value: object): object {
   return JSON.parse(JSON.stringify(value));

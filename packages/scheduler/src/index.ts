@@ -19,7 +19,14 @@ export type { ControlOutcome } from "./control/control-state.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
 export { type LineageRepairOptions, repairLineage } from "./control/lineage-repair.js";
 export { newCommandId, writeMailboxCommand } from "./control/mailbox-writer.js";
-export { DEMO_SPEC_ID, DEMO_TASK_ID, type DemoWorkspace, prepareDemoWorkspace } from "./demo.js";
+export {
+  DEMO_SPEC_ID,
+  DEMO_TASK_ID,
+  type DemoKind,
+  type DemoOptions,
+  type DemoWorkspace,
+  prepareDemoWorkspace,
+} from "./demo.js";
 export {
   DOCTOR_CHECK_CODES,
   type DoctorCheckCode,

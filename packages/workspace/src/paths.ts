@@ -125,6 +125,7 @@ export function workspacePaths(workspaceRoot: string): WorkspacePaths {
       incident: stateFolders(path.join(rt, "incidents"), "incoming", "resolved"),
       learning_request: stateFolders(path.join(learning, "requests")),
       probe: stateFolders(path.join(rt, "probes")),
+      blueprint_draft: stateFolders(path.join(rt, "blueprints", "drafts")),
     },
     learning,
     researchPackets: path.join(learning, "research-packets"),

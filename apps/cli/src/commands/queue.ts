@@ -284,7 +284,10 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
     yargs
       .positional("action", { choices: QUEUE_ACTIONS, describe: "What to do" })
       .positional("target", { type: "string", describe: "Work item id, or a file for import/add-*" })
-      .option("kind", { type: "string", describe: "task | spec | incident | learning_request | probe" })
+      .option("kind", {
+        type: "string",
+        describe: "task | spec | incident | learning_request | probe | blueprint_draft",
+      })
       .option("state", { type: "string", describe: "ls: queue | active | done | blocked" })
       .option("summary", {
         type: "boolean",

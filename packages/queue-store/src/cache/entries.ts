@@ -24,6 +24,13 @@ export type CachedEntry = QueueIndexEntry;
 
 type FileFacts = { size: number; mtimeMs: number; ino: number };
 
+/** Ids that must be done before the item may be claimed (tasks: depends_on; drafts: earlier drafts). */
+function dependencyIdsOf(doc: WorkDocument): string[] {
+  if (doc.kind === "task") return [...doc.depends_on];
+  if (doc.kind === "blueprint_draft") return [...doc.depends_on_draft_ids];
+  return [];
+}
+
 export function entryFromDocument(doc: WorkDocument, stat: FileFacts): CachedEntry {
   return {
     size: stat.size,
@@ -32,7 +39,7 @@ export function entryFromDocument(doc: WorkDocument, stat: FileFacts): CachedEnt
     id: workDocumentId(doc),
     title: doc.title,
     timestamp: workDocumentTimestamp(doc),
-    depends_on: doc.kind === "task" ? [...doc.depends_on] : [],
+    depends_on: dependencyIdsOf(doc),
     root_spec_id: effectiveRootSpecId(doc) ?? null,
     root_idea_id: "root_idea_id" in doc ? (doc.root_idea_id ?? null) : null,
     spec_id: doc.kind === "task" || doc.kind === "spec" ? (doc.spec_id ?? null) : null,

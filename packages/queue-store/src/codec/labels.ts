@@ -129,6 +129,28 @@ export const DOCUMENT_LABELS: Readonly<Record<DocumentKind, readonly LabelSpec[]
     list("References", "references"),
     list("Tags", "tags"),
   ],
+  blueprint_draft: [
+    scalar("Draft-ID", "draft_id"),
+    scalar("Title", "title"),
+    scalar("Summary", "summary"),
+    scalar("Manifest-ID", "manifest_id"),
+    scalar("Draft-Index", "draft_index"),
+    scalar("Source-Kind", "source_kind"),
+    scalar("Source-ID", "source_id"),
+    scalar("Source-Spec-ID", "source_spec_id"),
+    scalar("Root-Idea-ID", "root_idea_id"),
+    scalar("Root-Spec-ID", "root_spec_id"),
+    scalar("Root-Intake-Kind", "root_intake_kind"),
+    scalar("Root-Intake-ID", "root_intake_id"),
+    scalar("Context-Excerpt", "context_excerpt"),
+    scalar("Created-At", "created_at"),
+    scalar("Created-By", "created_by"),
+    scalar("Updated-At", "updated_at"),
+    list("Depends-On-Drafts", "depends_on_draft_ids"),
+    list("Target-Paths", "target_paths"),
+    list("Acceptance-Intent", "acceptance_intent"),
+    list("References", "references"),
+  ],
 };
 
 /** Every known label, keyed by its lower-cased text. */
@@ -151,6 +173,7 @@ export function labelOfField(kind: DocumentKind, field: string): string | undefi
  */
 export const KIND_ID_LABELS: ReadonlyArray<readonly [string, DocumentKind]> = [
   ["task-id", "task"],
+  ["draft-id", "blueprint_draft"],
   ["learning-request-id", "learning_request"],
   ["probe-id", "probe"],
   ["incident-id", "incident"],

@@ -16,7 +16,7 @@ export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, fi
   if (typeof kind !== "string" || !(kind in WORK_DOCUMENT_SCHEMAS)) {
     throw documentError(
       { file, field: "kind" },
-      "must be one of task, spec, incident, learning_request, probe",
+      `must be one of ${Object.keys(WORK_DOCUMENT_SCHEMAS).join(", ")}`,
     );
   }
   const schema = WORK_DOCUMENT_SCHEMAS[kind as DocumentKind] as z.ZodType<WorkDocument>;
@@ -45,7 +45,7 @@ export function validateWorkDocument(input: WorkDocumentInput | WorkDocument, fi
 /** Scalars the renderer leaves out because they hold the default. */
 function isOmittedDefault(field: string, value: unknown): boolean {
   if (value === undefined || value === null) return true;
-  if (field === "summary" && value === "") return true;
+  if ((field === "summary" || field === "context_excerpt") && value === "") return true;
   if (field === "severity" && value === "medium") return true;
   if (field === "needs_planning" && value === true) return true;
   if (

@@ -36,8 +36,9 @@ function before(a: Candidate, b: Candidate): boolean {
 /**
  * Claims the next item of a plane: nothing when the plane already has an active item; otherwise
  * the oldest eligible item (by timestamp, then id) is renamed into its active folder. Planning
- * claims incidents first, then specs and probes by (created_at, kind, id); probes are skipped under
- * a root-spec filter. Tasks are eligible only when every `depends_on` id is in tasks/done.
+ * claims incidents first, then blueprint drafts, then specs and probes by (created_at, kind, id);
+ * probes are skipped under a root-spec filter. Tasks are eligible only when every `depends_on` id is
+ * in tasks/done, drafts only when every earlier draft they depend on is approved.
  * Unreadable documents met on the way are quarantined.
  */
 export function claimNext(
@@ -55,7 +56,7 @@ export function claimNext(
   }
   if (active.length === 1) return undefined;
   const groups: DocumentKind[][] =
-    plane === "planning" ? [["incident"], ["spec", "probe"]] : [[...PLANE_KINDS[plane]]];
+    plane === "planning" ? [["incident"], ["blueprint_draft"], ["spec", "probe"]] : [[...PLANE_KINDS[plane]]];
   for (let attempt = 0; attempt < 64; attempt += 1) {
     let candidate: Candidate | undefined;
     for (const group of groups) {
@@ -86,8 +87,11 @@ function pickCandidate(
   options: ClaimOptions,
 ): Candidate | undefined {
   let best: Candidate | undefined;
-  const done = kinds.includes("task") ? ctx.cache.sync(folderOf(ctx, "task", "done")).entries : undefined;
   for (const kind of kinds) {
+    const done =
+      kind === "task" || kind === "blueprint_draft"
+        ? ctx.cache.sync(folderOf(ctx, kind, "done")).entries
+        : undefined;
     if (kind === "probe" && options.rootSpecId !== undefined) continue;
     const folder = folderOf(ctx, kind, "queue");
     const view = ctx.cache.sync(folder);

@@ -5,16 +5,21 @@ import { folderOf, relativeOf, type StoreContext } from "./context.js";
 
 /** Open work, in scan order: tasks, specs, incidents; queue, active, blocked. */
 const OPEN_KINDS = ["task", "spec", "incident"] as const;
+/**
+ * Work that holds closure: the above plus blueprint drafts. Drafts are left out of the drift scan:
+ * the runtime writes them with their source's lineage, and repair-lineage never rewrites them.
+ */
+const CLOSURE_HOLDING_KINDS = [...OPEN_KINDS, "blueprint_draft"] as const;
 const OPEN_STATES = ["queue", "active", "blocked"] as const;
 
 /**
- * Ids of open work (queued, active or blocked tasks, specs and incidents) whose effective root
- * spec is `rootSpecId`, in scan order (tasks, specs, incidents; queue, active, blocked), deduped.
+ * Ids of open work (queued, active or blocked tasks, specs, incidents and blueprint drafts) whose
+ * effective root spec is `rootSpecId`, in scan order (kinds as above; queue, active, blocked), deduped.
  * Unreadable files are ignored.
  */
 export function openLineageWork(ctx: StoreContext, rootSpecId: string): string[] {
   const seen = new Set<string>();
-  for (const kind of OPEN_KINDS) {
+  for (const kind of CLOSURE_HOLDING_KINDS) {
     for (const state of OPEN_STATES) {
       for (const entry of ctx.cache.sync(folderOf(ctx, kind, state)).entries.values()) {
         if (entry.error === null && entry.root_spec_id === rootSpecId) seen.add(entry.id);

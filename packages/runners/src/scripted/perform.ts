@@ -147,9 +147,10 @@ export function scriptStatePath(runtimeRoot: string): string {
   return path.join(runtimeRoot, "state", "scripted_runner_state.json");
 }
 
+/** Blueprint kinds share a runtime stage (manager), so attempts are counted per stage kind. */
 function attemptKey(request: StageRunRequest): string {
   return [
-    request.stage,
+    request.stage_kind_id,
     request.active_work_item_kind ?? "-",
     request.active_work_item_id ?? request.closure_target_root_spec_id ?? "-",
   ].join("|");
@@ -182,7 +183,7 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
 
   const ruleIndex = script.rules.findIndex(
     (rule) =>
-      (rule.stage === "*" || rule.stage === request.stage) &&
+      (rule.stage === "*" || rule.stage === request.stage || rule.stage === request.stage_kind_id) &&
       (rule.work_item_id === undefined || rule.work_item_id === request.active_work_item_id) &&
       (rule.work_item_kind === undefined || rule.work_item_kind === request.active_work_item_kind) &&
       (rule.attempt === undefined || rule.attempt === attempt),

@@ -1,6 +1,6 @@
 import type { ActiveRunState, DocumentKind } from "@millrace/contracts";
 import { formatTimestamp } from "@millrace/contracts";
-import { type EngineContext, recordEvent } from "../state/context.js";
+import type { EngineContext } from "../state/context.js";
 import {
   counterTotals,
   incrementCounters,
@@ -8,6 +8,7 @@ import {
   withActiveRun,
   withAggregateCounters,
 } from "../state/state-store.js";
+import { applyBlueprintEffect } from "./blueprint/effects.js";
 import { applyClosureDecision } from "./closure.js";
 import { enqueueIncidentOnce, handoffIncident } from "./incidents.js";
 import { applyReconEffect } from "./recon.js";
@@ -17,8 +18,8 @@ import type { StageCompletion } from "./stage-completion.js";
 
 /**
  * Carries out a router decision for a work item: the next stage with its counters, or the end of
- * the run (the document moves to done or blocked, a handoff opens an incident, recon hand-offs
- * queue their generated work). Returns true when the plane's run ended.
+ * the run (the document moves to done or blocked, a handoff opens an incident, recon hand-offs and
+ * blueprint effects queue their generated work). Returns true when the plane's run ended.
  */
 export function applyDecision(
   ctx: EngineContext,
@@ -61,19 +62,10 @@ export function applyDecision(
     return false;
   }
   switch (decision.terminalActionId) {
-    case "complete_source_after_effect": {
-      // Blueprint planning's runtime effects (drafts and generated tasks as work items) are not
-      // implemented yet: block the item visibly rather than completing it with nothing queued.
-      blockItem(ctx, kind, id);
-      recordEvent(ctx, "blueprint_effect_unsupported", {
-        terminal_action_id: decision.terminalActionId,
-        work_item_kind: kind,
-        work_item_id: id,
-        run_id: run.run_id,
-      });
-      endRun(ctx, plane, run, marker("BLOCKED"), "blueprint_effect_unsupported");
-      return true;
-    }
+    case "complete_source_after_effect":
+      applyBlueprintEffect(ctx, completion);
+      completeItem(ctx, kind, id);
+      break;
     case "recon_enqueue_task":
       applyReconEffect(ctx, completion, "task");
       completeItem(ctx, kind, id);

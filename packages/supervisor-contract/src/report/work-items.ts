@@ -9,6 +9,7 @@ const PLANE_OF_KIND: Record<string, Plane> = {
   probe: "execution",
   incident: "execution",
   spec: "planning",
+  blueprint_draft: "planning",
   learning_request: "learning",
 };
 
