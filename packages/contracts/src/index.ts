@@ -520,6 +520,22 @@ export {
   ModelAliasViewSchema,
 } from "./model-aliases-output.js";
 export type {
+  OperatorQuestion,
+  OperatorQuestionFile,
+  QuestionResolution,
+  QuestionStatus,
+} from "./operator-questions.js";
+export {
+  OPERATOR_ANSWER_MAX_CHARS,
+  OPERATOR_QUESTION_FILE,
+  OPERATOR_QUESTION_MAX_BYTES,
+  OPERATOR_QUESTION_OUTCOME,
+  OperatorQuestionFileSchema,
+  OperatorQuestionSchema,
+  QuestionResolutionSchema,
+  QuestionStatusSchema,
+} from "./operator-questions.js";
+export type {
   InterventionAction,
   OperatorInterventionRecord,
   QuarantineRecord,

@@ -13,6 +13,14 @@ export {
   type TitleRequestInput,
 } from "./control/requests.js";
 export { type ControlResult, type SubmitControlOptions, submitControl } from "./control/submit-control.js";
+export { checkQuestionRequest } from "./interview/check.js";
+export {
+  type InterviewAction,
+  type InterviewResolveInput,
+  listInterviewQuestions,
+  resolveInterviewQuestion,
+  showInterviewQuestion,
+} from "./interview/interview.js";
 export { DEFAULT_ISSUER, normalizeIssuer } from "./issuer.js";
 export { DEFAULT_STALLED_AFTER_SECONDS } from "./report/activity.js";
 export {

@@ -9,6 +9,7 @@ import { controlCommands } from "./control.js";
 import { demoCommand } from "./demo.js";
 import { doctorCommand } from "./doctor.js";
 import { initCommand } from "./init.js";
+import { interviewCommand } from "./interview.js";
 import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
 import { publishCommand } from "./publish.js";
@@ -34,7 +35,15 @@ export const commandGroups: MillraceCommand<any>[][] = [
   [initCommand, upgradeCommand, configCommand, doctorCommand],
   [compileCommand, modesCommand, modelAliasesCommand],
   [queueCommand, addTaskCommand, addSpecCommand, addIdeaCommand],
-  [statusCommand, runsCommand, usageCommand, approvalsCommand, supervisorCommand, serveCommand],
+  [
+    statusCommand,
+    runsCommand,
+    usageCommand,
+    approvalsCommand,
+    interviewCommand,
+    supervisorCommand,
+    serveCommand,
+  ],
   [sentinelCommand, recoveryCommand],
   [compoundingCommand, skillsCommand],
   [runCommand, ...controlCommands, demoCommand],

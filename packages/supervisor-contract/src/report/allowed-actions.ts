@@ -2,9 +2,11 @@ import type {
   AllowedAction,
   AttentionReason,
   ControlRequest,
+  OperatorQuestion,
   Plane,
   StatusReport,
 } from "@millrace/contracts";
+import { interviewActions } from "../interview/attention.js";
 
 export interface ActionContext {
   workspace: string;
@@ -14,6 +16,8 @@ export interface ActionContext {
   /** The first blocked task, when one exists (archiving it is an allowed action). */
   firstBlockedTask: string | null;
   stalledPlane: Plane | null;
+  /** The oldest pending operator question (awaiting_operator_input). */
+  firstQuestion?: OperatorQuestion | undefined;
 }
 
 /** POSIX shell quoting, for the `text` form only (argv is what a caller should spawn). */
@@ -74,6 +78,8 @@ function reasonActions(ctx: ActionContext): AllowedAction[] {
     case "runner_not_ready":
     case "health_failed":
       return [action(ctx, "doctor", "Show every failing check with its fix", ["doctor"], null)];
+    case "awaiting_operator_input":
+      return interviewActions(ctx.firstQuestion, (...args) => action(ctx, ...args));
     case "orphaned":
       return [clearStale(ctx, "supervisor: the runtime died (orphaned)"), runDaemon(ctx)];
     case "blocked":

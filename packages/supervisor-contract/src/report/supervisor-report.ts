@@ -9,7 +9,7 @@ import {
   type SupervisorHealth,
   type SupervisorReport,
 } from "@millrace/contracts";
-import { readStatus } from "@millrace/scheduler";
+import { pendingQuestions, readStatus } from "@millrace/scheduler";
 import { tailEvents, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
 import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer.js";
 import { DEFAULT_STALLED_AFTER_SECONDS, lastActivityMs } from "./activity.js";
@@ -139,7 +139,9 @@ function composeReport(
     status.planes.execution.queue_depth +
     status.planes.planning.queue_depth +
     status.planes.learning.queue_depth;
+  const questions = pendingQuestions(paths);
   const attention = decideAttention({
+    pendingQuestions: questions,
     health,
     status,
     orphaned,
@@ -188,6 +190,7 @@ function composeReport(
       status,
       firstBlockedTask: work.firstBlockedTask,
       stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
+      firstQuestion: questions[0],
     }),
     sentinel: readSentinelSummary(paths),
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
