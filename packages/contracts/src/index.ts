@@ -520,12 +520,14 @@ export {
   ModelAliasViewSchema,
 } from "./model-aliases-output.js";
 export type {
+  InterviewListingOutput,
   OperatorQuestion,
   OperatorQuestionFile,
   QuestionResolution,
   QuestionStatus,
 } from "./operator-questions.js";
 export {
+  InterviewListingOutputSchema,
   OPERATOR_ANSWER_MAX_CHARS,
   OPERATOR_QUESTION_FILE,
   OPERATOR_QUESTION_MAX_BYTES,

@@ -68,4 +68,9 @@ export const OperatorQuestionSchema = z.strictObject({
 });
 export type OperatorQuestion = z.infer<typeof OperatorQuestionSchema>;
 
+/** `millrace interview list --json`. */
+export const InterviewListingOutputSchema = z.strictObject({ questions: z.array(OperatorQuestionSchema) });
+export type InterviewListingOutput = z.infer<typeof InterviewListingOutputSchema>;
+
 registerPersistedSchema("operator-question", OperatorQuestionSchema);
+registerPersistedSchema("interview-listing", InterviewListingOutputSchema);
