@@ -16,8 +16,8 @@ const RESOLUTION_TEXT = {
 export function operatorAnswerBlocks(ctx: EngineContext, request: StageRunRequest): PromptContextBlock[] {
   const id = request.active_work_item_id;
   if (!id) return [];
-  return listQuestions(ctx.paths)
-    .filter((question) => question.work_item_id === id && question.status === "resolved")
+  return listQuestions(ctx.paths, { workItemId: id })
+    .filter((question) => question.status === "resolved")
     .map((question) => ({
       title: `Operator answer to question ${question.question_id}`,
       body: [

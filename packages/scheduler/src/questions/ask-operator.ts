@@ -74,7 +74,9 @@ export function awaitOperatorInput(
   const { plane, run } = completion;
   const kind = run.work_item_kind as DocumentKind;
   const id = run.work_item_id as string;
-  const existing = listQuestions(ctx.paths).find((q) => q.request_id === completion.request.request_id);
+  const existing = listQuestions(ctx.paths, { workItemId: id }).find(
+    (q) => q.request_id === completion.request.request_id,
+  );
   const question = existing ?? newQuestion(ctx, completion, decision, readQuestionFile(completion));
   if (!existing) writePendingQuestion(ctx.paths, question);
   if (ctx.queue.find(id)?.state === "active") {
@@ -106,7 +108,7 @@ function newQuestion(
   const { run } = completion;
   const kind = run.work_item_kind as DocumentKind;
   const id = run.work_item_id as string;
-  const taken = new Set(listQuestions(ctx.paths).map((q) => q.question_id));
+  const taken = new Set(listQuestions(ctx.paths, { workItemId: id }).map((q) => q.question_id));
   let n = 1;
   while (taken.has(`${id}-q${n}`)) n += 1;
   return {

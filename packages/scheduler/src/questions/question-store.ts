@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   explainUnsafeId,
@@ -46,10 +46,10 @@ function readQuestionFile(file: string): OperatorQuestion | undefined {
   }
 }
 
-function readDir(dir: string): OperatorQuestion[] {
+function readDir(dir: string, namePrefix = ""): OperatorQuestion[] {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((name) => name.endsWith(".json"));
+    names = readdirSync(dir).filter((name) => name.endsWith(".json") && name.startsWith(namePrefix));
   } catch {
     return [];
   }
@@ -59,19 +59,32 @@ function readDir(dir: string): OperatorQuestion[] {
   });
 }
 
-/** Every readable question, the resolved copy winning over a leftover pending one; oldest first. */
-export function listQuestions(paths: WorkspacePaths): OperatorQuestion[] {
+const byAge = (a: OperatorQuestion, b: OperatorQuestion) =>
+  a.asked_at.localeCompare(b.asked_at) || a.question_id.localeCompare(b.question_id);
+
+/**
+ * Every readable question (or one work item's: question ids start with the item's id), the
+ * resolved copy winning over a leftover pending one; oldest first.
+ */
+export function listQuestions(
+  paths: WorkspacePaths,
+  options: { workItemId?: string } = {},
+): OperatorQuestion[] {
   const dirs = questionDirs(paths);
+  const prefix = options.workItemId ? `${options.workItemId}-q` : "";
   const byId = new Map<string, OperatorQuestion>();
-  for (const question of readDir(dirs.pending)) byId.set(question.question_id, question);
-  for (const question of readDir(dirs.resolved)) byId.set(question.question_id, question);
-  return [...byId.values()].sort(
-    (a, b) => a.asked_at.localeCompare(b.asked_at) || a.question_id.localeCompare(b.question_id),
-  );
+  for (const question of readDir(dirs.pending, prefix)) byId.set(question.question_id, question);
+  for (const question of readDir(dirs.resolved, prefix)) byId.set(question.question_id, question);
+  const all = [...byId.values()].sort(byAge);
+  return options.workItemId ? all.filter((q) => q.work_item_id === options.workItemId) : all;
 }
 
+/** Questions still waiting for an operator (read on every claim, so only the pending folder is read). */
 export function pendingQuestions(paths: WorkspacePaths): OperatorQuestion[] {
-  return listQuestions(paths).filter((question) => question.status === "pending");
+  const dirs = questionDirs(paths);
+  return readDir(dirs.pending)
+    .filter((question) => !existsSync(path.join(dirs.resolved, `${question.question_id}.json`)))
+    .sort(byAge);
 }
 
 /** One question by id; an unsafe id, an unknown id or an unreadable file is a one-line error. */

@@ -33,9 +33,8 @@ export function takeQuestionResume(
   graph: FrozenGraphPlanePlan,
   workItemId: string,
 ): { node_id: string; run_id: string } | undefined {
-  const waiting = listQuestions(ctx.paths).filter(
-    (question) =>
-      question.work_item_id === workItemId && question.status === "resolved" && question.resumed_at === null,
+  const waiting = listQuestions(ctx.paths, { workItemId }).filter(
+    (question) => question.status === "resolved" && question.resumed_at === null,
   );
   const latest = waiting.at(-1);
   if (!latest) return undefined;
