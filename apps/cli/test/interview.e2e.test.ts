@@ -1,6 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import {
+  ControlResultOutputSchema,
+  InterviewListingOutputSchema,
+  OperatorQuestionSchema,
+  StatusReportSchema,
+} from "@millrace/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CLI_BIN, runCli, tempDir, waitFor } from "./helpers.js";
 
@@ -110,6 +116,13 @@ describe("millrace interview through a running daemon (goalspec_codex)", () => {
     expect(has("specs", "queue", "spec-a.md")).toBe(true);
     expect(has("questions", "pending", `${id}.json`)).toBe(true);
 
+    const status = StatusReportSchema.parse(cli("status", "--json").json());
+    expect(status.awaiting_operator).toEqual([
+      expect.objectContaining({ question_id: id, work_item_id: "spec-a" }),
+    ]);
+    expect(cli("status").stdout).toContain(
+      `awaiting_operator: spec spec-a question ${id}; answer: millrace interview answer ${id}`,
+    );
     const listed = cli("interview", "list", "--status", "pending");
     expect(listed.stdout).toContain(
       `pending ${id} spec=spec-a stage=spec_interview: Export from the replica`,
@@ -125,12 +138,12 @@ describe("millrace interview through a running daemon (goalspec_codex)", () => {
 
     const answered = cli("interview", "answer", id, "--text", "The primary", "--issuer", "alice", "--json");
     expect(answered.status, answered.stderr).toBe(0);
-    expect(answered.json<{ mode: string; issuer: string }>()).toMatchObject({
+    expect(ControlResultOutputSchema.parse(answered.json())).toMatchObject({
       mode: "mailbox",
       issuer: "alice",
     });
     await waitFor(() => has("specs", "done", "spec-a.md"), 60_000);
-    const shown = cli("interview", "show", id, "--json").json<Record<string, unknown>>();
+    const shown = OperatorQuestionSchema.parse(cli("interview", "show", id, "--json").json());
     expect(shown).toMatchObject({
       status: "resolved",
       resolution: "answered",
@@ -170,14 +183,7 @@ describe("millrace interview through a running daemon (goalspec_codex)", () => {
     expect(cli("interview", "skip", skipped).status).toBe(0);
     await waitFor(() => has("specs", "done", "spec-c.md"), 60_000);
 
-    const all = cli("interview", "list", "--json").json<{
-      questions: Array<{
-        question_id: string;
-        resolution: string;
-        answer: string | null;
-        resolved_by: string;
-      }>;
-    }>().questions;
+    const all = InterviewListingOutputSchema.parse(cli("interview", "list", "--json").json()).questions;
     expect(all.map((q) => [q.question_id, q.resolution, q.answer, q.resolved_by])).toEqual([
       ["spec-a-q1", "answered", "The primary", "alice"],
       ["spec-b-q1", "accepted", "The replica", "bob"],
