@@ -35,6 +35,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   runs: () => import("./commands/runs.js"),
   usage: () => import("./commands/usage.js"),
   approvals: () => import("./commands/approvals.js"),
+  interview: () => import("./commands/interview.js"),
   compounding: () => import("./commands/compounding.js"),
   skills: () => import("./commands/skills.js"),
   supervisor: () => import("./commands/supervisor.js"),

@@ -11,6 +11,7 @@ const SHIPPED = [
   "default_codex_integrated",
   "default_pi",
   "demo",
+  "goalspec_codex",
   "learning_claude",
   "learning_codex",
   "learning_codex_integrated",

@@ -20,6 +20,7 @@ export const SHIPPED_MODES = [
   "learning_claude",
   "learning_codex_integrated",
   "blueprint_learning_codex",
+  "goalspec_codex",
   "demo",
 ] as const;
 

@@ -72,6 +72,7 @@ export const MAILBOX_COMMANDS = [
   "deny_execution_capability",
   "promote_compounding_item",
   "deprecate_compounding_item",
+  "resolve_operator_question",
 ] as const;
 export const MailboxCommandSchema = z.enum(MAILBOX_COMMANDS);
 export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;

@@ -276,6 +276,22 @@ export const ERROR_CODES = {
     "The capability approval is no longer pending.",
     "Only pending approvals can be approved, denied or expired; a new dispatch asks for a new one.",
   ),
+  // --- operator questions
+  question_not_found: code(
+    1,
+    "No operator question with that id exists.",
+    "Run `millrace interview list` to see the questions and their ids.",
+  ),
+  question_already_resolved: code(
+    3,
+    "The operator question is already resolved.",
+    "Only pending questions can be answered, accepted or skipped; `millrace interview show ID` shows the resolution.",
+  ),
+  question_answer_invalid: code(
+    2,
+    "The answer to an operator question is empty, too long or not plain text.",
+    "Pass a non-empty answer with --text or --file, or use `interview accept` / `interview skip`.",
+  ),
   budget_release_invalid: code(
     2,
     "A budget release (add_budget) is invalid.",

@@ -520,6 +520,24 @@ export {
   ModelAliasViewSchema,
 } from "./model-aliases-output.js";
 export type {
+  InterviewListingOutput,
+  OperatorQuestion,
+  OperatorQuestionFile,
+  QuestionResolution,
+  QuestionStatus,
+} from "./operator-questions.js";
+export {
+  InterviewListingOutputSchema,
+  OPERATOR_ANSWER_MAX_CHARS,
+  OPERATOR_QUESTION_FILE,
+  OPERATOR_QUESTION_MAX_BYTES,
+  OPERATOR_QUESTION_OUTCOME,
+  OperatorQuestionFileSchema,
+  OperatorQuestionSchema,
+  QuestionResolutionSchema,
+  QuestionStatusSchema,
+} from "./operator-questions.js";
+export type {
   InterventionAction,
   OperatorInterventionRecord,
   QuarantineRecord,
@@ -572,6 +590,7 @@ export type {
   RunTraceStatus,
   SpawnedWork,
   StatusActiveRun,
+  StatusAwaitingOperator,
   StatusClosure,
   StatusClosureTarget,
   StatusCounters,
@@ -607,6 +626,7 @@ export {
   RunTraceStatusSchema,
   SpawnedWorkSchema,
   StatusActiveRunSchema,
+  StatusAwaitingOperatorSchema,
   StatusClosureSchema,
   StatusClosureTargetSchema,
   StatusCountersSchema,

@@ -62,6 +62,20 @@ export const STAGE_LEGALITY: readonly StageKindLegality[] = Object.freeze([
     "manager",
   ),
   kind("mechanic_blueprint", "planning", { MECHANIC_BLUEPRINT_COMPLETE: "success" }, "mechanic"),
+  // The GoalSpec funnel (planning.goalspec): goal intake through task decomposition.
+  kind("goal_intake", "planning", {
+    GOAL_INTAKE_COMPLETE: "success",
+    NEEDS_OPERATOR_INPUT: "followup_needed",
+  }),
+  kind("objective_profile", "planning", { OBJECTIVE_PROFILE_COMPLETE: "success" }),
+  kind("completion_manifest", "planning", { COMPLETION_MANIFEST_COMPLETE: "success" }),
+  kind("spec_synthesis", "planning", { SPEC_SYNTHESIS_COMPLETE: "success" }),
+  kind("spec_interview", "planning", {
+    SPEC_INTERVIEW_COMPLETE: "success",
+    NEEDS_OPERATOR_INPUT: "followup_needed",
+  }),
+  kind("spec_review", "planning", { SPEC_REVIEW_PASS: "success", SPEC_REVIEW_REVISE: "followup_needed" }),
+  kind("task_decomposition", "planning", { TASK_DECOMPOSITION_COMPLETE: "success" }),
   kind("analyst", "learning", { ANALYST_COMPLETE: "success", ANALYST_NOOP: "no_op" }),
   kind("professor", "learning", { PROFESSOR_COMPLETE: "success", PROFESSOR_NOOP: "no_op" }),
   kind("curator", "learning", { CURATOR_COMPLETE: "success", CURATOR_NOOP: "no_op" }),

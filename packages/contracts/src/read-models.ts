@@ -175,6 +175,16 @@ export const StatusRunnerPauseSchema = z.strictObject({
 });
 export type StatusRunnerPause = z.infer<typeof StatusRunnerPauseSchema>;
 
+/** A work item waiting for the operator's answer to a question one of its stages asked. */
+export const StatusAwaitingOperatorSchema = z.strictObject({
+  question_id: z.string(),
+  work_item_kind: z.string(),
+  work_item_id: z.string(),
+  asked_by_stage_kind_id: z.string(),
+  asked_at: z.string(),
+});
+export type StatusAwaitingOperator = z.infer<typeof StatusAwaitingOperatorSchema>;
+
 /** `millrace status --json` (and one line of `status watch --json`). */
 export const StatusReportSchema = z.strictObject({
   schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
@@ -216,6 +226,8 @@ export const StatusReportSchema = z.strictObject({
   liveness: LivenessReportSchema,
   /** Set while the `runner_unavailable` pause source holds: which runner, why, and the held stage. */
   runner_pause: StatusRunnerPauseSchema.nullable().default(null),
+  /** Work items waiting for an operator answer (`millrace interview`), oldest question first. */
+  awaiting_operator: z.array(StatusAwaitingOperatorSchema).default([]),
   updated_at: NullableString,
 });
 export type StatusReport = z.infer<typeof StatusReportSchema>;

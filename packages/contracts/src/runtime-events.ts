@@ -407,6 +407,30 @@ export const RUNTIME_EVENT_PAYLOADS = {
   /** `import_document`: any work-document kind (incidents and learning requests included). */
   mailbox_import_document_applied: MailboxDocumentAppliedSchema.extend({ kind: text }),
   mailbox_add_idea_applied: z.strictObject({ path: text }),
+  /** A stage asked the operator a question; its work item waits until the question is resolved. */
+  operator_question_asked: z.strictObject({
+    question_id: text,
+    plane: PlaneSchema,
+    work_item_kind: text,
+    work_item_id: text,
+    run_id: text,
+    node_id: text,
+    resume_node_id: text,
+  }),
+  /** An operator answered, accepted the recommendation for, or skipped a pending question. */
+  operator_question_resolved: z.strictObject({
+    question_id: text,
+    work_item_id: text,
+    resolution: z.enum(["answered", "accepted", "skipped"]),
+    issuer: text,
+  }),
+  /** The item of a resolved question was claimed again and continues at the resume node. */
+  operator_question_resumed: z.strictObject({
+    question_id: text,
+    work_item_id: text,
+    run_id: text,
+    node_id: text,
+  }),
   runtime_paused_by_operator: z.strictObject({ issuer: text }),
   runtime_resumed_by_operator: z.strictObject({ issuer: text }),
   runtime_stale_state_cleared: z.strictObject({ requeued: z.array(text), issuer: text }),

@@ -19,6 +19,7 @@ export const ATTENTION_REASONS = [
   "runner_not_ready",
   "health_failed",
   "orphaned",
+  "awaiting_operator_input",
   "blocked",
   "degraded",
   "governance_paused",

@@ -59,6 +59,15 @@ export type {
   StageBoundary,
 } from "./ports.js";
 export {
+  checkResolution,
+  listQuestions,
+  pendingQuestions,
+  type QuestionDirs,
+  type QuestionResolutionInput,
+  questionDirs,
+  readQuestion,
+} from "./questions/question-store.js";
+export {
   type BuildRunTraceOptions,
   buildRunTrace,
   classifyLiveness,

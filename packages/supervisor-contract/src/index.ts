@@ -18,6 +18,14 @@ export {
   type RetryBlockedInput,
   retryBlockedRequest,
 } from "./control/target-checks.js";
+export { checkQuestionRequest } from "./interview/check.js";
+export {
+  type InterviewAction,
+  type InterviewResolveInput,
+  listInterviewQuestions,
+  resolveInterviewQuestion,
+  showInterviewQuestion,
+} from "./interview/interview.js";
 export { DEFAULT_ISSUER, normalizeIssuer } from "./issuer.js";
 export { DEFAULT_STALLED_AFTER_SECONDS } from "./report/activity.js";
 export {

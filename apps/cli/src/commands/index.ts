@@ -11,6 +11,7 @@ import { doctorCommand } from "./doctor.js";
 import { eventsCommand, logsCommand } from "./events.js";
 import { incidentCommand } from "./incident.js";
 import { initCommand } from "./init.js";
+import { interviewCommand } from "./interview.js";
 import { modelAliasesCommand } from "./model-aliases.js";
 import { modesCommand } from "./modes.js";
 import { publishCommand } from "./publish.js";
@@ -42,6 +43,7 @@ export const commandGroups: MillraceCommand<any>[][] = [
     eventsCommand,
     usageCommand,
     approvalsCommand,
+    interviewCommand,
     supervisorCommand,
     serveCommand,
   ],

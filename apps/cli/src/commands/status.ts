@@ -134,6 +134,12 @@ export function statusLines(report: StatusReport): string {
       }),
     );
   }
+  for (const item of report.awaiting_operator ?? []) {
+    add(
+      "awaiting_operator",
+      `${item.work_item_kind} ${item.work_item_id} question ${item.question_id}; answer: millrace interview answer ${item.question_id} --text <answer> (or accept / skip)`,
+    );
+  }
   for (const item of governance.parked ?? []) {
     add(
       "parked",

@@ -1,6 +1,7 @@
 import type { ActiveRunState, DocumentKind } from "@millrace/contracts";
 import { formatTimestamp } from "@millrace/contracts";
-import type { EngineContext } from "../state/context.js";
+import { awaitOperatorInput, isOperatorQuestion } from "../questions/ask-operator.js";
+import { type EngineContext, recordEvent } from "../state/context.js";
 import {
   counterTotals,
   incrementCounters,
@@ -31,6 +32,7 @@ export function applyDecision(
     applyClosureDecision(ctx, completion, decision);
     return true;
   }
+  if (isOperatorQuestion(completion, decision)) return awaitOperatorInput(ctx, completion, decision);
   const kind = run.work_item_kind as DocumentKind;
   const id = run.work_item_id as string;
   if (decision.action === "run_stage") {

@@ -9,6 +9,7 @@ import {
 import type { CompoundingSelection, StageRunRequest } from "@millrace/contracts";
 import type { PromptContextBlock } from "@millrace/runners";
 import { READ_LIMITS, readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
+import { operatorAnswerBlocks } from "../questions/answer-context.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 
 /** Characters of the work item read for the facts' word match (a title and opening are enough). */
@@ -88,14 +89,15 @@ export function compoundingBlocks(ctx: EngineContext, request: StageRunRequest):
 }
 
 /**
- * Every context block of a stage's prompt: the built-in compounding selection first, then the
+ * Every context block of a stage's prompt: the operator's answers for the work item and the
+ * built-in compounding selection first, then the
  * embedder's `hooks.promptContext` blocks.
  */
 export async function promptContextFor(
   ctx: EngineContext,
   request: StageRunRequest,
 ): Promise<readonly PromptContextBlock[]> {
-  const builtIn = compoundingBlocks(ctx, request);
+  const builtIn = [...operatorAnswerBlocks(ctx, request), ...compoundingBlocks(ctx, request)];
   if (!ctx.hooks.promptContext) return builtIn;
   const extra = await ctx.hooks.promptContext({
     plane: request.plane,

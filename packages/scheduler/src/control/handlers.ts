@@ -1,5 +1,6 @@
 import { type MailboxCommand, RetryActivePayloadSchema } from "@millrace/contracts";
 import { readGovernanceState } from "@millrace/governance";
+import { resolveOperatorQuestion } from "../questions/resolve-command.js";
 import { readRunnerPause } from "../state/runner-pause-file.js";
 import { decideApproval } from "./approval-commands.js";
 import { governCompoundingItem } from "./compounding-commands.js";
@@ -74,6 +75,8 @@ export function applyControlCommand(
       return decideApproval(state, command, payload, env);
     case "release_work_item":
       return releaseWorkItem(state, payload, env);
+    case "resolve_operator_question":
+      return resolveOperatorQuestion(state, payload, env);
     case "promote_compounding_item":
     case "deprecate_compounding_item":
       return governCompoundingItem(state, command, payload, env);

@@ -36,6 +36,7 @@ import {
   type WorkspacePaths,
 } from "@millrace/workspace";
 import { livenessReport } from "../liveness/read-liveness.js";
+import { awaitingOperatorView } from "../questions/awaiting-view.js";
 import { readRunnerPause } from "../state/runner-pause-file.js";
 import { readSnapshotForDisplay } from "./snapshot-read.js";
 
@@ -372,6 +373,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     // Liveness compares file times, so it is judged by the real clock, not the injected one.
     liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
     runner_pause: runnerPauseView(paths, snapshot),
+    awaiting_operator: awaitingOperatorView(paths),
     updated_at: read.state === "ok" ? snapshot.updated_at : null,
   };
 }

@@ -9,6 +9,7 @@ import {
   type SpecDocument,
 } from "@millrace/contracts";
 import type { ClaimedItem } from "@millrace/queue-store";
+import { heldWorkItemIds, lineageAwaitsOperator, takeQuestionResume } from "../questions/resume.js";
 import { closureRootOf, createTarget, loadTarget, openTarget } from "../state/closure-targets.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import { graphOf } from "../state/planes.js";
@@ -69,7 +70,9 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
   const graph = graphOf(ctx.plan, plane);
   if (!graph) return undefined;
   if (ctx.snapshot.active_runs_by_plane[plane]) return undefined;
-  const target = plane === "learning" ? undefined : openTarget(ctx.paths);
+  const open = plane === "learning" ? undefined : openTarget(ctx.paths);
+  // A lineage waiting for an operator answer does not hold the other work back.
+  const target = open && !lineageAwaitsOperator(ctx, open.root_spec_id) ? open : undefined;
   if (target) {
     const deferred = ctx.queue.deferredRootSpecs(target.root_spec_id);
     if (deferred.length > 0) {
@@ -81,16 +84,16 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
     }
   }
   for (let attempt = 0; attempt < 16; attempt += 1) {
-    const held = ctx.governance?.heldIds();
+    const held = heldWorkItemIds(ctx);
     const claimed = ctx.queue.claimNext(plane, {
       ...(target ? { rootSpecId: target.root_spec_id } : {}),
-      ...(held && held.size > 0 ? { skipIds: held } : {}),
+      ...(held.size > 0 ? { skipIds: held } : {}),
     });
     if (!claimed) return undefined;
     try {
       if (claimed.kind === "spec" && !prepareClosure(ctx, claimed)) continue;
       // A released parked item continues at the stage it was parked before.
-      const resume = ctx.governance?.takeResume(claimed.id);
+      const resume = ctx.governance?.takeResume(claimed.id) ?? takeQuestionResume(ctx, graph, claimed.id);
       const resumeNode = resume && graph.nodes.find((candidate) => candidate.node_id === resume.node_id);
       const nodeId = resumeNode ? resumeNode.node_id : entryNode(graph, claimed);
       const node = graph.nodes.find((candidate) => candidate.node_id === nodeId);

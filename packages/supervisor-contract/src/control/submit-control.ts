@@ -19,6 +19,7 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
+import { checkQuestionRequest } from "../interview/check.js";
 import { normalizeIssuer } from "../issuer.js";
 import { checkControlRequest } from "./request-checks.js";
 import { checkControlTarget } from "./target-checks.js";
@@ -55,6 +56,7 @@ export function submitControl(
   const clock = options.clock ?? (() => new Date());
   checkControlRequest(command, payload);
   checkControlTarget(paths, command, payload);
+  if (command === "resolve_operator_question") checkQuestionRequest(paths, payload);
   const commandId = newCommandId(command, clock());
   const seen = inspectLock(paths);
   if (seen.state === "active" && !isControlLock(seen.lock)) {

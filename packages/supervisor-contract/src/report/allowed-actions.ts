@@ -3,9 +3,11 @@ import type {
   AttentionReason,
   ControlRequest,
   DocumentKind,
+  OperatorQuestion,
   Plane,
   StatusReport,
 } from "@millrace/contracts";
+import { interviewActions } from "../interview/attention.js";
 
 export interface ActionContext {
   workspace: string;
@@ -19,6 +21,8 @@ export interface ActionContext {
   /** Sentinel's cap waiting for acknowledgement, when one does. */
   sentinelCap?: "soft" | "hard" | null;
   stalledPlane: Plane | null;
+  /** The oldest pending operator question (awaiting_operator_input). */
+  firstQuestion?: OperatorQuestion | undefined;
 }
 
 /** POSIX shell quoting, for the `text` form only (argv is what a caller should spawn). */
@@ -126,6 +130,8 @@ function reasonActions(ctx: ActionContext): AllowedAction[] {
     case "runner_not_ready":
     case "health_failed":
       return [action(ctx, "doctor", "Show every failing check with its fix", ["doctor"], null)];
+    case "awaiting_operator_input":
+      return interviewActions(ctx.firstQuestion, (...args) => action(ctx, ...args));
     case "orphaned":
       return [clearStale(ctx, "supervisor: the runtime died (orphaned)"), runDaemon(ctx)];
     case "blocked":

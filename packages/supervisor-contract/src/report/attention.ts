@@ -1,4 +1,11 @@
-import type { AttentionReason, Plane, StatusReport, SupervisorHealth } from "@millrace/contracts";
+import type {
+  AttentionReason,
+  OperatorQuestion,
+  Plane,
+  StatusReport,
+  SupervisorHealth,
+} from "@millrace/contracts";
+import { questionAttention } from "../interview/attention.js";
 
 /** What the attention rules look at, gathered by the report. */
 export interface AttentionFacts {
@@ -12,6 +19,8 @@ export interface AttentionFacts {
   /** Seconds since the last sign of life, while a live daemon has an active stage (else null). */
   quietSeconds: number | null;
   stalledAfterSeconds: number;
+  /** Operator questions still waiting for an answer, oldest first. */
+  pendingQuestions?: readonly OperatorQuestion[];
 }
 
 export interface Attention {
@@ -92,7 +101,8 @@ function holdAttention(facts: AttentionFacts): Attention | undefined {
  * each rule are documented in docs/supervisor.md.
  */
 export function decideAttention(facts: AttentionFacts): Attention {
-  const urgent = setupAttention(facts) ?? holdAttention(facts);
+  const urgent =
+    setupAttention(facts) ?? questionAttention(facts.pendingQuestions ?? []) ?? holdAttention(facts);
   if (urgent) return urgent;
   const { status } = facts;
   if (status.active_run_count > 0 && status.process_running) {

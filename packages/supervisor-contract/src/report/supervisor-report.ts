@@ -10,7 +10,7 @@ import {
   type SupervisorReport,
   type SupervisorSentinel,
 } from "@millrace/contracts";
-import { readStatus } from "@millrace/scheduler";
+import { pendingQuestions, readStatus } from "@millrace/scheduler";
 import { tailEvents, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
 import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer.js";
 import { DEFAULT_STALLED_AFTER_SECONDS, lastActivityMs } from "./activity.js";
@@ -141,7 +141,9 @@ function composeReport(
     status.planes.execution.queue_depth +
     status.planes.planning.queue_depth +
     status.planes.learning.queue_depth;
+  const questions = pendingQuestions(paths);
   const attention = decideAttention({
+    pendingQuestions: questions,
     health,
     status,
     orphaned,
@@ -192,6 +194,7 @@ function composeReport(
       firstBlocked: work.firstBlocked,
       sentinelCap: sentinelCap(sentinel),
       stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
+      firstQuestion: questions[0],
     }),
     sentinel,
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
