@@ -31,8 +31,10 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   "add-task": queue,
   "add-spec": queue,
   "add-idea": queue,
+  incident: () => import("./commands/incident.js"),
   status: () => import("./commands/status.js"),
   runs: () => import("./commands/runs.js"),
+  events: () => import("./commands/events.js"),
   usage: () => import("./commands/usage.js"),
   approvals: () => import("./commands/approvals.js"),
   interview: () => import("./commands/interview.js"),
@@ -53,6 +55,7 @@ export const COMMAND_MODULES: Readonly<Record<string, Loader>> = {
   publish: () => import("./commands/publish.js"),
   health: () => import("./commands/compat.js"),
   "run-provenance": () => import("./commands/compat.js"),
+  logs: () => import("./commands/events.js"),
 };
 
 /** The first word of a command's usage string (`"queue <action> [id]"` → `"queue"`). */

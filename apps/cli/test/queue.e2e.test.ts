@@ -255,7 +255,8 @@ describe("more interventions", () => {
     expect(archived.stdout).toContain("destination_state: archived\n");
     const missing = runCli(["-w", ws, "queue", "archive", "task-base", "--reason", "r"]);
     expect(missing.status).toBe(3);
-    expect(missing.stderr).toMatch(/^error: task-base is not in an allowed state \(blocked\)/);
+    // Refused before anything is applied, naming where the task is.
+    expect(missing.stderr).toMatch(/^error: task-base is not blocked \(found: task in queue\)/);
   });
 });
 
