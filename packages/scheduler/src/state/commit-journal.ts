@@ -122,6 +122,9 @@ export class CommitJournal {
   /** The generation whose background checkpoint is running, if one is. */
   private retiring: Promise<void> | undefined;
   private closed = false;
+  /** Event lines and snapshot of non-durable steps, written with the next durable one. */
+  private deferredEvents = "";
+  private deferredSnapshot: string | undefined;
 
   private constructor(
     private readonly paths: WorkspacePaths,
@@ -138,7 +141,8 @@ export class CommitJournal {
 
   /**
    * Appends the step's record (fsync'd once when `durable`), then writes the derived files without
-   * fsync: event lines, counters, the step's files, the snapshot last.
+   * fsync: counters, the step's files, then event lines and the snapshot (those two of a step that
+   * is not durable wait for the next durable one).
    */
   commit(step: StepCommit, durable: boolean): void {
     const root = this.paths.root;
@@ -153,18 +157,29 @@ export class CommitJournal {
     const fd = this.fds[this.active] as number;
     writeAll(fd, `${JSON.stringify(record)}\n`);
     if (durable) fdatasyncSync(fd);
-    appendEventLinesUnsynced(this.paths.runtimeEvents, step.eventsText);
     if (step.countersText !== undefined)
       writeFileAtomicSync(this.paths.recoveryCounters, step.countersText, { durable: false });
     for (const file of step.files) {
       if (!file.written) writeFileAtomicSync(file.path, file.text, { durable: false });
       this.writeOnce.add(file.path);
     }
-    writeFileAtomicSync(this.paths.snapshot, step.snapshotText, { durable: false });
+    // A step that is not durable (a stage start) leaves its event lines and snapshot to the next
+    // commit, which follows within the same cycle: one log append and one snapshot write for both.
+    this.deferredEvents += step.eventsText;
+    this.deferredSnapshot = step.snapshotText;
+    if (durable) this.writeDeferred();
     if (durable) {
       this.records += 1;
       if (this.records >= CHECKPOINT_RECORDS && !this.retiring) this.checkpointInBackground();
     }
+  }
+
+  private writeDeferred(): void {
+    appendEventLinesUnsynced(this.paths.runtimeEvents, this.deferredEvents);
+    this.deferredEvents = "";
+    if (this.deferredSnapshot !== undefined)
+      writeFileAtomicSync(this.paths.snapshot, this.deferredSnapshot, { durable: false });
+    this.deferredSnapshot = undefined;
   }
 
   /** Right after a durable append: the rewritten files now, the write-once ones in the background. */
@@ -190,6 +205,7 @@ export class CommitJournal {
 
   /** Everything made durable now and both generations emptied (a clean close, a start). */
   checkpoint(): void {
+    this.writeDeferred();
     const files = [...this.writeOnce];
     for (const file of files) fsyncFile(file);
     for (const dir of new Set(files.map((file) => path.dirname(file)))) fsyncDirSync(dir);
