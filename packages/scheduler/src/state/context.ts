@@ -129,7 +129,7 @@ function commitWithoutJournal(ctx: EngineContext, options: CommitOptions): void 
   // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
   // de-duplicate on request_id), where the other order could lose the step's events for good.
   const events = traced("commit.events", () => flushEvents(ctx));
-  for (const file of ctx.pendingFiles.splice(0)) writeFileAtomicSync(file.path, file.text);
+  for (const file of ctx.pendingFiles.splice(0)) if (!file.written) writeFileAtomicSync(file.path, file.text);
   if (options.counters !== false) {
     const counters = JSON.stringify(ctx.counters);
     if (counters !== ctx.savedCounters) {
