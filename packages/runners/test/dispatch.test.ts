@@ -114,6 +114,19 @@ describe("dispatchStage", () => {
     expect(readFileSync(result.artifacts.prompt, "utf8")).toContain("Stage Request Context:");
   });
 
+  it("durableStageResult: false writes the same stage result (its caller journals it instead)", async () => {
+    const fx = createStageFixture("builder");
+    const registry = createRunnerRegistry({ builtins: false });
+    registry.register(echoAdapter("echo"));
+    const result = await dispatchStage(
+      { ...fx.request, runner_name: "echo" },
+      { registry, config: config(), durableStageResult: false },
+    );
+    const text = readFileSync(result.stageResultPath as string, "utf8");
+    expect(text).toBe(`${JSON.stringify(result.envelope, null, 2)}\n`);
+    expect(StageResultEnvelopeSchema.safeParse(JSON.parse(text)).success).toBe(true);
+  });
+
   it("turns an adapter exception into a runner_error result with the message kept", async () => {
     const fx = createStageFixture("builder");
     const registry = createRunnerRegistry({ builtins: false });

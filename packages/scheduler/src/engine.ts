@@ -111,6 +111,7 @@ export class Engine {
       await this.watchers?.close();
       this.watchers = undefined;
       if (this.ctx) flushEvents(this.ctx);
+      this.ctx?.journal?.close();
       this.ctx = undefined;
       this.lock.release();
       this.lock = undefined;

@@ -42,6 +42,7 @@ export {
 export type { CursorReadOptions, CursorReadResult } from "./event-log-cursor.js";
 export { eventLogEnd, eventLogStart, formatEventCursor, parseEventCursor } from "./event-log-cursor.js";
 export { type FollowEventsOptions, followRuntimeEvents } from "./event-log-follow.js";
+export { appendEventLinesUnsynced, readEventLogTail, syncEventLog } from "./event-log-group.js";
 export { listEventCursorPins, pinEventCursor, releaseEventCursor } from "./event-log-pins.js";
 export type { EventLogRotation } from "./event-log-segments.js";
 export { DEFAULT_EVENT_LOG_ROTATION, rotateEventLog } from "./event-log-segments.js";

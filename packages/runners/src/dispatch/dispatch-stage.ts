@@ -56,6 +56,11 @@ export interface DispatchOptions {
   readonly limits?: Partial<ProcessLimits>;
   /** Write `stage_results/<request_id>.json` (default true). */
   readonly writeStageResult?: boolean;
+  /**
+   * Fsync the stage result (default true). The engine passes false: its commit journal holds the
+   * envelope durably and rebuilds the file from it after a crash.
+   */
+  readonly durableStageResult?: boolean;
 }
 
 export interface DispatchResult {
@@ -146,7 +151,7 @@ export async function dispatchStage(
   if (options.writeStageResult !== false) {
     stageResultPath = path.join(request.run_dir, RUN_ARTIFACT_NAMES.stageResult(request.request_id));
     mkdirSync(path.dirname(stageResultPath), { recursive: true });
-    writeJsonAtomicSync(stageResultPath, envelope);
+    writeJsonAtomicSync(stageResultPath, envelope, { durable: options.durableStageResult !== false });
   }
   return { runnerName, raw, envelope, artifacts, stageResultPath };
 }

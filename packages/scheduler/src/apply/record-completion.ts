@@ -1,6 +1,7 @@
 import { toWorkspaceRelative } from "@millrace/workspace";
 import { recordCompoundingAfterStage } from "../compounding-port/after-stage.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
+import { traced, traceStageApplied } from "../state/handoff-trace.js";
 import { clearInflight } from "../state/inflight.js";
 import { applyStageCompletion } from "./apply-stage.js";
 import type { RunTraceRecorder } from "./run-trace-recorder.js";
@@ -16,9 +17,10 @@ export function applyAndCommit(
   traces: RunTraceRecorder,
   completion: StageCompletion,
 ): AppliedStage {
-  const applied = applyStageCompletion(ctx, completion);
-  if (applied.decision) recordCompoundingAfterStage(ctx, completion);
-  traces.record(ctx, completion, applied);
+  traceStageApplied();
+  const applied = traced("apply.route+moves", () => applyStageCompletion(ctx, completion));
+  if (applied.decision) traced("apply.compounding", () => recordCompoundingAfterStage(ctx, completion));
+  traced("apply.run-trace", () => traces.record(ctx, completion, applied));
   const { envelope, plane, run } = completion;
   ctx.snapshot = {
     ...ctx.snapshot,
@@ -63,6 +65,15 @@ export function applyAndCommit(
       { runtimeErrorCode: applied.runtimeErrorCode },
     );
   }
-  commit(ctx, { beforeAnnounce: () => clearInflight(ctx.paths, plane) });
+  // The stage result was written without fsync (by the runner's dispatch): the journal keeps it.
+  ctx.pendingFiles.push({
+    path: completion.stageResultPath,
+    text: `${JSON.stringify(envelope, null, 2)}\n`,
+    written: true,
+  });
+  traced("apply.commit", () =>
+    // Durable before it is announced: observers see the result while the status file shows it.
+    commit(ctx, { beforeAnnounce: () => clearInflight(ctx.paths, plane) }),
+  );
   return applied;
 }

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { formatTimestamp, typedJson } from "@millrace/contracts";
-import { runDir, writeFileAtomicSync } from "@millrace/workspace";
+import { runDir } from "@millrace/workspace";
 import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "../read-models/index.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import type { AppliedStage, StageCompletion } from "./stage-completion.js";
@@ -38,7 +38,12 @@ export class RunTraceRecorder {
         status,
         clock: ctx.clock,
       });
-      writeFileAtomicSync(path.join(runDir(ctx.paths, runId), RUN_TRACE_FILE_NAME), typedJson(trace));
+      // Written by the step's commit (through its journal record: no fsync of its own).
+      ctx.pendingFiles.push({
+        path: path.join(runDir(ctx.paths, runId), RUN_TRACE_FILE_NAME),
+        text: typedJson(trace),
+        written: false,
+      });
     } catch (error) {
       recordEvent(ctx, "run_trace_failed", { run_id: runId, error: (error as Error).message });
     }

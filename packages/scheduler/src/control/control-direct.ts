@@ -14,6 +14,7 @@ import {
   type WorkspacePaths,
 } from "@millrace/workspace";
 import type { PendingEvent } from "../state/event-journal.js";
+import { recoverCommitJournal } from "../state/journal-recovery.js";
 import { loadCounters, loadSnapshot, saveCounters, saveSnapshot } from "../state/state-store.js";
 import { acquireLockPatiently, newControlSessionId } from "./control-lock.js";
 import { event } from "./control-state.js";
@@ -40,6 +41,8 @@ export function applyControlDirect(
   const { clock, issuer } = options;
   const held = takeControlLock(paths, clock);
   try {
+    // A killed daemon's journal is brought into the files first, so this save builds on them.
+    recoverCommitJournal(paths);
     // clear-stale-state is the documented way out of a corrupt snapshot or counters file: repair
     // them first (the broken file is kept beside it) instead of failing on the very same error.
     const repairs = command === "clear_stale_state" ? repairStateFiles(paths, { now: clock() }) : [];

@@ -27,5 +27,7 @@ export function recordClose(ctx: EngineContext): void {
   });
   recordEvent(ctx, "runtime_daemon_lock_released", { session_id: ctx.sessionId });
   commit(ctx);
+  // A clean close leaves the derived files durable and the journal empty.
+  ctx.journal?.close();
   ctx.queue.close();
 }

@@ -13,8 +13,10 @@ import type { StageCompletion } from "../apply/stage-completion.js";
 import type { EngineOptions } from "../engine-options.js";
 import { randomIds } from "../ids.js";
 import type { MonitorHub } from "../monitor/monitor-events.js";
+import { CommitJournal } from "../state/commit-journal.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { clearInflight } from "../state/inflight.js";
+import { recoverCommitJournal } from "../state/journal-recovery.js";
 import { loadCounters, loadSnapshot } from "../state/state-store.js";
 import { buildRunRequest } from "../tick/request.js";
 import { loadPendingCompletion, reconcileAtStartup } from "./reconcile.js";
@@ -44,6 +46,8 @@ export function createEngineContext(
   monitor: MonitorHub,
 ): { ctx: EngineContext; compiled: CompiledPlanResult } {
   const clock = options.clock ?? (() => new Date());
+  // Before anything reads the state: the files a killed life left stale are rebuilt from its journal.
+  const recovered = recoverCommitJournal(paths);
   ensureRuntimeStateFiles(paths, clock());
   const compiled = compilePlan(options, paths.root, config, clock);
   const registry = options.registry ?? createRunnerRegistry();
@@ -65,6 +69,9 @@ export function createEngineContext(
     pendingEvents: [],
     closureHolds: new Map(),
     ideasSeen: new Set(),
+    journal: CommitJournal.open(paths, recovered.nextSeq),
+    pendingFiles: [],
+    unannounced: [],
   };
   recordEvent(ctx, "runtime_daemon_lock_acquired", { session_id: ctx.sessionId, replaced: lock.replaced });
   return { ctx, compiled };

@@ -1,13 +1,20 @@
 import type { CompiledRunPlan, MillraceConfig, RecoveryCounters, RuntimeSnapshot } from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
 import type { RunnerRegistry } from "@millrace/runners";
-import { appendRuntimeEvents, type WorkspacePaths } from "@millrace/workspace";
+import {
+  appendRuntimeEvents,
+  formatRuntimeEventLine,
+  type WorkspacePaths,
+  writeFileAtomicSync,
+} from "@millrace/workspace";
 import type { EngineGovernancePort } from "../governance/governance-port.js";
 import type { IdFactory } from "../ids.js";
 import type { MonitorEvent, MonitorHub } from "../monitor/monitor-events.js";
 import type { EngineHooks } from "../ports.js";
+import type { CommitJournal, StepFile } from "./commit-journal.js";
 import type { PendingEvent } from "./event-journal.js";
-import { saveCounters, saveSnapshot } from "./state-store.js";
+import { traced } from "./handoff-trace.js";
+import { saveCounters, saveSnapshot, snapshotFileText } from "./state-store.js";
 
 export { recordEvent } from "./event-journal.js";
 
@@ -44,6 +51,12 @@ export interface EngineContext {
   readonly ideasSeen: Set<string>;
   /** The counters as last saved, so unchanged counters are not written again. */
   savedCounters?: string;
+  /** The group-commit journal of this engine life (absent in control-only contexts: they save directly). */
+  journal?: CommitJournal;
+  /** Files the current step wrote or asks its commit to write (stage results, run traces). */
+  readonly pendingFiles: StepFile[];
+  /** Monitor views of committed steps not yet durable: shown at the next durable commit. */
+  readonly unannounced: MonitorEvent[];
 }
 
 /** Shows a monitor-only event (one with no log line: status marker changes, deferred reloads). */
@@ -62,28 +75,72 @@ export function flushEvents(ctx: EngineContext): PendingEvent[] {
 export interface CommitOptions {
   /** Save the recovery counters too (default true). */
   counters?: boolean;
-  /** Fsync the snapshot (default true). */
+  /**
+   * Make the step durable now (default true). A step committed with `false` is written (a kill
+   * loses nothing) and becomes durable with the next durable commit, which also shows its events on
+   * the monitor (the stage start's record rides on the cycle's closing commit this way).
+   */
   durable?: boolean;
   /** Runs after the save, before the step's events are shown on the monitor. */
   beforeAnnounce?: () => void;
 }
 
 /**
- * The commit point of a step: flushes its events to the log, saves counters and snapshot, then
- * shows the events' monitor views. Observers therefore never see a step that is not yet durable.
+ * The commit point of a step: one journal record holding its events, counters, snapshot and files
+ * (commit-journal.ts), then the files other readers use; then, once durable, the monitor views of
+ * every step committed so far. Observers therefore never see a step that is not yet durable.
  */
 export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
-  // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
-  // de-duplicate on request_id), where the other order could lose the step's events for good.
-  const events = flushEvents(ctx);
+  if (!ctx.journal) {
+    commitWithoutJournal(ctx, options);
+    return;
+  }
+  const durable = options.durable !== false;
+  const events = ctx.pendingEvents.splice(0);
+  let countersText: string | undefined;
   if (options.counters !== false) {
     const counters = JSON.stringify(ctx.counters);
     if (counters !== ctx.savedCounters) {
-      saveCounters(ctx.paths, ctx.counters);
+      countersText = `${JSON.stringify(ctx.counters, null, 2)}\n`;
       ctx.savedCounters = counters;
     }
   }
-  ctx.snapshot = saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock(), { durable: options.durable !== false });
+  const saved = snapshotFileText(ctx.snapshot, ctx.clock());
+  const journal = ctx.journal;
+  traced("commit.journal", () =>
+    journal.commit(
+      {
+        snapshotText: saved.text,
+        ...(countersText !== undefined ? { countersText } : {}),
+        eventsText: events.map((event) => formatRuntimeEventLine(event)).join(""),
+        files: ctx.pendingFiles.splice(0),
+      },
+      durable,
+    ),
+  );
+  ctx.snapshot = saved.snapshot;
   options.beforeAnnounce?.();
+  for (const event of events) if (event.monitor) ctx.unannounced.push(event.monitor);
+  if (durable) for (const event of ctx.unannounced.splice(0)) ctx.monitor.emit(event);
+}
+
+/** The save of a context with no journal: each file written durably, as before the journal. */
+function commitWithoutJournal(ctx: EngineContext, options: CommitOptions): void {
+  // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
+  // de-duplicate on request_id), where the other order could lose the step's events for good.
+  const events = traced("commit.events", () => flushEvents(ctx));
+  for (const file of ctx.pendingFiles.splice(0)) if (!file.written) writeFileAtomicSync(file.path, file.text);
+  if (options.counters !== false) {
+    const counters = JSON.stringify(ctx.counters);
+    if (counters !== ctx.savedCounters) {
+      traced("commit.counters", () => saveCounters(ctx.paths, ctx.counters));
+      ctx.savedCounters = counters;
+    }
+  }
+  ctx.snapshot = traced("commit.snapshot", () =>
+    saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock(), { durable: options.durable !== false }),
+  );
+  options.beforeAnnounce?.();
+  for (const event of ctx.unannounced.splice(0)) ctx.monitor.emit(event);
   for (const event of events) if (event.monitor) ctx.monitor.emit(event.monitor);
 }

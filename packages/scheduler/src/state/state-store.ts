@@ -57,6 +57,15 @@ export function saveSnapshot(
   return normalized;
 }
 
+/** The snapshot as saved at `now`, and the file's text (the format `saveSnapshot` writes). */
+export function snapshotFileText(
+  snapshot: RuntimeSnapshot,
+  now: Date,
+): { snapshot: RuntimeSnapshot; text: string } {
+  const normalized = normalizeRuntimeSnapshot({ ...snapshot, updated_at: formatTimestamp(now) });
+  return { snapshot: normalized, text: `${JSON.stringify(normalized, null, 2)}\n` };
+}
+
 export function loadCounters(paths: WorkspacePaths): RecoveryCounters {
   try {
     return RecoveryCountersSchema.parse(readJsonFile(paths.recoveryCounters));

@@ -10,6 +10,7 @@ import { dispatchStage, normalizeStageResult } from "@millrace/runners";
 import { writeJsonAtomicSync } from "@millrace/workspace";
 import { promptContextFor } from "../compounding-port/prompt-context.js";
 import type { EngineContext } from "../state/context.js";
+import { traceAdd, traced } from "../state/handoff-trace.js";
 
 export interface DispatchedStage {
   envelope: StageResultEnvelope;
@@ -27,18 +28,23 @@ export async function dispatchRequest(
   request: StageRunRequest,
   signal: AbortSignal,
 ): Promise<DispatchedStage> {
-  const promptContext = await promptContextFor(ctx, request);
+  const promptContext = await traced("dispatch.prompt-context", () => promptContextFor(ctx, request));
   const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
   try {
-    const result = await dispatchStage(request, {
-      registry: ctx.registry,
-      config: ctx.config,
-      workspaceRoot: ctx.paths.root,
-      promptContext,
-      clock: ctx.clock,
-      env: ctx.env,
-      signal,
-    });
+    const result = await traced("dispatch.stage (incl. runner)", () =>
+      dispatchStage(request, {
+        registry: ctx.registry,
+        config: ctx.config,
+        workspaceRoot: ctx.paths.root,
+        promptContext,
+        clock: ctx.clock,
+        env: ctx.env,
+        signal,
+        // The apply step's journal record holds the envelope durably (state/commit-journal.ts).
+        durableStageResult: !ctx.journal,
+      }),
+    );
+    traceAdd("dispatch.runner own time", result.envelope.duration_seconds * 1000);
     return { envelope: result.envelope, path: result.stageResultPath ?? stageResultPath };
   } catch (error) {
     return syntheticResult(ctx, request, "runner_error", `dispatch failed: ${(error as Error).message}`);
@@ -70,6 +76,6 @@ export function syntheticResult(
   };
   const envelope = normalizeStageResult(request, raw);
   mkdirSync(path.dirname(stageResultPath), { recursive: true });
-  writeJsonAtomicSync(stageResultPath, envelope);
+  writeJsonAtomicSync(stageResultPath, envelope, { durable: !ctx.journal });
   return { envelope, path: stageResultPath };
 }
