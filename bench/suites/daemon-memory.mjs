@@ -93,8 +93,10 @@ async function nodeRssFloor() {
 
 async function waitFor(paths, target, child) {
   while (doneCount(paths) < target) {
-    if (child.exitCode !== null)
-      throw new Error(`the daemon exited (${child.exitCode}) before ${target} tasks were done`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(
+        `the daemon exited (${child.exitCode ?? child.signalCode}) before ${target} tasks were done`,
+      );
     await sleep(500);
   }
 }
@@ -154,9 +156,14 @@ if (process.platform !== "linux") {
     }
     record("node idle process RSS floor", floor.rssMb, { unit: "MB" });
   } finally {
-    if (child && child.exitCode === null) {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      // An idle daemon stops cleanly on SIGTERM; one still busy with an in-process runner may not
+      // get to its signal handler, so it is killed after a grace period.
+      const exited = new Promise((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
+      const grace = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await exited;
+      clearTimeout(grace);
     }
     if (stderr.trim()) console.log(`daemon stderr:\n${stderr.trim().split("\n").slice(-5).join("\n")}`);
     rmSync(root, { recursive: true, force: true });
