@@ -53,6 +53,8 @@ export class UsageGovernance {
     this.ledger = UsageLedger.open(paths);
     this.releases = BudgetReleaseLog.open(paths);
     this.evaluator = new UsageEvaluator(config, this.ledger.entries);
+    // The aggregates now hold what governance needs; the entries would grow with every stage.
+    this.ledger.forgetEntries();
     this.ledger.onEntry((entry) => this.evaluator.add(entry));
     this.quota = new SubscriptionQuotaReader(config, options.codexHome);
     this.state = readGovernanceState(paths);
@@ -77,7 +79,8 @@ export class UsageGovernance {
   /** Applies a new `[usage_governance]` table (a next-tick change): aggregates are rebuilt once. */
   reconfigure(config: UsageGovernanceConfig): void {
     this.config = config;
-    this.evaluator = new UsageEvaluator(config, this.ledger.entries);
+    // Entries are not kept in memory: read the ledger once more (every counted entry is on disk).
+    this.evaluator = new UsageEvaluator(config, UsageLedger.open(this.paths, { repair: false }).entries);
     this.quota = new SubscriptionQuotaReader(config, this.options.codexHome);
   }
 

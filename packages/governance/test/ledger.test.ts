@@ -33,6 +33,28 @@ describe("usage ledger", () => {
     expect(lines(paths.usageGovernanceLedger)).toHaveLength(1);
   });
 
+  it("forgetEntries: keeps no entries in memory, still counts and still dedupes", () => {
+    const paths = tempWorkspace();
+    const ledger = UsageLedger.open(paths);
+    const seen: string[] = [];
+    ledger.onEntry((entry) => seen.push(entry.run_id));
+    const first = envelope({ runId: "run-a" });
+    const firstFile = writeResult(paths, first, "request-1");
+    ledger.record(first, firstFile, record);
+    ledger.forgetEntries();
+    expect(ledger.entries).toEqual([]);
+    for (let i = 2; i <= 50; i += 1) {
+      const result = envelope({ runId: `run-${i}` });
+      ledger.record(result, writeResult(paths, result, `request-${i}`), record);
+    }
+    expect(ledger.entries).toEqual([]);
+    expect(ledger.size).toBe(50);
+    expect(seen).toHaveLength(50);
+    expect(ledger.record(first, firstFile, record)).toBeUndefined();
+    expect(lines(paths.usageGovernanceLedger)).toHaveLength(50);
+    expect(UsageLedger.open(paths).entries).toHaveLength(50);
+  });
+
   it("skips results without token usage", () => {
     const paths = tempWorkspace();
     const ledger = UsageLedger.open(paths);

@@ -172,6 +172,10 @@ describe("UsageGovernance (the engine's port) on a real workspace", () => {
     });
     expect(again.evaluate({ runId: "run-1" }).transitions).toEqual([]);
     expect(again.ledger.size).toBe(2);
+    // The writer keeps aggregates, not entries; a new config rebuilds them from the file.
+    expect(again.ledger.entries).toEqual([]);
+    again.reconfigure(config);
+    expect(again.usageEvaluator.aggregates.size).toBe(2);
   });
 
   it("counts nothing while governance is off, and back-fills once it is turned on", () => {

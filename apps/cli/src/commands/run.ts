@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
+import { leanDaemonHeap } from "../daemon-heap.js";
 import { listenForInterrupt } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
 import { type LiveDisplay, liveDisplay } from "./live-display.js";
@@ -69,6 +70,8 @@ export const runCommand: MillraceCommand<RunArgs> = {
         `--max-ticks must be a whole number >= 1, got ${args["max-ticks"]}`,
       );
     }
+    // A daemon lives for weeks: keep its young generation small (daemon-heap.ts).
+    if (args.mode_kind === "daemon") leanDaemonHeap();
     const scheduler = await import("@millrace/scheduler");
     const monitor = monitorSink(scheduler, ctx, {
       basic: args.monitor === "basic",

@@ -19,9 +19,12 @@ export interface RecordOptions {
 export class UsageLedger {
   readonly file: string;
   readonly paths: WorkspacePaths;
+  /** Every entry read or appended, oldest first; empty after `forgetEntries()`. */
   readonly entries: UsageLedgerEntry[] = [];
   readonly problems: LedgerProblem[] = [];
   private readonly keys = new Set<string>();
+  private retain = true;
+  private count = 0;
   private offset = 0;
   private lines = 0;
   private readonly listeners: ((entry: UsageLedgerEntry) => void)[] = [];
@@ -52,8 +55,20 @@ export class UsageLedger {
     return chunk.tornBytes;
   }
 
+  /** Entries the ledger holds on disk (counted even after `forgetEntries()`). */
   get size(): number {
-    return this.entries.length;
+    return this.count;
+  }
+
+  /**
+   * Stops keeping entries in memory. A long-running writer calls it once its running aggregates are
+   * built: the entries themselves would grow with every stage ever counted (issue 19). `onEntry`
+   * listeners and the dedupe keys keep working; a reader that needs the entries again opens the
+   * ledger anew.
+   */
+  forgetEntries(): void {
+    this.retain = false;
+    this.entries.length = 0;
   }
 
   has(dedupeKey: string): boolean {
@@ -100,7 +115,8 @@ export class UsageLedger {
   private accept(entry: UsageLedgerEntry): void {
     if (this.keys.has(entry.dedupe_key)) return;
     this.keys.add(entry.dedupe_key);
-    this.entries.push(entry);
+    this.count += 1;
+    if (this.retain) this.entries.push(entry);
     for (const listener of this.listeners) listener(entry);
   }
 }

@@ -19,8 +19,17 @@ import { policyGrants } from "./stage-grants.js";
 
 type GateOutcome = "allowed" | "waiting_for_approval" | "blocked";
 
-/** The last outcome logged per run and node, so each change is logged once, not once per tick. */
-const logged = new WeakMap<EngineContext, Map<string, GateOutcome>>();
+/**
+ * The last outcome noted per plane, with the run and node it was for, so each change is logged once,
+ * not once per tick. One entry a plane (a plane runs one stage at a time), not one per run ever
+ * seen: the daemon's memory stays flat however many runs it completes.
+ */
+const logged = new WeakMap<EngineContext, Map<Plane, { key: string; outcome: GateOutcome }>>();
+
+/** Entries the gate remembers for `ctx` (at most one per plane); for tests of flat memory. */
+export function gateMemorySize(ctx: EngineContext): number {
+  return logged.get(ctx)?.size ?? 0;
+}
 
 /** Planes whose stage waits for an approval, with the waiting run (the daemon sleeps instead of spinning). */
 const waiting = new WeakMap<EngineContext, Map<Plane, string>>();
@@ -52,11 +61,12 @@ function note(
   outcome: GateOutcome,
   result: CapabilityGateResult,
 ): void {
-  const byRun = logged.get(ctx) ?? new Map<string, GateOutcome>();
-  logged.set(ctx, byRun);
+  const byPlane = logged.get(ctx) ?? new Map<Plane, { key: string; outcome: GateOutcome }>();
+  logged.set(ctx, byPlane);
   const key = `${run.run_id}/${node.node_id}`;
-  const previous = byRun.get(key);
-  byRun.set(key, outcome);
+  const last = byPlane.get(run.plane);
+  const previous = last?.key === key ? last.outcome : undefined;
+  byPlane.set(run.plane, { key, outcome });
   // A stage allowed at once is the quiet, common case; only changes are logged.
   if (previous === outcome || (previous === undefined && outcome === "allowed")) return;
   recordEvent(ctx, "capability_gate_evaluated", {

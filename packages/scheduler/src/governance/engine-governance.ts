@@ -1,4 +1,4 @@
-import type { MillraceConfig, ParkedWorkItem, Plane, WorkItemKind } from "@millrace/contracts";
+import type { MillraceConfig, ParkedWorkItem, Plane } from "@millrace/contracts";
 import {
   type BudgetDecision,
   type BudgetSubject,
@@ -15,7 +15,7 @@ import {
 import type { BetweenStagesInfo, GovernanceVerdict } from "../ports.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import type { EngineGovernancePort } from "./governance-port.js";
-import { lineageLookup } from "./lineage.js";
+import { type LineageLookup, lineageLookup } from "./lineage.js";
 
 /**
  * The engine's own usage governance: opens `@millrace/governance` for the workspace the engine
@@ -26,7 +26,7 @@ import { lineageLookup } from "./lineage.js";
 export class EngineGovernance implements EngineGovernancePort {
   readonly usage: UsageGovernance;
   readonly parked: ParkedItems;
-  readonly lineageOf: (kind: WorkItemKind, id: string) => string | null;
+  readonly lineageOf: LineageLookup;
   private readonly hook: ReturnType<typeof betweenStagesHook>;
   private clearedRules: string[] | undefined;
   private readonly holds = new Map<Plane, number>();

@@ -68,7 +68,13 @@ function ideasClaimedBySpecs(state: ControlState): Set<string> {
 export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()): string[] {
   const inbox = state.paths.ideasInbox;
   if (!existsSync(inbox)) return [];
-  const fresh = readdirSync(inbox)
+  const names = readdirSync(inbox);
+  // Forget names that left the inbox, so `seen` holds no more than the inbox does.
+  if (seen.size > 0) {
+    const present = new Set(names);
+    for (const name of seen) if (!present.has(name)) seen.delete(name);
+  }
+  const fresh = names
     .filter((name) => name.endsWith(".md") && !name.startsWith(".") && !seen.has(name))
     .sort();
   if (fresh.length === 0) return [];
