@@ -25,6 +25,16 @@ describe("the cold-start fast path", () => {
       module: "queue",
       args: { action: "ls", kind: "task", state: "queue", actor: "operator" },
     });
+    expect(
+      parseFastPath(["runs", "ls", "--limit", "20", "--status=valid", "--item", "task-1"]),
+    ).toMatchObject({
+      module: "runs",
+      args: { action: "ls", limit: 20, status: "valid", item: "task-1" },
+    });
+    expect(parseFastPath(["runs", "list", "--json"])).toMatchObject({
+      module: "runs",
+      args: { action: "list" },
+    });
   });
 
   it("leaves everything else to yargs", () => {
@@ -38,6 +48,15 @@ describe("the cold-start fast path", () => {
       ["queue", "ls", "extra"],
       ["queue", "ls", "--kind"],
       ["queue", "ls", "-w", "a", "-w", "b"],
+      ["queue", "ls", "--limit", "2"],
+      ["status", "--item", "x"],
+      ["runs", "ls", "--limit", "0"],
+      ["runs", "ls", "--limit", "1.5"],
+      ["runs", "ls", "--limit", "-3"],
+      ["runs", "ls", "--kind", "task"],
+      ["runs", "ls", "--summary"],
+      ["runs", "show", "latest"],
+      ["runs", "ls", "run-1"],
       ["version"],
       [],
     ]) {
@@ -56,5 +75,19 @@ describe("the cold-start fast path", () => {
     const bad = runCli(["queue", "ls", "--kind", "bogus", "-w", root]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: unknown work-item kind "bogus"/);
+    // `--format` is not on the fast path; both routes print the same listing and refuse the same value.
+    for (const args of [
+      ["runs", "ls", "--json"],
+      ["runs", "ls", "--limit", "3", "--json"],
+      ["runs", "ls"],
+    ]) {
+      const quick = runCli([...args, "-w", root]);
+      const full = runCli([...args, "-w", root, "--format", "text"]);
+      expect(quick.status, quick.stderr).toBe(0);
+      expect(quick.stdout).toBe(full.stdout);
+    }
+    const zero = runCli(["runs", "ls", "--limit", "0", "-w", root]);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/^error: --limit must be a whole number >= 1, got 0/);
   });
 });
