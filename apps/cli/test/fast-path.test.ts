@@ -35,6 +35,28 @@ describe("the cold-start fast path", () => {
       module: "runs",
       args: { action: "list" },
     });
+    expect(
+      parseFastPath([
+        "supervisor",
+        "report",
+        "--json",
+        "--recent-events=3",
+        "--stalled-after",
+        "60",
+        "--actor",
+        "ops",
+      ]),
+    ).toMatchObject({
+      module: "supervisor",
+      args: {
+        action: "report",
+        recentEvents: 3,
+        "recent-events": 3,
+        stalledAfter: 60,
+        issuer: "ops",
+        json: true,
+      },
+    });
   });
 
   it("leaves everything else to yargs", () => {
@@ -57,6 +79,10 @@ describe("the cold-start fast path", () => {
       ["runs", "ls", "--summary"],
       ["runs", "show", "latest"],
       ["runs", "ls", "run-1"],
+      ["supervisor", "report", "-w", "a", "-w", "b"],
+      ["supervisor", "report", "--recent-events", "many"],
+      ["supervisor", "report", "--limit", "2"],
+      ["supervisor", "status"],
       ["version"],
       [],
     ]) {
@@ -86,6 +112,18 @@ describe("the cold-start fast path", () => {
       expect(quick.status, quick.stderr).toBe(0);
       expect(quick.stdout).toBe(full.stdout);
     }
+    // Given twice, the workspace makes a fleet of two, which only yargs parses: its first report is
+    // the same as the fast path's, but for the moment each was generated.
+    const report = runCli(["supervisor", "report", "--json", "--recent-events", "2", "-w", root]);
+    expect(report.status, report.stderr).toBe(0);
+    const fleet = runCli(["supervisor", "report", "--json", "--recent-events", "2", "-w", root, "-w", root]);
+    const drop = ({ generated_at: _g, time_in_status_seconds: _t, ...rest }: Record<string, unknown>) => rest;
+    expect(drop(report.json<Record<string, unknown>>())).toEqual(
+      drop(fleet.json<Record<string, unknown>[]>()[0]!),
+    );
+    const emptyIssuer = runCli(["supervisor", "report", "--issuer=", "-w", root]);
+    expect(emptyIssuer.status).toBe(2);
+    expect(emptyIssuer.stderr).toMatch(/^error: .*issuer/);
     const zero = runCli(["runs", "ls", "--limit", "0", "-w", root]);
     expect(zero.status).toBe(2);
     expect(zero.stderr).toMatch(/^error: --limit must be a whole number >= 1, got 0/);
