@@ -1,9 +1,10 @@
 import { cliVersion } from "./version.js";
 
 /**
- * The output of `millrace --version`, `-v` or `version` (each alone, `--json` at most beside it), or
- * undefined for any other argv. bin.ts answers these before the main bundle loads, so printing the
- * version costs little more than starting node; main() gives the same answer for in-process callers.
+ * What the CLI prints for the `--version` and `-v` flags and the `version` command (each alone,
+ * `--json` at most beside it), or undefined for any other argv. bin.ts answers these before the
+ * main bundle loads, so printing the version costs little more than starting node; main() gives the
+ * same answer for in-process callers.
  */
 export function versionAnswer(argv: readonly string[]): string | undefined {
   const json = argv.includes("--json");
