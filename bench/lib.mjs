@@ -2,7 +2,8 @@
 // prints it beside the `node -e 0` floor of the same run and records it for bench/run.mjs (which
 // writes bench/results/latest.json and compares it with bench/baseline.json).
 import { spawnSync } from "node:child_process";
-import { appendFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { appendFileSync, mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 
@@ -119,4 +120,77 @@ export function benchTaskDoc(i) {
     created_at: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString().replace(".000Z", "Z"),
     created_by: "bench",
   };
+}
+
+/**
+ * Writes the i-th finished run of a benchmark history into `runsDir`: one builder stage result (a
+ * valid envelope, as the engine writes it) and its stdout, the stage starting one minute after the
+ * previous run's. The `stage_results/` folder is dated when its result was written, as on a real
+ * workspace whose runs happened one after another. Run ids are random, as the engine's are.
+ */
+export function writeBenchRun(runsDir, i) {
+  const runId = `run-${randomBytes(16).toString("hex")}`;
+  const requestId = `request-${randomBytes(16).toString("hex")}`;
+  const dir = path.join(runsDir, runId);
+  const results = path.join(dir, "stage_results");
+  mkdirSync(results, { recursive: true });
+  const started = Date.UTC(2026, 0, 1) + i * 60_000;
+  const stamp = (ms) => new Date(ms).toISOString().replace(".000Z", "Z");
+  const stdout = path.join(dir, `runner_stdout.${requestId}.txt`);
+  writeFileSync(stdout, "### BUILDER_COMPLETE\n");
+  const envelope = {
+    schema_version: "1.0",
+    kind: "stage_result",
+    run_id: runId,
+    plane: "execution",
+    stage: "builder",
+    node_id: "builder",
+    stage_kind_id: "builder",
+    work_item_kind: "task",
+    work_item_id: `task-${String(i).padStart(6, "0")}`,
+    terminal_result: "BUILDER_COMPLETE",
+    result_class: "success",
+    summary_status_marker: "### BUILDER_COMPLETE",
+    success: true,
+    retryable: false,
+    exit_code: 0,
+    duration_seconds: 30,
+    prompt_artifact: null,
+    report_artifact: null,
+    artifact_paths: [],
+    detected_marker: "### BUILDER_COMPLETE",
+    stdout_path: stdout,
+    stderr_path: null,
+    runner_name: "codex",
+    model_name: null,
+    model_reasoning_effort: null,
+    thinking_level: null,
+    token_usage: null,
+    notes: [],
+    metadata: {
+      request_id: requestId,
+      request_kind: "active_work_item",
+      mode_id: "default_codex",
+      compiled_plan_id: "plan-bench",
+      closure_target_root_spec_id: null,
+      closure_target_root_idea_id: null,
+      preferred_rubric_path: null,
+      preferred_verdict_path: null,
+      preferred_report_path: null,
+      skill_revision_evidence_path: null,
+      model_reasoning_effort: null,
+      normalization_source: "stdout_terminal_token",
+      failure_class: null,
+      valid_terminal_result: true,
+      raw_exit_kind: "completed",
+      raw_exit_code: 0,
+      timeout_reconciled: false,
+    },
+    started_at: stamp(started),
+    completed_at: stamp(started + 30_000),
+  };
+  writeFileSync(path.join(results, `${requestId}.json`), `${JSON.stringify(envelope, null, 2)}\n`);
+  const written = new Date(started + 31_000);
+  utimesSync(results, written, written);
+  return runId;
 }

@@ -18,7 +18,10 @@ import { build } from "rolldown";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const packagesRoot = path.resolve(here, "..", "..", "packages");
 
-/** `{ name, relative }` for a file inside packages/<dir>/dist, relative to that package's dist/index.js. */
+/**
+ * `{ name, entry, relative }` for a file inside packages/<dir>/dist: the package's name, its main
+ * entry (`exports["."].import`, e.g. `dist/index.js`) and the file relative to that entry.
+ */
 function packageFileOf(id) {
   if (!path.isAbsolute(id)) return undefined;
   const rel = path.relative(packagesRoot, id);
@@ -26,18 +29,46 @@ function packageFileOf(id) {
   const [dir, sub, ...rest] = rel.split(path.sep);
   if (sub !== "dist" || dir === undefined) return undefined;
   const manifest = JSON.parse(readFileSync(path.join(packagesRoot, dir, "package.json"), "utf8"));
-  return { name: manifest.name, relative: `./${rest.join("/")}` };
+  const entry = manifest.exports?.["."]?.import;
+  if (entry !== "./dist/index.js")
+    throw new Error(`${manifest.name}: expected exports["."].import ./dist/index.js`);
+  return { name: manifest.name, entry: entry.slice(2), relative: `./${rest.join("/")}` };
 }
+
+// The URL of a package's entry at run time. Node's resolver (import.meta.resolve) costs a few
+// milliseconds on its first call in a process; the usual places are checked first with one stat
+// each: node_modules beside the CLI's dist/ (a pnpm workspace, npm's nested install) and the folder
+// that holds the CLI's own package (npm's hoisted install). The resolver decides anything else.
+const OWN_URL_MODULE = "\0millrace-own-url";
+const OWN_URL_SOURCE = `import { existsSync } from "node:fs";
+const found = new Map();
+export function ownPackageUrl(name, entry) {
+  let url = found.get(name);
+  if (url === undefined) {
+    url = [new URL(\`../node_modules/\${name}/\${entry}\`, import.meta.url), new URL(\`../../\${name}/\${entry}\`, import.meta.url)]
+      .find((candidate) => existsSync(candidate) && existsSync(new URL("../package.json", candidate)))?.href ?? import.meta.resolve(name);
+    found.set(name, url);
+  }
+  return url;
+}
+`;
 
 /** Rewrites `import.meta.url` in inlined package modules to the module's URL in its own package. */
 const ownUrls = {
   name: "millrace-own-urls",
+  resolveId(id) {
+    return id === OWN_URL_MODULE ? id : null;
+  },
+  load(id) {
+    return id === OWN_URL_MODULE ? OWN_URL_SOURCE : null;
+  },
   transform(code, id) {
     if (!code.includes("import.meta.url")) return null;
     const owner = packageFileOf(id);
     if (!owner) return null;
-    const url = `new URL(${JSON.stringify(owner.relative)}, import.meta.resolve(${JSON.stringify(owner.name)})).href`;
-    return { code: code.replaceAll("import.meta.url", url), map: null };
+    const url = `new URL(${JSON.stringify(owner.relative)}, ownPackageUrl(${JSON.stringify(owner.name)}, ${JSON.stringify(owner.entry)})).href`;
+    const header = `import { ownPackageUrl } from ${JSON.stringify(OWN_URL_MODULE)};\n`;
+    return { code: header + code.replaceAll("import.meta.url", url), map: null };
   },
 };
 

@@ -1,6 +1,8 @@
 // Status cold start: `millrace status --json` in a fresh process on a workspace with 10,000 queued
 // tasks (DESIGN.md budget: at most 1.8× `node -e 0`), plus the in-process readStatus figure and a bare `node`
 // start for scale. Status reads the queue store's index for depths; it parses no queue document.
+// Then `runs ls --limit 20` on a workspace with 10,000 finished runs (issue 19: under 150 ms cold),
+// which reads only the run folders that can be among the newest 20.
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import os from "node:os";
@@ -10,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { openQueueStore } from "@millrace/queue-store";
 import { readStatus } from "@millrace/scheduler";
 import { workspacePaths } from "@millrace/workspace";
-import { benchTaskDoc, median, paired, report, spawnMs } from "../lib.mjs";
+import { benchTaskDoc, median, paired, report, spawnMs, writeBenchRun } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
@@ -72,3 +74,37 @@ console.log(
 );
 
 rmSync(root, { recursive: true, force: true });
+
+const RUN_COUNT = 10_000;
+const RUNS_TARGET_MS = 150;
+const history = path.join(os.tmpdir(), `millrace-bench-runs-${process.pid}`);
+{
+  const made = spawnSync(process.execPath, [CLI, "init", history], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`millrace init failed: ${made.stderr}`);
+  const started = performance.now();
+  const runsDir = workspacePaths(history).runs;
+  for (let i = 0; i < RUN_COUNT; i += 1) writeBenchRun(runsDir, i);
+  report(`setup: write ${RUN_COUNT} finished run folders`, performance.now() - started, RUN_COUNT);
+}
+const runsLs = [CLI, "-w", history, "runs", "ls", "--limit", "20", "--json"];
+const listed = JSON.parse(spawnSync(process.execPath, runsLs, { encoding: "utf8" }).stdout).runs;
+if (listed.length !== 20 || listed[19].work_item_id !== `task-${String(RUN_COUNT - 1).padStart(6, "0")}`) {
+  throw new Error("runs ls --limit 20 did not list the newest 20 runs");
+}
+const [runsFloor, runsCold] = await paired(
+  [
+    { label: "node -e 0", run: () => spawnMs(["-e", "0"]) },
+    { label: "runs ls --limit 20", run: () => spawnMs(runsLs) },
+  ],
+  { rounds: RUNS },
+);
+report(
+  `runs ls --limit 20 --json cold on ${RUN_COUNT} runs (median of ${RUNS}, target ${RUNS_TARGET_MS} ms)`,
+  runsCold.median,
+  undefined,
+  { floor: runsFloor.median },
+);
+console.log(
+  `runs ls --limit 20 cold start ${runsCold.median.toFixed(0)} ms: ${runsCold.median <= RUNS_TARGET_MS ? "within" : "OVER"} the ${RUNS_TARGET_MS} ms target (${(runsCold.median / runsFloor.median).toFixed(2)}× node -e 0)`,
+);
+rmSync(history, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import nodeModule from "node:module";
+import { versionAnswer } from "./version-answer.js";
 
 // Node 22.1+ can keep compiled code between runs, which shortens every cold start; a no-op on
 // Node 20. It must be switched on before main.js and the packages behind it are loaded.
@@ -12,5 +13,11 @@ process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-const { main } = await import("./main.js");
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const version = versionAnswer(argv);
+if (version !== undefined) {
+  process.stdout.write(version);
+} else {
+  const { main } = await import("./main.js");
+  process.exitCode = await main(argv);
+}

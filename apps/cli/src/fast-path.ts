@@ -2,14 +2,15 @@ import type { GlobalArgs } from "./io.js";
 
 /**
  * The read-only commands with a cold-start budget (`status` and `queue ls`, DESIGN.md: under 300 ms
- * on a 10,000-item queue) skip loading yargs — about a fifth of a cold start — when their argv holds
+ * on a 10,000-item queue; `runs ls`, issue 19: under 150 ms with 10,000 runs; one workspace's
+ * `supervisor report`, issue 13: under 400 ms) skip loading yargs — about a fifth of a cold start — when their argv holds
  * only the common options. Anything else (help, other options, other subcommands, a malformed
  * value) returns undefined and goes through yargs as usual. Both routes call the same handler with
  * the same arguments, including yargs' defaults.
  */
 export interface FastInvocation {
   /** The key of the command module in COMMAND_MODULES. */
-  module: "status" | "queue";
+  module: "status" | "queue" | "runs" | "supervisor";
   args: Record<string, unknown> & GlobalArgs;
 }
 
@@ -21,74 +22,72 @@ function takeValue(argv: readonly string[], index: number, flag: string): [strin
   return [value, index + 1];
 }
 
-export function parseFastPath(argv: readonly string[]): FastInvocation | undefined {
-  const positionals: string[] = [];
-  const values: Record<string, string> = {};
-  let json = false;
-  let summary = false;
-  let color: boolean | undefined;
-  const valueFlags: Record<string, string> = {
-    "--workspace": "workspace",
-    "-w": "workspace",
-    "--kind": "kind",
-    "--state": "state",
-  };
+/** Options that take a value, by spelling, and the key their value is kept under. */
+const VALUE_FLAGS: Readonly<Record<string, string>> = {
+  "--workspace": "workspace",
+  "-w": "workspace",
+  "--kind": "kind",
+  "--state": "state",
+  "--limit": "limit",
+  "--status": "status",
+  "--item": "item",
+  "--recent-events": "recentEvents",
+  "--stalled-after": "stalledAfter",
+  "--issuer": "issuer",
+  "--actor": "issuer",
+};
+
+interface Scanned {
+  positionals: string[];
+  values: Record<string, string>;
+  json: boolean;
+  summary: boolean;
+  color: boolean | undefined;
+}
+
+/** The argv as positionals and known options; undefined for anything unknown or repeated. */
+function scan(argv: readonly string[]): Scanned | undefined {
+  const found: Scanned = { positionals: [], values: {}, json: false, summary: false, color: undefined };
   for (let index = 0; index < argv.length; index += 1) {
     const token = argv[index] as string;
-    if (token === "--json") {
-      json = true;
-      continue;
+    if (token === "--json") found.json = true;
+    else if (token === "--summary") found.summary = true;
+    else if (token === "--no-color" || token === "--color") found.color = token === "--color";
+    else {
+      const flag = Object.keys(VALUE_FLAGS).find(
+        (candidate) => token === candidate || token.startsWith(`${candidate}=`),
+      );
+      if (flag) {
+        const taken = takeValue(argv, index, flag);
+        const key = VALUE_FLAGS[flag] as string;
+        if (!taken || found.values[key] !== undefined) return undefined;
+        found.values[key] = taken[0];
+        index = taken[1];
+      } else if (token.startsWith("-")) return undefined;
+      else found.positionals.push(token);
     }
-    if (token === "--summary") {
-      summary = true;
-      continue;
-    }
-    if (token === "--no-color" || token === "--color") {
-      color = token === "--color";
-      continue;
-    }
-    const flag = Object.keys(valueFlags).find(
-      (candidate) => token === candidate || token.startsWith(`${candidate}=`),
-    );
-    if (flag) {
-      const taken = takeValue(argv, index, flag);
-      const key = valueFlags[flag] as string;
-      if (!taken || values[key] !== undefined) return undefined;
-      values[key] = taken[0];
-      index = taken[1];
-      continue;
-    }
-    if (token.startsWith("-")) return undefined;
-    positionals.push(token);
   }
-  // Left undefined when not given, so the handler's caller discovers the workspace upward.
-  const globals = {
-    ...(values.workspace !== undefined ? { workspace: values.workspace, w: values.workspace } : {}),
-    ...(color !== undefined ? { color } : {}),
-    json,
-  };
-  if (
-    positionals.length === 1 &&
-    !summary &&
-    positionals[0] === "status" &&
-    values.kind === undefined &&
-    values.state === undefined
-  ) {
-    return {
+  return found;
+}
+
+type Builder = (scanned: Scanned) => Omit<FastInvocation, "args"> & { args: Record<string, unknown> };
+
+/** `status`, `queue ls`, `runs ls` and `supervisor report`: which options each takes here, and its args. */
+const COMMANDS: ReadonlyArray<{ words: string[][]; options: string[]; summary: boolean; build: Builder }> = [
+  {
+    words: [["status"]],
+    options: [],
+    summary: false,
+    build: () => ({
       module: "status",
-      args: {
-        action: "show",
-        workspaces: [],
-        "interval-seconds": 1,
-        intervalSeconds: 1,
-        ...globals,
-        _: ["status"],
-        $0: "millrace",
-      },
-    };
-  }
-  if (positionals.length === 2 && positionals[0] === "queue" && positionals[1] === "ls") {
-    return {
+      args: { action: "show", workspaces: [], "interval-seconds": 1, intervalSeconds: 1 },
+    }),
+  },
+  {
+    words: [["queue", "ls"]],
+    options: ["kind", "state"],
+    summary: true,
+    build: ({ values, summary }) => ({
       module: "queue",
       args: {
         action: "ls",
@@ -96,11 +95,77 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
         ...(values.state !== undefined ? { state: values.state } : {}),
         actor: "operator",
         summary,
-        ...globals,
-        _: ["queue"],
-        $0: "millrace",
       },
-    };
+    }),
+  },
+  {
+    words: [
+      ["runs", "ls"],
+      ["runs", "list"],
+    ],
+    options: ["limit", "status", "item"],
+    summary: false,
+    build: ({ values, positionals }) => ({
+      module: "runs",
+      args: {
+        action: positionals[1],
+        ...(values.limit !== undefined ? { limit: Number(values.limit) } : {}),
+        ...(values.status !== undefined ? { status: values.status } : {}),
+        ...(values.item !== undefined ? { item: values.item } : {}),
+      },
+    }),
+  },
+  {
+    words: [["supervisor", "report"]],
+    options: ["recentEvents", "stalledAfter", "issuer"],
+    summary: false,
+    build: ({ values }) => ({
+      module: "supervisor",
+      args: {
+        action: "report",
+        ...numberArg("recentEvents", "recent-events", values.recentEvents),
+        ...numberArg("stalledAfter", "stalled-after", values.stalledAfter),
+        ...(values.issuer !== undefined ? { issuer: values.issuer, actor: values.issuer } : {}),
+      },
+    }),
+  },
+];
+
+/** Numeric options are taken here only as plain whole numbers; yargs reports anything else. */
+const NUMERIC = new Set(["limit", "recentEvents", "stalledAfter"]);
+
+function numberArg(camel: string, kebab: string, value: string | undefined): Record<string, number> {
+  return value === undefined ? {} : { [camel]: Number(value), [kebab]: Number(value) };
+}
+
+export function parseFastPath(argv: readonly string[]): FastInvocation | undefined {
+  const scanned = scan(argv);
+  if (!scanned) return undefined;
+  const { positionals, values } = scanned;
+  const command = COMMANDS.find(
+    (candidate) =>
+      candidate.words.some(
+        (words) => words.length === positionals.length && words.every((word, i) => positionals[i] === word),
+      ) &&
+      (candidate.summary || !scanned.summary) &&
+      Object.keys(values).every((key) => key === "workspace" || candidate.options.includes(key)),
+  );
+  if (!command) return undefined;
+  if (Object.entries(values).some(([key, value]) => NUMERIC.has(key) && !/^[0-9]{1,9}$/.test(value))) {
+    return undefined;
   }
-  return undefined;
+  if (values.limit !== undefined && Number(values.limit) < 1) return undefined;
+  const built = command.build(scanned);
+  return {
+    module: built.module,
+    args: {
+      ...built.args,
+      // Left undefined when not given, so the handler's caller discovers the workspace upward.
+      ...(values.workspace !== undefined ? { workspace: values.workspace, w: values.workspace } : {}),
+      ...(scanned.color !== undefined ? { color: scanned.color } : {}),
+      json: scanned.json,
+      _: [positionals[0] as string],
+      $0: "millrace",
+    },
+  } as FastInvocation;
 }

@@ -8,6 +8,7 @@ import { compatEpilogue, rewriteCompatSpelling } from "./compat-aliases.js";
 import { parseFastPath } from "./fast-path.js";
 import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
 import { cliVersion } from "./version.js";
+import { versionAnswer } from "./version-answer.js";
 import { discoverWorkspace } from "./workspace-arg.js";
 
 export interface MainOptions {
@@ -36,14 +37,10 @@ export async function main(original: string[], options: MainOptions = {}): Promi
   const io = options.io ?? processIO;
   const wantsJson = argv.includes("--json");
   const state: RunState = { exitCode: 0, color: colorEnabled(io.env, argv, Boolean(io.isTTY)) };
-  // `--version` / `-v` alone (with --json at most): answered before anything else is loaded.
-  const rest = argv.filter((token) => token !== "--json");
-  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
-    io.stdout(
-      wantsJson
-        ? `${JSON.stringify({ name: "millrace", version: cliVersion, node: process.version }, null, 2)}\n`
-        : `millrace ${cliVersion}\n`,
-    );
+  // `--version`, `-v` or `version` alone (with --json at most): answered before anything is loaded.
+  const version = versionAnswer(argv);
+  if (version !== undefined) {
+    io.stdout(version);
     return 0;
   }
   if (argv.includes("--get-yargs-completions")) {

@@ -25,6 +25,38 @@ describe("the cold-start fast path", () => {
       module: "queue",
       args: { action: "ls", kind: "task", state: "queue", actor: "operator" },
     });
+    expect(
+      parseFastPath(["runs", "ls", "--limit", "20", "--status=valid", "--item", "task-1"]),
+    ).toMatchObject({
+      module: "runs",
+      args: { action: "ls", limit: 20, status: "valid", item: "task-1" },
+    });
+    expect(parseFastPath(["runs", "list", "--json"])).toMatchObject({
+      module: "runs",
+      args: { action: "list" },
+    });
+    expect(
+      parseFastPath([
+        "supervisor",
+        "report",
+        "--json",
+        "--recent-events=3",
+        "--stalled-after",
+        "60",
+        "--actor",
+        "ops",
+      ]),
+    ).toMatchObject({
+      module: "supervisor",
+      args: {
+        action: "report",
+        recentEvents: 3,
+        "recent-events": 3,
+        stalledAfter: 60,
+        issuer: "ops",
+        json: true,
+      },
+    });
   });
 
   it("leaves everything else to yargs", () => {
@@ -38,6 +70,19 @@ describe("the cold-start fast path", () => {
       ["queue", "ls", "extra"],
       ["queue", "ls", "--kind"],
       ["queue", "ls", "-w", "a", "-w", "b"],
+      ["queue", "ls", "--limit", "2"],
+      ["status", "--item", "x"],
+      ["runs", "ls", "--limit", "0"],
+      ["runs", "ls", "--limit", "1.5"],
+      ["runs", "ls", "--limit", "-3"],
+      ["runs", "ls", "--kind", "task"],
+      ["runs", "ls", "--summary"],
+      ["runs", "show", "latest"],
+      ["runs", "ls", "run-1"],
+      ["supervisor", "report", "-w", "a", "-w", "b"],
+      ["supervisor", "report", "--recent-events", "many"],
+      ["supervisor", "report", "--limit", "2"],
+      ["supervisor", "status"],
       ["version"],
       [],
     ]) {
@@ -56,5 +101,31 @@ describe("the cold-start fast path", () => {
     const bad = runCli(["queue", "ls", "--kind", "bogus", "-w", root]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: unknown work-item kind "bogus"/);
+    // `--format` is not on the fast path; both routes print the same listing and refuse the same value.
+    for (const args of [
+      ["runs", "ls", "--json"],
+      ["runs", "ls", "--limit", "3", "--json"],
+      ["runs", "ls"],
+    ]) {
+      const quick = runCli([...args, "-w", root]);
+      const full = runCli([...args, "-w", root, "--format", "text"]);
+      expect(quick.status, quick.stderr).toBe(0);
+      expect(quick.stdout).toBe(full.stdout);
+    }
+    // Given twice, the workspace makes a fleet of two, which only yargs parses: its first report is
+    // the same as the fast path's, but for the moment each was generated.
+    const report = runCli(["supervisor", "report", "--json", "--recent-events", "2", "-w", root]);
+    expect(report.status, report.stderr).toBe(0);
+    const fleet = runCli(["supervisor", "report", "--json", "--recent-events", "2", "-w", root, "-w", root]);
+    const drop = ({ generated_at: _g, time_in_status_seconds: _t, ...rest }: Record<string, unknown>) => rest;
+    expect(drop(report.json<Record<string, unknown>>())).toEqual(
+      drop(fleet.json<Record<string, unknown>[]>()[0]!),
+    );
+    const emptyIssuer = runCli(["supervisor", "report", "--issuer=", "-w", root]);
+    expect(emptyIssuer.status).toBe(2);
+    expect(emptyIssuer.stderr).toMatch(/^error: .*issuer/);
+    const zero = runCli(["runs", "ls", "--limit", "0", "-w", root]);
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toMatch(/^error: --limit must be a whole number >= 1, got 0/);
   });
 });

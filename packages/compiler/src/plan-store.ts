@@ -13,6 +13,13 @@ import { formatIssue } from "./issues.js";
 
 export type PlanReadResult = { plan: CompiledRunPlan } | { plan: undefined; reason: string };
 
+/**
+ * The last plan text this process validated and its parse. A process that reads the same plan twice
+ * (the supervisor report: the doctor's plan check, then the status read model) validates it once;
+ * the first validation of a plan is the costly part of a cold `status`. Callers get a copy.
+ */
+let lastValid: { file: string; text: string; plan: CompiledRunPlan } | undefined;
+
 /** Reads `state/compiled_plan.json`; an absent, unreadable or invalid file is reported, never thrown. */
 export function readCompiledPlan(workspaceRoot: string): PlanReadResult {
   const file = workspacePaths(workspaceRoot).compiledPlan;
@@ -22,6 +29,7 @@ export function readCompiledPlan(workspaceRoot: string): PlanReadResult {
   } catch {
     return { plan: undefined, reason: "no compiled plan at millrace-agents/state/compiled_plan.json" };
   }
+  if (lastValid?.file === file && lastValid.text === text) return { plan: structuredClone(lastValid.plan) };
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -35,6 +43,7 @@ export function readCompiledPlan(workspaceRoot: string): PlanReadResult {
       reason: `millrace-agents/state/compiled_plan.json does not match the plan schema (${parsed.error.issues[0]?.message ?? "invalid"})`,
     };
   }
+  lastValid = { file, text, plan: structuredClone(parsed.data) };
   return { plan: parsed.data };
 }
 

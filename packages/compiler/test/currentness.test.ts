@@ -4,6 +4,7 @@ import { CompileDiagnosticsSchema, MillraceError } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { ensureCompiledPlan, planCurrentness } from "../src/index.js";
 import { requireCurrentPlan } from "../src/plan-currentness.js";
+import { readCompiledPlan } from "../src/plan-store.js";
 import { compile, config, packagedJson, REPO_ASSETS, tempWorkspace, writeWorkspaceAsset } from "./helpers.js";
 
 const planFile = (root: string) => path.join(root, "millrace-agents", "state", "compiled_plan.json");
@@ -35,6 +36,24 @@ describe("currentness", () => {
     const { root } = compiledWorkspace();
     writeFileSync(planFile(root), "{ broken");
     expect(planCurrentness(root, config(), opts)).toMatchObject({ state: "missing" });
+  });
+
+  it("validates a plan text once per process, hands out copies, and sees every change of the file", () => {
+    const { root } = compiledWorkspace();
+    const first = readCompiledPlan(root).plan;
+    const second = readCompiledPlan(root).plan;
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    (first as { mode_id: string }).mode_id = "changed by a caller";
+    expect(readCompiledPlan(root).plan?.mode_id).not.toBe("changed by a caller");
+    // Still valid JSON, no longer a plan: the remembered parse is not used for another text.
+    const text = readFileSync(planFile(root), "utf8");
+    writeFileSync(planFile(root), text.replace('"kind": "compiled_run_plan"', '"kind": "other"'));
+    const invalid = readCompiledPlan(root);
+    expect(invalid.plan).toBeUndefined();
+    expect(invalid.plan === undefined && invalid.reason).toMatch(/does not match the plan schema/);
+    writeFileSync(planFile(root), text);
+    expect(readCompiledPlan(root).plan).toEqual(second);
   });
 
   it("goes stale when an asset the plan used is edited, naming the asset", () => {

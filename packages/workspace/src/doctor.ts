@@ -65,7 +65,15 @@ export function doctorReport(checks: readonly DoctorCheck[]): DoctorReport {
   return { ok: errors === 0, errors, warnings, checks: [...checks] };
 }
 
-export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
+export interface DoctorOptions {
+  /**
+   * Look at every entry of the run and queue folders for links and non-regular files (default true):
+   * one `lstat` per run folder and queue document. The supervisor report leaves it to `doctor`.
+   */
+  readonly entryScan?: boolean;
+}
+
+export function runDoctor(workspace: WorkspacePaths | string, options: DoctorOptions = {}): DoctorReport {
   const paths = typeof workspace === "string" ? workspacePaths(workspace) : workspace;
   if (!existsSync(paths.runtimeRoot)) {
     return doctorReport([
@@ -322,7 +330,7 @@ export function runDoctor(workspace: WorkspacePaths | string): DoctorReport {
   group(
     "workspace_links",
     "no runtime path leads out of the workspace and watched folders hold only regular files",
-    findEscapingLinks(paths).map((finding) =>
+    findEscapingLinks(paths, { entries: options.entryScan ?? true }).map((finding) =>
       finding.kind === "not_regular"
         ? check(
             "watched_entry_not_regular",

@@ -24,7 +24,7 @@ export {
 export type { PathEscape } from "./confine.js";
 export { assertInsideWorkspace, findPathEscape, resolveInsideReal } from "./confine.js";
 export { findWorkspaceRoot } from "./discover.js";
-export { runDoctor } from "./doctor.js";
+export { type DoctorOptions, runDoctor } from "./doctor.js";
 export type { EventCursor } from "./event-cursor.js";
 export type {
   AppendEventsOptions,

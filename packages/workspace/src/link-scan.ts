@@ -62,7 +62,13 @@ function typeOf(stat: Stats): string {
   return "device";
 }
 
-export function findEscapingLinks(paths: WorkspacePaths): LinkFinding[] {
+export interface LinkScanOptions {
+  /** Also look at each entry of the run and queue folders (default true); the folders themselves always. */
+  readonly entries?: boolean;
+}
+
+export function findEscapingLinks(paths: WorkspacePaths, options: LinkScanOptions = {}): LinkFinding[] {
+  const entries = options.entries ?? true;
   const findings = new Map<string, LinkFinding>();
   const checkEscape = (target: string) => {
     const escaped = findPathEscape(paths.root, target);
@@ -79,7 +85,7 @@ export function findEscapingLinks(paths: WorkspacePaths): LinkFinding[] {
   // an entry that is itself a link can lead out: one lstat per entry, a real-path walk per link.
   const queueDirs = Object.values(paths.queues).flatMap((folders) => QUEUE_STATES.map((s) => folders[s]));
   const stats = new Map<string, Stats | undefined>();
-  for (const dir of [paths.runs, ...queueDirs]) {
+  for (const dir of entries ? [paths.runs, ...queueDirs] : []) {
     if (findings.has(dir)) continue;
     for (const name of list(dir)) {
       const entry = path.join(dir, name);
@@ -91,7 +97,10 @@ export function findEscapingLinks(paths: WorkspacePaths): LinkFinding[] {
   const watched: [string, (name: string) => boolean][] = [
     [paths.mailboxIncoming, () => true],
     [paths.ideasInbox, () => true],
-    ...queueDirs.map((dir): [string, (name: string) => boolean] => [dir, (name) => name.endsWith(".md")]),
+    ...(entries ? queueDirs : []).map((dir): [string, (name: string) => boolean] => [
+      dir,
+      (name) => name.endsWith(".md"),
+    ]),
   ];
   for (const [dir, relevant] of watched) {
     if (findings.has(dir) || findPathEscape(paths.root, dir)) continue;

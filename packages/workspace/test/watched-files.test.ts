@@ -165,6 +165,17 @@ describe("findEscapingLinks and doctor", () => {
       "not_regular millrace-agents/state/mailbox/incoming/p.json",
       "escaping_link millrace-agents/tasks/done/t.md",
     ]);
+    // Without the entry scan (the supervisor report's health), queue documents and run folders are
+    // not looked at one by one; the owned paths themselves, the inbox and the mailbox still are.
+    expect(findEscapingLinks(paths, { entries: false }).map((f) => `${f.kind} ${rel(f.path)}`)).toEqual([
+      "escaping_link ideas/inbox/x.md",
+      "dangling_link millrace-agents/historylog.md",
+      "escaping_link millrace-agents/runs",
+      "not_regular millrace-agents/state/mailbox/incoming/p.json",
+    ]);
+    expect(
+      runDoctor(paths, { entryScan: false }).checks.some((c) => c.path === "millrace-agents/tasks/done/t.md"),
+    ).toBe(false);
 
     const report = runDoctor(paths);
     expect(report.ok).toBe(false);

@@ -3,6 +3,7 @@ import path from "node:path";
 import {
   MillraceError,
   type RunDetail,
+  type RunListing,
   type RunStageCapabilities,
   type RunSummary,
   type RunTraceGraph,
@@ -190,8 +191,13 @@ function usage(message: string, hint: string): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
 }
 
+interface ListFilter {
+  readonly limit: number | undefined;
+  readonly keep: (run: RunSummary) => boolean;
+}
+
 /** `--limit`, `--status` and `--item` for `runs ls`, checked before anything is read. */
-function listFilter(args: RunsArgs): (runs: RunSummary[]) => RunSummary[] {
+function listFilter(args: RunsArgs): ListFilter {
   const { limit, status, item } = args;
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
     throw usage(`--limit must be a whole number >= 1, got ${limit}`, "Pass e.g. --limit 5.");
@@ -201,20 +207,24 @@ function listFilter(args: RunsArgs): (runs: RunSummary[]) => RunSummary[] {
       throw usage("--limit, --status and --item apply to `runs ls` only", "Drop them, or use `runs ls`.");
     }
   }
-  return (runs) => {
-    let kept = runs;
-    if (status !== undefined) {
-      const wanted = status.toLowerCase();
-      kept = kept.filter((run) =>
+  const wanted = status?.toLowerCase();
+  return {
+    limit,
+    keep: (run) =>
+      (wanted === undefined ||
         [run.status, run.last_result_class, run.last_terminal_result, run.failure_class].some(
           (value) => value?.toLowerCase() === wanted,
-        ),
-      );
-    }
-    if (item !== undefined) kept = kept.filter((run) => run.work_item_id === item);
-    // The newest N, still in the listing's order.
-    return limit === undefined ? kept : kept.slice(-limit);
+        )) &&
+      (item === undefined || run.work_item_id === item),
   };
+}
+
+/** The listing `runs ls` prints: with --limit, only the newest N are read (listNewestRuns). */
+function listing(models: ReadModels, workspace: string, filter: ListFilter): RunListing {
+  if (filter.limit !== undefined)
+    return models.listNewestRuns(workspace, { limit: filter.limit, keep: filter.keep });
+  const full = models.listRuns(workspace);
+  return { ...full, runs: full.runs.filter(filter.keep) };
 }
 
 async function tail(models: ReadModels, args: RunsArgs, ctx: CommandContext): Promise<number> {
@@ -334,10 +344,9 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
             hint: "Use `millrace runs show <run_id>` for one run.",
           });
         }
-        const full = models.listRuns(ctx.workspace);
-        const listing = { ...full, runs: filter(full.runs) };
+        const listed = listing(models, ctx.workspace, filter);
         // Text is newest first; JSON keeps the read model's order (oldest first).
-        ctx.emit(() => runsTable([...listing.runs].reverse(), ctx.paint), listing);
+        ctx.emit(() => runsTable([...listed.runs].reverse(), ctx.paint), listed);
         return 0;
       }
     }

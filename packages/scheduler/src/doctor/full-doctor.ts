@@ -22,7 +22,10 @@ export interface FullDoctorOptions {
   versionTimeoutMs?: number;
   /** Run each runner's `--version` (default true); the supervisor report skips it to stay fast. */
   probeVersions?: boolean;
-  /** Check every queue document (default true); the supervisor report skips it to stay fast. */
+  /**
+   * Check every queue document, and every entry of the run and queue folders for links and
+   * non-regular files (default true); the supervisor report skips both to stay fast.
+   */
   queueChecks?: boolean;
   /** Trust a persisted plan that is current instead of compiling a preview (default false). */
   reuseCurrentPlan?: boolean;
@@ -74,7 +77,7 @@ export async function runFullDoctor(
 ): Promise<FullDoctorReport> {
   const workspace = path.resolve(root);
   const paths = workspacePaths(workspace);
-  const base = runDoctor(paths);
+  const base = runDoctor(paths, { entryScan: options.queueChecks ?? true });
   const checks: FullDoctorCheck[] = base.checks.map((c) => ({ ...c, group: doctorGroupOf(c.code) }));
   let modeId: string | null = null;
   let runners: FullDoctorReport["runners"] = [];

@@ -5,6 +5,7 @@
  */
 export { classifyLiveness } from "../liveness/read-liveness.js";
 export { displayPath } from "./display-path.js";
+export { listNewestRuns, type NewestRunsOptions } from "./newest-runs.js";
 export { type LoadedRun, type LoadedStage, loadRun } from "./run-files.js";
 export { resolveRunDir } from "./run-id.js";
 export { LATEST_RUN_REF, resolveRunRef } from "./run-ref.js";

@@ -55,6 +55,17 @@ export function summarizeRun(run: LoadedRun): RunSummary {
   };
 }
 
+/** The listing's order: by the start of the first stage; runs without one last, by id. */
+export function compareRuns(a: RunSummary, b: RunSummary): number {
+  if (a.started_at && b.started_at) {
+    const diff = Date.parse(a.started_at) - Date.parse(b.started_at);
+    if (diff !== 0) return diff;
+  } else if (a.started_at || b.started_at) {
+    return a.started_at ? -1 : 1;
+  }
+  return a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0;
+}
+
 /**
  * Every run folder of the workspace (`runs/<run_id>/`), ordered by the start of its first stage;
  * folders without a stage result come last, by name. Folders whose names are not safe ids are skipped.
@@ -78,15 +89,7 @@ export function listRuns(workspaceRoot: string): RunListing {
     }
     runs.push(summarizeRun(loadRun(dir, paths.root)));
   }
-  runs.sort((a, b) => {
-    if (a.started_at && b.started_at) {
-      const diff = Date.parse(a.started_at) - Date.parse(b.started_at);
-      if (diff !== 0) return diff;
-    } else if (a.started_at || b.started_at) {
-      return a.started_at ? -1 : 1;
-    }
-    return a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0;
-  });
+  runs.sort(compareRuns);
   return { schema_version: READ_MODEL_SCHEMA_VERSION, kind: "run_listing", workspace: paths.root, runs };
 }
 

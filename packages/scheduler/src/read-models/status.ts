@@ -26,7 +26,7 @@ import {
   type StatusUsageGovernance,
 } from "@millrace/contracts";
 import { ParkedItems } from "@millrace/governance";
-import { openQueueStore, type PlaneCounts } from "@millrace/queue-store";
+import { openQueueStore, type PlaneCounts, type QueueStore } from "@millrace/queue-store";
 import {
   inspectLock,
   loadConfig,
@@ -43,6 +43,11 @@ import { readSnapshotForDisplay } from "./snapshot-read.js";
 export interface ReadStatusOptions {
   /** Clock seam (generated_at, bootstrap defaults). */
   readonly clock?: () => Date;
+  /**
+   * An open queue store of this workspace to count from, so that a caller that reads the queue
+   * too (the supervisor report) loads its index once; by default one is opened here.
+   */
+  readonly queue?: QueueStore;
 }
 
 function errorText(error: unknown): string {
@@ -282,8 +287,11 @@ function runtimeErrorView(paths: WorkspacePaths): StatusRuntimeError | null {
 
 /** Live queue depths and active-document counts, from the queue store's index (no document is parsed
  * unless the index does not know it). The index is never written back: status is read-only. */
-function queueCounts(paths: WorkspacePaths): { depths: PlaneCounts; active: PlaneCounts } {
-  const store = openQueueStore(paths);
+function queueCounts(
+  paths: WorkspacePaths,
+  open: QueueStore | undefined,
+): { depths: PlaneCounts; active: PlaneCounts } {
+  const store = open ?? openQueueStore(paths);
   return { depths: store.depths(), active: store.activeCounts() };
 }
 
@@ -310,7 +318,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
 
   let counts: { depths: PlaneCounts; active: PlaneCounts };
   try {
-    counts = queueCounts(paths);
+    counts = queueCounts(paths, options.queue);
   } catch (error) {
     throw new MillraceError("workspace_io_failed", `cannot count the queue folders: ${errorText(error)}`, {
       cause: error,

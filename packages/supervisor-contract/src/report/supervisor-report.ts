@@ -10,6 +10,7 @@ import {
   type SupervisorReport,
   type SupervisorSentinel,
 } from "@millrace/contracts";
+import { openQueueStore } from "@millrace/queue-store";
 import { pendingQuestions, readStatus } from "@millrace/scheduler";
 import { tailEvents, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
 import { DEFAULT_ISSUER, normalizeIssuer } from "../issuer.js";
@@ -124,9 +125,11 @@ function composeReport(
   options: Required<Omit<SupervisorReportOptions, "issuer">> & { issuer: string },
 ): SupervisorReport {
   const now = options.clock();
-  const status = readStatus(paths.root, { clock: options.clock });
+  // One queue store for the status counts and the work items: its index is read once.
+  const queue = openQueueStore(paths);
+  const status = readStatus(paths.root, { clock: options.clock, queue });
   const events: RuntimeEvent[] = tailEvents(paths.runtimeEvents, Math.max(options.recentEvents, 1));
-  const work = readWorkItems(paths, status);
+  const work = readWorkItems(paths, status, queue);
   const sentinel = readSentinelSummary(paths);
   const mailbox = readMailboxIntake(paths);
   const orphaned = isOrphaned(status);

@@ -43,8 +43,11 @@ function nextPerPlane(store: QueueStore): SupervisorWorkItem[] {
  * Active and next work, with titles from the queue index (no document is parsed unless new to it).
  * Read-only: the store is not closed, so its index is never written back.
  */
-export function readWorkItems(paths: WorkspacePaths, status: StatusReport): WorkItems {
-  const store = openQueueStore(paths);
+export function readWorkItems(
+  paths: WorkspacePaths,
+  status: StatusReport,
+  store: QueueStore = openQueueStore(paths),
+): WorkItems {
   {
     const titles = new Map(store.list({ state: "active" }).map((item) => [item.id, item.title]));
     const active: SupervisorWorkItem[] = [];
