@@ -271,6 +271,10 @@ export class Engine {
     abort?.addEventListener("abort", onAbort);
     try {
       for (;;) {
+        // One turn of the event loop per cycle: an in-process stage can start, finish and wake this
+        // loop within microtasks, and a loop that never yields never runs a SIGTERM handler, a
+        // timer or a watcher callback.
+        await new Promise((resolve) => setImmediate(resolve));
         if (abort?.aborted) {
           stopReason = "interrupted";
           break;

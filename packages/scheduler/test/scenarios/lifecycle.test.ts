@@ -117,4 +117,29 @@ describe("run-once chains and stop (DESIGN decision 3)", () => {
     expect(locate(ws, "task-abort")).toEqual(["task/done"]);
     expect(readCounters(ws).entries).toEqual([]);
   });
+
+  it("a stop signal reaches a daemon whose in-process stages finish without ever waiting on I/O", async () => {
+    const ws = scenarioWorkspace();
+    for (let n = 0; n < 40; n += 1) enqueueTask(ws, `task-busy-${n}`);
+    const controller = new AbortController();
+    let timerRanAfter = -1;
+    const { engine } = testEngine(ws, {
+      monitor: (event: MonitorEvent) => {
+        // A timer stands for the signal handler: both run only when the loop yields to the event loop.
+        if (event.type === "stage_completed" && timerRanAfter < 0) {
+          timerRanAfter = 0;
+          setTimeout(() => {
+            timerRanAfter = idsIn(ws, "task", "done").length;
+            controller.abort();
+          }, 0);
+        }
+      },
+    });
+    const report = await engine.runDaemon({ signal: controller.signal, maxTicks: 10_000 });
+    await engine.close();
+    expect(report.stopReason).toBe("interrupted");
+    expect(timerRanAfter).toBeLessThan(3);
+    // It stopped within a task or two instead of draining the queue first.
+    expect(idsIn(ws, "task", "queue").length).toBeGreaterThan(30);
+  });
 });
