@@ -276,6 +276,7 @@ export {
   CompoundingConfigSchema,
   configApplyBoundary,
   ExecutionCapabilitiesConfigSchema,
+  ExecutionConfigSchema,
   isKnownTimeZone,
   MillraceConfigSchema,
   type ModelPrice,
