@@ -532,12 +532,6 @@ export const ExecutionConfigSchema = z.strictObject({
     .describe(
       "How a lane's branch lands on the workspace branch at the item's terminal success: fast_forward when possible (else a merge commit), or always a merge commit.",
     ),
-  untargeted: z
-    .enum(["alone", "parallel"])
-    .default("alone")
-    .describe(
-      "Items that declare no target_paths: alone (they may touch anything, so they run with no other lane) or parallel (treated as touching nothing until their branch shows changes).",
-    ),
 });
 
 export const MillraceConfigSchema = z.strictObject({

@@ -37,3 +37,15 @@ describe("claimNext with maxActive (execution lanes)", () => {
     expect((error as MillraceError).message).toContain("task-a, task-b");
   });
 });
+
+describe("blockDone", () => {
+  it("moves a done item to blocked and refuses an item that is not done", () => {
+    const store = openQueueStore(tempWorkspace(), { indexFile: false });
+    store.enqueue("task", task("task-a"));
+    store.claimNext("execution");
+    store.complete("task", "task-a");
+    expect(store.blockDone("task", "task-a").state).toBe("blocked");
+    expect(store.find("task-a")?.state).toBe("blocked");
+    expect(() => store.blockDone("task", "task-a")).toThrow(/is not done/);
+  });
+});

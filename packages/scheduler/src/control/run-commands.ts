@@ -7,6 +7,7 @@ import {
   projectSnapshotFields,
   type RuntimeSnapshot,
 } from "@millrace/contracts";
+import { clearLaneJournal } from "../lanes/lane-clear.js";
 import { addPauseSource, removePauseSource } from "../state/pause-sources.js";
 import {
   clearItemCounters,
@@ -59,7 +60,8 @@ export function clearStaleState(
   const requeued = state.queue.requeueAllActive(reason?.trim() || "operator clear-stale-state", {
     actor: env.issuer,
   });
-  const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0;
+  const lanes = clearLaneJournal(state.paths, state.clock(), env.issuer);
+  const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0 || (lanes ?? 0) > 0;
   const hadCounters = state.counters.entries.length > 0;
   // A snapshot that still says "running" with no daemon, or a failure class left behind, is stale too.
   const hadStaleFlags =
@@ -80,7 +82,7 @@ export function clearStaleState(
   return {
     applied: changed,
     detail: changed
-      ? `requeued ${requeued.length} active item(s) and reset runtime state to idle`
+      ? `requeued ${requeued.length} active item(s) and reset runtime state to idle${lanes === null ? "" : `; dropped ${lanes} lane(s), lane leftovers are removed at the next start`}`
       : "nothing stale to clear",
   };
 }

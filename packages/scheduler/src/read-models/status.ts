@@ -35,6 +35,7 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
+import { lanesView } from "../lanes/lanes-view.js";
 import { livenessReport } from "../liveness/read-liveness.js";
 import { readRunnerPause } from "../state/runner-pause-file.js";
 import { readSnapshotForDisplay } from "./snapshot-read.js";
@@ -372,6 +373,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     // Liveness compares file times, so it is judged by the real clock, not the injected one.
     liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
     runner_pause: runnerPauseView(paths, snapshot),
+    lanes: lanesView(paths, config, running, now),
     updated_at: read.state === "ok" ? snapshot.updated_at : null,
   };
 }

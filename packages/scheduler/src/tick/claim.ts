@@ -65,7 +65,11 @@ function prepareClosure(ctx: EngineContext, claimed: ClaimedItem): boolean {
  * claimable. A claim never leaves a document in `active/` without a run: a failure after the move
  * requeues the document before the error propagates.
  */
-export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunState | undefined {
+export function claimAndActivate(
+  ctx: EngineContext,
+  plane: Plane,
+  lanes: { skipIds?: ReadonlySet<string>; maxActive?: number } = {},
+): ActiveRunState | undefined {
   const graph = graphOf(ctx.plan, plane);
   if (!graph) return undefined;
   if (ctx.snapshot.active_runs_by_plane[plane]) return undefined;
@@ -81,10 +85,11 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
     }
   }
   for (let attempt = 0; attempt < 16; attempt += 1) {
-    const held = ctx.governance?.heldIds();
+    const held = new Set([...(ctx.governance?.heldIds() ?? []), ...(lanes.skipIds ?? [])]);
     const claimed = ctx.queue.claimNext(plane, {
       ...(target ? { rootSpecId: target.root_spec_id } : {}),
-      ...(held && held.size > 0 ? { skipIds: held } : {}),
+      ...(held.size > 0 ? { skipIds: held } : {}),
+      ...(lanes.maxActive ? { maxActive: lanes.maxActive } : {}),
     });
     if (!claimed) return undefined;
     try {

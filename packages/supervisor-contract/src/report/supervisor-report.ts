@@ -190,6 +190,7 @@ function composeReport(
       stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
     }),
     sentinel: readSentinelSummary(paths),
+    lanes: status.lanes,
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
       event_type: event.event_type,
       occurred_at: event.occurred_at,
