@@ -78,7 +78,8 @@ export function clearStaleState(
     requeued: requeued.map((ref) => ref.id),
     issuer: env.issuer,
   });
-  const changed = requeued.length > 0 || hadRuns || hadCounters || hadStaleFlags;
+  // With lanes in use, a leftover cleanup is scheduled for the next start: that is a change too.
+  const changed = requeued.length > 0 || hadRuns || hadCounters || hadStaleFlags || lanes !== null;
   return {
     applied: changed,
     detail: changed
