@@ -48,6 +48,7 @@ export type {
  * (start, reload, stop), `tick/` (activation, dispatch, workers), `apply/` (stage results),
  * `control/` (mailbox and operator commands).
  */
+// Over 400 lines: the class is the one sequencer of every step (planes and lanes); the steps live in their folders.
 export class Engine {
   private ctx: EngineContext | undefined;
   private lock: AcquiredLock | undefined;
