@@ -1,3 +1,4 @@
+import { existsSync, renameSync } from "node:fs";
 import type { ActiveRunState } from "@millrace/contracts";
 import { LaneWorktrees, laneBranchName, laneRecordsDir } from "@millrace/git";
 import type { StageCompletion } from "../apply/stage-completion.js";
@@ -262,12 +263,30 @@ export class LaneRunner implements LaneView, LaneHost {
     this.save(ctx);
   }
 
-  /** Cuts off running lane stages; their runs stay in the journal and run again at the next start. */
+  /**
+   * Cuts off running lane stages; their runs stay in the journal and run again at the next start.
+   * As with a plane's stage, the cut-off result is set aside (`.interrupted`), never applied.
+   */
   async interrupt(ctx: EngineContext): Promise<void> {
     for (const worker of this.workers.values()) worker.controller.abort();
-    for (const worker of this.workers.values()) await worker.promise.catch(() => undefined);
+    for (const worker of this.workers.values()) {
+      const completion = await worker.promise.catch(() => undefined);
+      if (completion && existsSync(completion.stageResultPath)) {
+        renameSync(completion.stageResultPath, `${completion.stageResultPath}.interrupted`);
+      }
+      const lane = this.find(worker.itemId);
+      if (!lane?.run) continue;
+      lane.inflight = null;
+      lane.stage_started_at = null;
+      recordEvent(ctx, "stage_interrupted", {
+        plane: "execution",
+        run_id: lane.run.run_id,
+        node_id: lane.run.node_id,
+      });
+    }
     this.workers.clear();
     this.save(ctx);
+    commit(ctx);
   }
 }
 

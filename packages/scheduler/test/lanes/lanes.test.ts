@@ -131,4 +131,37 @@ describe("execution lanes in git worktrees", () => {
     expect(incidentFile).toBeDefined();
     expect(readFileSync(incidentFile as string, "utf8")).toContain("shared.txt");
   }, 120_000);
+
+  it("an interrupted daemon sets the lanes' cut-off results aside and the next start runs those stages again", async () => {
+    const ws = laneWorkspace(
+      { rules: builderWrites("src/{{work_item_id}}.txt", "{{work_item_id}}\n", 1_500) },
+      "lanes = 2",
+    );
+    enqueueTask(ws, "task-a", { target_paths: ["src/task-a.txt"] });
+    enqueueTask(ws, "task-b", { target_paths: ["src/task-b.txt"] });
+    const controller = new AbortController();
+    let started = 0;
+    const first = testEngine(ws, {
+      monitor: (event) => {
+        if (event.type === "stage_started" && ++started === 2) setTimeout(() => controller.abort(), 100);
+      },
+    }).engine;
+    const report = await first.runDaemon({ signal: controller.signal, maxTicks: 2_000 });
+    await first.close();
+    expect(report.stopReason).toBe("interrupted");
+    expect(eventsOfType(ws, "stage_interrupted")).toHaveLength(2);
+    const journal = JSON.parse(readFileSync(path.join(ws.paths.state, "lane_runs.json"), "utf8"));
+    expect(journal.lanes.map((lane: { inflight: unknown }) => lane.inflight)).toEqual([null, null]);
+
+    const { report: second } = await runToIdle(ws);
+    expect(second.stopReason).toBe("idle");
+    expect(idsIn(ws, "task", "done")).toEqual(["task-a", "task-b"]);
+    // Each builder ran twice (the cut-off run, then the real one); each task landed once.
+    expect(
+      eventsOfType(ws, "lane_landed")
+        .map((event) => event.data.work_item_id)
+        .sort(),
+    ).toEqual(["task-a", "task-b"]);
+    expect(laneLeftovers(ws)).toEqual({ branches: [], extraWorktrees: 0, records: [] });
+  }, 120_000);
 });
