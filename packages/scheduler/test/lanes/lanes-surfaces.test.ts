@@ -57,6 +57,7 @@ describe("lanes: status, runs, doctor and clear-stale-state", () => {
     await engine.runDaemon({ untilIdle: true, maxTicks: 2_000 });
     await engine.close();
 
+    expect(seen.at(-1)?.active_run_count).toBe(2);
     const during = seen.at(-1)?.lanes;
     expect(during?.configured).toBe(2);
     expect(during?.landing).toBe("merge_commit");
