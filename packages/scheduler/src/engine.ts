@@ -12,7 +12,7 @@ import { EngineGovernance } from "./governance/engine-governance.js";
 import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
 import { LaneRunner } from "./lanes/lane-runner.js";
-import { adoptSlotRun, resumeLanes } from "./lanes/lane-startup.js";
+import { adoptSlotRun, lanesInUse, resumeLanes } from "./lanes/lane-startup.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
 import { recordReapedOrphans } from "./lifecycle/orphans.js";
 import { preflightAtStart, RunnerAvailability } from "./lifecycle/runner-pause.js";
@@ -107,7 +107,8 @@ export class Engine {
       this.lanes.load(ctx);
       adoptSlotRun(ctx, this.lanes);
       const signals = reconcileAndResume(ctx, (completion) => this.applyCompletion(completion));
-      await resumeLanes(ctx, this.lanes, (completion) => this.applyOne("execution", completion, null));
+      if (lanesInUse(ctx, this.lanes))
+        await resumeLanes(ctx, this.lanes, (completion) => this.applyOne("execution", completion, null));
       announceStart(ctx, this.options, compiled, signals);
       if (this.options.watch && config.watchers.enabled) {
         this.watchers = new WatcherSession(paths, config, () => this.wake?.());
@@ -141,11 +142,14 @@ export class Engine {
       }
       await this.applyOne(plane, completion, outcome);
     }
-    await this.lanes.applyFinished(
-      this.context,
-      (completion) => this.applyOne("execution", completion, outcome),
-      waitForAll,
-    );
+    // Only with lanes in use: an await here would reorder a one-lane tick (no lanes, no yield).
+    if (this.lanes.running > 0) {
+      await this.lanes.applyFinished(
+        this.context,
+        (completion) => this.applyOne("execution", completion, outcome),
+        waitForAll,
+      );
+    }
   }
 
   /** Applies one finished stage (a plane's, or a lane's with its run in the slot) and records it in `outcome`. */
@@ -234,12 +238,12 @@ export class Engine {
     this.lastPaused = false;
     ctx.snapshot = { ...ctx.snapshot, process_running: true };
     this.startReadyPlanes();
-    await this.startReadyLanes();
+    if (this.lanes.count() > 0) await this.startReadyLanes();
     // New work only when no finished result is waiting to be applied.
     if (!this.anySettled()) {
       activateWork(ctx, this.lanes.enabled(ctx) ? () => this.lanes.claim(ctx) : undefined);
       this.startReadyPlanes();
-      await this.startReadyLanes();
+      if (this.lanes.count() > 0) await this.startReadyLanes();
     }
     this.reportIdleOrWorking(outcome);
     commit(ctx);

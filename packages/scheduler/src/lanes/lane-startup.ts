@@ -33,8 +33,13 @@ export function adoptSlotRun(ctx: EngineContext, lanes: LaneRunner): void {
  * is run again, and a lane whose run ended lands (or is released). Lane-prefixed worktrees and
  * branches nobody records are left for `doctor` to report and `clear-stale-state` to remove.
  */
+/** Lanes are configured, or something of them is on disk: startup has lanes to reconcile. */
+export function lanesInUse(ctx: EngineContext, lanes: LaneRunner): boolean {
+  return lanes.enabled(ctx) || existsSync(laneRecordsDir(ctx.paths));
+}
+
 export async function resumeLanes(ctx: EngineContext, lanes: LaneRunner, applyOne: ApplyOne): Promise<void> {
-  if (!lanes.enabled(ctx) && !existsSync(laneRecordsDir(ctx.paths))) return;
+  if (!lanesInUse(ctx, lanes)) return;
   const git = await lanes.openGit(ctx);
   // `clear-stale-state` asked for leftovers (lane worktrees and branches no record names) to go.
   const cleanup = existsSync(laneCleanupFile(ctx.paths));
