@@ -535,6 +535,21 @@ export const CompoundingConfigSchema = z.strictObject({
     ),
 });
 
+/** `[execution]`: parallel lanes in git worktrees (docs/lanes.md). */
+export const ExecutionConfigSchema = z.strictObject({
+  lanes: withConfigRange(z.int().positive(), { min: 1, max: 32, integer: true, unit: "lanes" })
+    .default(1)
+    .describe(
+      "Execution items that run at once, each in its own git worktree on branch millrace/<item-id>; 1 runs one item at a time in the workspace itself.",
+    ),
+  landing: z
+    .enum(["fast_forward", "merge_commit"])
+    .default("fast_forward")
+    .describe(
+      "How a lane's branch lands on the workspace branch at the item's terminal success: fast_forward when possible (else a merge commit), or always a merge commit.",
+    ),
+});
+
 export const MillraceConfigSchema = z.strictObject({
   runtime: RuntimeConfigSchema.prefault({}),
   runners: RunnersConfigSchema.prefault({}),
@@ -551,6 +566,7 @@ export const MillraceConfigSchema = z.strictObject({
   liveness: LivenessConfigSchema.prefault({}),
   sentinel: SentinelConfigSchema.prefault({}),
   compounding: CompoundingConfigSchema.prefault({}),
+  execution: ExecutionConfigSchema.prefault({}),
   model_aliases: z.record(ModelAliasIdSchema, ModelAliasSchema).default({}),
   model_assignment: ModelAssignmentConfigSchema.prefault({}),
 });

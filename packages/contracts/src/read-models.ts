@@ -184,6 +184,44 @@ export const StatusAwaitingOperatorSchema = z.strictObject({
   asked_at: z.string(),
 });
 export type StatusAwaitingOperator = z.infer<typeof StatusAwaitingOperatorSchema>;
+/** One execution lane (docs/lanes.md). */
+export const StatusLaneSchema = z.strictObject({
+  lane: z.int().positive(),
+  item_id: z.string(),
+  /** `running`: the item's stages run in the lane; `landing`: its branch is being merged. */
+  phase: z.enum(["running", "landing"]),
+  stage: NullableString,
+  run_id: NullableString,
+  branch: z.string(),
+  worktree_path: NullableString,
+  started_at: z.string(),
+  stage_started_at: NullableString,
+  /** Seconds since the running stage started (null between stages). */
+  elapsed_seconds: z.number().nullable(),
+  /** `running` (a stage is out, a live runtime owns it), `orphaned` (a stage is out, no live runtime), `between_stages`, `landing`. */
+  liveness: z.enum(["running", "orphaned", "between_stages", "landing"]),
+  target_paths: z.array(z.string()),
+  touched_paths: z.array(z.string()),
+});
+export type StatusLane = z.infer<typeof StatusLaneSchema>;
+
+/** The execution lanes: those in use, the items waiting for one, and worktrees kept for blocked items. */
+export const StatusLanesSchema = z.strictObject({
+  configured: z.int().positive(),
+  landing: z.enum(["fast_forward", "merge_commit"]),
+  active: z.array(StatusLaneSchema),
+  waiting: z.array(
+    z.strictObject({
+      item_id: z.string(),
+      waits_for_lane: z.int().positive(),
+      waits_for_item: z.string(),
+      overlaps: z.array(z.string()),
+    }),
+  ),
+  /** Items whose lane worktree and branch are kept (blocked, or landing refused), by item id. */
+  kept: z.array(z.string()),
+});
+export type StatusLanes = z.infer<typeof StatusLanesSchema>;
 
 /** `millrace status --json` (and one line of `status watch --json`). */
 export const StatusReportSchema = z.strictObject({
@@ -228,6 +266,8 @@ export const StatusReportSchema = z.strictObject({
   runner_pause: StatusRunnerPauseSchema.nullable().default(null),
   /** Work items waiting for an operator answer (`millrace interview`), oldest question first. */
   awaiting_operator: z.array(StatusAwaitingOperatorSchema).default([]),
+  /** The execution lanes; null when `[execution] lanes` is 1 and no lane is left over. */
+  lanes: StatusLanesSchema.nullable().default(null),
   updated_at: NullableString,
 });
 export type StatusReport = z.infer<typeof StatusReportSchema>;
@@ -267,6 +307,11 @@ export const RunSummarySchema = z.strictObject({
   duration_seconds: z.number().nonnegative().nullable(),
   token_usage: TokenUsageSchema.nullable(),
   problems: z.array(RunProblemSchema),
+  /** The execution lane the run's stages ran in (from the run folder's `lane.json`); null without lanes. */
+  lane: z
+    .strictObject({ lane: z.int().positive(), branch: z.string(), worktree_path: z.string() })
+    .nullable()
+    .default(null),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

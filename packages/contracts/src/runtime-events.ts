@@ -234,9 +234,34 @@ export const RUNTIME_EVENT_PAYLOADS = {
     issuer: text,
   }),
   completion_behavior_held: z.strictObject({ root_spec_id: text, last_arbiter_run_id: text, reason: text }),
+  // execution lanes (docs/lanes.md)
+  lane_opened: z.strictObject({
+    lane: z.int().positive(),
+    work_item_id: text,
+    branch: text,
+    worktree_path: text,
+    target_paths: z.array(text),
+  }),
+  lane_landed: z.strictObject({
+    lane: z.int().positive(),
+    work_item_id: text,
+    branch: text,
+    outcome: text,
+    head_after: text,
+  }),
+  lane_merge_conflict: z.strictObject({
+    lane: z.int().positive(),
+    work_item_id: text,
+    branch: text,
+    files: z.array(text),
+    incident_id: nullableText,
+    reason: text,
+  }),
+  lane_released: z.strictObject({ lane: z.int().positive(), work_item_id: text, document_state: text }),
+  lane_reconciled: z.strictObject({ work_item_id: text, outcome: text }),
   idea_normalized_to_spec: z.strictObject({ spec_id: text, idea_path: text }),
   idea_normalization_skipped: z.strictObject({ idea_path: text, reason: text }),
-  stage_started: z.strictObject(stageIdentity),
+  stage_started: z.strictObject({ ...stageIdentity, lane: z.int().positive().optional() }),
   stage_interrupted: z.strictObject({ plane: PlaneSchema, run_id: text, node_id: text }),
   // applying stage results
   stage_completed: z.strictObject({

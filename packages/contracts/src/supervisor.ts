@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MailboxCommandSchema, PauseSourceSchema, WorkItemKindSchema } from "./enums.js";
 import { registerPersistedSchema } from "./json-schema.js";
 import { LivenessGradeSchema } from "./liveness.js";
+import { StatusLanesSchema } from "./read-models.js";
 import { SentinelStatusSchema } from "./sentinel-config.js";
 
 /**
@@ -158,6 +159,8 @@ export const SupervisorReportSchema = z.strictObject({
   attention_summary: z.string(),
   allowed_actions: z.array(AllowedActionSchema),
   sentinel: SupervisorSentinelSchema,
+  /** The execution lanes as `status` shows them (item, stage, elapsed, liveness); null with one lane. */
+  lanes: StatusLanesSchema.nullable().default(null),
   recent_events: z.array(
     z.strictObject({
       event_type: z.string(),

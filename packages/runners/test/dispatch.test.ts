@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import {
   RunnerCompletionArtifactSchema,
@@ -82,6 +83,26 @@ describe("dispatchStage", () => {
         { registry: createRunnerRegistry(), config: config() },
       ),
     ).rejects.toMatchObject({ code: "runner_request_invalid" });
+  });
+
+  it("runs the agent in workingDirectory (a lane's worktree) while run artifacts stay in the runtime folder", async () => {
+    const fx = createStageFixture("builder");
+    const worktree = mkdtempSync(path.join(os.tmpdir(), "millrace-worktree-"));
+    const seen: Array<{ workspaceRoot: string; runtimeRoot: string }> = [];
+    const registry = createRunnerRegistry();
+    registry.register(
+      echoAdapter("echo", (ctx) => {
+        seen.push({ workspaceRoot: ctx.workspaceRoot, runtimeRoot: ctx.runtimeRoot });
+        writeFileSync(ctx.artifacts.stdout, "### BUILDER_COMPLETE\n");
+      }),
+    );
+    const result = await dispatchStage(
+      { ...fx.request, runner_name: "echo" },
+      { registry, config: config(), workingDirectory: worktree },
+    );
+    expect(result.envelope.success).toBe(true);
+    expect(seen).toEqual([{ workspaceRoot: path.resolve(worktree), runtimeRoot: fx.runtimeRoot }]);
+    expect(result.stageResultPath?.startsWith(fx.runDir)).toBe(true);
   });
 
   it("writes prompt, invocation, completion and stage result artifacts that match their schemas", async () => {

@@ -1,4 +1,4 @@
-import { MillraceError } from "@millrace/contracts";
+import { MillraceError, type Plane } from "@millrace/contracts";
 import { reapOrphanedStageProcesses, stageSecrets } from "@millrace/runners";
 import { type AcquiredLock, loadConfig, requireInitialized } from "@millrace/workspace";
 import { applyAndCommit } from "./apply/record-completion.js";
@@ -11,6 +11,8 @@ import { gateCapabilities, planeWaitsForApproval, waitingForApproval } from "./g
 import { EngineGovernance } from "./governance/engine-governance.js";
 import { parkIfOverBudget } from "./governance/park.js";
 import { holdForWindow } from "./governance/window-hold.js";
+import { LaneRunner } from "./lanes/lane-runner.js";
+import { adoptSlotRun, lanesInUse, resumeLanes } from "./lanes/lane-startup.js";
 import { ConfigReloader } from "./lifecycle/config-reload.js";
 import { recordReapedOrphans } from "./lifecycle/orphans.js";
 import { preflightAtStart, RunnerAvailability } from "./lifecycle/runner-pause.js";
@@ -47,11 +49,13 @@ export type {
  * (start, reload, stop), `tick/` (activation, dispatch, workers), `apply/` (stage results),
  * `control/` (mailbox and operator commands).
  */
+// Over 400 lines: the class is the one sequencer of every step (planes and lanes); the steps live in their folders.
 export class Engine {
   private ctx: EngineContext | undefined;
   private lock: AcquiredLock | undefined;
   private readonly liveness = new LivenessTracker();
   private readonly workers = new WorkerPool(() => this.wake?.(), this.liveness);
+  private readonly lanes = new LaneRunner(() => this.wake?.());
   private readonly monitorHub = new MonitorHub();
   private readonly traces = new RunTraceRecorder();
   private readonly reloader: ConfigReloader;
@@ -101,7 +105,11 @@ export class Engine {
       recordReapedOrphans(ctx, orphans, stageSecrets(this.options.env ?? process.env, config));
       const daemonSession = (this.options.runtimeMode ?? "daemon") === "daemon" ? ctx.sessionId : null;
       ctx.governance = EngineGovernance.open(ctx, daemonSession);
+      this.lanes.load(ctx);
+      adoptSlotRun(ctx, this.lanes);
       const signals = reconcileAndResume(ctx, (completion) => this.applyCompletion(completion));
+      if (lanesInUse(ctx, this.lanes))
+        await resumeLanes(ctx, this.lanes, (completion) => this.applyOne("execution", completion, null));
       announceStart(ctx, this.options, compiled, signals);
       if (this.options.watch && config.watchers.enabled) {
         this.watchers = new WatcherSession(paths, config, () => this.wake?.());
@@ -134,27 +142,61 @@ export class Engine {
       } finally {
         this.workers.delete(plane);
       }
-      const stop = completion.livenessStop;
-      if (stop?.response === "pause_item" && pauseItemForLiveness(this.context, completion, stop)) {
-        this.liveness.history.forget(completion.run.work_item_id ?? null);
-        continue;
-      }
-      if (stop) completion = recoveryCompletion(completion, stop);
-      this.liveness.recordCompletion(completion);
-      const applied = this.applyCompletion(completion);
-      if (applied.runnerHold)
-        await this.runnerAvailability.recordHold(this.context, completion, applied.runnerHold);
-      if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
-        commit(this.context, { counters: false });
-      outcome.applied.push({
-        plane,
-        stage: completion.run.stage,
-        terminalResult: completion.envelope.terminal_result,
-        failureClass: (completion.envelope.metadata.failure_class as string | null) ?? null,
-        action: applied.decision?.action ?? null,
-      });
-      if (applied.runtimeErrorCode) outcome.reason = "runtime_error_scheduled";
+      await this.applyOne(plane, completion, outcome);
     }
+    // Only with lanes in use: an await here would reorder a one-lane tick (no lanes, no yield).
+    if (this.lanes.running > 0) {
+      await this.lanes.applyFinished(
+        this.context,
+        (completion) => this.applyOne("execution", completion, outcome),
+        waitForAll,
+      );
+    }
+  }
+
+  /** Applies one finished stage (a plane's, or a lane's with its run in the slot) and records it in `outcome`. */
+  private async applyOne(
+    plane: Plane,
+    finished: StageCompletion,
+    outcome: TickOutcome | null,
+  ): Promise<void> {
+    let completion = finished;
+    const stop = completion.livenessStop;
+    if (stop?.response === "pause_item" && pauseItemForLiveness(this.context, completion, stop)) {
+      this.liveness.history.forget(completion.run.work_item_id ?? null);
+      return;
+    }
+    if (stop) completion = recoveryCompletion(completion, stop);
+    this.liveness.recordCompletion(completion);
+    const applied = this.applyCompletion(completion);
+    if (applied.runnerHold)
+      await this.runnerAvailability.recordHold(this.context, completion, applied.runnerHold);
+    if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
+      commit(this.context, { counters: false });
+    if (!outcome) return;
+    outcome.applied.push({
+      plane,
+      stage: completion.run.stage,
+      terminalResult: completion.envelope.terminal_result,
+      failureClass: (completion.envelope.metadata.failure_class as string | null) ?? null,
+      action: applied.decision?.action ?? null,
+    });
+    if (applied.runtimeErrorCode) outcome.reason = "runtime_error_scheduled";
+  }
+
+  /** Stages running now, on the planes and in the lanes. */
+  private get running(): number {
+    return this.workers.size + this.lanes.running;
+  }
+
+  private anySettled(): boolean {
+    return this.workers.anySettled() || this.lanes.anySettled();
+  }
+
+  /** Planes with a stage running (execution while any lane runs one). */
+  private busyPlanes(): Plane[] {
+    const planes = this.workers.planes();
+    return this.lanes.running > 0 && !planes.includes("execution") ? [...planes, "execution"] : planes;
   }
 
   /**
@@ -166,17 +208,21 @@ export class Engine {
     const ctx = this.context;
     await this.applyFinishedWorkers(outcome, false);
     drainMailbox(ctx, {
-      workersActive: this.workers.size > 0,
-      busyPlanes: this.workers.planes(),
+      workersActive: this.running > 0,
+      // Lanes between stages still hold their items in memory: commands that need an idle plane wait.
+      busyPlanes:
+        this.lanes.count() > 0
+          ? [...new Set([...this.busyPlanes(), "execution" as const])]
+          : this.busyPlanes(),
       requestReload: () => this.requestReload(),
     });
     if (this.watchers) this.watchers.consume(ctx);
     intakeIdeas(ctx, ctx.ideasSeen);
     if (this.watchers?.takeConfigChange()) this.requestReload();
-    this.reloader.applyPending(ctx, this.workers.planes());
+    this.reloader.applyPending(ctx, this.busyPlanes());
     ctx.snapshot = { ...ctx.snapshot, queue_depths_by_plane: ctx.queue.depths() };
     if (ctx.snapshot.stop_requested) {
-      if (this.workers.size === 0) {
+      if (this.running === 0) {
         markStopped(ctx, "stop_requested");
         outcome.reason = "stop_requested";
       } else {
@@ -195,10 +241,12 @@ export class Engine {
     ctx.snapshot = { ...ctx.snapshot, process_running: true };
     requeueDueRetries(ctx);
     this.startReadyPlanes();
+    if (this.lanes.count() > 0) await this.startReadyLanes();
     // New work only when no finished result is waiting to be applied.
-    if (!this.workers.anySettled()) {
-      activateWork(ctx);
+    if (!this.anySettled()) {
+      activateWork(ctx, this.lanes.enabled(ctx) ? () => this.lanes.claim(ctx) : undefined);
       this.startReadyPlanes();
+      if (this.lanes.count() > 0) await this.startReadyLanes();
     }
     this.reportIdleOrWorking(outcome);
     commit(ctx);
@@ -222,20 +270,32 @@ export class Engine {
     }
   }
 
+  /** Starts the stages of lanes whose runs wait, through the same gates as a plane's stage. */
+  private async startReadyLanes(): Promise<void> {
+    const ctx = this.context;
+    await this.lanes.startReady(
+      ctx,
+      () =>
+        !parkIfOverBudget(ctx, "execution") &&
+        !holdForWindow(ctx, "execution") &&
+        !gateCapabilities(ctx, "execution"),
+    );
+  }
+
   /** A paused runtime is announced once per pause, when nothing is running any more. */
   private reportPaused(outcome: TickOutcome): void {
     const ctx = this.context;
-    if (this.workers.size === 0 && !this.lastPaused) {
+    if (this.running === 0 && !this.lastPaused) {
       recordEvent(ctx, "runtime_tick_paused", { pause_sources: ctx.snapshot.pause_sources });
     }
-    this.lastPaused = this.workers.size === 0;
-    outcome.reason = this.workers.size > 0 ? "working" : "paused";
+    this.lastPaused = this.running === 0;
+    outcome.reason = this.running > 0 ? "working" : "paused";
   }
 
   /** Idle is announced once per idle spell. */
   private reportIdleOrWorking(outcome: TickOutcome): void {
     const ctx = this.context;
-    if (this.workers.size === 0 && activePlanes(ctx).length === 0) {
+    if (this.running === 0 && activePlanes(ctx).length === 0) {
       outcome.reason = outcome.applied.length > 0 ? "stage_completed" : "no_work";
       if (!this.lastIdle) {
         recordEvent(ctx, "runtime_tick_idle", {});
@@ -252,7 +312,7 @@ export class Engine {
     await this.start();
     const outcome: TickOutcome = { reason: "no_work", applied: [] };
     await this.cycle(outcome);
-    if (this.workers.size > 0) {
+    if (this.running > 0) {
       await this.applyFinishedWorkers(outcome, true);
       if (outcome.reason !== "runtime_error_scheduled") outcome.reason = "stage_completed";
       commit(this.context);
@@ -293,14 +353,14 @@ export class Engine {
         // A run waiting for an approval is idle work: `untilIdle` stops rather than wait for a person.
         // A scheduled automatic retry is work still to come: `untilIdle` waits for it.
         const idle =
-          this.workers.size === 0 &&
+          this.running === 0 &&
           activePlanes(ctx).every((plane) => planeWaitsForApproval(ctx, plane)) &&
           nextRetryDelayMs(ctx) === null;
         if (options.untilIdle && idle && outcome.reason !== "paused") {
           stopReason = "idle";
           break;
         }
-        const held = this.workers.size === 0 ? this.holdDelay() : null;
+        const held = this.running === 0 ? this.holdDelay() : null;
         // A stage waiting for an approval sleeps like idle work: the decision arrives by mailbox.
         const resting = idle || held !== null || outcome.reason === "paused" || waitingForApproval(ctx);
         await this.waitForWork(
@@ -308,8 +368,10 @@ export class Engine {
           outcome.reason === "paused" ? this.governanceResumeDelay() : held,
         );
       }
-      if (stopReason === "interrupted") await this.workers.interrupt(ctx);
-      else if (this.workers.size > 0) {
+      if (stopReason === "interrupted") {
+        await this.workers.interrupt(ctx);
+        await this.lanes.interrupt(ctx);
+      } else if (this.running > 0) {
         const outcome: TickOutcome = { reason: "working", applied: [] };
         await this.applyFinishedWorkers(outcome, true);
         commit(ctx);
@@ -326,8 +388,8 @@ export class Engine {
    * interval is long: the engine does not poll.
    */
   private waitForWork(idleSeconds: number, resumeDelayMs: number | null = null): Promise<void> {
-    if (this.workers.anySettled()) return Promise.resolve();
-    const working = this.workers.size > 0;
+    if (this.anySettled()) return Promise.resolve();
+    const working = this.running > 0;
     const watching = this.watchers !== undefined;
     let ms = working
       ? 60_000
@@ -385,6 +447,7 @@ export class Engine {
     if (!this.ctx || this.closed) return;
     const ctx = this.ctx;
     if (this.workers.size > 0) await this.workers.interrupt(ctx);
+    if (this.lanes.running > 0) await this.lanes.interrupt(ctx);
     await this.liveness.drain();
     await this.watchers?.close();
     this.watchers = undefined;

@@ -19,6 +19,34 @@ function pairs(values: Record<string, unknown>): string {
     .join(" ");
 }
 
+/** One line per lane, per waiting item and per kept worktree (docs/lanes.md). */
+function lanesLines(
+  lanes: NonNullable<StatusReport["lanes"]>,
+  add: (key: string, value: unknown) => void,
+): void {
+  add("lanes", `${lanes.active.length}/${lanes.configured} in use, landing ${lanes.landing}`);
+  for (const lane of lanes.active) {
+    add(
+      "lane",
+      pairs({
+        lane: lane.lane,
+        item: lane.item_id,
+        stage: lane.stage ?? "-",
+        elapsed: lane.elapsed_seconds === null ? "-" : `${Math.round(lane.elapsed_seconds)}s`,
+        liveness: lane.liveness,
+        branch: lane.branch,
+      }),
+    );
+  }
+  for (const wait of lanes.waiting) {
+    add(
+      "lane_waiting",
+      pairs({ item: wait.item_id, waits_for_lane: wait.waits_for_lane, behind: wait.waits_for_item }),
+    );
+  }
+  for (const id of lanes.kept) add("lane_kept", `${id} (worktree and branch millrace/${id} kept)`);
+}
+
 /** The text form of a status report: `key: value` lines, repeated keys for lists. */
 export function statusLines(report: StatusReport): string {
   const lines: string[] = [];
@@ -160,6 +188,7 @@ export function statusLines(report: StatusReport): string {
       }),
     );
   }
+  if (report.lanes) lanesLines(report.lanes, add);
   const liveness = report.liveness;
   add("liveness", liveness.grade);
   if (liveness.stages.length > 0) add("liveness_summary", liveness.summary);

@@ -42,8 +42,14 @@ export function supervisorLines(report: SupervisorReport): string {
       : report.sentinel.reason,
     governance: `paused=${governance.paused} blockers=${governance.blocker_count} parked=${governance.parked_count}${governance.next_auto_resume_at ? ` resumes_at=${governance.next_auto_resume_at}` : ""}`,
   });
+  const lanes = (report.lanes?.active ?? [])
+    .map(
+      (lane) =>
+        `lane: ${lane.lane} item=${lane.item_id} stage=${lane.stage ?? "-"} elapsed=${lane.elapsed_seconds === null ? "-" : `${Math.round(lane.elapsed_seconds)}s`} liveness=${lane.liveness}\n`,
+    )
+    .join("");
   const events = report.recent_events
     .map((event) => `event: ${event.occurred_at} ${event.event_type}\n`)
     .join("");
-  return head + actions + facts + events;
+  return head + actions + facts + lanes + events;
 }

@@ -17,6 +17,11 @@ export interface ClaimOptions {
   rootSpecId?: string;
   /** Ids never to claim now (work items parked over a budget); older items wait, younger ones run. */
   skipIds?: ReadonlySet<string>;
+  /**
+   * Items the plane may hold in active/ at once (default 1). Execution lanes raise it to the lane
+   * count; a claim is refused (undefined) while the plane holds that many.
+   */
+  maxActive?: number;
 }
 
 interface Candidate {
@@ -47,14 +52,15 @@ export function claimNext(
   options: ClaimOptions = {},
 ): ClaimedItem | undefined {
   const active = activeOn(ctx, plane);
-  if (active.length > 1) {
+  const maxActive = Math.max(1, options.maxActive ?? 1);
+  if (active.length > maxActive) {
     throw new MillraceError(
       "queue_state_conflict",
-      `the ${plane} plane has ${active.length} active items (${active.map((ref) => ref.id).join(", ")}); at most one is allowed`,
+      `the ${plane} plane has ${active.length} active items (${active.map((ref) => ref.id).join(", ")}); at most ${maxActive === 1 ? "one is" : `${maxActive} are`} allowed`,
       { hint: "Run `millrace clear-stale-state` to requeue them." },
     );
   }
-  if (active.length === 1) return undefined;
+  if (active.length === maxActive) return undefined;
   const groups: DocumentKind[][] =
     plane === "planning" ? [["incident"], ["blueprint_draft"], ["spec", "probe"]] : [[...PLANE_KINDS[plane]]];
   for (let attempt = 0; attempt < 64; attempt += 1) {

@@ -28,6 +28,7 @@ import { reconcileFolders } from "./reconcile.js";
 import {
   activate,
   block,
+  blockDone,
   complete,
   type RequeueOptions,
   requeue,
@@ -133,6 +134,11 @@ export class QueueStore {
   /** active → blocked. */
   block(kind: DocumentKind, id: string): QueueItemRef {
     return block(this.ctx, kind, id);
+  }
+
+  /** done → blocked, for finished work that could not land (a lane's merge conflict). */
+  blockDone(kind: DocumentKind, id: string): QueueItemRef {
+    return blockDone(this.ctx, kind, id);
   }
 
   /** queue → active for a named item; refused when the plane already has an active item. */

@@ -73,6 +73,11 @@ export function block(ctx: StoreContext, kind: DocumentKind, id: string): QueueI
   return transition(ctx, kind, id, { from: "active", to: "blocked" });
 }
 
+/** done → blocked: finished work the runtime could not land (a lane whose merge conflicted). */
+export function blockDone(ctx: StoreContext, kind: DocumentKind, id: string): QueueItemRef {
+  return transition(ctx, kind, id, { from: "done", to: "blocked" });
+}
+
 /**
  * Activates one named queued item (queue → active), for callers that choose the item themselves;
  * `claimNext` is the normal path. Refused when the plane already has an active item.

@@ -47,6 +47,11 @@ export interface DispatchOptions {
   readonly config: MillraceConfig;
   /** The repository root; derived from `run_dir` (`<root>/millrace-agents/runs/<run_id>`) when omitted. */
   readonly workspaceRoot?: string;
+  /**
+   * Where the agent works (its cwd and the scripted runner's `workspace` base), when not the
+   * workspace root: a lane's git worktree. The runtime folder stays the workspace's.
+   */
+  readonly workingDirectory?: string;
   /** Extra titled blocks for the prompt (knowledge compounding). */
   readonly promptContext?: readonly PromptContextBlock[];
   readonly clock?: () => Date;
@@ -106,7 +111,7 @@ export async function dispatchStage(
 
   const ctx: RunnerContext = {
     config: options.config,
-    workspaceRoot,
+    workspaceRoot: options.workingDirectory ? path.resolve(options.workingDirectory) : workspaceRoot,
     runtimeRoot: path.join(workspaceRoot, RUNTIME_DIR_NAME),
     prompt,
     artifacts,

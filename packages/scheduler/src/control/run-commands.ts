@@ -7,6 +7,7 @@ import {
   projectSnapshotFields,
   type RuntimeSnapshot,
 } from "@millrace/contracts";
+import { clearLaneJournal } from "../lanes/lane-clear.js";
 import { addPauseSource, removePauseSource } from "../state/pause-sources.js";
 import {
   clearItemCounters,
@@ -59,7 +60,8 @@ export function clearStaleState(
   const requeued = state.queue.requeueAllActive(reason?.trim() || "operator clear-stale-state", {
     actor: env.issuer,
   });
-  const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0;
+  const lanes = clearLaneJournal(state.paths, state.clock(), env.issuer);
+  const hadRuns = Object.keys(state.snapshot.active_runs_by_plane).length > 0 || (lanes ?? 0) > 0;
   const hadCounters = state.counters.entries.length > 0;
   // A snapshot that still says "running" with no daemon, or a failure class left behind, is stale too.
   const hadStaleFlags =
@@ -76,11 +78,12 @@ export function clearStaleState(
     requeued: requeued.map((ref) => ref.id),
     issuer: env.issuer,
   });
-  const changed = requeued.length > 0 || hadRuns || hadCounters || hadStaleFlags;
+  // With lanes in use, a leftover cleanup is scheduled for the next start: that is a change too.
+  const changed = requeued.length > 0 || hadRuns || hadCounters || hadStaleFlags || lanes !== null;
   return {
     applied: changed,
     detail: changed
-      ? `requeued ${requeued.length} active item(s) and reset runtime state to idle`
+      ? `requeued ${requeued.length} active item(s) and reset runtime state to idle${lanes === null ? "" : `; dropped ${lanes} lane(s), lane leftovers are removed at the next start`}`
       : "nothing stale to clear",
   };
 }

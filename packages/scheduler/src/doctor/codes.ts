@@ -384,6 +384,37 @@ export const DOCTOR_CHECK_CODES = {
     "A custom runner's own preflight reported a problem.",
     "Read the message: it comes from the runner.",
   ),
+  // --- execution lanes (docs/lanes.md)
+  lanes_consistent: info(
+    "queue",
+    "ok",
+    "The lanes journal reads and every lane worktree and branch is recorded.",
+    NOTHING,
+  ),
+  lane_journal_invalid: info(
+    "queue",
+    "error",
+    "`state/lane_runs.json` does not read or parse, so the engine refuses to start.",
+    "Stop the runtime and run `millrace clear-stale-state`: it requeues the lanes' items and drops the journal.",
+  ),
+  lane_repository_unusable: info(
+    "queue",
+    "error",
+    "`[execution] lanes` is above 1 (or lane records exist) but the workspace is not a git working tree with a commit.",
+    "Run `git init` and commit, or set `[execution] lanes = 1`.",
+  ),
+  lane_leftover: info(
+    "queue",
+    "warning",
+    "A `millrace/<item-id>` branch or lane worktree that no lane record names (left by a crash, or made by hand).",
+    "Inspect it (`git log millrace/<item-id>`); `millrace clear-stale-state` removes leftovers, discarding their work.",
+  ),
+  lane_kept: info(
+    "queue",
+    "warning",
+    "A lane worktree and branch kept for an item that did not land (blocked, a merge conflict, or requeued).",
+    "Resolve the item (its work is on branch `millrace/<item-id>`); the lane is reused when the item runs again.",
+  ),
   // --- governed compounding and installed skills
   compounding_integrity: info(
     "compounding",

@@ -7,6 +7,7 @@ import { capabilityChecks } from "./capability-checks.js";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
 import { compoundingChecks } from "./compounding-checks.js";
 import { governanceChecks } from "./governance-checks.js";
+import { laneChecks } from "./lane-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
 import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
@@ -110,7 +111,7 @@ export async function runFullDoctor(
       runners = found.runners;
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
-    if (options.queueChecks ?? true) checks.push(...queueChecks(paths));
+    if (options.queueChecks ?? true) checks.push(...queueChecks(paths), ...(await laneChecks(paths, config)));
     checks.push(...compoundingChecks(paths));
   }
 

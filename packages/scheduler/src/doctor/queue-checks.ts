@@ -9,6 +9,7 @@ import {
 } from "@millrace/contracts";
 import { allQueueFolders, KIND_PLANE, parseWorkDocument } from "@millrace/queue-store";
 import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
+import { readLaneRuns } from "../lanes/lane-state.js";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
 function check(code: DoctorCheckCode, message: string, file: string | null = null): FullDoctorCheck {
@@ -21,6 +22,14 @@ function check(code: DoctorCheckCode, message: string, file: string | null = nul
     message,
     hint: entry.status === "ok" ? null : entry.action,
   };
+}
+
+function laneItems(paths: WorkspacePaths): Set<string> {
+  try {
+    return new Set(readLaneRuns(paths).lanes.map((lane) => lane.item_id));
+  } catch {
+    return new Set();
+  }
 }
 
 function list(dir: string): string[] {
@@ -109,8 +118,12 @@ export function queueChecks(paths: WorkspacePaths): FullDoctorCheck[] {
     }
   }
   const runs = snapshotRuns(paths);
+  const laned = laneItems(paths);
   for (const plane of PLANES) {
-    const active = activeByPlane.get(plane) ?? [];
+    // Items held by execution lanes are owned by the lanes journal, not the plane's slot.
+    const active = (activeByPlane.get(plane) ?? []).filter(
+      (item) => plane !== "execution" || !laned.has(item.id),
+    );
     if (active.length > 1) {
       found.push(
         check(

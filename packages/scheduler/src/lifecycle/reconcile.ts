@@ -11,7 +11,7 @@ import { cleanTempLitter, removeTempLitter, runDir } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
 import { clearInflight, readInflight } from "../state/inflight.js";
-import { activePlanes } from "../state/planes.js";
+import { activePlanes, ownedRuns } from "../state/planes.js";
 import {
   INVALID_STATUS_MARKER,
   readStatusMarker,
@@ -51,7 +51,7 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
 function quarantineStrayDuplicates(ctx: EngineContext, signals: string[]): void {
   // A document an active run owns wins over stray copies of its id (a stage that wrote its own task
   // into done/, say): the generic duplicate rule would otherwise keep the stray and drop the run.
-  for (const run of Object.values(ctx.snapshot.active_runs_by_plane)) {
+  for (const run of ownedRuns(ctx)) {
     if (!run?.work_item_kind || !run.work_item_id) continue;
     const copies = ctx.queue.findAll(run.work_item_id);
     if (!copies.some((ref) => ref.kind === run.work_item_kind && ref.state === "active")) continue;
@@ -161,7 +161,7 @@ function reconcilePlaneRun(
 function requeueStrandedDocuments(ctx: EngineContext, signals: string[]): void {
   // Documents in active/ that no run owns were claimed just before a crash: put them back.
   for (const ref of ctx.queue.activeItems()) {
-    const owner = Object.values(ctx.snapshot.active_runs_by_plane).find(
+    const owner = ownedRuns(ctx).find(
       (run) => run?.work_item_kind === ref.kind && run?.work_item_id === ref.id,
     );
     if (owner) continue;
@@ -185,11 +185,7 @@ function requeueStrandedDocuments(ctx: EngineContext, signals: string[]): void {
 
 function dropOrphanedCounters(ctx: EngineContext, signals: string[]): void {
   // Counters of items that are no longer active are leftovers of an interrupted transition.
-  const owners = new Set(
-    Object.values(ctx.snapshot.active_runs_by_plane).map(
-      (run) => `${run?.work_item_kind}:${run?.work_item_id}`,
-    ),
-  );
+  const owners = new Set(ownedRuns(ctx).map((run) => `${run?.work_item_kind}:${run?.work_item_id}`));
   const kept = ctx.counters.entries.filter((entry) =>
     owners.has(`${entry.work_item_kind}:${entry.work_item_id}`),
   );

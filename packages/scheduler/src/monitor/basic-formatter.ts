@@ -55,7 +55,14 @@ const IDLE_HEARTBEAT_MS = 6 * 60 * 60 * 1000;
 export class BasicMonitorFormatter {
   private readonly handles = new Map<string, string>();
   private readonly runTotals = new Map<string, { seconds: number; usage: TokenUsage | null }>();
+  /** The lane each run's stages run in (from `stage_started`), so its lines carry the lane prefix. */
+  private readonly runLanes = new Map<string, number>();
   private lastIdle: { reason: string; at: number } | null = null;
+
+  private lanePrefix(runId: string): string {
+    const lane = this.runLanes.get(runId);
+    return lane === undefined ? "" : `[lane ${lane}] `;
+  }
 
   format(event: MonitorEvent): string[] {
     if (event.type !== "runtime_idle") this.lastIdle = null;
@@ -69,8 +76,9 @@ export class BasicMonitorFormatter {
         ];
       case "stage_started": {
         const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
+        if (event.lane !== undefined) this.runLanes.set(event.runId, event.lane);
         return [
-          `${at}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} status=${event.status}`,
+          `${at}${this.lanePrefix(event.runId)}stage start ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} status=${event.status}`,
         ];
       }
       case "stage_completed": {
@@ -80,8 +88,9 @@ export class BasicMonitorFormatter {
         total.usage = addUsage(total.usage, event.tokenUsage);
         this.runTotals.set(key, total);
         const work = event.workItemKind ? ` work=${event.workItemKind}:${event.workItemId}` : "";
+        const lane = this.lanePrefix(event.runId);
         return [
-          `${at}stage done ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} result=${event.terminalResult} dur=${event.durationSeconds.toFixed(1)}s${tokens(event.tokenUsage)}`,
+          `${at}${lane}stage done ${stageRef(event)} run=${this.handle(event.runId)}${work}${thinking(event.thinkingLevel)} result=${event.terminalResult} dur=${event.durationSeconds.toFixed(1)}s${tokens(event.tokenUsage)}`,
           `${at}run ${event.plane} run=${this.handle(event.runId)} elapsed=${total.seconds.toFixed(1)}s${tokens(total.usage)}`,
         ];
       }

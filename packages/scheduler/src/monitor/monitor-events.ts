@@ -41,6 +41,8 @@ export type MonitorEvent =
       workItemKind: string | null;
       workItemId: string | null;
       status: string;
+      /** The execution lane the stage runs in (absent with one lane). */
+      lane?: number;
     }
   | {
       type: "stage_completed";

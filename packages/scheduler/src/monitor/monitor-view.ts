@@ -10,7 +10,7 @@ type View<T extends MonitorEvent["type"]> = Extract<MonitorEvent, { type: T }>;
  */
 export interface MonitorDetails {
   runtime_started: Omit<View<"runtime_started">, "type" | "at" | "modeId" | "compiledPlanId">;
-  stage_started: { status: string };
+  stage_started: { status: string; lane?: number };
   router_decision: { runtimeErrorCode: string | null };
 }
 
@@ -64,6 +64,7 @@ export function monitorViewOf(
         at,
         ...stageIdentity(data),
         status: (details as MonitorDetails["stage_started"]).status,
+        ...(data.lane !== undefined ? { lane: data.lane } : {}),
       };
     }
     case "stage_completed": {

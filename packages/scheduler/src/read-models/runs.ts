@@ -9,6 +9,7 @@ import {
   type RunSummary,
 } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
+import { readRunLane } from "../lanes/run-lane.js";
 import { displayPath } from "./display-path.js";
 import { capabilityBlocks, stageCapabilities } from "./run-capabilities.js";
 import { runCompounding } from "./run-compounding.js";
@@ -52,6 +53,7 @@ export function summarizeRun(run: LoadedRun): RunSummary {
       started && completed ? Math.max(0, (Date.parse(completed) - Date.parse(started)) / 1000) : null,
     token_usage: sumTokenUsage(run.stages.map((stage) => stage.envelope.token_usage)),
     problems: [...run.problems],
+    lane: readRunLane(run.dir),
   };
 }
 

@@ -35,6 +35,7 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
+import { lanesView } from "../lanes/lanes-view.js";
 import { livenessReport } from "../liveness/read-liveness.js";
 import { awaitingOperatorView } from "../questions/awaiting-view.js";
 import { readRunnerPause } from "../state/runner-pause-file.js";
@@ -340,6 +341,8 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
 
   const manifest = readManifest(paths);
   const running = snapshot.process_running && lock.state === "active";
+  const lanes = lanesView(paths, config, running, now);
+  const laneRuns = lanes?.active.filter((lane) => lane.run_id !== null).length ?? 0;
   return {
     schema_version: READ_MODEL_SCHEMA_VERSION,
     kind: "status_report",
@@ -362,7 +365,8 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
       running,
     ),
     config_version: snapshot.config_version,
-    active_run_count: PLANES.filter((plane) => planes[plane].active_run !== null).length,
+    // Lanes' runs are active runs too (their runs are not in the execution slot).
+    active_run_count: PLANES.filter((plane) => planes[plane].active_run !== null).length + laneRuns,
     planes,
     current_failure_class: snapshot.current_failure_class ?? null,
     counters: {
@@ -382,6 +386,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
     runner_pause: runnerPauseView(paths, snapshot),
     awaiting_operator: awaitingOperatorView(paths),
+    lanes,
     updated_at: read.state === "ok" ? snapshot.updated_at : null,
   };
 }

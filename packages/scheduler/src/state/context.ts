@@ -1,4 +1,10 @@
-import type { CompiledRunPlan, MillraceConfig, RecoveryCounters, RuntimeSnapshot } from "@millrace/contracts";
+import type {
+  ActiveRunState,
+  CompiledRunPlan,
+  MillraceConfig,
+  RecoveryCounters,
+  RuntimeSnapshot,
+} from "@millrace/contracts";
 import type { QueueStore } from "@millrace/queue-store";
 import type { RunnerRegistry } from "@millrace/runners";
 import {
@@ -49,6 +55,8 @@ export interface EngineContext {
   readonly closureHolds: Map<string, string>;
   /** Idea files already considered by this engine (intake reads specs only for new ones). */
   readonly ideasSeen: Set<string>;
+  /** The execution lanes, when the engine runs them (`[execution] lanes`, docs/lanes.md). */
+  lanes?: LaneView;
   /** The counters as last saved, so unchanged counters are not written again. */
   savedCounters?: string;
   /** The group-commit journal of this engine life (absent in control-only contexts: they save directly). */
@@ -57,6 +65,14 @@ export interface EngineContext {
   readonly pendingFiles: StepFile[];
   /** Monitor views of committed steps not yet durable: shown at the next durable commit. */
   readonly unannounced: MonitorEvent[];
+}
+
+/** What the rest of the engine sees of the execution lanes (their runs live outside the plane slot). */
+export interface LaneView {
+  /** Items held by lanes (running, or waiting to land). */
+  count(): number;
+  /** The lanes' runs: their documents are owned, not stranded. */
+  runs(): readonly ActiveRunState[];
 }
 
 /** Shows a monitor-only event (one with no log line: status marker changes, deferred reloads). */

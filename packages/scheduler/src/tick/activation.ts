@@ -7,14 +7,18 @@ import { canDispatch } from "./concurrency.js";
 
 /**
  * Picks and activates foreground work (planning before execution) and, when the mode allows it,
- * learning beside it. Returns the planes that gained a run.
+ * learning beside it. Returns the planes that gained a run. With execution lanes, `claimLanes`
+ * claims execution work into lanes instead of the plane slot.
  */
-export function activateWork(ctx: EngineContext): Plane[] {
+export function activateWork(ctx: EngineContext, claimLanes?: () => boolean): Plane[] {
   const started: Plane[] = [];
   const policy = ctx.plan.concurrency_policy;
   for (const plane of ["planning", "execution"] as const) {
-    if (!canDispatch(policy, activePlanes(ctx), plane)) continue;
-    if (claimAndActivate(ctx, plane)) {
+    // Lanes add execution items beside running ones: only the other planes constrain them.
+    const laned = plane === "execution" && claimLanes !== undefined;
+    const active = laned ? activePlanes(ctx).filter((p) => p !== "execution") : activePlanes(ctx);
+    if (!canDispatch(policy, active, plane)) continue;
+    if (laned ? claimLanes() : claimAndActivate(ctx, plane)) {
       started.push(plane);
       break;
     }

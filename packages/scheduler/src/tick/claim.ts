@@ -66,7 +66,11 @@ function prepareClosure(ctx: EngineContext, claimed: ClaimedItem): boolean {
  * claimable. A claim never leaves a document in `active/` without a run: a failure after the move
  * requeues the document before the error propagates.
  */
-export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunState | undefined {
+export function claimAndActivate(
+  ctx: EngineContext,
+  plane: Plane,
+  lanes: { skipIds?: ReadonlySet<string>; maxActive?: number } = {},
+): ActiveRunState | undefined {
   const graph = graphOf(ctx.plan, plane);
   if (!graph) return undefined;
   if (ctx.snapshot.active_runs_by_plane[plane]) return undefined;
@@ -85,9 +89,11 @@ export function claimAndActivate(ctx: EngineContext, plane: Plane): ActiveRunSta
   }
   for (let attempt = 0; attempt < 16; attempt += 1) {
     const held = heldWorkItemIds(ctx);
+    for (const id of lanes.skipIds ?? []) held.add(id);
     const claimed = ctx.queue.claimNext(plane, {
       ...(target ? { rootSpecId: target.root_spec_id } : {}),
       ...(held.size > 0 ? { skipIds: held } : {}),
+      ...(lanes.maxActive ? { maxActive: lanes.maxActive } : {}),
     });
     if (!claimed) return undefined;
     try {

@@ -27,6 +27,8 @@ export async function dispatchRequest(
   ctx: EngineContext,
   request: StageRunRequest,
   signal: AbortSignal,
+  /** A lane's worktree: the agent's working directory instead of the workspace root. */
+  workingDirectory?: string,
 ): Promise<DispatchedStage> {
   const promptContext = await traced("dispatch.prompt-context", () => promptContextFor(ctx, request));
   const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
@@ -36,6 +38,7 @@ export async function dispatchRequest(
         registry: ctx.registry,
         config: ctx.config,
         workspaceRoot: ctx.paths.root,
+        ...(workingDirectory ? { workingDirectory } : {}),
         promptContext,
         clock: ctx.clock,
         env: ctx.env,

@@ -40,6 +40,9 @@ function activeSummary(status: StatusReport): string {
     .map((plane) => status.planes[plane].active_run)
     .filter((run) => run !== null)
     .map((run) => `${run.plane} ${run.stage}${run.work_item_id ? ` on ${run.work_item_id}` : ""}`);
+  for (const lane of status.lanes?.active ?? []) {
+    runs.push(`lane ${lane.lane} ${lane.stage ?? lane.phase} on ${lane.item_id}`);
+  }
   return runs.join(", ");
 }
 

@@ -44,6 +44,7 @@ export function emptyReport(
     attention_summary: "workspace is not initialized",
     allowed_actions: [],
     sentinel: { ...NO_SENTINEL },
+    lanes: null,
     recent_events: [],
   };
 }

@@ -200,6 +200,7 @@ function composeReport(
       firstQuestion: questions[0],
     }),
     sentinel,
+    lanes: status.lanes,
     recent_events: (options.recentEvents === 0 ? [] : events.slice(-options.recentEvents)).map((event) => ({
       event_type: event.event_type,
       occurred_at: event.occurred_at,

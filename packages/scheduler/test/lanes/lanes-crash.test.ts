@@ -1,0 +1,115 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { CHILD_SCRIPT, documentLocations, runChild } from "../crash/harness.js";
+import { enqueueTask } from "../fixtures.js";
+import { git, laneLeftovers, laneWorkspace } from "./lane-fixture.js";
+
+/*
+ * Lanes crash harness: a 4-lane daemon in a child process runs 12 tasks (every stage sleeps, the
+ * builder writes the task's own file in its worktree; every landing is a merge commit) while this
+ * test SIGKILLs it at seeded random moments and starts it again; then one last life runs to the end.
+ * Wherever a kill lands (claim, worktree creation, a stage out, a result written but not applied,
+ * a landing half-done), every task must land exactly once: one merge commit per task, its file on
+ * main, no lane branch, worktree or record left.
+ *
+ * Knobs: MILLRACE_LANE_CRASH_KILLS (default 12; the acceptance run uses 50), MILLRACE_LANE_CRASH_SEED.
+ */
+
+const TASKS = 12;
+const KILLS = Number.parseInt(process.env.MILLRACE_LANE_CRASH_KILLS ?? "12", 10);
+const SEED = Number.parseInt(
+  process.env.MILLRACE_LANE_CRASH_SEED ?? String(Math.floor(Math.random() * 2 ** 31)),
+  10,
+);
+
+function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One life, killed (whole process group) `ms` after it reported `runtime_started`, unless it ends first. */
+function killedLife(root: string, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD_SCRIPT, root], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      if (!timer && out.includes("runtime_started")) {
+        timer = setTimeout(() => {
+          try {
+            process.kill(-(child.pid as number), "SIGKILL");
+          } catch {
+            // already gone
+          }
+        }, ms);
+      }
+    });
+    child.stderr.resume();
+    child.on("error", reject);
+    child.on("close", () => {
+      if (timer) clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+describe("lanes crash harness", () => {
+  it(`survives ${KILLS} SIGKILLs of a 4-lane run of ${TASKS} tasks: each lands exactly once`, async () => {
+    const sleep = { type: "sleep" as const, ms: 40 };
+    const ws = laneWorkspace(
+      {
+        rules: [
+          {
+            stage: "builder",
+            actions: [
+              sleep,
+              {
+                type: "write_file",
+                base: "workspace",
+                path: "src/{{work_item_id}}.txt",
+                template: "{{work_item_id}}\n",
+                overwrite: true,
+              },
+              { type: "marker", token: "BUILDER_COMPLETE" },
+            ],
+          },
+          { stage: "checker", actions: [sleep, { type: "marker", token: "CHECKER_PASS" }] },
+          { stage: "updater", actions: [sleep, { type: "marker", token: "UPDATE_COMPLETE" }] },
+        ],
+      },
+      'lanes = 4\nlanding = "merge_commit"',
+    );
+    const ids = Array.from({ length: TASKS }, (_, i) => `task-lane-${String(i + 1).padStart(2, "0")}`);
+    for (const id of ids) enqueueTask(ws, id, { target_paths: [`src/${id}.txt`] });
+    const random = prng(SEED);
+    const context = `seed=${SEED} kills=${KILLS} workspace=${ws.root}`;
+    for (let life = 0; life < KILLS; life += 1) {
+      await killedLife(ws.root, Math.floor(random() * 900));
+    }
+    const last = await runChild(ws.root);
+    expect(last.stdout, `${context}\n${last.stderr}`).toContain("DONE");
+
+    const locations = documentLocations(ws.paths);
+    for (const id of ids) expect(locations.get(id), `${context} ${id}`).toEqual(["task/done"]);
+    const merges = git(ws.root, "log", "--merges", "--format=%s", "main").split("\n").filter(Boolean);
+    expect(merges, context).toHaveLength(TASKS);
+    expect(new Set(merges).size, context).toBe(TASKS);
+    for (const id of ids) expect(git(ws.root, "show", `main:src/${id}.txt`), `${context} ${id}`).toBe(id);
+    expect(laneLeftovers(ws), context).toEqual({ branches: [], extraWorktrees: 0, records: [] });
+    const journal = JSON.parse(readFileSync(path.join(ws.paths.state, "lane_runs.json"), "utf8"));
+    expect(journal.lanes, context).toEqual([]);
+    expect(git(ws.root, "status", "--porcelain"), context).toBe("");
+  }, 600_000);
+});
