@@ -7,6 +7,7 @@ import {
   ThinkingLevelSchema,
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN } from "./ids.js";
+import { LimitsConfigSchema } from "./limits-config.js";
 import { LivenessConfigSchema } from "./liveness.js";
 import { ModelAliasIdSchema, ModelAliasSchema, ModelAssignmentConfigSchema } from "./model-aliases.js";
 import { SentinelConfigSchema } from "./sentinel-config.js";
@@ -535,6 +536,7 @@ export const MillraceConfigSchema = z.strictObject({
   liveness: LivenessConfigSchema.prefault({}),
   sentinel: SentinelConfigSchema.prefault({}),
   compounding: CompoundingConfigSchema.prefault({}),
+  limits: LimitsConfigSchema.prefault({}),
   model_aliases: z.record(ModelAliasIdSchema, ModelAliasSchema).default({}),
   model_assignment: ModelAssignmentConfigSchema.prefault({}),
 });

@@ -167,9 +167,10 @@ export class Engine {
       workersActive: this.workers.size > 0,
       busyPlanes: this.workers.planes(),
       requestReload: () => this.requestReload(),
+      maxEnvelopeBytes: ctx.config.limits.max_mailbox_envelope_bytes,
     });
     if (this.watchers) this.watchers.consume(ctx);
-    intakeIdeas(ctx, ctx.ideasSeen);
+    intakeIdeas(ctx, ctx.ideasSeen, ctx.config.limits.max_idea_bytes);
     if (this.watchers?.takeConfigChange()) this.requestReload();
     this.reloader.applyPending(ctx, this.workers.planes());
     ctx.snapshot = { ...ctx.snapshot, queue_depths_by_plane: ctx.queue.depths() };

@@ -54,7 +54,8 @@ export function createEngineContext(
     plan: compiled.plan,
     snapshot: loadSnapshot(paths),
     counters: loadCounters(paths),
-    queue: openQueueStore(paths, { clock }),
+    // Asked at each read (never during open), so a reloaded [limits] table applies at once.
+    queue: openQueueStore(paths, { clock, maxDocumentBytes: () => ctx.config.limits.max_document_bytes }),
     registry,
     clock,
     ids: options.ids ?? randomIds,
