@@ -7,6 +7,7 @@ import { capabilityChecks } from "./capability-checks.js";
 import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
 import { compoundingChecks } from "./compounding-checks.js";
 import { governanceChecks } from "./governance-checks.js";
+import { hostSandboxChecks } from "./host-sandbox-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
 import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
@@ -104,6 +105,13 @@ export async function runFullDoctor(
       });
       checks.push(...found.checks);
       checks.push(...capabilityChecks(config, plan.plan, registry));
+      // Spawns the installed Codex, so only where the version probes run too.
+      if (options.probeVersions ?? true) {
+        const used = runnersInUse(config, plan.plan);
+        checks.push(
+          ...hostSandboxChecks(config, used, options.env ?? process.env, options.which ?? defaultWhich),
+        );
+      }
       runners = found.runners;
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }
