@@ -1,3 +1,4 @@
+import type { GrantSealer } from "@millrace/compiler";
 import type { CapabilityGrant, CompiledNode } from "@millrace/contracts";
 import { ApprovalStore, approvedGrant, resolveCapabilityGrants } from "@millrace/governance";
 import type { EngineContext } from "../state/context.js";
@@ -13,6 +14,8 @@ const cache = new WeakMap<CompiledNode, { config: unknown; grants: CapabilityGra
 export function policyGrants(ctx: EngineContext, node: CompiledNode): CapabilityGrant[] | null {
   const config = ctx.config.execution_capabilities;
   if (!config.enabled) return null;
+  // Sealed by the compiler under the same policy (a policy change recompiles the plan).
+  if (node.capability_grants) return node.capability_grants;
   const cached = cache.get(node);
   if (cached && cached.config === config) return cached.grants;
   const grants = resolveCapabilityGrants({
@@ -23,6 +26,17 @@ export function policyGrants(ctx: EngineContext, node: CompiledNode): Capability
   cache.set(node, { config, grants });
   return grants;
 }
+
+/** The compiler's grant sealer: the node's requests under the config's policy (null when off). */
+export const sealCapabilityGrants: GrantSealer = (node, config) => {
+  const policy = config.execution_capabilities;
+  if (!policy.enabled) return null;
+  return resolveCapabilityGrants({
+    stageKindRequests: node.capability_requests,
+    target: { nodeId: node.node_id, stageKindId: node.stage_kind_id },
+    config: policy,
+  });
+};
 
 /**
  * The grants a stage runs with: policy grants, with each approval_required grant this run's

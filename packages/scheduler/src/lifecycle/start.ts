@@ -11,6 +11,7 @@ import {
 } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { EngineOptions } from "../engine-options.js";
+import { sealCapabilityGrants } from "../governance/stage-grants.js";
 import { randomIds } from "../ids.js";
 import type { MonitorHub } from "../monitor/monitor-events.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
@@ -31,6 +32,7 @@ export function compilePlan(
   return ensureCompiledPlan(root, config, {
     ...(options.mode ? { mode: options.mode, preview: false } : {}),
     now: clock,
+    sealGrants: sealCapabilityGrants,
     ...(options.packagedAssetsRoot ? { packagedRoot: options.packagedAssetsRoot } : {}),
   });
 }
