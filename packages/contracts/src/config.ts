@@ -492,6 +492,12 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Fail a stage whose required capability is granted only as advisory."),
+  unenforceable: z
+    .enum(["refuse", "advisory"])
+    .default("refuse")
+    .describe(
+      "A required grant that needs enforcement its runner cannot give: refuse blocks the stage; advisory runs it with the grant recorded as advisory (runs show and the monitor say why).",
+    ),
   defaults: z
     .strictObject({
       network_access: CapabilityDecisionSchema.default("deny").describe("Decision for network access."),

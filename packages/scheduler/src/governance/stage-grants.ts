@@ -2,6 +2,7 @@ import type { GrantSealer } from "@millrace/compiler";
 import type { CapabilityGrant, CompiledNode } from "@millrace/contracts";
 import { ApprovalStore, approvedGrant, resolveCapabilityGrants } from "@millrace/governance";
 import type { EngineContext } from "../state/context.js";
+import { withAdvisoryGrants } from "./advisory-grants.js";
 
 /** Policy grants per compiled node, for the config they were resolved under (nodes change with the plan). */
 const cache = new WeakMap<CompiledNode, { config: unknown; grants: CapabilityGrant[] }>();
@@ -43,7 +44,9 @@ export const sealCapabilityGrants: GrantSealer = (node, config) => {
  * approval approved turned into a granted one (the approval named as its resolver).
  */
 export function stageGrants(ctx: EngineContext, node: CompiledNode, runId: string): CapabilityGrant[] | null {
-  const grants = policyGrants(ctx, node);
+  const policy = policyGrants(ctx, node);
+  // The same advisory grants the gate let through, so the runner records them (and why).
+  const grants = policy ? withAdvisoryGrants(ctx, node, policy).grants : policy;
   if (!grants?.some((grant) => grant.decision_state === "approval_required")) return grants;
   const store = new ApprovalStore(ctx.paths, { now: ctx.clock });
   return grants.map((grant) => {
