@@ -593,12 +593,20 @@ export function structuralConfigView(config: MillraceConfig): Record<string, unk
       default_runner: config.runners.default_runner,
       codex: { model_reasoning_effort: config.runners.codex.model_reasoning_effort ?? null },
     },
-    execution_capabilities: config.execution_capabilities,
+    execution_capabilities: executionCapabilitiesView(config.execution_capabilities),
     // Only a config that uses aliases adds them, so existing plans keep their fingerprints.
     ...(usesModelAliases(config)
       ? { model_aliases: config.model_aliases, model_assignment: config.model_assignment }
       : {}),
   };
+}
+
+/** `unenforceable` only when it is not the default, so existing plans keep their fingerprints. */
+function executionCapabilitiesView(
+  capabilities: MillraceConfig["execution_capabilities"],
+): Record<string, unknown> {
+  const { unenforceable, ...rest } = capabilities;
+  return unenforceable === "refuse" ? rest : capabilities;
 }
 
 /** Whether a config defines or assigns any model alias (the defaults do neither). */
