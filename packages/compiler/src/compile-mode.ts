@@ -1,4 +1,6 @@
 import {
+  type CapabilityGrant,
+  type CompiledNode,
   type CompiledRunPlan,
   type FrozenGraphPlanePlan,
   type MillraceConfig,
@@ -27,6 +29,39 @@ export interface CompileInput {
   /** Mode to compile; aliases are resolved. */
   readonly modeId: string;
   readonly now: Date;
+  /** Resolves a node's capability requests into grants under the config's policy (see CompileOptions). */
+  readonly sealGrants?: GrantSealer;
+}
+
+/** A node's grants under the config's `[execution_capabilities]` policy, or null when it is off. */
+export type GrantSealer = (node: CompiledNode, config: MillraceConfig) => CapabilityGrant[] | null;
+
+/** Puts each node's grants on it, so the plan id covers them; a refused request is a compile error. */
+function sealNodes(
+  frozen: Partial<Record<Plane, FrozenGraphPlanePlan>>,
+  config: MillraceConfig,
+  seal: GrantSealer,
+  issues: IssueList,
+): void {
+  for (const plane of PLANES) {
+    const graph = frozen[plane];
+    if (!graph) continue;
+    const nodes = graph.nodes.map((node) => {
+      try {
+        return { ...node, capability_grants: seal(node, config) };
+      } catch (error) {
+        issues.error(
+          "capability_request_invalid",
+          null,
+          node.node_id,
+          (error as Error).message,
+          "Fix the capability request.",
+        );
+        return node;
+      }
+    });
+    frozen[plane] = { ...graph, nodes };
+  }
 }
 
 export interface CompileOutput {
@@ -80,6 +115,7 @@ export function compileMode(input: CompileInput): CompileOutput {
     const loaded = graphs[plane];
     if (loaded) frozen[plane] = freezeGraph(loaded, kinds, mode, config);
   }
+  if (input.sealGrants) sealNodes(frozen, config, input.sealGrants, issues);
   const nodes = PLANES.flatMap((plane) => frozen[plane]?.nodes ?? []);
   const resolved = resolvePlanAssets({ source, mode, modeFile, graphs, kinds, nodes, issues });
   checkRunnerNames(nodes, modePath, issues);

@@ -5,7 +5,7 @@ import {
   resolveModeAlias,
 } from "@millrace/contracts";
 import { type AssetSource, assetSourceFor } from "./asset-source.js";
-import { compileMode } from "./compile-mode.js";
+import { compileMode, type GrantSealer } from "./compile-mode.js";
 import { evaluateCurrentness } from "./evaluate-currentness.js";
 import type { CompileIssue } from "./issues.js";
 import { buildDiagnostics, writeCompiledPlan, writeDiagnostics } from "./plan-store.js";
@@ -27,6 +27,11 @@ export interface CompileOptions {
   now?: () => Date;
   /** Packaged baseline root; defaults to the assets shipped with @millrace/workspace. */
   packagedRoot?: string;
+  /**
+   * Seals each node's capability grants onto it (the engine passes governance's resolver; the
+   * compiler cannot import it). Without one, nodes carry `capability_grants: null`.
+   */
+  sealGrants?: GrantSealer;
 }
 
 export interface CompileResult {
@@ -140,7 +145,13 @@ export function compilePlan(
     };
   }
 
-  const output = compileMode({ source, config, modeId, now: now() });
+  const output = compileMode({
+    source,
+    config,
+    modeId,
+    now: now(),
+    ...(options.sealGrants ? { sealGrants: options.sealGrants } : {}),
+  });
   const issues = output.issues.items;
   return output.plan ? freshPlanResult(req, output.plan, issues) : failedCompileResult(req, issues, current);
 }

@@ -10,7 +10,7 @@ import {
   RuntimeFailureRecoverySchema,
   TerminalStateSchema,
 } from "./assets.js";
-import { CapabilityRequestSchema } from "./capabilities.js";
+import { CapabilityGrantSchema, CapabilityRequestSchema } from "./capabilities.js";
 import {
   CounterNameSchema,
   EdgeKindSchema,
@@ -57,6 +57,12 @@ export const CompiledNodeSchema = z.strictObject({
   idempotence_policy: z.string(),
   /** The stage kind's capability requests with the node's own merged in (by request_id). */
   capability_requests: z.array(CapabilityRequestSchema).default([]),
+  /**
+   * The requests resolved under `[execution_capabilities]` policy when the plan was compiled (before
+   * any approval), sealed here so the plan id covers them; null when capabilities are off, absent
+   * when the compiler was given no resolver (the gate then resolves them itself).
+   */
+  capability_grants: z.array(CapabilityGrantSchema).nullable().optional(),
 });
 export type CompiledNode = z.infer<typeof CompiledNodeSchema>;
 

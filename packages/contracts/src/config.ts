@@ -7,6 +7,7 @@ import {
   ThinkingLevelSchema,
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN } from "./ids.js";
+import { LimitsConfigSchema } from "./limits-config.js";
 import { LivenessConfigSchema } from "./liveness.js";
 import { ModelAliasIdSchema, ModelAliasSchema, ModelAssignmentConfigSchema } from "./model-aliases.js";
 import { SentinelConfigSchema } from "./sentinel-config.js";
@@ -507,6 +508,12 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Fail a stage whose required capability is granted only as advisory."),
+  unenforceable: z
+    .enum(["refuse", "advisory"])
+    .default("refuse")
+    .describe(
+      "A required grant that needs enforcement its runner cannot give: refuse blocks the stage; advisory runs it with the grant recorded as advisory (runs show and the monitor say why).",
+    ),
   defaults: z
     .strictObject({
       network_access: CapabilityDecisionSchema.default("deny").describe("Decision for network access."),
@@ -567,6 +574,7 @@ export const MillraceConfigSchema = z.strictObject({
   sentinel: SentinelConfigSchema.prefault({}),
   compounding: CompoundingConfigSchema.prefault({}),
   execution: ExecutionConfigSchema.prefault({}),
+  limits: LimitsConfigSchema.prefault({}),
   model_aliases: z.record(ModelAliasIdSchema, ModelAliasSchema).default({}),
   model_assignment: ModelAssignmentConfigSchema.prefault({}),
 });
@@ -617,12 +625,20 @@ export function structuralConfigView(config: MillraceConfig): Record<string, unk
       default_runner: config.runners.default_runner,
       codex: { model_reasoning_effort: config.runners.codex.model_reasoning_effort ?? null },
     },
-    execution_capabilities: config.execution_capabilities,
+    execution_capabilities: executionCapabilitiesView(config.execution_capabilities),
     // Only a config that uses aliases adds them, so existing plans keep their fingerprints.
     ...(usesModelAliases(config)
       ? { model_aliases: config.model_aliases, model_assignment: config.model_assignment }
       : {}),
   };
+}
+
+/** `unenforceable` only when it is not the default, so existing plans keep their fingerprints. */
+function executionCapabilitiesView(
+  capabilities: MillraceConfig["execution_capabilities"],
+): Record<string, unknown> {
+  const { unenforceable, ...rest } = capabilities;
+  return unenforceable === "refuse" ? rest : capabilities;
 }
 
 /** Whether a config defines or assigns any model alias (the defaults do neither). */

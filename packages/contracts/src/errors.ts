@@ -179,8 +179,8 @@ export const ERROR_CODES = {
   ),
   work_document_too_large: code(
     1,
-    "A work document is larger than 1 MiB.",
-    "Keep work documents short; move long material into a referenced file.",
+    "A work document (or a body or idea file) is larger than its `[limits]` cap (1 MiB by default).",
+    "Keep work documents short and move long material into a referenced file, or raise the cap named in the message under [limits] in millrace.toml.",
   ),
   work_document_kind_unknown: code(
     2,

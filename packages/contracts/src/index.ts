@@ -470,6 +470,12 @@ export {
   stagesOfPlane,
   terminalMarker,
 } from "./legality.js";
+export {
+  CONFIG_FILE_MAX_BYTES,
+  DEFAULT_READ_LIMITS,
+  type LimitsConfig,
+  LimitsConfigSchema,
+} from "./limits-config.js";
 export type {
   AnsweredLivenessGrade,
   LivenessConfig,

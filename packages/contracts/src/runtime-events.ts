@@ -172,7 +172,7 @@ export const RUNTIME_EVENT_PAYLOADS = {
     stage_kind_id: text,
     work_item_kind: nullableText,
     work_item_id: nullableText,
-    outcome: z.enum(["allowed", "waiting_for_approval", "blocked"]),
+    outcome: z.enum(["allowed", "waiting_for_approval", "blocked", "advisory"]),
     failure_class: nullableText,
     findings: z.array(
       z.strictObject({ grant_id: text, capability_id: text, failure_class: text, reason: text }),

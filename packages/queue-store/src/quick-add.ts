@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import {
+  DEFAULT_READ_LIMITS,
   explainUnsafeId,
   findControlChar,
   formatTimestamp,
@@ -14,6 +15,7 @@ import {
   createFileExclusiveSync,
   toWorkspaceRelative,
   type WorkspacePaths,
+  workspaceReadLimits,
 } from "@millrace/workspace";
 import { readDocumentTextFile } from "./codec/read-document-file.js";
 import { validateWorkDocument } from "./codec/render.js";
@@ -113,11 +115,15 @@ export function buildSpecFromTitle(options: QuickSpecOptions): SpecDocument {
 }
 
 /**
- * Reads a body file for add-task / add-spec: a regular file (a link to one is fine), at most 1 MiB,
- * strict UTF-8. Devices, pipes and folders fail at once with `workspace_file_rejected`.
+ * Reads a body file for add-task / add-spec: a regular file (a link to one is fine), at most
+ * `maxBytes` (the `[limits] max_body_file_bytes` of the workspace the caller names; 1 MiB by
+ * default), strict UTF-8. Devices, pipes and folders fail at once with `workspace_file_rejected`.
  */
-export function readBodyFile(file: string): string {
-  return readDocumentTextFile(file);
+export function readBodyFile(
+  file: string,
+  maxBytes: number = DEFAULT_READ_LIMITS.max_body_file_bytes,
+): string {
+  return readDocumentTextFile(file, file, maxBytes, "max_body_file_bytes");
 }
 
 /**
@@ -135,7 +141,12 @@ export function dropIdea(paths: WorkspacePaths, sourceFile: string): string {
   const stem = name.slice(0, -3);
   const problem = explainUnsafeId(stem);
   if (problem) throw new MillraceError("invalid_id", `invalid idea name ${JSON.stringify(stem)}: ${problem}`);
-  const text = readBodyFile(sourceFile);
+  const text = readDocumentTextFile(
+    sourceFile,
+    sourceFile,
+    workspaceReadLimits(paths).max_idea_bytes,
+    "max_idea_bytes",
+  );
   const control = findControlChar(text);
   if (control) {
     throw new MillraceError(

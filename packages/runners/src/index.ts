@@ -17,6 +17,14 @@ export { CODEX_RUNNER_NAME, type CodexAdapterOptions, createCodexAdapter } from 
 export { codexPermissionFlags } from "./codex/args.js";
 export { CODEX_CAPABILITIES } from "./codex/capabilities.js";
 export { codexCredentialProblems } from "./codex/credentials.js";
+export {
+  describeHostSandboxFacts,
+  type HostSandboxFacts,
+  probeCodexSandbox,
+  readHostSandboxFacts,
+  type SandboxProbeOptions,
+  type SandboxProbeResult,
+} from "./codex/sandbox-probe.js";
 export { usageFromCodexDict, usageFromSessionLog } from "./codex/usage.js";
 export {
   DEFAULT_PROCESS_LIMITS,

@@ -16,6 +16,8 @@ import { legalTokens, markerTokens } from "./markers.js";
 export interface NormalizeOptions {
   /** The prompt file, recorded as `prompt_artifact`. */
   readonly promptPath?: string | null;
+  /** Cap on the structured result file (`[limits] max_result_bytes`); default 4 MiB. */
+  readonly maxResultBytes?: number;
 }
 
 interface Resolved {
@@ -116,9 +118,10 @@ function fromStructuredFile(
   request: StageRunRequest,
   raw: RunnerRawResult,
   file: string,
+  maxBytes: number,
 ): Resolved | Failure {
   // The agent wrote this file: no-follow, non-blocking, capped (a 200 MB result is refused unread).
-  const read = readRegularFile(file, { maxBytes: READ_LIMITS.result });
+  const read = readRegularFile(file, { maxBytes });
   if (read.kind === "missing") {
     return { failureClass: "missing_terminal_result", note: `structured result file ${file} is missing` };
   }
@@ -275,7 +278,12 @@ export function normalizeStageResult(
     outcome =
       fromExitKind(raw) ??
       (raw.terminal_result_path
-        ? fromStructuredFile(request, raw, raw.terminal_result_path)
+        ? fromStructuredFile(
+            request,
+            raw,
+            raw.terminal_result_path,
+            options.maxResultBytes ?? READ_LIMITS.result,
+          )
         : fromStdout(request, raw));
   }
 

@@ -215,9 +215,10 @@ export class Engine {
           ? [...new Set([...this.busyPlanes(), "execution" as const])]
           : this.busyPlanes(),
       requestReload: () => this.requestReload(),
+      maxEnvelopeBytes: ctx.config.limits.max_mailbox_envelope_bytes,
     });
     if (this.watchers) this.watchers.consume(ctx);
-    intakeIdeas(ctx, ctx.ideasSeen);
+    intakeIdeas(ctx, ctx.ideasSeen, ctx.config.limits.max_idea_bytes);
     if (this.watchers?.takeConfigChange()) this.requestReload();
     this.reloader.applyPending(ctx, this.busyPlanes());
     ctx.snapshot = { ...ctx.snapshot, queue_depths_by_plane: ctx.queue.depths() };

@@ -46,6 +46,7 @@ export type {
   TickOutcome,
   TickReason,
 } from "./engine-options.js";
+export { sealCapabilityGrants } from "./governance/stage-grants.js";
 export { type IdFactory, randomIds, sequentialIds } from "./ids.js";
 export { BasicMonitorFormatter } from "./monitor/basic-formatter.js";
 export type { MonitorEvent, MonitorEventType, MonitorListener } from "./monitor/monitor-events.js";

@@ -73,6 +73,7 @@ export {
 export { processStartTime } from "./process-start.js";
 export type { QuarantineOptions, QuarantineResult } from "./quarantine.js";
 export { quarantineEntry } from "./quarantine.js";
+export { workspaceReadLimits } from "./read-limits.js";
 export { runDir } from "./run-dir.js";
 export type { SafeReadOptions, SafeReadOutcome, SafeReadProblem } from "./safe-read.js";
 export {

@@ -1,6 +1,11 @@
 import { createHash } from "node:crypto";
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { findControlChar, MillraceError } from "@millrace/contracts";
+import {
+  CONFIG_FILE_MAX_BYTES,
+  DEFAULT_READ_LIMITS,
+  findControlChar,
+  MillraceError,
+} from "@millrace/contracts";
 
 /**
  * Reads of files the runtime did not write itself (mailbox commands, ideas, queue documents, agent
@@ -11,18 +16,23 @@ import { findControlChar, MillraceError } from "@millrace/contracts";
  * quarantine the entry with a reason and go on.
  */
 
-/** Default caps in bytes; each read may pass its own. */
+/**
+ * Default caps in bytes; each read may pass its own. The workspace's `[limits]` table overrides all
+ * but `config` (workspaceReadLimits): the config file is read before its limits are known.
+ */
 export const READ_LIMITS = {
-  /** Queue documents, imports and body files (the work-document limit). */
-  document: 1024 * 1024,
+  /** Queue documents and imports (the work-document limit). */
+  document: DEFAULT_READ_LIMITS.max_document_bytes,
   /** `millrace_result.json` and the agent's last-message file. */
-  result: 4 * 1024 * 1024,
+  result: DEFAULT_READ_LIMITS.max_result_bytes,
   /** One mailbox command file. */
-  mailbox: 256 * 1024,
+  mailbox: DEFAULT_READ_LIMITS.max_mailbox_envelope_bytes,
   /** One idea in `ideas/inbox/`. */
-  idea: 1024 * 1024,
-  /** `millrace.toml`, or a config file named with `--config`. */
-  config: 1024 * 1024,
+  idea: DEFAULT_READ_LIMITS.max_idea_bytes,
+  /** A `--body-file`. */
+  bodyFile: DEFAULT_READ_LIMITS.max_body_file_bytes,
+  /** `millrace.toml`, or a config file named with `--config` (fixed). */
+  config: CONFIG_FILE_MAX_BYTES,
 } as const;
 
 export type SafeReadOutcome =

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { findPathEscape, type PathEscape } from "./confine.js";
 import type { WorkspacePaths } from "./paths.js";
-import { READ_LIMITS, readRegularFile, type SafeReadOutcome } from "./safe-read.js";
+import { workspaceReadLimits } from "./read-limits.js";
+import { readRegularFile, type SafeReadOutcome } from "./safe-read.js";
 
 /**
  * Reads of one entry of a watched folder (`state/mailbox/incoming/`, `ideas/inbox/`). The folder
@@ -15,7 +16,7 @@ export type WatchedReadOutcome =
   | { readonly kind: "outside_workspace"; readonly escape: PathEscape };
 
 export interface WatchedReadOptions {
-  /** Cap in bytes; defaults to the folder's entry in READ_LIMITS. */
+  /** Cap in bytes; defaults to the workspace's `[limits]` entry for the folder. */
   readonly maxBytes?: number;
 }
 
@@ -41,21 +42,21 @@ export function readWatchedEntry(
   return readRegularFile(file, { maxBytes: options.maxBytes, plainText: options.plainText });
 }
 
-/** One mailbox command file from `state/mailbox/incoming/` (UTF-8 JSON, default cap 256 KiB). */
+/** One mailbox command file from `state/mailbox/incoming/` (UTF-8 JSON, capped by `[limits] max_mailbox_envelope_bytes`). */
 export function readMailboxFile(
   paths: WorkspacePaths,
   name: string,
   options: WatchedReadOptions = {},
 ): WatchedReadOutcome {
   return readWatchedEntry(paths, paths.mailboxIncoming, name, {
-    maxBytes: options.maxBytes ?? READ_LIMITS.mailbox,
+    maxBytes: options.maxBytes ?? workspaceReadLimits(paths).max_mailbox_envelope_bytes,
     plainText: false,
   });
 }
 
 /**
  * One idea from `ideas/inbox/` (plain UTF-8 text without control characters other than newline,
- * tab and carriage return; default cap 1 MiB).
+ * tab and carriage return; capped by `[limits] max_idea_bytes`).
  */
 export function readIdeaFile(
   paths: WorkspacePaths,
@@ -63,7 +64,7 @@ export function readIdeaFile(
   options: WatchedReadOptions = {},
 ): WatchedReadOutcome {
   return readWatchedEntry(paths, paths.ideasInbox, name, {
-    maxBytes: options.maxBytes ?? READ_LIMITS.idea,
+    maxBytes: options.maxBytes ?? workspaceReadLimits(paths).max_idea_bytes,
     plainText: true,
   });
 }

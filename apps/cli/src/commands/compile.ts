@@ -11,6 +11,7 @@ import {
   renderGraph,
 } from "@millrace/compiler";
 import { type MillraceConfig, MillraceError, PLANES, type Plane } from "@millrace/contracts";
+import { sealCapabilityGrants } from "@millrace/scheduler";
 import { loadConfig, parseConfigText, readConfigFile, requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
@@ -39,7 +40,9 @@ function runCompile(
   ctx: CommandContext,
 ): { config: MillraceConfig; result: CompileResult } {
   const config = commandConfig(args, ctx);
-  return { config, result: compilePlan(ctx.workspace, config, args.mode ? { mode: args.mode } : {}) };
+  // The engine's grant sealer, so a plan compiled here is the one the engine would compile.
+  const options = { sealGrants: sealCapabilityGrants, ...(args.mode ? { mode: args.mode } : {}) };
+  return { config, result: compilePlan(ctx.workspace, config, options) };
 }
 
 function summary(result: CompileResult) {

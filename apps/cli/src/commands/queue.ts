@@ -18,7 +18,7 @@ import {
   readDocumentTextFile,
   readImportFile,
 } from "@millrace/queue-store";
-import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
+import { requireInitialized, type WorkspacePaths, workspaceReadLimits } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
 import { emitControl, issuerOption } from "./control-output.js";
@@ -209,17 +209,19 @@ async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<num
     case "add-spec": {
       const file = requireTarget(args, "a .md or .json file");
       const forced = args.action === "add-task" ? "task" : args.action === "add-spec" ? "spec" : kind;
-      // Read under the safe-read rules (a FIFO or /dev/zero fails at once, nothing past 1 MiB),
-      // then parsed by its extension.
-      const text = readDocumentTextFile(path.resolve(ctx.io.cwd, file), file);
-      const doc = readImportFile(Buffer.from(text, "utf8"), file, forced);
+      // Read under the safe-read rules (a FIFO or /dev/zero fails at once, nothing past the
+      // workspace's document cap), then parsed by its extension.
+      const cap = workspaceReadLimits(paths).max_document_bytes;
+      const text = readDocumentTextFile(path.resolve(ctx.io.cwd, file), file, cap);
+      const doc = readImportFile(Buffer.from(text, "utf8"), file, forced, cap);
       const { importDocumentRequest } = await import("@millrace/supervisor-contract");
       return submit(ctx, importDocumentRequest(doc), args.issuer);
     }
     case "add-idea": {
       const file = requireTarget(args, "a markdown idea file");
       const { addIdeaRequest } = await import("@millrace/supervisor-contract");
-      return submit(ctx, addIdeaRequest(path.resolve(ctx.io.cwd, file)), args.issuer);
+      const cap = workspaceReadLimits(paths).max_idea_bytes;
+      return submit(ctx, addIdeaRequest(path.resolve(ctx.io.cwd, file), cap), args.issuer);
     }
     case "cancel": {
       const id = requireTarget(args, "a work item id");
@@ -348,16 +350,20 @@ interface AddArgs {
   issuer?: string;
 }
 
-function readBody(args: AddArgs, ctx: CommandContext): string | undefined {
-  return args.bodyFile ? readBodyFile(path.resolve(ctx.io.cwd, args.bodyFile)) : undefined;
+function readBody(args: AddArgs, ctx: CommandContext, paths: WorkspacePaths): string | undefined {
+  if (!args.bodyFile) return undefined;
+  return readBodyFile(
+    path.resolve(ctx.io.cwd, args.bodyFile),
+    workspaceReadLimits(paths).max_body_file_bytes,
+  );
 }
 
 /** add-task and add-spec: a document from a title, the issuer as its Created-By. */
 async function addFromTitle(kind: "task" | "spec", args: AddArgs, ctx: CommandContext): Promise<number> {
-  requireInitialized(ctx.workspace);
+  const paths = requireInitialized(ctx.workspace);
   const { addSpecRequest, addTaskRequest, normalizeIssuer } = await import("@millrace/supervisor-contract");
   const issuer = normalizeIssuer(args.issuer);
-  const body = readBody(args, ctx);
+  const body = readBody(args, ctx, paths);
   const input = {
     title: args.title,
     id: args.id,

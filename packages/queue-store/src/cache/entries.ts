@@ -15,7 +15,7 @@ import {
   toWorkspaceRelative,
   type WorkspacePaths,
 } from "@millrace/workspace";
-import { decodeDocumentBytes, MAX_DOCUMENT_BYTES } from "../codec/import.js";
+import { byteLimitText, decodeDocumentBytes } from "../codec/import.js";
 import { parseWorkDocument } from "../codec/parse.js";
 import type { QueueFolder } from "../layout.js";
 
@@ -75,12 +75,14 @@ export function loadDocumentFile(
   paths: WorkspacePaths,
   folder: QueueFolder,
   name: string,
+  /** The document cap (`[limits] max_document_bytes`). */
+  limit: number,
 ): LoadedDocument | undefined {
   const file = path.join(folder.dir, name);
   const relative = toWorkspaceRelative(paths, file);
   // No-follow, non-blocking and capped: a link, FIFO, folder or device named `*.md` becomes an
   // error entry (and is quarantined by the claim path) instead of being followed or blocking.
-  const read = readRegularFile(file, { maxBytes: MAX_DOCUMENT_BYTES, utf8: false });
+  const read = readRegularFile(file, { maxBytes: limit, utf8: false });
   if (read.kind === "missing") return undefined; // vanished between listing and reading
   // A document read is described by the fstat of the file it was read from; anything refused, by
   // what the name holds (lstat: the link, the FIFO, the folder itself).
@@ -96,12 +98,12 @@ export function loadDocumentFile(
   if (read.kind !== "ok") {
     const problem =
       read.kind === "too_large"
-        ? `is ${read.size} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`
+        ? `is ${read.size} bytes; the limit is ${byteLimitText(limit)}`
         : describeReadProblem(read);
     return { entry: errorEntry(name, stat, `${relative}: ${problem}`) };
   }
   try {
-    const text = decodeDocumentBytes(read.bytes, relative);
+    const text = decodeDocumentBytes(read.bytes, relative, limit);
     const document = parseWorkDocument(text, { file: relative, kind: folder.kind });
     const id = workDocumentId(document);
     if (`${id}.md` !== name) {

@@ -2,6 +2,7 @@ import { lstatSync, readdirSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import type { QueueIndex } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
+import { MAX_DOCUMENT_BYTES } from "../codec/import.js";
 import { allQueueFolders, isDocumentName, type QueueFolder } from "../layout.js";
 import { type CachedEntry, loadDocumentFile } from "./entries.js";
 import { FolderView } from "./folder-view.js";
@@ -25,6 +26,8 @@ export class QueueCache {
   constructor(
     readonly paths: WorkspacePaths,
     private readonly now: () => number = Date.now,
+    /** The document cap (`[limits] max_document_bytes`), asked at each read so reloads apply. */
+    readonly documentLimit: () => number = () => MAX_DOCUMENT_BYTES,
   ) {
     for (const folder of allQueueFolders(paths)) this.views.set(folder.key, new FolderView(folder));
   }
@@ -77,7 +80,9 @@ export class QueueCache {
     }
     for (const name of names) {
       if (view.entries.has(name)) continue;
-      const entry = this.adoptMoved(view, name) ?? loadDocumentFile(this.paths, view.folder, name)?.entry;
+      const entry =
+        this.adoptMoved(view, name) ??
+        loadDocumentFile(this.paths, view.folder, name, this.documentLimit())?.entry;
       if (entry) {
         view.set(name, entry);
         this.dirty = true;
@@ -125,7 +130,7 @@ export class QueueCache {
         continue;
       }
       if (stat.ino !== entry.ino || stat.size !== entry.size || stat.mtimeMs !== entry.mtime_ms) {
-        const loaded = loadDocumentFile(this.paths, folder, name);
+        const loaded = loadDocumentFile(this.paths, folder, name, this.documentLimit());
         if (loaded) view.set(name, loaded.entry);
         else view.delete(name);
         this.dirty = true;
@@ -165,12 +170,17 @@ export class QueueCache {
       const view = this.views.get(key);
       if (!view) continue;
       view.clear();
-      for (const [name, entry] of Object.entries(saved.entries)) view.set(name, entry);
+      let skipped = false;
+      for (const [name, entry] of Object.entries(saved.entries)) {
+        // A refusal depends on the caps of the process that saved it: read such files again.
+        if (entry.error !== null) skipped = true;
+        else view.set(name, entry);
+      }
       const mtimeNs = BigInt(saved.dir_mtime_ns);
       const listedNs = BigInt(saved.listed_at_ms) * 1_000_000n;
       view.dirMtimeNs = mtimeNs;
       // Trusted only when the listing happened well after the directory's last change.
-      view.synced = listedNs - mtimeNs > RACY_WINDOW_NS;
+      view.synced = !skipped && listedNs - mtimeNs > RACY_WINDOW_NS;
       view.listedAtMs = view.synced ? this.now() : 0;
     }
   }

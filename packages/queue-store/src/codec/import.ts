@@ -1,22 +1,61 @@
-import { DOCUMENT_KINDS, type DocumentKind, MillraceError, type WorkDocument } from "@millrace/contracts";
+import {
+  DEFAULT_READ_LIMITS,
+  DOCUMENT_KINDS,
+  type DocumentKind,
+  MillraceError,
+  type WorkDocument,
+} from "@millrace/contracts";
 import { documentError } from "../errors.js";
 import { parseWorkDocument } from "./parse.js";
 import { validateWorkDocument } from "./render.js";
 
-/** Work documents larger than this are refused (and quarantined when found in a queue folder). */
-export const MAX_DOCUMENT_BYTES = 1024 * 1024;
+/**
+ * The default cap on a work document (`[limits] max_document_bytes` changes it): larger ones are
+ * refused, and quarantined when found in a queue folder.
+ */
+export const MAX_DOCUMENT_BYTES = DEFAULT_READ_LIMITS.max_document_bytes;
+
+/** `1 MiB`, `12 KiB` or `1000 B`: a cap in the unit it was most likely written in. */
+export function byteUnitText(limit: number): string {
+  if (limit % (1024 * 1024) === 0) return `${limit / (1024 * 1024)} MiB`;
+  return limit % 1024 === 0 ? `${limit / 1024} KiB` : `${limit} B`;
+}
+
+/** `1048576 bytes (1 MiB)`. */
+export function byteLimitText(limit: number): string {
+  return `${limit} bytes (${byteUnitText(limit)})`;
+}
+
+/** The `[limits]` keys of the caps on operator-named text files. */
+export type ReadCapKey = "max_document_bytes" | "max_body_file_bytes" | "max_idea_bytes";
+
+/** The size refusal of a work document, with the cap that applied. */
+export function documentTooLarge(
+  file: string,
+  bytes: number,
+  limit: number,
+  what = "is",
+  capKey: ReadCapKey = "max_document_bytes",
+): MillraceError {
+  return new MillraceError(
+    "work_document_too_large",
+    `${file}: ${what} ${bytes} bytes; the limit is ${byteLimitText(limit)}`,
+    {
+      hint: `Raise [limits] ${capKey} in millrace.toml if files this large are intended.`,
+      details: { file, bytes, limit },
+    },
+  );
+}
 
 const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 /** Checks the size limit and decodes strict UTF-8; throws a MillraceError naming the file. */
-export function decodeDocumentBytes(bytes: Uint8Array, file?: string): string {
-  if (bytes.byteLength > MAX_DOCUMENT_BYTES) {
-    throw new MillraceError(
-      "work_document_too_large",
-      `${file ?? "<document>"}: is ${bytes.byteLength} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
-      { details: { file: file ?? null, bytes: bytes.byteLength, limit: MAX_DOCUMENT_BYTES } },
-    );
-  }
+export function decodeDocumentBytes(
+  bytes: Uint8Array,
+  file?: string,
+  limit: number = MAX_DOCUMENT_BYTES,
+): string {
+  if (bytes.byteLength > limit) throw documentTooLarge(file ?? "<document>", bytes.byteLength, limit);
   try {
     return STRICT_UTF8.decode(bytes);
   } catch {
@@ -75,8 +114,13 @@ export function importWorkDocument(jsonText: string, kind?: DocumentKind, file?:
  * Reads an import file by extension: `.md` through the markdown parser, `.json` through the JSON
  * import shape. Anything else is refused.
  */
-export function readImportFile(bytes: Uint8Array, fileName: string, kind?: DocumentKind): WorkDocument {
-  const text = decodeDocumentBytes(bytes, fileName);
+export function readImportFile(
+  bytes: Uint8Array,
+  fileName: string,
+  kind?: DocumentKind,
+  limit: number = MAX_DOCUMENT_BYTES,
+): WorkDocument {
+  const text = decodeDocumentBytes(bytes, fileName, limit);
   const lower = fileName.toLowerCase();
   if (lower.endsWith(".json")) return importWorkDocument(text, kind, fileName);
   if (lower.endsWith(".md")) {

@@ -125,7 +125,7 @@ function pickCandidate(
 /** Re-reads the chosen file (it may have changed since it was cached) and renames it into active. */
 function tryClaim(ctx: StoreContext, candidate: Candidate): ClaimedItem | undefined {
   const { folder, name } = candidate;
-  const loaded = loadDocumentFile(ctx.paths, folder, name);
+  const loaded = loadDocumentFile(ctx.paths, folder, name, ctx.documentLimit());
   if (!loaded) {
     ctx.cache.noteRemoved(folder, name);
     return undefined;

@@ -9,6 +9,8 @@ export interface StoreContext {
   readonly cache: QueueCache;
   /** Clock for log timestamps (requeue and quarantine records). */
   readonly clock: () => Date;
+  /** The document cap in bytes (`[limits] max_document_bytes`). */
+  readonly documentLimit: () => number;
 }
 
 export function folderOf(ctx: StoreContext, kind: DocumentKind, state: QueueFolderState): QueueFolder {

@@ -14,7 +14,7 @@ import {
   writeFileAtomicSync,
 } from "@millrace/workspace";
 import { entryFromDocument } from "../cache/entries.js";
-import { decodeDocumentBytes, MAX_DOCUMENT_BYTES } from "../codec/import.js";
+import { decodeDocumentBytes, documentTooLarge } from "../codec/import.js";
 import { parseWorkDocument } from "../codec/parse.js";
 import { renderWorkDocument, validateWorkDocument } from "../codec/render.js";
 import { documentName } from "../layout.js";
@@ -25,28 +25,25 @@ import { findAll, type QueueItemRef } from "./lookup.js";
 /** Reads and validates the document at a ref. */
 export function readDocument(ctx: StoreContext, ref: QueueItemRef): WorkDocument {
   const relative = relativeOf(ctx, ref.path);
-  const read = readRegularFile(ref.path, { maxBytes: MAX_DOCUMENT_BYTES, utf8: false });
+  const limit = ctx.documentLimit();
+  const read = readRegularFile(ref.path, { maxBytes: limit, utf8: false });
   if (read.kind === "missing" || read.kind === "unreadable") {
     throw new MillraceError(
       "queue_item_not_found",
       `${relative} cannot be read: it ${describeReadProblem(read)}`,
     );
   }
-  if (read.kind === "too_large") {
-    // decodeDocumentBytes words the size refusal; it only looks at the length of what it is given.
-    throw new MillraceError(
-      "work_document_too_large",
-      `${relative}: is ${read.size} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
-      { details: { file: relative, bytes: read.size, limit: MAX_DOCUMENT_BYTES } },
-    );
-  }
+  if (read.kind === "too_large") throw documentTooLarge(relative, read.size, limit);
   if (read.kind !== "ok") {
     throw new MillraceError("workspace_file_rejected", `${relative} ${describeReadProblem(read)}`, {
       hint: "Queue documents must be regular files; `millrace doctor` lists entries that are not.",
       details: { file: relative, reason: read.kind },
     });
   }
-  return parseWorkDocument(decodeDocumentBytes(read.bytes, relative), { file: relative, kind: ref.kind });
+  return parseWorkDocument(decodeDocumentBytes(read.bytes, relative, limit), {
+    file: relative,
+    kind: ref.kind,
+  });
 }
 
 /**
@@ -74,11 +71,8 @@ export function enqueue(
   }
   const text = renderWorkDocument(doc);
   const bytes = Buffer.byteLength(text, "utf8");
-  if (bytes > MAX_DOCUMENT_BYTES) {
-    throw new MillraceError(
-      "work_document_too_large",
-      `${id}: the rendered document is ${bytes} bytes; the limit is ${MAX_DOCUMENT_BYTES} bytes (1 MiB)`,
-    );
+  if (bytes > ctx.documentLimit()) {
+    throw documentTooLarge(id, bytes, ctx.documentLimit(), "the rendered document is");
   }
   const folder = folderOf(ctx, kind, "queue");
   const name = documentName(id);

@@ -13,7 +13,7 @@ import type {
   WorkDocument,
   WorkDocumentInput,
 } from "@millrace/contracts";
-import type { WorkspacePaths } from "@millrace/workspace";
+import { type WorkspacePaths, workspaceReadLimits } from "@millrace/workspace";
 import { QueueCache } from "../cache/queue-cache.js";
 import type { QueueFolder } from "../layout.js";
 import { activeCounts, activeItems, activeOn, type PlaneCounts } from "./active.js";
@@ -41,6 +41,20 @@ export interface QueueStoreOptions {
   clock?: () => Date;
   /** The on-disk index (default `state/queue_index.json`), or false to keep the cache in memory. */
   indexFile?: string | false;
+  /**
+   * The document cap in bytes, or a function asked at each read (a daemon's, so config reloads
+   * apply). Default: the workspace's `[limits] max_document_bytes`, read once at open.
+   */
+  maxDocumentBytes?: number | (() => number);
+}
+
+function documentLimitOption(
+  paths: WorkspacePaths,
+  option: QueueStoreOptions["maxDocumentBytes"],
+): () => number {
+  if (typeof option === "function") return option;
+  const limit = option ?? workspaceReadLimits(paths).max_document_bytes;
+  return () => limit;
 }
 
 /**
@@ -61,8 +75,9 @@ export class QueueStore {
     readonly paths: WorkspacePaths,
     options: QueueStoreOptions = {},
   ) {
-    this.cache = new QueueCache(paths);
-    this.ctx = { paths, cache: this.cache, clock: options.clock ?? (() => new Date()) };
+    const documentLimit = documentLimitOption(paths, options.maxDocumentBytes);
+    this.cache = new QueueCache(paths, Date.now, documentLimit);
+    this.ctx = { paths, cache: this.cache, clock: options.clock ?? (() => new Date()), documentLimit };
     this.indexFile =
       options.indexFile === false
         ? undefined

@@ -58,7 +58,7 @@ function transition(
   moveFileSync(sourcePath, targetPath);
   const entry = ctx.cache.view(source).entries.get(name);
   ctx.cache.noteRemoved(source, name);
-  const moved = entry ?? loadDocumentFile(ctx.paths, target, name)?.entry;
+  const moved = entry ?? loadDocumentFile(ctx.paths, target, name, ctx.documentLimit())?.entry;
   if (moved) ctx.cache.noteAdded(target, name, moved);
   return { kind, id, state: to, path: targetPath };
 }

@@ -35,7 +35,13 @@ export function appliedGrants(
     if (grant.decision_state !== "granted" || !support)
       return { ...base, enforcement: "not_granted", reason: grant.decision_reason };
     const enforced = support.support === "enforced" ? "enforced" : "advisory";
-    return { ...base, enforcement: enforced, reason: support.reason };
+    // A grant that needed enforcement runs advisory only when the operator chose so
+    // (`unenforceable = "advisory"`); its decision reason says that, and the record repeats it.
+    const reason =
+      enforced === "advisory" && grant.requires_enforcement
+        ? `${support.reason}; ${grant.decision_reason}`
+        : support.reason;
+    return { ...base, enforcement: enforced, reason };
   });
 }
 

@@ -69,7 +69,7 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
       });
       const outcome = await running.outcome;
 
-      const fromFile = readLastMessage(lastMessagePath);
+      const fromFile = readLastMessage(lastMessagePath, ctx.config.limits.max_result_bytes);
       const finalText = fromFile.trim().length > 0 ? fromFile : state.lastAgentMessage;
       return finishStage(request, ctx, {
         runnerName: CODEX_RUNNER_NAME,

@@ -151,7 +151,10 @@ export async function dispatchStage(
   const completion = completionArtifact(request, raw, invocation, lastMessage, clock());
   writeJsonAtomicSync(artifacts.completion, completion, EVIDENCE);
 
-  const envelope = normalizeStageResult(request, raw, { promptPath: artifacts.prompt });
+  const envelope = normalizeStageResult(request, raw, {
+    promptPath: artifacts.prompt,
+    maxResultBytes: options.config.limits.max_result_bytes,
+  });
   let stageResultPath: string | null = null;
   if (options.writeStageResult !== false) {
     stageResultPath = path.join(request.run_dir, RUN_ARTIFACT_NAMES.stageResult(request.request_id));

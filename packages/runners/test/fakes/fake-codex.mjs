@@ -30,6 +30,21 @@ if (args[0] === "--version" || args[0] === "-V") {
   process.stdout.write(`codex-cli ${process.env.FAKE_CODEX_VERSION ?? "0.169.0"}\n`);
   process.exit(0);
 }
+// Like the real CLI: `codex sandbox -- CMD` runs CMD under the Linux sandbox. FAKE_CODEX_SANDBOX=fail
+// answers as 0.169 does where the kernel lacks what the sandbox needs; "missing" as a CLI without it.
+if (args[0] === "sandbox") {
+  if (process.env.FAKE_CODEX_SANDBOX === "fail") {
+    fail("Error: sandbox setup failed: landlock_restrict_self: Operation not permitted (os error 1)");
+  }
+  if (process.env.FAKE_CODEX_SANDBOX === "missing") {
+    process.stderr.write("error: unrecognized subcommand 'sandbox'\n\nUsage: codex [OPTIONS] [PROMPT]\n");
+    process.exit(2);
+  }
+  const command = args[1] === "--" ? args.slice(2) : args.slice(1);
+  const { spawnSync } = await import("node:child_process");
+  const ran = spawnSync(command[0] ?? "/bin/true", command.slice(1), { stdio: "inherit" });
+  process.exit(ran.status ?? 1);
+}
 if (args[0] !== "exec" && args[0] !== "e") fail("fake-codex: expected the exec subcommand");
 const opts = { json: false, config: [], addDirs: [], skipGit: false, prompt: undefined };
 const VALUE_FLAGS = new Map([

@@ -15,7 +15,7 @@ import {
   yieldsLearningFact,
 } from "@millrace/compounding";
 import { RUN_ARTIFACT_NAMES } from "@millrace/contracts";
-import { READ_LIMITS, readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
+import { readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { loadRun } from "../read-models/run-files.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
@@ -37,15 +37,16 @@ function guarded(ctx: EngineContext, completion: StageCompletion, step: Step, bo
   }
 }
 
-function readText(file: string | null | undefined): string | null {
+function readText(file: string | null | undefined, maxBytes: number): string | null {
   if (!file) return null;
-  const read = readRegularFile(file, { maxBytes: READ_LIMITS.result });
+  const read = readRegularFile(file, { maxBytes });
   return read.kind === "ok" ? read.text : null;
 }
 
 /** What the extraction reads of a finished stage: its last message, stdout and stderr, its evidence. */
 function completionInput(ctx: EngineContext, completion: StageCompletion): StageCompletionInput {
   const { run, envelope, request } = completion;
+  const resultCap = ctx.config.limits.max_result_bytes;
   const evidence = [completion.stageResultPath, envelope.report_artifact]
     .filter((file): file is string => typeof file === "string" && file !== "")
     .map((file) => toWorkspaceRelative(ctx.paths, path.resolve(ctx.paths.root, file)));
@@ -55,9 +56,12 @@ function completionInput(ctx: EngineContext, completion: StageCompletion): Stage
     stage: run.stage,
     nodeId: run.node_id,
     terminalResult: envelope.terminal_result,
-    finalMessage: readText(path.join(request.run_dir, RUN_ARTIFACT_NAMES.lastMessage(request.request_id))),
-    stdout: readText(envelope.stdout_path),
-    stderr: readText(envelope.stderr_path),
+    finalMessage: readText(
+      path.join(request.run_dir, RUN_ARTIFACT_NAMES.lastMessage(request.request_id)),
+      resultCap,
+    ),
+    stdout: readText(envelope.stdout_path, resultCap),
+    stderr: readText(envelope.stderr_path, resultCap),
     completedAt: envelope.completed_at,
     evidenceRefs: evidence,
   };

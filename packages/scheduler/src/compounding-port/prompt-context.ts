@@ -8,7 +8,7 @@ import {
 } from "@millrace/compounding";
 import type { CompoundingSelection, StageRunRequest } from "@millrace/contracts";
 import type { PromptContextBlock } from "@millrace/runners";
-import { READ_LIMITS, readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
+import { readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
 import { operatorAnswerBlocks } from "../questions/answer-context.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 
@@ -27,10 +27,10 @@ function cacheOf(ctx: EngineContext): SnapshotCache {
   return cache;
 }
 
-function taskText(request: StageRunRequest): string {
+function taskText(request: StageRunRequest, maxBytes: number): string {
   if (!request.active_work_item_path) return "";
   const read = readRegularFile(request.active_work_item_path, {
-    maxBytes: READ_LIMITS.document,
+    maxBytes,
     plainText: true,
   });
   return read.kind === "ok" ? read.text.slice(0, TASK_TEXT_CHARACTERS) : "";
@@ -59,7 +59,9 @@ export function compoundingBlocks(ctx: EngineContext, request: StageRunRequest):
       runId: request.run_id,
       stage: request.stage,
       profile,
-      ...(profile === "governed_plus" ? { taskText: taskText(request) } : {}),
+      ...(profile === "governed_plus"
+        ? { taskText: taskText(request, ctx.config.limits.max_document_bytes) }
+        : {}),
     });
     if (!storeSpoke(selection)) return [];
     const file = writeSelectionArtifact(request.run_dir, request.request_id, selection);

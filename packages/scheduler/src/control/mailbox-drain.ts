@@ -2,7 +2,6 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
   formatEventTimestamp,
-  MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxArchive,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
@@ -34,7 +33,7 @@ interface IncomingFile {
 /** Outcomes that are not a file at all (FIFO, folder, link, device): moved aside, never opened again. */
 const QUARANTINED_KINDS = new Set(["symlink", "not_regular", "unreadable"]);
 
-function readIncoming(paths: WorkspacePaths): IncomingFile[] {
+function readIncoming(paths: WorkspacePaths, maxBytes: number | undefined): IncomingFile[] {
   let names: string[];
   try {
     names = readdirSync(paths.mailboxIncoming);
@@ -53,7 +52,7 @@ function readIncoming(paths: WorkspacePaths): IncomingFile[] {
     }
     // No-follow, non-blocking and capped: a FIFO, a folder or a link to /dev/zero named `*.json`
     // can neither hang nor crash the drain.
-    const read = readMailboxFile(paths, name, { maxBytes: MAILBOX_MAX_ENVELOPE_BYTES });
+    const read = readMailboxFile(paths, name, maxBytes === undefined ? {} : { maxBytes });
     if (read.kind === "missing") continue;
     // The incoming folder itself leads out of the workspace: read nothing from it (doctor says why).
     if (read.kind === "outside_workspace") return [];
@@ -141,6 +140,8 @@ export interface DrainOptions {
   busyPlanes?: readonly Plane[];
   requestReload?: () => void;
   issuerFallback?: string;
+  /** `[limits] max_mailbox_envelope_bytes` of the engine's config; default: the workspace's. */
+  maxEnvelopeBytes?: number;
 }
 
 /**
@@ -150,7 +151,7 @@ export interface DrainOptions {
  */
 export function drainMailbox(state: ControlState, options: DrainOptions): number {
   let applied = 0;
-  for (const incoming of readIncoming(state.paths)) {
+  for (const incoming of readIncoming(state.paths, options.maxEnvelopeBytes)) {
     if (!incoming.envelope) {
       if (incoming.quarantine)
         quarantineEntry(state.paths, incoming.file, incoming.error ?? "not a regular file");

@@ -3,14 +3,13 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import {
   formatPreciseTimestamp,
-  MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxCommand,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
   MillraceError,
   sanitizeCommandId,
 } from "@millrace/contracts";
-import { createFileExclusiveSync, type WorkspacePaths } from "@millrace/workspace";
+import { createFileExclusiveSync, type WorkspacePaths, workspaceReadLimits } from "@millrace/workspace";
 
 /** A new command id in the reference's shape: `<command>-<epoch ms>-<hex8>`. */
 export function newCommandId(command: MailboxCommand, now: Date): string {
@@ -26,7 +25,7 @@ export function writeMailboxCommand(
   paths: WorkspacePaths,
   command: MailboxCommand,
   payload: Record<string, unknown>,
-  options: { issuer: string; now: Date; commandId?: string },
+  options: { issuer: string; now: Date; commandId?: string; maxBytes?: number },
 ): { envelope: MailboxEnvelope; file: string } {
   const envelope = MailboxEnvelopeSchema.parse({
     schema_version: "1.0",
@@ -38,10 +37,14 @@ export function writeMailboxCommand(
     payload,
   });
   const text = `${JSON.stringify(envelope, null, 2)}\n`;
-  if (Buffer.byteLength(text) > MAILBOX_MAX_ENVELOPE_BYTES) {
+  // The daemon refuses envelopes over the workspace's cap: refuse here, before anything is written.
+  const limit = options.maxBytes ?? workspaceReadLimits(paths).max_mailbox_envelope_bytes;
+  const bytes = Buffer.byteLength(text);
+  if (bytes > limit) {
     throw new MillraceError(
       "mailbox_command_invalid",
-      `the ${command} command is larger than the mailbox limit`,
+      `the ${command} command is ${bytes} bytes, larger than the mailbox limit of ${limit} bytes`,
+      { hint: "Raise [limits] max_mailbox_envelope_bytes in millrace.toml, or send a smaller command." },
     );
   }
   const file = path.join(paths.mailboxIncoming, `${envelope.command_id}.json`);

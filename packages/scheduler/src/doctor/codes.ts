@@ -364,6 +364,25 @@ export const DOCTOR_CHECK_CODES = {
     "A stage is granted every capability a sandbox could withhold: its runner starts the agent without a sandbox (Codex `--dangerously-bypass-approvals-and-sandbox`, Claude `bypassPermissions`).",
     "Fine in a disposable container; elsewhere set one of `[execution_capabilities.defaults]` back to `deny` or `approval_required`.",
   ),
+  // --- the host: can the agent's own sandbox run here at all
+  runner_sandbox_ok: info(
+    "runners",
+    "ok",
+    "Codex's own sandbox works on this host: its self-check (`codex sandbox -- /bin/true`) passed.",
+    NOTHING,
+  ),
+  runner_sandbox_unavailable: info(
+    "runners",
+    "error",
+    "Codex's own sandbox cannot run on this host (typically a container without the seccomp, Landlock or unprivileged user namespace support it needs): every command a sandboxed Codex stage runs will fail.",
+    "Run Millrace where the kernel allows the sandbox (a VM, or a container started with the needed features), or, in a disposable container, allow every capability in `[execution_capabilities.defaults]` so Codex runs without its sandbox.",
+  ),
+  runner_sandbox_unknown: info(
+    "runners",
+    "warning",
+    "Whether Codex's own sandbox works here could not be told: the self-check was missing or timed out and the kernel facts do not settle it.",
+    "Try `codex sandbox -- /bin/true` by hand; upgrade Codex if it has no `sandbox` subcommand.",
+  ),
   capability_grants_off: info(
     "runners",
     "ok",

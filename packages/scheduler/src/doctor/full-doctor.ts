@@ -8,6 +8,7 @@ import { DOCTOR_CHECK_CODES, doctorGroupOf } from "./codes.js";
 import { compoundingChecks } from "./compounding-checks.js";
 import { governanceChecks } from "./governance-checks.js";
 import { laneChecks } from "./lane-checks.js";
+import { hostSandboxChecks } from "./host-sandbox-checks.js";
 import { nodesByRunner, planChecks, runnersInUse } from "./plan-checks.js";
 import { queueChecks } from "./queue-checks.js";
 import { defaultWhich, type Env, runnerChecks, type WhichFn } from "./runner-checks.js";
@@ -108,6 +109,13 @@ export async function runFullDoctor(
       });
       checks.push(...found.checks);
       checks.push(...capabilityChecks(config, plan.plan, registry));
+      // Spawns the installed Codex, so only where the version probes run too.
+      if (options.probeVersions ?? true) {
+        const used = runnersInUse(config, plan.plan);
+        checks.push(
+          ...hostSandboxChecks(config, used, options.env ?? process.env, options.which ?? defaultWhich),
+        );
+      }
       runners = found.runners;
       checks.push(...governanceChecks(paths, config, options.env ?? process.env));
     }

@@ -1,5 +1,6 @@
 import { compilePlan, planCurrentness, requireCurrentPlan } from "@millrace/compiler";
 import type { CompiledRunPlan, FullDoctorCheck, MillraceConfig } from "@millrace/contracts";
+import { sealCapabilityGrants } from "../governance/stage-grants.js";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
 function check(code: DoctorCheckCode, message: string, file: string | null = null): FullDoctorCheck {
@@ -48,7 +49,7 @@ export function planChecks(
   let modeId: string | null = null;
   let plan: CompiledRunPlan | undefined;
   try {
-    const result = compilePlan(root, config, { preview: true });
+    const result = compilePlan(root, config, { preview: true, sealGrants: sealCapabilityGrants });
     modeId = result.modeId;
     if (result.ok) plan = result.plan;
     for (const error of result.diagnostics.errors) {

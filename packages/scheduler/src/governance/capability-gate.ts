@@ -10,14 +10,24 @@ import {
   RUN_ARTIFACT_NAMES,
 } from "@millrace/contracts";
 import { ApprovalStore, type CapabilityGateResult, evaluateCapabilityGate } from "@millrace/governance";
-import { capabilityEnforcementOf, resolveRunnerName } from "@millrace/runners";
 import { runDir, writeJsonAtomicSync } from "@millrace/workspace";
 import { blockItem, endRun, marker } from "../apply/run-end.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import { graphOf } from "../state/planes.js";
+import { ADVISORY_NOTE, supportOf, withAdvisoryGrants } from "./advisory-grants.js";
 import { policyGrants } from "./stage-grants.js";
 
-type GateOutcome = "allowed" | "waiting_for_approval" | "blocked";
+/** What a gate log line records of an evaluation. */
+type GateRecord = Pick<CapabilityGateResult, "failure_class"> & {
+  readonly findings: readonly {
+    grant_id: string;
+    capability_id: string;
+    failure_class: string;
+    reason: string;
+  }[];
+};
+
+type GateOutcome = "allowed" | "waiting_for_approval" | "blocked" | "advisory";
 
 /**
  * The last outcome noted per plane, with the run and node it was for, so each change is logged once,
@@ -44,22 +54,12 @@ export function planeWaitsForApproval(ctx: EngineContext, plane: Plane): boolean
   return runId !== undefined && waiting.get(ctx)?.get(plane) === runId;
 }
 
-function supportOf(ctx: EngineContext, node: CompiledNode, grants: CapabilityGrant[]) {
-  const adapter = ctx.registry.get(resolveRunnerName(node.runner_name, ctx.config.runners.default_runner));
-  const enforcement = adapter ? capabilityEnforcementOf(adapter, grants, ctx.config) : null;
-  return (grant: CapabilityGrant) =>
-    enforcement?.grants.find((s) => s.grant_id === grant.grant_id) ?? {
-      support: "unsupported" as const,
-      reason: `runner ${node.runner_name} is not registered`,
-    };
-}
-
 function note(
   ctx: EngineContext,
   run: ActiveRunState,
   node: CompiledNode,
   outcome: GateOutcome,
-  result: CapabilityGateResult,
+  result: GateRecord,
 ): void {
   const byPlane = logged.get(ctx) ?? new Map<Plane, { key: string; outcome: GateOutcome }>();
   logged.set(ctx, byPlane);
@@ -85,6 +85,22 @@ function note(
       reason,
     })),
   });
+}
+
+/** Logs (once per run and node) that the stage runs with grants it cannot enforce, and why. */
+function noteAdvisory(
+  ctx: EngineContext,
+  run: ActiveRunState,
+  node: CompiledNode,
+  advisory: readonly { grant: CapabilityGrant; reason: string }[],
+): void {
+  const findings = advisory.map(({ grant, reason }) => ({
+    grant_id: grant.grant_id,
+    capability_id: grant.capability_id,
+    failure_class: "capability_grant_unsupported",
+    reason: `needs enforcement, ${reason}; ${ADVISORY_NOTE}`,
+  }));
+  note(ctx, run, node, "advisory", { findings });
 }
 
 /** Creates the approvals the gate asks for (one per grant and run) and logs each new one. */
@@ -150,8 +166,9 @@ export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
   const run = ctx.snapshot.active_runs_by_plane[plane];
   const node = run ? graphOf(ctx.plan, plane)?.nodes.find((n) => n.node_id === run.node_id) : undefined;
   if (!run || !node) return false;
-  const grants = policyGrants(ctx, node);
-  if (!grants || grants.length === 0) return false;
+  const policy = policyGrants(ctx, node);
+  if (!policy || policy.length === 0) return false;
+  const { grants, advisory } = withAdvisoryGrants(ctx, node, policy);
   const needsApproval = grants.some((g) => g.decision_state === "approval_required");
   const store = needsApproval ? new ApprovalStore(ctx.paths, { now: ctx.clock }) : undefined;
   const result = evaluateCapabilityGate({
@@ -161,7 +178,8 @@ export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
     support: supportOf(ctx, node, grants),
   });
   if (result.allowed) {
-    note(ctx, run, node, "allowed", result);
+    if (advisory.length > 0) noteAdvisory(ctx, run, node, advisory);
+    else note(ctx, run, node, "allowed", result);
     return false;
   }
   if (store && result.findings.every((finding) => finding.awaiting_approval)) {

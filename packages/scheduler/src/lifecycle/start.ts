@@ -11,6 +11,7 @@ import {
 } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { EngineOptions } from "../engine-options.js";
+import { sealCapabilityGrants } from "../governance/stage-grants.js";
 import { randomIds } from "../ids.js";
 import type { MonitorHub } from "../monitor/monitor-events.js";
 import { CommitJournal } from "../state/commit-journal.js";
@@ -33,6 +34,7 @@ export function compilePlan(
   return ensureCompiledPlan(root, config, {
     ...(options.mode ? { mode: options.mode, preview: false } : {}),
     now: clock,
+    sealGrants: sealCapabilityGrants,
     ...(options.packagedAssetsRoot ? { packagedRoot: options.packagedAssetsRoot } : {}),
   });
 }
@@ -58,7 +60,8 @@ export function createEngineContext(
     plan: compiled.plan,
     snapshot: loadSnapshot(paths),
     counters: loadCounters(paths),
-    queue: openQueueStore(paths, { clock }),
+    // Asked at each read (never during open), so a reloaded [limits] table applies at once.
+    queue: openQueueStore(paths, { clock, maxDocumentBytes: () => ctx.config.limits.max_document_bytes }),
     registry,
     clock,
     ids: options.ids ?? randomIds,

@@ -131,6 +131,10 @@ export class BasicMonitorFormatter {
         return [
           `${at}governance degraded source=${event.source} policy=${event.policy} detail=${event.detail}`,
         ];
+      case "capability_advisory":
+        return [
+          `${at}capability advisory ${event.plane}.${event.nodeId} run=${event.runId} unenforced: ${event.reasons.join("; ")}`,
+        ];
       case "work_item_parked":
         return [`${at}parked ${event.plane} work=${event.workItemId} ${event.reason}`];
       case "liveness_changed": {

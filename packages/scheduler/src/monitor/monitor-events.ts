@@ -94,6 +94,7 @@ export type MonitorEvent =
     }
   | { type: "governance_resume"; at: Date; clearedRules: string[]; reason: string | null }
   | { type: "governance_degraded"; at: Date; source: string; policy: string; detail: string }
+  | { type: "capability_advisory"; at: Date; plane: Plane; nodeId: string; runId: string; reasons: string[] }
   | { type: "work_item_parked"; at: Date; plane: Plane; workItemId: string; reason: string }
   | {
       type: "liveness_changed";

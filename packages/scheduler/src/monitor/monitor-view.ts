@@ -94,6 +94,17 @@ export function monitorViewOf(
         reason: code ? `runtime_exception:${code}` : data.reason,
       };
     }
+    case "capability_gate_evaluated":
+      return event.data.outcome === "advisory"
+        ? {
+            type: "capability_advisory",
+            at,
+            plane: event.data.plane,
+            nodeId: event.data.node_id,
+            runId: event.data.run_id,
+            reasons: event.data.findings.map((f) => `${f.capability_id}: ${f.reason}`),
+          }
+        : undefined;
     case "usage_governance_blocked": {
       const { data } = event;
       return {

@@ -65,7 +65,12 @@ function ideasClaimedBySpecs(state: ControlState): Set<string> {
  * Turns new markdown files in `<root>/ideas/inbox/` into root specs (one per idea, never twice).
  * The idea file stays where it is; the spec references it. Returns the spec ids enqueued.
  */
-export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()): string[] {
+export function intakeIdeas(
+  state: ControlState,
+  seen: Set<string> = new Set(),
+  /** `[limits] max_idea_bytes` of the engine's config; default: the workspace's. */
+  maxBytes?: number,
+): string[] {
   const inbox = state.paths.ideasInbox;
   if (!existsSync(inbox)) return [];
   const names = readdirSync(inbox);
@@ -91,7 +96,7 @@ export function intakeIdeas(state: ControlState, seen: Set<string> = new Set()):
     }
     // No-follow, non-blocking, capped, plain UTF-8 text: a FIFO, a folder, a link (to /dev/zero or
     // /etc/passwd) or a binary blob named `*.md` is moved into quarantine with its reason, once.
-    const read = readIdeaFile(state.paths, name);
+    const read = readIdeaFile(state.paths, name, maxBytes === undefined ? {} : { maxBytes });
     if (read.kind === "missing") continue;
     if (read.kind === "outside_workspace") return enqueued;
     if (read.kind !== "ok") {

@@ -1,13 +1,14 @@
 import path from "node:path";
 import {
   type ControlRequest,
+  DEFAULT_READ_LIMITS,
   type DocumentKind,
   explainUnsafeId,
   findControlChar,
   MillraceError,
   type WorkDocument,
 } from "@millrace/contracts";
-import { buildSpecFromTitle, buildTaskFromTitle, readBodyFile } from "@millrace/queue-store";
+import { buildSpecFromTitle, buildTaskFromTitle, readDocumentTextFile } from "@millrace/queue-store";
 
 /**
  * Builders of the control requests whose payload is more than flags: work documents and ideas.
@@ -65,7 +66,10 @@ export function importDocumentRequest(document: WorkDocument): ControlRequest {
 }
 
 /** An idea from a markdown file: its name (a safe id + `.md`) and its text, checked like `add-idea`. */
-export function addIdeaRequest(sourceFile: string): ControlRequest {
+export function addIdeaRequest(
+  sourceFile: string,
+  maxBytes = DEFAULT_READ_LIMITS.max_idea_bytes,
+): ControlRequest {
   const name = path.basename(sourceFile);
   if (!name.toLowerCase().endsWith(".md")) {
     throw new MillraceError(
@@ -80,7 +84,7 @@ export function addIdeaRequest(sourceFile: string): ControlRequest {
       `invalid idea name ${JSON.stringify(name.slice(0, -3))}: ${problem}`,
     );
   }
-  const markdown = readBodyFile(sourceFile);
+  const markdown = readDocumentTextFile(sourceFile, sourceFile, maxBytes, "max_idea_bytes");
   const control = findControlChar(markdown);
   if (control) {
     throw new MillraceError(

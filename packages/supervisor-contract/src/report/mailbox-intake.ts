@@ -1,6 +1,5 @@
 import { readdirSync } from "node:fs";
 import {
-  MAILBOX_MAX_ENVELOPE_BYTES,
   type MailboxEnvelope,
   MailboxEnvelopeSchema,
   type SupervisorReport,
@@ -12,7 +11,8 @@ import { readMailboxFile, type WorkspacePaths } from "@millrace/workspace";
 const LISTED_COMMANDS = 20;
 
 function readEnvelope(paths: WorkspacePaths, name: string): MailboxEnvelope | undefined {
-  const read = readMailboxFile(paths, name, { maxBytes: MAILBOX_MAX_ENVELOPE_BYTES });
+  // The workspace's [limits] cap, the one its daemon drains with.
+  const read = readMailboxFile(paths, name);
   if (read.kind !== "ok") return undefined;
   try {
     const parsed = MailboxEnvelopeSchema.safeParse(JSON.parse(read.text));
