@@ -543,6 +543,8 @@ export {
   OperatorQuestionSchema,
   QuestionResolutionSchema,
   QuestionStatusSchema,
+  type StoredQuestionResolution,
+  StoredQuestionResolutionSchema,
 } from "./operator-questions.js";
 export type {
   InterventionAction,

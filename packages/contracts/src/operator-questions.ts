@@ -31,8 +31,16 @@ export const OperatorQuestionFileSchema = z.strictObject({
 });
 export type OperatorQuestionFile = z.infer<typeof OperatorQuestionFileSchema>;
 
+/** How an operator resolves a question (`interview answer|accept|skip`). */
 export const QuestionResolutionSchema = z.enum(["answered", "accepted", "skipped"]);
 export type QuestionResolution = z.infer<typeof QuestionResolutionSchema>;
+
+/**
+ * How a stored question was resolved: by the operator, or `withdrawn` by the runtime when its
+ * item left the queue (cancelled, archived, superseded) while the question was pending.
+ */
+export const StoredQuestionResolutionSchema = z.enum([...QuestionResolutionSchema.options, "withdrawn"]);
+export type StoredQuestionResolution = z.infer<typeof StoredQuestionResolutionSchema>;
 
 export const QuestionStatusSchema = z.enum(["pending", "resolved"]);
 export type QuestionStatus = z.infer<typeof QuestionStatusSchema>;
@@ -58,8 +66,8 @@ export const OperatorQuestionSchema = z.strictObject({
   /** Where the item continues once the question is resolved. */
   resume_node_id: z.string().min(1),
   asked_at: TimestampSchema,
-  resolution: QuestionResolutionSchema.nullable(),
-  /** The answer the next stages see (null when skipped). */
+  resolution: StoredQuestionResolutionSchema.nullable(),
+  /** The answer the next stages see (null when skipped or withdrawn). */
   answer: z.string().nullable(),
   resolved_by: z.string().nullable(),
   resolved_at: TimestampSchema.nullable(),

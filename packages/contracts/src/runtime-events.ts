@@ -449,6 +449,13 @@ export const RUNTIME_EVENT_PAYLOADS = {
     resolution: z.enum(["answered", "accepted", "skipped"]),
     issuer: text,
   }),
+  /** A pending question's item left the queue (cancelled, archived, superseded): nobody needs the answer. */
+  operator_question_withdrawn: z.strictObject({
+    question_id: text,
+    work_item_id: text,
+    action: text,
+    issuer: text,
+  }),
   /** The item of a resolved question was claimed again and continues at the resume node. */
   operator_question_resumed: z.strictObject({
     question_id: text,

@@ -21,6 +21,7 @@ import {
   supersedeTask,
 } from "@millrace/queue-store";
 import { toWorkspaceRelative } from "@millrace/workspace";
+import { withdrawQuestionsOf } from "../questions/question-store.js";
 import {
   type ControlOutcome,
   type ControlState,
@@ -102,6 +103,13 @@ export function addIdea(state: ControlState, payload: Record<string, unknown>): 
   };
 }
 
+/** Interventions after which the item never runs again: its pending operator questions are withdrawn. */
+const ITEM_LEAVES_QUEUE: ReadonlySet<MailboxCommand> = new Set([
+  "cancel_work_item",
+  "archive_blocked_task",
+  "supersede_task",
+]);
+
 /** The v0.20 operator queue interventions; an item that is running waits for its run to end. */
 export function applyQueueIntervention(
   state: ControlState,
@@ -169,6 +177,16 @@ export function applyQueueIntervention(
       break;
     default:
       throw new MillraceError("mailbox_command_invalid", `${command} is not a queue intervention`);
+  }
+  if (ITEM_LEAVES_QUEUE.has(command)) {
+    for (const question of withdrawQuestionsOf(state.paths, result.work_item_id, env.issuer, state.clock())) {
+      event(state, "operator_question_withdrawn", {
+        question_id: question.question_id,
+        work_item_id: result.work_item_id,
+        action: result.action,
+        issuer: env.issuer,
+      });
+    }
   }
   return {
     applied: true,

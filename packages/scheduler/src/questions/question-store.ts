@@ -203,3 +203,35 @@ export function markResumed(paths: WorkspacePaths, question: OperatorQuestion, n
     resumed_at: formatTimestamp(now),
   });
 }
+
+/**
+ * Withdraws the pending questions of an item that left the queue (cancelled, archived,
+ * superseded): each moves to `resolved/` with resolution `withdrawn`, so nothing waits for an
+ * answer nobody needs. Returns the withdrawn questions.
+ */
+export function withdrawQuestionsOf(
+  paths: WorkspacePaths,
+  workItemId: string,
+  issuer: string,
+  now: Date,
+): OperatorQuestion[] {
+  const withdrawn: OperatorQuestion[] = [];
+  for (const question of pendingQuestions(paths)) {
+    if (question.work_item_id !== workItemId) continue;
+    const resolved: OperatorQuestion = {
+      ...question,
+      status: "resolved",
+      resolution: "withdrawn",
+      answer: null,
+      resolved_by: issuer,
+      resolved_at: formatTimestamp(now),
+    };
+    const dirs = questionDirs(paths);
+    mkdirSync(dirs.resolved, { recursive: true });
+    writeJsonAtomicSync(path.join(dirs.resolved, `${question.question_id}.json`), resolved);
+    rmSync(path.join(dirs.pending, `${question.question_id}.json`), { force: true });
+    fsyncDirSync(dirs.pending);
+    withdrawn.push(resolved);
+  }
+  return withdrawn;
+}

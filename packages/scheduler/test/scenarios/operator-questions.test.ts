@@ -139,6 +139,37 @@ function expectError(fn: () => unknown, code: string): void {
 }
 
 describe("operator questions in the GoalSpec funnel", () => {
+  it("cancelling the waiting spec withdraws its question: nothing waits for an answer nobody needs", async () => {
+    const ws = goalspecWorkspace();
+    await run(ws);
+    expect(questionFiles(ws)).toEqual([`pending/${QUESTION_ID}.json`]);
+    const outcome = applyControlDirect(
+      ws.paths,
+      "cancel_work_item",
+      { id: ROOT_SPEC, kind: "spec", reason: "goal dropped" },
+      { issuer: "bob", clock: () => new Date("2026-04-28T11:00:00Z"), commandId: "cmd-cancel" },
+    );
+    expect(outcome.applied).toBe(true);
+    expect(questionFiles(ws)).toEqual([`resolved/${QUESTION_ID}.json`]);
+    const stored = JSON.parse(
+      readFileSync(path.join(questionDirs(ws.paths).resolved, `${QUESTION_ID}.json`), "utf8"),
+    );
+    expect(stored).toMatchObject({
+      status: "resolved",
+      resolution: "withdrawn",
+      answer: null,
+      resolved_by: "bob",
+    });
+    expect(eventsOfType(ws, "operator_question_withdrawn").map((event) => event.data)).toEqual([
+      { question_id: QUESTION_ID, work_item_id: ROOT_SPEC, action: "cancel", issuer: "bob" },
+    ]);
+    // A withdrawn question cannot be answered any more.
+    expectError(
+      () => resolve(ws, { question_id: QUESTION_ID, resolution: "skipped" }),
+      "question_already_resolved",
+    );
+  });
+
   it("the asking spec waits while an unrelated task completes, then continues after the answer", async () => {
     const ws = goalspecWorkspace();
     const first = await run(ws);
