@@ -22,6 +22,8 @@ function sources(): Array<{ file: string; text: string }> {
   };
   walk(path.join(packagesRoot, "scheduler", "src"));
   walk(path.join(packagesRoot, "queue-store", "src"));
+  // Sentinel (in the supervisor contract) writes its acknowledgement to the same event log.
+  walk(path.join(packagesRoot, "supervisor-contract", "src"));
   return out;
 }
 
