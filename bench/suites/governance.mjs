@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { MillraceConfigSchema } from "@millrace/contracts";
-import { UsageEvaluator, UsageGovernance } from "@millrace/governance";
+import { UsageEvaluator, UsageGovernance, UsageLedger } from "@millrace/governance";
 import { workspacePaths } from "@millrace/workspace";
 import { median, report } from "../lib.mjs";
 
@@ -130,8 +130,11 @@ try {
   );
   if (governance.ledger.size !== ENTRIES) throw new Error(`ledger holds ${governance.ledger.size} entries`);
 
-  const evaluator = new UsageEvaluator(config, governance.ledger.entries);
-  const sample = governance.ledger.entries[0];
+  // The governance object drops its entries once its running totals are built (a lean daemon);
+  // the evaluator bench reads them through a ledger of its own.
+  const { entries } = UsageLedger.open(paths);
+  const evaluator = new UsageEvaluator(config, entries);
+  const sample = entries[0];
   const inMemory = [];
   for (let i = 0; i < HANDOFFS; i += 1) {
     now += MINUTE;
