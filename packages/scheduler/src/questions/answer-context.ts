@@ -1,4 +1,4 @@
-import type { StageRunRequest } from "@millrace/contracts";
+import type { StageRunRequest, StoredQuestionResolution } from "@millrace/contracts";
 import type { PromptContextBlock } from "@millrace/runners";
 import type { EngineContext } from "../state/context.js";
 import { listQuestions } from "./question-store.js";
@@ -7,7 +7,9 @@ const RESOLUTION_TEXT = {
   answered: "answered by the operator",
   accepted: "the operator accepted the recommended answer",
   skipped: "skipped by the operator: proceed on your own best judgement and record the assumption",
-} as const;
+  // The item left the queue; should it ever run again (a retry), nobody answered the question.
+  withdrawn: "withdrawn when the item left the queue: no answer was given",
+} as const satisfies Record<StoredQuestionResolution, string>;
 
 /**
  * The operator's answers for this work item, one block per resolved question, so every later stage
