@@ -10,6 +10,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
+/** Test files that failed outside any test (a hook, an import): vitest counts no failed test for them. */
+let failedFiles = 0;
 const failures = [];
 for (const group of ["packages", "apps"]) {
   const base = path.join(repo, group);
@@ -31,11 +33,14 @@ for (const group of ["packages", "apps"]) {
           .slice(0, 300);
         failures.push(`FAILED ${file} > ${test.fullName ?? test.title}: ${first}`);
       }
-      if (suite.status === "failed" && (suite.assertionResults ?? []).length === 0) {
+      const testFailed = (suite.assertionResults ?? []).some((test) => test.status === "failed");
+      if (suite.status === "failed" && !testFailed) {
+        failedFiles += 1;
+        const why = String(suite.message ?? "")
+          .split("\n")[0]
+          .slice(0, 300);
         failures.push(
-          `FAILED ${file}: ${String(suite.message ?? "")
-            .split("\n")[0]
-            .slice(0, 300)}`,
+          `FAILED ${file}: ${why || "the file failed outside its tests (a hook or an import); see its output above"}`,
         );
       }
     }
@@ -43,9 +48,11 @@ for (const group of ["packages", "apps"]) {
 }
 // Failures are repeated here, after every package's interleaved output, so the tail of a CI log names them.
 for (const line of failures) console.log(line);
-console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+console.log(
+  `Tests: ${passed} passed, ${failed} failed, ${skipped} skipped${failedFiles > 0 ? `, ${failedFiles} test file(s) failed outside their tests` : ""}`,
+);
 if (reports === 0 || passed + failed === 0) {
   console.error("no test reports found: did the test run execute any test?");
   process.exit(1);
 }
-process.exit(failed > 0 ? 1 : 0);
+process.exit(failed > 0 || failedFiles > 0 ? 1 : 0);

@@ -210,6 +210,8 @@ export type RunDaemonOutput = z.infer<typeof RunDaemonOutputSchema>;
 /** `demo --json`: where the demo ran, how it ended, and the final status. */
 export const DemoOutputSchema = z.strictObject({
   workspace: z.string(),
+  /** The mode the demo ran (`demo`, or `blueprint_codex` under `--mode blueprint`). */
+  mode_id: z.string(),
   ticks: Count,
   stop_reason: DaemonStopReasonSchema,
   status: StatusReportSchema,
