@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { withConfigRange } from "./config-range.js";
 import { PlaneSchema } from "./enums.js";
+import { notifyChannelKeys } from "./notify-channel.js";
 
 /**
  * Stage liveness: whether an active stage is moving. `idle` means no stage is active; the others
@@ -71,22 +72,7 @@ const BaseLivenessConfigSchema = z.strictObject({
   retry_storm_window_seconds: seconds(1, 86_400)
     .default(900)
     .describe("The window retry_storm_failures is counted over."),
-  notify_command: z
-    .array(z.string().min(1))
-    .default([])
-    .describe(
-      "Notification command as an argument array (no shell); it gets the notification JSON on stdin.",
-    ),
-  notify_timeout_seconds: seconds(0.1, 600)
-    .default(10)
-    .describe("Seconds before the notification command is stopped."),
-  webhook_url: z
-    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-    .optional()
-    .describe("URL the notification JSON is POSTed to."),
-  webhook_timeout_seconds: seconds(0.1, 600)
-    .default(5)
-    .describe("Seconds before the webhook POST is abandoned."),
+  ...notifyChannelKeys("the"),
   responses: LivenessResponsesConfigSchema.prefault({}),
 });
 

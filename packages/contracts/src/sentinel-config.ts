@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { withConfigRange } from "./config-range.js";
+import { notifyChannelKeys } from "./notify-channel.js";
 
 /** `[sentinel]` in millrace.toml. Kept apart from sentinel.ts: config.ts may not import the schema registry. */
 
@@ -58,22 +59,7 @@ const BaseSentinelConfigSchema = z.strictObject({
     .describe(
       "Recovery requests queued without progress before Sentinel escalates and waits for acknowledgement.",
     ),
-  notify_command: z
-    .array(z.string().min(1))
-    .default([])
-    .describe(
-      "Notification command as an argument array (no shell); it gets the notification JSON on stdin.",
-    ),
-  notify_timeout_seconds: seconds(0.1, 600)
-    .default(10)
-    .describe("Seconds before the notification command is stopped."),
-  webhook_url: z
-    .url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })
-    .optional()
-    .describe("URL Sentinel's notification JSON is POSTed to."),
-  webhook_timeout_seconds: seconds(0.1, 600)
-    .default(5)
-    .describe("Seconds before the webhook POST is abandoned."),
+  ...notifyChannelKeys("Sentinel's"),
 });
 
 /** `[sentinel]` in millrace.toml (read at each check). */
