@@ -361,18 +361,23 @@ export function retargetTaskDependency(
   };
 }
 
+/** The one incident an operator may close: incoming, active or blocked (after checking the reason). */
+function locateOpenIncident(store: QueueStore, incidentId: string, options: InterventionOptions) {
+  cleanReason(options.reason);
+  return exactlyOne(
+    locateIn(store, incidentId, ["incident"], ["queue", "active", "blocked"]),
+    incidentId,
+    "incoming, active or blocked",
+  );
+}
+
 /** Closes an incoming, active or blocked incident as resolved by the operator (`resolved/operator/`). */
 export function resolveIncident(
   store: QueueStore,
   incidentId: string,
   options: InterventionOptions,
 ): InterventionResult {
-  cleanReason(options.reason);
-  const located = exactlyOne(
-    locateIn(store, incidentId, ["incident"], ["queue", "active", "blocked"]),
-    incidentId,
-    "incoming, active or blocked",
-  );
+  const located = locateOpenIncident(store, incidentId, options);
   return archive(
     store,
     located,
@@ -392,12 +397,7 @@ export function cancelIncident(
   incidentId: string,
   options: InterventionOptions,
 ): InterventionResult {
-  cleanReason(options.reason);
-  const located = exactlyOne(
-    locateIn(store, incidentId, ["incident"], ["queue", "active", "blocked"]),
-    incidentId,
-    "incoming, active or blocked",
-  );
+  const located = locateOpenIncident(store, incidentId, options);
   return archive(
     store,
     located,

@@ -1,8 +1,7 @@
 // Drives one prompt through `pi --mode rpc` the way spec/runners.md §4.3 describes: auto-retry off,
 // prompt, wait for the terminal agent_end, ask for the last assistant text and the session stats,
 // then close stdin. Independent of @millrace/runners, so the harness is proven on its own.
-import { spawn } from "node:child_process";
-import { killGroup } from "./spawn-cli.js";
+import { spawnGroup, watchGroup } from "./spawn-cli.js";
 
 export interface PiRpcTranscript {
   events: Record<string, unknown>[];
@@ -18,20 +17,12 @@ export function runPiRpcPrompt(
   argv: string[],
   options: { cwd: string; env: Record<string, string>; prompt: string; timeoutMs: number },
 ): Promise<PiRpcTranscript> {
-  const [command, ...args] = argv;
-  if (command === undefined) throw new Error("runPiRpcPrompt: empty argv");
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawnGroup(argv, options);
+    const watch = watchGroup(child, options.timeoutMs, reject);
     const events: Record<string, unknown>[] = [];
     const responses = new Map<string, Record<string, unknown>>();
-    let stderr = "";
     let pending = "";
-    let timedOut = false;
     let phase: "prompting" | "querying" | "done" = "prompting";
     const send = (command: Record<string, unknown>) => child.stdin.write(`${JSON.stringify(command)}\n`);
 
@@ -79,20 +70,8 @@ export function runPiRpcPrompt(
         index = pending.indexOf("\n");
       }
     });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child, "SIGTERM");
-      setTimeout(() => killGroup(child, "SIGKILL"), 5_000).unref();
-    }, options.timeoutMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
     child.on("close", (code) => {
-      clearTimeout(timer);
+      watch.settle();
       const last = responses.get("last")?.data as { text?: string } | undefined;
       const stats = responses.get("stats")?.data as Record<string, unknown> | undefined;
       resolve({
@@ -100,9 +79,9 @@ export function runPiRpcPrompt(
         responses,
         lastAssistantText: last?.text,
         sessionStats: stats,
-        stderr,
+        stderr: watch.stderr(),
         code,
-        timedOut,
+        timedOut: watch.timedOut(),
       });
     });
     child.stdin.on("error", () => {});

@@ -42,37 +42,74 @@ export function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   } catch {}
 }
 
-export function runCli(argv: string[], options: CliRunOptions): Promise<CliRun> {
+/** What every harness run watches on its child: stderr, and the hard deadline that kills the group. */
+export interface GroupWatch {
+  readonly stderr: () => string;
+  readonly timedOut: () => boolean;
+  /** Disarms the deadline; call once the child has closed. */
+  readonly settle: () => void;
+}
+
+/** Spawns `argv` as the leader of its own process group, with piped stdio. */
+export function spawnGroup(
+  argv: string[],
+  options: { cwd: string; env: Record<string, string> },
+): ChildProcess & {
+  stdin: NonNullable<ChildProcess["stdin"]>;
+  stdout: NonNullable<ChildProcess["stdout"]>;
+  stderr: NonNullable<ChildProcess["stderr"]>;
+} {
   const [command, ...args] = argv;
-  if (command === undefined) throw new Error("runCli: empty argv");
+  if (command === undefined) throw new Error("spawnGroup: empty argv");
+  return spawn(command, args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+}
+
+/** Collects stderr and arms the deadline: SIGTERM to the group at `timeoutMs`, SIGKILL 5 s later. */
+export function watchGroup(
+  child: ChildProcess,
+  timeoutMs: number,
+  reject: (error: Error) => void,
+): GroupWatch {
+  let stderr = "";
+  let timedOut = false;
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    killGroup(child, "SIGTERM");
+    setTimeout(() => killGroup(child, "SIGKILL"), 5_000).unref();
+  }, timeoutMs);
+  child.on("error", (error) => {
+    clearTimeout(timer);
+    reject(error);
+  });
+  return { stderr: () => stderr, timedOut: () => timedOut, settle: () => clearTimeout(timer) };
+}
+
+export function runCli(argv: string[], options: CliRunOptions): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ["pipe", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawnGroup(argv, options);
+    const watch = watchGroup(child, options.timeoutMs, reject);
     let stdout = "";
-    let stderr = "";
-    let timedOut = false;
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
       stdout += chunk;
     });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      killGroup(child, "SIGTERM");
-      setTimeout(() => killGroup(child, "SIGKILL"), 5_000).unref();
-    }, options.timeoutMs);
-    child.on("error", (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, timedOut, events: parseJsonLines(stdout) });
+      watch.settle();
+      resolve({
+        code,
+        signal,
+        stdout,
+        stderr: watch.stderr(),
+        timedOut: watch.timedOut(),
+        events: parseJsonLines(stdout),
+      });
     });
     child.stdin.on("error", () => {});
     child.stdin.end(options.stdin ?? "");
