@@ -2,8 +2,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import type { RuntimeEvent, ScriptFileInput } from "@millrace/contracts";
+import { createEngine, type DaemonReport, readStatus } from "@millrace/scheduler";
 import { initWorkspace, tailEvents, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
 import { onTestFinished } from "vitest";
+import { addTaskRequest, submitControl } from "../src/index.js";
 
 export interface TestWorkspace {
   root: string;
@@ -73,5 +75,41 @@ export async function waitFor(condition: () => boolean, what: string, timeoutMs 
   while (!condition()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A demo workspace whose builder sleeps 3 s, so a live daemon has an active stage while a test looks. */
+export function slowBuilderWorkspace(): TestWorkspace {
+  return demoWorkspace({
+    rules: [
+      {
+        stage: "builder",
+        actions: [
+          { type: "sleep", ms: 3_000 },
+          { type: "marker", token: "BUILDER_COMPLETE" },
+        ],
+      },
+    ],
+  });
+}
+
+/**
+ * Queues `task-slow`, runs a daemon in this process until its builder has started, then runs `body`
+ * with the daemon's promise (the body stops the daemon); the engine is closed whatever happens.
+ */
+export async function whileBuilderRuns(
+  ws: TestWorkspace,
+  body: (daemon: Promise<DaemonReport>) => Promise<void>,
+): Promise<void> {
+  const request = addTaskRequest({ title: "Slow one", id: "task-slow", createdBy: "operator" });
+  submitControl(ws.root, request.command, request.payload);
+  const engine = createEngine({ workspace: ws.root });
+  await engine.start();
+  const daemon = engine.runDaemon({});
+  try {
+    await waitFor(() => readStatus(ws.root).planes.execution.active_run !== null, "the builder to start");
+    await body(daemon);
+  } finally {
+    await engine.close();
   }
 }

@@ -1,32 +1,12 @@
-import { createEngine, readStatus } from "@millrace/scheduler";
 import { describe, expect, it } from "vitest";
-import { addTaskRequest, DEFAULT_STALLED_AFTER_SECONDS, submitControl } from "../src/index.js";
-import { demoWorkspace, eventsOfType, waitFor } from "./helpers.js";
+import { DEFAULT_STALLED_AFTER_SECONDS } from "../src/index.js";
+import { eventsOfType, slowBuilderWorkspace, whileBuilderRuns } from "./helpers.js";
 import { expectReason, takeActions } from "./report-helpers.js";
-
-/** The builder stage sleeps, so the daemon is alive with an active stage while we look. */
-const SLOW_BUILDER = {
-  rules: [
-    {
-      stage: "builder",
-      actions: [
-        { type: "sleep" as const, ms: 3_000 },
-        { type: "marker" as const, token: "BUILDER_COMPLETE" },
-      ],
-    },
-  ],
-};
 
 describe("supervisor report against a live daemon", () => {
   it("working while output is fresh, stalled once nothing happened past the threshold; each action is accepted", async () => {
-    const ws = demoWorkspace(SLOW_BUILDER);
-    const request = addTaskRequest({ title: "Slow one", id: "task-slow", createdBy: "operator" });
-    submitControl(ws.root, request.command, request.payload);
-    const engine = createEngine({ workspace: ws.root });
-    await engine.start();
-    const daemon = engine.runDaemon({});
-    try {
-      await waitFor(() => readStatus(ws.root).planes.execution.active_run !== null, "the builder to start");
+    const ws = slowBuilderWorkspace();
+    await whileBuilderRuns(ws, async (daemon) => {
       const working = await expectReason(ws, "working", /running execution builder on task-slow/, {
         issuer: "ops-agent",
       });
@@ -65,9 +45,7 @@ describe("supervisor report against a live daemon", () => {
       ]);
       const report = await daemon;
       expect(report.stopReason).toBe("stop_requested");
-    } finally {
-      await engine.close();
-    }
+    });
     const applied = eventsOfType(ws, "mailbox_command_applied").map((event) => [
       event.data.command,
       event.data.issuer,

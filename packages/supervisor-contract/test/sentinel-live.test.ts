@@ -1,9 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { RecoveryRequestRecordSchema } from "@millrace/contracts";
-import { createEngine, readStatus } from "@millrace/scheduler";
 import { describe, expect, it } from "vitest";
 import {
-  addTaskRequest,
   requestRecovery,
   sentinelCheck,
   sentinelPaths,
@@ -12,34 +10,16 @@ import {
   submitControl,
   submitSentinelIncident,
 } from "../src/index.js";
-import { demoWorkspace, idsIn, listTree, waitFor } from "./helpers.js";
-
-const SLOW_BUILDER = {
-  rules: [
-    {
-      stage: "builder",
-      actions: [
-        { type: "sleep" as const, ms: 3_000 },
-        { type: "marker" as const, token: "BUILDER_COMPLETE" },
-      ],
-    },
-  ],
-};
+import { demoWorkspace, idsIn, listTree, slowBuilderWorkspace, whileBuilderRuns } from "./helpers.js";
 
 describe("Sentinel against a live daemon", () => {
   it("sees the scripted stage stall and queues a recovery request through the daemon's mailbox", async () => {
-    const ws = demoWorkspace(SLOW_BUILDER);
+    const ws = slowBuilderWorkspace();
     writeFileSync(
       ws.paths.configFile,
       `${readFileSync(ws.paths.configFile, "utf8")}\n[sentinel]\nno_progress_seconds = 60\n`,
     );
-    const task = addTaskRequest({ title: "Slow one", id: "task-slow", createdBy: "operator" });
-    submitControl(ws.root, task.command, task.payload);
-    const engine = createEngine({ workspace: ws.root });
-    await engine.start();
-    const daemon = engine.runDaemon({});
-    try {
-      await waitFor(() => readStatus(ws.root).planes.execution.active_run !== null, "the builder to start");
+    await whileBuilderRuns(ws, async (daemon) => {
       const now = Date.now();
       const first = await sentinelCheck(ws.root, { clock: () => new Date(now) });
       expect(first.attention_reason).toBe("working");
@@ -53,9 +33,7 @@ describe("Sentinel against a live daemon", () => {
       expect(later.recovery_mode).toBe("mailbox");
       submitControl(ws.root, "stop", {}, { issuer: "test" });
       await daemon;
-    } finally {
-      await engine.close();
-    }
+    });
   });
 });
 
