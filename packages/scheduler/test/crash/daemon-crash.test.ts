@@ -1,14 +1,14 @@
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { describe, expect, it } from "vitest";
-import { demoWorkspace, enqueueTask, type TestWorkspace } from "../fixtures.js";
+import { demoWorkspace, enqueueTask } from "../fixtures.js";
 import {
   CHILD_SCRIPT,
   crashScript,
   documentLocations,
   endStateViolations,
+  killableLife,
   readJson,
   runChild,
   taskId,
@@ -104,54 +104,6 @@ function classifyKill(paths: WorkspacePaths, sawStart: boolean): KillPhase {
   return "between_stages";
 }
 
-/**
- * One daemon life, SIGKILLed (with its whole process group) `kill.ms` after it was spawned or, with
- * `kill.afterStart`, after it reported `runtime_started`; unless it ends first.
- */
-function live(
-  ws: TestWorkspace,
-  life: Life,
-  kill: { ms: number; afterStart: boolean } | null,
-): Promise<void> {
-  const spawnedAt = performance.now();
-  const child = spawn(process.execPath, [CHILD_SCRIPT, ws.root], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, ms);
-  };
-  if (kill && !kill.afterStart) arm(kill.ms);
-  let stdout = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    if (life.startedAfterMs === null && stdout.includes("runtime_started")) {
-      life.startedAfterMs = performance.now() - spawnedAt;
-      if (kill?.afterStart) arm(kill.ms);
-    }
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    life.stderr += chunk;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      life.exitCode = code;
-      life.signal = signal;
-      life.stagesCompleted = stdout.split("\n").filter((line) => line.startsWith("stage_completed")).length;
-      life.stdoutTail = stdout.slice(-400);
-      resolve();
-    });
-  });
-}
-
 function describeLife(life: Life): string {
   const stdout = life.stdoutTail.trim().split("\n").slice(-5).join(" | ");
   return `life ${life.index}: kill after ${life.delayMs ?? "-"}ms, started after ${life.startedAfterMs?.toFixed(0) ?? "-"}ms, stages ${life.stagesCompleted}, exit ${life.exitCode}/${life.signal}, phase ${life.phase}\n  stderr: ${life.stderr.trim().slice(-800) || "(none)"}\n  stdout tail: ${stdout}`;
@@ -225,7 +177,15 @@ describe("daemon crash safety (kill -9 at random moments)", () => {
         phase: null,
       };
       lives.push(life);
-      await live(ws, life, kill);
+      const exit = await killableLife(CHILD_SCRIPT, ws.root, kill);
+      Object.assign(life, {
+        startedAfterMs: exit.startedAfterMs,
+        stagesCompleted: exit.stagesCompleted,
+        exitCode: exit.code,
+        signal: exit.signal,
+        stdoutTail: exit.stdout.slice(-400),
+        stderr: exit.stderr,
+      });
       stagesSeen += life.stagesCompleted;
       if (life.startedAfterMs !== null) startup = startup * 0.7 + life.startedAfterMs * 0.3;
 

@@ -213,3 +213,59 @@ export function endStateViolations(
   }
   return violations;
 }
+
+/** When a daemon life is SIGKILLed: `ms` after spawn, or `ms` after it reported `runtime_started`. */
+export interface KillPlan {
+  ms: number;
+  afterStart: boolean;
+}
+
+export interface KilledLife extends ChildExit {
+  /** From spawn to `runtime_started`, or null when it never started. */
+  startedAfterMs: number | null;
+  /** How many `stage_completed` lines the life printed. */
+  stagesCompleted: number;
+}
+
+/**
+ * One daemon life of `script` (a child .mjs taking the workspace root), SIGKILLed with its whole
+ * process group as `kill` says, unless it ends first; `kill = null` lets it run to its end.
+ */
+export function killableLife(script: string, root: string, kill: KillPlan | null): Promise<KilledLife> {
+  const spawnedAt = performance.now();
+  const child = spawn(process.execPath, [script, root], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (ms: number) => {
+    timer = setTimeout(() => {
+      try {
+        process.kill(-(child.pid as number), "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }, ms);
+  };
+  if (kill && !kill.afterStart) arm(kill.ms);
+  let startedAfterMs: number | null = null;
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    if (startedAfterMs === null && stdout.includes("runtime_started")) {
+      startedAfterMs = performance.now() - spawnedAt;
+      if (kill?.afterStart) arm(kill.ms);
+    }
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      if (timer) clearTimeout(timer);
+      const stagesCompleted = stdout.split("\n").filter((line) => line.startsWith("stage_completed")).length;
+      resolve({ code, signal, stdout, stderr, startedAfterMs, stagesCompleted });
+    });
+  });
+}

@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { demoWorkspace, enqueueTask, type TestWorkspace } from "../fixtures.js";
-import { crashScript, documentLocations, taskId } from "./harness.js";
+import { crashScript, documentLocations, type KillPlan, killableLife, taskId } from "./harness.js";
 
 /*
  * Usage governance's counted-once promise under kill -9 (issue 12): a governed daemon in a child
@@ -47,42 +46,15 @@ interface Life {
 }
 
 /** One daemon life, killed (whole process group) `ms` after spawn, or after `runtime_started`. */
-function live(ws: TestWorkspace, kill: { ms: number; afterStart: boolean } | null): Promise<Life> {
-  const child = spawn(process.execPath, [CHILD, ws.root], {
-    detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let timer: NodeJS.Timeout | undefined;
-  const arm = (ms: number) => {
-    timer = setTimeout(() => {
-      try {
-        process.kill(-(child.pid as number), "SIGKILL");
-      } catch {
-        // already gone
-      }
-    }, ms);
+async function live(ws: TestWorkspace, kill: KillPlan | null): Promise<Life> {
+  const exit = await killableLife(CHILD, ws.root, kill);
+  return {
+    code: exit.code,
+    signal: exit.signal,
+    stages: exit.stagesCompleted,
+    stderr: exit.stderr.slice(-800),
+    stdout: exit.stdout.slice(-300),
   };
-  if (kill && !kill.afterStart) arm(kill.ms);
-  let stdout = "";
-  let stderr = "";
-  let started = false;
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-    if (!started && stdout.includes("runtime_started")) {
-      started = true;
-      if (kill?.afterStart) arm(kill.ms);
-    }
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      if (timer) clearTimeout(timer);
-      const stages = stdout.split("\n").filter((line) => line.startsWith("stage_completed")).length;
-      resolve({ code, signal, stages, stderr: stderr.slice(-800), stdout: stdout.slice(-300) });
-    });
-  });
 }
 
 /** Every token-bearing stage result on disk: workspace-relative path → total tokens. */
