@@ -50,6 +50,29 @@ const packet = (decision: string): ScriptActionInput => ({
   template: `# Recon packet\n\nProbe-ID: {{work_item_id}}\nDecision: ${decision}\n`,
 });
 
+/** The manager writes one task under `spec-rooted`; recon finds nothing to do. */
+const ROOTED_MANAGER_NOOP_RECON = {
+  rules: [
+    {
+      stage: "manager",
+      actions: [
+        {
+          type: "write_file" as const,
+          base: "runtime" as const,
+          path: "tasks/queue/task-rooted.md",
+          template: taskMarkdown("task-rooted", {
+            root_spec_id: "spec-rooted",
+            root_idea_id: "idea-rooted",
+            spec_id: "spec-rooted",
+          }),
+        },
+        { type: "marker" as const, token: "MANAGER_COMPLETE" },
+      ],
+    },
+    { stage: "recon", actions: [packet("noop"), { type: "marker" as const, token: "RECON_NOOP" }] },
+  ],
+};
+
 describe("scenario (g): probe → recon → task", () => {
   it("RECON_TO_EXECUTION enqueues the generated task with probe lineage; it runs to done and the probe is done", async () => {
     const ws = scenarioWorkspace({
@@ -270,27 +293,7 @@ describe("scenario (g): probe → recon → task", () => {
   });
 
   it("probes compete with specs by age: an older probe is claimed before a younger root spec", async () => {
-    const ws = scenarioWorkspace({
-      rules: [
-        {
-          stage: "manager",
-          actions: [
-            {
-              type: "write_file",
-              base: "runtime",
-              path: "tasks/queue/task-rooted.md",
-              template: taskMarkdown("task-rooted", {
-                root_spec_id: "spec-rooted",
-                root_idea_id: "idea-rooted",
-                spec_id: "spec-rooted",
-              }),
-            },
-            { type: "marker", token: "MANAGER_COMPLETE" },
-          ],
-        },
-        { stage: "recon", actions: [packet("noop"), { type: "marker", token: "RECON_NOOP" }] },
-      ],
-    });
+    const ws = scenarioWorkspace(ROOTED_MANAGER_NOOP_RECON);
     seedRootSpec(ws, "spec-rooted", "idea-rooted");
     enqueueProbe(ws);
     await runUntilIdle(ws, {}, 200);
@@ -303,27 +306,7 @@ describe("scenario (g): probe → recon → task", () => {
   });
 
   it("never claims a probe under an open closure target's root filter", async () => {
-    const ws = scenarioWorkspace({
-      rules: [
-        {
-          stage: "manager",
-          actions: [
-            {
-              type: "write_file",
-              base: "runtime",
-              path: "tasks/queue/task-rooted.md",
-              template: taskMarkdown("task-rooted", {
-                root_spec_id: "spec-rooted",
-                root_idea_id: "idea-rooted",
-                spec_id: "spec-rooted",
-              }),
-            },
-            { type: "marker", token: "MANAGER_COMPLETE" },
-          ],
-        },
-        { stage: "recon", actions: [packet("noop"), { type: "marker", token: "RECON_NOOP" }] },
-      ],
-    });
+    const ws = scenarioWorkspace(ROOTED_MANAGER_NOOP_RECON);
     seedRootSpec(ws, "spec-rooted", "idea-rooted");
     // The probe arrives once the lineage is open (its target exists), while the task is queued.
     const { engine } = testEngine(ws, {
