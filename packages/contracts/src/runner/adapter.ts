@@ -16,7 +16,8 @@ export interface RunnerAdapter {
   /**
    * How this runner would honour a stage's grants (flags and per-grant support). The engine's
    * pre-dispatch gate asks it; a runner without it treats every grant as advisory. `env` is the
-   * environment its agent would run in (default `process.env`), for runners that ask the host.
+   * environment its agent would run in: given it, a runner may ask the host too (Codex: can its
+   * sandbox run here?); without it, the verdict is the grants' alone.
    */
   enforceCapabilities?(
     grants: readonly CapabilityGrant[],

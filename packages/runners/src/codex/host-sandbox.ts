@@ -50,15 +50,17 @@ export function codexHostSandboxProblem(config: MillraceConfig, env: Env = proce
 }
 
 /**
- * The host side of a stage's Codex verdict. No probe when the grants ask for no sandbox (execution
- * capabilities off, or everything granted: Codex already runs without one).
+ * The host side of a stage's Codex verdict. No probe without the agent's environment (a caller
+ * asking about the grants alone, like doctor's capability checks, which report the host apart), nor
+ * when the grants ask for no sandbox (execution capabilities off, or everything granted).
  */
 export function codexHostSandbox(
   grants: readonly CapabilityGrant[] | null | undefined,
   config: MillraceConfig,
-  env: Env = process.env,
+  env: Env | undefined,
 ): CodexHostSandbox {
   const unenforceable = config.execution_capabilities.unenforceable;
-  if (grants == null || allowsEverything(grants)) return { problem: null, unenforceable };
+  if (env === undefined || grants == null || allowsEverything(grants))
+    return { problem: null, unenforceable };
   return { problem: codexHostSandboxProblem(config, env), unenforceable };
 }
