@@ -512,7 +512,7 @@ export const ExecutionCapabilitiesConfigSchema = z.strictObject({
     .enum(["refuse", "advisory"])
     .default("refuse")
     .describe(
-      "A required grant that needs enforcement its runner cannot give: refuse blocks the stage; advisory runs it with the grant recorded as advisory (runs show and the monitor say why).",
+      "A required grant that needs enforcement its runner cannot give, or a Codex stage on a host where Codex's own sandbox cannot run: refuse blocks the stage; advisory runs it with the grant recorded as advisory (runs show and the monitor say why), Codex then without its sandbox.",
     ),
   defaults: z
     .strictObject({

@@ -278,4 +278,35 @@ describe("the gate asks the runner's support", () => {
     expect(gate("advisory")).toMatchObject({ allowed: false, failure_class: "capability_grant_unsupported" });
     expect(gate("enforced").allowed).toBe(true);
   });
+  it("a host refusal blocks each required grant the runner does not enforce, below a denial", () => {
+    const sealed = grants([
+      { id: "ws", capability: "workspace.write" },
+      { id: "read", capability: "workspace.read", access: "read" },
+      { id: "opt", capability: "shell.run", required: false },
+    ]);
+    const support = (grant: { capability_id: string }) =>
+      grant.capability_id === "workspace.read"
+        ? { support: "enforced" as const, reason: "always" }
+        : { support: "advisory" as const, reason: "host sandbox unavailable (no landlock)" };
+    const input = { grants: sealed, config: capabilities(), approvalStatus: () => undefined, support };
+    // Without the refusal an advisory-only grant passes; with it, that grant (and only it) blocks.
+    expect(evaluateCapabilityGate(input).allowed).toBe(true);
+    const refused = evaluateCapabilityGate({
+      ...input,
+      hostRefusal: "codex_cli's own sandbox cannot run here",
+    });
+    expect(refused).toMatchObject({ allowed: false, failure_class: "capability_grant_unsupported" });
+    expect(refused.findings.map((f) => [f.capability_id, f.reason])).toEqual([
+      ["workspace.write", "codex_cli's own sandbox cannot run here"],
+    ]);
+    const denied = grants(
+      [
+        { id: "ws", capability: "workspace.write" },
+        { id: "net", capability: "network.access" },
+      ],
+      capabilities(),
+    );
+    const both = evaluateCapabilityGate({ ...input, grants: denied, hostRefusal: "no sandbox here" });
+    expect(both.failure_class).toBe("capability_grant_denied");
+  });
 });

@@ -17,6 +17,7 @@ export { CODEX_RUNNER_NAME, type CodexAdapterOptions, createCodexAdapter } from 
 export { codexPermissionFlags } from "./codex/args.js";
 export { CODEX_CAPABILITIES } from "./codex/capabilities.js";
 export { codexCredentialProblems } from "./codex/credentials.js";
+export { codexProbeInvocation, SANDBOX_PROBE_ROOT_ENV } from "./codex/host-sandbox.js";
 export {
   describeHostSandboxFacts,
   type HostSandboxFacts,

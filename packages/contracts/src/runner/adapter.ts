@@ -15,9 +15,15 @@ export interface RunnerAdapter {
   readonly capabilities?: RunnerCapabilities;
   /**
    * How this runner would honour a stage's grants (flags and per-grant support). The engine's
-   * pre-dispatch gate asks it; a runner without it treats every grant as advisory.
+   * pre-dispatch gate asks it; a runner without it treats every grant as advisory. `env` is the
+   * environment its agent would run in: given it, a runner may ask the host too (Codex: can its
+   * sandbox run here?); without it, the verdict is the grants' alone.
    */
-  enforceCapabilities?(grants: readonly CapabilityGrant[], config: MillraceConfig): CapabilityEnforcement;
+  enforceCapabilities?(
+    grants: readonly CapabilityGrant[],
+    config: MillraceConfig,
+    env?: RunnerEnvironment,
+  ): CapabilityEnforcement;
   run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput | RunnerRawResult>;
   /** Fast checks (executable present, credentials configured) that fail in milliseconds. */
   preflight?(

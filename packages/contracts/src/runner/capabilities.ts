@@ -51,6 +51,12 @@ export const CapabilityEnforcementSchema = z.strictObject({
   flags: z.array(z.string()),
   summary: z.string(),
   grants: z.array(GrantSupportSchema),
+  /**
+   * Why the runner's own sandbox cannot run on this host (its self-check failed), when that is so:
+   * the grants it would hold are advisory, and the pre-dispatch gate refuses the stage unless
+   * `[execution_capabilities] unenforceable = "advisory"`.
+   */
+  host_sandbox_unavailable: z.string().optional(),
 });
 export type CapabilityEnforcement = z.infer<typeof CapabilityEnforcementSchema>;
 

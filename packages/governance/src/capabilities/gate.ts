@@ -32,6 +32,12 @@ export interface CapabilityGateInput {
   readonly approvalStatus: (grant: CapabilityGrant) => ApprovalStatus | undefined;
   /** What the stage's runner can do for a granted grant (its adapter's `enforceCapabilities`). */
   readonly support: (grant: CapabilityGrant) => { support: CapabilitySupport; reason: string };
+  /**
+   * Set when the runner's own sandbox cannot run on this host and policy refuses to run without it:
+   * the refusal's reason. Each granted required grant the runner cannot enforce is then blocked with
+   * it, whatever enforcement the grant claimed.
+   */
+  readonly hostRefusal?: string;
 }
 
 const PRECEDENCE: readonly CapabilityFailureClass[] = [
@@ -88,7 +94,10 @@ export function evaluateCapabilityGate(input: CapabilityGateInput): CapabilityGa
       case "granted": {
         const verdict = input.support(grant);
         support.push({ grant_id: grant.grant_id, capability_id: grant.capability_id, ...verdict });
-        if (verdict.support === "unsupported") block(grant, "capability_grant_unsupported", verdict.reason);
+        if (input.hostRefusal !== undefined && verdict.support !== "enforced")
+          block(grant, "capability_grant_unsupported", input.hostRefusal);
+        else if (verdict.support === "unsupported")
+          block(grant, "capability_grant_unsupported", verdict.reason);
         else if (verdict.support === "advisory" && grant.enforcement_mode !== "advisory_only")
           block(
             grant,

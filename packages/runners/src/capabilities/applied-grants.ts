@@ -6,6 +6,7 @@ import {
   formatTimestamp,
   type MillraceConfig,
   type RunnerAdapter,
+  type RunnerEnvironment,
   type StageRunRequest,
 } from "@millrace/contracts";
 import { advisoryEnforcement } from "./grant-sets.js";
@@ -15,8 +16,9 @@ export function capabilityEnforcementOf(
   adapter: RunnerAdapter,
   grants: readonly CapabilityGrant[],
   config: MillraceConfig,
+  env?: RunnerEnvironment,
 ): CapabilityEnforcement {
-  return adapter.enforceCapabilities?.(grants, config) ?? advisoryEnforcement(adapter.name, grants);
+  return adapter.enforceCapabilities?.(grants, config, env) ?? advisoryEnforcement(adapter.name, grants);
 }
 
 /** Each grant with how it was held: enforced, advisory (recorded, not enforced), or not granted. */

@@ -15,6 +15,7 @@ import { CODEX_CAPABILITIES } from "./capabilities.js";
 import { codexCredentialProblems } from "./credentials.js";
 import { codexVerdict } from "./failure.js";
 import { codexGrantEnforcement } from "./grants.js";
+import { codexHostSandbox } from "./host-sandbox.js";
 import { codexPreflight } from "./preflight.js";
 import { CodexStreamState } from "./stream.js";
 
@@ -30,7 +31,9 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
   return {
     name: CODEX_RUNNER_NAME,
     capabilities: CODEX_CAPABILITIES,
-    enforceCapabilities: (grants) => codexGrantEnforcement(grants),
+    // Where the host cannot run Codex's sandbox (probed once per process), the verdict says so.
+    enforceCapabilities: (grants, config, env) =>
+      codexGrantEnforcement(grants, codexHostSandbox(grants, config, env)),
 
     preflight: (config, env = process.env, preflightOptions = {}) =>
       codexPreflight(config, env, preflightOptions),
@@ -38,7 +41,13 @@ export function createCodexAdapter(options: CodexAdapterOptions = {}): RunnerAda
     async run(request: StageRunRequest, ctx: RunnerContext): Promise<RunnerRawResultInput> {
       const codex = ctx.config.runners.codex;
       const lastMessagePath = ctx.artifacts.lastMessage;
-      const args = codexArgs(ctx.config, request, { workspaceRoot: ctx.workspaceRoot, lastMessagePath });
+      const host = codexHostSandbox(request.capability_grants, ctx.config, ctx.baseEnv);
+      const args = codexArgs(
+        ctx.config,
+        request,
+        { workspaceRoot: ctx.workspaceRoot, lastMessagePath },
+        host,
+      );
       const credentialProblems = codexCredentialProblems(ctx.config, ctx.baseEnv);
       if (credentialProblems.length > 0) {
         // Fail in milliseconds instead of retrying until the deadline.

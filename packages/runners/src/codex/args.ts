@@ -1,6 +1,7 @@
 import type { MillraceConfig, PermissionLevel, StageRunRequest } from "@millrace/contracts";
 import { resolvePermissionLevel } from "../permission.js";
 import { codexGrantEnforcement } from "./grants.js";
+import type { CodexHostSandbox } from "./host-sandbox.js";
 
 /** Sandbox flags of `codex exec` 0.169 for each permission level. */
 export function codexPermissionFlags(level: PermissionLevel): string[] {
@@ -22,8 +23,13 @@ export function codexPermissionLevel(config: MillraceConfig, request: StageRunRe
  * The stage's sandbox flags: derived from its grants when the engine passes them (execution
  * capabilities on), else from the permission level (`[execution_capabilities] enabled = false`).
  */
-export function codexSandboxFlags(config: MillraceConfig, request: StageRunRequest): string[] {
-  if (request.capability_grants != null) return [...codexGrantEnforcement(request.capability_grants).flags];
+export function codexSandboxFlags(
+  config: MillraceConfig,
+  request: StageRunRequest,
+  host?: CodexHostSandbox,
+): string[] {
+  if (request.capability_grants != null)
+    return [...codexGrantEnforcement(request.capability_grants, host).flags];
   return codexPermissionFlags(codexPermissionLevel(config, request));
 }
 
@@ -38,6 +44,8 @@ export function codexArgs(
   config: MillraceConfig,
   request: StageRunRequest,
   paths: { workspaceRoot: string; lastMessagePath: string },
+  /** What the host makes of Codex's sandbox (default: it works). */
+  host?: CodexHostSandbox,
 ): string[] {
   const codex = config.runners.codex;
   const effort = codexEffort(config, request);
@@ -47,7 +55,7 @@ export function codexArgs(
     "--json",
     ...(codex.skip_git_repo_check ? ["--skip-git-repo-check"] : []),
     ...(request.model_name ? ["--model", request.model_name] : []),
-    ...codexSandboxFlags(config, request),
+    ...codexSandboxFlags(config, request, host),
     ...codex.extra_config.flatMap((item) => ["-c", item]),
     // After extra_config, so a per-stage value wins over a global `-c model_reasoning_effort=…`.
     ...(effort ? ["-c", `model_reasoning_effort="${effort}"`] : []),

@@ -28,6 +28,8 @@ export interface SandboxProbeResult {
 export interface SandboxProbeOptions {
   /** The Codex executable (a name looked up on PATH in `env`, or a path). */
   readonly command: string;
+  /** Arguments before the `sandbox` subcommand (a launcher's script: `node codex.js sandbox …`). */
+  readonly args?: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Where `/proc` and `/sys` are read from (tests point it at fake files); default `/`. */
   readonly root?: string;
@@ -90,7 +92,7 @@ function lastLine(text: string): string {
 /** Runs the installed Codex's sandbox self-check, falling back to the kernel facts. */
 export function probeCodexSandbox(options: SandboxProbeOptions): SandboxProbeResult {
   const facts = readHostSandboxFacts(options.root ?? "/");
-  const ran = spawnSync(options.command, ["sandbox", "--", "/bin/true"], {
+  const ran = spawnSync(options.command, [...(options.args ?? []), "sandbox", "--", "/bin/true"], {
     env: options.env as NodeJS.ProcessEnv,
     stdio: ["ignore", "ignore", "pipe"],
     encoding: "utf8",

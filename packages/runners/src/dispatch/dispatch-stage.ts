@@ -131,7 +131,7 @@ export async function dispatchStage(
           request,
           runnerName,
           grants,
-          capabilityEnforcementOf(adapter, grants, options.config),
+          capabilityEnforcementOf(adapter, grants, options.config, env),
           clock(),
         )
       : null;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A stand-in for `codex exec` (0.169): same flags, stdin handling, JSONL events, -o file and exit codes.
 import { randomUUID } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   emit,
@@ -32,7 +32,9 @@ if (args[0] === "--version" || args[0] === "-V") {
 }
 // Like the real CLI: `codex sandbox -- CMD` runs CMD under the Linux sandbox. FAKE_CODEX_SANDBOX=fail
 // answers as 0.169 does where the kernel lacks what the sandbox needs; "missing" as a CLI without it.
+// FAKE_CODEX_SANDBOX_LOG names a file that gets one line per self-check (tests count the probes).
 if (args[0] === "sandbox") {
+  if (process.env.FAKE_CODEX_SANDBOX_LOG) appendFileSync(process.env.FAKE_CODEX_SANDBOX_LOG, "sandbox\n");
   if (process.env.FAKE_CODEX_SANDBOX === "fail") {
     fail("Error: sandbox setup failed: landlock_restrict_self: Operation not permitted (os error 1)");
   }

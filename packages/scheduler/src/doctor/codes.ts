@@ -374,8 +374,8 @@ export const DOCTOR_CHECK_CODES = {
   runner_sandbox_unavailable: info(
     "runners",
     "error",
-    "Codex's own sandbox cannot run on this host (typically a container without the seccomp, Landlock or unprivileged user namespace support it needs): every command a sandboxed Codex stage runs will fail.",
-    "Run Millrace where the kernel allows the sandbox (a VM, or a container started with the needed features), or, in a disposable container, allow every capability in `[execution_capabilities.defaults]` so Codex runs without its sandbox.",
+    "Codex's own sandbox cannot run on this host (typically a container without the seccomp, Landlock or unprivileged user namespace support it needs): every command a sandboxed Codex stage ran would fail, so the pre-dispatch gate refuses Codex stages.",
+    'Run Millrace where the kernel allows the sandbox (a VM, or a container started with the needed features), or, in a disposable container, set `[execution_capabilities] unenforceable = "advisory"` (Codex stages then run without the sandbox, their grants recorded as advisory) or allow every capability in `[execution_capabilities.defaults]`.',
   ),
   runner_sandbox_unknown: info(
     "runners",

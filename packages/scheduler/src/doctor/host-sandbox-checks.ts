@@ -1,10 +1,12 @@
 import type { FullDoctorCheck, MillraceConfig } from "@millrace/contracts";
-import { CODEX_RUNNER_NAME, probeCodexSandbox } from "@millrace/runners";
+import {
+  CODEX_RUNNER_NAME,
+  codexProbeInvocation,
+  probeCodexSandbox,
+  SANDBOX_PROBE_ROOT_ENV,
+} from "@millrace/runners";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 import type { Env, WhichFn } from "./runner-checks.js";
-
-/** Points the kernel-facts reading at another root (fake `/proc` and `/sys` files in tests). */
-export const SANDBOX_PROBE_ROOT_ENV = "MILLRACE_SANDBOX_PROBE_ROOT";
 
 function check(code: DoctorCheckCode, message: string): FullDoctorCheck {
   const entry = DOCTOR_CHECK_CODES[code];
@@ -33,7 +35,10 @@ export function hostSandboxChecks(
   const command = which(config.runners.codex.command, env);
   if (!command) return [];
   const root = env[SANDBOX_PROBE_ROOT_ENV];
-  const probe = probeCodexSandbox({ command, env, ...(root ? { root } : {}) });
+  // The same invocation the pre-dispatch gate probes: a launcher's script arguments come along.
+  const { args } = codexProbeInvocation(config);
+  const probeEnv = { ...env, ...config.runners.codex.env };
+  const probe = probeCodexSandbox({ command, args, env: probeEnv, ...(root ? { root } : {}) });
   switch (probe.verdict) {
     case "works":
       return [check("runner_sandbox_ok", `codex: its sandbox works on this host (${probe.reason})`)];

@@ -1,12 +1,25 @@
-import type { CapabilityGrant, CompiledNode } from "@millrace/contracts";
+import type { CapabilityEnforcement, CapabilityGrant, CompiledNode } from "@millrace/contracts";
 import { grantFingerprint } from "@millrace/governance";
 import { capabilityEnforcementOf, resolveRunnerName } from "@millrace/runners";
 import type { EngineContext } from "../state/context.js";
 
-/** What the node's runner makes of each granted grant (its adapter's verdict). */
-export function supportOf(ctx: EngineContext, node: CompiledNode, grants: readonly CapabilityGrant[]) {
+/** What the node's runner makes of the grants (its adapter's verdict), or null when it is not registered. */
+export function runnerEnforcement(
+  ctx: EngineContext,
+  node: CompiledNode,
+  grants: readonly CapabilityGrant[],
+): CapabilityEnforcement | null {
   const adapter = ctx.registry.get(resolveRunnerName(node.runner_name, ctx.config.runners.default_runner));
-  const enforcement = adapter ? capabilityEnforcementOf(adapter, grants, ctx.config) : null;
+  return adapter ? capabilityEnforcementOf(adapter, grants, ctx.config, ctx.env) : null;
+}
+
+/** What the node's runner makes of each granted grant (its adapter's verdict). */
+export function supportOf(
+  ctx: EngineContext,
+  node: CompiledNode,
+  grants: readonly CapabilityGrant[],
+  enforcement = runnerEnforcement(ctx, node, grants),
+) {
   return (grant: CapabilityGrant) =>
     enforcement?.grants.find((s) => s.grant_id === grant.grant_id) ?? {
       support: "unsupported" as const,

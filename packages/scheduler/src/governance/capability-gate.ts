@@ -14,7 +14,7 @@ import { runDir, writeJsonAtomicSync } from "@millrace/workspace";
 import { blockItem, endRun, marker } from "../apply/run-end.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
 import { graphOf } from "../state/planes.js";
-import { ADVISORY_NOTE, supportOf, withAdvisoryGrants } from "./advisory-grants.js";
+import { ADVISORY_NOTE, runnerEnforcement, supportOf, withAdvisoryGrants } from "./advisory-grants.js";
 import { policyGrants } from "./stage-grants.js";
 
 /** What a gate log line records of an evaluation. */
@@ -87,20 +87,35 @@ function note(
   });
 }
 
-/** Logs (once per run and node) that the stage runs with grants it cannot enforce, and why. */
+type AdvisoryGrant = { readonly grant_id: string; readonly capability_id: string; readonly reason: string };
+
+/**
+ * Logs (once per run and node) that the stage runs with grants it cannot enforce, and why: grants
+ * that claimed enforcement, and grants the runner's sandbox would have held on a host that can run it.
+ */
 function noteAdvisory(
   ctx: EngineContext,
   run: ActiveRunState,
   node: CompiledNode,
   advisory: readonly { grant: CapabilityGrant; reason: string }[],
+  host: readonly AdvisoryGrant[],
 ): void {
-  const findings = advisory.map(({ grant, reason }) => ({
-    grant_id: grant.grant_id,
-    capability_id: grant.capability_id,
+  const finding = (g: AdvisoryGrant, reason: string) => ({
+    grant_id: g.grant_id,
+    capability_id: g.capability_id,
     failure_class: "capability_grant_unsupported",
-    reason: `needs enforcement, ${reason}; ${ADVISORY_NOTE}`,
-  }));
+    reason,
+  });
+  const findings = [
+    ...advisory.map(({ grant, reason }) => finding(grant, `needs enforcement, ${reason}; ${ADVISORY_NOTE}`)),
+    ...host.map((g) => finding(g, `${g.reason}; ${ADVISORY_NOTE}`)),
+  ];
   note(ctx, run, node, "advisory", { findings });
+}
+
+/** The refusal of a stage whose runner's own sandbox cannot run here: the host problem and the ways out. */
+function hostRefusal(runner: string, problem: string): string {
+  return `${runner}'s own sandbox cannot run on this host (${problem}); set [execution_capabilities] unenforceable = "advisory" to run its stages without it (recorded as advisory), or run where it can (millrace doctor reports runner_sandbox_unavailable)`;
 }
 
 /** Creates the approvals the gate asks for (one per grant and run) and logs each new one. */
@@ -169,16 +184,28 @@ export function gateCapabilities(ctx: EngineContext, plane: Plane): boolean {
   const policy = policyGrants(ctx, node);
   if (!policy || policy.length === 0) return false;
   const { grants, advisory } = withAdvisoryGrants(ctx, node, policy);
+  const enforcement = runnerEnforcement(ctx, node, grants);
+  const host = enforcement?.host_sandbox_unavailable;
+  const runsAdvisory = ctx.config.execution_capabilities.unenforceable === "advisory";
   const needsApproval = grants.some((g) => g.decision_state === "approval_required");
   const store = needsApproval ? new ApprovalStore(ctx.paths, { now: ctx.clock }) : undefined;
   const result = evaluateCapabilityGate({
     grants,
     config: ctx.config.execution_capabilities,
     approvalStatus: (grant) => store?.forGrant(run.run_id, grant)?.status,
-    support: supportOf(ctx, node, grants),
+    support: supportOf(ctx, node, grants, enforcement),
+    ...(enforcement && host !== undefined && !runsAdvisory
+      ? { hostRefusal: hostRefusal(enforcement.runner, host) }
+      : {}),
   });
   if (result.allowed) {
-    if (advisory.length > 0) noteAdvisory(ctx, run, node, advisory);
+    // Under `unenforceable = "advisory"`, what the host's missing sandbox leaves unenforced is said too.
+    const converted = new Set(advisory.map(({ grant }) => grant.grant_id));
+    const hostAdvisory =
+      host === undefined
+        ? []
+        : (enforcement?.grants ?? []).filter((g) => g.support === "advisory" && !converted.has(g.grant_id));
+    if (advisory.length + hostAdvisory.length > 0) noteAdvisory(ctx, run, node, advisory, hostAdvisory);
     else note(ctx, run, node, "allowed", result);
     return false;
   }
