@@ -1,6 +1,7 @@
 // Status cold start: `millrace status --json` in a fresh process on a workspace with 10,000 queued
 // tasks (DESIGN.md budget: at most 1.8× `node -e 0`), plus the in-process readStatus figure and a bare `node`
-// start for scale. Status reads the queue store's index for depths; it parses no queue document.
+// start for scale. Status counts the queue from the folder listings; it reads neither the queue index
+// nor any queue document.
 // Then `runs ls --limit 20` on a workspace with 10,000 finished runs (issue 19: under 150 ms cold),
 // which reads only the run folders that can be among the newest 20.
 import { spawnSync } from "node:child_process";

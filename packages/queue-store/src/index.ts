@@ -33,6 +33,7 @@ export {
 } from "./retry-blocked.js";
 export type { PlaneCounts } from "./store/active.js";
 export type { ClaimedItem, ClaimOptions } from "./store/claims.js";
+export { countQueueDocuments } from "./store/folder-counts.js";
 export { assertSafeId } from "./store/ids.js";
 export type { ClosureTarget } from "./store/lineage.js";
 export type { QueueItemRef } from "./store/lookup.js";

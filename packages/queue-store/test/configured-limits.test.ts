@@ -72,6 +72,22 @@ describe("[limits] caps, read from the workspace's millrace.toml", () => {
     expect(openQueueStore(defaults, { indexFile: false }).claimNext("execution")).toBeUndefined();
   });
 
+  it("the cap is read once, at the first document read (not at open), and then kept", () => {
+    const paths = withLimits("max_document_bytes = 8192");
+    const dir = paths.queues.task.queue;
+    const store = openQueueStore(paths, { indexFile: false });
+    // Raised after the open but before any document was read: the raised cap is the one in force.
+    writeFileSync(paths.configFile, "[limits]\nmax_document_bytes = 16384\n");
+    writeFileSync(path.join(dir, "task-mid.md"), documentOfSize("task-mid", 12_000));
+    expect(store.list().map((item) => [item.id, item.error])).toEqual([["task-mid", null]]);
+    // Lowered later: the cap read at the first document read stays (a broken config never throws here).
+    writeFileSync(paths.configFile, "[limits]\nmax_document_bytes = 4096\n");
+    writeFileSync(path.join(dir, "task-two.md"), documentOfSize("task-two", 12_000));
+    expect(store.list().find((item) => item.id === "task-two")?.error).toBeNull();
+    writeFileSync(paths.configFile, "not toml [");
+    expect(openQueueStore(paths, { indexFile: false }).list()).toHaveLength(2);
+  });
+
   it("a saved index does not keep a refusal made under another cap", () => {
     const paths = withLimits("max_document_bytes = 8192");
     const dir = paths.queues.task.queue;

@@ -228,11 +228,12 @@ export function paintLines(text: string, paint: Paint): string {
 export const REDRAW = "\u001b[H\u001b[2J";
 
 /**
- * The scheduler (engine, runners, watchers) is loaded only when a status command runs, so other
- * commands do not pay for it at start-up.
+ * The status read model is loaded only when a status command runs, so other commands do not pay for
+ * it at start-up; and from its own entry, so status does not load the run, trace and compounding
+ * read models (and their schemas) that share the read-models entry.
  */
 async function loadReadStatus() {
-  return (await import("@millrace/scheduler/read-models")).readStatus;
+  return (await import("@millrace/scheduler/status")).readStatus;
 }
 
 async function watch(args: StatusArgs, ctx: CommandContext): Promise<number> {

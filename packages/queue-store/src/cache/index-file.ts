@@ -9,21 +9,28 @@ import type { CachedEntry } from "./entries.js";
  * that keeps a corrupt file from crashing the reader is enough; anything odd discards the index.
  */
 function looksLikeIndex(raw: unknown): raw is QueueIndex {
-  const top = QueueIndexSchema.pick({ schema_version: true, kind: true }).safeParse(raw);
-  if (!top.success) return false;
+  topSchema ??= QueueIndexSchema.pick({ schema_version: true, kind: true });
+  if (!topSchema.safeParse(raw).success) return false;
   const folders = (raw as { folders?: unknown }).folders;
   if (typeof folders !== "object" || folders === null) return false;
-  for (const folder of Object.values(folders as Record<string, unknown>)) {
-    const f = folder as { dir_mtime_ns?: unknown; listed_at_ms?: unknown; entries?: unknown };
+  // for...in over own keys (JSON.parse makes no inherited ones): no per-folder array of values.
+  for (const key in folders) {
+    const f = (folders as Record<string, unknown>)[key] as {
+      dir_mtime_ns?: unknown;
+      listed_at_ms?: unknown;
+      entries?: unknown;
+    };
     if (typeof f?.dir_mtime_ns !== "string" || !/^-?\d+$/.test(f.dir_mtime_ns)) return false;
     if (typeof f.listed_at_ms !== "number" || typeof f.entries !== "object" || f.entries === null)
       return false;
-    for (const entry of Object.values(f.entries as Record<string, unknown>)) {
-      if (!looksLikeEntry(entry)) return false;
-    }
+    const entries = f.entries as Record<string, unknown>;
+    for (const name in entries) if (!looksLikeEntry(entries[name])) return false;
   }
   return true;
 }
+
+/** The header check, built on first use (schema construction is part of every cold start). */
+let topSchema: { safeParse(value: unknown): { success: boolean } } | undefined;
 
 function looksLikeEntry(entry: unknown): boolean {
   const e = entry as Partial<CachedEntry>;

@@ -43,7 +43,7 @@ export interface QueueStoreOptions {
   indexFile?: string | false;
   /**
    * The document cap in bytes, or a function asked at each read (a daemon's, so config reloads
-   * apply). Default: the workspace's `[limits] max_document_bytes`, read once at open.
+   * apply). Default: the workspace's `[limits] max_document_bytes`, read once, at the first document read.
    */
   maxDocumentBytes?: number | (() => number);
 }
@@ -53,8 +53,14 @@ function documentLimitOption(
   option: QueueStoreOptions["maxDocumentBytes"],
 ): () => number {
   if (typeof option === "function") return option;
-  const limit = option ?? workspaceReadLimits(paths).max_document_bytes;
-  return () => limit;
+  if (option !== undefined) return () => option;
+  // Read at the first document read, not at open: a listing served from the index reads no
+  // document, and loading the config is a measurable share of a cold `queue ls`.
+  let limit: number | undefined;
+  return () => {
+    limit ??= workspaceReadLimits(paths).max_document_bytes;
+    return limit;
+  };
 }
 
 /**

@@ -26,7 +26,7 @@ import {
   type StatusUsageGovernance,
 } from "@millrace/contracts";
 import { ParkedItems } from "@millrace/governance";
-import { openQueueStore, type PlaneCounts, type QueueStore } from "@millrace/queue-store";
+import { countQueueDocuments, type PlaneCounts, type QueueStore } from "@millrace/queue-store";
 import {
   inspectLock,
   loadConfig,
@@ -286,14 +286,17 @@ function runtimeErrorView(paths: WorkspacePaths): StatusRuntimeError | null {
   };
 }
 
-/** Live queue depths and active-document counts, from the queue store's index (no document is parsed
- * unless the index does not know it). The index is never written back: status is read-only. */
+/**
+ * Live queue depths and active-document counts. With an open store (a caller that lists the queue
+ * too), from its index; otherwise from the folder listings alone, which give the same numbers
+ * without reading the 10,000-entry index a large queue has. Read-only either way.
+ */
 function queueCounts(
   paths: WorkspacePaths,
   open: QueueStore | undefined,
 ): { depths: PlaneCounts; active: PlaneCounts } {
-  const store = open ?? openQueueStore(paths);
-  return { depths: store.depths(), active: store.activeCounts() };
+  if (!open) return countQueueDocuments(paths);
+  return { depths: open.depths(), active: open.activeCounts() };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { appendFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { compilePlan } from "@millrace/compiler";
 import { MillraceError, StatusReportSchema } from "@millrace/contracts";
@@ -111,6 +111,24 @@ describe("readStatus", () => {
     const status = readStatus(root);
     expect(status.planes.execution.queue_depth).toBe(3);
     expect(status.planes.planning.queue_depth).toBe(0);
+  });
+
+  it("queue counts match an open store's after hand edits, with or without the index", () => {
+    const root = makeWorkspace();
+    const paths = workspacePaths(root);
+    const store = openQueueStore(paths);
+    for (const id of ["task-a", "task-b"]) store.enqueue("task", task(id));
+    store.claimNext("execution");
+    store.flush();
+    const queue = paths.queues.task.queue;
+    writeFileSync(path.join(queue, "README.txt"), "stray\n");
+    symlinkSync("/etc/hostname", path.join(queue, "task-link.md"));
+    writeFileSync(path.join(queue, "task-big.md"), "x".repeat(2 * 1024 * 1024));
+    rmSync(path.join(paths.state, "queue_index.json"));
+    const status = readStatus(root);
+    const open = openQueueStore(paths, { indexFile: false });
+    expect(readStatus(root, { queue: open }).planes).toEqual(status.planes);
+    expect(status.planes.execution).toMatchObject({ queue_depth: 3, active_documents: 1 });
   });
 
   it("shows active runs per plane, failure class and counters from the snapshot", () => {
