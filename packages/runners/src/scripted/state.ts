@@ -9,7 +9,7 @@ import { writeJsonAtomicSync } from "@millrace/workspace";
  * history, and each stage's cost with it. A pair not run for this many other pairs starts again at
  * attempt 1; scripts match `attempt` for retries of the item in hand, far inside the bound.
  */
-export const SCRIPT_ATTEMPT_KEYS_LIMIT = 512;
+export const SCRIPT_ATTEMPT_KEYS_LIMIT = 256;
 
 /** Attempt counters (oldest first) and the sequence counter, persisted so both modes agree. */
 export interface ScriptState {
@@ -42,12 +42,19 @@ export function readScriptState(file: string): ScriptState {
  */
 export function countScriptAttempt(file: string, key: string, limit = SCRIPT_ATTEMPT_KEYS_LIMIT): number {
   const state = readScriptState(file);
-  const previous = state.attempts[key];
+  const { attempts } = state;
+  const previous = attempts[key];
   const attempt = (typeof previous === "number" ? previous : 0) + 1;
-  const kept = Object.entries(state.attempts).filter(([name]) => name !== key);
-  const attempts = Object.fromEntries(kept.slice(Math.max(0, kept.length - (limit - 1))));
+  // Delete and set again: the key moves to the newest end (its keys are never integer-like, so
+  // property order is insertion order). Then the oldest go, without rebuilding the object.
+  delete attempts[key];
   attempts[key] = attempt;
-  writeJsonAtomicSync(file, { attempts, seq: state.seq }, { durable: false });
+  let excess = Object.keys(attempts).length - limit;
+  for (const name in attempts) {
+    if (excess-- <= 0) break;
+    delete attempts[name];
+  }
+  writeJsonAtomicSync(file, state, { durable: false });
   return attempt;
 }
 
