@@ -81,7 +81,8 @@ export {
   type ScriptedAdapterOptions,
 } from "./scripted/adapter.js";
 export { SCRIPTED_ENTRY_PATH } from "./scripted/paths.js";
-export { loadScriptFile, SCRIPT_TEMPLATE_NAMES, scriptStatePath } from "./scripted/perform.js";
+export { loadScriptFile, SCRIPT_TEMPLATE_NAMES } from "./scripted/perform.js";
+export { scriptStatePath } from "./scripted/state.js";
 export {
   looksLikeKey,
   MIN_SECRET_LENGTH,

@@ -31,18 +31,29 @@ function dependencyIdsOf(doc: WorkDocument): string[] {
   return [];
 }
 
+/**
+ * A copy of `text` that holds no reference to the string it was cut from. Parsed fields are V8
+ * sliced strings that keep their whole source line or document alive; the cache keeps an entry per
+ * document for as long as the process lives (`done/` included), so it keeps copies instead.
+ */
+function own(text: string): string;
+function own(text: string | null): string | null;
+function own(text: string | null): string | null {
+  return text === null ? null : (JSON.parse(JSON.stringify(text)) as string);
+}
+
 export function entryFromDocument(doc: WorkDocument, stat: FileFacts): CachedEntry {
   return {
     size: stat.size,
     mtime_ms: stat.mtimeMs,
     ino: stat.ino,
-    id: workDocumentId(doc),
-    title: doc.title,
-    timestamp: workDocumentTimestamp(doc),
-    depends_on: dependencyIdsOf(doc),
-    root_spec_id: effectiveRootSpecId(doc) ?? null,
-    root_idea_id: "root_idea_id" in doc ? (doc.root_idea_id ?? null) : null,
-    spec_id: doc.kind === "task" || doc.kind === "spec" ? (doc.spec_id ?? null) : null,
+    id: own(workDocumentId(doc)),
+    title: own(doc.title),
+    timestamp: own(workDocumentTimestamp(doc)),
+    depends_on: dependencyIdsOf(doc).map((id) => own(id)),
+    root_spec_id: own(effectiveRootSpecId(doc) ?? null),
+    root_idea_id: "root_idea_id" in doc ? own(doc.root_idea_id ?? null) : null,
+    spec_id: doc.kind === "task" || doc.kind === "spec" ? own(doc.spec_id ?? null) : null,
     is_root_spec: doc.kind === "spec" ? isRootSpec(doc) : false,
     error: null,
   };

@@ -17,6 +17,7 @@ import {
   writeFileAtomicSync,
   writeJsonAtomicSync,
 } from "@millrace/workspace";
+import { countScriptAttempt, nextScriptSeq, scriptStatePath } from "./state.js";
 
 /** Placeholders a template may use. */
 export const SCRIPT_TEMPLATE_NAMES = [
@@ -104,21 +105,6 @@ export function loadScriptFile(file: string): ScriptFile {
   return result.data;
 }
 
-/** Attempt counters and the sequence counter, persisted so in-process and subprocess runs agree. */
-interface ScriptState {
-  attempts: Record<string, number>;
-  seq: number;
-}
-
-function readState(file: string): ScriptState {
-  try {
-    const value = JSON.parse(readFileSync(file, "utf8")) as Partial<ScriptState>;
-    return { attempts: value.attempts ?? {}, seq: typeof value.seq === "number" ? value.seq : 0 };
-  } catch {
-    return { attempts: {}, seq: 0 };
-  }
-}
-
 export interface ScriptOutput {
   stdout(chunk: string | Buffer): void;
   stderr(chunk: string): void;
@@ -141,10 +127,6 @@ export interface ScriptRunOutcome {
   readonly stoppedEarly: boolean;
   readonly rule: number | null;
   readonly attempt: number;
-}
-
-export function scriptStatePath(runtimeRoot: string): string {
-  return path.join(runtimeRoot, "state", "scripted_runner_state.json");
 }
 
 /** Blueprint kinds share a runtime stage (manager), so attempts are counted per stage kind. */
@@ -175,11 +157,7 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
   const { request, output } = env;
   const statePath = scriptStatePath(env.runtimeRoot);
   mkdirSync(path.dirname(statePath), { recursive: true });
-  const state = readState(statePath);
-  const key = attemptKey(request);
-  const attempt = (state.attempts[key] ?? 0) + 1;
-  state.attempts[key] = attempt;
-  writeJsonAtomicSync(statePath, state, { durable: false });
+  const attempt = countScriptAttempt(statePath, attemptKey(request));
 
   const ruleIndex = script.rules.findIndex(
     (rule) =>
@@ -229,12 +207,7 @@ export async function performScript(script: ScriptFile, env: ScriptEnvironment):
     return templates.map((template) =>
       template.replace(PLACEHOLDER, (_whole, name: string) => {
         if (name === "seq") {
-          if (seq === undefined) {
-            const current = readState(statePath);
-            current.seq += 1;
-            writeJsonAtomicSync(statePath, current, { durable: false });
-            seq = String(current.seq);
-          }
+          if (seq === undefined) seq = String(nextScriptSeq(statePath));
           return seq;
         }
         return values[name] ?? "";

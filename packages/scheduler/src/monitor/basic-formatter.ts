@@ -1,4 +1,5 @@
 import type { Plane, TokenUsage } from "@millrace/contracts";
+import { BoundedMap } from "../state/bounded-map.js";
 import type { MonitorEvent } from "./monitor-events.js";
 
 function clock(at: Date): string {
@@ -48,15 +49,25 @@ function startBanner(event: Extract<MonitorEvent, { type: "runtime_started" }>, 
 const IDLE_HEARTBEAT_MS = 6 * 60 * 60 * 1000;
 
 /**
+ * How many runs the formatter remembers (short handle, elapsed total, lane). Runs are sequential
+ * per plane, so this covers every run still in flight many times over; a handle is kept unique
+ * among these runs, and a run forgotten and met again starts its elapsed total afresh.
+ */
+export const MONITOR_RUN_MEMORY = 256;
+
+/**
  * The `--monitor basic` format: one line per event, `[HH:MM:SS] ` first. Run ids are shortened to
- * eight hex digits and widened when two runs would collide; a repeated idle reason is printed at
- * most once per heartbeat interval.
+ * eight hex digits and widened when two of the last MONITOR_RUN_MEMORY runs would collide; a
+ * repeated idle reason is printed at most once per heartbeat interval.
  */
 export class BasicMonitorFormatter {
-  private readonly handles = new Map<string, string>();
-  private readonly runTotals = new Map<string, { seconds: number; usage: TokenUsage | null }>();
+  // Per run, for the most recent MONITOR_RUN_MEMORY runs only: a monitored daemon lives for weeks.
+  private readonly handles = new BoundedMap<string, string>(MONITOR_RUN_MEMORY);
+  private readonly runTotals = new BoundedMap<string, { seconds: number; usage: TokenUsage | null }>(
+    MONITOR_RUN_MEMORY,
+  );
   /** The lane each run's stages run in (from `stage_started`), so its lines carry the lane prefix. */
-  private readonly runLanes = new Map<string, number>();
+  private readonly runLanes = new BoundedMap<string, number>(MONITOR_RUN_MEMORY);
   private lastIdle: { reason: string; at: number } | null = null;
 
   private lanePrefix(runId: string): string {

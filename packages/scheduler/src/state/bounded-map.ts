@@ -36,6 +36,11 @@ export class BoundedMap<K, V> {
     return this;
   }
 
+  /** The values, least recently used first (reading them marks nothing as used). */
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
   delete(key: K): boolean {
     return this.map.delete(key);
   }
