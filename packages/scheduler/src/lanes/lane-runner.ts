@@ -146,6 +146,7 @@ export class LaneRunner implements LaneView, LaneHost {
       inflight: null,
       started_at: run.active_since,
       stage_started_at: null,
+      merge: null,
     };
     this.state = {
       ...this.state,
