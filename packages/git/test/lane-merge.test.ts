@@ -97,3 +97,19 @@ describe("merging the workspace branch into a lane", () => {
     expect(MillraceError.isInstance(error) && error.code).toBe("git_merge_in_progress");
   });
 });
+
+describe("a merge into a lane cut off before git recorded it", () => {
+  it("discards the half-written files and merges again", async () => {
+    const box = sandbox();
+    const { lanes, record, head } = await conflicted(box);
+    // What a kill inside `git merge` can leave: changed files, no MERGE_HEAD.
+    writeFileSync(path.join(record.worktree_path, "shared.txt"), "half\n");
+    writeFileSync(path.join(record.worktree_path, "README.md"), "half\n");
+    expect(await lanes.startMerge("task-1", head)).toEqual({
+      outcome: "conflict",
+      conflicts: ["shared.txt"],
+    });
+    expect(box.git(record.worktree_path, "show", "HEAD:README.md")).toBe("hello");
+    expect(box.git(record.worktree_path, "diff", "--name-only", "--", "README.md")).toBe("");
+  });
+});

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type LaneRecord, MillraceError } from "@millrace/contracts";
-import { commitAllChanges } from "../land/commit-all.js";
+import { commitAllChanges, uncommittedPaths } from "../land/commit-all.js";
 import type { GitIdentity } from "../process/git-env.js";
 import type { GitRunner } from "../process/run-git.js";
 import { isAncestor, mergeHead, resolveCommit } from "../repo/repo-state.js";
@@ -27,13 +27,14 @@ export interface LaneMergeProblem {
  * leaving conflicts for the merge stage. Idempotent, so a restart after a kill anywhere in it
  * converges: a branch that contains `sha` is `already_merged`; a merge of `sha` already in
  * progress is reported again (its files still unmerged); a merge of anything else in progress is
- * not ours and is refused. The worktree's uncommitted work is committed first.
+ * not ours and is refused. Landing committed the worktree's work before it conflicted, so
+ * uncommitted files here can only be a merge of ours cut off before git recorded it: they go.
  */
 export async function startLaneMerge(
   git: GitRunner,
   record: LaneRecord,
   sha: string,
-  options: { message: string; commitMessage: string; author?: GitIdentity },
+  options: { message: string; author?: GitIdentity },
 ): Promise<LaneMergeStart> {
   const cwd = record.worktree_path;
   const pending = await mergeHead(git, cwd);
@@ -49,7 +50,9 @@ export async function startLaneMerge(
     );
   }
   if (await isAncestor(git, cwd, sha, "HEAD")) return { outcome: "already_merged", conflicts: [] };
-  await commitAllChanges(git, cwd, options.commitMessage, options.author);
+  if ((await uncommittedPaths(git, cwd)).length > 0) {
+    await git.run(["reset", "--hard", "--quiet", "HEAD"], { cwd });
+  }
   const args = ["merge", "--quiet", "--no-ff", "--no-edit", "-m", options.message, sha];
   const result = await git.run(args, { cwd, identity: options.author, okExitCodes: [1] });
   if (result.exitCode === 0) return { outcome: "merged", conflicts: [] };

@@ -225,13 +225,13 @@ export class LaneWorktrees {
   /**
    * Brings `sha` (the workspace branch's commit a landing conflicted with) into the lane's branch,
    * in its worktree: a conflicting merge is left in progress, with its markers, for the merge
-   * stage to resolve. Idempotent (see `startLaneMerge`).
+   * stage to resolve. Idempotent (see `startLaneMerge`); call it only right after a conflicted
+   * `land`, which committed the worktree's work (uncommitted files here are discarded).
    */
   async startMerge(itemId: string, sha: string, options: LaneLandOptions = {}): Promise<LaneMergeStart> {
     const record = this.requireRecord(itemId);
     return startLaneMerge(this.context.git, record, sha, {
       message: options.mergeMessage ?? `millrace: merge ${sha.slice(0, 12)} into ${record.branch}`,
-      commitMessage: options.commitMessage ?? `millrace: uncommitted work of ${record.branch}`,
       ...(options.author ? { author: options.author } : {}),
     });
   }
