@@ -54,9 +54,9 @@ async function landOnce(ctx: EngineContext, lanes: LaneHost, lane: LaneEntry): P
   lane.phase = "landing";
   lanes.save(ctx);
   const branch = laneBranchName(lane.item_id);
-  if (lane.merge && !(await mergeConcluded(ctx, lanes, lane))) return "done";
   let result: LandResult;
   try {
+    if (lane.merge && !(await mergeConcluded(ctx, lanes, lane))) return "done";
     result = await git.land(lane.item_id, {
       mode: ctx.config.execution.landing === "merge_commit" ? "no-ff" : "ff",
       commitMessage: `millrace: work of ${lane.item_id} left uncommitted in its lane`,
@@ -102,7 +102,8 @@ async function mergeConcluded(ctx: EngineContext, lanes: LaneHost, lane: LaneEnt
   return false;
 }
 
-function blockUnlanded(
+/** Blocks a lane's finished item that could not land: an incident names the files; the worktree stays. */
+export function blockUnlanded(
   ctx: EngineContext,
   lanes: LaneHost,
   lane: LaneEntry,

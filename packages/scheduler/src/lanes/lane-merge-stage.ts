@@ -6,8 +6,9 @@ import {
   formatTimestamp,
   LANE_MERGE_STAGE_KIND,
   type LandResult,
+  MillraceError,
 } from "@millrace/contracts";
-import { laneBranchName } from "@millrace/git";
+import { type LaneMergeStart, laneBranchName } from "@millrace/git";
 import { runDir, writeJsonAtomicSync } from "@millrace/workspace";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { graphOf } from "../state/planes.js";
@@ -31,7 +32,7 @@ export function laneMergeNode(ctx: EngineContext): CompiledNode | undefined {
  * A landing conflicted: hand the lane to the merge stage when the mode has one and the rounds are
  * not spent. The journal says `merging` (with the merge's run id) before git or the queue change,
  * so a kill anywhere after converges through `continueMerge`. Returns false when the caller blocks
- * the item instead; `landable` when git merged without conflicts and the caller lands again.
+ * the item instead (no merge node, rounds spent, or git refused to start the merge); `landable` when git merged without conflicts and the caller lands again.
  */
 export async function startMergeRound(
   ctx: EngineContext,
@@ -70,9 +71,16 @@ export async function continueMerge(
   if (!merge || !node) return false;
   const git = await lanes.openGit(ctx);
   const branch = laneBranchName(lane.item_id);
-  const started = await git.startMerge(lane.item_id, merge.merged_sha, {
-    mergeMessage: `millrace: merge ${merge.target_branch} into ${branch} (lane ${lane.lane})`,
-  });
+  let started: LaneMergeStart;
+  try {
+    started = await git.startMerge(lane.item_id, merge.merged_sha, {
+      mergeMessage: `millrace: merge ${merge.target_branch} into ${branch} (lane ${lane.lane})`,
+    });
+  } catch (error) {
+    // The lane's record is gone, or someone else's merge is in progress in its worktree: block.
+    if (MillraceError.isInstance(error)) return false;
+    throw error;
+  }
   if (started.outcome !== "conflict" && ctx.queue.find(lane.item_id)?.state === "done") {
     lane.phase = "running";
     lanes.save(ctx);

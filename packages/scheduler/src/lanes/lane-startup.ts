@@ -6,7 +6,7 @@ import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { withActiveRun } from "../state/state-store.js";
 import { buildRunRequest } from "../tick/request.js";
 import { laneCleanupFile } from "./lane-clear.js";
-import { finishLane, landLane } from "./lane-landing.js";
+import { blockUnlanded, finishLane, landLane } from "./lane-landing.js";
 import { continueMerge } from "./lane-merge-stage.js";
 import type { ApplyOne, LaneRunner } from "./lane-runner.js";
 import type { LaneEntry } from "./lane-state.js";
@@ -75,6 +75,15 @@ export async function resumeLanes(ctx: EngineContext, lanes: LaneRunner, applyOn
     if (lane.phase === "merging") {
       const next = await continueMerge(ctx, lanes, lane);
       if (next === "landable") await landLane(ctx, lanes, lane);
+      else if (next === false) {
+        blockUnlanded(
+          ctx,
+          lanes,
+          lane,
+          lane.merge?.files ?? [],
+          "the merge could not be started in the lane",
+        );
+      }
       continue;
     }
     if (lane.inflight) await resumeInflight(ctx, lanes, lane, applyOne);
