@@ -29,6 +29,7 @@ const STAGES = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
 ];
 
 const SCRIPT = {

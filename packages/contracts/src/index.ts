@@ -458,6 +458,7 @@ export {
   BUILTIN_STAGE_KIND_IDS,
   defaultResultClass,
   IDLE_MARKER,
+  LANE_MERGE_STAGE_KIND,
   legalOutcomes,
   legalTerminalMarkers,
   planeMarkerUniverse,

@@ -42,6 +42,8 @@ export const STAGE_LEGALITY: readonly StageKindLegality[] = Object.freeze([
   kind("updater", "execution", { UPDATE_COMPLETE: "success" }),
   kind("troubleshooter", "execution", { TROUBLESHOOT_COMPLETE: "success" }),
   kind("consultant", "execution", { CONSULT_COMPLETE: "success", NEEDS_PLANNING: "escalate_planning" }),
+  // Entered by the runtime, not by an edge: a lane whose landing conflicted (docs/lanes.md).
+  kind("merge", "execution", { MERGE_COMPLETE: "success" }),
   kind("recon", "planning", {
     RECON_TO_EXECUTION: "success",
     RECON_TO_PLANNING: "success",
@@ -84,6 +86,12 @@ export const STAGE_LEGALITY: readonly StageKindLegality[] = Object.freeze([
 
 const BY_KIND = new Map(STAGE_LEGALITY.map((entry) => [entry.stageKindId, entry]));
 
+/**
+ * The stage kind the runtime enters when a lane's branch conflicts with the workspace branch at
+ * landing: a graph node of this kind is a root of its graph (no edge leads to it).
+ */
+export const LANE_MERGE_STAGE_KIND = "merge";
+
 /** Built-in stage kind ids, in table order. */
 export const BUILTIN_STAGE_KIND_IDS: readonly string[] = STAGE_LEGALITY.map((entry) => entry.stageKindId);
 
@@ -97,6 +105,7 @@ export const STAGE_NAMES = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
   "recon",
   "planner",
   "manager",

@@ -188,8 +188,8 @@ export type StatusAwaitingOperator = z.infer<typeof StatusAwaitingOperatorSchema
 export const StatusLaneSchema = z.strictObject({
   lane: z.int().positive(),
   item_id: z.string(),
-  /** `running`: the item's stages run in the lane; `landing`: its branch is being merged. */
-  phase: z.enum(["running", "landing"]),
+  /** `running`: the item's stages run in the lane; `landing`: its branch is being merged; `merging`: a conflicted landing is handed to the merge stage. */
+  phase: z.enum(["running", "landing", "merging"]),
   stage: NullableString,
   run_id: NullableString,
   branch: z.string(),

@@ -10,6 +10,7 @@ export {
   laneBranchName,
 } from "./lanes/lane-branch.js";
 export type { LaneGitState } from "./lanes/lane-git.js";
+export type { LaneMergeProblem, LaneMergeStart } from "./lanes/lane-merge.js";
 export { LaneRecordStore, laneRecordsDir } from "./lanes/lane-records.js";
 export type { LaneInfo, LaneLandOptions, LaneStep, LaneWorktreesOptions } from "./lanes/lane-worktrees.js";
 export { LaneWorktrees } from "./lanes/lane-worktrees.js";

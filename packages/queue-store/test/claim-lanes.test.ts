@@ -49,3 +49,16 @@ describe("blockDone", () => {
     expect(() => store.blockDone("task", "task-a")).toThrow(/is not done/);
   });
 });
+
+describe("reopenDone", () => {
+  it("moves a done item back to active and refuses an item that is not done", () => {
+    const store = openQueueStore(tempWorkspace(), { indexFile: false });
+    store.enqueue("task", task("task-a"));
+    store.claimNext("execution");
+    expect(() => store.reopenDone("task", "task-a")).toThrow(/is not done/);
+    store.complete("task", "task-a");
+    expect(store.reopenDone("task", "task-a").state).toBe("active");
+    expect(store.find("task-a")?.state).toBe("active");
+    expect(store.activeOn("execution").map((ref) => ref.id)).toEqual(["task-a"]);
+  });
+});

@@ -39,6 +39,7 @@ const BLUEPRINT_DEMO_STAGES = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
 ];
 
 function demoConfig(kind: DemoKind): string {

@@ -55,7 +55,7 @@ export class Engine {
   private lock: AcquiredLock | undefined;
   private readonly liveness = new LivenessTracker();
   private readonly workers = new WorkerPool(() => this.wake?.(), this.liveness);
-  private readonly lanes = new LaneRunner(() => this.wake?.());
+  private readonly lanes = new LaneRunner(() => this.wake?.(), this.liveness);
   private readonly monitorHub = new MonitorHub();
   private readonly traces = new RunTraceRecorder();
   private readonly reloader: ConfigReloader;

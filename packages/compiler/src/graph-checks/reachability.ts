@@ -1,9 +1,11 @@
 /**
  * Guarantees the graph has no dead parts: every node is reachable from a root (an entry, the
- * completion target, or on the learning plane a node whose kind can start learning requests) along
+ * completion target, a `merge` node (the runtime enters it after a lane's landing conflicts), or
+ * on the learning plane a node whose kind can start learning requests) along
  * edges and policy jumps, and every reachable node of a known kind can reach a terminal state, so
  * no cycle traps work with no exit.
  */
+import { LANE_MERGE_STAGE_KIND } from "@millrace/contracts";
 import type { GraphCheckContext } from "./context.js";
 import type { PolicyJumps } from "./policies.js";
 
@@ -39,6 +41,7 @@ function roots({ graph, nodes, kinds }: GraphCheckContext): string[] {
   const found = graph.entry_nodes.map((e) => e.node_id).filter((id) => nodes.has(id));
   const completion = graph.completion_behavior;
   if (completion && nodes.has(completion.target_node_id)) found.push(completion.target_node_id);
+  for (const node of graph.nodes) if (node.stage_kind_id === LANE_MERGE_STAGE_KIND) found.push(node.node_id);
   if (graph.plane === "learning") {
     for (const node of graph.nodes)
       if (kinds.get(node.stage_kind_id)?.kind.can_start_learning_requests) found.push(node.node_id);

@@ -19,6 +19,12 @@ import {
   laneGitState,
   removeWorktree,
 } from "./lane-git.js";
+import {
+  concludeLaneMerge,
+  type LaneMergeProblem,
+  type LaneMergeStart,
+  startLaneMerge,
+} from "./lane-merge.js";
 import { LaneRecordStore } from "./lane-records.js";
 import { comparablePath } from "./worktree-list.js";
 
@@ -214,6 +220,38 @@ export class LaneWorktrees {
     if (result.outcome === "conflict" || result.outcome === "not_fast_forward")
       this.writeRecord(landing, "active");
     return result;
+  }
+
+  /**
+   * Brings `sha` (the workspace branch's commit a landing conflicted with) into the lane's branch,
+   * in its worktree: a conflicting merge is left in progress, with its markers, for the merge
+   * stage to resolve. Idempotent (see `startLaneMerge`); call it only right after a conflicted
+   * `land`, which committed the worktree's work (uncommitted files here are discarded).
+   */
+  async startMerge(itemId: string, sha: string, options: LaneLandOptions = {}): Promise<LaneMergeStart> {
+    const record = this.requireRecord(itemId);
+    return startLaneMerge(this.context.git, record, sha, {
+      message: options.mergeMessage ?? `millrace: merge ${sha.slice(0, 12)} into ${record.branch}`,
+      ...(options.author ? { author: options.author } : {}),
+    });
+  }
+
+  /**
+   * Checks a merge stage's work before landing: nothing unmerged, no conflict marker left in
+   * `files`, and the branch contains `sha` once what the stage left uncommitted is committed.
+   * Returns the problem, or null when the lane may land.
+   */
+  async concludeMerge(
+    itemId: string,
+    sha: string,
+    files: readonly string[],
+    options: LaneLandOptions = {},
+  ): Promise<LaneMergeProblem | null> {
+    const record = this.requireRecord(itemId);
+    return concludeLaneMerge(this.context.git, record, sha, files, {
+      commitMessage: options.commitMessage ?? `millrace: merge of ${record.branch} concluded`,
+      ...(options.author ? { author: options.author } : {}),
+    });
   }
 
   /**

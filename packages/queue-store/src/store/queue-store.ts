@@ -31,6 +31,7 @@ import {
   blockDone,
   complete,
   type RequeueOptions,
+  reopenDone,
   requeue,
   requeueAllActive,
   requeueLog,
@@ -160,6 +161,11 @@ export class QueueStore {
   /** done → blocked, for finished work that could not land (a lane's merge conflict). */
   blockDone(kind: DocumentKind, id: string): QueueItemRef {
     return blockDone(this.ctx, kind, id);
+  }
+
+  /** done → active, for finished work handed back to a stage (a lane's merge stage). */
+  reopenDone(kind: DocumentKind, id: string): QueueItemRef {
+    return reopenDone(this.ctx, kind, id);
   }
 
   /** queue → active for a named item; refused when the plane already has an active item. */

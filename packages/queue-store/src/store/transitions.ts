@@ -78,6 +78,11 @@ export function blockDone(ctx: StoreContext, kind: DocumentKind, id: string): Qu
   return transition(ctx, kind, id, { from: "done", to: "blocked" });
 }
 
+/** done → active: finished work the runtime hands back to a stage (a lane's merge stage). */
+export function reopenDone(ctx: StoreContext, kind: DocumentKind, id: string): QueueItemRef {
+  return transition(ctx, kind, id, { from: "done", to: "active" });
+}
+
 /**
  * Activates one named queued item (queue → active), for callers that choose the item themselves;
  * `claimNext` is the normal path. Refused when the plane already has an active item.

@@ -2,6 +2,7 @@ import { existsSync, renameSync } from "node:fs";
 import type { ActiveRunState } from "@millrace/contracts";
 import { LaneWorktrees, laneBranchName, laneRecordsDir } from "@millrace/git";
 import type { StageCompletion } from "../apply/stage-completion.js";
+import type { LivenessTracker } from "../liveness/tracker.js";
 import { commit, type EngineContext, type LaneView, recordEvent } from "../state/context.js";
 import { withActiveRun } from "../state/state-store.js";
 import { claimAndActivate } from "../tick/claim.js";
@@ -29,7 +30,10 @@ export class LaneRunner implements LaneView, LaneHost {
   private readonly targets = new Map<string, string[]>();
   private settledSeq = 0;
 
-  constructor(private readonly onSettled: () => void) {}
+  constructor(
+    private readonly onSettled: () => void,
+    private readonly liveness?: LivenessTracker,
+  ) {}
 
   count(): number {
     return this.state.lanes.length;
@@ -146,6 +150,7 @@ export class LaneRunner implements LaneView, LaneHost {
       inflight: null,
       started_at: run.active_since,
       stage_started_at: null,
+      merge: null,
     };
     this.state = {
       ...this.state,
@@ -172,10 +177,16 @@ export class LaneRunner implements LaneView, LaneHost {
         await finishLane(ctx, this, lane);
         continue;
       }
-      const worker = startLaneStage(ctx, this, lane, () => {
-        worker.settled = ++this.settledSeq;
-        this.onSettled();
-      });
+      const worker = startLaneStage(
+        ctx,
+        this,
+        lane,
+        () => {
+          worker.settled = ++this.settledSeq;
+          this.onSettled();
+        },
+        this.liveness,
+      );
       this.workers.set(lane.item_id, worker);
     }
   }
@@ -268,7 +279,10 @@ export class LaneRunner implements LaneView, LaneHost {
    * As with a plane's stage, the cut-off result is set aside (`.interrupted`), never applied.
    */
   async interrupt(ctx: EngineContext): Promise<void> {
-    for (const worker of this.workers.values()) worker.controller.abort();
+    for (const worker of this.workers.values()) {
+      worker.watch?.end();
+      worker.controller.abort();
+    }
     for (const worker of this.workers.values()) {
       const completion = await worker.promise.catch(() => undefined);
       if (completion && existsSync(completion.stageResultPath)) {

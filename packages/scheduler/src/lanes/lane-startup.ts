@@ -6,7 +6,8 @@ import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { withActiveRun } from "../state/state-store.js";
 import { buildRunRequest } from "../tick/request.js";
 import { laneCleanupFile } from "./lane-clear.js";
-import { finishLane } from "./lane-landing.js";
+import { blockUnlanded, finishLane, landLane } from "./lane-landing.js";
+import { continueMerge } from "./lane-merge-stage.js";
 import type { ApplyOne, LaneRunner } from "./lane-runner.js";
 import type { LaneEntry } from "./lane-state.js";
 
@@ -29,8 +30,9 @@ export function adoptSlotRun(ctx: EngineContext, lanes: LaneRunner): void {
 /**
  * After the engine's startup reconciliation, deterministically, in lane order: worktrees are
  * converged (`reconcileLaneWorktrees`: creations finished, lost branches or folders restored,
- * cut-off landings finished), a stage result written but not applied is applied, a cut-off stage
- * is run again, and a lane whose run ended lands (or is released). Lane-prefixed worktrees and
+ * cut-off landings finished), a conflicted landing cut off on its way to the merge stage is handed
+ * over, a stage result written but not applied is applied, a cut-off stage is run again, and a
+ * lane whose run ended lands (or is released). Lane-prefixed worktrees and
  * branches nobody records are left for `doctor` to report and `clear-stale-state` to remove.
  */
 /** Lanes are configured, or something of them is on disk: startup has lanes to reconcile. */
@@ -68,6 +70,21 @@ export async function resumeLanes(ctx: EngineContext, lanes: LaneRunner, applyOn
     if (!git.records.read(lane.item_id)) {
       lane.worktree_path = "";
       lanes.save(ctx);
+    }
+    // A conflicted landing cut off while being handed to the merge stage: finish handing it over.
+    if (lane.phase === "merging") {
+      const next = await continueMerge(ctx, lanes, lane);
+      if (next === "landable") await landLane(ctx, lanes, lane);
+      else if (next === false) {
+        blockUnlanded(
+          ctx,
+          lanes,
+          lane,
+          lane.merge?.files ?? [],
+          "the merge could not be started in the lane",
+        );
+      }
+      continue;
     }
     if (lane.inflight) await resumeInflight(ctx, lanes, lane, applyOne);
     if (!lane.run) await finishLane(ctx, lanes, lane);

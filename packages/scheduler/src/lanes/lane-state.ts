@@ -16,6 +16,20 @@ export const LaneInflightSchema = z.strictObject({
 export type LaneInflight = z.infer<typeof LaneInflightSchema>;
 
 /**
+ * A lane whose landing conflicted and went to the merge stage: which round (bounded by
+ * `LANE_MERGE_ROUNDS`), the conflicted files, the workspace branch commit merged into the lane
+ * and the merge stage's run id (chosen before anything else happens, so a restart reuses it).
+ */
+export const LaneMergeSchema = z.strictObject({
+  round: z.int().positive(),
+  files: z.array(z.string()),
+  merged_sha: z.string(),
+  target_branch: z.string(),
+  run_id: z.string(),
+});
+export type LaneMerge = z.infer<typeof LaneMergeSchema>;
+
+/**
  * One execution lane: the item it holds, the item's run (null once the run ended and the lane
  * waits to land), the paths it reserves, and the stage in flight.
  */
@@ -29,10 +43,12 @@ export const LaneEntrySchema = z.strictObject({
   /** Paths the item's branch touched, as of its last applied stage. */
   touched_paths: z.array(z.string()),
   worktree_path: z.string(),
-  phase: z.enum(["running", "landing"]),
+  /** `merging`: a conflicted landing is being handed to the merge stage (see `lane-merge-stage.ts`). */
+  phase: z.enum(["running", "landing", "merging"]),
   inflight: LaneInflightSchema.nullable(),
   started_at: z.string(),
   stage_started_at: z.string().nullable(),
+  merge: LaneMergeSchema.nullable().default(null),
 });
 export type LaneEntry = z.infer<typeof LaneEntrySchema>;
 

@@ -3,9 +3,11 @@ import path from "node:path";
 import { formatTimestamp } from "@millrace/contracts";
 import { laneBranchName } from "@millrace/git";
 import type { StageCompletion } from "../apply/stage-completion.js";
+import type { StageWatch } from "../liveness/stage-watch.js";
+import type { LivenessTracker } from "../liveness/tracker.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
-import { dispatchRequest } from "../tick/dispatch.js";
+import { dispatchRequest, syntheticResult } from "../tick/dispatch.js";
 import { buildRunRequest } from "../tick/request.js";
 import type { LaneHost } from "./lane-host.js";
 import type { LaneEntry } from "./lane-state.js";
@@ -18,6 +20,8 @@ export interface LaneWorker {
   controller: AbortController;
   promise: Promise<StageCompletion>;
   settled: number | null;
+  /** The stage's liveness watch (absent when liveness is disabled). */
+  watch?: StageWatch;
 }
 
 /**
@@ -30,6 +34,7 @@ export function startLaneStage(
   lanes: LaneHost,
   lane: LaneEntry,
   onSettled: () => void,
+  liveness?: LivenessTracker,
 ): LaneWorker {
   const run = lane.run;
   if (!run) throw new Error(`lane ${lane.lane} has no run to start`);
@@ -78,13 +83,28 @@ export function startLaneStage(
   commit(ctx, { counters: false, durable: false });
   const controller = new AbortController();
   const startedRun = lane.run;
+  // Watched as a plane's stage is: the engine answers a liveness stop when it applies the result.
+  const watch = liveness?.watch(ctx, {
+    plane: "execution",
+    run: startedRun,
+    request,
+    abort: () => controller.abort(),
+  });
+  const stop = watch?.stop;
+  const dispatched = stop
+    ? Promise.resolve().then(() =>
+        syntheticResult(ctx, request, "interrupted", `liveness: ${stop.grade}: ${stop.reason}`),
+      )
+    : dispatchRequest(ctx, request, controller.signal, lane.worktree_path);
   const worker: LaneWorker = {
     itemId: lane.item_id,
     lane: lane.lane,
     controller,
     settled: null,
-    promise: dispatchRequest(ctx, request, controller.signal, lane.worktree_path).then(
+    ...(watch ? { watch } : {}),
+    promise: dispatched.then(
       (result) => {
+        watch?.end();
         onSettled();
         return {
           plane: "execution",
@@ -92,9 +112,11 @@ export function startLaneStage(
           request,
           envelope: result.envelope,
           stageResultPath: result.path,
+          ...(watch?.stop ? { livenessStop: watch.stop } : {}),
         };
       },
       (error) => {
+        watch?.end();
         onSettled();
         throw error;
       },

@@ -37,7 +37,7 @@ export function lanesView(
   const active = runs.lanes.map((lane): StatusLane => {
     const out = lane.inflight !== null;
     const liveness =
-      lane.phase === "landing"
+      lane.phase === "landing" || lane.phase === "merging"
         ? "landing"
         : out
           ? runtimeRunning

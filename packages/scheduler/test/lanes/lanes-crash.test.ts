@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHILD_SCRIPT, documentLocations, runChild } from "../crash/harness.js";
+import { CHILD_SCRIPT, documentLocations, readEventLog, runChild } from "../crash/harness.js";
 import { enqueueTask } from "../fixtures.js";
 import { git, laneLeftovers, laneWorkspace } from "./lane-fixture.js";
 
@@ -111,5 +111,77 @@ describe("lanes crash harness", () => {
     const journal = JSON.parse(readFileSync(path.join(ws.paths.state, "lane_runs.json"), "utf8"));
     expect(journal.lanes, context).toEqual([]);
     expect(git(ws.root, "status", "--porcelain"), context).toBe("");
+  }, 600_000);
+
+  it(`survives ${KILLS} SIGKILLs around a conflicted landing, its merge stage and the landing after it`, async () => {
+    const sleep = { type: "sleep" as const, ms: 40 };
+    const ws = laneWorkspace(
+      {
+        rules: [
+          {
+            stage: "builder",
+            actions: [
+              sleep,
+              {
+                type: "write_file",
+                base: "workspace",
+                path: "shared.txt",
+                template: "from {{work_item_id}}\n",
+                overwrite: true,
+              },
+              { type: "marker", token: "BUILDER_COMPLETE" },
+            ],
+          },
+          {
+            stage: "merge",
+            actions: [
+              sleep,
+              {
+                type: "write_file",
+                base: "workspace",
+                path: "shared.txt",
+                template: "resolved\n",
+                overwrite: true,
+              },
+              { type: "marker", token: "MERGE_COMPLETE" },
+            ],
+          },
+        ],
+      },
+      'lanes = 2\nlanding = "merge_commit"',
+      { "shared.txt": "base\n" },
+    );
+    const ids = ["task-m-1", "task-m-2"];
+    for (const id of ids) enqueueTask(ws, id, { target_paths: [`src/${id}/`] });
+    const random = prng(SEED);
+    const context = `seed=${SEED} kills=${KILLS} workspace=${ws.root}`;
+    for (let life = 0; life < KILLS; life += 1) {
+      await killedLife(ws.root, Math.floor(random() * 600));
+    }
+    const last = await runChild(ws.root);
+    expect(last.stdout, `${context}\n${last.stderr}`).toContain("DONE");
+
+    const events = readEventLog(ws.paths)
+      .filter((e) => e.event_type.startsWith("lane_"))
+      .map((e) => `${e.event_type} ${JSON.stringify(e.data)}`);
+    const story = `${context}\n${events.join("\n")}`;
+    const locations = documentLocations(ws.paths);
+    for (const id of ids) expect(locations.get(id), `${story} ${id}`).toEqual(["task/done"]);
+    const lands = git(ws.root, "log", "--merges", "--format=%s", "main")
+      .split("\n")
+      .filter((subject) => subject.startsWith("millrace: land "));
+    expect(lands.sort(), story).toEqual([
+      "millrace: land task-m-1 (lane 1)",
+      "millrace: land task-m-2 (lane 2)",
+    ]);
+    const merged = git(ws.root, "log", "--format=%s", "main").includes("millrace: merge of main into");
+    // A kill can delay a lane until the other landed (no conflict then); otherwise the merge stage resolved it.
+    const shared = git(ws.root, "show", "main:shared.txt");
+    if (merged) expect(shared, story).toBe("resolved");
+    else expect(["from task-m-1", "from task-m-2"], story).toContain(shared);
+    expect(laneLeftovers(ws), story).toEqual({ branches: [], extraWorktrees: 0, records: [] });
+    const journal = JSON.parse(readFileSync(path.join(ws.paths.state, "lane_runs.json"), "utf8"));
+    expect(journal.lanes, story).toEqual([]);
+    expect(git(ws.root, "status", "--porcelain"), story).toBe("");
   }, 600_000);
 });

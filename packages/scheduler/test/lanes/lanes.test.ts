@@ -1,9 +1,27 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import type { ScriptFileInput } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { enqueueTask, testEngine } from "../fixtures.js";
 import { eventsOfType, idsIn } from "../scenarios/helpers.js";
 import { builderWrites, concurrencyOf, git, laneLeftovers, laneWorkspace } from "./lane-fixture.js";
+
+/** Two lanes that both rewrite `shared.txt`: the second landing conflicts; `merge` runs these actions. */
+function conflictWorkspace(mergeActions: NonNullable<ScriptFileInput["rules"]>[number]["actions"]) {
+  const ws = laneWorkspace(
+    {
+      rules: [
+        ...(builderWrites("shared.txt", "from {{work_item_id}}\n", 800) ?? []),
+        { stage: "merge", actions: mergeActions },
+      ],
+    },
+    'lanes = 2\nlanding = "merge_commit"',
+    { "shared.txt": "base\n" },
+  );
+  enqueueTask(ws, "task-a", { target_paths: ["a/"] });
+  enqueueTask(ws, "task-b", { target_paths: ["b/"] });
+  return ws;
+}
 
 async function runToIdle(ws: Parameters<typeof testEngine>[0]) {
   const { engine, events } = testEngine(ws);
@@ -95,23 +113,19 @@ describe("execution lanes in git worktrees", () => {
     expect([...overlaps].filter((pair) => pair.includes("task-b"))).toEqual([]);
   }, 120_000);
 
-  it("blocks a task whose landing conflicts, with an incident naming the file, and keeps its worktree", async () => {
-    const ws = laneWorkspace(
-      {
-        rules: [...(builderWrites("shared.txt", "from {{work_item_id}}\n", 800) ?? [])],
-      },
-      'lanes = 2\nlanding = "merge_commit"',
-      { "shared.txt": "base\n" },
-    );
-    enqueueTask(ws, "task-a", { target_paths: ["a/"] });
-    enqueueTask(ws, "task-b", { target_paths: ["b/"] });
+  it("hands a conflicted landing to the merge stage, which blocks: an incident names the file, the worktree stays", async () => {
+    const ws = conflictWorkspace([{ type: "marker", token: "BLOCKED" }]);
     const { engine } = testEngine(ws);
     await engine.runDaemon({ untilIdle: true, maxTicks: 2_000 });
     await engine.close();
 
+    const started = eventsOfType(ws, "lane_merge_started");
+    expect(started).toHaveLength(1);
+    expect(started[0]?.data).toMatchObject({ files: ["shared.txt"], round: 1 });
     const conflicts = eventsOfType(ws, "lane_merge_conflict");
     expect(conflicts).toHaveLength(1);
     const loser = conflicts[0]?.data.work_item_id as string;
+    expect(started[0]?.data.work_item_id).toBe(loser);
     const winner = loser === "task-a" ? "task-b" : "task-a";
     expect(conflicts[0]?.data.files).toEqual(["shared.txt"]);
     expect(idsIn(ws, "task", "blocked")).toEqual([loser]);
@@ -130,6 +144,67 @@ describe("execution lanes in git worktrees", () => {
     ].find((file) => existsSync(file));
     expect(incidentFile).toBeDefined();
     expect(readFileSync(incidentFile as string, "utf8")).toContain("shared.txt");
+  }, 120_000);
+
+  it("a real merge conflict goes to the merge stage in the lane's worktree and lands after it", async () => {
+    const ws = conflictWorkspace([
+      {
+        type: "write_file",
+        base: "workspace",
+        path: "shared.txt",
+        template: "from task-a\nfrom task-b\n",
+        overwrite: true,
+      },
+      { type: "marker", token: "MERGE_COMPLETE" },
+    ]);
+    const { engine } = testEngine(ws);
+    const report = await engine.runDaemon({ untilIdle: true, maxTicks: 2_000 });
+    await engine.close();
+
+    expect(report.stopReason).toBe("idle");
+    expect(idsIn(ws, "task", "done")).toEqual(["task-a", "task-b"]);
+    expect(eventsOfType(ws, "lane_merge_conflict")).toEqual([]);
+    const started = eventsOfType(ws, "lane_merge_started");
+    expect(started).toHaveLength(1);
+    const merged = started[0]?.data.work_item_id as string;
+    // The merge stage ran once, in the loser's lane, on its own run; then the lane landed.
+    const stages = eventsOfType(ws, "stage_started").filter((event) => event.data.stage === "merge");
+    expect(stages.map((event) => event.data.work_item_id)).toEqual([merged]);
+    expect(stages[0]?.data.run_id).toBe(started[0]?.data.run_id);
+    const conflictFile = path.join(ws.paths.runs, started[0]?.data.run_id as string, "merge_conflict.json");
+    expect(JSON.parse(readFileSync(conflictFile, "utf8"))).toMatchObject({ files: ["shared.txt"], round: 1 });
+    expect(
+      eventsOfType(ws, "lane_landed")
+        .map((event) => event.data.work_item_id)
+        .sort(),
+    ).toEqual(["task-a", "task-b"]);
+    expect(git(ws.root, "show", "main:shared.txt")).toBe("from task-a\nfrom task-b");
+    // The stage left the resolved file uncommitted: the runtime concluded the merge (a merge
+    // commit of main into the lane's branch), then landed the branch.
+    expect(git(ws.root, "log", "--merges", "--format=%s", "main").split("\n").sort()).toEqual([
+      "millrace: land task-a (lane 1)",
+      "millrace: land task-b (lane 2)",
+      `millrace: merge of main into millrace/${merged} concluded`,
+    ]);
+    expect(git(ws.root, "status", "--porcelain")).toBe("");
+    expect(laneLeftovers(ws)).toEqual({ branches: [], extraWorktrees: 0, records: [] });
+  }, 120_000);
+
+  it("blocks a lane whose merge stage reports success but leaves conflict markers", async () => {
+    const ws = conflictWorkspace([{ type: "marker", token: "MERGE_COMPLETE" }]);
+    const { engine } = testEngine(ws);
+    await engine.runDaemon({ untilIdle: true, maxTicks: 2_000 });
+    await engine.close();
+
+    const conflicts = eventsOfType(ws, "lane_merge_conflict");
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts[0]?.data.reason).toBe("the merge stage left conflict markers");
+    expect(conflicts[0]?.data.files).toEqual(["shared.txt"]);
+    const loser = conflicts[0]?.data.work_item_id as string;
+    expect(idsIn(ws, "task", "blocked")).toEqual([loser]);
+    // Nothing of the unresolved merge reached main.
+    expect(git(ws.root, "show", "main:shared.txt")).not.toContain("<<<<<<<");
+    expect(laneLeftovers(ws)).toMatchObject({ branches: [`millrace/${loser}`], extraWorktrees: 1 });
   }, 120_000);
 
   it("an interrupted daemon sets the lanes' cut-off results aside and the next start runs those stages again", async () => {

@@ -38,6 +38,7 @@ const SCRIPTED = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
   "analyst",
   "professor",
   "curator",

@@ -26,6 +26,7 @@ const STAGES = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
   "recon",
   "planner",
   "manager",

@@ -38,6 +38,7 @@ const GOALSPEC_STAGES = [
   "updater",
   "troubleshooter",
   "consultant",
+  "merge",
 ];
 
 const QUESTION = {
