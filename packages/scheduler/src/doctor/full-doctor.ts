@@ -100,7 +100,7 @@ export async function runFullDoctor(
         env: options.env ?? process.env,
         runtimeRoot: paths.runtimeRoot,
         used: runnersInUse(config, plan.plan),
-        nodes: nodesByRunner(plan.plan),
+        nodes: nodesByRunner(config, plan.plan),
         registry,
         modeId,
         which: options.which ?? defaultWhich,

@@ -1,5 +1,10 @@
 import { compilePlan, planCurrentness, requireCurrentPlan } from "@millrace/compiler";
-import type { CompiledRunPlan, FullDoctorCheck, MillraceConfig } from "@millrace/contracts";
+import {
+  type CompiledRunPlan,
+  type FullDoctorCheck,
+  LANE_MERGE_STAGE_KIND,
+  type MillraceConfig,
+} from "@millrace/contracts";
 import { sealCapabilityGrants } from "../governance/stage-grants.js";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 
@@ -97,12 +102,16 @@ export interface UsedNode {
 }
 
 /** The compiled nodes of each runner (empty when the mode does not compile). */
-export function nodesByRunner(plan: CompiledRunPlan | undefined): Map<string, UsedNode[]> {
+export function nodesByRunner(
+  config: MillraceConfig,
+  plan: CompiledRunPlan | undefined,
+): Map<string, UsedNode[]> {
   const nodes = new Map<string, UsedNode[]>();
   if (!plan) return nodes;
   for (const graph of Object.values(plan.graphs_by_plane)) {
     if (!graph) continue;
     for (const node of graph.nodes) {
+      if (!canRun(config, node.stage)) continue;
       const entry: UsedNode = {
         label: `${graph.plane}.${node.node_id}`,
         stage: node.stage,
@@ -115,6 +124,14 @@ export function nodesByRunner(plan: CompiledRunPlan | undefined): Map<string, Us
   return nodes;
 }
 
+/**
+ * Whether a node's stage can run under this config: the lane `merge` stage runs only in a lane, so
+ * with `[execution] lanes = 1` its runner is neither checked nor required.
+ */
+function canRun(config: MillraceConfig, stage: string): boolean {
+  return stage !== LANE_MERGE_STAGE_KIND || config.execution.lanes > 1;
+}
+
 /** Which runner each node uses: from the compiled plan, else from the config alone. */
 export function runnersInUse(
   config: MillraceConfig,
@@ -125,7 +142,9 @@ export function runnersInUse(
   if (plan) {
     for (const graph of Object.values(plan.graphs_by_plane)) {
       if (!graph) continue;
-      for (const node of graph.nodes) add(node.runner_name, `${graph.plane}.${node.node_id}`);
+      for (const node of graph.nodes) {
+        if (canRun(config, node.stage)) add(node.runner_name, `${graph.plane}.${node.node_id}`);
+      }
     }
     return used;
   }

@@ -37,7 +37,7 @@ export async function preflightRunners(
   options: { probeVersion: boolean; only?: string },
 ): Promise<RunnerFinding[]> {
   const used = runnersInUse(scope.config, scope.plan);
-  const nodes = nodesByRunner(scope.plan);
+  const nodes = nodesByRunner(scope.config, scope.plan);
   const findings: RunnerFinding[] = [];
   for (const [runner, usedBy] of [...used.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     if (options.only !== undefined && runner !== options.only) continue;
