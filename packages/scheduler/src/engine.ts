@@ -127,8 +127,8 @@ export class Engine {
     }
   }
 
-  private applyCompletion(completion: StageCompletion): AppliedStage {
-    return applyAndCommit(this.context, this.traces, completion);
+  private applyCompletion(completion: StageCompletion, durable = true): AppliedStage {
+    return applyAndCommit(this.context, this.traces, completion, durable);
   }
 
   /** Applies every finished worker, planning first. */
@@ -142,7 +142,8 @@ export class Engine {
       } finally {
         this.workers.delete(plane);
       }
-      await this.applyOne(plane, completion, outcome);
+      // Within a cycle the plane's result rides on the cycle's closing commit (one fsync per handoff).
+      await this.applyOne(plane, completion, outcome, waitForAll);
     }
     // Only with lanes in use: an await here would reorder a one-lane tick (no lanes, no yield).
     if (this.lanes.running > 0) {
@@ -159,6 +160,8 @@ export class Engine {
     plane: Plane,
     finished: StageCompletion,
     outcome: TickOutcome | null,
+    /** False when the caller's step ends with a durable commit (the cycle's closing one). */
+    durable = true,
   ): Promise<void> {
     let completion = finished;
     const stop = completion.livenessStop;
@@ -168,7 +171,7 @@ export class Engine {
     }
     if (stop) completion = recoveryCompletion(completion, stop);
     this.liveness.recordCompletion(completion);
-    const applied = this.applyCompletion(completion);
+    const applied = this.applyCompletion(completion, durable);
     if (applied.runnerHold)
       await this.runnerAvailability.recordHold(this.context, completion, applied.runnerHold);
     if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
