@@ -117,6 +117,33 @@ describe("journal crash points: a kill at each step of a group commit converges"
     await crashThenFinish(["checkpoint"], 24);
   });
 
+  it("a kill between a handoff's one fsync and the next stage's running marker converges", {
+    timeout: 60_000,
+  }, async () => {
+    // The builder's result and the checker's start share one durable record (the cycle's closing
+    // commit); the checker's running marker is written only after it, when its start is shown.
+    const tasks = [taskId(0)];
+    const ws = demoWorkspace(crashScript([]));
+    enqueueTask(ws, tasks[0] as string);
+    const crashed = await runJournalChild(ws.root, "fsync@3");
+    expect(crashed.signal).toBe("SIGKILL");
+    expect(crashed.stdout).not.toContain("stage_completed builder");
+    const journaled = journalFiles(ws.paths)
+      .flatMap((file) => readFileSync(file, "utf8").split("\n"))
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { events: string });
+    const durable = journaled.map((record) => record.events).join("");
+    expect(durable).toContain('"event_type":"stage_completed"');
+    expect(durable).toContain('"stage":"checker"');
+    expect(readFileSync(ws.paths.statusFiles.execution, "utf8")).not.toMatch(/RUNNING/);
+    const finished = await runJournalChild(ws.root, null);
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(endStateViolations(ws.paths, tasks, 3)).toEqual([]);
+    expect(completionsLoggedTwice(readEventLog(ws.paths))).toEqual([]);
+    expect(readFileSync(ws.paths.statusFiles.execution, "utf8")).toBe("### IDLE\n");
+    expect(readdirSync(ws.paths.state).filter((name) => name.startsWith("inflight_"))).toEqual([]);
+  });
+
   it("a kill after the journal append leaves the snapshot stale, and the next start rebuilds it", {
     timeout: 60_000,
   }, async () => {
