@@ -127,8 +127,8 @@ export class Engine {
     }
   }
 
-  private applyCompletion(completion: StageCompletion, durable = true): AppliedStage {
-    return applyAndCommit(this.context, this.traces, completion, durable);
+  private applyCompletion(completion: StageCompletion): AppliedStage {
+    return applyAndCommit(this.context, this.traces, completion);
   }
 
   /** Applies every finished worker, planning first. */
@@ -142,8 +142,7 @@ export class Engine {
       } finally {
         this.workers.delete(plane);
       }
-      // Within a cycle the plane's result rides on the cycle's closing commit (one fsync per handoff).
-      await this.applyOne(plane, completion, outcome, waitForAll);
+      await this.applyOne(plane, completion, outcome);
     }
     // Only with lanes in use: an await here would reorder a one-lane tick (no lanes, no yield).
     if (this.lanes.running > 0) {
@@ -160,8 +159,6 @@ export class Engine {
     plane: Plane,
     finished: StageCompletion,
     outcome: TickOutcome | null,
-    /** False when the caller's step ends with a durable commit (the cycle's closing one). */
-    durable = true,
   ): Promise<void> {
     let completion = finished;
     const stop = completion.livenessStop;
@@ -171,7 +168,7 @@ export class Engine {
     }
     if (stop) completion = recoveryCompletion(completion, stop);
     this.liveness.recordCompletion(completion);
-    const applied = this.applyCompletion(completion, durable);
+    const applied = this.applyCompletion(completion);
     if (applied.runnerHold)
       await this.runnerAvailability.recordHold(this.context, completion, applied.runnerHold);
     if (await governanceGate(this.context, "after_stage", completion.stageResultPath))
@@ -253,7 +250,11 @@ export class Engine {
       if (this.lanes.count() > 0) await this.startReadyLanes();
     }
     this.reportIdleOrWorking(outcome);
-    commit(ctx);
+    // A cycle that only started stages (the results it applied were committed durably): the starts
+    // are shown now and become durable with the stages' results, one fsync per handoff. A power
+    // loss before that dispatches the stage again, as for any start that was cut off.
+    const onlyStarts = ctx.pendingEvents.length === 0 && ctx.journal?.unsyncedOnly("stage_started") === true;
+    commit(ctx, onlyStarts ? { durable: false, announce: true } : {});
   }
 
   /** Starts a worker for every plane with an active run that the concurrency policy lets run now. */

@@ -16,11 +16,6 @@ export function applyAndCommit(
   ctx: EngineContext,
   traces: RunTraceRecorder,
   completion: StageCompletion,
-  /**
-   * False when the caller's step ends with a durable commit of its own (the daemon cycle's closing
-   * commit): the result rides on it, one fsync for the result and the next stage's start.
-   */
-  durable = true,
 ): AppliedStage {
   traceStageApplied();
   const applied = traced("apply.route+moves", () => applyStageCompletion(ctx, completion));
@@ -77,9 +72,8 @@ export function applyAndCommit(
     written: true,
   });
   traced("apply.commit", () =>
-    // Shown once durable; a next stage's running marker is written only when its start is shown,
-    // so observers of `stage_completed` see the status file showing this result.
-    commit(ctx, { durable, beforeAnnounce: () => clearInflight(ctx.paths, plane) }),
+    // Durable before it is announced: observers see the result while the status file shows it.
+    commit(ctx, { beforeAnnounce: () => clearInflight(ctx.paths, plane) }),
   );
   return applied;
 }

@@ -135,6 +135,12 @@ export interface CommitOptions {
   durable?: boolean;
   /** Runs after the save, before the step's events are shown on the monitor. */
   beforeAnnounce?: () => void;
+  /**
+   * With `durable: false`: write the derived files and show every event committed so far now, before
+   * the step is durable (a cycle that only started stages: their records become durable with the
+   * next durable commit, the stage's result; a power loss before it dispatches the stage again).
+   */
+  announce?: boolean;
 }
 
 /**
@@ -168,6 +174,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
         files: ctx.pendingFiles.splice(0),
       },
       durable,
+      options.announce === true,
     ),
   );
   ctx.snapshot = saved.snapshot;
@@ -179,7 +186,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
         ...(event.beforeShow ? { before: event.beforeShow } : {}),
       });
   }
-  if (durable) announce(ctx);
+  if (durable || options.announce === true) announce(ctx);
 }
 
 /** The save of a context with no journal: each file written durably, as before the journal. */
