@@ -88,10 +88,9 @@ export function emitMonitor(ctx: EngineContext, event: MonitorEvent): void {
 }
 
 /**
- * Runs `action` right before the monitor shows the event recorded last, once its step is durable,
- * and not before the events committed ahead of it are shown (with no journal: now). A stage start
- * writes its running status marker this way, so an observer of the previous stage's
- * `stage_completed`, shown with the same durable commit, still sees that result's marker.
+ * Runs `action` right before the monitor shows the event recorded last, and not before the events
+ * committed ahead of it are shown (with no journal: now). A stage start writes its running status
+ * marker this way, so observers of every earlier event see the status file as it was then.
  */
 export function beforeShowingLastEvent(ctx: EngineContext, action: () => void): void {
   const last = ctx.pendingEvents.at(-1);
@@ -146,7 +145,8 @@ export interface CommitOptions {
 /**
  * The commit point of a step: one journal record holding its events, counters, snapshot and files
  * (commit-journal.ts), then the files other readers use; then, once durable, the monitor views of
- * every step committed so far. Observers therefore never see a step that is not yet durable.
+ * every step committed so far. Observers therefore see a step only once it is durable, except a
+ * stage start shown with `announce` (it becomes durable with the stage's result).
  */
 export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
   if (!ctx.journal) {

@@ -187,10 +187,10 @@ function markRunning(
     },
     { status: running.replace(/^### /, "") },
   );
-  // The status file changes when `stage_started` is shown: the previous result's `stage_completed`
-  // may ride on the same durable commit, and its observers see that result's marker.
+  // The status file changes when `stage_started` is shown, after every event committed before it.
   beforeShowingLastEvent(ctx, () => writeStatusMarker(ctx.paths, plane, running));
-  // Not durable: it becomes durable with the cycle's closing commit, in the same synchronous step.
+  // Not durable: the cycle's closing commit shows it and makes it durable, or, when the cycle only
+  // started stages, shows it and leaves it to the stage result's durable commit (engine.ts).
   commit(ctx, { counters: false, durable: false });
   return running;
 }
