@@ -250,7 +250,11 @@ export class Engine {
       if (this.lanes.count() > 0) await this.startReadyLanes();
     }
     this.reportIdleOrWorking(outcome);
-    commit(ctx);
+    // A cycle that only started stages (the results it applied were committed durably): the starts
+    // are shown now and become durable with the stages' results, one fsync per handoff. A power
+    // loss before that dispatches the stage again, as for any start that was cut off.
+    const onlyStarts = ctx.pendingEvents.length === 0 && ctx.journal?.unsyncedOnly("stage_started") === true;
+    commit(ctx, onlyStarts ? { durable: false, announce: true } : {});
   }
 
   /** Starts a worker for every plane with an active run that the concurrency policy lets run now. */

@@ -124,6 +124,8 @@ export class CommitJournal {
   private closed = false;
   /** Event lines and snapshot of non-durable steps, written with the next durable one. */
   private deferredEvents = "";
+  /** Event lines of the records appended since the last fsync'd one. */
+  private unsyncedEvents = "";
   private deferredSnapshot: string | undefined;
 
   private constructor(
@@ -142,9 +144,9 @@ export class CommitJournal {
   /**
    * Appends the step's record (fsync'd once when `durable`), then writes the derived files without
    * fsync: counters, the step's files, then event lines and the snapshot (those two of a step that
-   * is not durable wait for the next durable one).
+   * is not durable wait for the next durable one, or for the next step asking `writeDerived`).
    */
-  commit(step: StepCommit, durable: boolean): void {
+  commit(step: StepCommit, durable: boolean, writeDerived = durable): void {
     const root = this.paths.root;
     const record: JournalRecord = {
       seq: this.seq,
@@ -157,6 +159,7 @@ export class CommitJournal {
     const fd = this.fds[this.active] as number;
     writeAll(fd, `${JSON.stringify(record)}\n`);
     if (durable) fdatasyncSync(fd);
+    this.unsyncedEvents = durable ? "" : this.unsyncedEvents + step.eventsText;
     if (step.countersText !== undefined)
       writeFileAtomicSync(this.paths.recoveryCounters, step.countersText, { durable: false });
     for (const file of step.files) {
@@ -167,11 +170,18 @@ export class CommitJournal {
     // commit, which follows within the same cycle: one log append and one snapshot write for both.
     this.deferredEvents += step.eventsText;
     this.deferredSnapshot = step.snapshotText;
-    if (durable) this.writeDeferred();
+    if (durable || writeDerived) this.writeDeferred();
     if (durable) {
       this.records += 1;
       if (this.records >= CHECKPOINT_RECORDS && !this.retiring) this.checkpointInBackground();
     }
+  }
+
+  /** True when every event line appended since the last fsync'd record is of `eventType` (and there is one). */
+  unsyncedOnly(eventType: string): boolean {
+    const lines = this.unsyncedEvents.split("\n").filter((line) => line !== "");
+    const type = `"event_type":${JSON.stringify(eventType)}`;
+    return lines.length > 0 && lines.every((line) => line.includes(type));
   }
 
   private writeDeferred(): void {
@@ -206,6 +216,7 @@ export class CommitJournal {
   /** Everything made durable now and both generations emptied (a clean close, a start). */
   checkpoint(): void {
     this.writeDeferred();
+    this.unsyncedEvents = "";
     const files = [...this.writeOnce];
     for (const file of files) fsyncFile(file);
     for (const dir of new Set(files.map((file) => path.dirname(file)))) fsyncDirSync(dir);

@@ -63,8 +63,15 @@ export interface EngineContext {
   journal?: CommitJournal;
   /** Files the current step wrote or asks its commit to write (stage results, run traces). */
   readonly pendingFiles: StepFile[];
-  /** Monitor views of committed steps not yet durable: shown at the next durable commit. */
-  readonly unannounced: MonitorEvent[];
+  /** Monitor views of committed steps not yet durable, in order: shown at the next durable commit. */
+  readonly unannounced: Announcement[];
+}
+
+/** One event of a committed step, waiting to be shown: its monitor view, and what must precede it. */
+export interface Announcement {
+  view?: MonitorEvent;
+  /** Runs right before the view is shown (a file observers read alongside the event). */
+  before?: () => void;
 }
 
 /** What the rest of the engine sees of the execution lanes (their runs live outside the plane slot). */
@@ -78,6 +85,34 @@ export interface LaneView {
 /** Shows a monitor-only event (one with no log line: status marker changes, deferred reloads). */
 export function emitMonitor(ctx: EngineContext, event: MonitorEvent): void {
   ctx.monitor.emit(event);
+}
+
+/**
+ * Runs `action` right before the monitor shows the event recorded last, and not before the events
+ * committed ahead of it are shown (with no journal: now). A stage start writes its running status
+ * marker this way, so observers of every earlier event see the status file as it was then.
+ */
+export function beforeShowingLastEvent(ctx: EngineContext, action: () => void): void {
+  const last = ctx.pendingEvents.at(-1);
+  if (!ctx.journal || !last) {
+    action();
+    return;
+  }
+  const previous = last.beforeShow;
+  last.beforeShow = previous
+    ? () => {
+        previous();
+        action();
+      }
+    : action;
+}
+
+/** Shows the announcements of every step committed so far, in order. */
+function announce(ctx: EngineContext): void {
+  for (const { view, before } of ctx.unannounced.splice(0)) {
+    before?.();
+    if (view) ctx.monitor.emit(view);
+  }
 }
 
 /** Appends pending events to the log with one fsync; returns them (their monitor views are not shown yet). */
@@ -99,12 +134,19 @@ export interface CommitOptions {
   durable?: boolean;
   /** Runs after the save, before the step's events are shown on the monitor. */
   beforeAnnounce?: () => void;
+  /**
+   * With `durable: false`: write the derived files and show every event committed so far now, before
+   * the step is durable (a cycle that only started stages: their records become durable with the
+   * next durable commit, the stage's result; a power loss before it dispatches the stage again).
+   */
+  announce?: boolean;
 }
 
 /**
  * The commit point of a step: one journal record holding its events, counters, snapshot and files
  * (commit-journal.ts), then the files other readers use; then, once durable, the monitor views of
- * every step committed so far. Observers therefore never see a step that is not yet durable.
+ * every step committed so far. Observers therefore see a step only once it is durable, except a
+ * stage start shown with `announce` (it becomes durable with the stage's result).
  */
 export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
   if (!ctx.journal) {
@@ -132,12 +174,19 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
         files: ctx.pendingFiles.splice(0),
       },
       durable,
+      options.announce === true,
     ),
   );
   ctx.snapshot = saved.snapshot;
   options.beforeAnnounce?.();
-  for (const event of events) if (event.monitor) ctx.unannounced.push(event.monitor);
-  if (durable) for (const event of ctx.unannounced.splice(0)) ctx.monitor.emit(event);
+  for (const event of events) {
+    if (event.monitor || event.beforeShow)
+      ctx.unannounced.push({
+        ...(event.monitor ? { view: event.monitor } : {}),
+        ...(event.beforeShow ? { before: event.beforeShow } : {}),
+      });
+  }
+  if (durable || options.announce === true) announce(ctx);
 }
 
 /** The save of a context with no journal: each file written durably, as before the journal. */
@@ -157,6 +206,9 @@ function commitWithoutJournal(ctx: EngineContext, options: CommitOptions): void 
     saveSnapshot(ctx.paths, ctx.snapshot, ctx.clock(), { durable: options.durable !== false }),
   );
   options.beforeAnnounce?.();
-  for (const event of ctx.unannounced.splice(0)) ctx.monitor.emit(event);
-  for (const event of events) if (event.monitor) ctx.monitor.emit(event.monitor);
+  announce(ctx);
+  for (const event of events) {
+    event.beforeShow?.();
+    if (event.monitor) ctx.monitor.emit(event.monitor);
+  }
 }

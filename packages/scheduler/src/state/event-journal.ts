@@ -9,6 +9,8 @@ import { type MonitorDetails, type MonitorDetailsArg, monitorViewOf } from "../m
 export type PendingEvent = TypedRuntimeEvent & {
   occurred_at: Date;
   monitor?: MonitorEvent;
+  /** Runs right before the monitor view is shown (state/context.ts, `beforeShowingLastEvent`). */
+  beforeShow?: () => void;
 };
 
 /** Whatever collects events for one commit: the engine's context, or a control command's state. */

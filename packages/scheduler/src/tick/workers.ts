@@ -4,7 +4,7 @@ import { type ActiveRunState, formatTimestamp, type Plane, type StageRunRequest 
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { StageWatch } from "../liveness/stage-watch.js";
 import type { LivenessTracker } from "../liveness/tracker.js";
-import { commit, type EngineContext, recordEvent } from "../state/context.js";
+import { beforeShowingLastEvent, commit, type EngineContext, recordEvent } from "../state/context.js";
 import { clearInflight, writeInflight } from "../state/inflight.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
 import { dispatchRequest, syntheticResult } from "./dispatch.js";
@@ -162,7 +162,6 @@ function markRunning(
     timeout_seconds: request.timeout_seconds,
   });
   const running = `### ${request.running_status_marker}`;
-  writeStatusMarker(ctx.paths, plane, running);
   ctx.snapshot = withStatusMarker(ctx.snapshot, plane, running);
   ctx.snapshot = {
     ...ctx.snapshot,
@@ -188,7 +187,10 @@ function markRunning(
     },
     { status: running.replace(/^### /, "") },
   );
-  // The stage-start save only records the running marker; the decision's save is the durable one.
+  // The status file changes when `stage_started` is shown, after every event committed before it.
+  beforeShowingLastEvent(ctx, () => writeStatusMarker(ctx.paths, plane, running));
+  // Not durable: the cycle's closing commit shows it and makes it durable, or, when the cycle only
+  // started stages, shows it and leaves it to the stage result's durable commit (engine.ts).
   commit(ctx, { counters: false, durable: false });
   return running;
 }

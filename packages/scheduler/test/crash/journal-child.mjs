@@ -10,6 +10,8 @@
 //                not yet emptied
 //   recovery     during startup recovery, right after its first rewrite of a stale file (before the
 //                engine opens its journal)
+//   shown:<stage> right after the monitor showed <stage>'s `stage_started` (a start shown before its
+//                record's fsync, which comes with the stage's result)
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 
@@ -62,5 +64,17 @@ fs.renameSync = (source, destination) => {
   if (name === "recovery" && !journalOpened && String(destination).includes("millrace-agents")) die();
 };
 syncBuiltinESMExports();
+
+if (name.startsWith("shown:")) {
+  const line = `stage_started ${name.slice("shown:".length)}\n`;
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = (chunk, ...rest) => {
+    if (String(chunk) !== line) return write(chunk, ...rest);
+    // Synchronous, so the parent reads the line before the kill.
+    fs.writeSync(1, line);
+    die();
+    return true;
+  };
+}
 
 await import("./daemon-child.mjs");

@@ -117,6 +117,34 @@ describe("journal crash points: a kill at each step of a group commit converges"
     await crashThenFinish(["checkpoint"], 24);
   });
 
+  it("a kill after a stage start was shown, before its record was fsync'd, dispatches it again", {
+    timeout: 60_000,
+  }, async () => {
+    // A cycle that only started a stage shows the start at once; its journal record becomes durable
+    // with the stage's result (one fsync per handoff).
+    const tasks = [taskId(0)];
+    const ws = demoWorkspace(crashScript([]));
+    enqueueTask(ws, tasks[0] as string);
+    const crashed = await runJournalChild(ws.root, "shown:checker");
+    expect(crashed.signal).toBe("SIGKILL");
+    expect(crashed.stdout).toContain("stage_completed builder\nrouter_decision\nstage_started checker\n");
+    const journaled = journalFiles(ws.paths)
+      .flatMap((file) => readFileSync(file, "utf8").split("\n"))
+      .filter((line) => line !== "")
+      .map((line) => JSON.parse(line) as { events: string });
+    const started = journaled.flatMap((record) => record.events.split("\n"));
+    expect(started.filter((line) => line.includes('"event_type":"stage_started"')).at(-1)).toContain(
+      '"stage":"checker"',
+    );
+    expect(readFileSync(ws.paths.statusFiles.execution, "utf8")).toBe("### CHECKER_RUNNING\n");
+    const finished = await runJournalChild(ws.root, null);
+    expect(finished.code, finished.stderr).toBe(0);
+    expect(endStateViolations(ws.paths, tasks, 3)).toEqual([]);
+    expect(completionsLoggedTwice(readEventLog(ws.paths))).toEqual([]);
+    expect(readFileSync(ws.paths.statusFiles.execution, "utf8")).toBe("### IDLE\n");
+    expect(readdirSync(ws.paths.state).filter((name) => name.startsWith("inflight_"))).toEqual([]);
+  });
+
   it("a kill after the journal append leaves the snapshot stale, and the next start rebuilds it", {
     timeout: 60_000,
   }, async () => {
