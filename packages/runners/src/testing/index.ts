@@ -30,6 +30,23 @@ export const FAKE_CLAUDE_PATH = fake("fake-claude.mjs");
 export const FAKE_PI_PATH = fake("fake-pi.mjs");
 
 /**
+ * `millrace.toml` lines that point the Codex adapter at the fake Codex CLI, with a fake API key and
+ * `env` added to the agent's environment (`[runners.codex.env]`).
+ */
+export function fakeCodexRunnerToml(env: Record<string, string> = {}): string[] {
+  return [
+    "[runners.codex]",
+    `command = ${JSON.stringify(process.execPath)}`,
+    `args = [${JSON.stringify(FAKE_CODEX_PATH)}, "exec"]`,
+    "",
+    "[runners.codex.env]",
+    'CODEX_API_KEY = "sk-fake-codex-key-000"',
+    ...Object.entries(env).map(([name, value]) => `${name} = ${JSON.stringify(value)}`),
+    "",
+  ];
+}
+
+/**
  * Scenarios the fakes understand (FAKE_SCENARIO): success, tool, illegal-marker, no-marker,
  * two-markers, crash, hang, retry-loop, leak (spawns a detached grandchild, then hangs),
  * leak-then-exit (codex), auth, server-error (codex), max-turns (claude), no-key,

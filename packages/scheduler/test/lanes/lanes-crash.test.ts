@@ -65,28 +65,28 @@ function killedLife(root: string, ms: number): Promise<string> {
   });
 }
 
+const SLEEP = { type: "sleep" as const, ms: 40 };
+
+/** A scripted stage that sleeps, writes `file` in its worktree and ends with `token`. */
+function writingStage(stage: string, file: string, template: string, token: string) {
+  return {
+    stage,
+    actions: [
+      SLEEP,
+      { type: "write_file" as const, base: "workspace" as const, path: file, template, overwrite: true },
+      { type: "marker" as const, token },
+    ],
+  };
+}
+
 describe("lanes crash harness", () => {
   it(`survives ${KILLS} SIGKILLs of a 4-lane run of ${TASKS} tasks: each lands exactly once`, async () => {
-    const sleep = { type: "sleep" as const, ms: 40 };
     const ws = laneWorkspace(
       {
         rules: [
-          {
-            stage: "builder",
-            actions: [
-              sleep,
-              {
-                type: "write_file",
-                base: "workspace",
-                path: "src/{{work_item_id}}.txt",
-                template: "{{work_item_id}}\n",
-                overwrite: true,
-              },
-              { type: "marker", token: "BUILDER_COMPLETE" },
-            ],
-          },
-          { stage: "checker", actions: [sleep, { type: "marker", token: "CHECKER_PASS" }] },
-          { stage: "updater", actions: [sleep, { type: "marker", token: "UPDATE_COMPLETE" }] },
+          writingStage("builder", "src/{{work_item_id}}.txt", "{{work_item_id}}\n", "BUILDER_COMPLETE"),
+          { stage: "checker", actions: [SLEEP, { type: "marker", token: "CHECKER_PASS" }] },
+          { stage: "updater", actions: [SLEEP, { type: "marker", token: "UPDATE_COMPLETE" }] },
         ],
       },
       'lanes = 4\nlanding = "merge_commit"',
@@ -114,38 +114,11 @@ describe("lanes crash harness", () => {
   }, 600_000);
 
   it(`survives ${KILLS} SIGKILLs around a conflicted landing, its merge stage and the landing after it`, async () => {
-    const sleep = { type: "sleep" as const, ms: 40 };
     const ws = laneWorkspace(
       {
         rules: [
-          {
-            stage: "builder",
-            actions: [
-              sleep,
-              {
-                type: "write_file",
-                base: "workspace",
-                path: "shared.txt",
-                template: "from {{work_item_id}}\n",
-                overwrite: true,
-              },
-              { type: "marker", token: "BUILDER_COMPLETE" },
-            ],
-          },
-          {
-            stage: "merge",
-            actions: [
-              sleep,
-              {
-                type: "write_file",
-                base: "workspace",
-                path: "shared.txt",
-                template: "resolved\n",
-                overwrite: true,
-              },
-              { type: "marker", token: "MERGE_COMPLETE" },
-            ],
-          },
+          writingStage("builder", "shared.txt", "from {{work_item_id}}\n", "BUILDER_COMPLETE"),
+          writingStage("merge", "shared.txt", "resolved\n", "MERGE_COMPLETE"),
         ],
       },
       'lanes = 2\nlanding = "merge_commit"',

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { CapabilityEnforcementRecord } from "@millrace/contracts";
-import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
+import { fakeCodexRunnerToml } from "@millrace/runners/testing";
 import { initWorkspace, workspacePaths } from "@millrace/workspace";
 import { describe, expect, it } from "vitest";
 import { enqueueTask, testEngine } from "../fixtures.js";
@@ -29,14 +29,7 @@ describe("a governed run on the Codex runner", () => {
         "[usage_governance]",
         "enabled = true",
         "",
-        "[runners.codex]",
-        `command = ${JSON.stringify(process.execPath)}`,
-        `args = [${JSON.stringify(FAKE_CODEX_PATH)}, "exec"]`,
-        "",
-        "[runners.codex.env]",
-        'CODEX_API_KEY = "sk-fake-codex-key-000"',
-        `FAKE_RECORD = ${JSON.stringify(record)}`,
-        "",
+        ...fakeCodexRunnerToml({ FAKE_RECORD: record }),
       ].join("\n"),
     );
     const ws = { root, paths };

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import os from "node:os";
 import path from "node:path";
 import type { CapabilityEnforcementRecord } from "@millrace/contracts";
-import { FAKE_CODEX_PATH } from "@millrace/runners/testing";
+import { fakeCodexRunnerToml } from "@millrace/runners/testing";
 import { initWorkspace, workspacePaths } from "@millrace/workspace";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { BasicMonitorFormatter } from "../../src/monitor/basic-formatter.js";
@@ -36,16 +36,11 @@ function codexWorkspace(sandbox: "ok" | "fail", unenforceable?: "advisory"): Hos
       "idle_sleep_seconds = 0.05",
       "",
       ...(unenforceable ? ["[execution_capabilities]", `unenforceable = "${unenforceable}"`, ""] : []),
-      "[runners.codex]",
-      `command = ${JSON.stringify(process.execPath)}`,
-      `args = [${JSON.stringify(FAKE_CODEX_PATH)}, "exec"]`,
-      "",
-      "[runners.codex.env]",
-      'CODEX_API_KEY = "sk-fake-codex-key-000"',
-      `FAKE_RECORD = ${JSON.stringify(record)}`,
-      `FAKE_CODEX_SANDBOX_LOG = ${JSON.stringify(probeLog)}`,
-      ...(sandbox === "fail" ? ['FAKE_CODEX_SANDBOX = "fail"'] : []),
-      "",
+      ...fakeCodexRunnerToml({
+        FAKE_RECORD: record,
+        FAKE_CODEX_SANDBOX_LOG: probeLog,
+        ...(sandbox === "fail" ? { FAKE_CODEX_SANDBOX: "fail" } : {}),
+      }),
     ].join("\n"),
   );
   return { root, paths, record, probeLog };
