@@ -169,11 +169,24 @@ function takeGuard(guard: string): boolean {
   return false;
 }
 
-function removeAbandonedGuard(guard: string): boolean {
+/**
+ * Removes a guard whose rotator is gone: its pid is dead (or is ours, left by a failed rotation),
+ * or it is older than GUARD_MAX_AGE_MS. A guard without a pid yet is one being written (created,
+ * pid not written): it is kept while young, or two processes would rotate at once and the second
+ * rename would replace the first one's segment. The file removed is the one judged (same inode),
+ * not a guard another process took meanwhile.
+ */
+export function removeAbandonedGuard(guard: string, now = Date.now()): boolean {
   try {
-    const pid = Number(readFileSync(guard, "utf8").trim());
-    const age = Date.now() - statSync(guard).mtimeMs;
-    if (isProcessAlive(pid) && pid !== process.pid && age < GUARD_MAX_AGE_MS) return false;
+    const judged = statSync(guard);
+    const text = readFileSync(guard, "utf8").trim();
+    const age = now - judged.mtimeMs;
+    if (age < GUARD_MAX_AGE_MS) {
+      if (!/^[1-9][0-9]*$/.test(text)) return false;
+      const pid = Number(text);
+      if (pid !== process.pid && isProcessAlive(pid)) return false;
+    }
+    if (statSync(guard).ino !== judged.ino) return false;
     unlinkSync(guard);
     return true;
   } catch (error) {
