@@ -70,5 +70,7 @@ describe("a daemon starting while direct writes run", () => {
     expect(mailboxEvents).toHaveLength(queued);
     expect(new Set([...directEvents, ...mailboxEvents].map((e) => e.data.command_id)).size).toBe(WRITES);
     expect(readdirSync(ws.paths.mailboxFailed)).toEqual([]);
-  });
+    // Above the 60 s of each wait inside, so a daemon that never starts or never drains fails with
+    // the wait's own message (and the daemon's stderr) rather than vitest's bare timeout.
+  }, 150_000);
 });
