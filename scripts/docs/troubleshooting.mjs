@@ -110,7 +110,7 @@ export function renderTroubleshooting() {
     out.push(`### ${EXIT_TITLES[exit]}`, "", "| Code | What happened | What to do |", "|---|---|---|");
     for (const [name, info] of errors
       .filter(([, info]) => info.exit === exit)
-      .sort(([a], [b]) => a.localeCompare(b))) {
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       out.push(`| \`${name}\` | ${cell(info.title)} | ${cell(info.hint)} |`);
     }
     out.push("");

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import {
   canonicalJson,
+  compareCodeUnits,
   type MillraceConfig,
   type ResolvedAsset,
   structuralConfigView,
@@ -19,9 +20,9 @@ export function structuralConfigFingerprint(config: MillraceConfig): string {
 export function assetsFingerprint(assets: readonly ResolvedAsset[]): string {
   const sorted = [...assets].sort(
     (a, b) =>
-      a.asset_family.localeCompare(b.asset_family) ||
-      a.logical_id.localeCompare(b.logical_id) ||
-      a.compile_time_path.localeCompare(b.compile_time_path),
+      compareCodeUnits(a.asset_family, b.asset_family) ||
+      compareCodeUnits(a.logical_id, b.logical_id) ||
+      compareCodeUnits(a.compile_time_path, b.compile_time_path),
   );
   const hash = createHash("sha256");
   for (const asset of sorted) {

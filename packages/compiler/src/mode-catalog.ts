@@ -1,4 +1,5 @@
 import {
+  compareCodeUnits,
   MillraceError,
   MODE_ALIASES,
   ModeSchema,
@@ -50,7 +51,7 @@ export function listModes(workspaceRoot: string, options: { packagedRoot?: strin
     const parsed = parseAsset(source, file, ModeSchema, issues, "mode");
     if (parsed) modes.push(summarize(normalizeMode(parsed).mode, file.displayPath));
   }
-  modes.sort((a, b) => a.mode_id.localeCompare(b.mode_id));
+  modes.sort((a, b) => compareCodeUnits(a.mode_id, b.mode_id));
   return { modes, invalid: issues.items.map((i) => `${i.path}: ${i.subject}: ${i.message}`) };
 }
 

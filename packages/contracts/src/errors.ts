@@ -1,3 +1,4 @@
+import { compareCodeUnits } from "./text-order.js";
 /**
  * Every error Millrace raises on purpose is a MillraceError with a permanent `code`. The catalog
  * below is the single list of codes: the CLI maps a code to its exit status, and `docs/errors.md`
@@ -469,7 +470,7 @@ export function renderErrorCatalog(): string {
     "| code | exit | what happened | what to do |",
     "|---|---|---|---|",
   ];
-  for (const [name, info] of Object.entries(ERROR_CODES).sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name, info] of Object.entries(ERROR_CODES).sort(([a], [b]) => compareCodeUnits(a, b))) {
     lines.push(`| \`${name}\` | ${info.exit} | ${info.title} | ${info.hint.replace(/\|/g, "\\|")} |`);
   }
   return `${lines.join("\n")}\n`;

@@ -800,6 +800,7 @@ export {
 } from "./supervisor.js";
 export type { ControlCharFound } from "./terminal-text.js";
 export { findControlChar, neutralizeControlChars } from "./terminal-text.js";
+export { compareCodeUnits } from "./text-order.js";
 export {
   formatEventTimestamp,
   formatPreciseTimestamp,

@@ -14,6 +14,18 @@ describe("calendar weeks", () => {
     expect(iso(weeks.weekStart(Date.parse("2026-05-03T23:59:59Z")))).toBe("2026-04-27T00:00:00.000Z");
   });
 
+  it("answers UTC without ICU exactly as the zone rules do (Etc/UTC goes through Intl)", () => {
+    const direct = new CalendarWeeks("UTC");
+    const throughIntl = new CalendarWeeks("Etc/UTC");
+    let ms = Date.parse("2023-12-25T00:00:00Z");
+    for (let step = 0; step < 400; step += 1) {
+      ms += 37 * 3_600_000 + 1_234_567; // crosses week starts at every hour and second offset
+      expect(direct.weekStart(ms)).toBe(throughIntl.weekStart(ms));
+      expect(direct.nextWeekStart(ms)).toBe(throughIntl.nextWeekStart(ms));
+    }
+    expect(iso(direct.weekStart(Date.parse("2024-03-03T23:59:59.999Z")))).toBe("2024-02-26T00:00:00.000Z");
+  });
+
   it("uses the local Monday midnight of the zone, across a DST change (Paris, spring forward)", () => {
     const weeks = new CalendarWeeks("Europe/Paris");
     const sunday = Date.parse("2026-03-29T12:00:00Z"); // DST starts 2026-03-29 02:00 local

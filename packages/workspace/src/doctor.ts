@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import {
+  compareCodeUnits,
   type DoctorCheck,
   type DoctorReport,
   PlaneSchema,
@@ -93,7 +94,7 @@ export function runDoctor(workspace: WorkspacePaths | string, options: DoctorOpt
     else
       checks.push(
         ...found.sort(
-          (a, b) => (a.path ?? "").localeCompare(b.path ?? "") || a.message.localeCompare(b.message),
+          (a, b) => compareCodeUnits(a.path ?? "", b.path ?? "") || compareCodeUnits(a.message, b.message),
         ),
       );
   };

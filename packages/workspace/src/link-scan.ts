@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import path from "node:path";
+import { compareCodeUnits } from "@millrace/contracts";
 import { findPathEscape } from "./confine.js";
 import { initDirectories, QUEUE_STATES, type WorkspacePaths } from "./paths.js";
 
@@ -113,5 +114,5 @@ export function findEscapingLinks(paths: WorkspacePaths, options: LinkScanOption
         findings.set(entry, { kind: "not_regular", path: entry, detail: typeOf(stat) });
     }
   }
-  return [...findings.values()].sort((a, b) => a.path.localeCompare(b.path));
+  return [...findings.values()].sort((a, b) => compareCodeUnits(a.path, b.path));
 }

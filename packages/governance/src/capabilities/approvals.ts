@@ -6,6 +6,7 @@ import {
   type CapabilityApproval,
   CapabilityApprovalSchema,
   type CapabilityGrant,
+  compareCodeUnits,
   formatTimestamp,
   MillraceError,
   type Plane,
@@ -95,7 +96,8 @@ export class ApprovalStore {
     for (const approval of this.readDir(this.pendingDir)) byId.set(approval.approval_id, approval);
     for (const approval of this.readDir(this.resolvedDir)) byId.set(approval.approval_id, approval);
     const all = [...byId.values()].sort(
-      (a, b) => a.created_at.localeCompare(b.created_at) || a.approval_id.localeCompare(b.approval_id),
+      (a, b) =>
+        compareCodeUnits(a.created_at, b.created_at) || compareCodeUnits(a.approval_id, b.approval_id),
     );
     return status ? all.filter((a) => a.status === status) : all;
   }

@@ -28,7 +28,8 @@ interface WallClock {
  */
 export class CalendarWeeks {
   readonly timeZone: string;
-  private readonly format: Intl.DateTimeFormat;
+  /** Absent for UTC: its wall clock is the Date's own UTC fields, so ICU's zone data is not loaded. */
+  private readonly format: Intl.DateTimeFormat | undefined;
   private cachedStart = Number.NaN;
   private cachedEnd = Number.NaN;
 
@@ -44,17 +45,20 @@ export class CalendarWeeks {
       );
     }
     this.timeZone = timeZone;
-    this.format = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-      weekday: "short",
-    });
+    this.format =
+      timeZone === "UTC"
+        ? undefined
+        : new Intl.DateTimeFormat("en-US", {
+            timeZone,
+            hourCycle: "h23",
+            year: "numeric",
+            month: "numeric",
+            day: "numeric",
+            hour: "numeric",
+            minute: "numeric",
+            second: "numeric",
+            weekday: "short",
+          });
   }
 
   /** Start (ms) of the week holding `ms`. */
@@ -78,6 +82,18 @@ export class CalendarWeeks {
   }
 
   private wallClock(ms: number): WallClock {
+    if (this.format === undefined) {
+      const date = new Date(ms);
+      return {
+        year: date.getUTCFullYear(),
+        month: date.getUTCMonth() + 1,
+        day: date.getUTCDate(),
+        hour: date.getUTCHours(),
+        minute: date.getUTCMinutes(),
+        second: date.getUTCSeconds(),
+        weekday: (date.getUTCDay() + 6) % 7,
+      };
+    }
     const parts: Record<string, string> = {};
     for (const part of this.format.formatToParts(ms)) parts[part.type] = part.value;
     return {

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import {
+  compareCodeUnits,
   type FullDoctorCheck,
   PLANES,
   type Plane,
@@ -106,7 +107,7 @@ export function queueChecks(paths: WorkspacePaths): FullDoctorCheck[] {
       }
     }
   }
-  for (const [id, files] of [...locations.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [id, files] of [...locations.entries()].sort(([a], [b]) => compareCodeUnits(a, b))) {
     if (files.length > 1) {
       found.push(
         check(

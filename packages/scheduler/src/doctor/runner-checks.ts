@@ -6,6 +6,7 @@ import type {
   PreflightStage,
   RunnerEnvironment,
 } from "@millrace/contracts";
+import { compareCodeUnits } from "@millrace/contracts";
 import { type RunnerRegistry, resolveCommand } from "@millrace/runners";
 import { DOCTOR_CHECK_CODES, type DoctorCheckCode } from "./codes.js";
 import type { UsedNode } from "./plan-checks.js";
@@ -201,7 +202,7 @@ export async function runnerChecks(
 ): Promise<{ checks: FullDoctorCheck[]; runners: DoctorRunner[] }> {
   const checks: FullDoctorCheck[] = [];
   const runners: DoctorRunner[] = [];
-  for (const [runner, usedBy] of [...input.used.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [runner, usedBy] of [...input.used.entries()].sort(([a], [b]) => compareCodeUnits(a, b))) {
     if (!input.registry.has(runner)) {
       checks.push(
         check(

@@ -1,5 +1,6 @@
 import {
   type CompiledRunPlan,
+  compareCodeUnits,
   type MillraceConfig,
   MillraceError,
   type PreflightResult,
@@ -39,7 +40,7 @@ export async function preflightRunners(
   const used = runnersInUse(scope.config, scope.plan);
   const nodes = nodesByRunner(scope.config, scope.plan);
   const findings: RunnerFinding[] = [];
-  for (const [runner, usedBy] of [...used.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [runner, usedBy] of [...used.entries()].sort(([a], [b]) => compareCodeUnits(a, b))) {
     if (options.only !== undefined && runner !== options.only) continue;
     if (!scope.registry.has(runner)) {
       const known = scope.registry.names().join(", ");

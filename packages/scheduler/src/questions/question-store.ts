@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import {
+  compareCodeUnits,
   explainUnsafeId,
   findControlChar,
   formatTimestamp,
@@ -60,7 +61,7 @@ function readDir(dir: string, namePrefix = ""): OperatorQuestion[] {
 }
 
 const byAge = (a: OperatorQuestion, b: OperatorQuestion) =>
-  a.asked_at.localeCompare(b.asked_at) || a.question_id.localeCompare(b.question_id);
+  compareCodeUnits(a.asked_at, b.asked_at) || compareCodeUnits(a.question_id, b.question_id);
 
 /**
  * Every readable question (or one work item's: question ids start with the item's id), the

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { performance } from "node:perf_hooks";
+import { compareCodeUnits } from "@millrace/contracts";
 
 /**
  * Where a stage handoff's time goes, when `MILLRACE_TRACE_HANDOFF` is set (a file path, or `1` for
@@ -80,7 +81,7 @@ export function handoffTraceReport(): string {
     `handoff trace: ${stages} stages; per stage: ${(fsyncCount / per).toFixed(2)} fsyncs, ${(fsyncMs / per).toFixed(3)} ms in fsync`,
     `${"span".padEnd(36)} ${"calls".padStart(7)} ${"ms/stage".padStart(9)} ${"fsync/stage".padStart(12)} ${"fsync ms".padStart(9)}`,
   ];
-  for (const [name, entry] of [...totals].sort((a, b) => a[0].localeCompare(b[0]))) {
+  for (const [name, entry] of [...totals].sort((a, b) => compareCodeUnits(a[0], b[0]))) {
     lines.push(
       `${name.padEnd(36)} ${String(entry.calls).padStart(7)} ${(entry.ms / per).toFixed(3).padStart(9)} ${(entry.fsyncs / per).toFixed(2).padStart(12)} ${(entry.fsyncMs / per).toFixed(3).padStart(9)}`,
     );

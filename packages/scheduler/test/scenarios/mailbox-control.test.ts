@@ -1,9 +1,8 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import type { MailboxArchive } from "@millrace/contracts";
 import { describe, expect, it } from "vitest";
 import { type MonitorEvent, writeMailboxCommand } from "../../src/index.js";
@@ -20,7 +19,6 @@ import {
   scenarioWorkspace,
 } from "./helpers.js";
 
-const run = promisify(execFile);
 const WRITER = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures", "mailbox-writer.mjs");
 
 const COMMANDS = [
@@ -31,21 +29,71 @@ const COMMANDS = [
   { command: "stop", payload: {} },
 ];
 
-/** Runs the writer in its own process; resolves with the command ids in issue order. */
-async function issueFromChild(
+/** A writer child started ahead of time: `go()` makes it write and resolves with the command ids in issue order. */
+interface PreparedWriter {
+  go(): Promise<string[]>;
+}
+
+/**
+ * Starts the writer in its own process and waits until it has loaded (a node child importing the
+ * scheduler takes seconds on a loaded machine); the commands are written only at `go()`, so a test
+ * can issue them inside a stage without the child's start-up eating the stage's time.
+ */
+async function prepareWriter(
   ws: TestWorkspace,
   timing: "spaced" | "same-ms",
   commands: ReadonlyArray<{ command: string; payload: Record<string, unknown> }> = COMMANDS,
-): Promise<string[]> {
+): Promise<PreparedWriter> {
   const file = path.join(
     os.tmpdir(),
     `millrace-commands-${process.pid}-${Date.now()}-${Math.random().toString(16).slice(2)}.json`,
   );
   writeFileSync(file, JSON.stringify(commands));
-  const { stdout } = await run(process.execPath, [WRITER, ws.root, file, timing], {
+  const child = spawn(process.execPath, [WRITER, ws.root, file, timing, "--on-go"], {
     cwd: path.dirname(WRITER),
+    stdio: ["pipe", "pipe", "pipe"],
   });
-  return JSON.parse(stdout.trim()) as string[];
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  const exited = new Promise<string[]>((resolve, reject) => {
+    child.once("error", reject);
+    child.once("close", (code) => {
+      const last = stdout.trim().split("\n").at(-1) ?? "";
+      if (code === 0) resolve(JSON.parse(last) as string[]);
+      else reject(new Error(`mailbox writer exited ${code}: ${stderr}`));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (stdout.startsWith("ready\n")) {
+        child.stdout.off("data", check);
+        resolve();
+      }
+    };
+    child.stdout.on("data", check);
+    exited.catch(reject);
+  });
+  return {
+    go() {
+      child.stdin.end("go\n");
+      return exited;
+    },
+  };
+}
+
+/** Runs the writer in its own process now; resolves with the command ids in issue order. */
+async function issueFromChild(
+  ws: TestWorkspace,
+  timing: "spaced" | "same-ms",
+  commands: ReadonlyArray<{ command: string; payload: Record<string, unknown> }> = COMMANDS,
+): Promise<string[]> {
+  return (await prepareWriter(ws, timing, commands)).go();
 }
 
 function processedArchives(ws: TestWorkspace): MailboxArchive[] {
@@ -73,11 +121,11 @@ async function scenario(timing: "spaced" | "same-ms") {
     ],
   });
   enqueueTask(ws, "task-1");
+  const writer = await prepareWriter(ws, timing);
   let issued: Promise<string[]> | undefined;
   const { engine } = testEngine(ws, {
     monitor: (event: MonitorEvent) => {
-      if (event.type === "stage_started" && event.stage === "builder" && !issued)
-        issued = issueFromChild(ws, timing);
+      if (event.type === "stage_started" && event.stage === "builder" && !issued) issued = writer.go();
     },
   });
   const report = await engine.runDaemon({ maxTicks: 500 });
@@ -201,15 +249,15 @@ describe("scenario (h): mailbox control under load", () => {
       ],
     });
     enqueueTask(ws, "task-paused");
+    const pause = await prepareWriter(ws, "spaced", [{ command: "pause", payload: {} }]);
+    const resume = await prepareWriter(ws, "spaced", [{ command: "resume", payload: {} }]);
     const issued: Array<Promise<string[]>> = [];
     const { engine } = testEngine(ws, {
       monitor: (event: MonitorEvent) => {
         if (event.type === "stage_started" && event.stage === "builder" && issued.length === 0) {
-          issued.push(issueFromChild(ws, "spaced", [{ command: "pause", payload: {} }]));
+          issued.push(pause.go());
         }
-        if (event.type === "runtime_paused" && issued.length === 1) {
-          issued.push(issueFromChild(ws, "spaced", [{ command: "resume", payload: {} }]));
-        }
+        if (event.type === "runtime_paused" && issued.length === 1) issued.push(resume.go());
       },
     });
     const report = await engine.runDaemon({ untilIdle: true, maxTicks: 2000 });
