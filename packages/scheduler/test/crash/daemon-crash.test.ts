@@ -9,6 +9,7 @@ import {
   documentLocations,
   endStateViolations,
   killableLife,
+  prng,
   readJson,
   runChild,
   taskId,
@@ -35,24 +36,20 @@ const SEED = Number.parseInt(
   10,
 );
 const SUBPROCESS = process.env.MILLRACE_CRASH_SUBPROCESS === "1";
+/**
+ * Wall time in which the kills must land. On a loaded machine (CI on 2 cores, or several suites at
+ * once) 100 lives can take longer than the test may run; the kills then stop when this runs out and
+ * the run is finished cleanly, so the invariants are still checked over every kill that landed.
+ */
+const KILL_BUDGET_MS = 120_000;
+/** Fewest kills that still make the run a crash test when the budget runs out. */
+const MIN_KILLS = Math.min(KILLS, 20);
 /** Builder, checker and updater per task, plus fixer and doublechecker per fix cycle. */
 const EXPECTED_STAGES = TASKS * 3 + FIX_CYCLE_TASKS.length * 2;
 /** Widest kill window after start (ms): a few stages' worth, so kills stay spread over the run. */
 const MAX_WINDOW_MS = 150;
 /** Builder, checker and updater per task: every fix cycle skipped. */
 const MIN_STAGES = TASKS * 3;
-
-/** mulberry32: a tiny seedable PRNG, so a failing run's kill schedule can be replayed (timing permitting). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type KillPhase =
   | "startup"
@@ -137,6 +134,8 @@ describe("daemon crash safety (kill -9 at random moments)", () => {
     const tasks = Array.from({ length: TASKS }, (_, index) => taskId(index));
     for (const id of tasks) enqueueTask(ws, id);
 
+    const began = performance.now();
+    let budgetRanOut = false;
     let startup = await calibrateStartup();
     const calibratedStartup = startup;
     let window = 50;
@@ -155,7 +154,8 @@ describe("daemon crash safety (kill -9 at random moments)", () => {
       if (lives.length > KILLS * 3 + 20)
         throw new Error(`the run did not finish after ${lives.length} lives; ${context()}`);
       let kill: { ms: number; afterStart: boolean } | null = null;
-      if (kills < KILLS) {
+      if (kills < KILLS && performance.now() - began >= KILL_BUDGET_MS) budgetRanOut = true;
+      if (kills < KILLS && !budgetRanOut) {
         // Some kills land during startup (reconciliation itself must survive a kill); the rest land
         // at a random moment after the daemon reported it started, in a window whose width follows
         // progress, so the kills spread over the whole run.
@@ -227,10 +227,13 @@ describe("daemon crash safety (kill -9 at random moments)", () => {
     const midStage = MID_STAGE.reduce((sum, phase) => sum + (phases.get(phase) ?? 0), 0);
     const unlogged = tasksWithoutLoggedUpdater(ws.paths, tasks);
     console.info(
-      `[crash harness] seed=${SEED} startup≈${calibratedStartup.toFixed(0)}ms lives=${lives.length} kills=${kills}: mid-stage ${midStage}, between stages ${kills - midStage} (${summary}); stage completions seen ${stagesSeen} (a clean run: ${EXPECTED_STAGES}); tasks done without a logged updater stage_completed: ${unlogged.length}; lock-takeover wedges worked around: ${lockWedges}`,
+      `[crash harness] seed=${SEED} startup≈${calibratedStartup.toFixed(0)}ms lives=${lives.length} kills=${kills}: mid-stage ${midStage}, between stages ${kills - midStage} (${summary}); stage completions seen ${stagesSeen} (a clean run: ${EXPECTED_STAGES}); tasks done without a logged updater stage_completed: ${unlogged.length}; lock-takeover wedges worked around: ${lockWedges}${budgetRanOut ? ` (the ${KILL_BUDGET_MS} ms kill budget ran out)` : ""}`,
     );
     const why = `\n${context()}\nkill phases: ${summary}`;
-    expect(kills, `the run finished after fewer kills than asked${why}`).toBeGreaterThanOrEqual(KILLS);
+    // Fewer kills only when the wall-time budget ran out (a loaded machine), never because the run ended early.
+    if (!budgetRanOut)
+      expect(kills, `the run finished after fewer kills than asked${why}`).toBeGreaterThanOrEqual(KILLS);
+    expect(kills, `too few kills landed within the budget${why}`).toBeGreaterThanOrEqual(MIN_KILLS);
     expect(endStateViolations(ws.paths, tasks, MIN_STAGES), `end-state invariants${why}`).toEqual([]);
   });
 });

@@ -10,6 +10,18 @@ import { TEMP_FILE_PATTERN, type WorkspacePaths } from "@millrace/workspace";
 export const CHILD_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), "daemon-child.mjs");
 export const STAGE_SLEEP_MS = 12;
 
+/** mulberry32: a tiny seedable PRNG, so a failing run's kill schedule can be replayed (timing permitting). */
+export function prng(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 export const taskId = (index: number) => `task-crash-${String(index).padStart(2, "0")}`;
 
 /** Every stage sleeps a little (so kills land inside stages); the listed tasks get one fix cycle. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { demoWorkspace, enqueueTask, type TestWorkspace } from "../fixtures.js";
-import { crashScript, documentLocations, type KillPlan, killableLife, taskId } from "./harness.js";
+import { crashScript, documentLocations, type KillPlan, killableLife, prng, taskId } from "./harness.js";
 
 /*
  * Usage governance's counted-once promise under kill -9 (issue 12): a governed daemon in a child
@@ -24,18 +24,6 @@ const STAGES = TASKS * 3;
  * and checks the ledger over the kills it made, rather than running for minutes.
  */
 const KILL_BUDGET_MS = 75_000;
-
-/** A seeded PRNG (mulberry32), so a failing schedule can be read back from the message. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Life {
   signal: NodeJS.Signals | null;

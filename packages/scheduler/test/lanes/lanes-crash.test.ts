@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CHILD_SCRIPT, documentLocations, readEventLog, runChild } from "../crash/harness.js";
+import { CHILD_SCRIPT, documentLocations, prng, readEventLog, runChild } from "../crash/harness.js";
 import { enqueueTask } from "../fixtures.js";
 import { git, laneLeftovers, laneWorkspace } from "./lane-fixture.js";
 
@@ -23,17 +23,6 @@ const SEED = Number.parseInt(
   process.env.MILLRACE_LANE_CRASH_SEED ?? String(Math.floor(Math.random() * 2 ** 31)),
   10,
 );
-
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One life, killed (whole process group) `ms` after it reported `runtime_started`, unless it ends first. */
 function killedLife(root: string, ms: number): Promise<string> {
