@@ -78,7 +78,17 @@ export function checkControlRequest(command: MailboxCommand, payload: Record<str
 /** retry_active: a known plane, a lane number of 1 or more, a non-empty item id, nothing else. */
 function checkRetryActive(payload: Record<string, unknown>): void {
   const parsed = RetryActivePayloadSchema.safeParse(payload);
-  if (parsed.success) return;
+  if (parsed.success) {
+    const { scope, lane, item } = parsed.data;
+    if ((lane !== undefined || item !== undefined) && scope !== undefined && scope !== "execution") {
+      throw new MillraceError(
+        "usage_invalid_argument",
+        `--lane and --item name execution lanes, not the ${scope} plane`,
+        { hint: "Drop --scope, or use --scope execution." },
+      );
+    }
+    return;
+  }
   const issue = parsed.error.issues[0];
   const key = issue?.path.join(".") || "payload";
   throw new MillraceError("usage_invalid_argument", `retry_active payload.${key}: ${issue?.message}`, {
