@@ -117,6 +117,8 @@ export const StageLivenessSchema = z.strictObject({
   silent_seconds: z.number().nonnegative(),
   quiet_after_seconds: z.number(),
   hang_after_seconds: z.number(),
+  /** The execution lane the stage runs in (absent for a plane's stage). */
+  lane: z.int().positive().optional(),
 });
 export type StageLiveness = z.infer<typeof StageLivenessSchema>;
 

@@ -22,6 +22,10 @@ export const AddIdeaPayloadSchema = z.strictObject({
 export const RetryActivePayloadSchema = z.strictObject({
   reason: z.string().optional(),
   scope: PlaneSchema.optional(),
+  /** With execution lanes: retry only the item in this lane (execution scope). */
+  lane: z.int().positive().optional(),
+  /** With execution lanes: retry only this item, in whichever lane holds it (execution scope). */
+  item: z.string().min(1).optional(),
 });
 
 export const ClearStaleStatePayloadSchema = z.strictObject({

@@ -11,7 +11,7 @@ import {
 } from "./enums.js";
 import { GovernanceBlockerSchema } from "./governance.js";
 import { registerPersistedSchema } from "./json-schema.js";
-import { LivenessReportSchema } from "./liveness.js";
+import { LivenessReportSchema, StageLivenessSchema } from "./liveness.js";
 import { AppliedGrantSchema } from "./runner/capabilities.js";
 import { TokenUsageSchema } from "./stage-run.js";
 import { LockStateSchema } from "./workspace-state.js";
@@ -200,6 +200,8 @@ export const StatusLaneSchema = z.strictObject({
   elapsed_seconds: z.number().nullable(),
   /** `running` (a stage is out, a live runtime owns it), `orphaned` (a stage is out, no live runtime), `between_stages`, `landing`. */
   liveness: z.enum(["running", "orphaned", "between_stages", "landing"]),
+  /** The graded liveness of the lane's stage, as `liveness.stages` has it (null when no stage is out). */
+  stage_liveness: StageLivenessSchema.nullable().default(null),
   target_paths: z.array(z.string()),
   touched_paths: z.array(z.string()),
 });

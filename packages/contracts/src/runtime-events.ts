@@ -484,6 +484,8 @@ export const RUNTIME_EVENT_PAYLOADS = {
     work_item_kind: text,
     work_item_id: text,
     reason: text,
+    /** The execution lane the item was retried in (absent without lanes). */
+    lane: z.int().positive().optional(),
   }),
   // operator queue interventions (written by @millrace/queue-store): the audit record itself
   work_item_cancelled: OperatorInterventionRecordSchema,

@@ -21,7 +21,8 @@ function errorOf(fn: () => unknown): MillraceError {
 function blocked(kind: DocumentKind, id: string) {
   const paths = tempWorkspace();
   const store = openQueueStore(paths, { indexFile: false });
-  const make = { task, spec, incident, probe } as Record<string, (id: string) => never>;
+  // Each maker returns its own kind's document; the store is asked for that same kind.
+  const make = { task, spec, incident, probe } as unknown as Record<string, (id: string) => never>;
   store.enqueue(kind, (make[kind] as (id: string) => never)(id));
   store.activate(kind, id);
   store.block(kind, id);

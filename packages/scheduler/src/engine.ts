@@ -216,7 +216,10 @@ export class Engine {
           : this.busyPlanes(),
       requestReload: () => this.requestReload(),
       maxEnvelopeBytes: ctx.config.limits.max_mailbox_envelope_bytes,
+      lanes: this.lanes.control(ctx),
     });
+    // A retry-active that reached lanes: their stages were stopped; requeue their items now.
+    if (this.lanes.retrying()) await this.lanes.finishRetries(ctx);
     if (this.watchers) this.watchers.consume(ctx);
     intakeIdeas(ctx, ctx.ideasSeen, ctx.config.limits.max_idea_bytes);
     if (this.watchers?.takeConfigChange()) this.requestReload();

@@ -17,6 +17,7 @@ export { applyControlDirect, type DirectControlOptions } from "./control/control
 export { isControlLock } from "./control/control-lock.js";
 export type { ControlOutcome } from "./control/control-state.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
+export { checkLaneRetryTarget } from "./control/lane-retry-command.js";
 export { type LineageRepairOptions, repairLineage } from "./control/lineage-repair.js";
 export { newCommandId, writeMailboxCommand } from "./control/mailbox-writer.js";
 export {

@@ -28,9 +28,18 @@ function logFile(): string {
   return path.join(tempDir(), "logs", "runtime_events.jsonl");
 }
 
+/** `runtime_tick_idle` has no data fields; the tests number each event to tell them apart in the log. */
+function numbered(i: number): Record<string, never> {
+  return { i } as unknown as Record<string, never>;
+}
+
 function append(file: string, from: number, to: number, rotation = tiny): void {
   for (let i = from; i < to; i++)
-    appendRuntimeEvent(file, { event_type: "runtime_tick_idle", data: { i }, occurred_at: at }, { rotation });
+    appendRuntimeEvent(
+      file,
+      { event_type: "runtime_tick_idle", data: numbered(i), occurred_at: at },
+      { rotation },
+    );
 }
 
 function logNames(file: string): string[] {
@@ -82,7 +91,7 @@ describe("event log rotation", () => {
   it("never rotates with rotation: false, and the default limit leaves small logs alone", () => {
     const file = logFile();
     append(file, 0, 30, false as never);
-    appendRuntimeEvents(file, [{ event_type: "runtime_tick_idle", data: { i: 30 }, occurred_at: at }]);
+    appendRuntimeEvents(file, [{ event_type: "runtime_tick_idle", data: numbered(30), occurred_at: at }]);
     expect(logNames(file)).toEqual(["runtime_events.jsonl"]);
     expect(rotateEventLog(file, { maxBytes: 10 ** 9, keepSegments: 1 })).toBeUndefined();
   });

@@ -6,6 +6,8 @@ import { emitControl, issuerOption } from "./control-output.js";
 interface ControlArgs {
   reason?: string;
   scope?: string;
+  lane?: number;
+  item?: string;
   issuer?: string;
 }
 
@@ -66,15 +68,26 @@ export const retryActiveCommand: MillraceCommand<ControlArgs> = {
     yargs
       .option("reason", { type: "string", describe: "Why (recorded in the requeue log)" })
       .option("scope", { choices: [...PLANES], describe: "Which plane's run, when several are active" })
+      .option("lane", {
+        type: "number",
+        describe: "With execution lanes: only the item in this lane (default: every lane's item)",
+      })
+      .option("item", { type: "string", describe: "With execution lanes: only this item, in its lane" })
       .option("issuer", issuerOption),
   examples: [
     ["$0 retry-active --scope execution --reason 'flaky network'", "Restart the execution plane's item"],
+    ["$0 retry-active --lane 2 --reason 'wrong approach'", "Restart the item in execution lane 2"],
   ],
   handler(args, ctx) {
     return sendControl(
       ctx,
       "retry_active",
-      { ...(args.reason ? { reason: args.reason } : {}), ...(args.scope ? { scope: args.scope } : {}) },
+      {
+        ...(args.reason ? { reason: args.reason } : {}),
+        ...(args.scope ? { scope: args.scope } : {}),
+        ...(args.lane !== undefined ? { lane: args.lane } : {}),
+        ...(args.item !== undefined ? { item: args.item } : {}),
+      },
       args.issuer,
     );
   },

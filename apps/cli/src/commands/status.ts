@@ -34,6 +34,7 @@ function lanesLines(
         stage: lane.stage ?? "-",
         elapsed: lane.elapsed_seconds === null ? "-" : `${Math.round(lane.elapsed_seconds)}s`,
         liveness: lane.liveness,
+        ...(lane.stage_liveness ? { grade: lane.stage_liveness.grade } : {}),
         branch: lane.branch,
       }),
     );
@@ -197,6 +198,7 @@ export function statusLines(report: StatusReport): string {
       "liveness_stage",
       pairs({
         plane: stage.plane,
+        ...(stage.lane === undefined ? {} : { lane: stage.lane }),
         stage: stage.stage,
         grade: stage.grade,
         process: stage.process,

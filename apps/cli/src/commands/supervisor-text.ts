@@ -45,7 +45,7 @@ export function supervisorLines(report: SupervisorReport): string {
   const lanes = (report.lanes?.active ?? [])
     .map(
       (lane) =>
-        `lane: ${lane.lane} item=${lane.item_id} stage=${lane.stage ?? "-"} elapsed=${lane.elapsed_seconds === null ? "-" : `${Math.round(lane.elapsed_seconds)}s`} liveness=${lane.liveness}\n`,
+        `lane: ${lane.lane} item=${lane.item_id} stage=${lane.stage ?? "-"} elapsed=${lane.elapsed_seconds === null ? "-" : `${Math.round(lane.elapsed_seconds)}s`} liveness=${lane.liveness}${lane.stage_liveness ? ` grade=${lane.stage_liveness.grade}` : ""}\n`,
     )
     .join("");
   const events = report.recent_events

@@ -10,6 +10,7 @@ import {
 import type { InterventionResult, QueueStore } from "@millrace/queue-store";
 import type { WorkspacePaths } from "@millrace/workspace";
 import type { EngineGovernancePort } from "../governance/governance-port.js";
+import type { LaneControl } from "../lanes/lane-retry.js";
 import type { MonitorDetailsArg } from "../monitor/monitor-view.js";
 import { type PendingEvent, recordEvent } from "../state/event-journal.js";
 
@@ -44,6 +45,8 @@ export interface HandlerEnvironment {
   requestReload?: () => void;
   /** Planes with a stage running right now (daemon); commands that touch them wait. */
   busyPlanes?: readonly Plane[];
+  /** Daemon only: the engine's execution lanes (without it, the lanes journal on disk is used). */
+  lanes?: LaneControl;
 }
 
 /** Thrown by a handler that must wait for a safe boundary (a stage on its plane is running). */

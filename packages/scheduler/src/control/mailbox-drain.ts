@@ -15,6 +15,7 @@ import {
   type WorkspacePaths,
   writeJsonAtomicSync,
 } from "@millrace/workspace";
+import type { LaneControl } from "../lanes/lane-retry.js";
 import { event } from "./control-state.js";
 import { applyControlCommand, type ControlOutcome, type ControlState, DeferCommand } from "./handlers.js";
 
@@ -138,6 +139,7 @@ function archive(
 export interface DrainOptions {
   workersActive: boolean;
   busyPlanes?: readonly Plane[];
+  lanes?: LaneControl;
   requestReload?: () => void;
   issuerFallback?: string;
   /** `[limits] max_mailbox_envelope_bytes` of the engine's config; default: the workspace's. */
@@ -166,6 +168,7 @@ export function drainMailbox(state: ControlState, options: DrainOptions): number
         issuer: envelope.issuer,
         ...(options.requestReload ? { requestReload: options.requestReload } : {}),
         busyPlanes: options.busyPlanes ?? [],
+        ...(options.lanes ? { lanes: options.lanes } : {}),
       });
       archive(state.paths, incoming, "processed", state.clock(), outcome);
       event(state, "mailbox_command_applied", {

@@ -3,11 +3,15 @@ import {
   type DocumentKind,
   emptyRecoveryCounters,
   IDLE_MARKER,
+  MillraceError,
   type Plane,
   projectSnapshotFields,
+  type RetryActivePayloadSchema,
   type RuntimeSnapshot,
 } from "@millrace/contracts";
+import type { z } from "zod";
 import { clearLaneJournal } from "../lanes/lane-clear.js";
+import { selectRetryLanes } from "../lanes/lane-retry.js";
 import { addPauseSource, removePauseSource } from "../state/pause-sources.js";
 import {
   clearItemCounters,
@@ -22,6 +26,7 @@ import {
   event,
   type HandlerEnvironment,
 } from "./control-state.js";
+import { laneControlFor, retryLanes } from "./lane-retry-command.js";
 
 /** Adds or removes the operator pause source (usage governance and runner availability keep their own). */
 export function setPause(state: ControlState, operator: boolean): void {
@@ -88,16 +93,38 @@ export function clearStaleState(
   };
 }
 
-/** Puts the active item of one plane back in its queue and ends the run. */
+type RetryActivePayload = z.infer<typeof RetryActivePayloadSchema>;
+
+/**
+ * Puts the active item of one plane back in its queue and ends the run. With execution lanes, the
+ * execution plane's items are in lanes: every lane's item is retried, or the one named by `lane` or
+ * `item` (see `lane-retry-command.ts`).
+ */
 export function retryActive(
   state: ControlState,
-  payload: { reason?: string | undefined; scope?: Plane | undefined },
+  payload: RetryActivePayload,
   env: HandlerEnvironment,
 ): ControlOutcome {
+  const lanes = laneControlFor(state, env);
+  if (payload.lane !== undefined || payload.item !== undefined) {
+    if (payload.scope && payload.scope !== "execution") {
+      throw new MillraceError(
+        "usage_invalid_argument",
+        `--lane and --item name execution lanes, not the ${payload.scope} plane`,
+        { hint: "Drop --scope, or use --scope execution." },
+      );
+    }
+    return retryLanes(state, lanes, selectRetryLanes(lanes.entries(), payload), payload.reason, env);
+  }
   const runs = Object.entries(state.snapshot.active_runs_by_plane).filter(
     ([, run]) => run !== undefined,
   ) as Array<[Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>]>;
-  const candidates = payload.scope ? runs.filter(([plane]) => plane === payload.scope) : runs;
+  const laneItems = runs.some(([plane]) => plane === "execution") ? [] : lanes.entries();
+  const active: Plane[] = [
+    ...runs.map(([plane]) => plane),
+    ...(laneItems.length > 0 ? ["execution" as const] : []),
+  ];
+  const candidates = payload.scope ? active.filter((plane) => plane === payload.scope) : active;
   if (candidates.length === 0) {
     return {
       applied: false,
@@ -113,7 +140,9 @@ export function retryActive(
       detail: "multiple active planes; retry-active needs --scope execution|planning|learning",
     };
   }
-  const [plane, run] = candidates[0] as [Plane, NonNullable<RuntimeSnapshot["active_runs_by_plane"][Plane]>];
+  const match = runs.find(([plane]) => plane === candidates[0]);
+  if (!match) return retryLanes(state, lanes, laneItems, payload.reason, env);
+  const [plane, run] = match;
   if ((env.busyPlanes ?? []).includes(plane)) throw new DeferCommand(`a ${plane} stage is running`);
   if (run.request_kind === "closure_target" || !run.work_item_kind || !run.work_item_id) {
     event(state, "retry_active_skipped", { reason: "non_retryable_active_run", plane });

@@ -1,14 +1,15 @@
 import { existsSync, renameSync } from "node:fs";
-import type { ActiveRunState } from "@millrace/contracts";
+import { type ActiveRunState, IDLE_MARKER } from "@millrace/contracts";
 import { LaneWorktrees, laneBranchName, laneRecordsDir } from "@millrace/git";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { LivenessTracker } from "../liveness/tracker.js";
 import { commit, type EngineContext, type LaneView, recordEvent } from "../state/context.js";
-import { withActiveRun } from "../state/state-store.js";
+import { withActiveRun, withStatusMarker, writeStatusMarker } from "../state/state-store.js";
 import { claimAndActivate } from "../tick/claim.js";
 import type { LaneHost } from "./lane-host.js";
 import { finishLane } from "./lane-landing.js";
 import { declaredPaths, firstBlockingLane, type LaneWait } from "./lane-paths.js";
+import { type LaneControl, requeueRetriedLane } from "./lane-retry.js";
 import { type LaneEntry, type LaneRuns, readLaneRuns, writeLaneRuns } from "./lane-state.js";
 import { type LaneWorker, startLaneStage } from "./lane-worker.js";
 
@@ -151,6 +152,7 @@ export class LaneRunner implements LaneView, LaneHost {
       started_at: run.active_since,
       stage_started_at: null,
       merge: null,
+      retry: null,
     };
     this.state = {
       ...this.state,
@@ -170,7 +172,7 @@ export class LaneRunner implements LaneView, LaneHost {
     if (this.state.lanes.length === 0) return;
     const git = await this.openGit(ctx);
     for (const lane of [...this.state.lanes].sort((a, b) => a.lane - b.lane)) {
-      if (!lane.run || lane.phase !== "running" || this.workers.has(lane.item_id)) continue;
+      if (!lane.run || lane.phase !== "running" || lane.retry || this.workers.has(lane.item_id)) continue;
       if (!lane.worktree_path) await this.openWorktree(ctx, git, lane);
       if (!this.withSlot(ctx, lane, gate)) continue;
       if (!lane.run) {
@@ -241,6 +243,8 @@ export class LaneRunner implements LaneView, LaneHost {
    */
   async applyFinished(ctx: EngineContext, applyOne: ApplyOne, waitForAll: boolean): Promise<number> {
     let applied = 0;
+    // A retried lane's stage is never applied: its retry is finished first.
+    if (this.retrying()) await this.finishRetries(ctx);
     for (;;) {
       if (waitForAll && this.workers.size > 0 && !this.anySettled()) {
         await Promise.race([...this.workers.values()].map((worker) => worker.promise.catch(() => undefined)));
@@ -272,6 +276,67 @@ export class LaneRunner implements LaneView, LaneHost {
     this.state = { ...this.state, lanes: this.state.lanes.filter((entry) => entry !== lane) };
     this.targets.delete(lane.item_id);
     this.save(ctx);
+  }
+
+  /**
+   * `retry-active` in a daemon: the retry is marked in the journal (durably, before the mailbox file
+   * is archived), and the lanes' running stages are stopped as `interrupt` stops them; the engine
+   * finishes the retry right after the mailbox drain (`finishRetries`), or the next start does.
+   */
+  control(ctx: EngineContext): LaneControl {
+    return {
+      entries: () => this.state.lanes,
+      requestRetry: (lanes, retry) => {
+        for (const lane of lanes) lane.retry = retry;
+        this.save(ctx);
+        for (const lane of lanes) {
+          const worker = this.workers.get(lane.item_id);
+          worker?.watch?.end();
+          worker?.controller.abort();
+        }
+      },
+    };
+  }
+
+  retrying(): boolean {
+    return this.state.lanes.some((lane) => lane.retry !== null);
+  }
+
+  /**
+   * Finishes every retry the journal holds: waits for the lane's stopped stage, sets its result
+   * aside, requeues the item and releases the lane. The state is committed before the journal
+   * forgets the lane, so a kill in between repeats an idempotent retry at the next start.
+   */
+  async finishRetries(ctx: EngineContext): Promise<number> {
+    let finished = 0;
+    for (const lane of this.state.lanes.filter((entry) => entry.retry !== null)) {
+      const worker = this.workers.get(lane.item_id);
+      if (worker) {
+        this.workers.delete(lane.item_id);
+        const completion = await worker.promise.catch(() => undefined);
+        if (completion && existsSync(completion.stageResultPath)) {
+          renameSync(completion.stageResultPath, `${completion.stageResultPath}.interrupted`);
+        }
+        if (lane.run) {
+          recordEvent(ctx, "stage_interrupted", {
+            plane: "execution",
+            run_id: lane.run.run_id,
+            node_id: lane.run.node_id,
+          });
+        }
+      }
+      this.liveness?.history.forget(lane.item_id);
+      requeueRetriedLane(ctx, lane);
+      commit(ctx);
+      this.remove(ctx, lane);
+      finished += 1;
+    }
+    if (finished > 0 && this.state.lanes.length === 0) {
+      writeStatusMarker(ctx.paths, "execution", IDLE_MARKER);
+      ctx.snapshot = withStatusMarker(ctx.snapshot, "execution", IDLE_MARKER);
+      commit(ctx);
+    }
+    return finished;
   }
 
   /**

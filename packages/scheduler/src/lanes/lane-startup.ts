@@ -60,6 +60,8 @@ export async function resumeLanes(ctx: EngineContext, lanes: LaneRunner, applyOn
       recordEvent(ctx, "lane_reconciled", { work_item_id: action.item_id, outcome: action.outcome });
     }
   }
+  // An operator retry the kill cut short: no stage of it runs any more, so it finishes now.
+  await lanes.finishRetries(ctx);
   for (const lane of [...lanes.state.lanes].sort((a, b) => a.lane - b.lane)) {
     // A landing whose merge and removal finished (now, or before the kill: its record is gone).
     if (lane.phase === "landing" && (landed.has(lane.item_id) || !git.records.read(lane.item_id))) {

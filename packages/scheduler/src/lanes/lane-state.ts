@@ -12,6 +12,8 @@ export const LaneInflightSchema = z.strictObject({
   stage: z.string(),
   stage_result_path: z.string(),
   started_at: z.string(),
+  /** The stage's timeout, for the liveness thresholds `status` grades it by (null: none known). */
+  timeout_seconds: z.number().nullable().default(null),
 });
 export type LaneInflight = z.infer<typeof LaneInflightSchema>;
 
@@ -28,6 +30,18 @@ export const LaneMergeSchema = z.strictObject({
   run_id: z.string(),
 });
 export type LaneMerge = z.infer<typeof LaneMergeSchema>;
+
+/**
+ * An operator's `retry-active` that reached the lane. Written to the journal before anything else
+ * happens (before the mailbox file is archived), so a kill at any point leaves the retry to finish
+ * at the next start (see `lane-retry.ts`).
+ */
+export const LaneRetrySchema = z.strictObject({
+  reason: z.string(),
+  issuer: z.string(),
+  requested_at: z.string(),
+});
+export type LaneRetry = z.infer<typeof LaneRetrySchema>;
 
 /**
  * One execution lane: the item it holds, the item's run (null once the run ended and the lane
@@ -49,6 +63,8 @@ export const LaneEntrySchema = z.strictObject({
   started_at: z.string(),
   stage_started_at: z.string().nullable(),
   merge: LaneMergeSchema.nullable().default(null),
+  /** Set while an operator retry of the lane's item is being carried out. */
+  retry: LaneRetrySchema.nullable().default(null),
 });
 export type LaneEntry = z.infer<typeof LaneEntrySchema>;
 

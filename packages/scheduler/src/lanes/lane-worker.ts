@@ -57,6 +57,7 @@ export function startLaneStage(
     stage: run.stage,
     stage_result_path: stageResultPath,
     started_at: now,
+    timeout_seconds: request.timeout_seconds ?? null,
   };
   lane.stage_started_at = now;
   lanes.save(ctx);

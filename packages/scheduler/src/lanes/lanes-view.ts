@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import type { MillraceConfig, StatusLane, StatusLanes } from "@millrace/contracts";
+import type { MillraceConfig, StageLiveness, StatusLane, StatusLanes } from "@millrace/contracts";
 import { LaneRecordStore, laneBranchName, laneRecordsDir } from "@millrace/git";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { emptyLaneRuns, laneRunsFile, readLaneRuns } from "./lane-state.js";
@@ -13,6 +13,8 @@ export function lanesView(
   config: MillraceConfig | undefined,
   runtimeRunning: boolean,
   now: Date,
+  /** The graded stages of the workspace's liveness report: each lane's own is shown with it. */
+  graded: readonly StageLiveness[] = [],
 ): StatusLanes | null {
   const configured = config?.execution.lanes ?? 1;
   const hasJournal = existsSync(laneRunsFile(paths));
@@ -57,6 +59,9 @@ export function lanesView(
       stage_started_at: lane.stage_started_at,
       elapsed_seconds: Number.isNaN(started) ? null : Math.max(0, (now.getTime() - started) / 1000),
       liveness,
+      stage_liveness:
+        (out && graded.find((stage) => stage.lane === lane.lane && stage.run_id === lane.inflight?.run_id)) ||
+        null,
       target_paths: lane.target_paths,
       touched_paths: lane.touched_paths,
     };

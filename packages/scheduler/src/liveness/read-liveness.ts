@@ -19,6 +19,7 @@ import { type InflightRecord, inflightFile, readInflight } from "../state/inflig
 import { classifyStage, GRADE_URGENCY, moreUrgent, type StageEvidence } from "./classify.js";
 import { lastOutputAt, stageProcessState } from "./evidence.js";
 import { type CompletionRecord, completionsFromEvents } from "./history.js";
+import { laneRunsBetweenStages, laneStageRecords } from "./lane-liveness.js";
 import { livenessThresholds } from "./thresholds.js";
 
 /** Recent events read for the history rules (only when a stage is active and its owner alive). */
@@ -50,7 +51,7 @@ function owner(paths: WorkspacePaths): Holder {
 }
 
 /** When the stage was dispatched, in real time (the journal's own write time, not the engine clock). */
-function startedAt(paths: WorkspacePaths, record: InflightRecord): number {
+function planeStartedAt(paths: WorkspacePaths, record: InflightRecord): number {
   try {
     return statSync(inflightFile(paths, record.plane)).mtimeMs;
   } catch {
@@ -58,10 +59,17 @@ function startedAt(paths: WorkspacePaths, record: InflightRecord): number {
   }
 }
 
+/** A stage to grade: a plane's (from its dispatch journal) or a lane's (from the lanes journal). */
+interface GradedStage {
+  record: InflightRecord;
+  startedAt: number;
+  lane?: number;
+}
+
 function stageLiveness(
   paths: WorkspacePaths,
   config: LivenessConfig,
-  record: InflightRecord,
+  { record, startedAt, lane }: GradedStage,
   holder: Holder,
   history: () => readonly CompletionRecord[],
   now: number,
@@ -72,7 +80,7 @@ function stageLiveness(
     ownerAlive: holder.alive,
     ownerDetail: holder.detail,
     process: stageProcessState(paths.runtimeRoot, runDir),
-    startedAt: startedAt(paths, record),
+    startedAt,
     lastOutputAt: output,
     workItemId: record.work_item_id ?? null,
   };
@@ -91,6 +99,7 @@ function stageLiveness(
     silent_seconds: verdict.silentSeconds,
     quiet_after_seconds: thresholds.quietAfterSeconds,
     hang_after_seconds: thresholds.hangAfterSeconds,
+    ...(lane === undefined ? {} : { lane }),
   };
 }
 
@@ -106,7 +115,24 @@ function leftBetweenStages(
 ): StageLiveness[] {
   const { snapshot } = readSnapshotForDisplay(paths, now);
   const thresholds = livenessThresholds(config, null);
-  return PLANES.flatMap((plane) => {
+  const lanes = laneRunsBetweenStages(paths).map(
+    (lane): StageLiveness => ({
+      plane: "execution",
+      run_id: lane.run_id,
+      request_id: null,
+      stage: lane.stage,
+      work_item_id: lane.work_item_id,
+      grade: "orphaned",
+      reason: `${detail}; its run was between stages in lane ${lane.lane}`,
+      process: "none",
+      last_output_at: null,
+      silent_seconds: 0,
+      quiet_after_seconds: thresholds.quietAfterSeconds,
+      hang_after_seconds: thresholds.hangAfterSeconds,
+      lane: lane.lane,
+    }),
+  );
+  const planes = PLANES.flatMap((plane) => {
     const run = snapshot.active_runs_by_plane[plane];
     if (!run) return [];
     return [
@@ -126,6 +152,7 @@ function leftBetweenStages(
       },
     ];
   });
+  return [...planes, ...lanes];
 }
 
 /**
@@ -135,10 +162,13 @@ function leftBetweenStages(
  * log's recent `stage_completed` events feed the looping and retry-storm rules. Read-only.
  */
 export function livenessReport(paths: WorkspacePaths, config: LivenessConfig, now: Date): LivenessReport {
-  const records = PLANES.flatMap((plane) => {
-    const record = readInflight(paths, plane);
-    return record ? [record] : [];
-  });
+  const records: GradedStage[] = [
+    ...PLANES.flatMap((plane) => {
+      const record = readInflight(paths, plane);
+      return record ? [{ record, startedAt: planeStartedAt(paths, record) }] : [];
+    }),
+    ...laneStageRecords(paths),
+  ];
   const holder = owner(paths);
   if (records.length === 0) {
     const left = holder.stale ? leftBetweenStages(paths, config, holder.detail, now) : [];
@@ -151,8 +181,8 @@ export function livenessReport(paths: WorkspacePaths, config: LivenessConfig, no
     history ??= completionsFromEvents(tailEvents(paths.runtimeEvents, HISTORY_EVENTS));
     return history;
   };
-  const stages = records.map((record) =>
-    stageLiveness(paths, config, record, holder, readHistory, now.getTime()),
+  const stages = records.map((stage) =>
+    stageLiveness(paths, config, stage, holder, readHistory, now.getTime()),
   );
   return summarize(stages);
 }
@@ -167,7 +197,7 @@ function summarize(stages: StageLiveness[]): LivenessReport {
   stages.sort((a, b) => GRADE_URGENCY.indexOf(a.grade) - GRADE_URGENCY.indexOf(b.grade));
   return {
     grade: top.grade,
-    summary: `${top.grade}: ${top.plane}/${top.stage ?? "stage"}: ${top.reason}`,
+    summary: `${top.grade}: ${top.plane}${top.lane === undefined ? "" : ` lane ${top.lane}`}/${top.stage ?? "stage"}: ${top.reason}`,
     stages,
   };
 }

@@ -344,7 +344,9 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
 
   const manifest = readManifest(paths);
   const running = snapshot.process_running && lock.state === "active";
-  const lanes = lanesView(paths, config, running, now);
+  // Liveness compares file times, so it is judged by the real clock, not the injected one.
+  const liveness = livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date());
+  const lanes = lanesView(paths, config, running, now, liveness.stages);
   const laneRuns = lanes?.active.filter((lane) => lane.run_id !== null).length ?? 0;
   return {
     schema_version: READ_MODEL_SCHEMA_VERSION,
@@ -385,8 +387,7 @@ export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {
     closure: closureView(paths),
     usage_governance: usageGovernanceView(paths, config, snapshot),
     runtime_error: runtimeErrorView(paths),
-    // Liveness compares file times, so it is judged by the real clock, not the injected one.
-    liveness: livenessReport(paths, config?.liveness ?? LivenessConfigSchema.parse({}), new Date()),
+    liveness,
     runner_pause: runnerPauseView(paths, snapshot),
     awaiting_operator: awaitingOperatorView(paths),
     lanes,

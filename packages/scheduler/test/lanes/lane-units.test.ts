@@ -23,6 +23,7 @@ function lane(n: number, item: string, targets: string[], touched: string[] = []
     started_at: "2026-04-28T10:00:00Z",
     stage_started_at: null,
     merge: null,
+    retry: null,
   };
 }
 

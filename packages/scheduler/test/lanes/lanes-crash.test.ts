@@ -1,7 +1,8 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeMailboxCommand } from "../../src/index.js";
 import { CHILD_SCRIPT, documentLocations, prng, readEventLog, runChild } from "../crash/harness.js";
 import { enqueueTask } from "../fixtures.js";
 import { git, laneLeftovers, laneWorkspace } from "./lane-fixture.js";
@@ -51,6 +52,30 @@ function killedLife(root: string, ms: number): Promise<string> {
       if (timer) clearTimeout(timer);
       resolve(out);
     });
+  });
+}
+
+/** One life, killed (whole process group) once `count` builder stages have started. */
+function lifeKilledAfterStarts(root: string, count: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CHILD_SCRIPT, root], {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      out += chunk;
+      if (out.split("stage_started builder").length - 1 >= count) {
+        try {
+          process.kill(-(child.pid as number), "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+    });
+    child.stderr.resume();
+    child.on("error", reject);
+    child.on("close", () => resolve());
   });
 }
 
@@ -146,4 +171,73 @@ describe("lanes crash harness", () => {
     expect(journal.lanes, story).toEqual([]);
     expect(git(ws.root, "status", "--porcelain"), story).toBe("");
   }, 600_000);
+
+  // A retry-active that reached both lanes, killed at each step of carrying it out: after the
+  // mailbox file was archived (the journal holds the retry, nothing requeued yet), after the first
+  // and after the second document went back to the queue. The next life finishes the retry.
+  it.each(["rename:/mailbox/processed/", "rename:/tasks/queue/@1", "rename:/tasks/queue/@2"])(
+    "a retry of every lane killed at %s is finished by the next start: each item retried and landed once",
+    async (point) => {
+      const ws = laneWorkspace(
+        {
+          rules: [
+            {
+              stage: "builder",
+              attempt: 1,
+              actions: [
+                {
+                  type: "write_file",
+                  base: "workspace",
+                  path: "src/{{work_item_id}}-draft.txt",
+                  template: "draft\n",
+                  overwrite: true,
+                },
+                { type: "hang" },
+              ],
+            },
+            writingStage("builder", "src/{{work_item_id}}.txt", "{{work_item_id}}\n", "BUILDER_COMPLETE"),
+          ],
+        },
+        'lanes = 2\nlanding = "merge_commit"',
+      );
+      const ids = ["task-r-1", "task-r-2"];
+      for (const id of ids) enqueueTask(ws, id, { target_paths: [`src/${id}.txt`, `src/${id}-draft.txt`] });
+      await lifeKilledAfterStarts(ws.root, 2);
+      writeMailboxCommand(
+        ws.paths,
+        "retry_active",
+        { reason: "crash retry" },
+        { issuer: "ops", now: new Date() },
+      );
+      const killed = await runChild(ws.root, { MILLRACE_CRASH_AT: point });
+      expect(killed.signal, killed.stdout).toBe("SIGKILL");
+      const last = await runChild(ws.root);
+      expect(last.stdout, last.stderr).toContain("DONE");
+
+      const events = readEventLog(ws.paths);
+      const story = `${point} workspace=${ws.root}\n${events.map((e) => `${e.event_type} ${JSON.stringify(e.data)}`).join("\n")}`;
+      const locations = documentLocations(ws.paths);
+      for (const id of ids) expect(locations.get(id), `${story} ${id}`).toEqual(["task/done"]);
+      const retried = events
+        .filter((e) => e.event_type === "retry_active_applied")
+        .map((e) => String(e.data.work_item_id))
+        .sort();
+      expect(retried, story).toEqual(ids);
+      const lands = git(ws.root, "log", "--merges", "--format=%s", "main")
+        .split("\n")
+        .filter((subject) => subject.startsWith("millrace: land "));
+      expect(lands, story).toHaveLength(2);
+      for (const id of ids) {
+        expect(git(ws.root, "show", `main:src/${id}.txt`), story).toBe(id);
+        expect(git(ws.root, "show", `main:src/${id}-draft.txt`), story).toBe("draft");
+      }
+      expect(laneLeftovers(ws), story).toEqual({ branches: [], extraWorktrees: 0, records: [] });
+      expect(readdirSync(ws.paths.mailboxFailed), story).toEqual([]);
+      expect(
+        readdirSync(ws.paths.mailboxIncoming).filter((n) => n.endsWith(".json")),
+        story,
+      ).toEqual([]);
+    },
+    120_000,
+  );
 });

@@ -1,4 +1,4 @@
-import { type MailboxCommand, MillraceError } from "@millrace/contracts";
+import { type MailboxCommand, MillraceError, RetryActivePayloadSchema } from "@millrace/contracts";
 
 /** Payload keys each command needs as non-blank strings (checked before anything is written). */
 const REQUIRED_STRINGS: Partial<Record<MailboxCommand, readonly string[]>> = {
@@ -60,6 +60,7 @@ export function checkControlRequest(command: MailboxCommand, payload: Record<str
       hint: "Say why with --reason; it is recorded in the intervention log.",
     });
   }
+  if (command === "retry_active") checkRetryActive(payload);
   if (DOCUMENT_COMMANDS.has(command)) {
     const document = payload.document;
     if (document === null || typeof document !== "object" || Array.isArray(document)) {
@@ -72,4 +73,25 @@ export function checkControlRequest(command: MailboxCommand, payload: Record<str
       );
     }
   }
+}
+
+/** retry_active: a known plane, a lane number of 1 or more, a non-empty item id, nothing else. */
+function checkRetryActive(payload: Record<string, unknown>): void {
+  const parsed = RetryActivePayloadSchema.safeParse(payload);
+  if (parsed.success) {
+    const { scope, lane, item } = parsed.data;
+    if ((lane !== undefined || item !== undefined) && scope !== undefined && scope !== "execution") {
+      throw new MillraceError(
+        "usage_invalid_argument",
+        `--lane and --item name execution lanes, not the ${scope} plane`,
+        { hint: "Drop --scope, or use --scope execution." },
+      );
+    }
+    return;
+  }
+  const issue = parsed.error.issues[0];
+  const key = issue?.path.join(".") || "payload";
+  throw new MillraceError("usage_invalid_argument", `retry_active payload.${key}: ${issue?.message}`, {
+    hint: "--scope is execution, planning or learning; --lane is a lane number (1 or more); --item an item id.",
+  });
 }

@@ -8,6 +8,7 @@ import {
   MillraceError,
 } from "@millrace/contracts";
 import { assertSafeId, locateBlockedItem } from "@millrace/queue-store";
+import { checkLaneRetryTarget } from "@millrace/scheduler";
 import type { WorkspacePaths } from "@millrace/workspace";
 
 /** The reason recorded when an operator retries without saying why. */
@@ -47,6 +48,12 @@ export function checkControlTarget(
   command: MailboxCommand,
   payload: Record<string, unknown>,
 ): void {
+  if (command === "retry_active") {
+    const { lane, item } = payload as { lane?: number; item?: string };
+    if (item !== undefined) assertSafeId(item);
+    checkLaneRetryTarget(paths, { lane, item });
+    return;
+  }
   const id = payload.id;
   if (typeof id !== "string") return;
   switch (command) {

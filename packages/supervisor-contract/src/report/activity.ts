@@ -49,5 +49,12 @@ export function lastActivityMs(
     if (Number.isFinite(since)) newest = Math.max(newest, since);
     newest = Math.max(newest, newestOutputMs(path.join(paths.runs, run.run_id)));
   }
+  // Execution lanes' runs are not in the planes' slots: their stages and output count the same.
+  for (const lane of status.lanes?.active ?? []) {
+    if (!lane.run_id) continue;
+    const since = Date.parse(lane.stage_started_at ?? lane.started_at);
+    if (Number.isFinite(since)) newest = Math.max(newest, since);
+    newest = Math.max(newest, newestOutputMs(path.join(paths.runs, lane.run_id)));
+  }
   return newest > 0 ? newest : null;
 }

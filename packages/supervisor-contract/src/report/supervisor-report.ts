@@ -138,8 +138,10 @@ function composeReport(
     (["execution", "planning", "learning"] as const)
       .map((p) => status.planes[p].active_run)
       .find((r) => r !== null) ?? null;
+  // With execution lanes, the execution plane's work runs in the lanes, not in its slot.
+  const busyPlane = running?.plane ?? (status.lanes?.active.some((lane) => lane.run_id) ? "execution" : null);
   const quietSeconds =
-    status.process_running && running && activity !== null ? (now.getTime() - activity) / 1000 : null;
+    status.process_running && busyPlane && activity !== null ? (now.getTime() - activity) / 1000 : null;
   const backlog =
     status.planes.execution.queue_depth +
     status.planes.planning.queue_depth +
@@ -196,7 +198,7 @@ function composeReport(
       firstBlockedTask: work.firstBlockedTask,
       firstBlocked: work.firstBlocked,
       sentinelCap: sentinelCap(sentinel),
-      stalledPlane: attention.reason === "stalled" ? (running?.plane ?? null) : null,
+      stalledPlane: attention.reason === "stalled" ? busyPlane : null,
       firstQuestion: questions[0],
     }),
     sentinel,
