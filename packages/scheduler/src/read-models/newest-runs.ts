@@ -12,7 +12,7 @@ import {
   writeNewestRunsRecord,
 } from "./newest-runs-record.js";
 import { loadRun } from "./run-files.js";
-import { compareRuns, listRuns, summarizeRun } from "./runs.js";
+import { compareRuns, listRuns, summarizeRun } from "./run-summary.js";
 
 export interface NewestRunsOptions {
   /** How many runs to return: the last `limit` of the full listing that `keep` accepts. */
