@@ -24,7 +24,7 @@ describe("engine: the newest-runs record", () => {
       clock: () => new Date(Date.UTC(2026, 3, 28, 11, 0, tick++)),
     });
     const record = readNewestRunsRecord(ws.paths);
-    const names = readdirSync(ws.paths.runs, { withFileTypes: true });
+    const names = readdirSync(ws.paths.runs);
     expect(record && { names: record.names, namesDigest: record.namesDigest }).toEqual(namesDigest(names));
     expect(record?.listed).toHaveLength(names.length);
     const full = listRuns(ws.root);

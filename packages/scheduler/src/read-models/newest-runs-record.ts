@@ -1,4 +1,4 @@
-import { type Dirent, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import path from "node:path";
 import { isSafeId } from "@millrace/contracts";
 import { readRegularFile, type WorkspacePaths, writeFileAtomicSync } from "@millrace/workspace";
@@ -65,11 +65,10 @@ function xorDigest(digest: string, name: string): string {
  * in one loop, which a cold process optimizes at once (a call per name ran about four times slower
  * over 10,000 names).
  */
-export function namesDigest(entries: readonly Dirent[]): { names: number; namesDigest: string } {
+export function namesDigest(names: readonly string[]): { names: number; namesDigest: string } {
   let a = 0;
   let b = 0;
-  for (const entry of entries) {
-    const name = entry.name;
+  for (const name of names) {
     let x = FNV_A;
     let y = FNV_B;
     for (let i = 0; i < name.length; i += 1) {
@@ -80,7 +79,7 @@ export function namesDigest(entries: readonly Dirent[]): { names: number; namesD
     a ^= x;
     b ^= y;
   }
-  return { names: entries.length, namesDigest: hex(a, b) };
+  return { names: names.length, namesDigest: hex(a, b) };
 }
 
 function sealOf(record: NewestRunsRecord): string {

@@ -34,6 +34,15 @@ interface Candidate {
   readonly bound: number | undefined;
 }
 
+/** The names in `runs/`: plain strings, no Dirent per folder (10,000 fewer objects when the record holds). */
+function listNames(runsDir: string): string[] {
+  try {
+    return readdirSync(runsDir);
+  } catch {
+    return [];
+  }
+}
+
 function listEntries(runsDir: string): Dirent[] {
   try {
     return readdirSync(runsDir, { withFileTypes: true });
@@ -151,16 +160,20 @@ export function listNewestRuns(workspaceRoot: string, options: NewestRunsOptions
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`limit must be a whole number >= 1, got ${limit}`);
   const paths = requireInitialized(workspaceRoot);
-  const entries = listEntries(paths.runs);
   const record = readNewestRunsRecord(paths);
   let kept: RunSummary[] | "full" | "rest" = "rest";
-  const now = namesDigest(entries);
-  const trusted = record?.names === now.names && record.namesDigest === now.namesDigest;
-  if (record && trusted) kept = walk(paths, recordCandidates(paths.runs, record), options);
+  let trusted = false;
+  if (record) {
+    const now = namesDigest(listNames(paths.runs));
+    trusted = record.names === now.names && record.namesDigest === now.namesDigest;
+    if (trusted) kept = walk(paths, recordCandidates(paths.runs, record), options);
+  }
   if (kept === "rest") {
+    // Listed again with types: the record written below must describe this listing, not the one above.
+    const entries = listEntries(paths.runs);
     const candidates = candidatesOf(paths.runs, entries);
     if (!trusted) {
-      const rebuilt = recordFromScan(now, candidates);
+      const rebuilt = recordFromScan(namesDigest(entries.map((entry) => entry.name)), candidates);
       if (rebuilt) writeNewestRunsRecord(paths, rebuilt);
     }
     kept = walk(paths, candidates, options);

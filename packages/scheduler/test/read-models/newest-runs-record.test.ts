@@ -93,9 +93,9 @@ function workspaceWithRecord(count = 12): { root: string; runs: string[] } {
  */
 function writeSealedLie(root: string, file: string, newest: string): void {
   const paths = workspacePaths(root);
-  const entries = readdirSync(paths.runs, { withFileTypes: true });
-  const listed = entries.map((entry) => entry.name).filter((name) => name !== newest);
-  writeNewestRunsRecord(paths, { ...namesDigest(entries), horizonMs: 0, listed });
+  const names = readdirSync(paths.runs);
+  const listed = names.filter((name) => name !== newest);
+  writeNewestRunsRecord(paths, { ...namesDigest(names), horizonMs: 0, listed });
   const body = readFileSync(recordFile(root), "utf8");
   rmSync(recordFile(root));
   writeFileSync(file, body);
@@ -202,11 +202,11 @@ describe("the newest-runs record", () => {
   it("cannot hide a run it leaves out while its horizon is true (a sealed record naming the wrong runs)", () => {
     const { root, runs } = workspaceWithRecord();
     const paths = workspacePaths(root);
-    const entries = readdirSync(paths.runs, { withFileTypes: true });
+    const names = readdirSync(paths.runs);
     const newest = runs.at(-1) as string;
     const horizon = statSync(path.join(paths.runs, newest, "stage_results")).mtimeMs;
     writeNewestRunsRecord(paths, {
-      ...namesDigest(entries),
+      ...namesDigest(names),
       horizonMs: horizon,
       listed: [runs[0] as string, runs[1] as string],
     });
