@@ -178,9 +178,8 @@ describe("millrace runs ls --limit and the newest-runs record", () => {
     expect(existsSync(record)).toBe(true);
     expect(runCli(["runs", "ls", "--limit", "3", "-w", ws]).stdout).toBe(textBefore);
     expect(newest(ws, 3)).toEqual(full(ws).slice(-3));
-    expect(newest(ws, 3)).toEqual(
-      [ids[5], ids[0], ids[2]].sort((a, b) => full(ws).indexOf(a) - full(ws).indexOf(b)),
-    );
+    // Minutes 30, 40 and 50, oldest first.
+    expect(newest(ws, 3)).toEqual([ids[0], ids[5], ids[2]]);
     for (const bad of ["{ torn", "", JSON.stringify({ schema_version: 1, kind: "newest_runs_hint" })]) {
       writeFileSync(record, bad);
       expect(newest(ws, 2)).toEqual(full(ws).slice(-2));
