@@ -122,6 +122,26 @@ describe("the newest-runs record", () => {
     expect(second.runs.at(-1)?.status).toBe("incomplete");
   });
 
+  it("gives the same answer with and without the record, for every limit and filter", () => {
+    const root = makeWorkspace();
+    for (let i = 0; i < RECORD_LISTED + 30; i += 1) writeRun(root, (i * 37) % 400, `task-${i % 3}`);
+    mkdirSync(path.join(workspacePaths(root).runs, newRunId()));
+    const full = listRuns(root);
+    const filters = [undefined, (run: { work_item_id: string | null }) => run.work_item_id === "task-2"];
+    for (const keep of filters) {
+      for (const limit of [1, 7, 40, RECORD_LISTED + 5]) {
+        rmSync(recordFile(root), { force: true });
+        const without = listNewestRuns(root, keep ? { limit, keep } : { limit });
+        expect(existsSync(recordFile(root))).toBe(true);
+        const withRecord = listNewestRuns(root, keep ? { limit, keep } : { limit });
+        expect(withRecord).toEqual(without);
+        expect(ids(without)).toEqual(
+          ids({ runs: full.runs.filter((run) => !keep || keep(run)) }).slice(-limit),
+        );
+      }
+    }
+  });
+
   it("falls back to every folder when the walk needs more than the record lists", () => {
     const root = makeWorkspace();
     for (let minute = 0; minute < RECORD_LISTED + 40; minute += 1)
