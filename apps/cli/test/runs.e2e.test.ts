@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   MillraceConfigSchema,
@@ -131,6 +131,67 @@ describe("millrace runs ls", () => {
     const none = runCli(["runs", "ls", "-w", tempDir("millrace-runs-")]);
     expect(none.status).toBe(3);
     expect(none.stderr).toMatch(/^error: .*not an initialized Millrace workspace/);
+  });
+});
+
+describe("millrace runs ls --limit and the newest-runs record", () => {
+  /** Finished run folders `minutes` after a base, each `stage_results/` dated 40 s after its start. */
+  function writeRuns(ws: string, minutes: number[]): string[] {
+    const template = readdirSync(path.join(workspacePaths(root).runs, runId, "stage_results")).find((f) =>
+      f.endsWith(".json"),
+    ) as string;
+    const envelope = JSON.parse(
+      readFileSync(path.join(workspacePaths(root).runs, runId, "stage_results", template), "utf8"),
+    );
+    return minutes.map((minute) => {
+      const id = `run-${hex()}`;
+      const results = path.join(workspacePaths(ws).runs, id, "stage_results");
+      mkdirSync(results, { recursive: true });
+      const started = Date.parse("2026-05-01T08:00:00Z") + minute * 60_000;
+      const stamp = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+      writeFileSync(
+        path.join(results, template),
+        JSON.stringify({
+          ...envelope,
+          run_id: id,
+          started_at: stamp(started),
+          completed_at: stamp(started + 1000),
+        }),
+      );
+      utimesSync(results, new Date(started + 40_000), new Date(started + 40_000));
+      return id;
+    });
+  }
+  const newest = (ws: string, limit: number) =>
+    RunListingSchema.parse(
+      runCli(["runs", "ls", "--limit", String(limit), "--json", "-w", ws]).json(),
+    ).runs.map((r) => r.run_id);
+  const full = (ws: string) =>
+    RunListingSchema.parse(runCli(["runs", "ls", "--json", "-w", ws]).json()).runs.map((r) => r.run_id);
+
+  it("writes the record once, answers the same with it, and ignores a bad or stale one", () => {
+    const ws = tempDir("millrace-runs-");
+    expect(runCli(["init", ws]).status).toBe(0);
+    const ids = writeRuns(ws, [30, 5, 50, 0, 20, 40, 10]);
+    const record = path.join(workspacePaths(ws).state, "newest_runs.json");
+    const textBefore = runCli(["runs", "ls", "--limit", "3", "-w", ws]).stdout;
+    expect(existsSync(record)).toBe(true);
+    expect(runCli(["runs", "ls", "--limit", "3", "-w", ws]).stdout).toBe(textBefore);
+    expect(newest(ws, 3)).toEqual(full(ws).slice(-3));
+    // Minutes 30, 40 and 50, oldest first.
+    expect(newest(ws, 3)).toEqual([ids[0], ids[5], ids[2]]);
+    for (const bad of ["{ torn", "", JSON.stringify({ schema_version: 1, kind: "newest_runs_hint" })]) {
+      writeFileSync(record, bad);
+      expect(newest(ws, 2)).toEqual(full(ws).slice(-2));
+      expect(JSON.parse(readFileSync(record, "utf8")).kind).toBe("newest_runs_hint");
+    }
+    // A run added by an older build (no record update) is seen at once.
+    const [late] = writeRuns(ws, [90]);
+    expect(newest(ws, 1)).toEqual([late]);
+    // A record that cannot be written (a folder in its place) costs nothing but speed.
+    rmSync(record);
+    mkdirSync(record);
+    expect(newest(ws, 2)).toEqual(full(ws).slice(-2));
   });
 });
 

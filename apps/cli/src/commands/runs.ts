@@ -219,8 +219,10 @@ function listFilter(args: RunsArgs): ListFilter {
   };
 }
 
+type RunListingModels = typeof import("@millrace/scheduler/run-listing");
+
 /** The listing `runs ls` prints: with --limit, only the newest N are read (listNewestRuns). */
-function listing(models: ReadModels, workspace: string, filter: ListFilter): RunListing {
+function listing(models: RunListingModels, workspace: string, filter: ListFilter): RunListing {
   if (filter.limit !== undefined)
     return models.listNewestRuns(workspace, { limit: filter.limit, keep: filter.keep });
   const full = models.listRuns(workspace);
@@ -326,6 +328,18 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
       throw usage("--follow applies to `runs tail` only", "Use `millrace runs tail <run_id> --follow`.");
     }
     requireInitialized(ctx.workspace);
+    if (args.action === "ls" || args.action === "list") {
+      if (args.run_id !== undefined) {
+        throw new MillraceError("usage_invalid_argument", "runs ls takes no run id", {
+          hint: "Use `millrace runs show <run_id>` for one run.",
+        });
+      }
+      // The listing's own entry: a cold `runs ls` loads no status, trace or compounding code.
+      const listed = listing(await import("@millrace/scheduler/run-listing"), ctx.workspace, filter);
+      // Text is newest first; JSON keeps the read model's order (oldest first).
+      ctx.emit(() => runsTable([...listed.runs].reverse(), ctx.paint), listed);
+      return 0;
+    }
     // Loaded on demand so other commands do not pay for the scheduler at start-up.
     const models: ReadModels = await import("@millrace/scheduler/read-models");
     switch (args.action) {
@@ -338,17 +352,6 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
         return tail(models, args, ctx);
       case "trace":
         return trace(models, args, ctx);
-      default: {
-        if (args.run_id !== undefined) {
-          throw new MillraceError("usage_invalid_argument", "runs ls takes no run id", {
-            hint: "Use `millrace runs show <run_id>` for one run.",
-          });
-        }
-        const listed = listing(models, ctx.workspace, filter);
-        // Text is newest first; JSON keeps the read model's order (oldest first).
-        ctx.emit(() => runsTable([...listed.runs].reverse(), ctx.paint), listed);
-        return 0;
-      }
     }
   },
 };

@@ -5,6 +5,7 @@ import { laneBranchName } from "@millrace/git";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { StageWatch } from "../liveness/stage-watch.js";
 import type { LivenessTracker } from "../liveness/tracker.js";
+import { noteRunFolder } from "../read-models/newest-runs-record.js";
 import { commit, type EngineContext, recordEvent } from "../state/context.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
 import { dispatchRequest, syntheticResult } from "../tick/dispatch.js";
@@ -41,7 +42,9 @@ export function startLaneStage(
   const requestId = ctx.ids.requestId();
   const request = buildRunRequest(ctx, run, requestId);
   const stageResultPath = path.join(request.run_dir, "stage_results", `${requestId}.json`);
-  mkdirSync(request.run_dir, { recursive: true });
+  // A new run folder joins the newest-runs record (a hint for `runs ls`; no fsync).
+  if (mkdirSync(request.run_dir, { recursive: true }) !== undefined)
+    noteRunFolder(ctx.paths, request.run_dir, true);
   writeRunLane(request.run_dir, {
     lane: lane.lane,
     branch: laneBranchName(lane.item_id),

@@ -1,9 +1,18 @@
 import { type Dirent, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { isSafeId, READ_MODEL_SCHEMA_VERSION, type RunListing, type RunSummary } from "@millrace/contracts";
-import { requireInitialized } from "@millrace/workspace";
+import { requireInitialized, type WorkspacePaths } from "@millrace/workspace";
+import {
+  type NewestRunsRecord,
+  namesDigest,
+  RECORD_LISTED,
+  RECORD_MAX_LISTED,
+  readNewestRunsRecord,
+  stageResultsTime,
+  writeNewestRunsRecord,
+} from "./newest-runs-record.js";
 import { loadRun } from "./run-files.js";
-import { compareRuns, listRuns, summarizeRun } from "./runs.js";
+import { compareRuns, listRuns, summarizeRun } from "./run-summary.js";
 
 export interface NewestRunsOptions {
   /** How many runs to return: the last `limit` of the full listing that `keep` accepts. */
@@ -19,18 +28,30 @@ export interface NewestRunsOptions {
 const MTIME_SLACK_MS = 2_000;
 
 interface Candidate {
-  readonly name: string;
+  /** The folder's name; null for the stand-in of every folder the record does not list. */
+  readonly name: string | null;
   /** Modification time of `stage_results/` in ms, or undefined when the folder holds none. */
   readonly bound: number | undefined;
 }
 
-function candidatesOf(runsDir: string): Candidate[] {
-  let entries: Dirent[];
+/** The names in `runs/`: plain strings, no Dirent per folder (10,000 fewer objects when the record holds). */
+function listNames(runsDir: string): string[] {
   try {
-    entries = readdirSync(runsDir, { withFileTypes: true });
+    return readdirSync(runsDir);
   } catch {
     return [];
   }
+}
+
+function listEntries(runsDir: string): Dirent[] {
+  try {
+    return readdirSync(runsDir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+}
+
+function candidatesOf(runsDir: string, entries: readonly Dirent[]): Candidate[] {
   const found: Candidate[] = [];
   for (const entry of entries) {
     if (!isSafeId(entry.name)) continue;
@@ -48,6 +69,76 @@ function candidatesOf(runsDir: string): Candidate[] {
   return found;
 }
 
+/** The listed folders, as candidatesOf would see them, plus one stand-in at the record's horizon. */
+function recordCandidates(runsDir: string, record: NewestRunsRecord): Candidate[] {
+  const found: Candidate[] = [];
+  for (const name of record.listed) {
+    const dir = `${runsDir}${path.sep}${name}`;
+    const bound = stageResultsTime(dir);
+    if (bound !== undefined || statSync(dir, { throwIfNoEntry: false })?.isDirectory())
+      found.push({ name, bound });
+  }
+  if (record.horizonMs !== null) found.push({ name: null, bound: record.horizonMs });
+  return found;
+}
+
+/** Folders without stage results first, then by `stage_results/` time, newest first. */
+function byBound(a: Candidate, b: Candidate): number {
+  return a.bound === undefined || b.bound === undefined
+    ? (a.bound === undefined ? 0 : 1) - (b.bound === undefined ? 0 : 1)
+    : b.bound - a.bound;
+}
+
+/**
+ * The newest `limit` runs among the candidates, read newest bound first until no unread bound can
+ * reach the oldest start kept. "full" when a folder read shows a start after its bound; "rest" when
+ * the walk needs the folders behind the record's stand-in.
+ */
+function walk(
+  paths: WorkspacePaths,
+  candidates: Candidate[],
+  { limit, keep = () => true }: NewestRunsOptions,
+): RunSummary[] | "full" | "rest" {
+  const kept: RunSummary[] = [];
+  for (const candidate of candidates.sort(byBound)) {
+    if (candidate.bound !== undefined && kept.length >= limit) {
+      const oldestKept = kept[0] as RunSummary;
+      if (oldestKept.started_at && candidate.bound + MTIME_SLACK_MS < Date.parse(oldestKept.started_at))
+        break;
+    }
+    if (candidate.name === null) return "rest";
+    const run = summarizeRun(loadRun(path.join(paths.runs, candidate.name), paths.root));
+    if (
+      candidate.bound !== undefined &&
+      run.started_at &&
+      Date.parse(run.started_at) > candidate.bound + MTIME_SLACK_MS
+    ) {
+      return "full";
+    }
+    if (!keep(run)) continue;
+    kept.push(run);
+    kept.sort(compareRuns);
+    if (kept.length > limit) kept.shift();
+  }
+  return kept;
+}
+
+/** A record from a full scan: every folder without stage results and the newest RECORD_LISTED others. */
+function recordFromScan(
+  now: { names: number; namesDigest: string },
+  candidates: readonly Candidate[],
+): NewestRunsRecord | undefined {
+  const sorted = [...candidates].sort(byBound);
+  const unbounded = sorted.filter((candidate) => candidate.bound === undefined).length;
+  const listedCount = Math.min(sorted.length, unbounded + RECORD_LISTED);
+  if (listedCount > RECORD_MAX_LISTED) return undefined;
+  return {
+    ...now,
+    horizonMs: sorted[listedCount]?.bound ?? null,
+    listed: sorted.slice(0, listedCount).map((candidate) => candidate.name as string),
+  };
+}
+
 /**
  * The last `limit` runs of `listRuns` (among those `keep` accepts), in the same order, reading only
  * the run folders that can be among them. A run's place in the listing is the start of its first
@@ -59,36 +150,38 @@ function candidatesOf(runsDir: string): Candidate[] {
  * any folder read shows a start after its bound, the whole listing is read instead. A folder whose
  * stage results are all unreadable sorts last in the full listing but is found here only when its
  * bound is reached; `listRuns` reads every folder.
+ *
+ * The bounds come from the newest-runs record when it is valid for the names in `runs/` now (only
+ * its listed folders are `stat`ed; the rest count as one folder at its horizon), else from a `stat`
+ * of every folder, after which the record is rewritten (newest-runs-record.ts).
  */
 export function listNewestRuns(workspaceRoot: string, options: NewestRunsOptions): RunListing {
   const { limit, keep = () => true } = options;
   if (!Number.isInteger(limit) || limit < 1)
     throw new RangeError(`limit must be a whole number >= 1, got ${limit}`);
   const paths = requireInitialized(workspaceRoot);
-  const candidates = candidatesOf(paths.runs).sort((a, b) =>
-    a.bound === undefined || b.bound === undefined
-      ? (a.bound === undefined ? 0 : 1) - (b.bound === undefined ? 0 : 1)
-      : b.bound - a.bound,
-  );
-  const kept: RunSummary[] = [];
-  for (const candidate of candidates) {
-    if (candidate.bound !== undefined && kept.length >= limit) {
-      const oldestKept = kept[0] as RunSummary;
-      if (oldestKept.started_at && candidate.bound + MTIME_SLACK_MS < Date.parse(oldestKept.started_at))
-        break;
+  const record = readNewestRunsRecord(paths);
+  let kept: RunSummary[] | "full" | "rest" = "rest";
+  let trusted = false;
+  if (record) {
+    const now = namesDigest(listNames(paths.runs));
+    trusted = record.names === now.names && record.namesDigest === now.namesDigest;
+    if (trusted) kept = walk(paths, recordCandidates(paths.runs, record), options);
+  }
+  if (kept === "rest") {
+    // Listed again with types: the record written below must describe this listing, not the one above.
+    const entries = listEntries(paths.runs);
+    const candidates = candidatesOf(paths.runs, entries);
+    if (!trusted) {
+      const rebuilt = recordFromScan(namesDigest(entries.map((entry) => entry.name)), candidates);
+      if (rebuilt) writeNewestRunsRecord(paths, rebuilt);
     }
-    const run = summarizeRun(loadRun(path.join(paths.runs, candidate.name), paths.root));
-    if (
-      candidate.bound !== undefined &&
-      run.started_at &&
-      Date.parse(run.started_at) > candidate.bound + MTIME_SLACK_MS
-    ) {
-      return fullListing(workspaceRoot, options);
-    }
-    if (!keep(run)) continue;
-    kept.push(run);
-    kept.sort(compareRuns);
-    if (kept.length > limit) kept.shift();
+    kept = walk(paths, candidates, options);
+  }
+  // "rest" cannot come from a scan without a stand-in; reading everything is the safe answer anyway.
+  if (kept === "full" || kept === "rest") {
+    const full = listRuns(workspaceRoot);
+    return { ...full, runs: full.runs.filter(keep).slice(-limit) };
   }
   return {
     schema_version: READ_MODEL_SCHEMA_VERSION,
@@ -96,9 +189,4 @@ export function listNewestRuns(workspaceRoot: string, options: NewestRunsOptions
     workspace: paths.root,
     runs: kept,
   };
-}
-
-function fullListing(workspaceRoot: string, { limit, keep = () => true }: NewestRunsOptions): RunListing {
-  const full = listRuns(workspaceRoot);
-  return { ...full, runs: full.runs.filter(keep).slice(-limit) };
 }

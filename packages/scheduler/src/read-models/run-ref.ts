@@ -2,7 +2,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { isSafeId, MillraceError } from "@millrace/contracts";
 import { requireInitialized } from "@millrace/workspace";
-import { listRuns } from "./runs.js";
+import { listRuns } from "./run-summary.js";
 
 /** What `resolveRunRef` accepts besides ids: the newest run. */
 export const LATEST_RUN_REF = "latest";

@@ -4,6 +4,7 @@ import { type ActiveRunState, formatTimestamp, type Plane, type StageRunRequest 
 import type { StageCompletion } from "../apply/stage-completion.js";
 import type { StageWatch } from "../liveness/stage-watch.js";
 import type { LivenessTracker } from "../liveness/tracker.js";
+import { noteRunFolder } from "../read-models/newest-runs-record.js";
 import { beforeShowingLastEvent, commit, type EngineContext, recordEvent } from "../state/context.js";
 import { clearInflight, writeInflight } from "../state/inflight.js";
 import { withStatusMarker, writeStatusMarker } from "../state/state-store.js";
@@ -149,7 +150,9 @@ function markRunning(
 ): string {
   const requestId = request.request_id;
   const stageResultPath = path.join(request.run_dir, "stage_results", `${requestId}.json`);
-  mkdirSync(request.run_dir, { recursive: true });
+  // A new run folder joins the newest-runs record (a hint for `runs ls`; no fsync).
+  if (mkdirSync(request.run_dir, { recursive: true }) !== undefined)
+    noteRunFolder(ctx.paths, request.run_dir, true);
   writeInflight(ctx.paths, {
     plane,
     run_id: run.run_id,
