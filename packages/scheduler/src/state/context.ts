@@ -140,6 +140,12 @@ export interface CommitOptions {
    * next durable commit, the stage's result; a power loss before it dispatches the stage again).
    */
   announce?: boolean;
+  /**
+   * Leave the snapshot file to the next commit that writes derived files (the journal record holds
+   * it; a kill before then is recovered from the record). Only for a step that is always followed
+   * by another commit in the same cycle: the stage result's, before the cycle's closing commit.
+   */
+  deferSnapshot?: boolean;
 }
 
 /**
@@ -175,6 +181,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
       },
       durable,
       options.announce === true,
+      options.deferSnapshot === true,
     ),
   );
   ctx.snapshot = saved.snapshot;
