@@ -187,6 +187,11 @@ export class CommitJournal {
     return lines.length > 0 && lines.every((line) => line.includes(type));
   }
 
+  /** Writes the event lines and snapshot that earlier commits left for later (no new record). */
+  writeDerived(): void {
+    this.writeDeferred();
+  }
+
   private writeDeferred(snapshot = true): void {
     appendEventLinesUnsynced(this.paths.runtimeEvents, this.deferredEvents);
     this.deferredEvents = "";
