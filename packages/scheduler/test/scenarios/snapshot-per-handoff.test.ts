@@ -83,4 +83,35 @@ describe("the snapshot file is replaced once per handoff (ADR 0008, second amend
       "stage_completed snapshot",
     ]);
   });
+
+  it("appends two journal records per middle handoff: the result's and the start's", async () => {
+    const ws = scenarioWorkspace();
+    enqueueTask(ws, "task-a");
+    const seen: string[] = [];
+    const writeSync = fs.writeSync;
+    const spy = ((fd: number, data: unknown, ...rest: unknown[]) => {
+      const text = Buffer.isBuffer(data) ? data.subarray(0, 8).toString("utf8") : String(data).slice(0, 8);
+      if (text.startsWith('{"seq":')) seen.push("record");
+      return (writeSync as (...args: unknown[]) => number)(fd, data, ...rest);
+    }) as typeof fs.writeSync;
+    const { engine } = testEngine(ws, {
+      monitor: (event: MonitorEvent) => {
+        if (event.type === "stage_started") seen.push(event.type);
+      },
+    });
+    await engine.start();
+    fs.writeSync = spy;
+    syncBuiltinESMExports();
+    try {
+      await engine.runDaemon({ untilIdle: true });
+    } finally {
+      fs.writeSync = writeSync;
+      syncBuiltinESMExports();
+      await engine.close();
+    }
+    // From the builder's start to the checker's, and on to the updater's: the result's record and
+    // the next start's; the cycle's closing commit adds none (it had nothing new).
+    const segments = seen.join(" ").split("stage_started").slice(1, 3);
+    expect(segments.map((segment) => segment.trim())).toEqual(["record record", "record record"]);
+  });
 });
