@@ -145,8 +145,11 @@ export class CommitJournal {
    * Appends the step's record (fsync'd once when `durable`), then writes the derived files without
    * fsync: counters, the step's files, then event lines and the snapshot (those two of a step that
    * is not durable wait for the next durable one, or for the next step asking `writeDerived`).
+   * `deferSnapshot` leaves the snapshot file (only) to the next commit that writes derived files:
+   * a stage result's commit, whose cycle closes with another commit moments later, so the snapshot
+   * file is replaced once per handoff instead of twice.
    */
-  commit(step: StepCommit, durable: boolean, writeDerived = durable): void {
+  commit(step: StepCommit, durable: boolean, writeDerived = durable, deferSnapshot = false): void {
     const root = this.paths.root;
     const record: JournalRecord = {
       seq: this.seq,
@@ -170,7 +173,7 @@ export class CommitJournal {
     // commit, which follows within the same cycle: one log append and one snapshot write for both.
     this.deferredEvents += step.eventsText;
     this.deferredSnapshot = step.snapshotText;
-    if (durable || writeDerived) this.writeDeferred();
+    if (durable || writeDerived) this.writeDeferred(!deferSnapshot);
     if (durable) {
       this.records += 1;
       if (this.records >= CHECKPOINT_RECORDS && !this.retiring) this.checkpointInBackground();
@@ -184,16 +187,23 @@ export class CommitJournal {
     return lines.length > 0 && lines.every((line) => line.includes(type));
   }
 
-  private writeDeferred(): void {
+  /** Writes the event lines and snapshot that earlier commits left for later (no new record). */
+  writeDerived(): void {
+    this.writeDeferred();
+  }
+
+  private writeDeferred(snapshot = true): void {
     appendEventLinesUnsynced(this.paths.runtimeEvents, this.deferredEvents);
     this.deferredEvents = "";
-    if (this.deferredSnapshot !== undefined)
+    if (snapshot && this.deferredSnapshot !== undefined)
       writeFileAtomicSync(this.paths.snapshot, this.deferredSnapshot, { durable: false });
     this.deferredSnapshot = undefined;
   }
 
   /** Right after a durable append: the rewritten files now, the write-once ones in the background. */
   private checkpointInBackground(): void {
+    // A deferred snapshot first: the retired generation holding its record is emptied below.
+    this.writeDeferred();
     syncRewrittenFiles(this.paths);
     const retired = this.active;
     const files = [...this.writeOnce];

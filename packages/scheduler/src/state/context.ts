@@ -57,6 +57,8 @@ export interface EngineContext {
   readonly ideasSeen: Set<string>;
   /** The execution lanes, when the engine runs them (`[execution] lanes`, docs/lanes.md). */
   lanes?: LaneView;
+  /** The snapshot as last committed to the journal (same object while nothing changed it since). */
+  committedSnapshot?: RuntimeSnapshot;
   /** The counters as last saved, so unchanged counters are not written again. */
   savedCounters?: string;
   /** The group-commit journal of this engine life (absent in control-only contexts: they save directly). */
@@ -140,6 +142,12 @@ export interface CommitOptions {
    * next durable commit, the stage's result; a power loss before it dispatches the stage again).
    */
   announce?: boolean;
+  /**
+   * Leave the snapshot file to the next commit that writes derived files (the journal record holds
+   * it; a kill before then is recovered from the record). Only for a step that is always followed
+   * by another commit in the same cycle: the stage result's, before the cycle's closing commit.
+   */
+  deferSnapshot?: boolean;
 }
 
 /**
@@ -163,8 +171,23 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
       ctx.savedCounters = counters;
     }
   }
-  const saved = snapshotFileText(ctx.snapshot, ctx.clock());
   const journal = ctx.journal;
+  if (
+    !durable &&
+    options.announce === true &&
+    events.length === 0 &&
+    countersText === undefined &&
+    ctx.pendingFiles.length === 0 &&
+    ctx.snapshot === ctx.committedSnapshot
+  ) {
+    // Nothing new since the last record (a cycle that only started stages, closing right after the
+    // start's own record): no second record of the same state, only the derived files and the views.
+    traced("commit.journal", () => journal.writeDerived());
+    options.beforeAnnounce?.();
+    announce(ctx);
+    return;
+  }
+  const saved = snapshotFileText(ctx.snapshot, ctx.clock());
   traced("commit.journal", () =>
     journal.commit(
       {
@@ -175,9 +198,11 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
       },
       durable,
       options.announce === true,
+      options.deferSnapshot === true,
     ),
   );
   ctx.snapshot = saved.snapshot;
+  ctx.committedSnapshot = saved.snapshot;
   options.beforeAnnounce?.();
   for (const event of events) {
     if (event.monitor || event.beforeShow)
