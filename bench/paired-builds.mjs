@@ -11,8 +11,9 @@
 // figure it prints the median of each side, their ratio, the median of the per-round ratios, and
 // the figures more than --threshold (default 5 %) worse; figures only one side has are listed.
 // Besides the suite's own figures, it reports the CPU time (user + system) of each suite process,
-// taken by a preloaded probe (bench/paired-cpu-probe.mjs), which is steadier than wall time on a
-// shared machine (children the suite spawns are not included).
+// taken by a preloaded probe (bench/paired-cpu-probe.mjs), and of the suite with every process it
+// spawned (from /proc/self/stat after the wait, Linux only, 10 ms steps): on a shared machine CPU
+// time is far steadier than wall time.
 //
 // Options: --rounds N (default 3), --warmup N (unpaired runs of each side first, default 0),
 // --env KEY=VALUE (repeatable; overrides the per-suite defaults below), --threshold 0.05,
@@ -101,10 +102,33 @@ export function checkCheckouts({ before, after, suites }) {
 
 const suiteFile = (root, suite) => path.join(root, "bench", "suites", `${suite}.mjs`);
 
+const TICKS_PER_SECOND = 100; // USER_HZ: /proc reports CPU times in these on Linux
+
+/**
+ * CPU milliseconds (user + system) of this process's waited-for children so far, grandchildren
+ * they waited for included (`cutime` and `cstime` of /proc/self/stat); undefined off Linux.
+ */
+export function childrenCpuMs(statText = readProcStat()) {
+  if (statText === undefined) return undefined;
+  // Fields after the command name (which may hold spaces) start at field 3; cutime is field 16.
+  const fields = statText.slice(statText.lastIndexOf(")") + 2).split(" ");
+  const ticks = Number(fields[13]) + Number(fields[14]);
+  return Number.isFinite(ticks) ? (ticks * 1000) / TICKS_PER_SECOND : undefined;
+}
+
+function readProcStat() {
+  try {
+    return readFileSync("/proc/self/stat", "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
 /** One fresh process of one checkout's suite: its figures (with the probe's CPU time) and stdout. */
 function runOnce(root, suite, env, scratch) {
   const cpuFile = path.join(scratch, "cpu.json");
   rmSync(cpuFile, { force: true });
+  const treeBefore = childrenCpuMs();
   const started = performance.now();
   const run = spawnSync(process.execPath, ["--expose-gc", "--import", PROBE, suiteFile(root, suite)], {
     cwd: root,
@@ -126,6 +150,13 @@ function runOnce(root, suite, env, scratch) {
       unit: "ms",
     });
   }
+  const treeAfter = childrenCpuMs();
+  if (treeBefore !== undefined && treeAfter !== undefined)
+    figures.push({
+      label: "suite CPU time with its child processes",
+      value: treeAfter - treeBefore,
+      unit: "ms",
+    });
   figures.push({ label: "suite process wall time", value: wall, unit: "ms" });
   return { figures, stdout: run.stdout };
 }

@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { childrenCpuMs } from "../paired-builds.mjs";
 import { formatPairing, pairFigures, parseSuiteOutput } from "../paired-figures.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -205,4 +206,12 @@ test("paired-builds.mjs runs both checkouts' suite each round and pairs their fi
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test("children's CPU time is read from /proc/self/stat fields 16 and 17, past a command name with spaces", () => {
+  // pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime ...
+  const stat = "4242 (node (x) y) S 1 4242 4242 0 -1 4194304 100 200 0 0 7 3 150 25 20 0 11 0 123 456";
+  assert.equal(childrenCpuMs(stat), 1750);
+  assert.equal(childrenCpuMs("garbage"), undefined);
+  if (process.platform === "linux") assert.equal(typeof childrenCpuMs(), "number");
 });
