@@ -19,7 +19,15 @@
 // --env KEY=VALUE (repeatable; overrides the per-suite defaults below), --threshold 0.05,
 // --json FILE (writes every sample and the pairing), --keep-output DIR (each process's stdout).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -37,7 +45,13 @@ export const SUITE_DEFAULTS = {
   engine: { BENCH_ENGINE_TASKS: "200", BENCH_ENGINE_CASES: "a,c,idle" },
 };
 
-export class UsageError extends Error {}
+/** Bad input: printed as one error line and a hint, exit 2. */
+export class UsageError extends Error {
+  constructor(message, hint = USAGE) {
+    super(message);
+    this.hint = hint;
+  }
+}
 
 /** The parsed command line; throws UsageError (exit 2) on anything it cannot run. */
 export function parseArgs(argv, cwd = process.cwd()) {
@@ -88,14 +102,22 @@ export function checkCheckouts({ before, after, suites }) {
       throw new UsageError(`--${side} ${root} is not a checkout with bench/suites`);
     if (!existsSync(path.join(root, "bench", "node_modules")))
       throw new UsageError(
-        `--${side} ${root} is not installed (no bench/node_modules); run pnpm install and build it`,
+        `--${side} ${root} is not installed (no bench/node_modules)`,
+        `run \`pnpm install && pnpm turbo run build\` in ${root}`,
       );
   }
+  const known = [before, after]
+    .map((root) => readdirSync(path.join(root, "bench", "suites")).filter((name) => name.endsWith(".mjs")))
+    .reduce((a, b) => a.filter((name) => b.includes(name)))
+    .map((name) => name.slice(0, -4));
+  const hint = `suites both checkouts have: ${known.join(", ") || "none"}`;
   for (const suite of suites) {
+    if (!/^[A-Za-z0-9_-]+$/.test(suite)) throw new UsageError(`not a suite name: ${suite}`, hint);
     const missing = [before, after].filter((root) => !existsSync(suiteFile(root, suite)));
     if (missing.length > 0)
       throw new UsageError(
         `unknown suite ${suite}: no bench/suites/${suite}.mjs in ${missing.join(" and ")}`,
+        hint,
       );
   }
 }
@@ -190,7 +212,7 @@ async function main() {
     checkCheckouts(options);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    console.error(`error: ${error.message}\nhint: ${USAGE}`);
+    console.error(`error: ${error.message}\nhint: ${error.hint}`);
     process.exit(2);
   }
   if (options.keep) mkdirSync(options.keep, { recursive: true });

@@ -160,8 +160,15 @@ test("paired-builds.mjs refuses bad input with one error line, a hint and exit 2
       [["--suite", "tiny"], /--before is required/],
       [["--before", root], /--suite is required/],
       [["--before", path.join(root, "missing"), "--after", root, "--suite", "tiny"], /not a checkout/],
-      [["--before", uninstalled, "--after", root, "--suite", "tiny"], /not installed/],
-      [["--before", root, "--after", root, "--suite", "nosuch"], /unknown suite nosuch/],
+      [
+        ["--before", uninstalled, "--after", root, "--suite", "tiny"],
+        /not installed.*\nhint: run `pnpm install/,
+      ],
+      [
+        ["--before", root, "--after", root, "--suite", "nosuch"],
+        /unknown suite nosuch.*\nhint: suites both checkouts have: tiny\n/,
+      ],
+      [["--before", root, "--after", root, "--suite", "../tiny"], /not a suite name: \.\.\/tiny/],
       [["--before", root, "--after", root, "--suite", "tiny", "--rounds", "0"], /--rounds needs/],
       [["--before", root, "--after", root, "--suite", "tiny", "--env", "NOEQUALS"], /--env needs KEY=VALUE/],
       [["--before", root, "--frobnicate", "1"], /unknown option --frobnicate/],
@@ -170,7 +177,7 @@ test("paired-builds.mjs refuses bad input with one error line, a hint and exit 2
     for (const [args, message] of cases) {
       const run = spawnSync(process.execPath, [harness, ...args], { encoding: "utf8" });
       assert.equal(run.status, 2, `${args.join(" ")}: ${run.stderr}`);
-      assert.match(run.stderr, /^error: .+\nhint: node bench\/paired-builds\.mjs .+\n$/);
+      assert.match(run.stderr, /^error: .+\nhint: .+\n$/);
       assert.match(run.stderr, message);
       assert.equal(run.stdout, "");
     }
