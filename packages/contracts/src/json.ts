@@ -12,14 +12,18 @@ export function sortKeysDeep(value: unknown): unknown {
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(value as Record<string, unknown>).sort()) {
       const inner = (value as Record<string, unknown>)[key];
-      // defineProperty, not assignment: a parsed `"__proto__"` key must stay a plain own key.
-      if (inner !== undefined)
+      if (inner === undefined) continue;
+      // A parsed `"__proto__"` key must stay a plain own key: assigning it would set the prototype.
+      // Every other key is assigned, which is several times faster than defineProperty on the
+      // compiled plan and every event line (bench/paired-builds.mjs, compile suite).
+      if (key === "__proto__")
         Object.defineProperty(out, key, {
           value: sortKeysDeep(inner),
           enumerable: true,
           writable: true,
           configurable: true,
         });
+      else out[key] = sortKeysDeep(inner);
     }
     return out;
   }

@@ -15,4 +15,27 @@ describe("canonicalJson", () => {
     expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
     expect(Object.keys(sorted)).toEqual(["__proto__", "a"]);
   });
+
+  it("assigns every other key as an own enumerable key, prototype member names and numbers included", () => {
+    const parsed = JSON.parse(
+      '{"toString":1,"constructor":{"b":2,"a":1},"hasOwnProperty":null,"10":"x","2":"y","__proto__":[]}',
+    );
+    const sorted = sortKeysDeep(parsed) as Record<string, unknown>;
+    expect(Object.keys(sorted)).toEqual([
+      "2",
+      "10",
+      "__proto__",
+      "constructor",
+      "hasOwnProperty",
+      "toString",
+    ]);
+    expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
+    for (const key of Object.keys(sorted)) {
+      const descriptor = Object.getOwnPropertyDescriptor(sorted, key);
+      expect(descriptor).toMatchObject({ enumerable: true, writable: true, configurable: true });
+    }
+    expect(canonicalJson(parsed)).toBe(
+      '{"2":"y","10":"x","__proto__":[],"constructor":{"a":1,"b":2},"hasOwnProperty":null,"toString":1}',
+    );
+  });
 });
