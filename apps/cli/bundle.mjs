@@ -74,23 +74,48 @@ const ownUrls = {
 
 const outDir = path.join(here, "dist");
 // Chunk names carry content hashes: drop the previous build's before writing this one's.
-for (const name of readdirSync(outDir)) if (name.startsWith("chunk-")) rmSync(path.join(outDir, name));
+for (const name of readdirSync(outDir)) {
+  if (name.startsWith("chunk-") || name.startsWith("hot-")) rmSync(path.join(outDir, name));
+}
 
-await build({
-  input: { bin: path.join(here, "src", "bin.ts") },
+const common = {
   platform: "node",
-  external: [/^node:/, /^yargs(\/|$)/],
   resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
   plugins: [ownUrls],
   logLevel: "warn",
   // @iarna/toml reaches util.inspect through a guarded direct eval, on purpose; it fails softly.
   checks: { eval: false },
-  output: {
-    dir: outDir,
-    format: "esm",
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunk-[name]-[hash].js",
-    minify: false,
-    sourcemap: false,
-  },
+  // Building a zod schema has no effect outside the schema, and the registry of persisted schemas
+  // is read only by the JSON Schema generator, which no bundled command runs (checked below): so
+  // a schema nothing in a build uses is dropped from it instead of being built at every start.
+  treeshake: { manualPureFunctions: ["z", "registerPersistedSchema"] },
+};
+const output = { dir: outDir, format: "esm", entryFileNames: "[name].js", minify: false, sourcemap: false };
+
+// The main bundle: every command. bin.js imports the hot bundle (below) as a file beside it.
+await build({
+  ...common,
+  input: { bin: path.join(here, "src", "bin.ts") },
+  external: [/^node:/, /^yargs(\/|$)/, "./fast.js"],
+  output: { ...output, chunkFileNames: "chunk-[name]-[hash].js" },
 });
+
+// The hot bundle: the fast-path commands only (status, queue ls, runs ls, supervisor report), built
+// on their own so tree-shaking keeps only the schemas and code those four use, and their chunks
+// do not hold modules some other command shares. It shares no module instance with the main bundle:
+// a process runs one or the other.
+await build({
+  ...common,
+  input: { fast: path.join(here, "src", "fast.ts") },
+  external: [/^node:/, /^yargs(\/|$)/],
+  output: { ...output, chunkFileNames: "hot-[name]-[hash].js" },
+});
+
+// The registry the tree-shaking above empties must have no reader in the bundles.
+for (const name of readdirSync(outDir)) {
+  if (!/^(chunk-.*|hot-.*|bin|fast)\.js$/.test(name)) continue;
+  const code = readFileSync(path.join(outDir, name), "utf8");
+  if (/\b(PERSISTED_SCHEMAS|renderJsonSchema)\b/.test(code)) {
+    throw new Error(`${name}: reads the persisted-schema registry, which the bundle's tree-shaking empties`);
+  }
+}
