@@ -23,8 +23,9 @@ function random(seed: number): () => number {
 /** Every path to a value inside the document. */
 function pathsOf(value: Json, prefix: (string | number)[] = [], out: (string | number)[][] = []) {
   out.push(prefix);
-  if (Array.isArray(value)) value.forEach((item, i) => pathsOf(item, [...prefix, i], out));
-  else if (value !== null && typeof value === "object") {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) pathsOf(item, [...prefix, i], out);
+  } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) pathsOf(item, [...prefix, key], out);
   }
   return out;
