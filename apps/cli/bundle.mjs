@@ -92,7 +92,7 @@ const common = {
 };
 const output = { dir: outDir, format: "esm", entryFileNames: "[name].js", minify: false, sourcemap: false };
 
-// The main bundle: every command. bin.js imports the hot bundle (below) as a file beside it.
+// The main bundle: every command. bin.js imports the fast path (below) as a file beside it.
 await build({
   ...common,
   input: { bin: path.join(here, "src", "bin.ts") },
@@ -100,16 +100,24 @@ await build({
   output: { ...output, chunkFileNames: "chunk-[name]-[hash].js" },
 });
 
-// The hot bundle: the fast-path commands only (status, queue ls, runs ls, supervisor report), built
-// on their own so tree-shaking keeps only the schemas and code those four use, and their chunks
-// do not hold modules some other command shares. It shares no module instance with the main bundle:
-// a process runs one or the other.
+// The fast path (src/fast.ts): the argv check, then one hot bundle per fast-path command, each built
+// on its own so tree-shaking keeps only the schemas and code that command uses and its chunks hold
+// no module only another command needs. A hot bundle shares no module instance with the main bundle
+// or another hot bundle: a process runs one of them.
 await build({
   ...common,
   input: { fast: path.join(here, "src", "fast.ts") },
-  external: [/^node:/, /^yargs(\/|$)/],
-  output: { ...output, chunkFileNames: "hot-[name]-[hash].js" },
+  external: [/^node:/],
+  output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
 });
+for (const command of ["status", "queue", "runs", "supervisor"]) {
+  await build({
+    ...common,
+    input: { [`hot-${command}`]: path.join(here, "src", "hot", `${command}.ts`) },
+    external: [/^node:/, /^yargs(\/|$)/],
+    output: { ...output, chunkFileNames: `hot-${command}-[name]-[hash].js` },
+  });
+}
 
 // The registry the tree-shaking above empties must have no reader in the bundles.
 for (const name of readdirSync(outDir)) {

@@ -8,22 +8,33 @@ import { discoverWorkspace } from "./workspace-arg.js";
 // biome-ignore lint/suspicious/noExplicitAny: each command narrows its own argument type.
 type AnyCommand = MillraceCommand<any>;
 
-/**
- * The modules of the fast-path commands, and only those: the hot bundle (dist/fast.js, bundle.mjs)
- * is built from this table, so its tree-shaking keeps only what these four commands use.
- */
-const FAST_MODULES: Readonly<Record<FastInvocation["module"], () => Promise<Record<string, unknown>>>> = {
+/** The module of each fast-path command (the installed CLI loads each from its own hot bundle, src/hot/). */
+const FAST_MODULES: Readonly<Record<FastInvocation["module"], CommandModuleLoader>> = {
   status: () => import("./commands/status.js"),
   queue: () => import("./commands/queue.js"),
   runs: () => import("./commands/runs.js"),
   supervisor: () => import("./commands/supervisor.js"),
 };
 
+/** Loads the module that defines a fast-path command. */
+export type CommandModuleLoader = () => Promise<Record<string, unknown>>;
+
+/** Runs a command the fast path took (fast-path.ts), loading its module from this table. */
+export function runFastInvocation(
+  fast: FastInvocation,
+  io: CliIO,
+  color: boolean | undefined,
+  json: boolean,
+): Promise<number | undefined> {
+  return runFastCommand(FAST_MODULES[fast.module], fast, io, color, json);
+}
+
 /**
- * Runs a command the fast path took (fast-path.ts) with the same handler and arguments yargs would
- * give it; undefined when the module has no such command (the caller then goes through yargs).
+ * Runs a command the fast path took with the same handler and arguments yargs would give it;
+ * undefined when the module has no such command (the caller then goes through yargs).
  */
-export async function runFastInvocation(
+export async function runFastCommand(
+  load: CommandModuleLoader,
   fast: FastInvocation,
   io: CliIO,
   color: boolean | undefined,
@@ -31,7 +42,7 @@ export async function runFastInvocation(
 ): Promise<number | undefined> {
   try {
     await discoverWorkspace(fast.args, io, fast.module);
-    const module = await FAST_MODULES[fast.module]();
+    const module = await load();
     const command = Object.values(module).find(
       (value): value is AnyCommand =>
         typeof value === "object" &&

@@ -1,0 +1,13 @@
+import type { FastInvocation } from "../fast-path.js";
+import { runFastCommand } from "../fast-run.js";
+import type { CliIO } from "../io.js";
+
+/** Entry of the `status` hot bundle (dist/hot-status.js, see fast.ts). */
+export function runHot(
+  fast: FastInvocation,
+  io: CliIO,
+  color: boolean | undefined,
+  json: boolean,
+): Promise<number | undefined> {
+  return runFastCommand(() => import("../commands/status.js"), fast, io, color, json);
+}
