@@ -36,7 +36,14 @@ export const LAYERS = {
 };
 
 /** Public subpath entry points a package may offer besides its index (light or test-only doors). */
-export const ALLOWED_SUBPATHS = ["/testing", "/read-models", "/status", "/terminal-text", "/package.json"];
+export const ALLOWED_SUBPATHS = [
+  "/testing",
+  "/read-models",
+  "/status",
+  "/terminal-text",
+  "/one-shot-parsing",
+  "/package.json",
+];
 
 /** Libraries with side effects, each allowed in exactly one package (STYLE.md habit 2). */
 export const OWNED_LIBRARIES = {

@@ -1,3 +1,4 @@
+import { useOneShotParsing } from "@millrace/contracts/one-shot-parsing";
 import type { FastInvocation } from "../fast-path.js";
 import { runFastCommand } from "../fast-run.js";
 import type { CliIO } from "../io.js";
@@ -9,5 +10,7 @@ export function runHot(
   color: boolean | undefined,
   json: boolean,
 ): Promise<number | undefined> {
+  // A one-shot process: before the command module (and the schemas behind it) is loaded.
+  useOneShotParsing();
   return runFastCommand(() => import("../commands/runs.js"), fast, io, color, json);
 }
