@@ -20,5 +20,5 @@ export async function fastMain(original: readonly string[]): Promise<number | un
   // tsc nor the bundler follows it.
   const entry = `./hot-${fast.module}.js`;
   const hot = (await import(entry)) as { runHot: typeof runHot };
-  return hot.runHot(fast, processIO, color, argv.includes("--json"));
+  return hot.runHot(fast, color, argv.includes("--json"));
 }
