@@ -42,6 +42,7 @@ export const ALLOWED_SUBPATHS = [
   "/run-listing",
   "/status",
   "/terminal-text",
+  "/one-shot-parsing",
   "/package.json",
 ];
 

@@ -2,6 +2,8 @@
 // Build step after `tsc`: bundles the CLI's entry (src/bin.ts) with everything it loads into
 // dist/bin.js plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start
 // resolves and reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md).
+// The fast-path commands get their own bundles besides (dist/fast.js, dist/hot-<command>.js and
+// their dist/hot-* chunks), built separately so each loads only what its command uses.
 // tsc's per-file output stays in dist/ for the library entry (dist/index.js) and the types.
 //
 // The @millrace packages are inlined, so their code runs from dist/ and `import.meta.url` there
@@ -74,23 +76,56 @@ const ownUrls = {
 
 const outDir = path.join(here, "dist");
 // Chunk names carry content hashes: drop the previous build's before writing this one's.
-for (const name of readdirSync(outDir)) if (name.startsWith("chunk-")) rmSync(path.join(outDir, name));
+for (const name of readdirSync(outDir)) {
+  if (name.startsWith("chunk-") || name.startsWith("hot-")) rmSync(path.join(outDir, name));
+}
 
-await build({
-  input: { bin: path.join(here, "src", "bin.ts") },
+const common = {
   platform: "node",
-  external: [/^node:/, /^yargs(\/|$)/],
   resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
   plugins: [ownUrls],
   logLevel: "warn",
   // @iarna/toml reaches util.inspect through a guarded direct eval, on purpose; it fails softly.
   checks: { eval: false },
-  output: {
-    dir: outDir,
-    format: "esm",
-    entryFileNames: "[name].js",
-    chunkFileNames: "chunk-[name]-[hash].js",
-    minify: false,
-    sourcemap: false,
-  },
+  // Building a zod schema has no effect outside the schema, and the registry of persisted schemas
+  // is read only by the JSON Schema generator, which no bundled command runs (checked below): so
+  // a schema nothing in a build uses is dropped from it instead of being built at every start.
+  treeshake: { manualPureFunctions: ["z", "registerPersistedSchema"] },
+};
+const output = { dir: outDir, format: "esm", entryFileNames: "[name].js", minify: false, sourcemap: false };
+
+// The main bundle: every command. bin.js imports the fast path (below) as a file beside it.
+await build({
+  ...common,
+  input: { bin: path.join(here, "src", "bin.ts") },
+  external: [/^node:/, /^yargs(\/|$)/, "./fast.js"],
+  output: { ...output, chunkFileNames: "chunk-[name]-[hash].js" },
 });
+
+// The fast path (src/fast.ts): the argv check, then one hot bundle per fast-path command, each built
+// on its own so tree-shaking keeps only the schemas and code that command uses and its chunks hold
+// no module only another command needs. A hot bundle shares no module instance with the main bundle
+// or another hot bundle: a process runs one of them.
+await build({
+  ...common,
+  input: { fast: path.join(here, "src", "fast.ts") },
+  external: [/^node:/],
+  output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
+});
+for (const command of ["status", "queue", "runs", "supervisor"]) {
+  await build({
+    ...common,
+    input: { [`hot-${command}`]: path.join(here, "src", "hot", `${command}.ts`) },
+    external: [/^node:/, /^yargs(\/|$)/],
+    output: { ...output, chunkFileNames: `hot-${command}-[name]-[hash].js` },
+  });
+}
+
+// The registry the tree-shaking above empties must have no reader in the bundles.
+for (const name of readdirSync(outDir)) {
+  if (!/^(chunk-.*|hot-.*|bin|fast)\.js$/.test(name)) continue;
+  const code = readFileSync(path.join(outDir, name), "utf8");
+  if (/\b(PERSISTED_SCHEMAS|renderJsonSchema)\b/.test(code)) {
+    throw new Error(`${name}: reads the persisted-schema registry, which the bundle's tree-shaking empties`);
+  }
+}

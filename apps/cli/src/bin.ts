@@ -18,6 +18,13 @@ const version = versionAnswer(argv);
 if (version !== undefined) {
   process.stdout.write(version);
 } else {
-  const { main } = await import("./main.js");
-  process.exitCode = await main(argv);
+  // The hot bundle (dist/fast.js) answers status, queue ls, runs ls and supervisor report with the
+  // common options; everything else goes to main() and yargs.
+  const { fastMain } = await import("./fast.js");
+  const answered = await fastMain(argv);
+  if (answered !== undefined) process.exitCode = answered;
+  else {
+    const { main } = await import("./main.js");
+    process.exitCode = await main(argv);
+  }
 }

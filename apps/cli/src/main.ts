@@ -2,14 +2,15 @@
 // on demand through command-loader.ts, and yargs itself only when the fast path does not apply;
 // that is what keeps cold start inside the budget.
 import { colorEnabled } from "./color.js";
-import { makeContext, type RunState, toYargs } from "./command.js";
+import { type RunState, toYargs } from "./command.js";
 import { type AnyCommand, COMMAND_MODULES, commandsFor } from "./command-loader.js";
 import { compatEpilogue, rewriteCompatSpelling } from "./compat-aliases.js";
 import { parseFastPath } from "./fast-path.js";
-import { type CliIO, helpWidth, processIO, reportError } from "./io.js";
+import { runFastInvocation } from "./fast-run.js";
+import { type CliIO, helpWidth, processIO } from "./io.js";
+import { reportFailure } from "./report-failure.js";
 import { cliVersion } from "./version.js";
 import { versionAnswer } from "./version-answer.js";
-import { discoverWorkspace } from "./workspace-arg.js";
 
 export interface MainOptions {
   io?: CliIO;
@@ -52,20 +53,8 @@ export async function main(original: string[], options: MainOptions = {}): Promi
   }
   const fast = parseFastPath(argv);
   if (fast) {
-    try {
-      await discoverWorkspace(fast.args, io, fast.module);
-      const module = (await COMMAND_MODULES[fast.module]?.()) as Record<string, unknown>;
-      const command = Object.values(module).find(
-        (value): value is AnyCommand =>
-          typeof value === "object" &&
-          value !== null &&
-          "handler" in value &&
-          String((value as AnyCommand).command).startsWith(fast.module),
-      );
-      if (command) return (await command.handler(fast.args, makeContext(io, fast.args, state.color))) ?? 0;
-    } catch (error) {
-      return reportFailure(io, error, wantsJson);
-    }
+    const code = await runFastInvocation(fast, io, state.color, wantsJson);
+    if (code !== undefined) return code;
   }
   let commands: AnyCommand[];
   try {
@@ -137,17 +126,3 @@ export async function main(original: string[], options: MainOptions = {}): Promi
 }
 
 export { cliVersion };
-
-/**
- * Reports a failure. A system error from the file system (read-only workspace, full disk, denied
- * permission, EIO, too many open files) becomes its named MillraceError with a hint instead of an
- * "internal error"; contracts is loaded only on this path, so the cold start stays light.
- */
-async function reportFailure(io: CliIO, error: unknown, json: boolean): Promise<number> {
-  const errno = (error as NodeJS.ErrnoException | null)?.code;
-  if (typeof errno === "string" && /^E[A-Z]+$/.test(errno)) {
-    const { toReportableError } = await import("@millrace/contracts");
-    return reportError(io, toReportableError(error), json);
-  }
-  return reportError(io, error, json);
-}

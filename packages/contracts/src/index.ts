@@ -527,6 +527,7 @@ export {
   ModelAliasesUpdateOutputSchema,
   ModelAliasViewSchema,
 } from "./model-aliases-output.js";
+export { useOneShotParsing } from "./one-shot-parsing.js";
 export type {
   InterviewListingOutput,
   OperatorQuestion,
