@@ -1,7 +1,8 @@
+import { useOneShotParsing } from "@millrace/contracts/one-shot-parsing";
 import type { MillraceCommand } from "./command.js";
 import { makeContext } from "./command.js";
 import type { FastInvocation } from "./fast-path.js";
-import type { CliIO } from "./io.js";
+import { type CliIO, processIO } from "./io.js";
 import { reportFailure } from "./report-failure.js";
 import { discoverWorkspace } from "./workspace-arg.js";
 
@@ -18,6 +19,20 @@ const FAST_MODULES: Readonly<Record<FastInvocation["module"], CommandModuleLoade
 
 /** Loads the module that defines a fast-path command. */
 export type CommandModuleLoader = () => Promise<Record<string, unknown>>;
+
+/**
+ * The entry of one hot bundle (src/hot/, dist/hot-<command>.js, see fast.ts): a one-shot process
+ * that turns zod's JIT off before the command module (and the schemas behind it) is loaded, and
+ * uses its bundle's own `processIO` (io.ts recognises the process's streams by identity).
+ */
+export function hotEntry(
+  load: CommandModuleLoader,
+): (fast: FastInvocation, color: boolean | undefined, json: boolean) => Promise<number | undefined> {
+  return (fast, color, json) => {
+    useOneShotParsing();
+    return runFastCommand(load, fast, processIO, color, json);
+  };
+}
 
 /** Runs a command the fast path took (fast-path.ts), loading its module from this table. */
 export function runFastInvocation(

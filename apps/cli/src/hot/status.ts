@@ -1,18 +1,4 @@
-import { useOneShotParsing } from "@millrace/contracts/one-shot-parsing";
-import type { FastInvocation } from "../fast-path.js";
-import { runFastCommand } from "../fast-run.js";
-import { processIO } from "../io.js";
+import { hotEntry } from "../fast-run.js";
 
-/**
- * Entry of the `status` hot bundle (dist/hot-status.js, see fast.ts). It uses this bundle's own
- * `processIO`: io.ts recognises the process's streams by identity (colour of stderr).
- */
-export function runHot(
-  fast: FastInvocation,
-  color: boolean | undefined,
-  json: boolean,
-): Promise<number | undefined> {
-  // A one-shot process: before the command module (and the schemas behind it) is loaded.
-  useOneShotParsing();
-  return runFastCommand(() => import("../commands/status.js"), fast, processIO, color, json);
-}
+/** Entry of the `status` hot bundle (dist/hot-status.js, see fast.ts). */
+export const runHot = hotEntry(() => import("../commands/status.js"));

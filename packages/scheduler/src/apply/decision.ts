@@ -1,7 +1,7 @@
 import type { ActiveRunState, DocumentKind } from "@millrace/contracts";
 import { formatTimestamp } from "@millrace/contracts";
 import { awaitOperatorInput, isOperatorQuestion } from "../questions/ask-operator.js";
-import { type EngineContext, recordEvent } from "../state/context.js";
+import type { EngineContext } from "../state/context.js";
 import {
   counterTotals,
   incrementCounters,
