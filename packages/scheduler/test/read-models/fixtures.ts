@@ -1,5 +1,14 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -189,4 +198,51 @@ export function treeFingerprint(dir: string): string {
   };
   walk(dir);
   return out.join("\n");
+}
+
+/** One real stage result (file name and envelope), to copy into synthetic run folders. */
+export interface StageResultTemplate {
+  readonly name: string;
+  readonly envelope: Record<string, unknown>;
+}
+
+/** Writes a scripted builder run in a throwaway workspace and returns its stage result as a template. */
+export async function stageResultTemplate(): Promise<StageResultTemplate> {
+  const root = makeWorkspace();
+  const runId = await scriptedRun(root, [{ stage: "builder" }], { clock: steppingClock() });
+  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
+  const name = readdirSync(dir).find((file) => file.endsWith(".json")) as string;
+  return { name, envelope: JSON.parse(readFileSync(path.join(dir, name), "utf8")) };
+}
+
+/** Start of the synthetic runs' timeline (minute 0). */
+export const SYNTHETIC_BASE = Date.parse("2026-05-01T08:00:00Z");
+
+/**
+ * A run folder whose only stage started `minute` minutes after SYNTHETIC_BASE, for `item`; its
+ * `stage_results/` folder is dated `boundOffsetMs` after that start (the result is written later).
+ */
+export function writeSyntheticRun(
+  root: string,
+  template: StageResultTemplate,
+  minute: number,
+  item = "task-1",
+  boundOffsetMs = 40_000,
+): string {
+  const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
+  const runId = newRunId();
+  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
+  mkdirSync(dir, { recursive: true });
+  const started = SYNTHETIC_BASE + minute * 60_000;
+  const envelope = {
+    ...template.envelope,
+    run_id: runId,
+    work_item_id: item,
+    started_at: iso(started),
+    completed_at: iso(started + 30_000),
+  };
+  writeFileSync(path.join(dir, template.name), `${JSON.stringify(envelope)}\n`);
+  const bound = new Date(started + boundOffsetMs);
+  utimesSync(dir, bound, bound);
+  return runId;
 }

@@ -23,7 +23,14 @@ import {
   readNewestRunsRecord,
   writeNewestRunsRecord,
 } from "../../src/read-models/newest-runs-record.js";
-import { makeWorkspace, newRunId, scriptedRun, steppingClock } from "./fixtures.js";
+import {
+  makeWorkspace,
+  newRunId,
+  type StageResultTemplate,
+  SYNTHETIC_BASE,
+  stageResultTemplate,
+  writeSyntheticRun,
+} from "./fixtures.js";
 
 /** Counts the `stat`s of the code under test (its `node:fs` import is this wrapper). */
 const counter = vi.hoisted(() => ({ stats: 0 }));
@@ -36,36 +43,14 @@ vi.mock("node:fs", async (importOriginal) => {
   return { ...fs, default: { ...fs, statSync }, statSync };
 });
 
-let template: { name: string; envelope: Record<string, unknown> };
+let template: StageResultTemplate;
 
 beforeAll(async () => {
-  const root = makeWorkspace();
-  const runId = await scriptedRun(root, [{ stage: "builder" }], { clock: steppingClock() });
-  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
-  const name = readdirSync(dir).find((file) => file.endsWith(".json")) as string;
-  template = { name, envelope: JSON.parse(readFileSync(path.join(dir, name), "utf8")) };
+  template = await stageResultTemplate();
 });
 
-const BASE = Date.parse("2026-05-01T08:00:00Z");
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
-
-/** A finished run folder that started `minute` minutes after BASE; its `stage_results/` dated 40 s later. */
 function writeRun(root: string, minute: number, item = "task-1"): string {
-  const runId = newRunId();
-  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
-  mkdirSync(dir, { recursive: true });
-  const started = BASE + minute * 60_000;
-  const envelope = {
-    ...template.envelope,
-    run_id: runId,
-    work_item_id: item,
-    started_at: iso(started),
-    completed_at: iso(started + 30_000),
-  };
-  writeFileSync(path.join(dir, template.name), `${JSON.stringify(envelope)}\n`);
-  const bound = new Date(started + 40_000);
-  utimesSync(dir, bound, bound);
-  return runId;
+  return writeSyntheticRun(root, template, minute, item);
 }
 
 const ids = (listing: { runs: { run_id: string }[] }) => listing.runs.map((run) => run.run_id);
@@ -243,7 +228,10 @@ describe("the newest-runs record", () => {
     let expectedHorizon = 0;
     for (let i = 0; i < RECORD_LISTED + 20; i += 1) {
       const runId = writeRun(root, 200 + i);
-      expectedHorizon = Math.max(expectedHorizon, (BASE + (200 + i) * 60_000 + 40_000) * (i < 21 ? 1 : 0));
+      expectedHorizon = Math.max(
+        expectedHorizon,
+        (SYNTHETIC_BASE + (200 + i) * 60_000 + 40_000) * (i < 21 ? 1 : 0),
+      );
       noteRunFolder(paths, path.join(paths.runs, runId), true);
     }
     const record = readNewestRunsRecord(paths);

@@ -4,42 +4,22 @@ import { RunListingSchema } from "@millrace/contracts";
 import { workspacePaths } from "@millrace/workspace";
 import { beforeAll, describe, expect, it } from "vitest";
 import { listNewestRuns, listRuns } from "../../src/read-models/index.js";
-import { makeWorkspace, newRunId, scriptedRun, steppingClock } from "./fixtures.js";
+import {
+  makeWorkspace,
+  newRunId,
+  type StageResultTemplate,
+  stageResultTemplate,
+  writeSyntheticRun,
+} from "./fixtures.js";
 
-/** One real stage result, written by a scripted run, to copy into synthetic run folders. */
-let template: { name: string; envelope: Record<string, unknown> };
+let template: StageResultTemplate;
 
 beforeAll(async () => {
-  const root = makeWorkspace();
-  const runId = await scriptedRun(root, [{ stage: "builder" }], { clock: steppingClock() });
-  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
-  const name = readdirSync(dir).find((file) => file.endsWith(".json")) as string;
-  template = { name, envelope: JSON.parse(readFileSync(path.join(dir, name), "utf8")) };
+  template = await stageResultTemplate();
 });
 
-const BASE = Date.parse("2026-05-01T08:00:00Z");
-const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
-
-/**
- * A run folder whose only stage started `minute` minutes after BASE, for `item`; its
- * `stage_results/` folder is dated `boundOffsetMs` after that start (the result is written later).
- */
 function writeRun(root: string, minute: number, item: string, boundOffsetMs = 40_000): string {
-  const runId = newRunId();
-  const dir = path.join(workspacePaths(root).runs, runId, "stage_results");
-  mkdirSync(dir, { recursive: true });
-  const started = BASE + minute * 60_000;
-  const envelope = {
-    ...template.envelope,
-    run_id: runId,
-    work_item_id: item,
-    started_at: iso(started),
-    completed_at: iso(started + 30_000),
-  };
-  writeFileSync(path.join(dir, template.name), `${JSON.stringify(envelope)}\n`);
-  const bound = new Date(started + boundOffsetMs);
-  utimesSync(dir, bound, bound);
-  return runId;
+  return writeSyntheticRun(root, template, minute, item, boundOffsetMs);
 }
 
 const ids = (listing: { runs: { run_id: string }[] }) => listing.runs.map((run) => run.run_id);
