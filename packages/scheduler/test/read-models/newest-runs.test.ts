@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { RunListingSchema } from "@millrace/contracts";
 import { workspacePaths } from "@millrace/workspace";
