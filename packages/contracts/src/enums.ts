@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 
 export const PLANES = ["execution", "planning", "learning"] as const;
-export const PlaneSchema = z.enum(PLANES);
+export const PlaneSchema = lazySchema(() => z.enum(PLANES));
 export type Plane = z.infer<typeof PlaneSchema>;
 
 export const RESULT_CLASSES = [
@@ -12,7 +13,7 @@ export const RESULT_CLASSES = [
   "blocked",
   "no_op",
 ] as const;
-export const ResultClassSchema = z.enum(RESULT_CLASSES);
+export const ResultClassSchema = lazySchema(() => z.enum(RESULT_CLASSES));
 export type ResultClass = z.infer<typeof ResultClassSchema>;
 
 export const WORK_ITEM_KINDS = [
@@ -23,7 +24,7 @@ export const WORK_ITEM_KINDS = [
   "probe",
   "blueprint_draft",
 ] as const;
-export const WorkItemKindSchema = z.enum(WORK_ITEM_KINDS);
+export const WorkItemKindSchema = lazySchema(() => z.enum(WORK_ITEM_KINDS));
 export type WorkItemKind = z.infer<typeof WorkItemKindSchema>;
 
 /** Kinds that have a markdown document grammar and queue folders. */
@@ -35,16 +36,16 @@ export const DOCUMENT_KINDS = [
   "probe",
   "blueprint_draft",
 ] as const;
-export const DocumentKindSchema = z.enum(DOCUMENT_KINDS);
+export const DocumentKindSchema = lazySchema(() => z.enum(DOCUMENT_KINDS));
 export type DocumentKind = z.infer<typeof DocumentKindSchema>;
 
-export const RuntimeModeSchema = z.enum(["once", "daemon"]);
+export const RuntimeModeSchema = lazySchema(() => z.enum(["once", "daemon"]));
 export type RuntimeMode = z.infer<typeof RuntimeModeSchema>;
 
-export const WatcherModeSchema = z.enum(["watch", "poll", "off"]);
+export const WatcherModeSchema = lazySchema(() => z.enum(["watch", "poll", "off"]));
 export type WatcherMode = z.infer<typeof WatcherModeSchema>;
 
-export const ReloadOutcomeSchema = z.enum(["applied", "failed_retained_previous_plan"]);
+export const ReloadOutcomeSchema = lazySchema(() => z.enum(["applied", "failed_retained_previous_plan"]));
 export type ReloadOutcome = z.infer<typeof ReloadOutcomeSchema>;
 
 export const MAILBOX_COMMANDS = [
@@ -74,7 +75,7 @@ export const MAILBOX_COMMANDS = [
   "deprecate_compounding_item",
   "resolve_operator_question",
 ] as const;
-export const MailboxCommandSchema = z.enum(MAILBOX_COMMANDS);
+export const MailboxCommandSchema = lazySchema(() => z.enum(MAILBOX_COMMANDS));
 export type MailboxCommand = z.infer<typeof MailboxCommandSchema>;
 
 export const RUNTIME_ERROR_CODES = [
@@ -91,19 +92,17 @@ export const RUNTIME_ERROR_CODES = [
   "recon_handoff_invalid",
   "blueprint_effect_invalid",
 ] as const;
-export const RuntimeErrorCodeSchema = z.enum(RUNTIME_ERROR_CODES);
+export const RuntimeErrorCodeSchema = lazySchema(() => z.enum(RUNTIME_ERROR_CODES));
 export type RuntimeErrorCode = z.infer<typeof RuntimeErrorCodeSchema>;
 
-export const EdgeKindSchema = z.enum(["normal", "retry", "escalation", "handoff", "terminal"]);
+export const EdgeKindSchema = lazySchema(() =>
+  z.enum(["normal", "retry", "escalation", "handoff", "terminal"]),
+);
 export type EdgeKind = z.infer<typeof EdgeKindSchema>;
 
-export const TerminalClassSchema = z.enum([
-  "success",
-  "followup_needed",
-  "blocked",
-  "escalate_planning",
-  "no_op",
-]);
+export const TerminalClassSchema = lazySchema(() =>
+  z.enum(["success", "followup_needed", "blocked", "escalate_planning", "no_op"]),
+);
 export type TerminalClass = z.infer<typeof TerminalClassSchema>;
 
 export const ENTRY_KEYS = [
@@ -115,7 +114,7 @@ export const ENTRY_KEYS = [
   "probe",
   "blueprint_draft",
 ] as const;
-export const EntryKeySchema = z.enum(ENTRY_KEYS);
+export const EntryKeySchema = lazySchema(() => z.enum(ENTRY_KEYS));
 export type EntryKey = z.infer<typeof EntryKeySchema>;
 
 export const COUNTER_NAMES = [
@@ -124,29 +123,39 @@ export const COUNTER_NAMES = [
   "mechanic_attempt_count",
   "consultant_invocations",
 ] as const;
-export const CounterNameSchema = z.enum(COUNTER_NAMES);
+export const CounterNameSchema = lazySchema(() => z.enum(COUNTER_NAMES));
 export type CounterName = z.infer<typeof CounterNameSchema>;
 
-export const IdempotencePolicySchema = z.enum(["idempotent", "retry_safe_with_key", "single_attempt_only"]);
+export const IdempotencePolicySchema = lazySchema(() =>
+  z.enum(["idempotent", "retry_safe_with_key", "single_attempt_only"]),
+);
 export type IdempotencePolicy = z.infer<typeof IdempotencePolicySchema>;
 
-export const RecoveryRoleSchema = z.enum(["local_repair", "escalation"]);
+export const RecoveryRoleSchema = lazySchema(() => z.enum(["local_repair", "escalation"]));
 export type RecoveryRole = z.infer<typeof RecoveryRoleSchema>;
 
-export const RequestKindSchema = z.enum(["active_work_item", "closure_target", "learning_request"]);
+export const RequestKindSchema = lazySchema(() =>
+  z.enum(["active_work_item", "closure_target", "learning_request"]),
+);
 export type RequestKind = z.infer<typeof RequestKindSchema>;
 
-export const PermissionLevelSchema = z
-  .enum(["basic", "normal", "elevated", "maximum"])
-  .transform((value) => (value === "normal" ? "basic" : value));
+export const PermissionLevelSchema = lazySchema(() =>
+  z
+    .enum(["basic", "normal", "elevated", "maximum"])
+    .transform((value) => (value === "normal" ? "basic" : value)),
+);
 export type PermissionLevel = "basic" | "elevated" | "maximum";
 
-export const ReasoningEffortSchema = z.enum(["low", "medium", "high", "xhigh"]);
+export const ReasoningEffortSchema = lazySchema(() => z.enum(["low", "medium", "high", "xhigh"]));
 export type ReasoningEffort = z.infer<typeof ReasoningEffortSchema>;
 
-export const ThinkingLevelSchema = z.enum(["off", "minimal", "low", "medium", "high", "xhigh"]);
+export const ThinkingLevelSchema = lazySchema(() =>
+  z.enum(["off", "minimal", "low", "medium", "high", "xhigh"]),
+);
 export type ThinkingLevel = z.infer<typeof ThinkingLevelSchema>;
 
 /** Who holds the runtime paused; `runner_unavailable` lifts itself once the runner's preflight passes. */
-export const PauseSourceSchema = z.enum(["operator", "usage_governance", "runner_unavailable"]);
+export const PauseSourceSchema = lazySchema(() =>
+  z.enum(["operator", "usage_governance", "runner_unavailable"]),
+);
 export type PauseSource = z.infer<typeof PauseSourceSchema>;

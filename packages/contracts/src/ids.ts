@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { lazySchema } from "./lazy-schema.js";
 
 /** Work-item ids, lineage ids, rule ids, skill ids: safe to use as a single path component. */
 export const SAFE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -32,26 +33,36 @@ export function isSafeId(value: string): boolean {
   return explainUnsafeId(value) === undefined;
 }
 
-export const SafeIdSchema = z.string().superRefine((value, ctx) => {
-  const problem = explainUnsafeId(value);
-  if (problem) ctx.addIssue({ code: "custom", message: `invalid id ${JSON.stringify(value)}: ${problem}` });
-});
+export const SafeIdSchema = lazySchema(() =>
+  z.string().superRefine((value, ctx) => {
+    const problem = explainUnsafeId(value);
+    if (problem) ctx.addIssue({ code: "custom", message: `invalid id ${JSON.stringify(value)}: ${problem}` });
+  }),
+);
 
 /** Canonical ids are trimmed and lower-cased before the pattern check, like the reference. */
-export const CanonicalIdSchema = z
-  .string()
-  .transform((value) => value.trim().toLowerCase())
-  .pipe(z.string().regex(CANONICAL_ID_PATTERN, "must be lower-case words joined by '.', '_' or '-'"));
+export const CanonicalIdSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.string().regex(CANONICAL_ID_PATTERN, "must be lower-case words joined by '.', '_' or '-'")),
+);
 
 /** Status tokens are trimmed and upper-cased before the pattern check. */
-export const StatusTokenSchema = z
-  .string()
-  .transform((value) => value.trim().toUpperCase())
-  .pipe(z.string().regex(STATUS_TOKEN_PATTERN, "must be an upper-case token such as BUILDER_COMPLETE"));
+export const StatusTokenSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((value) => value.trim().toUpperCase())
+    .pipe(z.string().regex(STATUS_TOKEN_PATTERN, "must be an upper-case token such as BUILDER_COMPLETE")),
+);
 
-export const OverrideNameSchema = z.string().regex(OVERRIDE_NAME_PATTERN);
-export const RunIdSchema = z.string().regex(RUN_ID_PATTERN, "must look like run-<32 hex>");
-export const RequestIdSchema = z.string().regex(REQUEST_ID_PATTERN, "must look like request-<32 hex>");
+export const OverrideNameSchema = lazySchema(() => z.string().regex(OVERRIDE_NAME_PATTERN));
+export const RunIdSchema = lazySchema(() => z.string().regex(RUN_ID_PATTERN, "must look like run-<32 hex>"));
+export const RequestIdSchema = lazySchema(() =>
+  z.string().regex(REQUEST_ID_PATTERN, "must look like request-<32 hex>"),
+);
 
 /** A status marker line as written to the status files: `### TOKEN`. */
-export const StatusMarkerSchema = z.string().regex(/^### [A-Z][A-Z0-9_]*$/, "must look like '### TOKEN'");
+export const StatusMarkerSchema = lazySchema(() =>
+  z.string().regex(/^### [A-Z][A-Z0-9_]*$/, "must look like '### TOKEN'"),
+);

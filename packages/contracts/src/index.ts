@@ -448,6 +448,7 @@ export {
 } from "./io-errors.js";
 export { canonicalJson, sortKeysDeep, typedJson } from "./json.js";
 export { PERSISTED_SCHEMAS, registerPersistedSchema, renderJsonSchema } from "./json-schema.js";
+export { lazySchema } from "./lazy-schema.js";
 export type { LearningUpdateCandidate } from "./learning.js";
 export { LearningUpdateCandidateSchema } from "./learning.js";
 export type { StageKindLegality, StageName } from "./legality.js";

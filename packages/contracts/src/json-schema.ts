@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MillraceConfigSchema } from "./config.js";
+import { realizeLazySchemas } from "./lazy-schema.js";
 import { MailboxArchiveSchema, MailboxEnvelopeSchema } from "./mailbox.js";
 import { RuntimeErrorContextSchema } from "./runtime-error.js";
 
@@ -26,7 +27,12 @@ export function renderJsonSchema(name: string): string {
   if (!schema) throw new Error(`no persisted schema named ${name}`);
   const document = {
     title: name,
-    ...z.toJSONSchema(schema, { io: "output", unrepresentable: "any", target: "draft-2020-12" }),
+    // The generator tells schemas apart by object identity: hand it the built schemas, not stand-ins.
+    ...z.toJSONSchema(realizeLazySchemas(schema), {
+      io: "output",
+      unrepresentable: "any",
+      target: "draft-2020-12",
+    }),
   };
   return `${JSON.stringify(document, null, 2)}\n`;
 }

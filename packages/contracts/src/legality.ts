@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Plane, ResultClass } from "./enums.js";
+import { lazySchema } from "./lazy-schema.js";
 
 /**
  * The stage legality table: for every built-in stage kind, its plane, the concrete runtime stage it
@@ -117,7 +118,7 @@ export const STAGE_NAMES = [
   "curator",
   "librarian",
 ] as const;
-export const StageNameSchema = z.enum(STAGE_NAMES);
+export const StageNameSchema = lazySchema(() => z.enum(STAGE_NAMES));
 export type StageName = z.infer<typeof StageNameSchema>;
 
 export function stageLegality(stageKindId: string): StageKindLegality | undefined {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type ConfigRange, withConfigRange } from "./config-range.js";
+import { lazySchema } from "./lazy-schema.js";
 
 const KIB = 1024;
 const MIB = 1024 * 1024;
@@ -28,32 +29,34 @@ function cap(range: ConfigRange, fallback: number, description: string) {
   return withConfigRange(z.int().positive(), range).default(fallback).describe(description);
 }
 
-export const LimitsConfigSchema = z.strictObject({
-  max_document_bytes: cap(
-    TEXT_CAP_RANGE,
-    DEFAULT_READ_LIMITS.max_document_bytes,
-    "Largest queue document (task, spec, probe; read from the queue folders, imported, or rendered) in bytes; a larger one is quarantined or refused.",
-  ),
-  max_mailbox_envelope_bytes: cap(
-    TEXT_CAP_RANGE,
-    DEFAULT_READ_LIMITS.max_mailbox_envelope_bytes,
-    "Largest mailbox command file in bytes; a larger one is archived to failed/ with the reason, and the CLI refuses to write one.",
-  ),
-  max_result_bytes: cap(
-    RESULT_CAP_RANGE,
-    DEFAULT_READ_LIMITS.max_result_bytes,
-    "Largest agent result file (millrace_result.json, the last-message file) in bytes; a larger one fails the stage as an illegal result, unread.",
-  ),
-  max_idea_bytes: cap(
-    TEXT_CAP_RANGE,
-    DEFAULT_READ_LIMITS.max_idea_bytes,
-    "Largest idea file (ideas/inbox/, add-idea) in bytes; a larger one is quarantined with the reason.",
-  ),
-  max_body_file_bytes: cap(
-    TEXT_CAP_RANGE,
-    DEFAULT_READ_LIMITS.max_body_file_bytes,
-    "Largest --body-file for add-task and add-spec in bytes (the rendered document must still fit max_document_bytes).",
-  ),
-});
+export const LimitsConfigSchema = lazySchema(() =>
+  z.strictObject({
+    max_document_bytes: cap(
+      TEXT_CAP_RANGE,
+      DEFAULT_READ_LIMITS.max_document_bytes,
+      "Largest queue document (task, spec, probe; read from the queue folders, imported, or rendered) in bytes; a larger one is quarantined or refused.",
+    ),
+    max_mailbox_envelope_bytes: cap(
+      TEXT_CAP_RANGE,
+      DEFAULT_READ_LIMITS.max_mailbox_envelope_bytes,
+      "Largest mailbox command file in bytes; a larger one is archived to failed/ with the reason, and the CLI refuses to write one.",
+    ),
+    max_result_bytes: cap(
+      RESULT_CAP_RANGE,
+      DEFAULT_READ_LIMITS.max_result_bytes,
+      "Largest agent result file (millrace_result.json, the last-message file) in bytes; a larger one fails the stage as an illegal result, unread.",
+    ),
+    max_idea_bytes: cap(
+      TEXT_CAP_RANGE,
+      DEFAULT_READ_LIMITS.max_idea_bytes,
+      "Largest idea file (ideas/inbox/, add-idea) in bytes; a larger one is quarantined with the reason.",
+    ),
+    max_body_file_bytes: cap(
+      TEXT_CAP_RANGE,
+      DEFAULT_READ_LIMITS.max_body_file_bytes,
+      "Largest --body-file for add-task and add-spec in bytes (the rendered document must still fit max_document_bytes).",
+    ),
+  }),
+);
 
 export type LimitsConfig = z.infer<typeof LimitsConfigSchema>;

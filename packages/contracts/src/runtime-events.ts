@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { MailboxCommandSchema, PauseSourceSchema, PlaneSchema } from "./enums.js";
+import { lazySchema } from "./lazy-schema.js";
 import { LivenessGradeSchema, LivenessResponseSchema } from "./liveness.js";
 import { OperatorInterventionRecordSchema } from "./queue-records.js";
 import { TokenUsageSchema } from "./stage-run.js";
@@ -30,56 +31,64 @@ const stageIdentity = {
 };
 
 /** Startup reconciliation findings, one event per finding, told apart by `signal`. */
-const RuntimeReconciledSchema = z.discriminatedUnion("signal", [
-  z.strictObject({
-    // Processes of a stage whose daemon died (kill -9), killed before anything is re-dispatched.
-    signal: z.literal("orphaned_stage_processes_reaped"),
-    stage_tag: text,
-    run_dir: text,
-    killed: z.array(z.number().int()),
-    survivors: z.array(z.number().int()),
-    scrubbed_files: z.number().int(),
-  }),
-  z.strictObject({
-    signal: z.literal("stray_duplicate_of_active_item"),
-    work_item_id: text,
-    quarantined_from: text,
-    run_id: text,
-  }),
-  z.strictObject({
-    signal: z.literal("unapplied_stage_result"),
-    plane: PlaneSchema,
-    run_id: text,
-    request_id: text,
-  }),
-  z.strictObject({
-    signal: z.literal("interrupted_stage"),
-    plane: PlaneSchema,
-    run_id: text,
-    node_id: text,
-    request_id: text,
-  }),
-  z.strictObject({
-    signal: z.literal("run_without_active_document"),
-    plane: PlaneSchema,
-    run_id: text,
-    work_item_id: text,
-    document_state: text,
-  }),
-  z.strictObject({ signal: z.literal("stranded_active_document"), work_item_kind: text, work_item_id: text }),
-  z.strictObject({ signal: z.literal("orphaned_recovery_counters"), removed: z.int().nonnegative() }),
-  z.strictObject({ signal: z.literal("invalid_status_marker"), plane: PlaneSchema, rewritten_to: text }),
-]);
+const RuntimeReconciledSchema = lazySchema(() =>
+  z.discriminatedUnion("signal", [
+    z.strictObject({
+      // Processes of a stage whose daemon died (kill -9), killed before anything is re-dispatched.
+      signal: z.literal("orphaned_stage_processes_reaped"),
+      stage_tag: text,
+      run_dir: text,
+      killed: z.array(z.number().int()),
+      survivors: z.array(z.number().int()),
+      scrubbed_files: z.number().int(),
+    }),
+    z.strictObject({
+      signal: z.literal("stray_duplicate_of_active_item"),
+      work_item_id: text,
+      quarantined_from: text,
+      run_id: text,
+    }),
+    z.strictObject({
+      signal: z.literal("unapplied_stage_result"),
+      plane: PlaneSchema,
+      run_id: text,
+      request_id: text,
+    }),
+    z.strictObject({
+      signal: z.literal("interrupted_stage"),
+      plane: PlaneSchema,
+      run_id: text,
+      node_id: text,
+      request_id: text,
+    }),
+    z.strictObject({
+      signal: z.literal("run_without_active_document"),
+      plane: PlaneSchema,
+      run_id: text,
+      work_item_id: text,
+      document_state: text,
+    }),
+    z.strictObject({
+      signal: z.literal("stranded_active_document"),
+      work_item_kind: text,
+      work_item_id: text,
+    }),
+    z.strictObject({ signal: z.literal("orphaned_recovery_counters"), removed: z.int().nonnegative() }),
+    z.strictObject({ signal: z.literal("invalid_status_marker"), plane: PlaneSchema, rewritten_to: text }),
+  ]),
+);
 
-const CuratorPromotionSchema = z.strictObject({
-  run_id: text,
-  learning_request_id: text,
-  artifact_paths: z.array(text),
-  /** Present (true) when a deferred candidate is applied at a later boundary. */
-  deferred: z.literal(true).optional(),
-});
+const CuratorPromotionSchema = lazySchema(() =>
+  z.strictObject({
+    run_id: text,
+    learning_request_id: text,
+    artifact_paths: z.array(text),
+    /** Present (true) when a deferred candidate is applied at a later boundary. */
+    deferred: z.literal(true).optional(),
+  }),
+);
 
-const MailboxDocumentAppliedSchema = z.strictObject({ id: text, path: text });
+const MailboxDocumentAppliedSchema = lazySchema(() => z.strictObject({ id: text, path: text }));
 
 /** Every declared runtime event: name → the shape of its `data`. */
 export const RUNTIME_EVENT_PAYLOADS = {
@@ -570,10 +579,13 @@ const eventSchemas = RUNTIME_EVENT_NAMES.map((name) =>
  * The discriminated union of declared events (`event_type` + `data`), for writers that check
  * payloads. Built from {@link RUNTIME_EVENT_PAYLOADS}, so each event is declared exactly once.
  */
-export const TypedRuntimeEventSchema = z.discriminatedUnion(
-  "event_type",
-  eventSchemas as unknown as [(typeof eventSchemas)[number], ...(typeof eventSchemas)[number][]],
-) as unknown as z.ZodType<TypedRuntimeEvent>;
+export const TypedRuntimeEventSchema = lazySchema(
+  () =>
+    z.discriminatedUnion(
+      "event_type",
+      eventSchemas as unknown as [(typeof eventSchemas)[number], ...(typeof eventSchemas)[number][]],
+    ) as unknown as z.ZodType<TypedRuntimeEvent>,
+);
 
 const DECLARED = new Set<string>(RUNTIME_EVENT_NAMES);
 

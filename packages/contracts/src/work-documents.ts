@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { DocumentKind } from "./enums.js";
 import { PlaneSchema } from "./enums.js";
 import { SafeIdSchema } from "./ids.js";
+import { lazySchema } from "./lazy-schema.js";
 import { planeOfStage, StageNameSchema } from "./legality.js";
 import { formatTimestamp, TimestampSchema } from "./time.js";
 
@@ -15,27 +16,33 @@ import { formatTimestamp, TimestampSchema } from "./time.js";
 const hasLineBreak = (value: string) => /[\r\n]/.test(value);
 
 /** One trimmed, non-empty line of text: a title, a scalar field or a list item. */
-export const DocumentLineSchema = z
-  .string()
-  .transform((value) => value.trim())
-  .pipe(
-    z
-      .string()
-      .min(1, "must not be empty")
-      .refine((value) => !hasLineBreak(value), "must be a single line"),
-  );
+export const DocumentLineSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((value) => value.trim())
+    .pipe(
+      z
+        .string()
+        .min(1, "must not be empty")
+        .refine((value) => !hasLineBreak(value), "must be a single line"),
+    ),
+);
 
 /** Like DocumentLineSchema, but blank is allowed (summaries default to ""). */
-export const OptionalDocumentLineSchema = z
-  .string()
-  .transform((value) => value.trim())
-  .pipe(z.string().refine((value) => !hasLineBreak(value), "must be a single line"));
+export const OptionalDocumentLineSchema = lazySchema(() =>
+  z
+    .string()
+    .transform((value) => value.trim())
+    .pipe(z.string().refine((value) => !hasLineBreak(value), "must be a single line")),
+);
 
 /**
  * Document timestamps must carry a timezone; they are normalised to UTC in the `Z` form the
  * renderer writes, so a parsed document renders back to the same bytes.
  */
-export const DocumentTimestampSchema = TimestampSchema.transform(normalizeDocumentTimestamp);
+export const DocumentTimestampSchema = lazySchema(() =>
+  TimestampSchema.transform(normalizeDocumentTimestamp),
+);
 
 export function normalizeDocumentTimestamp(value: string): string {
   if (value.endsWith("Z")) return value;
@@ -60,18 +67,20 @@ const dependencyIds = () =>
  * document round-trips. Leading blank lines and trailing whitespace are trimmed; the first line
  * must read as prose, not as a `Label:` field or a `- item`, so it cannot be mistaken for one.
  */
-export const DocumentBodySchema = z
-  .string()
-  .transform((value) => normalizeDocumentBody(value))
-  .pipe(
-    z
-      .string()
-      .refine(
-        (value) => value === "" || !bodyFirstLineLooksStructured(value),
-        "the body's first line must be prose, not a `Label:` field or a `- item` line",
-      ),
-  )
-  .optional();
+export const DocumentBodySchema = lazySchema(() =>
+  z
+    .string()
+    .transform((value) => normalizeDocumentBody(value))
+    .pipe(
+      z
+        .string()
+        .refine(
+          (value) => value === "" || !bodyFirstLineLooksStructured(value),
+          "the body's first line must be prose, not a `Label:` field or a `- item` line",
+        ),
+    )
+    .optional(),
+);
 
 export function normalizeDocumentBody(value: string): string {
   return value
@@ -86,222 +95,246 @@ function bodyFirstLineLooksStructured(body: string): boolean {
   return FIELD_HEADER.test(first) || first.startsWith("- ") || first === "-";
 }
 
-export const RootIntakeKindSchema = z.enum(["idea", "probe", "manual", "incident", "derived_spec"]);
+export const RootIntakeKindSchema = lazySchema(() =>
+  z.enum(["idea", "probe", "manual", "incident", "derived_spec"]),
+);
 export type RootIntakeKind = z.infer<typeof RootIntakeKindSchema>;
 
-export const TaskStatusHintSchema = z.enum(["queued", "active", "blocked", "done"]);
-export const IncidentStatusHintSchema = z.enum(["incoming", "active", "blocked", "resolved"]);
-export const SpecSourceTypeSchema = z.enum(["idea", "incident", "manual", "derived_spec", "probe"]);
+export const TaskStatusHintSchema = lazySchema(() => z.enum(["queued", "active", "blocked", "done"]));
+export const IncidentStatusHintSchema = lazySchema(() =>
+  z.enum(["incoming", "active", "blocked", "resolved"]),
+);
+export const SpecSourceTypeSchema = lazySchema(() =>
+  z.enum(["idea", "incident", "manual", "derived_spec", "probe"]),
+);
 export type SpecSourceType = z.infer<typeof SpecSourceTypeSchema>;
-export const IncidentSeveritySchema = z.enum(["low", "medium", "high", "critical"]);
-export const ConsultantDecisionSchema = z.enum(["needs_planning", "blocked"]);
-export const LearningRequestedActionSchema = z.enum(["create", "improve", "promote", "export", "install"]);
+export const IncidentSeveritySchema = lazySchema(() => z.enum(["low", "medium", "high", "critical"]));
+export const ConsultantDecisionSchema = lazySchema(() => z.enum(["needs_planning", "blocked"]));
+export const LearningRequestedActionSchema = lazySchema(() =>
+  z.enum(["create", "improve", "promote", "export", "install"]),
+);
 
-export const TaskDocumentSchema = z.strictObject({
-  schema_version: z.literal("1.0").default("1.0"),
-  kind: z.literal("task").default("task"),
-  task_id: SafeIdSchema,
-  title: DocumentLineSchema,
-  summary: OptionalDocumentLineSchema.default(""),
-  root_idea_id: SafeIdSchema.optional(),
-  root_spec_id: SafeIdSchema.optional(),
-  root_intake_kind: RootIntakeKindSchema.optional(),
-  root_intake_id: SafeIdSchema.optional(),
-  spec_id: SafeIdSchema.optional(),
-  parent_task_id: SafeIdSchema.optional(),
-  incident_id: SafeIdSchema.optional(),
-  target_paths: nonEmptyLines(),
-  acceptance: nonEmptyLines(),
-  required_checks: nonEmptyLines(),
-  references: nonEmptyLines(),
-  risk: nonEmptyLines(),
-  depends_on: dependencyIds(),
-  blocks: dependencyIds(),
-  tags: lines(),
-  status_hint: TaskStatusHintSchema.optional(),
-  created_at: DocumentTimestampSchema,
-  created_by: DocumentLineSchema,
-  updated_at: DocumentTimestampSchema.optional(),
-  body: DocumentBodySchema,
-});
-export type TaskDocument = z.infer<typeof TaskDocumentSchema>;
-
-export const SpecDocumentSchema = z.strictObject({
-  schema_version: z.literal("1.0").default("1.0"),
-  kind: z.literal("spec").default("spec"),
-  spec_id: SafeIdSchema,
-  title: DocumentLineSchema,
-  summary: DocumentLineSchema,
-  source_type: SpecSourceTypeSchema,
-  source_id: SafeIdSchema.optional(),
-  parent_spec_id: SafeIdSchema.optional(),
-  root_idea_id: SafeIdSchema.optional(),
-  root_spec_id: SafeIdSchema.optional(),
-  root_intake_kind: RootIntakeKindSchema.optional(),
-  root_intake_id: SafeIdSchema.optional(),
-  goals: nonEmptyLines(),
-  non_goals: lines(),
-  scope: lines(),
-  constraints: nonEmptyLines(),
-  assumptions: lines(),
-  risks: lines(),
-  target_paths: lines(),
-  entrypoints: lines(),
-  required_skills: lines(),
-  decomposition_hints: lines(),
-  acceptance: nonEmptyLines(),
-  references: nonEmptyLines(),
-  created_at: DocumentTimestampSchema,
-  created_by: DocumentLineSchema,
-  updated_at: DocumentTimestampSchema.optional(),
-  body: DocumentBodySchema,
-});
-export type SpecDocument = z.infer<typeof SpecDocumentSchema>;
-
-export const IncidentDocumentSchema = z
-  .strictObject({
+export const TaskDocumentSchema = lazySchema(() =>
+  z.strictObject({
     schema_version: z.literal("1.0").default("1.0"),
-    kind: z.literal("incident").default("incident"),
-    incident_id: SafeIdSchema,
+    kind: z.literal("task").default("task"),
+    task_id: SafeIdSchema,
     title: DocumentLineSchema,
-    summary: DocumentLineSchema,
+    summary: OptionalDocumentLineSchema.default(""),
     root_idea_id: SafeIdSchema.optional(),
     root_spec_id: SafeIdSchema.optional(),
     root_intake_kind: RootIntakeKindSchema.optional(),
     root_intake_id: SafeIdSchema.optional(),
-    source_task_id: SafeIdSchema.optional(),
-    source_spec_id: SafeIdSchema.optional(),
-    source_stage: StageNameSchema,
-    source_plane: PlaneSchema,
-    failure_class: DocumentLineSchema,
-    status_hint: IncidentStatusHintSchema.optional(),
-    severity: IncidentSeveritySchema.default("medium"),
-    needs_planning: z.boolean().default(true),
-    trigger_reason: DocumentLineSchema,
-    observed_symptoms: lines(),
-    failed_attempts: lines(),
-    consultant_decision: ConsultantDecisionSchema,
-    evidence_paths: lines(),
-    related_run_ids: lines(),
-    related_stage_results: lines(),
-    references: lines(),
-    opened_at: DocumentTimestampSchema,
-    opened_by: DocumentLineSchema,
+    spec_id: SafeIdSchema.optional(),
+    parent_task_id: SafeIdSchema.optional(),
+    incident_id: SafeIdSchema.optional(),
+    target_paths: nonEmptyLines(),
+    acceptance: nonEmptyLines(),
+    required_checks: nonEmptyLines(),
+    references: nonEmptyLines(),
+    risk: nonEmptyLines(),
+    depends_on: dependencyIds(),
+    blocks: dependencyIds(),
+    tags: lines(),
+    status_hint: TaskStatusHintSchema.optional(),
+    created_at: DocumentTimestampSchema,
+    created_by: DocumentLineSchema,
     updated_at: DocumentTimestampSchema.optional(),
     body: DocumentBodySchema,
-  })
-  .superRefine((doc, ctx) => {
-    const plane = planeOfStage(doc.source_stage);
-    if (plane !== doc.source_plane) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["source_plane"],
-        message: `must be ${plane}, the plane of source_stage ${doc.source_stage}`,
-      });
-    }
-  });
+  }),
+);
+export type TaskDocument = z.infer<typeof TaskDocumentSchema>;
+
+export const SpecDocumentSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0").default("1.0"),
+    kind: z.literal("spec").default("spec"),
+    spec_id: SafeIdSchema,
+    title: DocumentLineSchema,
+    summary: DocumentLineSchema,
+    source_type: SpecSourceTypeSchema,
+    source_id: SafeIdSchema.optional(),
+    parent_spec_id: SafeIdSchema.optional(),
+    root_idea_id: SafeIdSchema.optional(),
+    root_spec_id: SafeIdSchema.optional(),
+    root_intake_kind: RootIntakeKindSchema.optional(),
+    root_intake_id: SafeIdSchema.optional(),
+    goals: nonEmptyLines(),
+    non_goals: lines(),
+    scope: lines(),
+    constraints: nonEmptyLines(),
+    assumptions: lines(),
+    risks: lines(),
+    target_paths: lines(),
+    entrypoints: lines(),
+    required_skills: lines(),
+    decomposition_hints: lines(),
+    acceptance: nonEmptyLines(),
+    references: nonEmptyLines(),
+    created_at: DocumentTimestampSchema,
+    created_by: DocumentLineSchema,
+    updated_at: DocumentTimestampSchema.optional(),
+    body: DocumentBodySchema,
+  }),
+);
+export type SpecDocument = z.infer<typeof SpecDocumentSchema>;
+
+export const IncidentDocumentSchema = lazySchema(() =>
+  z
+    .strictObject({
+      schema_version: z.literal("1.0").default("1.0"),
+      kind: z.literal("incident").default("incident"),
+      incident_id: SafeIdSchema,
+      title: DocumentLineSchema,
+      summary: DocumentLineSchema,
+      root_idea_id: SafeIdSchema.optional(),
+      root_spec_id: SafeIdSchema.optional(),
+      root_intake_kind: RootIntakeKindSchema.optional(),
+      root_intake_id: SafeIdSchema.optional(),
+      source_task_id: SafeIdSchema.optional(),
+      source_spec_id: SafeIdSchema.optional(),
+      source_stage: StageNameSchema,
+      source_plane: PlaneSchema,
+      failure_class: DocumentLineSchema,
+      status_hint: IncidentStatusHintSchema.optional(),
+      severity: IncidentSeveritySchema.default("medium"),
+      needs_planning: z.boolean().default(true),
+      trigger_reason: DocumentLineSchema,
+      observed_symptoms: lines(),
+      failed_attempts: lines(),
+      consultant_decision: ConsultantDecisionSchema,
+      evidence_paths: lines(),
+      related_run_ids: lines(),
+      related_stage_results: lines(),
+      references: lines(),
+      opened_at: DocumentTimestampSchema,
+      opened_by: DocumentLineSchema,
+      updated_at: DocumentTimestampSchema.optional(),
+      body: DocumentBodySchema,
+    })
+    .superRefine((doc, ctx) => {
+      const plane = planeOfStage(doc.source_stage);
+      if (plane !== doc.source_plane) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["source_plane"],
+          message: `must be ${plane}, the plane of source_stage ${doc.source_stage}`,
+        });
+      }
+    }),
+);
 export type IncidentDocument = z.infer<typeof IncidentDocumentSchema>;
 
-export const LearningRequestDocumentSchema = z.strictObject({
-  schema_version: z.literal("1.0").default("1.0"),
-  kind: z.literal("learning_request").default("learning_request"),
-  learning_request_id: SafeIdSchema,
-  title: DocumentLineSchema,
-  summary: OptionalDocumentLineSchema.default(""),
-  requested_action: LearningRequestedActionSchema,
-  target_skill_id: SafeIdSchema.optional(),
-  target_stage: StageNameSchema.refine(
-    (stage) => planeOfStage(stage) === "learning",
-    "must be a learning stage (analyst, professor, curator, librarian)",
-  ).optional(),
-  source_refs: lines(),
-  preferred_output_paths: lines(),
-  trigger_metadata: z.record(z.string(), z.unknown()).default({}),
-  originating_run_ids: z.array(SafeIdSchema).default([]),
-  artifact_paths: lines(),
-  references: lines(),
-  created_at: DocumentTimestampSchema,
-  created_by: DocumentLineSchema,
-  updated_at: DocumentTimestampSchema.optional(),
-  body: DocumentBodySchema,
-});
+export const LearningRequestDocumentSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0").default("1.0"),
+    kind: z.literal("learning_request").default("learning_request"),
+    learning_request_id: SafeIdSchema,
+    title: DocumentLineSchema,
+    summary: OptionalDocumentLineSchema.default(""),
+    requested_action: LearningRequestedActionSchema,
+    target_skill_id: SafeIdSchema.optional(),
+    target_stage: StageNameSchema.refine(
+      (stage) => planeOfStage(stage) === "learning",
+      "must be a learning stage (analyst, professor, curator, librarian)",
+    ).optional(),
+    source_refs: lines(),
+    preferred_output_paths: lines(),
+    trigger_metadata: z.record(z.string(), z.unknown()).default({}),
+    originating_run_ids: z.array(SafeIdSchema).default([]),
+    artifact_paths: lines(),
+    references: lines(),
+    created_at: DocumentTimestampSchema,
+    created_by: DocumentLineSchema,
+    updated_at: DocumentTimestampSchema.optional(),
+    body: DocumentBodySchema,
+  }),
+);
 export type LearningRequestDocument = z.infer<typeof LearningRequestDocumentSchema>;
 
-export const ProbeDocumentSchema = z.strictObject({
-  schema_version: z.literal("1.0").default("1.0"),
-  kind: z.literal("probe").default("probe"),
-  probe_id: SafeIdSchema,
-  title: DocumentLineSchema,
-  summary: DocumentLineSchema,
-  request: DocumentLineSchema,
-  target_paths: lines(),
-  constraints: lines(),
-  acceptance: lines(),
-  risk_notes: lines(),
-  references: lines(),
-  tags: lines(),
-  status_hint: TaskStatusHintSchema.optional(),
-  created_at: DocumentTimestampSchema,
-  created_by: DocumentLineSchema,
-  updated_at: DocumentTimestampSchema.optional(),
-  body: DocumentBodySchema,
-});
+export const ProbeDocumentSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0").default("1.0"),
+    kind: z.literal("probe").default("probe"),
+    probe_id: SafeIdSchema,
+    title: DocumentLineSchema,
+    summary: DocumentLineSchema,
+    request: DocumentLineSchema,
+    target_paths: lines(),
+    constraints: lines(),
+    acceptance: lines(),
+    risk_notes: lines(),
+    references: lines(),
+    tags: lines(),
+    status_hint: TaskStatusHintSchema.optional(),
+    created_at: DocumentTimestampSchema,
+    created_by: DocumentLineSchema,
+    updated_at: DocumentTimestampSchema.optional(),
+    body: DocumentBodySchema,
+  }),
+);
 export type ProbeDocument = z.infer<typeof ProbeDocumentSchema>;
 
 /** A draft's place in its manifest (1, 2, 3, ...); markdown gives it as text. */
-const DraftIndexSchema = z
-  .union([
-    z.int(),
-    z
-      .string()
-      .regex(/^\d{1,4}$/, "must be a whole number")
-      .transform(Number),
-  ])
-  .pipe(z.int().min(1, "must be 1 or more").max(9999));
+const DraftIndexSchema = lazySchema(() =>
+  z
+    .union([
+      z.int(),
+      z
+        .string()
+        .regex(/^\d{1,4}$/, "must be a whole number")
+        .transform(Number),
+    ])
+    .pipe(z.int().min(1, "must be 1 or more").max(9999)),
+);
 
 /** The planning item a Manager Blueprint run decomposed into drafts. */
-export const BlueprintSourceKindSchema = z.enum(["spec", "incident", "blueprint_draft"]);
+export const BlueprintSourceKindSchema = lazySchema(() => z.enum(["spec", "incident", "blueprint_draft"]));
 
 /**
  * One blueprint draft: an implementation boundary a Manager Blueprint stage cut from a plan. The
  * runtime queues it; a Contractor designs it and an Evaluator approves it into one task. Drafts
  * carry their source's lineage, so they hold the root spec's closure while open.
  */
-export const BlueprintDraftDocumentSchema = z.strictObject({
-  schema_version: z.literal("1.0").default("1.0"),
-  kind: z.literal("blueprint_draft").default("blueprint_draft"),
-  draft_id: SafeIdSchema,
-  title: DocumentLineSchema,
-  summary: DocumentLineSchema,
-  manifest_id: SafeIdSchema.optional(),
-  draft_index: DraftIndexSchema,
-  source_kind: BlueprintSourceKindSchema,
-  source_id: SafeIdSchema,
-  source_spec_id: SafeIdSchema.optional(),
-  root_idea_id: SafeIdSchema.optional(),
-  root_spec_id: SafeIdSchema.optional(),
-  root_intake_kind: RootIntakeKindSchema.optional(),
-  root_intake_id: SafeIdSchema.optional(),
-  context_excerpt: OptionalDocumentLineSchema.default(""),
-  target_paths: nonEmptyLines(),
-  acceptance_intent: nonEmptyLines(),
-  depends_on_draft_ids: dependencyIds(),
-  references: lines(),
-  created_at: DocumentTimestampSchema,
-  created_by: DocumentLineSchema,
-  updated_at: DocumentTimestampSchema.optional(),
-  body: DocumentBodySchema,
-});
+export const BlueprintDraftDocumentSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0").default("1.0"),
+    kind: z.literal("blueprint_draft").default("blueprint_draft"),
+    draft_id: SafeIdSchema,
+    title: DocumentLineSchema,
+    summary: DocumentLineSchema,
+    manifest_id: SafeIdSchema.optional(),
+    draft_index: DraftIndexSchema,
+    source_kind: BlueprintSourceKindSchema,
+    source_id: SafeIdSchema,
+    source_spec_id: SafeIdSchema.optional(),
+    root_idea_id: SafeIdSchema.optional(),
+    root_spec_id: SafeIdSchema.optional(),
+    root_intake_kind: RootIntakeKindSchema.optional(),
+    root_intake_id: SafeIdSchema.optional(),
+    context_excerpt: OptionalDocumentLineSchema.default(""),
+    target_paths: nonEmptyLines(),
+    acceptance_intent: nonEmptyLines(),
+    depends_on_draft_ids: dependencyIds(),
+    references: lines(),
+    created_at: DocumentTimestampSchema,
+    created_by: DocumentLineSchema,
+    updated_at: DocumentTimestampSchema.optional(),
+    body: DocumentBodySchema,
+  }),
+);
 export type BlueprintDraftDocument = z.infer<typeof BlueprintDraftDocumentSchema>;
 
-export const WorkDocumentSchema = z.discriminatedUnion("kind", [
-  TaskDocumentSchema,
-  SpecDocumentSchema,
-  IncidentDocumentSchema,
-  LearningRequestDocumentSchema,
-  ProbeDocumentSchema,
-  BlueprintDraftDocumentSchema,
-]);
+export const WorkDocumentSchema = lazySchema(() =>
+  z.discriminatedUnion("kind", [
+    TaskDocumentSchema,
+    SpecDocumentSchema,
+    IncidentDocumentSchema,
+    LearningRequestDocumentSchema,
+    ProbeDocumentSchema,
+    BlueprintDraftDocumentSchema,
+  ]),
+);
 export type WorkDocument = z.infer<typeof WorkDocumentSchema>;
 /** What callers pass in before defaults apply (e.g. to `enqueue`). */
 export type WorkDocumentInput = z.input<typeof WorkDocumentSchema>;

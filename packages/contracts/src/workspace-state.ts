@@ -12,6 +12,7 @@ import {
 } from "./enums.js";
 import { CANONICAL_ID_PATTERN, SAFE_ID_PATTERN, StatusMarkerSchema } from "./ids.js";
 import { registerPersistedSchema } from "./json-schema.js";
+import { lazySchema } from "./lazy-schema.js";
 import { IDLE_MARKER, planeOfStage } from "./legality.js";
 import { formatTimestamp, TimestampSchema } from "./time.js";
 
@@ -23,91 +24,103 @@ import { formatTimestamp, TimestampSchema } from "./time.js";
 
 // --- ownership lock (`state/runtime_daemon.lock.json`)
 
-export const RuntimeLockSchema = z.strictObject({
-  workspace_root: z.string().min(1),
-  owner_pid: z.int().positive(),
-  owner_hostname: z.string(),
-  owner_session_id: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex digits"),
-  acquired_at: TimestampSchema,
-  /**
-   * Our addition: the owner's start time (clock ticks since boot, from /proc/<pid>/stat), so a
-   * live process that merely reuses the pid is not taken for the owner. Absent in locks written
-   * by the Python original or on systems without /proc.
-   */
-  owner_start_time: z.int().nonnegative().optional(),
-});
+export const RuntimeLockSchema = lazySchema(() =>
+  z.strictObject({
+    workspace_root: z.string().min(1),
+    owner_pid: z.int().positive(),
+    owner_hostname: z.string(),
+    owner_session_id: z.string().regex(/^[0-9a-f]{32}$/, "must be 32 lower-case hex digits"),
+    acquired_at: TimestampSchema,
+    /**
+     * Our addition: the owner's start time (clock ticks since boot, from /proc/<pid>/stat), so a
+     * live process that merely reuses the pid is not taken for the owner. Absent in locks written
+     * by the Python original or on systems without /proc.
+     */
+    owner_start_time: z.int().nonnegative().optional(),
+  }),
+);
 export type RuntimeLock = z.infer<typeof RuntimeLockSchema>;
 
-export const LockStateSchema = z.enum(["absent", "invalid", "active", "stale"]);
+export const LockStateSchema = lazySchema(() => z.enum(["absent", "invalid", "active", "stale"]));
 export type LockState = z.infer<typeof LockStateSchema>;
 
 // --- baseline manifest (`state/baseline_manifest.json`)
 
-const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest");
+const Sha256Schema = lazySchema(() => z.string().regex(/^[0-9a-f]{64}$/, "must be a sha256 hex digest"));
 
-export const BaselineManifestEntrySchema = z.strictObject({
-  relative_path: z
-    .string()
-    .min(1)
-    .refine(
-      (value) => !value.startsWith("/") && !value.split("/").some((part) => part === ".." || part === ""),
-      "must be a relative posix path inside the runtime root",
-    ),
-  asset_family: z.string().min(1),
-  original_sha256: Sha256Schema,
-});
+export const BaselineManifestEntrySchema = lazySchema(() =>
+  z.strictObject({
+    relative_path: z
+      .string()
+      .min(1)
+      .refine(
+        (value) => !value.startsWith("/") && !value.split("/").some((part) => part === ".." || part === ""),
+        "must be a relative posix path inside the runtime root",
+      ),
+    asset_family: z.string().min(1),
+    original_sha256: Sha256Schema,
+  }),
+);
 export type BaselineManifestEntry = z.infer<typeof BaselineManifestEntrySchema>;
 
-export const BaselineManifestSchema = z.strictObject({
-  schema_version: z.literal("1.0"),
-  manifest_id: Sha256Schema,
-  seed_package_version: z.string().min(1),
-  entries: z.array(BaselineManifestEntrySchema),
-});
+export const BaselineManifestSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0"),
+    manifest_id: Sha256Schema,
+    seed_package_version: z.string().min(1),
+    entries: z.array(BaselineManifestEntrySchema),
+  }),
+);
 export type BaselineManifest = z.infer<typeof BaselineManifestSchema>;
 
 // --- runtime event line (`logs/runtime_events.jsonl`)
 
-export const RuntimeEventSchema = z.strictObject({
-  data: z.record(z.string(), z.unknown()),
-  event_type: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a snake_case event name"),
-  kind: z.literal("runtime_event"),
-  occurred_at: TimestampSchema,
-  schema_version: z.literal("1.0"),
-});
+export const RuntimeEventSchema = lazySchema(() =>
+  z.strictObject({
+    data: z.record(z.string(), z.unknown()),
+    event_type: z.string().regex(/^[a-z][a-z0-9_]*$/, "must be a snake_case event name"),
+    kind: z.literal("runtime_event"),
+    occurred_at: TimestampSchema,
+    schema_version: z.literal("1.0"),
+  }),
+);
 export type RuntimeEvent = z.infer<typeof RuntimeEventSchema>;
 
 // --- recovery counters (`state/recovery_counters.json`)
 
-export const RecoveryCounterEntrySchema = z.strictObject({
-  failure_class: z.string().min(1),
-  work_item_id: z.string().regex(SAFE_ID_PATTERN),
-  work_item_kind: WorkItemKindSchema,
-  troubleshoot_attempt_count: z.int().nonnegative().default(0),
-  mechanic_attempt_count: z.int().nonnegative().default(0),
-  fix_cycle_count: z.int().nonnegative().default(0),
-  consultant_invocations: z.int().nonnegative().default(0),
-  last_updated_at: TimestampSchema,
-});
+export const RecoveryCounterEntrySchema = lazySchema(() =>
+  z.strictObject({
+    failure_class: z.string().min(1),
+    work_item_id: z.string().regex(SAFE_ID_PATTERN),
+    work_item_kind: WorkItemKindSchema,
+    troubleshoot_attempt_count: z.int().nonnegative().default(0),
+    mechanic_attempt_count: z.int().nonnegative().default(0),
+    fix_cycle_count: z.int().nonnegative().default(0),
+    consultant_invocations: z.int().nonnegative().default(0),
+    last_updated_at: TimestampSchema,
+  }),
+);
 export type RecoveryCounterEntry = z.infer<typeof RecoveryCounterEntrySchema>;
 
-export const RecoveryCountersSchema = z.strictObject({
-  schema_version: z.literal("1.0"),
-  kind: z.literal("recovery_counters"),
-  entries: z.array(RecoveryCounterEntrySchema).superRefine((entries, ctx) => {
-    const seen = new Set<string>();
-    for (const entry of entries) {
-      const key = `${entry.failure_class}\0${entry.work_item_kind}\0${entry.work_item_id}`;
-      if (seen.has(key)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `duplicate entry for ${entry.work_item_kind} ${entry.work_item_id} (${entry.failure_class})`,
-        });
+export const RecoveryCountersSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0"),
+    kind: z.literal("recovery_counters"),
+    entries: z.array(RecoveryCounterEntrySchema).superRefine((entries, ctx) => {
+      const seen = new Set<string>();
+      for (const entry of entries) {
+        const key = `${entry.failure_class}\0${entry.work_item_kind}\0${entry.work_item_id}`;
+        if (seen.has(key)) {
+          ctx.addIssue({
+            code: "custom",
+            message: `duplicate entry for ${entry.work_item_kind} ${entry.work_item_id} (${entry.failure_class})`,
+          });
+        }
+        seen.add(key);
       }
-      seen.add(key);
-    }
+    }),
   }),
-});
+);
 export type RecoveryCounters = z.infer<typeof RecoveryCountersSchema>;
 
 export function emptyRecoveryCounters(): RecoveryCounters {
@@ -116,138 +129,149 @@ export function emptyRecoveryCounters(): RecoveryCounters {
 
 // --- active run state and runtime snapshot (`state/runtime_snapshot.json`)
 
-const StageIdSchema = z.string().regex(CANONICAL_ID_PATTERN);
+const StageIdSchema = lazySchema(() => z.string().regex(CANONICAL_ID_PATTERN));
 
-export const ActiveRunStateSchema = z
-  .strictObject({
-    plane: PlaneSchema,
-    stage: StageIdSchema,
-    node_id: StageIdSchema,
-    stage_kind_id: StageIdSchema,
-    run_id: z.string().regex(SAFE_ID_PATTERN),
-    request_kind: RequestKindSchema,
-    work_item_kind: WorkItemKindSchema.nullish(),
-    work_item_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
-    closure_target_root_spec_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
-    closure_target_root_idea_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
-    active_since: TimestampSchema,
-    running_status_marker: StatusMarkerSchema.nullish(),
-  })
-  .superRefine((run, ctx) => {
-    const stagePlane = planeOfStage(run.stage);
-    if (stagePlane !== undefined && stagePlane !== run.plane) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["stage"],
-        message: `stage ${run.stage} is not a ${run.plane} stage`,
-      });
-    }
-    const hasKind = run.work_item_kind != null;
-    const hasId = run.work_item_id != null;
-    if (hasKind !== hasId) {
-      ctx.addIssue({ code: "custom", message: "work_item_kind and work_item_id must be set together" });
-    }
-    if (run.request_kind === "active_work_item") {
-      if (!hasKind || !hasId) {
+export const ActiveRunStateSchema = lazySchema(() =>
+  z
+    .strictObject({
+      plane: PlaneSchema,
+      stage: StageIdSchema,
+      node_id: StageIdSchema,
+      stage_kind_id: StageIdSchema,
+      run_id: z.string().regex(SAFE_ID_PATTERN),
+      request_kind: RequestKindSchema,
+      work_item_kind: WorkItemKindSchema.nullish(),
+      work_item_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
+      closure_target_root_spec_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
+      closure_target_root_idea_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
+      active_since: TimestampSchema,
+      running_status_marker: StatusMarkerSchema.nullish(),
+    })
+    .superRefine((run, ctx) => {
+      const stagePlane = planeOfStage(run.stage);
+      if (stagePlane !== undefined && stagePlane !== run.plane) {
         ctx.addIssue({
           code: "custom",
-          message: "an active_work_item run needs work_item_kind and work_item_id",
-        });
-      } else if (run.work_item_kind === "learning_request") {
-        ctx.addIssue({ code: "custom", message: "learning requests run with request_kind learning_request" });
-      }
-    }
-    if (run.request_kind === "learning_request") {
-      if (run.plane !== "learning" || run.work_item_kind !== "learning_request" || !hasId) {
-        ctx.addIssue({
-          code: "custom",
-          message: "a learning_request run needs plane learning and a learning_request work item",
+          path: ["stage"],
+          message: `stage ${run.stage} is not a ${run.plane} stage`,
         });
       }
-    }
-    if (run.request_kind === "closure_target") {
-      if (run.plane !== "planning" || hasKind || hasId || run.closure_target_root_spec_id == null) {
-        ctx.addIssue({
-          code: "custom",
-          message:
-            "a closure_target run needs plane planning, no work item and a closure_target_root_spec_id",
-        });
+      const hasKind = run.work_item_kind != null;
+      const hasId = run.work_item_id != null;
+      if (hasKind !== hasId) {
+        ctx.addIssue({ code: "custom", message: "work_item_kind and work_item_id must be set together" });
       }
-    }
-  });
+      if (run.request_kind === "active_work_item") {
+        if (!hasKind || !hasId) {
+          ctx.addIssue({
+            code: "custom",
+            message: "an active_work_item run needs work_item_kind and work_item_id",
+          });
+        } else if (run.work_item_kind === "learning_request") {
+          ctx.addIssue({
+            code: "custom",
+            message: "learning requests run with request_kind learning_request",
+          });
+        }
+      }
+      if (run.request_kind === "learning_request") {
+        if (run.plane !== "learning" || run.work_item_kind !== "learning_request" || !hasId) {
+          ctx.addIssue({
+            code: "custom",
+            message: "a learning_request run needs plane learning and a learning_request work item",
+          });
+        }
+      }
+      if (run.request_kind === "closure_target") {
+        if (run.plane !== "planning" || hasKind || hasId || run.closure_target_root_spec_id == null) {
+          ctx.addIssue({
+            code: "custom",
+            message:
+              "a closure_target run needs plane planning, no work item and a closure_target_root_spec_id",
+          });
+        }
+      }
+    }),
+);
 export type ActiveRunState = z.infer<typeof ActiveRunStateSchema>;
 
 const Count = z.int().nonnegative();
 const PlaneMap = <T extends z.ZodType>(value: T) => z.partialRecord(PlaneSchema, value);
 
 /** The snapshot as stored (after normalisation); RuntimeSnapshotSchema parses into this. */
-export const RuntimeSnapshotShapeSchema = z
-  .strictObject({
-    schema_version: z.literal("1.0").default("1.0"),
-    kind: z.literal("runtime_snapshot").default("runtime_snapshot"),
-    runtime_mode: RuntimeModeSchema,
-    process_running: z.boolean(),
-    paused: z.boolean(),
-    pause_sources: z.array(PauseSourceSchema).default([]),
-    stop_requested: z.boolean().default(false),
-    active_mode_id: z.string().min(1),
-    execution_loop_id: z.string().min(1),
-    planning_loop_id: z.string().min(1),
-    learning_loop_id: z.string().min(1).nullish(),
-    loop_ids_by_plane: PlaneMap(z.string().min(1)).default({}),
-    compiled_plan_id: z.string().min(1),
-    compiled_plan_path: z.string().min(1),
-    active_plane: PlaneSchema.nullish(),
-    active_stage: StageIdSchema.nullish(),
-    active_node_id: StageIdSchema.nullish(),
-    active_stage_kind_id: StageIdSchema.nullish(),
-    active_run_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
-    active_work_item_kind: WorkItemKindSchema.nullish(),
-    active_work_item_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
-    active_runs_by_plane: PlaneMap(ActiveRunStateSchema).default({}),
-    execution_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
-    planning_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
-    learning_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
-    status_markers_by_plane: PlaneMap(StatusMarkerSchema).default({}),
-    queue_depth_execution: Count.default(0),
-    queue_depth_planning: Count.default(0),
-    queue_depth_learning: Count.default(0),
-    queue_depths_by_plane: PlaneMap(Count).default({}),
-    last_terminal_result: z.string().nullish(),
-    last_stage_result_path: z.string().nullish(),
-    current_failure_class: z.string().nullish(),
-    troubleshoot_attempt_count: Count.default(0),
-    mechanic_attempt_count: Count.default(0),
-    fix_cycle_count: Count.default(0),
-    consultant_invocations: Count.default(0),
-    config_version: z.string().min(1),
-    watcher_mode: WatcherModeSchema.default("off"),
-    last_reload_outcome: ReloadOutcomeSchema.nullish(),
-    last_reload_error: z.string().nullish(),
-    started_at: TimestampSchema.nullish(),
-    active_since: TimestampSchema.nullish(),
-    updated_at: TimestampSchema,
-  })
-  .superRefine((snapshot, ctx) => {
-    if ((snapshot.active_work_item_kind == null) !== (snapshot.active_work_item_id == null)) {
-      ctx.addIssue({
-        code: "custom",
-        message: "active_work_item_kind and active_work_item_id must be set together",
-      });
-    }
-    if (snapshot.active_since != null && snapshot.active_stage == null) {
-      ctx.addIssue({ code: "custom", path: ["active_since"], message: "active_since requires active_stage" });
-    }
-    for (const [plane, run] of Object.entries(snapshot.active_runs_by_plane)) {
-      if (run && run.plane !== plane) {
+export const RuntimeSnapshotShapeSchema = lazySchema(() =>
+  z
+    .strictObject({
+      schema_version: z.literal("1.0").default("1.0"),
+      kind: z.literal("runtime_snapshot").default("runtime_snapshot"),
+      runtime_mode: RuntimeModeSchema,
+      process_running: z.boolean(),
+      paused: z.boolean(),
+      pause_sources: z.array(PauseSourceSchema).default([]),
+      stop_requested: z.boolean().default(false),
+      active_mode_id: z.string().min(1),
+      execution_loop_id: z.string().min(1),
+      planning_loop_id: z.string().min(1),
+      learning_loop_id: z.string().min(1).nullish(),
+      loop_ids_by_plane: PlaneMap(z.string().min(1)).default({}),
+      compiled_plan_id: z.string().min(1),
+      compiled_plan_path: z.string().min(1),
+      active_plane: PlaneSchema.nullish(),
+      active_stage: StageIdSchema.nullish(),
+      active_node_id: StageIdSchema.nullish(),
+      active_stage_kind_id: StageIdSchema.nullish(),
+      active_run_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
+      active_work_item_kind: WorkItemKindSchema.nullish(),
+      active_work_item_id: z.string().regex(SAFE_ID_PATTERN).nullish(),
+      active_runs_by_plane: PlaneMap(ActiveRunStateSchema).default({}),
+      execution_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
+      planning_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
+      learning_status_marker: StatusMarkerSchema.default(IDLE_MARKER),
+      status_markers_by_plane: PlaneMap(StatusMarkerSchema).default({}),
+      queue_depth_execution: Count.default(0),
+      queue_depth_planning: Count.default(0),
+      queue_depth_learning: Count.default(0),
+      queue_depths_by_plane: PlaneMap(Count).default({}),
+      last_terminal_result: z.string().nullish(),
+      last_stage_result_path: z.string().nullish(),
+      current_failure_class: z.string().nullish(),
+      troubleshoot_attempt_count: Count.default(0),
+      mechanic_attempt_count: Count.default(0),
+      fix_cycle_count: Count.default(0),
+      consultant_invocations: Count.default(0),
+      config_version: z.string().min(1),
+      watcher_mode: WatcherModeSchema.default("off"),
+      last_reload_outcome: ReloadOutcomeSchema.nullish(),
+      last_reload_error: z.string().nullish(),
+      started_at: TimestampSchema.nullish(),
+      active_since: TimestampSchema.nullish(),
+      updated_at: TimestampSchema,
+    })
+    .superRefine((snapshot, ctx) => {
+      if ((snapshot.active_work_item_kind == null) !== (snapshot.active_work_item_id == null)) {
         ctx.addIssue({
           code: "custom",
-          path: ["active_runs_by_plane", plane],
-          message: `the run under ${plane} says plane ${run.plane}`,
+          message: "active_work_item_kind and active_work_item_id must be set together",
         });
       }
-    }
-  });
+      if (snapshot.active_since != null && snapshot.active_stage == null) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["active_since"],
+          message: "active_since requires active_stage",
+        });
+      }
+      for (const [plane, run] of Object.entries(snapshot.active_runs_by_plane)) {
+        if (run && run.plane !== plane) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["active_runs_by_plane", plane],
+            message: `the run under ${plane} says plane ${run.plane}`,
+          });
+        }
+      }
+    }),
+);
 
 /** Foreground priority when several planes are active: the legacy `active_*` fields describe this one. */
 export const FOREGROUND_PLANE_PRIORITY: readonly Plane[] = ["planning", "execution", "learning"];
@@ -382,9 +406,9 @@ export function projectSnapshotFields(snapshot: SnapshotShape): SnapshotShape {
  * `state/runtime_snapshot.json`. Parsing normalises (see foldLegacySnapshotFields and
  * projectSnapshotFields), so a parsed snapshot is always self-consistent; write the parsed value.
  */
-export const RuntimeSnapshotSchema = z
-  .preprocess(foldLegacySnapshotFields, RuntimeSnapshotShapeSchema)
-  .transform(projectSnapshotFields);
+export const RuntimeSnapshotSchema = lazySchema(() =>
+  z.preprocess(foldLegacySnapshotFields, RuntimeSnapshotShapeSchema).transform(projectSnapshotFields),
+);
 export type RuntimeSnapshot = z.output<typeof RuntimeSnapshotSchema>;
 export type RuntimeSnapshotInput = z.input<typeof RuntimeSnapshotShapeSchema>;
 
@@ -429,61 +453,71 @@ export const UPGRADE_DISPOSITIONS = [
   "conflict",
   "missing",
 ] as const;
-export const UpgradeDispositionSchema = z.enum(UPGRADE_DISPOSITIONS);
+export const UpgradeDispositionSchema = lazySchema(() => z.enum(UPGRADE_DISPOSITIONS));
 export type UpgradeDisposition = z.infer<typeof UpgradeDispositionSchema>;
 
-export const UpgradeEntrySchema = z.strictObject({
-  relative_path: z.string(),
-  disposition: UpgradeDispositionSchema,
-});
+export const UpgradeEntrySchema = lazySchema(() =>
+  z.strictObject({
+    relative_path: z.string(),
+    disposition: UpgradeDispositionSchema,
+  }),
+);
 export type UpgradeEntry = z.infer<typeof UpgradeEntrySchema>;
 
-export const UpgradeReportSchema = z.strictObject({
-  applied: z.boolean(),
-  forced: z.boolean(),
-  baseline_manifest_id: z.string().nullable(),
-  candidate_manifest_id: z.string(),
-  result_manifest_id: z.string().nullable(),
-  counts: z.record(UpgradeDispositionSchema, Count),
-  entries: z.array(UpgradeEntrySchema),
-  /** Files written by an apply, workspace-runtime-relative. */
-  written: z.array(z.string()),
-});
+export const UpgradeReportSchema = lazySchema(() =>
+  z.strictObject({
+    applied: z.boolean(),
+    forced: z.boolean(),
+    baseline_manifest_id: z.string().nullable(),
+    candidate_manifest_id: z.string(),
+    result_manifest_id: z.string().nullable(),
+    counts: z.record(UpgradeDispositionSchema, Count),
+    entries: z.array(UpgradeEntrySchema),
+    /** Files written by an apply, workspace-runtime-relative. */
+    written: z.array(z.string()),
+  }),
+);
 export type UpgradeReport = z.infer<typeof UpgradeReportSchema>;
 
 // --- doctor report
 
-export const DoctorCheckStatusSchema = z.enum(["ok", "warning", "error"]);
+export const DoctorCheckStatusSchema = lazySchema(() => z.enum(["ok", "warning", "error"]));
 export type DoctorCheckStatus = z.infer<typeof DoctorCheckStatusSchema>;
 
-export const DoctorCheckSchema = z.strictObject({
-  code: z.string().regex(/^[a-z][a-z0-9_]*$/),
-  status: DoctorCheckStatusSchema,
-  path: z.string().nullable(),
-  message: z.string(),
-  hint: z.string().nullable(),
-});
+export const DoctorCheckSchema = lazySchema(() =>
+  z.strictObject({
+    code: z.string().regex(/^[a-z][a-z0-9_]*$/),
+    status: DoctorCheckStatusSchema,
+    path: z.string().nullable(),
+    message: z.string(),
+    hint: z.string().nullable(),
+  }),
+);
 export type DoctorCheck = z.infer<typeof DoctorCheckSchema>;
 
-export const DoctorReportSchema = z.strictObject({
-  ok: z.boolean(),
-  errors: Count,
-  warnings: Count,
-  checks: z.array(DoctorCheckSchema),
-});
+export const DoctorReportSchema = lazySchema(() =>
+  z.strictObject({
+    ok: z.boolean(),
+    errors: Count,
+    warnings: Count,
+    checks: z.array(DoctorCheckSchema),
+  }),
+);
 export type DoctorReport = z.infer<typeof DoctorReportSchema>;
 
 // --- init report
 
-export const InitReportSchema = z.strictObject({
-  workspace: z.string(),
-  runtime_root: z.string(),
-  initialized: z.literal(true),
-  forced: z.boolean(),
-  created_directories: Count,
-  written_files: z.array(z.string()),
-  baseline_manifest_id: z.string(),
-});
+export const InitReportSchema = lazySchema(() =>
+  z.strictObject({
+    workspace: z.string(),
+    runtime_root: z.string(),
+    initialized: z.literal(true),
+    forced: z.boolean(),
+    created_directories: Count,
+    written_files: z.array(z.string()),
+    baseline_manifest_id: z.string(),
+  }),
+);
 export type InitReport = z.infer<typeof InitReportSchema>;
 
 registerPersistedSchema("runtime-lock", RuntimeLockSchema);
