@@ -29,7 +29,7 @@ import { DoctorCheckSchema } from "./workspace-state.js";
  * `docs/json-output.md` maps each command to its file.
  */
 
-const Count = z.int().nonnegative();
+const Count = lazySchema(() => z.int().nonnegative());
 
 /** Every error printed under `--json` (exit status 1, 2 or 3). */
 export const CliErrorOutputSchema = lazySchema(() =>
@@ -82,7 +82,7 @@ export const ConfigValidateOutputSchema = lazySchema(() =>
 );
 export type ConfigValidateOutput = z.infer<typeof ConfigValidateOutputSchema>;
 
-const CompileSummaryFields = {
+const compileSummaryFields = () => ({
   ok: z.boolean(),
   mode_id: z.string(),
   compiled_plan_id: z.string().nullable(),
@@ -92,16 +92,16 @@ const CompileSummaryFields = {
   compile_input: CompileInputFingerprintSchema.nullable(),
   errors: z.array(z.string()),
   warnings: z.array(z.string()),
-};
+});
 
 /** `compile validate --json`. */
-export const CompileValidateOutputSchema = lazySchema(() => z.strictObject(CompileSummaryFields));
+export const CompileValidateOutputSchema = lazySchema(() => z.strictObject(compileSummaryFields()));
 export type CompileValidateOutput = z.infer<typeof CompileValidateOutputSchema>;
 
 /** `compile show --json`: the summary, the plan's currentness (null for a preview) and the plan. */
 export const CompileShowOutputSchema = lazySchema(() =>
   z.strictObject({
-    ...CompileSummaryFields,
+    ...compileSummaryFields(),
     currentness: PlanCurrentnessSchema.nullable(),
     plan: CompiledRunPlanSchema.nullable().optional(),
   }),

@@ -28,7 +28,7 @@ export const RetrievalStatusSchema = lazySchema(() =>
 );
 export type RetrievalStatus = z.infer<typeof RetrievalStatusSchema>;
 
-const Ref = z.string().min(1);
+const Ref = lazySchema(() => z.string().min(1));
 
 /** `procedures/<run_id>/<event>--<node>.json` (run scope) or `procedures/<procedure_id>.json` (workspace). */
 export const ReusableProcedureSchema = lazySchema(() =>

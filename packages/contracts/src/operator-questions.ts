@@ -22,7 +22,7 @@ export const OPERATOR_QUESTION_MAX_BYTES = 64 * 1024;
 /** The longest answer an operator may give, in characters. */
 export const OPERATOR_ANSWER_MAX_CHARS = 16_000;
 
-const Text = z.string().trim().min(1).max(8000);
+const Text = lazySchema(() => z.string().trim().min(1).max(8000));
 
 /** What the asking stage writes into `operator_question.json`. */
 export const OperatorQuestionFileSchema = lazySchema(() =>

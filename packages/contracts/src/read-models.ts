@@ -26,8 +26,8 @@ import { LockStateSchema } from "./workspace-state.js";
 
 export const READ_MODEL_SCHEMA_VERSION = "1.0";
 
-const Count = z.int().nonnegative();
-const NullableString = z.string().nullable();
+const Count = lazySchema(() => z.int().nonnegative());
+const NullableString = lazySchema(() => z.string().nullable());
 
 // ---------------------------------------------------------------------------------------------
 // status

@@ -15,7 +15,7 @@ export const SentinelProgressSchema = lazySchema(() =>
 );
 export type SentinelProgress = z.infer<typeof SentinelProgressSchema>;
 
-const NullableString = z.string().nullable();
+const NullableString = lazySchema(() => z.string().nullable());
 
 export const SentinelNotificationSchema = lazySchema(() =>
   z.strictObject({

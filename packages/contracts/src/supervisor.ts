@@ -12,8 +12,8 @@ import { SentinelStatusSchema } from "./sentinel-config.js";
  * attention and which commands it may run. Rules for each attention reason: docs/supervisor.md.
  */
 
-const Count = z.int().nonnegative();
-const NullableString = z.string().nullable();
+const Count = lazySchema(() => z.int().nonnegative());
+const NullableString = lazySchema(() => z.string().nullable());
 
 /** Why a workspace needs (or does not need) attention; the first matching rule wins. */
 export const ATTENTION_REASONS = [

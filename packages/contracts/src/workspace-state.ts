@@ -195,7 +195,7 @@ export const ActiveRunStateSchema = lazySchema(() =>
 );
 export type ActiveRunState = z.infer<typeof ActiveRunStateSchema>;
 
-const Count = z.int().nonnegative();
+const Count = lazySchema(() => z.int().nonnegative());
 const PlaneMap = <T extends z.ZodType>(value: T) => z.partialRecord(PlaneSchema, value);
 
 /** The snapshot as stored (after normalisation); RuntimeSnapshotSchema parses into this. */

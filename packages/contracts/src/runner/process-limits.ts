@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { lazySchema } from "../lazy-schema.js";
 
-const NonNegativeInt = z.number().int().nonnegative();
+const NonNegativeInt = lazySchema(() => z.number().int().nonnegative());
 
 /** Process-control limits every stage process runs under. */
 export const ProcessLimitsSchema = lazySchema(() =>

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { lazySchema } from "../lazy-schema.js";
 
-const Pid = z.number().int().positive();
+const Pid = lazySchema(() => z.number().int().positive());
 /** `/proc/<pid>/stat` field 22 (clock ticks since boot), kept as text: it tells a pid from its reuse. */
-const StartTime = z.string().regex(/^\d{1,20}$/);
+const StartTime = lazySchema(() => z.string().regex(/^\d{1,20}$/));
 
 /**
  * `state/stage_processes/<tag>.json`: what one stage process is (about to be) running, written

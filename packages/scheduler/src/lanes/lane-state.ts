@@ -1,20 +1,22 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ActiveRunStateSchema, MillraceError } from "@millrace/contracts";
+import { ActiveRunStateSchema, lazySchema, MillraceError } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { z } from "zod";
 
 /** The stage a lane has out with its runner (the lane's own crash journal entry). */
-export const LaneInflightSchema = z.strictObject({
-  request_id: z.string(),
-  run_id: z.string(),
-  node_id: z.string(),
-  stage: z.string(),
-  stage_result_path: z.string(),
-  started_at: z.string(),
-  /** The stage's timeout, for the liveness thresholds `status` grades it by (null: none known). */
-  timeout_seconds: z.number().nullable().default(null),
-});
+export const LaneInflightSchema = lazySchema(() =>
+  z.strictObject({
+    request_id: z.string(),
+    run_id: z.string(),
+    node_id: z.string(),
+    stage: z.string(),
+    stage_result_path: z.string(),
+    started_at: z.string(),
+    /** The stage's timeout, for the liveness thresholds `status` grades it by (null: none known). */
+    timeout_seconds: z.number().nullable().default(null),
+  }),
+);
 export type LaneInflight = z.infer<typeof LaneInflightSchema>;
 
 /**
@@ -22,13 +24,15 @@ export type LaneInflight = z.infer<typeof LaneInflightSchema>;
  * `LANE_MERGE_ROUNDS`), the conflicted files, the workspace branch commit merged into the lane
  * and the merge stage's run id (chosen before anything else happens, so a restart reuses it).
  */
-export const LaneMergeSchema = z.strictObject({
-  round: z.int().positive(),
-  files: z.array(z.string()),
-  merged_sha: z.string(),
-  target_branch: z.string(),
-  run_id: z.string(),
-});
+export const LaneMergeSchema = lazySchema(() =>
+  z.strictObject({
+    round: z.int().positive(),
+    files: z.array(z.string()),
+    merged_sha: z.string(),
+    target_branch: z.string(),
+    run_id: z.string(),
+  }),
+);
 export type LaneMerge = z.infer<typeof LaneMergeSchema>;
 
 /**
@@ -36,51 +40,59 @@ export type LaneMerge = z.infer<typeof LaneMergeSchema>;
  * happens (before the mailbox file is archived), so a kill at any point leaves the retry to finish
  * at the next start (see `lane-retry.ts`).
  */
-export const LaneRetrySchema = z.strictObject({
-  reason: z.string(),
-  issuer: z.string(),
-  requested_at: z.string(),
-});
+export const LaneRetrySchema = lazySchema(() =>
+  z.strictObject({
+    reason: z.string(),
+    issuer: z.string(),
+    requested_at: z.string(),
+  }),
+);
 export type LaneRetry = z.infer<typeof LaneRetrySchema>;
 
 /**
  * One execution lane: the item it holds, the item's run (null once the run ended and the lane
  * waits to land), the paths it reserves, and the stage in flight.
  */
-export const LaneEntrySchema = z.strictObject({
-  lane: z.int().positive(),
-  item_id: z.string(),
-  work_item_kind: z.string(),
-  run: ActiveRunStateSchema.nullable(),
-  /** The item's declared target_paths (empty: none declared). */
-  target_paths: z.array(z.string()),
-  /** Paths the item's branch touched, as of its last applied stage. */
-  touched_paths: z.array(z.string()),
-  worktree_path: z.string(),
-  /** `merging`: a conflicted landing is being handed to the merge stage (see `lane-merge-stage.ts`). */
-  phase: z.enum(["running", "landing", "merging"]),
-  inflight: LaneInflightSchema.nullable(),
-  started_at: z.string(),
-  stage_started_at: z.string().nullable(),
-  merge: LaneMergeSchema.nullable().default(null),
-  /** Set while an operator retry of the lane's item is being carried out. */
-  retry: LaneRetrySchema.nullable().default(null),
-});
+export const LaneEntrySchema = lazySchema(() =>
+  z.strictObject({
+    lane: z.int().positive(),
+    item_id: z.string(),
+    work_item_kind: z.string(),
+    run: ActiveRunStateSchema.nullable(),
+    /** The item's declared target_paths (empty: none declared). */
+    target_paths: z.array(z.string()),
+    /** Paths the item's branch touched, as of its last applied stage. */
+    touched_paths: z.array(z.string()),
+    worktree_path: z.string(),
+    /** `merging`: a conflicted landing is being handed to the merge stage (see `lane-merge-stage.ts`). */
+    phase: z.enum(["running", "landing", "merging"]),
+    inflight: LaneInflightSchema.nullable(),
+    started_at: z.string(),
+    stage_started_at: z.string().nullable(),
+    merge: LaneMergeSchema.nullable().default(null),
+    /** Set while an operator retry of the lane's item is being carried out. */
+    retry: LaneRetrySchema.nullable().default(null),
+  }),
+);
 export type LaneEntry = z.infer<typeof LaneEntrySchema>;
 
 /** A queued item held back by a running lane's paths (for `status`). */
-export const LaneWaitSchema = z.strictObject({
-  item_id: z.string(),
-  waits_for_lane: z.int().positive(),
-  waits_for_item: z.string(),
-  overlaps: z.array(z.string()),
-});
+export const LaneWaitSchema = lazySchema(() =>
+  z.strictObject({
+    item_id: z.string(),
+    waits_for_lane: z.int().positive(),
+    waits_for_item: z.string(),
+    overlaps: z.array(z.string()),
+  }),
+);
 
-export const LaneRunsSchema = z.strictObject({
-  schema_version: z.literal("1"),
-  lanes: z.array(LaneEntrySchema),
-  waiting: z.array(LaneWaitSchema).default([]),
-});
+export const LaneRunsSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1"),
+    lanes: z.array(LaneEntrySchema),
+    waiting: z.array(LaneWaitSchema).default([]),
+  }),
+);
 export type LaneRuns = z.infer<typeof LaneRunsSchema>;
 
 /** `millrace-agents/state/lane_runs.json`: the engine's record of its lanes (it is the only writer). */

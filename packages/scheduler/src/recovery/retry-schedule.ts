@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { DocumentKindSchema, TimestampSchema } from "@millrace/contracts";
+import { DocumentKindSchema, lazySchema, TimestampSchema } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { z } from "zod";
 
@@ -11,21 +11,25 @@ import { z } from "zod";
  * file's update never counts a retry twice or forgets one.
  */
 
-export const PendingRetrySchema = z.strictObject({
-  work_item_kind: DocumentKindSchema,
-  work_item_id: z.string().min(1),
-  failure_class: z.string().min(1),
-  attempt: z.int().positive(),
-  blocked_at: TimestampSchema,
-  due_at: TimestampSchema,
-});
+export const PendingRetrySchema = lazySchema(() =>
+  z.strictObject({
+    work_item_kind: DocumentKindSchema,
+    work_item_id: z.string().min(1),
+    failure_class: z.string().min(1),
+    attempt: z.int().positive(),
+    blocked_at: TimestampSchema,
+    due_at: TimestampSchema,
+  }),
+);
 export type PendingRetry = z.infer<typeof PendingRetrySchema>;
 
-const RetryScheduleSchema = z.strictObject({
-  schema_version: z.literal("1.0"),
-  kind: z.literal("auto_retry_schedule"),
-  pending: z.array(PendingRetrySchema),
-});
+const RetryScheduleSchema = lazySchema(() =>
+  z.strictObject({
+    schema_version: z.literal("1.0"),
+    kind: z.literal("auto_retry_schedule"),
+    pending: z.array(PendingRetrySchema),
+  }),
+);
 
 export function retrySchedulePath(paths: WorkspacePaths): string {
   return path.join(paths.state, "auto_retry.json");

@@ -9,6 +9,7 @@ import {
 } from "node:fs";
 import fsp from "node:fs/promises";
 import path from "node:path";
+import { lazySchema } from "@millrace/contracts";
 import {
   appendEventLinesUnsynced,
   fsyncDirSync,
@@ -33,17 +34,19 @@ import { z } from "zod";
 /** Durable records between checkpoints: each checkpoint fsyncs the derived files written since. */
 export const CHECKPOINT_RECORDS = 64;
 
-export const JournalRecordSchema = z.object({
-  seq: z.number().int().nonnegative(),
-  /** The snapshot file's full text after the step. */
-  snapshot: z.string(),
-  /** The counters file's full text, when the step changed the counters. */
-  counters: z.string().optional(),
-  /** The step's event lines, each ending in a newline. */
-  events: z.string(),
-  /** Files of the step, workspace-relative, with their full text. */
-  files: z.array(z.object({ path: z.string(), text: z.string() })),
-});
+export const JournalRecordSchema = lazySchema(() =>
+  z.object({
+    seq: z.number().int().nonnegative(),
+    /** The snapshot file's full text after the step. */
+    snapshot: z.string(),
+    /** The counters file's full text, when the step changed the counters. */
+    counters: z.string().optional(),
+    /** The step's event lines, each ending in a newline. */
+    events: z.string(),
+    /** Files of the step, workspace-relative, with their full text. */
+    files: z.array(z.object({ path: z.string(), text: z.string() })),
+  }),
+);
 export type JournalRecord = z.infer<typeof JournalRecordSchema>;
 
 /** A file a step wrote (or asks the commit to write): the journal keeps its text until the checkpoint. */

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import type { Plane } from "@millrace/contracts";
+import { lazySchema, type Plane } from "@millrace/contracts";
 import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { z } from "zod";
 
@@ -9,18 +9,20 @@ import { z } from "zod";
  * plane while a stage is dispatched. After a kill, startup uses it to tell "the stage was cut off"
  * (dispatch it again) from "the stage finished but its result was not applied" (apply it now).
  */
-export const InflightRecordSchema = z.strictObject({
-  plane: z.enum(["execution", "planning", "learning"]),
-  run_id: z.string(),
-  node_id: z.string(),
-  request_id: z.string(),
-  stage_result_path: z.string(),
-  started_at: z.string(),
-  /** For liveness readers: the stage, its item and its deadline (absent in journals of older engines). */
-  stage: z.string().optional(),
-  work_item_id: z.string().nullable().optional(),
-  timeout_seconds: z.number().optional(),
-});
+export const InflightRecordSchema = lazySchema(() =>
+  z.strictObject({
+    plane: z.enum(["execution", "planning", "learning"]),
+    run_id: z.string(),
+    node_id: z.string(),
+    request_id: z.string(),
+    stage_result_path: z.string(),
+    started_at: z.string(),
+    /** For liveness readers: the stage, its item and its deadline (absent in journals of older engines). */
+    stage: z.string().optional(),
+    work_item_id: z.string().nullable().optional(),
+    timeout_seconds: z.number().optional(),
+  }),
+);
 export type InflightRecord = z.infer<typeof InflightRecordSchema>;
 
 export function inflightFile(paths: WorkspacePaths, plane: Plane): string {
