@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { type QueueIndex, QueueIndexSchema } from "@millrace/contracts";
+import type { QueueIndex } from "@millrace/contracts";
 import { writeFileAtomicSync } from "@millrace/workspace";
 import type { CachedEntry } from "./entries.js";
 
@@ -9,8 +9,11 @@ import type { CachedEntry } from "./entries.js";
  * that keeps a corrupt file from crashing the reader is enough; anything odd discards the index.
  */
 function looksLikeIndex(raw: unknown): raw is QueueIndex {
-  topSchema ??= QueueIndexSchema.pick({ schema_version: true, kind: true });
-  if (!topSchema.safeParse(raw).success) return false;
+  // The header, as QueueIndexSchema's two literals say, checked by hand: building the schema would
+  // be the only zod work of a cold `queue ls`.
+  const header = raw as { schema_version?: unknown; kind?: unknown } | null;
+  if (typeof header !== "object" || header === null) return false;
+  if (header.schema_version !== "1.0" || header.kind !== "queue_index") return false;
   const folders = (raw as { folders?: unknown }).folders;
   if (typeof folders !== "object" || folders === null) return false;
   // for...in over own keys (JSON.parse makes no inherited ones): no per-folder array of values.
@@ -28,9 +31,6 @@ function looksLikeIndex(raw: unknown): raw is QueueIndex {
   }
   return true;
 }
-
-/** The header check, built on first use (schema construction is part of every cold start). */
-let topSchema: { safeParse(value: unknown): { success: boolean } } | undefined;
 
 function looksLikeEntry(entry: unknown): boolean {
   const e = entry as Partial<CachedEntry>;
