@@ -10,16 +10,22 @@
  * documents). Wrapped, a module costs one small object per schema until the schema is used.
  *
  * The stand-in is a Proxy: `XSchema === XSchema` holds, and zod reaches everything it needs through
- * it. What it is not is the built object itself, which matters only where zod keys a map by schema
- * object: the JSON Schema generator. `realizeLazySchemas` replaces the stand-ins in a schema graph by
- * their built schemas before a graph is handed to it (json-schema.ts).
+ * it. When a schema is built, the stand-ins among its parts are replaced by their built schemas (so
+ * the parts are built with it): below the top, a built schema is plain zod. Where object identity
+ * matters (zod's JSON Schema generator), `realizeLazySchemas` hands over the built object itself.
  * Marked free of side effects so a bundler drops a wrapped schema nothing reads.
  */
 /* @__NO_SIDE_EFFECTS__ */
 export function lazySchema<T extends object>(build: () => T): T {
   let built: T | undefined;
   const real = (): T => {
-    if (built === undefined) built = build();
+    if (built === undefined) {
+      const schema = build();
+      built = schema;
+      // Its parts point at the built schemas from now on, so a parse goes through no stand-in below
+      // the top (a Proxy trap per nested schema per parse would tax the daemon's steady state).
+      realizeGraph(schema);
+    }
     return built;
   };
   // The proxy's own target is an empty object; every trap answers from the built schema. A property
@@ -54,18 +60,32 @@ export function realSchema<T>(value: T): T {
 }
 
 /**
- * The schema with every stand-in reachable from it, through the definitions of the schemas it is
- * made of, replaced in place by its built schema (all of them built now). Parsing is the same
- * either way; this is for code that tells schemas apart by object identity (zod's JSON Schema
- * generator keys its bookkeeping by the object each schema's own closures hold, the built one).
+ * The schema with every stand-in reachable from it replaced by its built schema (which a schema
+ * built by `lazySchema` already is, see above; this covers a schema built outside it from stand-ins,
+ * such as `z.object({ a: XSchema })` in another package). Parsing is the same either way; zod's
+ * JSON Schema generator needs it, as it keys its bookkeeping by the object each schema's own
+ * closures hold, the built one.
  */
 export function realizeLazySchemas<T>(schema: T): T {
   const root = realSchema(schema);
-  const seen = new Set<object>();
+  realizeGraph(root);
+  return root;
+}
+
+/** Schema objects whose parts have been walked (each part is then walked too). */
+const realized = new WeakSet<object>();
+
+/**
+ * Replaces in place every stand-in among a schema's parts, and its parts' parts, by its built
+ * schema (building it now). A definition holds schemas directly (innerType, element, in, out), in
+ * arrays (options, items) or in plain records (an object's shape); other values are left alone.
+ */
+function realizeGraph(root: unknown): void {
+  const containers = new Set<object>();
   const visit = (value: unknown): unknown => {
     const real = realSchema(value);
-    if (typeof real !== "object" || real === null || seen.has(real)) return real;
-    seen.add(real);
+    if (typeof real !== "object" || real === null || realized.has(real)) return real;
+    realized.add(real);
     const internals = (real as { _zod?: { def?: object; parent?: unknown } })._zod;
     if (internals?.def) {
       walkContainer(internals.def);
@@ -73,11 +93,9 @@ export function realizeLazySchemas<T>(schema: T): T {
     }
     return real;
   };
-  // A definition holds schemas directly (innerType, element, in, out), in arrays (options, items)
-  // or in plain records (an object's shape); other values (checks, defaults, functions) are kept.
   const walkContainer = (container: object): void => {
-    if (seen.has(container)) return;
-    seen.add(container);
+    if (containers.has(container)) return;
+    containers.add(container);
     const record = container as Record<string, unknown>;
     for (const key of Object.keys(record)) {
       const value = record[key];
@@ -91,5 +109,4 @@ export function realizeLazySchemas<T>(schema: T): T {
     }
   };
   visit(root);
-  return root;
 }

@@ -88,6 +88,20 @@ describe("lazySchema", () => {
     expect(union.safeParse({ k: "c" }).success).toBe(false);
   });
 
+  it("a built schema holds the built schemas of its parts, not their stand-ins", () => {
+    const leaf = lazySchema(() => z.string().min(1));
+    const list = lazySchema(() => z.array(leaf));
+    const outer = lazySchema(() =>
+      z.strictObject({ a: leaf, b: list.optional(), c: z.union([leaf, z.number()]) }),
+    );
+    expect(outer.parse({ a: "x", c: 1 })).toEqual({ a: "x", c: 1 });
+    const built = realSchema(outer);
+    expect(built.shape.a).toBe(realSchema(leaf));
+    expect(built.shape.b.unwrap()).toBe(realSchema(list));
+    expect(realSchema(list)._zod.def.element).toBe(realSchema(leaf));
+    expect(built.shape.c.options[0]).toBe(realSchema(leaf));
+  });
+
   it("a failing builder fails each use and is tried again", () => {
     let attempts = 0;
     const schema = lazySchema((): z.ZodString => {
