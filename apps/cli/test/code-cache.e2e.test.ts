@@ -75,20 +75,23 @@ function withCacheFile(command: string, edit: (bytes: Buffer) => Buffer | undefi
 }
 
 beforeAll(() => {
+  // The copy's packages are one folder further up than an install puts them, so the bundles find
+  // the packages' own files (baseline assets) through the resolver the loader hands them.
   copy = tempDir("millrace-code-cache-cli-");
-  dist = path.join(copy, "dist");
-  mkdirSync(dist);
+  dist = path.join(copy, "app", "dist");
+  mkdirSync(dist, { recursive: true });
   for (const name of readdirSync(path.join(APP, "dist"))) {
     if (/^(bin\.js|fast\.js|chunk-.*\.js|hot-.*)$/.test(name))
       copyFileSync(path.join(APP, "dist", name), path.join(dist, name));
   }
-  copyFileSync(path.join(APP, "package.json"), path.join(copy, "package.json"));
+  copyFileSync(path.join(APP, "package.json"), path.join(copy, "app", "package.json"));
   symlinkSync(path.join(APP, "node_modules"), path.join(copy, "node_modules"), "dir");
   logDir = tempDir("millrace-code-cache-log-");
   preload = writeScriptLogPreload(logDir);
   root = tempDir();
   expect(runCli(["init", root]).status).toBe(0);
   expect(runCli(["add-task", "Cached", "-w", root]).status).toBe(0);
+  expect(runCli(["compile", "validate", "-w", root]).status).toBe(0);
 });
 
 describe("the hot bundles' code cache", () => {
@@ -162,6 +165,22 @@ describe("the hot bundles' code cache", () => {
       expect(result.opened.length).toBe(1);
       for (const file of result.opened) expect(path.dirname(file)).toBe(dist);
     }
+  });
+
+  it("answers as the build it was copied from, its packages' files found through the resolver", () => {
+    for (const args of [
+      ["status", "--json"],
+      ["supervisor", "report", "--json"],
+    ]) {
+      const copied = run([...args, "-w", root]);
+      const built = runCli([...args, "-w", root]);
+      expect(copied.status).toBe(built.status);
+      expect(masked(copied.stdout)).toBe(masked(built.stdout));
+    }
+    // The plan's currentness compares the baseline assets' fingerprint: found, and the right ones.
+    expect(run(["status", "--json", "-w", root]).stdout).toMatch(
+      /"compiled_plan_currentness": \{\s*"state": "current"/,
+    );
   });
 
   it("keeps error output and exit codes (a missing workspace) with and without the cache", () => {
