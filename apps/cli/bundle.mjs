@@ -2,8 +2,9 @@
 // Build step after `tsc`: bundles the CLI's entry (src/bin.ts) with everything it loads into
 // dist/bin.js plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start
 // resolves and reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md).
-// The fast-path commands get their own bundles besides (dist/fast.js, dist/hot-<command>.js and
-// their dist/hot-* chunks), built separately so each loads only what its command uses.
+// The fast-path commands get their own bundles besides (dist/fast.js, then dist/hot-<command>.cjs
+// and its dist/hot-<command>-* chunks, CommonJS so that they can run with V8's code cache), built
+// separately so each loads only what its command uses.
 // tsc's per-file output stays in dist/ for the library entry (dist/index.js) and the types.
 //
 // The @millrace packages are inlined, so their code runs from dist/ and `import.meta.url` there

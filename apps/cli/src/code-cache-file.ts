@@ -14,7 +14,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 export const CODE_CACHE_MAGIC = "millrace-v8-code-cache 1\n";
 
 /** Larger files are not read: the four hot bundles' caches are a few MB together. */
-export const MAX_CODE_CACHE_BYTES = 64 * 1024 * 1024;
+export const MAX_CODE_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** The caches of one bundle's chunk files, by file name; each checked against its source at use. */
 export interface CodeCache {
