@@ -105,6 +105,10 @@ export function readCodeCache(file: string, maxBytes = MAX_CODE_CACHE_BYTES): Co
   } catch {
     return undefined;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    try {
+      if (fd !== undefined) closeSync(fd);
+    } catch {
+      // Nothing to do: the cache was read or given up on already.
+    }
   }
 }
