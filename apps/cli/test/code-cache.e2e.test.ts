@@ -183,6 +183,27 @@ describe("the hot bundles' code cache", () => {
     );
   });
 
+  it("reports a file-system error through the error path's lazily loaded chunk, cached or not", () => {
+    const broken = tempDir();
+    expect(runCli(["init", broken]).status).toBe(0);
+    rmSync(path.join(broken, "millrace-agents", "state"), { recursive: true });
+    writeFileSync(path.join(broken, "millrace-agents", "state"), "not a folder\n");
+    const args = ["supervisor", "report", "--json", "-w", broken];
+    const cached = run(args);
+    expect(cached.status).toBe(1);
+    expect(JSON.parse(cached.stdout).error.message).toContain("ENOTDIR");
+    withCacheFile(
+      "supervisor",
+      () => undefined,
+      () => {
+        const plain = run(args);
+        expect(plain.status).toBe(cached.status);
+        expect(plain.stdout).toBe(cached.stdout);
+        expect(plain.stderr).toBe(cached.stderr);
+      },
+    );
+  });
+
   it("keeps error output and exit codes (a missing workspace) with and without the cache", () => {
     const args = [...(COMMANDS.queue as string[]), "-w", path.join(root, "missing")];
     const cached = run(args);
