@@ -43,7 +43,7 @@ function packageFileOf(id) {
 // each: node_modules beside the CLI's dist/ (a pnpm workspace, npm's nested install) and the folder
 // that holds the CLI's own package (npm's hoisted install). The resolver decides anything else:
 // in an ES module bundle its own `import.meta.resolve`; in a hot bundle (CommonJS, run by
-// src/hot-loader.ts, which has no `import.meta`) the loader's, handed to each chunk as
+// src/cached-script-loader.ts, which has no `import.meta`) the loader's, handed to each chunk as
 // `__millraceImportResolve` (fast.js sits in the same folder, so it resolves the same).
 const OWN_URL_MODULE = "\0millrace-own-url";
 function ownUrlSource(resolver) {
@@ -123,7 +123,7 @@ await build({
   output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
 });
 // The hot bundles are CommonJS (hot-<command>.cjs and its hot-<command>-* chunks), run by
-// src/hot-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES modules
+// src/cached-script-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES modules
 // cannot); scripts/hot-code-cache.mjs writes that cache after this build. The chunks keep the same
 // split as an ES build: a chunk loaded through a dynamic import is still loaded on demand, and
 // keeps only the exports that are read (inlining it would keep every export of a barrel).
@@ -158,7 +158,7 @@ for (const name of readdirSync(outDir)) {
 
 // The registry the tree-shaking above empties must have no reader in the bundles.
 for (const name of readdirSync(outDir)) {
-  if (!/^(chunk-.*\.js|hot-.*\.cjs|bin\.js|fast\.js)$/.test(name)) continue;
+  if (!/^(chunk-.*\.js|hot-fast-.*\.js|hot-.*\.cjs|bin\.js|fast\.js)$/.test(name)) continue;
   const code = readFileSync(path.join(outDir, name), "utf8");
   if (/\b(PERSISTED_SCHEMAS|renderJsonSchema)\b/.test(code)) {
     throw new Error(`${name}: reads the persisted-schema registry, which the bundle's tree-shaking empties`);
