@@ -123,9 +123,9 @@ await build({
   output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
 });
 // The hot bundles are CommonJS (hot-<command>.cjs and its hot-<command>-* chunks), run by
-// src/cached-script-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES modules
-// cannot); scripts/hot-code-cache.mjs writes that cache after this build. The chunks keep the same
-// split as an ES build: a chunk loaded through a dynamic import is still loaded on demand, and
+// src/cached-script-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES
+// modules cannot); scripts/hot-code-cache.mjs writes that cache after this build. The chunks keep
+// the same split as an ES build: a chunk loaded through a dynamic import is still loaded on demand, and
 // keeps only the exports that are read (inlining it would keep every export of a barrel).
 for (const command of HOT_COMMANDS) {
   await build({
