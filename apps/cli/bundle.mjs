@@ -2,8 +2,9 @@
 // Build step after `tsc`: bundles the CLI's entry (src/bin.ts) with everything it loads into
 // dist/bin.js plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start
 // resolves and reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md).
-// The fast-path commands get their own bundles besides (dist/fast.js, dist/hot-<command>.js and
-// their dist/hot-* chunks), built separately so each loads only what its command uses.
+// The fast-path commands get their own bundles besides (dist/fast.js, then dist/hot-<command>.cjs
+// and its dist/hot-<command>-* chunks, CommonJS so that they can run with V8's code cache), built
+// separately so each loads only what its command uses.
 // tsc's per-file output stays in dist/ for the library entry (dist/index.js) and the types.
 //
 // The @millrace packages are inlined, so their code runs from dist/ and `import.meta.url` there
@@ -40,41 +41,50 @@ function packageFileOf(id) {
 // The URL of a package's entry at run time. Node's resolver (import.meta.resolve) costs a few
 // milliseconds on its first call in a process; the usual places are checked first with one stat
 // each: node_modules beside the CLI's dist/ (a pnpm workspace, npm's nested install) and the folder
-// that holds the CLI's own package (npm's hoisted install). The resolver decides anything else.
+// that holds the CLI's own package (npm's hoisted install). The resolver decides anything else:
+// in an ES module bundle its own `import.meta.resolve`; in a hot bundle (CommonJS, run by
+// src/cached-script-loader.ts, which has no `import.meta`) the loader's, handed to each chunk as
+// `__millraceImportResolve` (fast.js sits in the same folder, so it resolves the same).
 const OWN_URL_MODULE = "\0millrace-own-url";
-const OWN_URL_SOURCE = `import { existsSync } from "node:fs";
+function ownUrlSource(resolver) {
+  return `import { existsSync } from "node:fs";
 const found = new Map();
 export function ownPackageUrl(name, entry) {
   let url = found.get(name);
   if (url === undefined) {
     url = [new URL(\`../node_modules/\${name}/\${entry}\`, import.meta.url), new URL(\`../../\${name}/\${entry}\`, import.meta.url)]
-      .find((candidate) => existsSync(candidate) && existsSync(new URL("../package.json", candidate)))?.href ?? import.meta.resolve(name);
+      .find((candidate) => existsSync(candidate) && existsSync(new URL("../package.json", candidate)))?.href ?? ${resolver}(name);
     found.set(name, url);
   }
   return url;
 }
 `;
+}
 
 /** Rewrites `import.meta.url` in inlined package modules to the module's URL in its own package. */
-const ownUrls = {
-  name: "millrace-own-urls",
-  resolveId(id) {
-    return id === OWN_URL_MODULE ? id : null;
-  },
-  load(id) {
-    return id === OWN_URL_MODULE ? OWN_URL_SOURCE : null;
-  },
-  transform(code, id) {
-    if (!code.includes("import.meta.url")) return null;
-    const owner = packageFileOf(id);
-    if (!owner) return null;
-    const url = `new URL(${JSON.stringify(owner.relative)}, ownPackageUrl(${JSON.stringify(owner.name)}, ${JSON.stringify(owner.entry)})).href`;
-    const header = `import { ownPackageUrl } from ${JSON.stringify(OWN_URL_MODULE)};\n`;
-    return { code: header + code.replaceAll("import.meta.url", url), map: null };
-  },
-};
+function ownUrls(resolver) {
+  return {
+    name: "millrace-own-urls",
+    resolveId(id) {
+      return id === OWN_URL_MODULE ? id : null;
+    },
+    load(id) {
+      return id === OWN_URL_MODULE ? ownUrlSource(resolver) : null;
+    },
+    transform(code, id) {
+      if (!code.includes("import.meta.url")) return null;
+      const owner = packageFileOf(id);
+      if (!owner) return null;
+      const url = `new URL(${JSON.stringify(owner.relative)}, ownPackageUrl(${JSON.stringify(owner.name)}, ${JSON.stringify(owner.entry)})).href`;
+      const header = `import { ownPackageUrl } from ${JSON.stringify(OWN_URL_MODULE)};\n`;
+      return { code: header + code.replaceAll("import.meta.url", url), map: null };
+    },
+  };
+}
 
 const outDir = path.join(here, "dist");
+/** The fast-path commands with a hot bundle (src/hot/<command>.ts; the same list as fast-path.ts). */
+const HOT_COMMANDS = ["status", "queue", "runs", "supervisor"];
 // Chunk names carry content hashes: drop the previous build's before writing this one's.
 for (const name of readdirSync(outDir)) {
   if (name.startsWith("chunk-") || name.startsWith("hot-")) rmSync(path.join(outDir, name));
@@ -83,7 +93,7 @@ for (const name of readdirSync(outDir)) {
 const common = {
   platform: "node",
   resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
-  plugins: [ownUrls],
+  plugins: [ownUrls("import.meta.resolve")],
   logLevel: "warn",
   // @iarna/toml reaches util.inspect through a guarded direct eval, on purpose; it fails softly.
   checks: { eval: false },
@@ -112,18 +122,43 @@ await build({
   external: [/^node:/],
   output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
 });
-for (const command of ["status", "queue", "runs", "supervisor"]) {
+// The hot bundles are CommonJS (hot-<command>.cjs and its hot-<command>-* chunks), run by
+// src/cached-script-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES
+// modules cannot); scripts/hot-code-cache.mjs writes that cache after this build. The chunks keep
+// the same split as an ES build: a chunk loaded through a dynamic import is still loaded on demand, and
+// keeps only the exports that are read (inlining it would keep every export of a barrel).
+for (const command of HOT_COMMANDS) {
   await build({
     ...common,
+    plugins: [ownUrls("__millraceImportResolve")],
+    // `import.meta` other than `.url` has no CommonJS form: rolldown would turn it into `{}`.
+    onLog(level, log, handler) {
+      if (log.code === "EMPTY_IMPORT_META") throw new Error(`hot-${command}: ${log.message}`);
+      handler(level, log);
+    },
     input: { [`hot-${command}`]: path.join(here, "src", "hot", `${command}.ts`) },
     external: [/^node:/, /^yargs(\/|$)/],
-    output: { ...output, chunkFileNames: `hot-${command}-[name]-[hash].js` },
+    output: {
+      ...output,
+      format: "cjs",
+      entryFileNames: "[name].cjs",
+      chunkFileNames: `hot-${command}-[name]-[hash].cjs`,
+    },
   });
+}
+// The loader passes chunks no `import()` callback (a CommonJS chunk loads its siblings through
+// the loader's require), so one left in a hot bundle would fail when reached.
+for (const name of readdirSync(outDir)) {
+  if (!/^hot-.*\.cjs$/.test(name)) continue;
+  const code = readFileSync(path.join(outDir, name), "utf8");
+  if (/\bimport\s*\(|\bimport\.meta\b/.test(code)) {
+    throw new Error(`${name}: a dynamic import() or import.meta is left in a CommonJS hot bundle`);
+  }
 }
 
 // The registry the tree-shaking above empties must have no reader in the bundles.
 for (const name of readdirSync(outDir)) {
-  if (!/^(chunk-.*|hot-.*|bin|fast)\.js$/.test(name)) continue;
+  if (!/^(chunk-.*\.js|hot-fast-.*\.js|hot-.*\.cjs|bin\.js|fast\.js)$/.test(name)) continue;
   const code = readFileSync(path.join(outDir, name), "utf8");
   if (/\b(PERSISTED_SCHEMAS|renderJsonSchema)\b/.test(code)) {
     throw new Error(`${name}: reads the persisted-schema registry, which the bundle's tree-shaking empties`);

@@ -21,7 +21,7 @@ const FAST_MODULES: Readonly<Record<FastInvocation["module"], CommandModuleLoade
 export type CommandModuleLoader = () => Promise<Record<string, unknown>>;
 
 /**
- * The entry of one hot bundle (src/hot/, dist/hot-<command>.js, see fast.ts): a one-shot process
+ * The entry of one hot bundle (src/hot/, dist/hot-<command>.cjs, see fast.ts): a one-shot process
  * that turns zod's JIT off before the command module (and the schemas behind it) is loaded, and
  * uses its bundle's own `processIO` (io.ts recognises the process's streams by identity).
  */

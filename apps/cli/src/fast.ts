@@ -1,3 +1,7 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadHotBundle } from "./cached-script-loader.js";
+import { readCodeCache } from "./code-cache-file.js";
 import { colorEnabled } from "./color.js";
 import { rewriteCompatSpelling } from "./compat-aliases.js";
 import { parseFastPath } from "./fast-path.js";
@@ -7,18 +11,22 @@ import { processIO } from "./io.js";
 /**
  * The installed CLI's fast path (dist/fast.js, imported by bin.js). `status`, `queue ls`, `runs ls`
  * and `supervisor report` with only the common options run from their own hot bundle,
- * dist/hot-<command>.js (src/hot/<command>.ts), which bundle.mjs builds apart from the main bundle
- * and from each other, so each loads only the code and schemas its command uses. Anything else
- * returns undefined, and bin.js hands the argv to main(), which answers it as before.
+ * dist/hot-<command>.cjs (src/hot/<command>.ts), which bundle.mjs builds apart from the main bundle
+ * and from each other, so each loads only the code and schemas its command uses. It runs with the
+ * V8 code cache the build wrote beside it (dist/hot-<command>.v8cache, cached-script-loader.ts),
+ * read from this file's own folder only: a cache is code, so one from anywhere else would be a way
+ * to run it. Anything else returns undefined, and bin.js hands the argv to main(), which answers it
+ * as before.
  */
 export async function fastMain(original: readonly string[]): Promise<number | undefined> {
   const argv = rewriteCompatSpelling(original);
   const fast = parseFastPath(argv);
   if (!fast) return undefined;
   const color = colorEnabled(processIO.env, argv, Boolean(processIO.isTTY));
-  // A computed specifier: the hot bundles are files beside this one, built separately, so neither
-  // tsc nor the bundler follows it.
-  const entry = `./hot-${fast.module}.js`;
-  const hot = (await import(entry)) as { runHot: typeof runHot };
+  const dist = path.dirname(fileURLToPath(import.meta.url));
+  const hot = loadHotBundle(dist, `hot-${fast.module}.cjs`, {
+    cache: readCodeCache(path.join(dist, `hot-${fast.module}.v8cache`)),
+    resolve: (specifier) => import.meta.resolve(specifier),
+  }) as { runHot: typeof runHot };
   return hot.runHot(fast, color, argv.includes("--json"));
 }

@@ -4,22 +4,30 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI_BIN, runCli, tempDir } from "./helpers.js";
+import { takeScriptLog, writeScriptLogPreload } from "./script-log.js";
 
-// The fast-path commands run from their own hot bundle (dist/hot-<command>.js, bundle.mjs): these
-// tests check which of the CLI's files a process actually loads, through a module loader hook.
+// The fast-path commands run from their own hot bundle (dist/hot-<command>.cjs, bundle.mjs): these
+// tests check which of the CLI's files a process actually loads, through a module loader hook (the
+// ES modules) and a preload that sees each vm.Script (the hot bundles' CommonJS chunks).
 
 const DIST = path.dirname(CLI_BIN);
 let hookDir: string;
+let preload: string;
 let root: string;
 
 /** The dist/ files a run of the CLI loaded, by name, and its exit status. */
 function loadedFiles(args: string[]): { files: string[]; status: number } {
   const result = spawnSync(
     process.execPath,
-    ["--import", pathToFileURL(path.join(hookDir, "register.mjs")).href, CLI_BIN, ...args],
+    ["-r", preload, "--import", pathToFileURL(path.join(hookDir, "register.mjs")).href, CLI_BIN, ...args],
     {
       encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1", HOT_TEST_LOG: path.join(hookDir, "loaded.txt") },
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        HOT_TEST_LOG: path.join(hookDir, "loaded.txt"),
+        SCRIPT_LOG: path.join(hookDir, "scripts.txt"),
+      },
       timeout: 60_000,
     },
   );
@@ -29,11 +37,15 @@ function loadedFiles(args: string[]): { files: string[]; status: number } {
     .split("\n")
     .filter((url) => url.startsWith(pathToFileURL(DIST).href))
     .map((url) => path.basename(new URL(url).pathname));
+  for (const entry of takeScriptLog(path.join(hookDir, "scripts.txt"))) {
+    if ("script" in entry && path.dirname(entry.script) === DIST) files.push(path.basename(entry.script));
+  }
   return { files, status: result.status ?? -1 };
 }
 
 beforeAll(() => {
   hookDir = tempDir("millrace-hot-hook-");
+  preload = writeScriptLogPreload(hookDir);
   writeFileSync(
     path.join(hookDir, "hook.mjs"),
     `import { appendFileSync } from "node:fs";
@@ -57,7 +69,7 @@ describe("the hot bundles", () => {
   it("are built, one per fast-path command, beside the main bundle", () => {
     const names = readdirSync(DIST);
     for (const command of ["status", "queue", "runs", "supervisor"])
-      expect(names).toContain(`hot-${command}.js`);
+      expect(names).toContain(`hot-${command}.cjs`);
     expect(names).toContain("fast.js");
   });
 
@@ -69,7 +81,7 @@ describe("the hot bundles", () => {
   ])("answer %s from its own hot bundle only", (command, args) => {
     const { files, status } = loadedFiles([...args, "-w", root]);
     expect(status).toBe(0);
-    expect(files).toContain(`hot-${command}.js`);
+    expect(files).toContain(`hot-${command}.cjs`);
     const foreign = files.filter(
       (name) =>
         !(

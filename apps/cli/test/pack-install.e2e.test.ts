@@ -13,6 +13,7 @@ import { npmEnv } from "../../../scripts/lib/npm-env.mjs";
 // @ts-expect-error: a plain .mjs script, typed by its use here.
 import { packCli } from "../../../scripts/pack-cli.mjs";
 import { tempDir } from "./helpers.js";
+import { takeScriptLog, writeScriptLogPreload } from "./script-log.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -102,6 +103,31 @@ describe("npm i -g --prefix of the packed tarballs", () => {
     const report = JSON.parse(doctor.stdout) as { ok: boolean; errors: number };
     expect(report.ok).toBe(true);
     expect(report.errors).toBe(0);
+  });
+
+  it("answers the hot commands from the installed package with the code cache it ships", () => {
+    const dist = path.join(prefix, "lib", "node_modules", "millrace", "dist");
+    expect(millrace(["init", "hot-ws"]).status).toBe(0);
+    const log = path.join(scratch, "scripts.txt");
+    const preload = writeScriptLogPreload(scratch);
+    for (const [command, args] of [
+      ["status", ["status", "--json"]],
+      ["queue", ["queue", "ls", "--json"]],
+      ["runs", ["runs", "ls"]],
+      ["supervisor", ["supervisor", "report", "--json"]],
+    ] as const) {
+      expect(existsSync(path.join(dist, `hot-${command}.v8cache`))).toBe(true);
+      const result = spawnSync(
+        process.execPath,
+        ["-r", preload, path.join(dist, "bin.js"), ...args, "-w", "hot-ws"],
+        { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SCRIPT_LOG: log } },
+      );
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+      const scripts = takeScriptLog(log).filter((entry) => "script" in entry);
+      expect(scripts.length).toBeGreaterThan(1);
+      for (const script of scripts) expect(script).toMatchObject({ cached: true, rejected: false });
+    }
   });
 
   it("serves the dashboard from the installed package (its bundle ships inside it)", async () => {
