@@ -702,8 +702,10 @@ export {
   RUNTIME_EVENT_PAYLOADS,
   type RuntimeEventData,
   type RuntimeEventName,
+  type RuntimeEventPayloadSchema,
+  runtimeEventPayloadSchema,
   type TypedRuntimeEvent,
-  TypedRuntimeEventSchema,
+  typedRuntimeEventSchema,
 } from "./runtime-events.js";
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";
 export { ScriptActionSchema, ScriptFileSchema, ScriptPathBaseSchema, ScriptRuleSchema } from "./scripted.js";

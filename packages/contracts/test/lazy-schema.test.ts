@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   MillraceConfigSchema,
-  RUNTIME_EVENT_PAYLOADS,
+  runtimeEventPayloadSchema,
   RuntimeSnapshotSchema,
   renderJsonSchema,
 } from "../src/index.js";
@@ -125,7 +125,7 @@ describe("lazySchema", () => {
     expect(realSchema(MillraceConfigSchema)).not.toBe(MillraceConfigSchema);
     expect(MillraceConfigSchema.parse({}).runtime.default_mode).toBe("default_codex");
     expect(RuntimeSnapshotSchema.safeParse({}).success).toBe(false);
-    expect(RUNTIME_EVENT_PAYLOADS.runtime_paused_by_operator.parse({ issuer: "cli" })).toEqual({
+    expect(runtimeEventPayloadSchema("runtime_paused_by_operator").parse({ issuer: "cli" })).toEqual({
       issuer: "cli",
     });
     expect(JSON.parse(renderJsonSchema("millrace-config")).title).toBe("millrace-config");

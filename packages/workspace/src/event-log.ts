@@ -4,8 +4,8 @@ import {
   isRuntimeEventName,
   type RuntimeEvent,
   RuntimeEventSchema,
+  runtimeEventPayloadSchema,
   type TypedRuntimeEvent,
-  TypedRuntimeEventSchema,
 } from "@millrace/contracts";
 import type { EventCursor } from "./event-cursor.js";
 import { type CursorReadOptions, type CursorReadResult, readEventsFromCursor } from "./event-log-cursor.js";
@@ -51,11 +51,12 @@ function assertDeclared(event: RuntimeEventInput, strict: boolean): void {
     );
   }
   if (!strict) return;
-  const result = TypedRuntimeEventSchema.safeParse({ event_type: event.event_type, data: event.data });
+  // Only this event's payload schema is built (on its first use), not the union of every event.
+  const result = runtimeEventPayloadSchema(event.event_type).safeParse(event.data);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new Error(
-      `runtime event ${event.event_type} does not match its declaration: ${issue?.path.join(".") || "data"}: ${issue?.message}`,
+      `runtime event ${event.event_type} does not match its declaration: ${["data", ...(issue?.path ?? [])].join(".")}: ${issue?.message}`,
     );
   }
 }
