@@ -14,7 +14,9 @@ import { processIO } from "./io.js";
 export async function fastMain(original: readonly string[]): Promise<number | undefined> {
   const argv = rewriteCompatSpelling(original);
   const fast = parseFastPath(argv);
-  if (!fast) return undefined;
+  // `run` has no hot bundle: main() runs it from the main bundle, without yargs and with zod's JIT
+  // on (one-shot parsing suits a process that exits, not a daemon).
+  if (!fast || fast.module === "run") return undefined;
   const color = colorEnabled(processIO.env, argv, Boolean(processIO.isTTY));
   // A computed specifier: the hot bundles are files beside this one, built separately, so neither
   // tsc nor the bundler follows it.
