@@ -9,15 +9,17 @@ import type { MonitorEvent } from "@millrace/scheduler";
  */
 export const IDLE_HEAP_REDUCE_DELAY_MS = 2_000;
 
-type GcFunction = () => void;
+type GcFunction = (options?: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
 
 let gcFunction: GcFunction | undefined;
 
 /**
- * A full, compacting collection (the `gc` of `--expose-gc`, called with no options: on Node 20 the
- * options form collected nothing in a measurement). V8 does not start one by itself in an idle Node
- * process. Node exposes it only through the `gc` extension, which the flag installs into contexts
- * created while it is set; the flag is turned off again at once so nothing else sees a `gc` global.
+ * Gives the heap's empty pages back. Two calls, both measured to be needed on Node 20 (V8 11.3):
+ * `gc()` collects the garbage but keeps the pages; the options form with `flavor: "last-resort"`
+ * (what `LowMemoryNotification` runs) frees almost no garbage on its own, but after `gc()` it
+ * releases the pages left empty (docs/performance.md, "Memory", fourth pass). Node exposes the
+ * function only through the `gc` extension, which `--expose-gc` installs into contexts created while
+ * it is set; the flag is turned off again at once so nothing else sees a `gc` global.
  */
 export function memoryReducingGc(): void {
   if (gcFunction === undefined) {
@@ -29,6 +31,7 @@ export function memoryReducingGc(): void {
     }
   }
   gcFunction();
+  gcFunction({ type: "major", execution: "sync", flavor: "last-resort" });
 }
 
 export interface IdleHeapReducer {
