@@ -14,12 +14,13 @@ type GcFunction = (options?: { type: "major"; execution: "sync"; flavor: "last-r
 let gcFunction: GcFunction | undefined;
 
 /**
- * Gives the heap's empty pages back. Two calls, both measured to be needed on Node 20 (V8 11.3):
- * `gc()` collects the garbage but keeps the pages; the options form with `flavor: "last-resort"`
- * (what `LowMemoryNotification` runs) frees almost no garbage on its own, but after `gc()` it
- * releases the pages left empty (docs/performance.md, "Memory", fourth pass). Node exposes the
- * function only through the `gc` extension, which `--expose-gc` installs into contexts created while
- * it is set; the flag is turned off again at once so nothing else sees a `gc` global.
+ * Gives the heap's emptied pages back. `gc()` collects the garbage (V8 unmaps the pages it leaves
+ * empty shortly after, in the background); the options form with `flavor: "last-resort"` (what
+ * `LowMemoryNotification` runs) adds V8's memory-reducing pass, which shrinks the young generation,
+ * but on Node 20 (V8 11.3) frees almost no garbage on its own, hence both (docs/performance.md,
+ * "Memory", fourth pass). Node exposes the function only through the `gc` extension, which
+ * `--expose-gc` installs into contexts created while it is set; the flag is turned off again at
+ * once so nothing else sees a `gc` global.
  */
 export function memoryReducingGc(): void {
   if (gcFunction === undefined) {
