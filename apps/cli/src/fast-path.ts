@@ -10,7 +10,7 @@ import type { GlobalArgs } from "./io.js";
  */
 export interface FastInvocation {
   /** The key of the command module in COMMAND_MODULES. */
-  module: "status" | "queue" | "runs" | "supervisor";
+  module: "status" | "queue" | "runs" | "supervisor" | "run";
   args: Record<string, unknown> & GlobalArgs;
 }
 
@@ -35,6 +35,7 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   "--stalled-after": "stalledAfter",
   "--issuer": "issuer",
   "--actor": "issuer",
+  "--mode": "mode",
 };
 
 interface Scanned {
@@ -126,6 +127,27 @@ const COMMANDS: ReadonlyArray<{ words: string[][]; options: string[]; summary: b
         ...numberArg("recentEvents", "recent-events", values.recentEvents),
         ...numberArg("stalledAfter", "stalled-after", values.stalledAfter),
         ...(values.issuer !== undefined ? { issuer: values.issuer, actor: values.issuer } : {}),
+      },
+    }),
+  },
+  {
+    // Not for cold start: a daemon lives for weeks, and yargs and its command tree held ~1.7 MB of
+    // its heap for nothing (docs/performance.md, "Memory"). Its other options go through yargs.
+    words: [
+      ["run", "daemon"],
+      ["run", "once"],
+    ],
+    options: ["mode"],
+    summary: false,
+    build: ({ values, positionals }) => ({
+      module: "run",
+      args: {
+        mode_kind: positionals[1],
+        modeKind: positionals[1],
+        ...(values.mode !== undefined ? { mode: values.mode } : {}),
+        "until-idle": false,
+        untilIdle: false,
+        monitor: "none",
       },
     }),
   },

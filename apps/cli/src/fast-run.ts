@@ -15,6 +15,7 @@ const FAST_MODULES: Readonly<Record<FastInvocation["module"], CommandModuleLoade
   queue: () => import("./commands/queue.js"),
   runs: () => import("./commands/runs.js"),
   supervisor: () => import("./commands/supervisor.js"),
+  run: () => import("./commands/run.js"),
 };
 
 /** Loads the module that defines a fast-path command. */

@@ -21,7 +21,9 @@ import { processIO } from "./io.js";
 export async function fastMain(original: readonly string[]): Promise<number | undefined> {
   const argv = rewriteCompatSpelling(original);
   const fast = parseFastPath(argv);
-  if (!fast) return undefined;
+  // `run` has no hot bundle: main() runs it from the main bundle, without yargs and with zod's JIT
+  // on (one-shot parsing suits a process that exits, not a daemon).
+  if (!fast || fast.module === "run") return undefined;
   const color = colorEnabled(processIO.env, argv, Boolean(processIO.isTTY));
   const dist = path.dirname(fileURLToPath(import.meta.url));
   const hot = loadHotBundle(dist, `hot-${fast.module}.cjs`, {

@@ -59,6 +59,18 @@ describe("the cold-start fast path", () => {
     });
   });
 
+  it("takes `run daemon` and `run once` with --mode, so a daemon never loads yargs", () => {
+    expect(parseFastPath(["run", "daemon", "-w", "/ws"])).toMatchObject({
+      module: "run",
+      args: { mode_kind: "daemon", "until-idle": false, monitor: "none", workspace: "/ws", json: false },
+    });
+    expect(parseFastPath(["run", "once", "--mode=demo", "--json"])).toMatchObject({
+      module: "run",
+      args: { mode_kind: "once", mode: "demo", json: true },
+    });
+    expect(parseFastPath(["run", "daemon"])?.args).not.toHaveProperty("mode");
+  });
+
   it("leaves everything else to yargs", () => {
     for (const argv of [
       ["status", "--help"],
@@ -84,6 +96,15 @@ describe("the cold-start fast path", () => {
       ["supervisor", "report", "--limit", "2"],
       ["supervisor", "status"],
       ["version"],
+      ["run"],
+      ["run", "forever"],
+      ["run", "daemon", "--mode"],
+      ["run", "daemon", "--until-idle"],
+      ["run", "daemon", "--monitor", "basic"],
+      ["run", "daemon", "--max-ticks", "3"],
+      ["run", "daemon", "--mode", "a", "--mode", "b"],
+      ["run", "once", "extra"],
+      ["status", "--mode", "demo"],
       [],
     ]) {
       expect(parseFastPath(argv), argv.join(" ")).toBeUndefined();
@@ -124,6 +145,17 @@ describe("the cold-start fast path", () => {
     const emptyIssuer = runCli(["supervisor", "report", "--issuer=", "-w", root]);
     expect(emptyIssuer.status).toBe(2);
     expect(emptyIssuer.stderr).toMatch(/^error: .*issuer/);
+    // `run once` both ways: the same summary; a bad mode is refused the same way by both.
+    const once = runCli(["run", "once", "--mode", "demo", "--json", "-w", root]);
+    const onceSlow = runCli(["run", "once", "--mode", "demo", "--json", "-w", root, "--monitor", "none"]);
+    expect(once.status, once.stderr).toBe(0);
+    expect(once.stdout).toBe(onceSlow.stdout);
+    const badMode = runCli(["run", "once", "--mode", "no_such_mode", "-w", root]);
+    const badModeSlow = runCli(["run", "once", "--mode", "no_such_mode", "--monitor", "none", "-w", root]);
+    expect(badMode.status).not.toBe(0);
+    expect(badMode.status).toBe(badModeSlow.status);
+    expect(badMode.stderr).toBe(badModeSlow.stderr);
+    expect(badMode.stderr).toMatch(/^error: .*\nhint: /);
     const zero = runCli(["runs", "ls", "--limit", "0", "-w", root]);
     expect(zero.status).toBe(2);
     expect(zero.stderr).toMatch(/^error: --limit must be a whole number >= 1, got 0/);

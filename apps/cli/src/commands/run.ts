@@ -3,6 +3,7 @@ import path from "node:path";
 import { MillraceError } from "@millrace/contracts";
 import type { MillraceCommand } from "../command.js";
 import { leanDaemonHeap } from "../daemon-heap.js";
+import { idleHeapReducer } from "../idle-heap.js";
 import { listenForInterrupt } from "../interrupt.js";
 import type { CommandContext } from "../io.js";
 import { type LiveDisplay, liveDisplay } from "./live-display.js";
@@ -82,7 +83,9 @@ export const runCommand: MillraceCommand<RunArgs> = {
       args.mode_kind === "daemon" && args.monitor === "none" && !ctx.json && ctx.io.isTTY
         ? liveDisplay(ctx)
         : undefined;
-    const listeners = [monitor, live?.listener].filter((fn) => fn !== undefined);
+    // A daemon gives memory back once per idle spell (idle-heap.ts).
+    const reducer = args.mode_kind === "daemon" ? idleHeapReducer() : undefined;
+    const listeners = [monitor, live?.listener, reducer?.listener].filter((fn) => fn !== undefined);
     const engine = scheduler.createEngine({
       workspace: ctx.workspace,
       runtimeMode: args.mode_kind,
@@ -175,6 +178,7 @@ export const runCommand: MillraceCommand<RunArgs> = {
       return summary.interrupted ? (interrupt.exitStatus() ?? 130) : 0;
     } finally {
       live?.close();
+      reducer?.close();
       interrupt.dispose();
       await engine.close();
     }
