@@ -709,6 +709,7 @@ export {
 } from "./runtime-events.js";
 export type { ScriptAction, ScriptFile, ScriptFileInput, ScriptPathBase, ScriptRule } from "./scripted.js";
 export { ScriptActionSchema, ScriptFileSchema, ScriptPathBaseSchema, ScriptRuleSchema } from "./scripted.js";
+export { isSealedBy, parseSealed, safeParseSealed } from "./sealed-parse.js";
 export type {
   RecoveryRequestRecord,
   SentinelCheck,

@@ -27,7 +27,12 @@ export interface BetweenStagesHookOptions {
 export function betweenStagesHook(governance: UsageGovernance, options: BetweenStagesHookOptions = {}) {
   return (info: BetweenStagesHookInfo): GovernanceVerdict | undefined => {
     let runId = info.snapshot.active_run_id ?? null;
-    if (info.boundary === "after_stage" && info.stageResultPath) {
+    const heldByUs = info.snapshot.pause_sources.includes("usage_governance");
+    // Counting implies enabled, so this is the evaluation test the hook always made. The result
+    // file is read only when it is used (counted, or the run id of an evaluation): with governance
+    // off (the default) a handoff no longer re-reads and re-parses the envelope it just wrote.
+    const evaluate = governance.countsStageResults || governance.shouldEvaluate(heldByUs);
+    if (evaluate && info.boundary === "after_stage" && info.stageResultPath) {
       const envelope = readEnvelope(info.stageResultPath);
       if (envelope) {
         runId = envelope.run_id;
@@ -37,8 +42,7 @@ export function betweenStagesHook(governance: UsageGovernance, options: BetweenS
         governance.recordStageResult(envelope, info.stageResultPath, { lineageRootId });
       }
     }
-    if (!governance.shouldEvaluate(info.snapshot.pause_sources.includes("usage_governance")))
-      return undefined;
+    if (!evaluate) return undefined;
     const evaluation = governance.evaluate({ runId });
     for (const transition of evaluation.transitions) options.onTransition?.(transition);
     if (evaluation.paused === evaluation.verdict.pause) return evaluation.verdict;

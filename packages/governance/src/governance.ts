@@ -88,6 +88,11 @@ export class UsageGovernance {
     return this.config.enabled && this.config.runtime_token_rules.enabled;
   }
 
+  /** True when `recordStageResult` counts results (governance and token rules are on). */
+  get countsStageResults(): boolean {
+    return this.counting;
+  }
+
   /** Counts a persisted stage result (when governance and token rules are on). */
   recordStageResult(
     envelope: StageResultEnvelope,

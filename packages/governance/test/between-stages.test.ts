@@ -71,6 +71,33 @@ describe("betweenStagesHook", () => {
     ).toBeUndefined();
   });
 
+  it("off: an after-stage call leaves the result uncounted and answers nothing; a held pause is still evaluated", () => {
+    const paths = tempWorkspace();
+    const governance = UsageGovernance.open(paths, governanceConfig({ enabled: false }), {
+      daemonSessionId: null,
+      codexHome: tempDir(),
+    });
+    const hook = betweenStagesHook(governance);
+    const file = writeResult(paths, envelope({ runId: "run-a", tokens: usage(1200) }), "request-1");
+    expect(governance.countsStageResults).toBe(false);
+    expect(
+      hook({
+        boundary: "after_stage",
+        snapshot: { active_run_id: "run-a", pause_sources: [] },
+        stageResultPath: file,
+      }),
+    ).toBeUndefined();
+    expect(UsageLedger.open(paths, { repair: false }).entries).toEqual([]);
+    // A governance pause left in the snapshot: evaluated (and lifted, governance being off).
+    const held = hook({
+      boundary: "after_stage",
+      snapshot: { active_run_id: "run-a", pause_sources: ["usage_governance"] },
+      stageResultPath: file,
+    });
+    expect(held?.pause).toBe(false);
+    expect(UsageLedger.open(paths, { repair: false }).entries).toEqual([]);
+  });
+
   it("holds the pause with auto_resume = false", () => {
     const paths = tempWorkspace();
     let now = new Date("2026-04-28T10:00:00Z");

@@ -19,8 +19,18 @@ import { assertRuntimeWriteConfined } from "./confine.js";
 /** Temp files are `.<name>.tmp-<hex>` beside their target, so a crash leaves them in one known shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
 
+/**
+ * Temp names: 8 random bytes drawn once per process, then a counter. Unique across processes (the
+ * prefix) and within one (the counter), like a fresh random suffix per write, without a call into
+ * the CSPRNG (and its `getpid`) on every atomic write of the handoff path.
+ */
+const TEMP_PREFIX = randomBytes(8).toString("hex");
+let tempCounter = 0;
+
 function tempPathFor(target: string): string {
-  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${randomBytes(8).toString("hex")}`);
+  tempCounter = (tempCounter + 1) >>> 0;
+  const suffix = `${TEMP_PREFIX}${tempCounter.toString(16).padStart(8, "0")}`;
+  return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${suffix}`);
 }
 
 /** Fsyncs a folder so a rename or link inside it survives a power loss. Never throws. */

@@ -157,4 +157,19 @@ describe("confinement by real path", () => {
       "workspace_path_escapes",
     );
   });
+
+  it("a name first written while missing, then planted as a link out of the workspace, is refused", () => {
+    const paths = fresh();
+    const target = path.join(paths.runs, "fresh.json");
+    writeFileAtomicSync(target, "{}"); // missing at the check: allowed, and nothing is remembered
+    rmSync(target);
+    const outside = tempDir("millrace-outside-");
+    writeFileSync(path.join(outside, "fresh.json"), "");
+    symlinkSync(path.join(outside, "fresh.json"), target);
+    expect(refusal(() => writeFileAtomicSync(target, "{}")).code).toBe("workspace_path_escapes");
+    // A missing folder on the way (ENOTDIR below a file, ENOENT below a missing folder) is no escape.
+    expect(findPathEscape(paths.root, path.join(paths.runs, "nope", "deeper", "x.json"))).toBeUndefined();
+    writeFileSync(path.join(paths.runs, "plain"), "");
+    expect(findPathEscape(paths.root, path.join(paths.runs, "plain", "x.json"))).toBeUndefined();
+  });
 });

@@ -7,6 +7,7 @@ import {
   type StageRunRequest,
   type StageRunRequestInput,
   StageRunRequestSchema,
+  safeParseSealed,
 } from "@millrace/contracts";
 import { RUNTIME_DIR_NAME } from "@millrace/workspace";
 
@@ -25,9 +26,12 @@ export function runArtifactPaths(runDir: string, requestId: string): RunArtifact
   };
 }
 
-/** Validates a request; a violation is a `runner_request_invalid` error naming the field. */
+/**
+ * Validates a request; a violation is a `runner_request_invalid` error naming the field. A request
+ * the engine built (sealed by its own parse, so frozen since it passed) is not validated twice.
+ */
 export function parseStageRunRequest(input: StageRunRequestInput | unknown): StageRunRequest {
-  const result = StageRunRequestSchema.safeParse(input);
+  const result = safeParseSealed(StageRunRequestSchema, input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join(".") : "request";

@@ -5,6 +5,7 @@ import {
   type CompiledNode,
   type CompiledRunPlan,
   type DocumentKind,
+  parseSealed,
   type RuntimeErrorContext,
   runningMarkerToken,
   type StageRunRequest,
@@ -79,7 +80,8 @@ export function buildStageRunRequest(input: BuildRequestInput): StageRunRequest 
         runtime_error_catalog_path: paths.runtimeErrorCatalog,
       }
     : {};
-  return StageRunRequestSchema.parse({
+  // Sealed: the runners' dispatch then takes this frozen request without validating it again.
+  return parseSealed(StageRunRequestSchema, {
     request_id: requestId,
     run_id: run.run_id,
     plane: node.plane,
