@@ -5,9 +5,9 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import {
   MillraceConfigSchema,
-  runtimeEventPayloadSchema,
   RuntimeSnapshotSchema,
   renderJsonSchema,
+  runtimeEventPayloadSchema,
 } from "../src/index.js";
 import { lazySchema, realizeLazySchemas, realSchema } from "../src/lazy-schema.js";
 
