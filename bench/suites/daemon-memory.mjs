@@ -32,7 +32,9 @@ const CHECKPOINTS = (process.env.BENCH_DAEMON_TASKS ?? "100,10000")
   .map((n) => Number.parseInt(n, 10))
   .filter((n) => n > 0)
   .sort((a, b) => a - b);
-const IDLE_MS = Number.parseFloat(process.env.BENCH_DAEMON_IDLE_S ?? "3") * 1000;
+// 8 s: the daemon gives memory back 2 s after it goes idle (apps/cli/src/idle-heap.ts) and V8 unmaps
+// the emptied pages in the background after that; a 3 s sample caught it half way (docs/performance.md).
+const IDLE_MS = Number.parseFloat(process.env.BENCH_DAEMON_IDLE_S ?? "8") * 1000;
 const EXTRA_NODE = (process.env.BENCH_DAEMON_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
