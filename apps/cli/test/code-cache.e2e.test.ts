@@ -55,6 +55,20 @@ function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; n
 }
 
 /** The output with the clock fields masked (they differ between any two runs). */
+/** Runs `args` again with the command's cache file removed: the same exit code, stdout and stderr. */
+function expectSameWithoutCache(command: string, args: string[], cached: ReturnType<typeof run>) {
+  withCacheFile(
+    command,
+    () => undefined,
+    () => {
+      const plain = run(args);
+      expect(plain.status).toBe(cached.status);
+      expect(plain.stdout).toBe(cached.stdout);
+      expect(plain.stderr).toBe(cached.stderr);
+    },
+  );
+}
+
 function masked(text: string): string {
   return text
     .replace(/"(generated_at|updated_at|time_in_status_seconds)": [^,\n]+/g, '"$1": X')
@@ -192,31 +206,13 @@ describe("the hot bundles' code cache", () => {
     const cached = run(args);
     expect(cached.status).toBe(1);
     expect(JSON.parse(cached.stdout).error.message).toContain("ENOTDIR");
-    withCacheFile(
-      "supervisor",
-      () => undefined,
-      () => {
-        const plain = run(args);
-        expect(plain.status).toBe(cached.status);
-        expect(plain.stdout).toBe(cached.stdout);
-        expect(plain.stderr).toBe(cached.stderr);
-      },
-    );
+    expectSameWithoutCache("supervisor", args, cached);
   });
 
   it("keeps error output and exit codes (a missing workspace) with and without the cache", () => {
     const args = [...(COMMANDS.queue as string[]), "-w", path.join(root, "missing")];
     const cached = run(args);
-    withCacheFile(
-      "queue",
-      () => undefined,
-      () => {
-        const plain = run(args);
-        expect(plain.status).toBe(cached.status);
-        expect(plain.stdout).toBe(cached.stdout);
-        expect(plain.stderr).toBe(cached.stderr);
-      },
-    );
+    expectSameWithoutCache("queue", args, cached);
     expect(cached.status).not.toBe(0);
     expect(JSON.parse(cached.stdout).error.code).toBeTruthy();
   });
