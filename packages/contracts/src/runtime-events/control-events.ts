@@ -3,6 +3,15 @@ import { MailboxCommandSchema, PlaneSchema } from "../enums.js";
 import { OperatorInterventionRecordSchema } from "../queue-records.js";
 import { mailboxDocumentApplied, nullableText, text } from "./payload-parts.js";
 
+/** The fields an automatic retry's scheduled and requeued events share. */
+const retryAttempt = () => ({
+  work_item_kind: text(),
+  work_item_id: text(),
+  failure_class: text(),
+  attempt: z.int().positive(),
+  max_attempts: z.int().positive(),
+});
+
 /**
  * Operator control (mailbox and direct), operator questions, queue interventions, automatic retries and Sentinel.
  * Event name → a function that builds the schema of its `data` (called on first use only).
@@ -107,24 +116,9 @@ export const CONTROL_EVENT_PAYLOADS = {
     }),
   // bounded autonomous recovery ([recovery] auto_retry_attempts)
   /** An item blocked by a transient failure will be requeued at `due_at`. */
-  auto_retry_scheduled: () =>
-    z.strictObject({
-      work_item_kind: text(),
-      work_item_id: text(),
-      failure_class: text(),
-      attempt: z.int().positive(),
-      max_attempts: z.int().positive(),
-      due_at: text(),
-    }),
+  auto_retry_scheduled: () => z.strictObject({ ...retryAttempt(), due_at: text() }),
   /** The runtime requeued a blocked item (logged with `"auto": true` in its requeue log). */
-  auto_retry_requeued: () =>
-    z.strictObject({
-      work_item_kind: text(),
-      work_item_id: text(),
-      failure_class: text(),
-      attempt: z.int().positive(),
-      max_attempts: z.int().positive(),
-    }),
+  auto_retry_requeued: () => z.strictObject(retryAttempt()),
   /** A blocked item is not retried automatically: its failure is not transient, or its retries are spent. */
   auto_retry_declined: () =>
     z.strictObject({
