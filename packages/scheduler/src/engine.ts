@@ -94,7 +94,7 @@ export class Engine {
     const clock = this.options.clock ?? (() => new Date());
     const config = loadConfig(paths);
     // A control command applied directly holds the lock for milliseconds: wait for it, not fail.
-    this.lock = acquireLockPatiently(paths, { now: clock });
+    this.lock = acquireLockPatiently(paths, { now: clock, runtime: true });
     try {
       // Agents a killed daemon left running are ended before anything is reconciled or re-dispatched,
       // so one task never has two writers.

@@ -1,6 +1,16 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
 import { MillraceError, type RuntimeLock } from "@millrace/contracts";
-import { type AcquiredLock, acquireLock, inspectLock, type WorkspacePaths } from "@millrace/workspace";
+import {
+  type AcquiredLock,
+  acquireLock,
+  inspectLock,
+  isProcessAlive,
+  readRegularFile,
+  type WorkspacePaths,
+  writeFileAtomicSync,
+} from "@millrace/workspace";
 
 /**
  * A control command applied without a daemon holds the ownership lock for a few milliseconds. Its
@@ -34,25 +44,90 @@ function heldByControlWriter(paths: WorkspacePaths): boolean {
 }
 
 /**
+ * A runtime (daemon or `run once`) that finds a control writer's lock says so in this file while
+ * it waits, and control writers step aside for it: without that, a steady stream of direct
+ * commands (each takes the lock for a few milliseconds, back to back) could hold the lock through
+ * every one of the runtime's polls until its patience ran out. Once the runtime owns the lock, the
+ * writers see a live runtime and queue into its mailbox, as they do for any running daemon.
+ */
+export function runtimeWaitingFile(paths: WorkspacePaths): string {
+  return path.join(paths.state, "runtime_daemon.lock.waiting.json");
+}
+
+/**
+ * The pid of a live runtime waiting for the lock, or undefined. The file is untrusted input like
+ * any in the workspace: capped, regular files only, and honoured only for a live process other
+ * than this one and for at most twice a runtime's patience (a killed waiter, a reused pid).
+ */
+function waitingRuntime(paths: WorkspacePaths): number | undefined {
+  const read = readRegularFile(runtimeWaitingFile(paths), { maxBytes: 256 });
+  if (read.kind !== "ok") return undefined;
+  let pid: unknown;
+  let since: unknown;
+  try {
+    ({ pid, since_ms: since } = JSON.parse(read.text) as { pid?: unknown; since_ms?: unknown });
+  } catch {
+    return undefined;
+  }
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid)
+    return undefined;
+  if (typeof since !== "number" || Math.abs(Date.now() - since) > 2 * CONTROL_LOCK_WAIT_MS) return undefined;
+  return isProcessAlive(pid) ? pid : undefined;
+}
+
+function announceWaiting(paths: WorkspacePaths): void {
+  // Not fsync'd: it only matters while this process lives.
+  writeFileAtomicSync(runtimeWaitingFile(paths), JSON.stringify({ pid: process.pid, since_ms: Date.now() }), {
+    durable: false,
+  });
+}
+
+function withdrawWaiting(paths: WorkspacePaths): void {
+  const read = readRegularFile(runtimeWaitingFile(paths), { maxBytes: 256 });
+  if (read.kind !== "ok") return;
+  try {
+    if ((JSON.parse(read.text) as { pid?: unknown }).pid !== process.pid) return;
+  } catch {
+    return;
+  }
+  rmSync(runtimeWaitingFile(paths), { force: true });
+}
+
+/**
  * Takes the ownership lock, waiting (up to `waitMs`) while a control writer holds it. A lock held
  * by a live runtime is refused at once with `workspace_locked` (its `details.lock` names the owner).
+ * A runtime (`runtime: true`) announces that it waits (see `runtimeWaitingFile`); a control writer
+ * waits for such a runtime to take the lock first, up to its own `waitMs`, then tries anyway.
  */
 export function acquireLockPatiently(
   paths: WorkspacePaths,
-  options: { now: () => Date; sessionId?: string; waitMs?: number },
+  options: { now: () => Date; sessionId?: string; waitMs?: number; runtime?: boolean },
 ): AcquiredLock {
   const deadline = Date.now() + (options.waitMs ?? CONTROL_LOCK_WAIT_MS);
-  for (;;) {
-    try {
-      return acquireLock(paths, {
-        now: options.now(),
-        ...(options.sessionId ? { sessionId: options.sessionId } : {}),
-      });
-    } catch (error) {
-      if (!MillraceError.isInstance(error) || error.code !== "workspace_locked") throw error;
-      if (Date.now() >= deadline || !heldByControlWriter(paths)) throw error;
-      sleepSync(POLL_MS);
+  let announced = false;
+  try {
+    for (;;) {
+      if (!options.runtime && Date.now() < deadline && waitingRuntime(paths) !== undefined) {
+        sleepSync(POLL_MS);
+        continue;
+      }
+      try {
+        return acquireLock(paths, {
+          now: options.now(),
+          ...(options.sessionId ? { sessionId: options.sessionId } : {}),
+        });
+      } catch (error) {
+        if (!MillraceError.isInstance(error) || error.code !== "workspace_locked") throw error;
+        if (Date.now() >= deadline || !heldByControlWriter(paths)) throw error;
+        if (options.runtime && !announced) {
+          announceWaiting(paths);
+          announced = true;
+        }
+        sleepSync(POLL_MS);
+      }
     }
+  } finally {
+    if (announced) withdrawWaiting(paths);
   }
 }
 
