@@ -14,6 +14,12 @@ export class FolderView {
   /** Wall-clock ms of the last full listing. */
   listedAtMs = 0;
   synced = false;
+  /**
+   * Whether the saved index holds a listing of this folder that a later process will trust (taken
+   * well after the folder's last change). When a re-list makes one trustworthy, the index is worth
+   * saving again even though no entry changed: otherwise every read-only process re-lists.
+   */
+  savedTrusted = false;
 
   constructor(readonly folder: QueueFolder) {}
 

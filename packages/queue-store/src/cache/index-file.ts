@@ -59,5 +59,7 @@ export function readQueueIndex(indexFile: string): QueueIndex | undefined {
 
 export function writeQueueIndex(indexFile: string, folders: QueueIndex["folders"]): void {
   const index: QueueIndex = { schema_version: "1.0", kind: "queue_index", folders };
-  writeFileAtomicSync(indexFile, JSON.stringify(index));
+  // Not fsync'd: the index is a cache checked against the folders on every use, and a copy a power
+  // loss left empty or cut is discarded by readQueueIndex (the folders are listed again).
+  writeFileAtomicSync(indexFile, JSON.stringify(index), { durable: false });
 }

@@ -13,6 +13,11 @@ const RELIST_INTERVAL_MS = 2_000;
 /** A directory mtime this close to the moment it was listed may hide a same-tick change. */
 const RACY_WINDOW_NS = 1_000_000_000n;
 
+/** Whether a view's listing was taken well after its directory's last change (see RACY_WINDOW_NS). */
+function trustedListing(view: FolderView): boolean {
+  return BigInt(view.listedAtMs) * 1_000_000n - view.dirMtimeNs > RACY_WINDOW_NS;
+}
+
 /**
  * The per-folder cache behind every queue read. The folders stay the source of truth: a folder is
  * re-listed when its directory mtime moves, when the last listing is older than two seconds, or when
@@ -91,6 +96,7 @@ export class QueueCache {
     view.dirMtimeNs = mtimeNs;
     view.listedAtMs = now;
     view.synced = true;
+    if (!view.savedTrusted && trustedListing(view)) this.dirty = true;
   }
 
   /** A file another process moved between states keeps its inode, size and mtime: reuse its facts. */
@@ -176,11 +182,10 @@ export class QueueCache {
         if (entry.error !== null) skipped = true;
         else view.set(name, entry);
       }
-      const mtimeNs = BigInt(saved.dir_mtime_ns);
-      const listedNs = BigInt(saved.listed_at_ms) * 1_000_000n;
-      view.dirMtimeNs = mtimeNs;
-      // Trusted only when the listing happened well after the directory's last change.
-      view.synced = !skipped && listedNs - mtimeNs > RACY_WINDOW_NS;
+      view.dirMtimeNs = BigInt(saved.dir_mtime_ns);
+      view.listedAtMs = saved.listed_at_ms;
+      view.synced = !skipped && trustedListing(view);
+      view.savedTrusted = view.synced;
       view.listedAtMs = view.synced ? this.now() : 0;
     }
   }
@@ -198,6 +203,7 @@ export class QueueCache {
       };
     }
     writeQueueIndex(indexFile, folders);
+    for (const view of this.views.values()) view.savedTrusted = view.synced && trustedListing(view);
     this.dirty = false;
   }
 }
