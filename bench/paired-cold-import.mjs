@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The cold import of each package in two built checkouts, paired (issue 10): per round and package,
-// a fresh `node` process per checkout imports that checkout's packages/<name>/dist/index.js and
+// a fresh `node` process per checkout imports that checkout's packages/<name> entry as node resolves
+// it (package.json `exports["."].import`: the bundle where a checkout ships one) and
 // prints its own CPU time (user + system, the whole process: node's start included), the import's
 // wall time and its RSS. The order alternates from round to round; per package it prints the
 // medians of each side, their ratio and the median of the per-round ratios. On a shared machine
@@ -11,7 +12,7 @@
 // Bad input (a missing or unbuilt checkout, an unknown package, a bad option) is refused with one
 // error line, a hint and exit 2.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { median } from "./lib.mjs";
 
@@ -43,12 +44,25 @@ export function parseArgs(argv, cwd = process.cwd()) {
     options[side] = path.resolve(cwd, options[side]);
     for (const name of options.packages) {
       if (!/^[a-z][a-z-]*$/.test(name)) throw new UsageError(`not a package name: ${name}`);
-      const entry = path.join(options[side], "packages", name, "dist", "index.js");
+      const entry = packageEntry(options[side], name);
       if (!existsSync(entry))
         throw new UsageError(`${side}: ${entry} does not exist (unknown package, or not built)`);
     }
   }
   return options;
+}
+
+/** The file node loads for `@millrace/<name>` in the checkout `root` (its `exports["."].import`). */
+export function packageEntry(root, name) {
+  const dir = path.join(root, "packages", name);
+  let target = "./dist/index.js";
+  try {
+    const entry = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).exports?.["."];
+    target = (typeof entry === "string" ? entry : entry?.import) ?? target;
+  } catch {
+    // No readable package.json: the existence check of the default entry reports it.
+  }
+  return path.join(dir, target);
 }
 
 const PROBE = `const t0 = performance.now(); await import(process.argv[1]); const wall = performance.now() - t0;
@@ -69,7 +83,7 @@ export function measure({ before, after, packages, rounds }, importOnce = coldIm
       const sides = round % 2 === 0 ? ["before", "after"] : ["after", "before"];
       for (const side of sides) {
         const root = side === "before" ? before : after;
-        samples[name][side].push(importOnce(path.join(root, "packages", name, "dist", "index.js")));
+        samples[name][side].push(importOnce(packageEntry(root, name)));
       }
     }
   }

@@ -22,8 +22,15 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const packagesRoot = path.resolve(here, "..", "..", "packages");
 
 /**
+ * The export condition naming a package's per-file tsc output (scripts/bundle-package-dist.mjs):
+ * the bundles here read those files, not the package's own bundle (`import`, what node loads), so
+ * that tree-shaking sees each module and a hot bundle keeps only what its command uses.
+ */
+const PER_FILE_CONDITION = "millrace-per-file";
+
+/**
  * `{ name, entry, relative }` for a file inside packages/<dir>/dist: the package's name, its main
- * entry (`exports["."].import`, e.g. `dist/index.js`) and the file relative to that entry.
+ * entry (`exports["."]["millrace-per-file"]`, e.g. `dist/index.js`) and the file relative to that entry.
  */
 function packageFileOf(id) {
   if (!path.isAbsolute(id)) return undefined;
@@ -32,9 +39,9 @@ function packageFileOf(id) {
   const [dir, sub, ...rest] = rel.split(path.sep);
   if (sub !== "dist" || dir === undefined) return undefined;
   const manifest = JSON.parse(readFileSync(path.join(packagesRoot, dir, "package.json"), "utf8"));
-  const entry = manifest.exports?.["."]?.import;
+  const entry = manifest.exports?.["."]?.[PER_FILE_CONDITION];
   if (entry !== "./dist/index.js")
-    throw new Error(`${manifest.name}: expected exports["."].import ./dist/index.js`);
+    throw new Error(`${manifest.name}: expected exports["."]["${PER_FILE_CONDITION}"] ./dist/index.js`);
   return { name: manifest.name, entry: entry.slice(2), relative: `./${rest.join("/")}` };
 }
 
@@ -92,7 +99,10 @@ for (const name of readdirSync(outDir)) {
 
 const common = {
   platform: "node",
-  resolve: { extensionAlias: { ".js": [".ts", ".js"] } },
+  resolve: {
+    extensionAlias: { ".js": [".ts", ".js"] },
+    conditionNames: [PER_FILE_CONDITION, "import", "node", "default"],
+  },
   plugins: [ownUrls("import.meta.resolve")],
   logLevel: "warn",
   // @iarna/toml reaches util.inspect through a guarded direct eval, on purpose; it fails softly.

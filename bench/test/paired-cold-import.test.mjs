@@ -6,7 +6,14 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { coldImport, measure, pairRows, parseArgs, UsageError } from "../paired-cold-import.mjs";
+import {
+  coldImport,
+  measure,
+  packageEntry,
+  pairRows,
+  parseArgs,
+  UsageError,
+} from "../paired-cold-import.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const probe = path.join(here, "..", "paired-cold-import.mjs");
@@ -42,6 +49,23 @@ test("a cold import of a real file reports the process's CPU time, its import wa
   const sample = coldImport(path.join(root, "packages", "contracts", "dist", "index.js"));
   assert.ok(sample.cpu > 0 && sample.wall >= 0 && sample.rss > 0);
   assert.throws(() => coldImport(path.join(root, "missing.js")), /importing .*missing\.js failed/);
+});
+
+test("imports the file node resolves for the package: its exports' import target, else dist/index.js", () => {
+  const root = checkout(["contracts", "runners"]);
+  writeFileSync(
+    path.join(root, "packages", "runners", "package.json"),
+    JSON.stringify({
+      exports: { ".": { "millrace-per-file": "./dist/index.js", import: "./dist/index.bundle.js" } },
+    }),
+  );
+  assert.equal(
+    packageEntry(root, "runners"),
+    path.join(root, "packages", "runners", "dist", "index.bundle.js"),
+  );
+  assert.equal(packageEntry(root, "contracts"), path.join(root, "packages", "contracts", "dist", "index.js"));
+  // The bundle is not there: the checkout counts as not built.
+  assert.throws(() => parseArgs(["--before", root, "--after", root, "--packages", "runners"]), /not built/);
 });
 
 test("refuses a missing --before, an unbuilt package, a bad round count and an unknown option", () => {
