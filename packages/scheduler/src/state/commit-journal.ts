@@ -130,6 +130,8 @@ export class CommitJournal {
   /** Event lines of the records appended since the last fsync'd one. */
   private unsyncedEvents = "";
   private deferredSnapshot: string | undefined;
+  /** Records appended without fsync since the last fsync'd one. */
+  private unsyncedRecords = 0;
 
   private constructor(
     private readonly paths: WorkspacePaths,
@@ -166,6 +168,7 @@ export class CommitJournal {
     writeAll(fd, `${JSON.stringify(record)}\n`);
     if (durable) fdatasyncSync(fd);
     this.unsyncedEvents = durable ? "" : this.unsyncedEvents + step.eventsText;
+    this.unsyncedRecords = durable ? 0 : this.unsyncedRecords + 1;
     if (step.countersText !== undefined)
       writeFileAtomicSync(this.paths.recoveryCounters, step.countersText, { durable: false });
     for (const file of step.files) {
@@ -188,6 +191,14 @@ export class CommitJournal {
     const lines = this.unsyncedEvents.split("\n").filter((line) => line !== "");
     const type = `"event_type":${JSON.stringify(eventType)}`;
     return lines.length > 0 && lines.every((line) => line.includes(type));
+  }
+
+  /**
+   * True when every record is fsync'd and every derived file written: the files on disk hold the
+   * last record's state, so a step that changes nothing needs no record of its own.
+   */
+  caughtUp(): boolean {
+    return this.unsyncedRecords === 0 && this.deferredEvents === "" && this.deferredSnapshot === undefined;
   }
 
   /** Writes the event lines and snapshot that earlier commits left for later (no new record). */

@@ -187,6 +187,20 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
     announce(ctx);
     return;
   }
+  if (
+    events.length === 0 &&
+    countersText === undefined &&
+    ctx.pendingFiles.length === 0 &&
+    journal.caughtUp() &&
+    sameSnapshotState(ctx.snapshot, ctx.committedSnapshot)
+  ) {
+    // A cycle that changed nothing (an idle or paused daemon, once per idle_sleep_seconds): the
+    // state on disk is already this one, durably. No record, no fsync, no snapshot rewrite, so the
+    // snapshot's updated_at stays the time the state last changed.
+    options.beforeAnnounce?.();
+    if (durable || options.announce === true) announce(ctx);
+    return;
+  }
   const saved = snapshotFileText(ctx.snapshot, ctx.clock());
   traced("commit.journal", () =>
     journal.commit(
@@ -215,6 +229,13 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
 }
 
 /** The save of a context with no journal: each file written durably, as before the journal. */
+/** Whether two snapshots hold the same state, their `updated_at` aside. */
+function sameSnapshotState(a: RuntimeSnapshot, b: RuntimeSnapshot | undefined): boolean {
+  if (a === b) return true;
+  if (b === undefined) return false;
+  return JSON.stringify({ ...a, updated_at: "" }) === JSON.stringify({ ...b, updated_at: "" });
+}
+
 function commitWithoutJournal(ctx: EngineContext, options: CommitOptions): void {
   // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
   // de-duplicate on request_id), where the other order could lose the step's events for good.
