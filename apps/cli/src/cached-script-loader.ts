@@ -75,3 +75,34 @@ export function loadHotBundle(
 
   return load(entry);
 }
+
+/**
+ * Loads the hot bundle through node's own CommonJS loader instead, so that node's compile cache
+ * (Node 22.1+, switched on by bin.js) keeps its compiled code between runs. For a node whose V8 is
+ * not the one the shipped cache was made with: there `loadHotBundle` would compile every chunk
+ * from scratch on every run. The chunks reach `__millraceImportResolve` as a global then (node's
+ * module wrapper has no such parameter); it is set before the entry is required.
+ */
+export function requireHotBundle(
+  dir: string,
+  entry: string,
+  resolve: (specifier: string) => string,
+): Record<string, unknown> {
+  if (!CHUNK_NAME.test(entry)) throw new Error(`not a hot bundle file: ${entry}`);
+  (globalThis as { __millraceImportResolve?: (specifier: string) => string }).__millraceImportResolve =
+    resolve;
+  const filename = path.join(dir, entry);
+  return createRequire(filename)(filename) as Record<string, unknown>;
+}
+
+/**
+ * How to load a hot bundle: with the shipped V8 code cache when it is this node's (`vm`), through
+ * node's own loader when the cache is not usable here but node keeps a compile cache of its own
+ * (`require`, Node 22.1+ with the cache on), else compiled from source as a script (`vm`, no cache).
+ */
+export function hotBundleLoader(
+  shippedCacheUsable: boolean,
+  nodeCompileCacheDir: string | undefined,
+): "vm" | "require" {
+  return !shippedCacheUsable && nodeCompileCacheDir !== undefined ? "require" : "vm";
+}

@@ -1,6 +1,7 @@
+import nodeModule from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadHotBundle } from "./cached-script-loader.js";
+import { hotBundleLoader, loadHotBundle, requireHotBundle } from "./cached-script-loader.js";
 import { readCodeCache } from "./code-cache-file.js";
 import { colorEnabled } from "./color.js";
 import { rewriteCompatSpelling } from "./compat-aliases.js";
@@ -15,7 +16,8 @@ import { processIO } from "./io.js";
  * and from each other, so each loads only the code and schemas its command uses. It runs with the
  * V8 code cache the build wrote beside it (dist/hot-<command>.v8cache, cached-script-loader.ts),
  * read from this file's own folder only: a cache is code, so one from anywhere else would be a way
- * to run it. Anything else returns undefined, and bin.js hands the argv to main(), which answers it
+ * to run it. On a node whose V8 that cache does not fit, and which keeps a compile cache of its own
+ * (Node 22.1+), the bundle goes through node's own loader so that node's cache covers it. Anything else returns undefined, and bin.js hands the argv to main(), which answers it
  * as before.
  */
 export async function fastMain(original: readonly string[]): Promise<number | undefined> {
@@ -26,9 +28,18 @@ export async function fastMain(original: readonly string[]): Promise<number | un
   if (!fast || fast.module === "run") return undefined;
   const color = colorEnabled(processIO.env, argv, Boolean(processIO.isTTY));
   const dist = path.dirname(fileURLToPath(import.meta.url));
-  const hot = loadHotBundle(dist, `hot-${fast.module}.cjs`, {
-    cache: readCodeCache(path.join(dist, `hot-${fast.module}.v8cache`)),
-    resolve: (specifier) => import.meta.resolve(specifier),
-  }) as { runHot: typeof runHot };
+  const entry = `hot-${fast.module}.cjs`;
+  const cache = readCodeCache(path.join(dist, `hot-${fast.module}.v8cache`));
+  const resolve = (specifier: string) => import.meta.resolve(specifier);
+  // The shipped cache is for the node that built the package; any other node with a compile cache
+  // of its own (22.1+, bin.js switched it on) loads the bundle through its own loader instead.
+  const compileCacheDir = (
+    nodeModule as { getCompileCacheDir?: () => string | undefined }
+  ).getCompileCacheDir?.();
+  const hot = (
+    hotBundleLoader(cache !== undefined, compileCacheDir) === "require"
+      ? requireHotBundle(dist, entry, resolve)
+      : loadHotBundle(dist, entry, { cache, resolve })
+  ) as { runHot: typeof runHot };
   return hot.runHot(fast, color, argv.includes("--json"));
 }

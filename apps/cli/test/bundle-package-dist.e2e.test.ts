@@ -64,7 +64,7 @@ describe("the built packages of this repository", () => {
       const [a, b] = runNode(
         `const keys = async (f) => Object.keys(await import(f)).sort();
          console.log(JSON.stringify([await keys(${url(perFile)}), await keys(${url(bundled)})]));`,
-      ) as string[][];
+      ) as [string[], string[]];
       expect(b).toEqual(a);
       expect(a.length).toBeGreaterThan(0);
     }
@@ -224,7 +224,7 @@ describe("scripts/bundle-package-dist.mjs on a scratch package", () => {
   ] as const)(
     "refuses %s with one line, a hint and exit 2, and changes nothing",
     (_what, exports, extra, message) => {
-      const files =
+      const files: Record<string, string> =
         _what === "an unbuilt package"
           ? { "other.js": "export const a = 1;\n" }
           : { "index.js": "export const a = 1;\n" };

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Script } from "node:vm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { loadHotBundle } from "../src/cached-script-loader.js";
+import { hotBundleLoader, loadHotBundle, requireHotBundle } from "../src/cached-script-loader.js";
 import {
   CODE_CACHE_MAGIC,
   cachedDataFor,
@@ -99,6 +99,37 @@ describe("loadHotBundle", () => {
     const second = load(cache);
     expect(second.exports.value).toBe(42);
     for (const { script } of second.scripts) expect(script.cachedDataRejected).toBe(false);
+  });
+});
+
+describe("requireHotBundle (node's own loader, for node's compile cache)", () => {
+  it("gives the same exports as loadHotBundle, the resolver reaching the chunks as a global", () => {
+    const native = requireHotBundle(dir, "hot-demo.cjs", resolve);
+    expect(native).toMatchObject({
+      value: 42,
+      file: path.join(dir, "hot-demo.cjs"),
+      dir,
+      resolved: "file:///resolved/@millrace/contracts",
+      sep: path.sep,
+      cycle: 42,
+    });
+    expect({ ...native }).toEqual({ ...load().exports });
+  });
+
+  it("loads only a hot bundle file", () => {
+    chunk("other.cjs", "exports.value = 1;\n");
+    expect(() => requireHotBundle(dir, "other.cjs", resolve)).toThrow(/not a hot bundle file: other\.cjs/);
+    expect(() => requireHotBundle(dir, "../hot-demo.cjs", resolve)).toThrow(/not a hot bundle file/);
+  });
+});
+
+describe("hotBundleLoader: which loader a hot bundle goes through", () => {
+  it("the shipped cache when it fits this node; node's own loader when it does not and node caches", () => {
+    expect(hotBundleLoader(true, undefined)).toBe("vm");
+    expect(hotBundleLoader(true, "/tmp/node-compile-cache")).toBe("vm");
+    expect(hotBundleLoader(false, "/tmp/node-compile-cache")).toBe("require");
+    // Node 20 (no compile cache of its own) with no usable shipped cache: compiled from source.
+    expect(hotBundleLoader(false, undefined)).toBe("vm");
   });
 });
 
