@@ -32,6 +32,18 @@ function load(cache?: Parameters<typeof loadHotBundle>[2]["cache"]) {
   return { exports, scripts };
 }
 
+/** What hot-demo.cjs (below) exports when its chunks run as they should. */
+function demoExports() {
+  return {
+    value: 42,
+    file: path.join(dir, "hot-demo.cjs"),
+    dir,
+    resolved: "file:///resolved/@millrace/contracts",
+    sep: path.sep,
+    cycle: 42,
+  };
+}
+
 /** A cache file's bytes for what `load()` compiled, made after the code ran. */
 function cacheOf(scripts: ReturnType<typeof load>["scripts"]): Buffer {
   return encodeCodeCache(
@@ -62,14 +74,7 @@ exports.cycle = require("./hot-demo-cycle.cjs").seen;
 describe("loadHotBundle", () => {
   it("runs a bundle's chunks as CommonJS modules, each once, with the loader's resolver", () => {
     const { exports, scripts } = load();
-    expect(exports).toMatchObject({
-      value: 42,
-      file: path.join(dir, "hot-demo.cjs"),
-      dir,
-      resolved: "file:///resolved/@millrace/contracts",
-      sep: path.sep,
-      cycle: 42,
-    });
+    expect(exports).toMatchObject(demoExports());
     expect(scripts.map((entry) => entry.name).sort()).toEqual([
       "hot-demo-cycle.cjs",
       "hot-demo-part-AbC_1.cjs",
@@ -105,14 +110,7 @@ describe("loadHotBundle", () => {
 describe("requireHotBundle (node's own loader, for node's compile cache)", () => {
   it("gives the same exports as loadHotBundle, the resolver reaching the chunks as a global", () => {
     const native = requireHotBundle(dir, "hot-demo.cjs", resolve);
-    expect(native).toMatchObject({
-      value: 42,
-      file: path.join(dir, "hot-demo.cjs"),
-      dir,
-      resolved: "file:///resolved/@millrace/contracts",
-      sep: path.sep,
-      cycle: 42,
-    });
+    expect(native).toMatchObject(demoExports());
     expect({ ...native }).toEqual({ ...load().exports });
   });
 
