@@ -54,25 +54,32 @@ export function runtimeWaitingFile(paths: WorkspacePaths): string {
   return path.join(paths.state, "runtime_daemon.lock.waiting.json");
 }
 
+/** The announcement's pid and time, when the file is a small regular file holding them. */
+function readWaiting(paths: WorkspacePaths): { pid: number; since: number } | undefined {
+  const read = readRegularFile(runtimeWaitingFile(paths), { maxBytes: 256 });
+  if (read.kind !== "ok") return undefined;
+  let parsed: { pid?: unknown; since_ms?: unknown };
+  try {
+    parsed = JSON.parse(read.text) as { pid?: unknown; since_ms?: unknown };
+  } catch {
+    return undefined;
+  }
+  const { pid, since_ms: since } = parsed ?? {};
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return undefined;
+  if (typeof since !== "number") return undefined;
+  return { pid, since };
+}
+
 /**
  * The pid of a live runtime waiting for the lock, or undefined. The file is untrusted input like
  * any in the workspace: capped, regular files only, and honoured only for a live process other
  * than this one and for at most twice a runtime's patience (a killed waiter, a reused pid).
  */
 function waitingRuntime(paths: WorkspacePaths): number | undefined {
-  const read = readRegularFile(runtimeWaitingFile(paths), { maxBytes: 256 });
-  if (read.kind !== "ok") return undefined;
-  let pid: unknown;
-  let since: unknown;
-  try {
-    ({ pid, since_ms: since } = JSON.parse(read.text) as { pid?: unknown; since_ms?: unknown });
-  } catch {
-    return undefined;
-  }
-  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid)
-    return undefined;
-  if (typeof since !== "number" || Math.abs(Date.now() - since) > 2 * CONTROL_LOCK_WAIT_MS) return undefined;
-  return isProcessAlive(pid) ? pid : undefined;
+  const waiting = readWaiting(paths);
+  if (!waiting || waiting.pid === process.pid) return undefined;
+  if (Math.abs(Date.now() - waiting.since) > 2 * CONTROL_LOCK_WAIT_MS) return undefined;
+  return isProcessAlive(waiting.pid) ? waiting.pid : undefined;
 }
 
 function announceWaiting(paths: WorkspacePaths): void {
@@ -83,14 +90,7 @@ function announceWaiting(paths: WorkspacePaths): void {
 }
 
 function withdrawWaiting(paths: WorkspacePaths): void {
-  const read = readRegularFile(runtimeWaitingFile(paths), { maxBytes: 256 });
-  if (read.kind !== "ok") return;
-  try {
-    if ((JSON.parse(read.text) as { pid?: unknown }).pid !== process.pid) return;
-  } catch {
-    return;
-  }
-  rmSync(runtimeWaitingFile(paths), { force: true });
+  if (readWaiting(paths)?.pid === process.pid) rmSync(runtimeWaitingFile(paths), { force: true });
 }
 
 /**
