@@ -14,7 +14,7 @@ export {
   routeStageResult,
 } from "./apply/router.js";
 export { applyControlDirect, type DirectControlOptions } from "./control/control-direct.js";
-export { isControlLock } from "./control/control-lock.js";
+export { isControlLock, runtimeOwner } from "./control/control-lock.js";
 export type { ControlOutcome } from "./control/control-state.js";
 export { type ControlOptions, type ControlResult, controlWorkspace } from "./control/control-workspace.js";
 export { checkLaneRetryTarget } from "./control/lane-retry-command.js";

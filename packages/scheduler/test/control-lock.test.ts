@@ -149,3 +149,60 @@ describe("a control writer and a waiting runtime", () => {
     acquireLockPatiently(ws2.paths, { now: () => new Date(), waitMs: 60_000 }).release();
   });
 });
+
+describe("a lock released between the refusal and the second look", () => {
+  // A child takes control locks back to back, holds each for 2 ms and does not step aside, so a
+  // refused starter often finds the lock gone when it looks again. The starter must keep waiting
+  // and win a gap, not give up as though a runtime owned the workspace. Ten takes per case, so a
+  // starter that gives up on a vanished lock fails here nearly every run.
+  it.each([
+    ["a runtime", true],
+    ["a control writer", false],
+  ])(
+    "%s keeps waiting and takes the lock",
+    async (_who, runtime) => {
+      const ws = demoWorkspace();
+      const hammer = spawn(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const { acquireLock, workspacePaths } = await import("@millrace/workspace");
+         const { newControlSessionId } = await import(${JSON.stringify(CONTROL_LOCK)});
+         const paths = workspacePaths(process.argv[1]);
+         const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+         let cycles = 0;
+         for (;;) {
+           let held;
+           try { held = acquireLock(paths, { sessionId: newControlSessionId() }); }
+           catch { pause(1); continue; }
+           if (++cycles === 1) process.stdout.write("holding\\n");
+           pause(2);
+           held.release();
+         }`,
+          ws.root,
+        ],
+        { stdio: ["ignore", "pipe", "pipe"], cwd: path.dirname(fileURLToPath(import.meta.url)) },
+      );
+      children.push(hammer);
+      let out = "";
+      hammer.stdout?.on("data", (chunk) => {
+        out += chunk;
+      });
+      await waitFor(() => out.includes("holding"), "the child's first lock");
+      for (let take = 0; take < 10; take++) {
+        const held = acquireLockPatiently(ws.paths, {
+          now: () => new Date(),
+          waitMs: 15_000,
+          ...(runtime ? { runtime: true } : { sessionId: newControlSessionId() }),
+        });
+        expect(held.lock.owner_pid).toBe(process.pid);
+        held.release();
+        // Let the child take the lock again before the next take.
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(existsSync(runtimeWaitingFile(ws.paths))).toBe(false);
+    },
+    60_000,
+  );
+});

@@ -5,7 +5,6 @@ import { MillraceError, type RuntimeLock } from "@millrace/contracts";
 import {
   type AcquiredLock,
   acquireLock,
-  inspectLock,
   isProcessAlive,
   readRegularFile,
   type WorkspacePaths,
@@ -38,9 +37,15 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function heldByControlWriter(paths: WorkspacePaths): boolean {
-  const seen = inspectLock(paths);
-  return seen.state === "active" && isControlLock(seen.lock);
+/**
+ * True when a `workspace_locked` refusal is worth waiting out: the lock that refused us belonged to
+ * a control writer, or the refusal names no lock at all (a stale lock being replaced by another
+ * process). Judged from the refusal itself, not a second look at the file: by then the writer may
+ * have released it, and an absent lock is no reason to give up.
+ */
+function worthWaiting(error: MillraceError): boolean {
+  const lock = (error.details as { lock?: RuntimeLock } | undefined)?.lock;
+  return lock === undefined || isControlLock(lock);
 }
 
 /**
@@ -118,7 +123,7 @@ export function acquireLockPatiently(
         });
       } catch (error) {
         if (!MillraceError.isInstance(error) || error.code !== "workspace_locked") throw error;
-        if (Date.now() >= deadline || !heldByControlWriter(paths)) throw error;
+        if (Date.now() >= deadline || !worthWaiting(error)) throw error;
         if (options.runtime && !announced) {
           announceWaiting(paths);
           announced = true;

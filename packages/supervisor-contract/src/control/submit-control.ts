@@ -11,6 +11,7 @@ import {
   type ControlOutcome,
   isControlLock,
   newCommandId,
+  runtimeOwner,
   writeMailboxCommand,
 } from "@millrace/scheduler";
 import {
@@ -109,13 +110,6 @@ function queueForDaemon(
     enqueued: null,
     intervention: null,
   };
-}
-
-/** The live runtime behind a `workspace_locked` refusal (not a short-lived control writer). */
-function runtimeOwner(error: unknown): RuntimeLock | undefined {
-  if (!MillraceError.isInstance(error) || error.code !== "workspace_locked") return undefined;
-  const lock = (error.details as { lock?: RuntimeLock }).lock;
-  return lock && !isControlLock(lock) ? lock : undefined;
 }
 
 function interventionView(
