@@ -3,8 +3,8 @@
 // as one of the variants, so every figure comes with the floor of the same run; the first variant
 // given is the reference the others are divided by.
 //
-//   node bench/compare.mjs [--rounds 21] "before=/tmp/base/apps/cli/dist/bin.js --version" \
-//        "after=apps/cli/dist/bin.js --version"
+//   node bench/compare.mjs [--rounds 21] "before=/tmp/base/apps/cli/dist/bin.cjs --version" \
+//        "after=apps/cli/dist/bin.cjs --version"
 //
 // Each variant is `label=node arguments` (split on spaces). Rounds rotate the order of the variants.
 import { paired, spawnMs } from "./lib.mjs";

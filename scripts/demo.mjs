@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const bin = path.join(repo, "apps", "cli", "dist", "bin.js");
+const bin = path.join(repo, "apps", "cli", "dist", "bin.cjs");
 console.log(`$ millrace demo ${process.argv.slice(2).join(" ")}`.trimEnd());
 const result = spawnSync(process.execPath, [bin, "demo", ...process.argv.slice(2)], { stdio: "inherit" });
 process.exit(result.status ?? 1);

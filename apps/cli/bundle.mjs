@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Build step after `tsc`: bundles the CLI's entry (src/bin.ts) with everything it loads into
-// dist/bin.js plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start
-// resolves and reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md).
-// The fast-path commands get their own bundles besides (dist/fast.js, then dist/hot-<command>.cjs
-// and its dist/hot-<command>-* chunks, CommonJS so that they can run with V8's code cache), built
+// Build step after `tsc`: bundles the CLI into dist/bin.cjs, the launcher (src/launch.ts: the
+// `millrace` executable, CommonJS, one file), dist/cli.js (src/cli.ts: every command, ES modules)
+// plus one chunk per lazily loaded command group (dist/chunk-*.js), so a cold start resolves and
+// reads a handful of files instead of several hundred (docs/adr/0007-bundled-cli.md). The
+// fast-path commands get their own bundles besides (dist/hot-<command>.cjs and its
+// dist/hot-<command>-* chunks, CommonJS so that they can run with V8's code cache), built
 // separately so each loads only what its command uses.
 // tsc's per-file output stays in dist/ for the library entry (dist/index.js) and the types.
 //
@@ -51,7 +52,7 @@ function packageFileOf(id) {
 // that holds the CLI's own package (npm's hoisted install). The resolver decides anything else:
 // in an ES module bundle its own `import.meta.resolve`; in a hot bundle (CommonJS, run by
 // src/cached-script-loader.ts, which has no `import.meta`) the loader's, handed to each chunk as
-// `__millraceImportResolve` (fast.js sits in the same folder, so it resolves the same).
+// `__millraceImportResolve` (src/own-package-resolve.ts, from the same folder).
 const OWN_URL_MODULE = "\0millrace-own-url";
 function ownUrlSource(resolver) {
   return `import { existsSync } from "node:fs";
@@ -94,7 +95,8 @@ const outDir = path.join(here, "dist");
 const HOT_COMMANDS = ["status", "queue", "runs", "supervisor"];
 // Chunk names carry content hashes: drop the previous build's before writing this one's.
 for (const name of readdirSync(outDir)) {
-  if (name.startsWith("chunk-") || name.startsWith("hot-")) rmSync(path.join(outDir, name));
+  // bin.js and hot-fast-* are what builds before the CommonJS launcher left.
+  if (/^(chunk-|hot-|bin-|bin\.js$)/.test(name)) rmSync(path.join(outDir, name));
 }
 
 const common = {
@@ -126,24 +128,42 @@ const output = {
   comments: { legal: true, annotation: false, jsdoc: false },
 };
 
-// The main bundle: every command. bin.js imports the fast path (below) as a file beside it.
+// The main bundle: every command (dist/cli.js, ES modules), loaded by the launcher below.
 await build({
   ...common,
-  input: { bin: path.join(here, "src", "bin.ts") },
-  external: [/^node:/, /^yargs(\/|$)/, "./fast.js"],
+  input: { cli: path.join(here, "src", "cli.ts") },
+  external: [/^node:/, /^yargs(\/|$)/],
   output: { ...output, chunkFileNames: "chunk-[name]-[hash].js" },
 });
 
-// The fast path (src/fast.ts): the argv check, then one hot bundle per fast-path command, each built
-// on its own so tree-shaking keeps only the schemas and code that command uses and its chunks hold
-// no module only another command needs. A hot bundle shares no module instance with the main bundle
-// or another hot bundle: a process runs one of them.
+// The launcher (src/launch.ts): the `millrace` executable, dist/bin.cjs. CommonJS, so that a run
+// needs no ES module loader at all: it answers --version, then the argv check of the fast path,
+// which runs one hot bundle per fast-path command (below). Anything else imports dist/cli.js.
 await build({
   ...common,
-  input: { fast: path.join(here, "src", "fast.ts") },
-  external: [/^node:/],
-  output: { ...output, chunkFileNames: "hot-fast-[name]-[hash].js" },
+  plugins: [],
+  input: { bin: path.join(here, "src", "launch.ts") },
+  external: [/^node:/, "./cli.js"],
+  onLog(level, log, handler) {
+    if (log.code === "EMPTY_IMPORT_META") throw new Error(`bin.cjs: ${log.message}`);
+    handler(level, log);
+  },
+  output: { ...output, format: "cjs", entryFileNames: "[name].cjs", chunkFileNames: "bin-[name]-[hash].cjs" },
 });
+// tsc's per-file copy of the launcher would be a second executable: only bin.cjs ships.
+for (const name of ["launch.js", "launch.js.map", "launch.d.ts", "launch.d.ts.map"]) {
+  rmSync(path.join(outDir, name), { force: true });
+}
+{
+  const launcher = readFileSync(path.join(outDir, "bin.cjs"), "utf8");
+  if (!launcher.startsWith("#!/usr/bin/env node\n")) throw new Error("bin.cjs: the shebang line is missing");
+  if (readdirSync(outDir).some((name) => name.startsWith("bin-")))
+    throw new Error("bin.cjs: the launcher must be one file (it loads no chunk of its own)");
+}
+// One hot bundle per fast-path command, each built on its own so tree-shaking keeps only the
+// schemas and code that command uses and its chunks hold no module only another command needs. A
+// hot bundle shares no module instance with the main bundle or another hot bundle: a process runs
+// one of them.
 // The hot bundles are CommonJS (hot-<command>.cjs and its hot-<command>-* chunks), run by
 // src/cached-script-loader.ts through vm.Script, which can take V8's code cache on Node 20 (ES
 // modules cannot); scripts/hot-code-cache.mjs writes that cache after this build. The chunks keep
@@ -180,7 +200,7 @@ for (const name of readdirSync(outDir)) {
 
 // The registry the tree-shaking above empties must have no reader in the bundles.
 for (const name of readdirSync(outDir)) {
-  if (!/^(chunk-.*\.js|hot-fast-.*\.js|hot-.*\.cjs|bin\.js|fast\.js)$/.test(name)) continue;
+  if (!/^(chunk-.*\.js|hot-.*\.cjs|bin\.cjs|cli\.js)$/.test(name)) continue;
   const code = readFileSync(path.join(outDir, name), "utf8");
   if (/\b(PERSISTED_SCHEMAS|renderJsonSchema)\b/.test(code)) {
     throw new Error(`${name}: reads the persisted-schema registry, which the bundle's tree-shaking empties`);

@@ -14,7 +14,7 @@ import { median, report } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DIST = path.resolve(here, "..", "..", "apps", "cli", "dist");
-const CLI = path.join(DIST, "bin.js");
+const CLI = path.join(DIST, "bin.cjs");
 const COUNT = 10_000;
 const RUNS = 9;
 

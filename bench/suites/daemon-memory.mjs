@@ -26,7 +26,7 @@ import { initWorkspace, workspacePaths } from "@millrace/workspace";
 import { record, runFloor } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = path.resolve(here, "../../apps/cli/dist/bin.js");
+const BIN = path.resolve(here, "../../apps/cli/dist/bin.cjs");
 const CHECKPOINTS = (process.env.BENCH_DAEMON_TASKS ?? "100,10000")
   .split(",")
   .map((n) => Number.parseInt(n, 10))

@@ -15,7 +15,7 @@ import { chromium } from "playwright-core";
 import { benchTaskDoc, median, report } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.cjs");
 const WEB = path.resolve(here, "..", "..", "apps", "cli", "dist", "web");
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TASKS = 10_000;

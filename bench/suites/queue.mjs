@@ -11,7 +11,7 @@ import { initDirectories, workspacePaths } from "@millrace/workspace";
 import { median, paired, report, spawnMs } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.cjs");
 const SMALL = 10_000;
 const LARGE = 100_000;
 const CLAIMS = 200;

@@ -16,7 +16,7 @@ import { workspacePaths } from "@millrace/workspace";
 import { benchTaskDoc, median, paired, report, spawnMs, writeBenchRun } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.cjs");
 const COUNT = 10_000;
 const RUNS = 11;
 const BUDGET_RATIO = 1.8;

@@ -17,7 +17,7 @@ import { workspacePaths } from "@millrace/workspace";
 import { benchTaskDoc, median, report } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.js");
+const CLI = path.resolve(here, "..", "..", "apps", "cli", "dist", "bin.cjs");
 const TASKS = 10_000;
 const RUNS = 1_000;
 const SAMPLES = 7;

@@ -76,7 +76,7 @@ async function main() {
   const scratch = mkdtempSync(path.join(os.tmpdir(), "millrace-code-cache-"));
   try {
     const workspace = path.join(scratch, "ws");
-    const bin = path.join(dist, "bin.js");
+    const bin = path.join(dist, "bin.cjs");
     run([bin, "init", workspace]);
     for (const title of ["Warm the cache", "Another task"]) run([bin, "add-task", title, "-w", workspace]);
     run([bin, "compile", "validate", "-w", workspace]);

@@ -78,7 +78,7 @@ export function loadHotBundle(
 
 /**
  * Loads the hot bundle through node's own CommonJS loader instead, so that node's compile cache
- * (Node 22.1+, switched on by bin.js) keeps its compiled code between runs. For a node whose V8 is
+ * (Node 22.1+, switched on by the launcher, dist/bin.cjs) keeps its compiled code between runs. For a node whose V8 is
  * not the one the shipped cache was made with: there `loadHotBundle` would compile every chunk
  * from scratch on every run. The chunks reach `__millraceImportResolve` as a global then (node's
  * module wrapper has no such parameter); it is set before the entry is required.

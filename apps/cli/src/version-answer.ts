@@ -2,7 +2,7 @@ import { cliVersion } from "./version.js";
 
 /**
  * What the CLI prints for the `--version` and `-v` flags and the `version` command (each alone,
- * `--json` at most beside it), or undefined for any other argv. bin.ts answers these before the
+ * `--json` at most beside it), or undefined for any other argv. The launcher answers these before the
  * main bundle loads, so printing the version costs little more than starting node; main() gives the
  * same answer for in-process callers.
  */

@@ -38,7 +38,7 @@ function run(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; n
   const log = path.join(logDir, "scripts.txt");
   const result = spawnSync(
     process.execPath,
-    [...(options.nodeArgs ?? []), "-r", preload, path.join(dist, "bin.js"), ...args],
+    [...(options.nodeArgs ?? []), "-r", preload, path.join(dist, "bin.cjs"), ...args],
     {
       cwd: options.cwd ?? logDir,
       encoding: "utf8",
@@ -95,7 +95,7 @@ beforeAll(() => {
   dist = path.join(copy, "app", "dist");
   mkdirSync(dist, { recursive: true });
   for (const name of readdirSync(path.join(APP, "dist"))) {
-    if (/^(bin\.js|fast\.js|chunk-.*\.js|hot-.*)$/.test(name))
+    if (/^(bin\.cjs|cli\.js|chunk-.*\.js|hot-.*)$/.test(name))
       copyFileSync(path.join(APP, "dist", name), path.join(dist, name));
   }
   copyFileSync(path.join(APP, "package.json"), path.join(copy, "app", "package.json"));

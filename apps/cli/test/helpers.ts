@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The built binary; end-to-end tests run it exactly as a user would. */
-export const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.js");
+export const CLI_BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "dist", "bin.cjs");
 
 export interface CliRun {
   status: number;

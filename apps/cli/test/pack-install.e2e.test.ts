@@ -119,7 +119,7 @@ describe("npm i -g --prefix of the packed tarballs", () => {
       expect(existsSync(path.join(dist, `hot-${command}.v8cache`))).toBe(true);
       const result = spawnSync(
         process.execPath,
-        ["-r", preload, path.join(dist, "bin.js"), ...args, "-w", "hot-ws"],
+        ["-r", preload, path.join(dist, "bin.cjs"), ...args, "-w", "hot-ws"],
         { cwd: project, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", SCRIPT_LOG: log } },
       );
       expect(result.stderr).toBe("");

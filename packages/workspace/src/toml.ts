@@ -1,4 +1,7 @@
-import TOML from "@iarna/toml";
+// The parser and the writer by their own files: the package's main module also loads its stream and
+// async parsers, and with them node's stream modules, which no command here uses.
+import parseTomlText from "@iarna/toml/parse-string.js";
+import stringifyTomlValue from "@iarna/toml/stringify.js";
 
 /**
  * The only module that touches TOML (CONTRIBUTING: side effects live in one place). Values come back
@@ -32,7 +35,7 @@ function plain(value: unknown): unknown {
 
 export function parseToml(text: string): TomlParseResult {
   try {
-    return { ok: true, value: plain(TOML.parse(text)) as Record<string, unknown> };
+    return { ok: true, value: plain(parseTomlText(text)) as Record<string, unknown> };
   } catch (error) {
     const err = error as { line?: number; col?: number; message?: string };
     const firstLine = String(err.message ?? "invalid TOML").split("\n")[0] ?? "invalid TOML";
@@ -49,7 +52,7 @@ export function parseToml(text: string): TomlParseResult {
 }
 
 export function stringifyToml(value: Record<string, unknown>): string {
-  return TOML.stringify(value as TOML.JsonMap);
+  return stringifyTomlValue(value);
 }
 
 /**
