@@ -194,6 +194,23 @@ export function renderConfigurationReference() {
     "hex digits of the sha256 of the effective configuration as canonical JSON (sorted keys, no",
     "whitespace), so two files that mean the same thing share a version.",
     "",
+    "## The validated-config cache",
+    "",
+    "Reading `millrace.toml` means parsing TOML and checking every key, which is most of what a cold",
+    "`millrace status` costs. So each valid file's effective configuration is kept in your own cache",
+    "folder, never in a workspace, and the next process that reads the same text takes it from there.",
+    "",
+    "- **Where.** `MILLRACE_CACHE_DIR` when it is an absolute path, else `$XDG_CACHE_HOME/millrace`, else",
+    "  `~/.cache/millrace`. `MILLRACE_CACHE_DIR=off` switches the cache off; a relative path does too.",
+    "- **What.** One file per valid configuration text, named by a sha256 of the text, of the Millrace build",
+    "  that validated it and of the Node version that ran it (its time-zone data decides",
+    "  `calendar_timezone`). An edited file, another Millrace build or another Node never reads an",
+    "  old entry. A file with a problem is never kept: it is checked, and reported, every time.",
+    "- **Trust.** The folder is created private (mode 0700) and used only while it is a real folder",
+    "  owned by you that no one else can read or write; otherwise there is no cache. Its entries are",
+    "  trusted as your own files are, so do not point `MILLRACE_CACHE_DIR` at a folder others write to.",
+    "- **Size.** At most 64 entries (a few KB each); the least recently written go first.",
+    "",
   );
   return `${out.join("\n").trimEnd()}\n`;
 }

@@ -8,6 +8,7 @@ import {
   MillraceError,
 } from "@millrace/contracts";
 import type { z } from "zod";
+import { defaultConfigCache } from "./config-cache.js";
 import { type WorkspacePaths, workspacePaths } from "./paths.js";
 import { describeReadProblem, READ_LIMITS, readRegularFile } from "./safe-read.js";
 import { parseToml, tomlKeyLines } from "./toml.js";
@@ -69,8 +70,17 @@ export function parseConfigText(text: string, source = "millrace.toml"): Millrac
   // parsing TOML and validating it is the cost, so the last valid text's result is kept and a copy
   // handed out (callers may change what they get).
   if (lastParsed !== undefined && lastParsed.text === text) return structuredClone(lastParsed.config);
+  // Then the operator's validated-config cache (config-cache.ts): what validating this exact text
+  // gave another process running the same code.
+  const cache = defaultConfigCache();
+  const cached = cache?.read(text);
+  if (cached !== undefined) {
+    lastParsed = { text, config: structuredClone(cached) };
+    return cached;
+  }
   const validation = validateConfigText(text, source);
   if (validation.ok) {
+    cache?.write(text, validation.config);
     lastParsed = { text, config: structuredClone(validation.config) };
     return validation.config;
   }

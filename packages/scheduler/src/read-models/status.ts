@@ -302,8 +302,9 @@ function queueCounts(
 /**
  * The status read model: what the runtime is doing, whether a process owns the workspace, whether
  * the plan is current, and per plane the marker, the queue depth and the active run. Read-only: it
- * never takes the ownership lock and writes nothing; a missing or broken state file is reported, not
- * fatal.
+ * never takes the ownership lock and writes nothing in the workspace (loading the config may add to
+ * the operator's validated-config cache, outside it); a missing or broken state file is reported,
+ * not fatal.
  */
 export function readStatus(workspaceRoot: string, options: ReadStatusOptions = {}): StatusReport {
   const now = (options.clock ?? (() => new Date()))();
