@@ -56,6 +56,9 @@ function runSuites(wanted) {
   }
   const scratch = path.join(os.tmpdir(), `millrace-bench-results-${process.pid}.jsonl`);
   writeFileSync(scratch, "");
+  // The validated-config cache (docs/configuration.md) of the suites' CLIs and daemons: a folder of
+  // the bench's own, not the operator's (a suite may choose another, as status.mjs does).
+  const configCache = path.join(os.tmpdir(), `millrace-bench-config-cache-${process.pid}`);
   let failed = 0;
   for (const suite of suites) {
     const floor = nodeFloor(11);
@@ -67,10 +70,12 @@ function runSuites(wanted) {
         BENCH_RESULTS_FILE: scratch,
         BENCH_NODE_FLOOR_MS: String(floor),
         BENCH_SUITE: path.basename(suite, ".mjs"),
+        MILLRACE_CACHE_DIR: process.env.MILLRACE_CACHE_DIR ?? configCache,
       },
     });
     if (result.status !== 0) failed += 1;
   }
+  rmSync(configCache, { recursive: true, force: true });
   const figures = readFileSync(scratch, "utf8")
     .split("\n")
     .filter(Boolean)

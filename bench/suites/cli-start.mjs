@@ -20,9 +20,6 @@ const RUNS = 9;
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), "millrace-bench-cli-"));
 const root = path.join(scratch, "ws");
-// The validated-config cache (docs/configuration.md) in the scratch folder, not the operator's: the
-// first round fills it, as an operator's first command does.
-process.env.MILLRACE_CACHE_DIR = path.join(scratch, "config-cache");
 const EAGER = path.join(scratch, "eager.mjs");
 writeFileSync(
   EAGER,

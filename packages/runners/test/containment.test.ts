@@ -60,6 +60,24 @@ async function waitFor(check: () => boolean, ms = 5_000): Promise<boolean> {
   return check();
 }
 
+/**
+ * Removes a test's own cgroup once the kernel lets go of it: a killed member leaves it busy
+ * (EBUSY) until the process is fully gone, which under load can be a moment after it stopped
+ * showing in /proc.
+ */
+async function removeCgroupWhenFree(dir: string): Promise<void> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    try {
+      rmdirSync(dir);
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EBUSY" || Date.now() > end) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 const alive = (tags: readonly string[]) => tags.flatMap((tag) => livePidsWithArg(tag));
 
 afterEach(() => {
@@ -355,7 +373,7 @@ describe("reapOrphanedStageProcesses", () => {
       } finally {
         victim.kill("SIGKILL");
         await waitFor(() => livePidsWithArg(marker).length === 0);
-        rmdirSync(victimDir);
+        await removeCgroupWhenFree(victimDir);
       }
     },
   );
