@@ -149,6 +149,14 @@ describe("the validated-config cache", () => {
     expect(thirdCache.read(SHIPPED)).toBeUndefined();
   });
 
+  it("is no cache, and no error, where its folder cannot be made", () => {
+    const file = path.join(tempDir(), "a-file");
+    writeFileSync(file, "");
+    const cache = openConfigCache(path.join(file, "cache"), DIGEST) as ConfigCache;
+    expect(() => cache.write(SHIPPED, validConfig(SHIPPED))).not.toThrow();
+    expect(cache.read(SHIPPED)).toBeUndefined();
+  });
+
   it.runIf(process.getuid?.() === 0)("does not use a folder another user owns", () => {
     const { dir, cache } = privateCache();
     cache.write(SHIPPED, validConfig(SHIPPED));
