@@ -30,6 +30,23 @@ function liveOther(): ChildProcess {
   return child;
 }
 
+/**
+ * A child node running `script` (an ES module, the workspace root as its argument) from this test
+ * folder, so it imports the built packages; `output()` is what it has printed so far.
+ */
+function spawnScript(script: string, root: string): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script, root], {
+    stdio: ["ignore", "pipe", "pipe"],
+    cwd: path.dirname(fileURLToPath(import.meta.url)),
+  });
+  children.push(child);
+  let out = "";
+  child.stdout?.on("data", (chunk) => {
+    out += chunk;
+  });
+  return { child, output: () => out };
+}
+
 async function waitFor(check: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (!check()) {
@@ -43,30 +60,19 @@ describe("a runtime waiting for a control writer's lock", () => {
     const ws = demoWorkspace();
     const marker = runtimeWaitingFile(ws.paths);
     const writer = acquireLock(ws.paths, { sessionId: newControlSessionId() });
-    const runtime = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const { acquireLockPatiently } = await import(${JSON.stringify(CONTROL_LOCK)});
-         const { workspacePaths } = await import("@millrace/workspace");
-         const held = acquireLockPatiently(workspacePaths(process.argv[1]), { now: () => new Date(), runtime: true });
-         process.stdout.write("acquired " + held.lock.owner_pid);`,
-        ws.root,
-      ],
-      { stdio: ["ignore", "pipe", "pipe"], cwd: path.dirname(fileURLToPath(import.meta.url)) },
+    const { child: runtime, output } = spawnScript(
+      `const { acquireLockPatiently } = await import(${JSON.stringify(CONTROL_LOCK)});
+       const { workspacePaths } = await import("@millrace/workspace");
+       const held = acquireLockPatiently(workspacePaths(process.argv[1]), { now: () => new Date(), runtime: true });
+       process.stdout.write("acquired " + held.lock.owner_pid);`,
+      ws.root,
     );
-    children.push(runtime);
-    let out = "";
-    runtime.stdout?.on("data", (chunk) => {
-      out += chunk;
-    });
     const exited = new Promise<number | null>((resolve) => runtime.on("exit", resolve));
     await waitFor(() => existsSync(marker), "the runtime's announcement");
     expect(JSON.parse(readFileSync(marker, "utf8")).pid).toBe(runtime.pid);
     writer.release();
     expect(await exited).toBe(0);
-    expect(out).toBe(`acquired ${runtime.pid}`);
+    expect(output()).toBe(`acquired ${runtime.pid}`);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -162,12 +168,8 @@ describe("a lock released between the refusal and the second look", () => {
     "%s keeps waiting and takes the lock",
     async (_who, runtime) => {
       const ws = demoWorkspace();
-      const hammer = spawn(
-        process.execPath,
-        [
-          "--input-type=module",
-          "-e",
-          `const { acquireLock, workspacePaths } = await import("@millrace/workspace");
+      const { output } = spawnScript(
+        `const { acquireLock, workspacePaths } = await import("@millrace/workspace");
          const { newControlSessionId } = await import(${JSON.stringify(CONTROL_LOCK)});
          const paths = workspacePaths(process.argv[1]);
          const pause = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -180,16 +182,9 @@ describe("a lock released between the refusal and the second look", () => {
            pause(2);
            held.release();
          }`,
-          ws.root,
-        ],
-        { stdio: ["ignore", "pipe", "pipe"], cwd: path.dirname(fileURLToPath(import.meta.url)) },
+        ws.root,
       );
-      children.push(hammer);
-      let out = "";
-      hammer.stdout?.on("data", (chunk) => {
-        out += chunk;
-      });
-      await waitFor(() => out.includes("holding"), "the child's first lock");
+      await waitFor(() => output().includes("holding"), "the child's first lock");
       for (let take = 0; take < 10; take++) {
         const held = acquireLockPatiently(ws.paths, {
           now: () => new Date(),
