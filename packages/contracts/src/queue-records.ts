@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { DocumentKindSchema, PlaneSchema } from "./enums.js";
 import { ParkedWorkItemSchema } from "./governance.js";
-import { SafeIdSchema } from "./ids.js";
+import { SAFE_ID_PATTERN, SafeIdSchema } from "./ids.js";
 import { lazySchema } from "./lazy-schema.js";
 import { TimestampSchema } from "./time.js";
 import { WorkDocumentSchema } from "./work-documents.js";
@@ -98,21 +98,65 @@ export const QueueIndexEntrySchema = lazySchema(() =>
 );
 export type QueueIndexEntry = z.infer<typeof QueueIndexEntrySchema>;
 
+/**
+ * One folder of the saved queue index, kept column by column: entry `i` is the `i`-th value of
+ * every column. Its file name is `<id>.md`, as the queue names every document, unless a `names`
+ * column says otherwise. Columns of fields that rarely differ from their default (no dependencies,
+ * no root spec, no error, ...) are left out when every value is the default, and an empty
+ * dependency list is written as `null`. Arrays of plain values parse much faster than one object
+ * per document, and a listing can be answered from them without building any.
+ */
+export const QueueIndexFolderSchema = lazySchema(() =>
+  z
+    .object({
+      /** The folder's directory mtime (ns, as a decimal string) when the columns matched it. */
+      dir_mtime_ns: z.string().regex(/^-?\d+$/),
+      /** Wall-clock ms of the listing; a listing too close to the mtime is not trusted. */
+      listed_at_ms: z.number(),
+      /** File names as a folder listing keeps them (`*.md`, not hidden, no `/`), where not `<id>.md`. */
+      names: z.array(z.string().regex(/^(?!\.)[^/\u0000]+\.md$/)).optional(),
+      size: z.array(z.number().int().nonnegative()),
+      mtime_ms: z.array(z.number()),
+      ino: z.array(z.number()),
+      /** A safe id, except where `error` is set (the id is then the file name without `.md`). */
+      id: z.array(z.string()),
+      title: z.array(z.string()),
+      /** created_at (opened_at for incidents), as written. */
+      timestamp: z.array(z.string()),
+      depends_on: z.array(z.array(z.string()).nullable()).optional(),
+      root_spec_id: z.array(z.string().nullable()).optional(),
+      root_idea_id: z.array(z.string().nullable()).optional(),
+      spec_id: z.array(z.string().nullable()).optional(),
+      is_root_spec: z.array(z.boolean()).optional(),
+      /** Set where a file does not parse; that entry's other facts are then placeholders. */
+      error: z.array(z.string().nullable()).optional(),
+    })
+    .superRefine((folder, ctx) => {
+      const length = folder.id.length;
+      for (const [key, value] of Object.entries(folder)) {
+        if (Array.isArray(value) && value.length !== length)
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `${key} has ${value.length} values, id ${length}`,
+          });
+      }
+      folder.id.forEach((id, i) => {
+        if ((folder.error?.[i] ?? null) === null && !SAFE_ID_PATTERN.test(id))
+          ctx.addIssue({ code: "custom", path: ["id", i], message: "not a safe id" });
+        else if (!folder.names && !/^(?!\.)[^/\u0000]+$/.test(id))
+          ctx.addIssue({ code: "custom", path: ["id", i], message: "not a file name" });
+      });
+    }),
+);
+export type QueueIndexFolder = z.infer<typeof QueueIndexFolderSchema>;
+
 /** `millrace-agents/state/queue_index.json`: a cache, always validated against the folders. */
 export const QueueIndexSchema = lazySchema(() =>
   z.object({
-    schema_version: z.literal("1.0"),
+    schema_version: z.literal("2.0"),
     kind: z.literal("queue_index"),
-    folders: z.record(
-      z.string(),
-      z.object({
-        /** The folder's directory mtime (ns, as a decimal string) when `entries` matched it. */
-        dir_mtime_ns: z.string().regex(/^-?\d+$/),
-        /** Wall-clock ms of the listing; a listing too close to the mtime is not trusted. */
-        listed_at_ms: z.number(),
-        entries: z.record(z.string(), QueueIndexEntrySchema),
-      }),
-    ),
+    folders: z.record(z.string(), QueueIndexFolderSchema),
   }),
 );
 export type QueueIndex = z.infer<typeof QueueIndexSchema>;

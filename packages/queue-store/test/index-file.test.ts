@@ -9,31 +9,31 @@ import { openQueueStore } from "../src/index.js";
 import { allQueueFolders } from "../src/layout.js";
 import { task, tempWorkspace } from "./helpers.js";
 
-const entry = {
-  id: "task-1",
-  timestamp: "2026-01-01T00:00:00Z",
-  title: "t",
-  size: 10,
-  mtime_ms: 1,
-  ino: 2,
-  depends_on: [],
-  error: null,
-  root_spec_id: null,
+const folder = {
+  dir_mtime_ns: "5",
+  listed_at_ms: 1,
+  names: ["task-1.md"],
+  size: [10],
+  mtime_ms: [1],
+  ino: [2],
+  id: ["task-1"],
+  title: ["t"],
+  timestamp: ["2026-01-01T00:00:00Z"],
 };
-const folders = { "task/queue": { dir_mtime_ns: "5", listed_at_ms: 1, entries: { "task-1.md": entry } } };
+const folders = { "task/queue": folder };
 
 describe("readQueueIndex's header check", () => {
   it("accepts exactly the headers QueueIndexSchema accepts", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "index-file-"));
     const file = path.join(dir, "queue_index.json");
     const headers: unknown[] = [
-      { schema_version: "1.0", kind: "queue_index" },
-      { schema_version: "1.0", kind: "queue_index", extra: 1 },
       { schema_version: "2.0", kind: "queue_index" },
-      { schema_version: 1, kind: "queue_index" },
-      { schema_version: "1.0", kind: "queue" },
+      { schema_version: "2.0", kind: "queue_index", extra: 1 },
+      { schema_version: "1.0", kind: "queue_index" },
+      { schema_version: 2, kind: "queue_index" },
+      { schema_version: "2.0", kind: "queue" },
       { kind: "queue_index" },
-      { schema_version: "1.0" },
+      { schema_version: "2.0" },
     ];
     for (const header of headers) {
       const index = { ...(header as object), folders };

@@ -1,13 +1,20 @@
 import type { QueueFolder } from "../layout.js";
 import { type CachedEntry, compareEntries } from "./entries.js";
+import { columnsOf, type EntryColumns, entryAt, nameAt } from "./index-file.js";
 
 /**
  * The cached view of one state folder. Besides the entries it keeps the names in claim order
  * (timestamp, then id), built lazily and then kept up to date (binary insertion, removal), so a
  * claim looks at the front of the order instead of scanning every document.
+ *
+ * Seeded from the saved index, a view keeps the saved columns as they are until something needs an
+ * entry object: a read-only listing (`queue ls`) and a save of an unchanged folder read the columns
+ * and never build the 10,000 entries a large queue would take.
  */
 export class FolderView {
   private readonly map = new Map<string, CachedEntry>();
+  /** The saved columns this view was seeded with, while no entry has been built from them. */
+  private seeded: EntryColumns | undefined;
   private order: string[] | undefined;
   /** Directory mtime (ns) at which the entries matched the folder; -1 when never listed. */
   dirMtimeNs = -1n;
@@ -24,14 +31,34 @@ export class FolderView {
   constructor(readonly folder: QueueFolder) {}
 
   get entries(): ReadonlyMap<string, CachedEntry> {
+    this.materialize();
     return this.map;
   }
 
   get size(): number {
-    return this.map.size;
+    return this.seeded ? this.seeded.id.length : this.map.size;
+  }
+
+  /** Seeds the view with saved columns (as readQueueIndex checked them: equal lengths, safe names). */
+  seed(columns: EntryColumns): void {
+    this.clear();
+    this.seeded = columns;
+  }
+
+  /** The entries as columns: the seeded ones as they are, else built from the entries. */
+  columns(): EntryColumns {
+    return this.seeded ?? columnsOf(this.map);
+  }
+
+  private materialize(): void {
+    const columns = this.seeded;
+    if (!columns) return;
+    this.seeded = undefined;
+    for (let i = 0; i < columns.id.length; i += 1) this.map.set(nameAt(columns, i), entryAt(columns, i));
   }
 
   set(name: string, entry: CachedEntry): void {
+    this.materialize();
     const previous = this.map.get(name);
     this.map.set(name, entry);
     if (!this.order) return;
@@ -52,6 +79,7 @@ export class FolderView {
   }
 
   delete(name: string): void {
+    this.materialize();
     if (this.map.delete(name) && this.order) {
       // Claims remove names near the front, so this search is short in the common case.
       const index = this.order.indexOf(name);
@@ -60,12 +88,14 @@ export class FolderView {
   }
 
   clear(): void {
+    this.seeded = undefined;
     this.map.clear();
     this.order = undefined;
   }
 
   /** Names in claim order (oldest first, then id). */
   ordered(): readonly string[] {
+    this.materialize();
     if (!this.order) {
       this.order = [...this.map.keys()].sort((a, b) =>
         compareEntries(this.map.get(a) as CachedEntry, this.map.get(b) as CachedEntry),

@@ -1,56 +1,119 @@
-import { readFileSync } from "node:fs";
-import type { QueueIndex } from "@millrace/contracts";
-import { writeFileAtomicSync } from "@millrace/workspace";
+import { type QueueIndex, type QueueIndexFolder, SAFE_ID_PATTERN } from "@millrace/contracts";
+import { readRegularFile, writeFileAtomicSync } from "@millrace/workspace";
+import { isDocumentName } from "../layout.js";
 import type { CachedEntry } from "./entries.js";
 
+/** A folder's saved columns (`QueueIndexFolder` without its listing facts). */
+export type EntryColumns = Omit<QueueIndexFolder, "dir_mtime_ns" | "listed_at_ms">;
+
+/** The columns that may be left out, each with the value every entry then has. */
+const OPTIONAL_COLUMNS = {
+  depends_on: null,
+  root_spec_id: null,
+  root_idea_id: null,
+  spec_id: null,
+  is_root_spec: false,
+  error: null,
+} as const;
+type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (value) => typeof value === "string";
+const isNumber: Check = (value) => typeof value === "number";
+const isSize: Check = (value) => typeof value === "number" && Number.isInteger(value) && value >= 0;
+const isStringOrNull: Check = (value) => value === null || typeof value === "string";
+const isDependencies: Check = (value) => value === null || (Array.isArray(value) && value.every(isString));
+const isBoolean: Check = (value) => typeof value === "boolean";
+
+const REQUIRED_CHECKS: ReadonlyArray<[string, Check]> = [
+  ["size", isSize],
+  ["mtime_ms", isNumber],
+  ["ino", isNumber],
+  ["id", isString],
+  ["title", isString],
+  ["timestamp", isString],
+];
+const OPTIONAL_CHECKS: ReadonlyArray<[OptionalColumn, Check]> = [
+  ["depends_on", isDependencies],
+  ["root_spec_id", isStringOrNull],
+  ["root_idea_id", isStringOrNull],
+  ["spec_id", isStringOrNull],
+  ["is_root_spec", isBoolean],
+  ["error", isStringOrNull],
+];
+
+/** A file name a folder listing keeps (isDocumentName) that stays inside its folder. */
+const FILE_NAME = /^(?!\.)[^/\u0000]+$/;
+
+function isColumn(value: unknown, length: number, check: Check): boolean {
+  if (!Array.isArray(value) || value.length !== length) return false;
+  for (let i = 0; i < length; i += 1) if (!check(value[i])) return false;
+  return true;
+}
+
 /**
- * A structural check of a saved index, much cheaper than the full schema on 100,000 entries. The
- * index is our own cache and every folder in it is re-validated against the disk, so a shape check
- * that keeps a corrupt file from crashing the reader is enough; anything odd discards the index.
+ * A structural check of a saved index, as QueueIndexSchema judges it but without building the
+ * schema (that would be the only zod work of a cold `queue ls`). The index is our own cache and every
+ * folder in it is re-validated against the disk, so a check that keeps a corrupt or hand-edited file
+ * from crashing the reader or naming a path outside its folder is enough; anything odd discards the
+ * whole index. (A hand-edited index whose folder mtimes still match can mislead a listing, as any
+ * cache can; it cannot lead a file operation out of the queue folders.)
  */
 function looksLikeIndex(raw: unknown): raw is QueueIndex {
-  // The header, as QueueIndexSchema's two literals say, checked by hand: building the schema would
-  // be the only zod work of a cold `queue ls`.
   const header = raw as { schema_version?: unknown; kind?: unknown } | null;
-  if (typeof header !== "object" || header === null) return false;
-  if (header.schema_version !== "1.0" || header.kind !== "queue_index") return false;
+  if (typeof header !== "object" || header === null || Array.isArray(header)) return false;
+  if (header.schema_version !== "2.0" || header.kind !== "queue_index") return false;
   const folders = (raw as { folders?: unknown }).folders;
-  if (typeof folders !== "object" || folders === null) return false;
-  // for...in over own keys (JSON.parse makes no inherited ones): no per-folder array of values.
+  if (typeof folders !== "object" || folders === null || Array.isArray(folders)) return false;
+  // for...in over own keys (JSON.parse makes no inherited ones).
   for (const key in folders) {
-    const f = (folders as Record<string, unknown>)[key] as {
-      dir_mtime_ns?: unknown;
-      listed_at_ms?: unknown;
-      entries?: unknown;
-    };
-    if (typeof f?.dir_mtime_ns !== "string" || !/^-?\d+$/.test(f.dir_mtime_ns)) return false;
-    if (typeof f.listed_at_ms !== "number" || typeof f.entries !== "object" || f.entries === null)
-      return false;
-    const entries = f.entries as Record<string, unknown>;
-    for (const name in entries) if (!looksLikeEntry(entries[name])) return false;
+    if (!looksLikeFolder((folders as Record<string, unknown>)[key])) return false;
   }
   return true;
 }
 
-function looksLikeEntry(entry: unknown): boolean {
-  const e = entry as Partial<CachedEntry>;
-  return !(
-    typeof e?.id !== "string" ||
-    typeof e.timestamp !== "string" ||
-    typeof e.title !== "string" ||
-    typeof e.size !== "number" ||
-    typeof e.mtime_ms !== "number" ||
-    typeof e.ino !== "number" ||
-    !Array.isArray(e.depends_on) ||
-    (e.error !== null && typeof e.error !== "string") ||
-    (e.root_spec_id !== null && typeof e.root_spec_id !== "string")
-  );
+function looksLikeFolder(value: unknown): boolean {
+  const folder = value as Partial<Record<string, unknown>> | null;
+  if (typeof folder !== "object" || folder === null || Array.isArray(folder)) return false;
+  if (typeof folder.dir_mtime_ns !== "string" || !/^-?\d+$/.test(folder.dir_mtime_ns)) return false;
+  if (typeof folder.listed_at_ms !== "number" || !Array.isArray(folder.id)) return false;
+  const length = folder.id.length;
+  for (const [key, check] of REQUIRED_CHECKS) if (!isColumn(folder[key], length, check)) return false;
+  for (const [key, check] of OPTIONAL_CHECKS) {
+    if (folder[key] !== undefined && !isColumn(folder[key], length, check)) return false;
+  }
+  const names = folder.names;
+  if (names !== undefined) {
+    const isName = (name: unknown) =>
+      typeof name === "string" && isDocumentName(name) && FILE_NAME.test(name);
+    if (!isColumn(names, length, isName)) return false;
+  }
+  const ids = folder.id as string[];
+  const errors = folder.error as Array<string | null> | undefined;
+  for (let i = 0; i < length; i += 1) {
+    const id = ids[i] as string;
+    if (SAFE_ID_PATTERN.test(id)) continue;
+    // An entry that did not parse carries its file name as its id: any name the folder could hold.
+    if ((errors?.[i] ?? null) === null || (names === undefined && !FILE_NAME.test(id))) return false;
+  }
+  return true;
 }
 
-/** The saved index, or undefined when it is missing, unreadable or malformed (it is only a cache). */
+/**
+ * The saved index's size cap: about 90 bytes a document, so room for over half a million. A larger
+ * file is no index (the folders are listed instead), not an allocation the workspace can force.
+ */
+export const MAX_QUEUE_INDEX_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The saved index, or undefined when it is missing, not a regular file (a link is not followed),
+ * over its cap, not UTF-8 or malformed: it is only a cache.
+ */
 export function readQueueIndex(indexFile: string): QueueIndex | undefined {
+  const read = readRegularFile(indexFile, { maxBytes: MAX_QUEUE_INDEX_BYTES });
+  if (read.kind !== "ok") return undefined;
   try {
-    const raw = JSON.parse(readFileSync(indexFile, "utf8")) as unknown;
+    const raw = JSON.parse(read.text) as unknown;
     return looksLikeIndex(raw) ? raw : undefined;
   } catch {
     return undefined;
@@ -58,8 +121,66 @@ export function readQueueIndex(indexFile: string): QueueIndex | undefined {
 }
 
 export function writeQueueIndex(indexFile: string, folders: QueueIndex["folders"]): void {
-  const index: QueueIndex = { schema_version: "1.0", kind: "queue_index", folders };
+  const index: QueueIndex = { schema_version: "2.0", kind: "queue_index", folders };
   // Not fsync'd: the index is a cache checked against the folders on every use, and a copy a power
   // loss left empty or cut is discarded by readQueueIndex (the folders are listed again).
   writeFileAtomicSync(indexFile, JSON.stringify(index), { durable: false });
+}
+
+/** The file name of entry `i`: `<id>.md` unless the folder saved names of its own. */
+export function nameAt(columns: EntryColumns, i: number): string {
+  return columns.names ? (columns.names[i] as string) : `${columns.id[i]}.md`;
+}
+
+/** Entry `i` of a folder's columns, as the cache keeps it. */
+export function entryAt(columns: EntryColumns, i: number): CachedEntry {
+  return {
+    size: columns.size[i] as number,
+    mtime_ms: columns.mtime_ms[i] as number,
+    ino: columns.ino[i] as number,
+    id: columns.id[i] as string,
+    title: columns.title[i] as string,
+    timestamp: columns.timestamp[i] as string,
+    depends_on: columns.depends_on?.[i] ?? [],
+    root_spec_id: columns.root_spec_id?.[i] ?? null,
+    root_idea_id: columns.root_idea_id?.[i] ?? null,
+    spec_id: columns.spec_id?.[i] ?? null,
+    is_root_spec: columns.is_root_spec?.[i] ?? false,
+    error: columns.error?.[i] ?? null,
+  };
+}
+
+/** The columns of a set of entries, optional columns left out where every value is the default. */
+export function columnsOf(entries: ReadonlyMap<string, CachedEntry>): EntryColumns {
+  const columns: EntryColumns = { size: [], mtime_ms: [], ino: [], id: [], title: [], timestamp: [] };
+  const names: string[] = [];
+  let ownNames = false;
+  const optional: { [K in OptionalColumn]: unknown[] } = {
+    depends_on: [],
+    root_spec_id: [],
+    root_idea_id: [],
+    spec_id: [],
+    is_root_spec: [],
+    error: [],
+  };
+  const used = new Set<OptionalColumn>();
+  for (const [name, entry] of entries) {
+    names.push(name);
+    if (name !== `${entry.id}.md`) ownNames = true;
+    columns.size.push(entry.size);
+    columns.mtime_ms.push(entry.mtime_ms);
+    columns.ino.push(entry.ino);
+    columns.id.push(entry.id);
+    columns.title.push(entry.title);
+    columns.timestamp.push(entry.timestamp);
+    for (const key of Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[]) {
+      let value: unknown = entry[key];
+      if (key === "depends_on" && entry.depends_on.length === 0) value = null;
+      if (value !== OPTIONAL_COLUMNS[key]) used.add(key);
+      optional[key].push(value);
+    }
+  }
+  for (const key of used) (columns as Record<string, unknown>)[key] = optional[key];
+  if (ownNames) columns.names = names;
+  return columns;
 }

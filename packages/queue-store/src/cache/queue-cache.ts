@@ -50,7 +50,7 @@ export class QueueCache {
     try {
       mtimeNs = statSync(folder.dir, { bigint: true }).mtimeNs;
     } catch {
-      if (view.entries.size > 0) this.dirty = true;
+      if (view.size > 0) this.dirty = true;
       view.clear();
       view.dirMtimeNs = -1n;
       view.synced = true;
@@ -175,15 +175,13 @@ export class QueueCache {
     for (const [key, saved] of Object.entries(index.folders)) {
       const view = this.views.get(key);
       if (!view) continue;
-      view.clear();
-      let skipped = false;
-      for (const [name, entry] of Object.entries(saved.entries)) {
-        // A refusal depends on the caps of the process that saved it: read such files again.
-        if (entry.error !== null) skipped = true;
-        else view.set(name, entry);
-      }
-      view.dirMtimeNs = BigInt(saved.dir_mtime_ns);
-      view.listedAtMs = saved.listed_at_ms;
+      const { dir_mtime_ns, listed_at_ms, ...columns } = saved;
+      // A refusal depends on the caps of the process that saved it: read such files again.
+      const skipped = columns.error?.some((error) => error !== null) ?? false;
+      view.seed(columns);
+      if (skipped) for (const [name, entry] of view.entries) if (entry.error !== null) view.delete(name);
+      view.dirMtimeNs = BigInt(dir_mtime_ns);
+      view.listedAtMs = listed_at_ms;
       view.synced = !skipped && trustedListing(view);
       view.savedTrusted = view.synced;
       view.listedAtMs = view.synced ? this.now() : 0;
@@ -199,7 +197,7 @@ export class QueueCache {
       folders[key] = {
         dir_mtime_ns: view.dirMtimeNs.toString(),
         listed_at_ms: view.listedAtMs,
-        entries: Object.fromEntries(view.entries),
+        ...view.columns(),
       };
     }
     writeQueueIndex(indexFile, folders);

@@ -8,6 +8,7 @@ import {
   type QueueListing,
 } from "@millrace/contracts";
 import { timeKey } from "../cache/entries.js";
+import { nameAt } from "../cache/index-file.js";
 import { allQueueFolders, PLANE_KINDS } from "../layout.js";
 import { activeCounts, type PlaneCounts } from "./active.js";
 import { folderOf, relativeOf, type StoreContext } from "./context.js";
@@ -25,7 +26,7 @@ export function counts(ctx: StoreContext): Record<DocumentKind, Record<QueueFold
   for (const kind of DOCUMENT_KINDS) {
     const perState = {} as Record<QueueFolderState, number>;
     for (const state of QUEUE_FOLDER_STATES)
-      perState[state] = ctx.cache.sync(folderOf(ctx, kind, state)).entries.size;
+      perState[state] = ctx.cache.sync(folderOf(ctx, kind, state)).size;
     out[kind] = perState;
   }
   return out;
@@ -34,7 +35,7 @@ export function counts(ctx: StoreContext): Record<DocumentKind, Record<QueueFold
 /** Claimable documents per plane. */
 export function depths(ctx: StoreContext): PlaneCounts {
   const depth = (kinds: readonly DocumentKind[]) =>
-    kinds.reduce((sum, kind) => sum + ctx.cache.sync(folderOf(ctx, kind, "queue")).entries.size, 0);
+    kinds.reduce((sum, kind) => sum + ctx.cache.sync(folderOf(ctx, kind, "queue")).size, 0);
   return {
     execution: depth(PLANE_KINDS.execution),
     planning: depth(PLANE_KINDS.planning),
@@ -42,31 +43,38 @@ export function depths(ctx: StoreContext): PlaneCounts {
   };
 }
 
-/** Summaries from the index (no parsing unless a file is new to the cache), oldest first per folder. */
+/**
+ * Summaries from the index (no parsing unless a file is new to the cache), oldest first per folder.
+ * Read from the folder's columns: a view seeded from the saved index builds no entry objects.
+ */
 export function list(ctx: StoreContext, filter: ListFilter = {}): QueueItemSummary[] {
   const out: QueueItemSummary[] = [];
   for (const folder of allQueueFolders(ctx.paths)) {
     if (filter.kind && folder.kind !== filter.kind) continue;
     if (filter.state && folder.state !== filter.state) continue;
-    const rows = [...ctx.cache.sync(folder).entries].map(([name, entry]) => ({
-      name,
-      entry,
-      // Not the memoised sortKeyOf: a one-off listing of 10,000 entries gains nothing from the memo.
-      key: timeKey(entry.timestamp),
-    }));
-    rows.sort((a, b) => (a.key === b.key ? (a.entry.id < b.entry.id ? -1 : 1) : a.key < b.key ? -1 : 1));
+    const columns = ctx.cache.sync(folder).columns();
+    const { id, title, timestamp } = columns;
+    // Not the memoised sortKeyOf: a one-off listing of 10,000 entries gains nothing from the memo.
+    const keys = timestamp.map(timeKey);
+    const order = id.map((_, i) => i);
+    order.sort((a, b) => {
+      const ka = keys[a] as string;
+      const kb = keys[b] as string;
+      if (ka !== kb) return ka < kb ? -1 : 1;
+      return (id[a] as string) < (id[b] as string) ? -1 : 1;
+    });
     const dir = relativeOf(ctx, folder.dir);
-    for (const { name, entry } of rows) {
+    for (const i of order) {
       out.push({
         kind: folder.kind,
-        id: entry.id,
+        id: id[i] as string,
         state: folder.state,
-        path: `${dir}/${name}`,
-        title: entry.title,
-        timestamp: entry.timestamp,
-        root_spec_id: entry.root_spec_id,
-        depends_on: entry.depends_on,
-        error: entry.error,
+        path: `${dir}/${nameAt(columns, i)}`,
+        title: title[i] as string,
+        timestamp: timestamp[i] as string,
+        root_spec_id: columns.root_spec_id?.[i] ?? null,
+        depends_on: columns.depends_on?.[i] ?? [],
+        error: columns.error?.[i] ?? null,
       });
     }
   }
