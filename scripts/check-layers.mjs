@@ -5,7 +5,9 @@
 //   - imports form a cycle: between packages, or among the relative imports of one package's modules
 //     (type-only imports count: a cycle of types is still a knot to untie);
 //   - a library with side effects is used outside the package that owns it (chokidar, TOML, yargs),
-//     or a process is started (`child_process`, execa) outside the process-owning packages.
+//     or a process is started (`child_process`, execa) outside the process-owning packages;
+//   - a package module re-exports another wholesale (`export * from`): a package names what it
+//     exports, so an internal does not become public by being added to a module.
 // Scanned: packages/* and apps/* (their src/ and test/), bench/ and examples/* (every file: they use
 // the packages the way a user does). Not scanned: scripts/ is repo tooling; it reads the built
 // packages by path (e.g. the docs generators) and answers to no layer.
@@ -183,6 +185,9 @@ function checkModuleCycles(ctx, pkg, allowedSeen) {
   }
 }
 
+/** `export * from "..."` or `export * as ns from "..."` at the start of a line. */
+const WHOLESALE_EXPORT = /^\s*export\s*\*\s*(?:as\s+\w+\s*)?from\s*["']/m;
+
 /**
  * Every layering problem of the repository at repoRoot, one line each. Notes (e.g. an allowlisted
  * cycle that no longer exists) go to `notes` when given; they do not fail the check.
@@ -208,7 +213,12 @@ export function checkLayers(repoRoot, notes = []) {
     const files = filesOf(pkg);
     for (const entry of files) if (entry.production) pkg.modules.set(entry.file, new Set());
     for (const entry of files) {
-      for (const found of importsOf(readFileSync(entry.file, "utf8"))) checkImport(ctx, pkg, entry, found);
+      const text = readFileSync(entry.file, "utf8");
+      for (const found of importsOf(text)) checkImport(ctx, pkg, entry, found);
+      if (entry.production && WHOLESALE_EXPORT.test(text)) {
+        const where = path.relative(root, entry.file).split(path.sep).join("/");
+        ctx.problems.push(`${where}: \`export * from\` re-exports a module wholesale; name each export`);
+      }
     }
     checkModuleCycles(ctx, pkg, allowedSeen);
   }

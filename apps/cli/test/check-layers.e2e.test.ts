@@ -132,6 +132,19 @@ describe("check-layers", () => {
     ]);
   });
 
+  it("reports a wholesale re-export in a package module, and not in its tests", () => {
+    expect(
+      violations({
+        "packages/queue-store/src/index.ts":
+          'export * from "./store.js";\nexport * as all from "./store.js";\n',
+        "packages/queue-store/src/store.ts": "export const s = 1;\n",
+        "packages/queue-store/test/helpers.ts": 'export * from "../src/store.js";\n',
+      }),
+    ).toEqual([
+      "packages/queue-store/src/index.ts: `export * from` re-exports a module wholesale; name each export",
+    ]);
+  });
+
   it("reports a cycle of relative imports inside a package, type-only imports included", () => {
     expect(
       violations({

@@ -1,3 +1,4 @@
+// Over 400 lines: one entry per doctor code, a table that `doctor` and the troubleshooting page read.
 import type { DoctorCheck, DoctorGroup } from "@millrace/contracts";
 
 /** What a doctor check code means and what to do about it (docs/troubleshooting.md lists them all). */
