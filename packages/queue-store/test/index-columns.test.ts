@@ -13,7 +13,13 @@ import path from "node:path";
 import { QueueIndexSchema } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { describe, expect, it } from "vitest";
-import { columnsOf, entryAt, MAX_QUEUE_INDEX_BYTES, nameAt, readQueueIndex } from "../src/cache/index-file.js";
+import {
+  columnsOf,
+  entryAt,
+  MAX_QUEUE_INDEX_BYTES,
+  nameAt,
+  readQueueIndex,
+} from "../src/cache/index-file.js";
 import { QueueCache } from "../src/cache/queue-cache.js";
 import { openQueueStore } from "../src/index.js";
 import { allQueueFolders } from "../src/layout.js";

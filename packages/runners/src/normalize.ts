@@ -114,6 +114,7 @@ function readStdoutTokens(raw: RunnerRawResult): { tokens: string[] } | Failure 
   }
 }
 
+// Over 80 lines: the result file's checks in the order they apply, each ending in its own failure.
 function fromStructuredFile(
   request: StageRunRequest,
   raw: RunnerRawResult,
@@ -258,6 +259,7 @@ function reportArtifact(request: StageRunRequest): string | null {
   return null;
 }
 
+// Over 80 lines: the checks in their fixed order, read top to bottom (the first failure wins).
 /**
  * Normalisation: a pure function of the request, the raw result and the files in the run folder.
  * Checks run in a fixed order and the first failure wins; every failure becomes the same shape of

@@ -157,6 +157,8 @@ class OutputFile {
   }
 }
 
+// Over 80 lines: the deadline, the tracker and the stop path share the child's state in one closure;
+// containment, the output files and the leftover reaper are modules of their own.
 /**
  * Starts one stage process: its own process group (detached), an argument array (never a shell),
  * an explicit stdin plan, capped output files, a wall-clock deadline. Stopping sends SIGTERM to the

@@ -149,6 +149,8 @@ export function garbageBytes(count: number): Buffer {
   ]);
 }
 
+// Over 80 lines: one loop over the script's actions, a few lines per action kind; both runner modes
+// run this one body, which is what keeps them identical.
 /**
  * Performs the script for one request. Both the in-process runner and the subprocess entry call
  * this, so the two modes behave identically: same output, same files, same counters.

@@ -110,6 +110,7 @@ const ITEM_LEAVES_QUEUE: ReadonlySet<MailboxCommand> = new Set([
   "supersede_task",
 ]);
 
+// Over 80 lines: one case per intervention kind.
 /** The v0.20 operator queue interventions; an item that is running waits for its run to end. */
 export function applyQueueIntervention(
   state: ControlState,

@@ -67,6 +67,7 @@ function snapshotRuns(paths: WorkspacePaths): Partial<Record<Plane, SnapshotRun>
   return out;
 }
 
+// Over 80 lines: one block per consistency check, all over one listing of the folders.
 /**
  * Read-only queue consistency: every document parses and is named after its id, no id sits in two
  * folders, at most one item is active per plane, and the active folders agree with the snapshot.

@@ -25,6 +25,7 @@ export interface LaneWorker {
   watch?: StageWatch;
 }
 
+// Over 80 lines: the journal-before-start order is easiest to check when the steps sit in one body.
 /**
  * Starts the lane's current stage with its worktree as the working directory. The lanes journal
  * names the stage (request id, result path) before the runner starts, as the plane's crash journal

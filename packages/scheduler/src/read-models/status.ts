@@ -299,6 +299,7 @@ function queueCounts(
   return { depths: open.depths(), active: open.activeCounts() };
 }
 
+// Over 80 lines: one read per section of the report, each tolerant of a missing or broken file.
 /**
  * The status read model: what the runtime is doing, whether a process owns the workspace, whether
  * the plan is current, and per plane the marker, the queue depth and the active run. Read-only: it
