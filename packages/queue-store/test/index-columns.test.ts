@@ -142,6 +142,23 @@ describe("the saved columns", () => {
     expect(seeded.depths()).toEqual(fromFiles.depths());
   });
 
+  it("list whole-second stamps in time order, ties by id, as the folders do", () => {
+    const paths = tempWorkspace();
+    const store = openQueueStore(paths);
+    store.enqueue("task", task("x-2", { created_at: "2026-04-28T10:00:01Z" }));
+    store.enqueue("task", task("x-1", { created_at: "2026-04-28T10:00:01Z" }));
+    store.enqueue("task", task("x-0", { created_at: "2026-04-28T09:59:59Z" }));
+    store.flush();
+    ageFolders(paths);
+    const lister = openQueueStore(paths);
+    lister.listing();
+    lister.flush();
+    const ids = openQueueStore(paths)
+      .listing({ kind: "task" })
+      .items.map((item) => item.id);
+    expect(ids).toEqual(["x-0", "x-1", "x-2"]);
+  });
+
   it("give back the entries the documents give, folder by folder", () => {
     const paths = savedWorkspace();
     const loaded = new QueueCache(paths);
@@ -158,7 +175,7 @@ describe("the saved columns", () => {
     const saved = JSON.parse(readFileSync(indexFile(paths), "utf8"));
     expect(saved.schema_version).toBe("2.0");
     const queued = saved.folders["task/queue"];
-    expect(queued.id).toHaveLength(3);
+    expect(queued.id).toEqual(["task-c", "task-a", "task-b"]); // saved in claim order
     expect(queued).not.toHaveProperty("names");
     expect(queued.depends_on).toEqual(expect.arrayContaining([["task-a"], null]));
     expect(queued.spec_id).toEqual(expect.arrayContaining(["spec-1", null]));

@@ -45,9 +45,12 @@ export class FolderView {
     this.seeded = columns;
   }
 
-  /** The entries as columns: the seeded ones as they are, else built from the entries. */
+  /**
+   * The entries as columns: the seeded ones as they are, else built from the entries in claim
+   * order, so that the saved index is already sorted and a listing from it sorts a sorted run.
+   */
   columns(): EntryColumns {
-    return this.seeded ?? columnsOf(this.map);
+    return this.seeded ?? columnsOf(this.map, this.ordered());
   }
 
   private materialize(): void {

@@ -17,38 +17,67 @@ const OPTIONAL_COLUMNS = {
 } as const;
 type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
 
-type Check = (value: unknown) => boolean;
-const isString: Check = (value) => typeof value === "string";
-const isNumber: Check = (value) => typeof value === "number";
-const isSize: Check = (value) => typeof value === "number" && Number.isInteger(value) && value >= 0;
-const isStringOrNull: Check = (value) => value === null || typeof value === "string";
-const isDependencies: Check = (value) => value === null || (Array.isArray(value) && value.every(isString));
-const isBoolean: Check = (value) => typeof value === "boolean";
+/**
+ * Column checks, one loop per value type: the index is checked once per cold process, and a typed
+ * loop runs several times faster there than a check function called per value.
+ */
+type ColumnCheck = (column: unknown[]) => boolean;
+const texts: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) if (typeof column[i] !== "string") return false;
+  return true;
+};
+const textsOrNull: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) {
+    const value = column[i];
+    if (value !== null && typeof value !== "string") return false;
+  }
+  return true;
+};
+const numbers: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) if (typeof column[i] !== "number") return false;
+  return true;
+};
+const sizes: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) {
+    const value = column[i];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) return false;
+  }
+  return true;
+};
+const flags: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) if (typeof column[i] !== "boolean") return false;
+  return true;
+};
+const dependencyLists: ColumnCheck = (column) => {
+  for (let i = 0; i < column.length; i += 1) {
+    const value = column[i];
+    if (value !== null && !(Array.isArray(value) && texts(value))) return false;
+  }
+  return true;
+};
 
-const REQUIRED_CHECKS: ReadonlyArray<[string, Check]> = [
-  ["size", isSize],
-  ["mtime_ms", isNumber],
-  ["ino", isNumber],
-  ["id", isString],
-  ["title", isString],
-  ["timestamp", isString],
+const REQUIRED_CHECKS: ReadonlyArray<[string, ColumnCheck]> = [
+  ["size", sizes],
+  ["mtime_ms", numbers],
+  ["ino", numbers],
+  ["id", texts],
+  ["title", texts],
+  ["timestamp", texts],
 ];
-const OPTIONAL_CHECKS: ReadonlyArray<[OptionalColumn, Check]> = [
-  ["depends_on", isDependencies],
-  ["root_spec_id", isStringOrNull],
-  ["root_idea_id", isStringOrNull],
-  ["spec_id", isStringOrNull],
-  ["is_root_spec", isBoolean],
-  ["error", isStringOrNull],
+const OPTIONAL_CHECKS: ReadonlyArray<[OptionalColumn, ColumnCheck]> = [
+  ["depends_on", dependencyLists],
+  ["root_spec_id", textsOrNull],
+  ["root_idea_id", textsOrNull],
+  ["spec_id", textsOrNull],
+  ["is_root_spec", flags],
+  ["error", textsOrNull],
 ];
 
 /** A file name a folder listing keeps (isDocumentName) that stays inside its folder. */
 const FILE_NAME = /^(?!\.)[^/\u0000]+$/;
 
-function isColumn(value: unknown, length: number, check: Check): boolean {
-  if (!Array.isArray(value) || value.length !== length) return false;
-  for (let i = 0; i < length; i += 1) if (!check(value[i])) return false;
-  return true;
+function isColumn(value: unknown, length: number, check: ColumnCheck): boolean {
+  return Array.isArray(value) && value.length === length && check(value);
 }
 
 /**
@@ -84,9 +113,9 @@ function looksLikeFolder(value: unknown): boolean {
   }
   const names = folder.names;
   if (names !== undefined) {
-    const isName = (name: unknown) =>
-      typeof name === "string" && isDocumentName(name) && FILE_NAME.test(name);
-    if (!isColumn(names, length, isName)) return false;
+    const fileNames: ColumnCheck = (column) =>
+      column.every((name) => typeof name === "string" && isDocumentName(name) && FILE_NAME.test(name));
+    if (!isColumn(names, length, fileNames)) return false;
   }
   const ids = folder.id as string[];
   const errors = folder.error as Array<string | null> | undefined;
@@ -150,8 +179,14 @@ export function entryAt(columns: EntryColumns, i: number): CachedEntry {
   };
 }
 
-/** The columns of a set of entries, optional columns left out where every value is the default. */
-export function columnsOf(entries: ReadonlyMap<string, CachedEntry>): EntryColumns {
+/**
+ * The columns of a set of entries, in the order of `names` (default: the map's), optional columns
+ * left out where every value is the default.
+ */
+export function columnsOf(
+  entries: ReadonlyMap<string, CachedEntry>,
+  order: Iterable<string> = entries.keys(),
+): EntryColumns {
   const columns: EntryColumns = { size: [], mtime_ms: [], ino: [], id: [], title: [], timestamp: [] };
   const names: string[] = [];
   let ownNames = false;
@@ -164,7 +199,9 @@ export function columnsOf(entries: ReadonlyMap<string, CachedEntry>): EntryColum
     error: [],
   };
   const used = new Set<OptionalColumn>();
-  for (const [name, entry] of entries) {
+  for (const name of order) {
+    const entry = entries.get(name);
+    if (entry === undefined) continue;
     names.push(name);
     if (name !== `${entry.id}.md`) ownNames = true;
     columns.size.push(entry.size);
