@@ -9,18 +9,34 @@ import type { MonitorEvent } from "@millrace/scheduler";
  */
 export const IDLE_HEAP_REDUCE_DELAY_MS = 2_000;
 
-type GcFunction = (options?: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void;
+type GcFunction = () => void;
 
 let gcFunction: GcFunction | undefined;
 
+/** V8's flag that makes a full collection move every live object off the pages it leaves sparse. */
+export const COMPACTING_GC_FLAG = "--compact-on-every-full-gc";
+
 /**
- * Gives the heap's emptied pages back. `gc()` collects the garbage (V8 unmaps the pages it leaves
- * empty shortly after, in the background); the options form with `flavor: "last-resort"` (what
- * `LowMemoryNotification` runs) adds V8's memory-reducing pass, which shrinks the young generation,
- * but on Node 20 (V8 11.3) frees almost no garbage on its own, hence both (docs/performance.md,
- * "Memory", fourth pass). Node exposes the function only through the `gc` extension, which
- * `--expose-gc` installs into contexts created while it is set; the flag is turned off again at
- * once so nothing else sees a `gc` global.
+ * Whether the operator set COMPACTING_GC_FLAG (or its `--no-` form) on the node command line: then it
+ * is theirs, and the idle collection leaves it as it is.
+ */
+export function compactionChosen(
+  execArgv: readonly string[] = process.execArgv,
+  nodeOptions: string = process.env.NODE_OPTIONS ?? "",
+): boolean {
+  return [...execArgv, ...nodeOptions.split(/\s+/)].some((arg) =>
+    /^--(no-?)?compact[-_]on[-_]every[-_]full[-_]gc$/.test(arg),
+  );
+}
+
+/**
+ * Gives the heap's emptied pages back: one full, compacting collection. A plain full collection
+ * frees the garbage but keeps every page that still holds a live object, and after a busy run the
+ * live objects are spread thin over pages sized for the run's peak (docs/performance.md, "Memory",
+ * fifth pass): COMPACTING_GC_FLAG, set for this one call and cleared again, makes it move the live
+ * objects together so that V8 can unmap the rest (in the background, shortly after). Node exposes the
+ * function only through the `gc` extension, which `--expose-gc` installs into contexts created while
+ * it is set; that flag too is turned off again at once, so nothing else sees a `gc` global.
  */
 export function memoryReducingGc(): void {
   if (gcFunction === undefined) {
@@ -31,8 +47,16 @@ export function memoryReducingGc(): void {
       v8.setFlagsFromString("--no-expose-gc");
     }
   }
-  gcFunction();
-  gcFunction({ type: "major", execution: "sync", flavor: "last-resort" });
+  if (compactionChosen()) {
+    gcFunction();
+    return;
+  }
+  v8.setFlagsFromString(COMPACTING_GC_FLAG);
+  try {
+    gcFunction();
+  } finally {
+    v8.setFlagsFromString("--no-compact-on-every-full-gc");
+  }
 }
 
 export interface IdleHeapReducer {
@@ -43,7 +67,8 @@ export interface IdleHeapReducer {
 
 /**
  * Gives memory back once per idle spell: RSS follows the heap's high-water mark, and V8 neither
- * shrinks an idle heap nor collects an idle process (docs/performance.md, "Memory", fourth pass).
+ * shrinks an idle heap nor collects an idle process (docs/performance.md, "Memory", fourth and
+ * fifth passes).
  * The engine announces idle once per spell; a stage starting before the delay cancels the
  * collection, and nothing is collected while work runs.
  */

@@ -1,7 +1,13 @@
+import v8 from "node:v8";
 import vm from "node:vm";
 import type { MonitorEvent } from "@millrace/scheduler";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { IDLE_HEAP_REDUCE_DELAY_MS, idleHeapReducer, memoryReducingGc } from "../src/idle-heap.js";
+import {
+  compactionChosen,
+  IDLE_HEAP_REDUCE_DELAY_MS,
+  idleHeapReducer,
+  memoryReducingGc,
+} from "../src/idle-heap.js";
 
 const at = new Date("2026-05-01T00:00:00Z");
 const idle: MonitorEvent = { type: "runtime_idle", at, reason: "no_work" };
@@ -107,5 +113,56 @@ describe("the memory-reducing collection", () => {
     expect(before.heapTotal - after.heapTotal).toBeGreaterThan(10 * 1024 * 1024);
     memoryReducingGc();
     expect(vm.runInNewContext("typeof gc")).toBe("undefined");
+  });
+});
+
+/** Committed old-space pages (MiB) that hold no live object. */
+function oldSpaceSlackMb(): number {
+  const old = v8.getHeapSpaceStatistics().find((space) => space.space_name === "old_space");
+  if (!old) throw new Error("no old_space in v8.getHeapSpaceStatistics()");
+  return (old.space_size - old.space_used_size) / (1024 * 1024);
+}
+
+/** A full collection without the compaction flag, through the same `gc` extension the daemon uses. */
+function plainFullGc(): void {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  v8.setFlagsFromString("--no-expose-gc");
+  gc();
+}
+
+/**
+ * Old-space pages each holding a few live objects among garbage: what a daemon's heap looks like
+ * after a busy run. Returns the survivors (one object in 16), which the caller keeps alive.
+ */
+function sparseOldSpace(): object[] {
+  let all: object[] | undefined = Array.from({ length: 400_000 }, (_, i) => ({ i, s: `item ${i}` }));
+  plainFullGc(); // survives twice: now in the old space
+  const kept = all.filter((_, i) => i % 16 === 0);
+  all = undefined;
+  return kept;
+}
+
+describe("the idle collection compacts", () => {
+  it("moves live objects off sparse pages, which a plain full collection keeps, and does so for that call only", () => {
+    const kept = sparseOldSpace();
+    plainFullGc();
+    const sparse = oldSpaceSlackMb();
+    memoryReducingGc();
+    const compacted = oldSpaceSlackMb();
+    expect(sparse).toBeGreaterThan(10);
+    expect(compacted).toBeLessThan(sparse / 4);
+    // The flag was cleared after the call: a plain collection of a new sparse heap keeps its pages.
+    const keptAgain = sparseOldSpace();
+    plainFullGc();
+    expect(oldSpaceSlackMb()).toBeGreaterThan(10);
+    expect(kept.length + keptAgain.length).toBe(50_000);
+  });
+
+  it("an operator's own setting of the flag is left alone", () => {
+    expect(compactionChosen(["--compact-on-every-full-gc"], "")).toBe(true);
+    expect(compactionChosen([], "--max-old-space-size=512 --no-compact_on_every_full_gc")).toBe(true);
+    expect(compactionChosen(["--expose-gc"], "--compact")).toBe(false);
+    expect(compactionChosen([], "")).toBe(false);
   });
 });
