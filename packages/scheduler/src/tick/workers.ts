@@ -219,6 +219,7 @@ function markRunning(
   beforeShowingLastEvent(ctx, () => writeStatusMarker(ctx.paths, plane, running));
   // Not durable: the cycle's closing commit shows it and makes it durable, or, when the cycle only
   // started stages, shows it and leaves it to the stage result's durable commit (engine.ts).
-  commit(ctx, { counters: false, durable: false });
+  // Traces of runs that ended wait too: the closing commit builds them after the runner started.
+  commit(ctx, { counters: false, durable: false, deferTraces: true });
   return running;
 }
