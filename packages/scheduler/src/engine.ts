@@ -24,6 +24,7 @@ import { LivenessTracker } from "./liveness/tracker.js";
 import { MonitorHub, type MonitorListener } from "./monitor/monitor-events.js";
 import { nextRetryDelayMs, requeueDueRetries } from "./recovery/auto-retry.js";
 import { commit, type EngineContext, flushEvents, recordEvent } from "./state/context.js";
+import type { PendingEvent } from "./state/event-journal.js";
 import { activePlanes } from "./state/planes.js";
 import { activateWork } from "./tick/activation.js";
 import { canDispatch, PLANE_ORDER } from "./tick/concurrency.js";
@@ -63,6 +64,8 @@ export class Engine {
   private watchers: WatcherSession | undefined;
   private wake: (() => void) | undefined;
   private lastIdle = false;
+  /** A wake-up that arrived while a cycle waited for its stages to launch: the next sleep is skipped. */
+  private wokenEarly = false;
   private lastPaused = false;
   private closed = false;
 
@@ -253,11 +256,40 @@ export class Engine {
       if (this.lanes.count() > 0) await this.startReadyLanes();
     }
     this.reportIdleOrWorking(outcome);
+    const recordedMeanwhile = await this.untilStagesLaunched();
     // A cycle that only started stages (the results it applied were committed durably): the starts
     // are shown now and become durable with the stages' results, one fsync per handoff. A power
     // loss before that dispatches the stage again, as for any start that was cut off.
     const onlyStarts = ctx.pendingEvents.length === 0 && ctx.journal?.unsyncedOnly("stage_started") === true;
     commit(ctx, onlyStarts ? { durable: false, announce: true } : {});
+    ctx.pendingEvents.push(...recordedMeanwhile);
+  }
+
+  /**
+   * Waits until the stages this cycle started have reached their runners (a process runner's agent
+   * is spawned) before the cycle's closing commit. Each start is on record before its dispatch
+   * (inflight record, journal record, stage process record); what the closing commit does (the event
+   * lines, the snapshot file, the running status marker, showing `stage_started`) is for observers
+   * and can follow the spawn, so it runs while the agent starts instead of before. Events the
+   * dispatches record meanwhile (prompt-context selection) are left to the next commit, as before.
+   * A wake-up (a settled stage, a watched file, an abort) ends the wait; it is kept for the sleep.
+   * Returns the events recorded while it waited (taken out of this cycle's commit).
+   */
+  private async untilStagesLaunched(): Promise<PendingEvent[]> {
+    const launching = this.workers.launching();
+    if (!launching) return [];
+    const ctx = this.context;
+    const own = ctx.pendingEvents.length;
+    await new Promise<void>((resolve) => {
+      this.wake = () => {
+        this.wake = undefined;
+        this.wokenEarly = true;
+        resolve();
+      };
+      launching.then(resolve, resolve);
+    });
+    this.wake = undefined;
+    return ctx.pendingEvents.splice(own);
   }
 
   /** Starts a worker for every plane with an active run that the concurrency policy lets run now. */
@@ -396,7 +428,9 @@ export class Engine {
    * interval is long: the engine does not poll.
    */
   private waitForWork(idleSeconds: number, resumeDelayMs: number | null = null): Promise<void> {
-    if (this.anySettled()) return Promise.resolve();
+    const woken = this.wokenEarly;
+    this.wokenEarly = false;
+    if (woken || this.anySettled()) return Promise.resolve();
     const working = this.running > 0;
     const watching = this.watchers !== undefined;
     let ms = working

@@ -66,6 +66,12 @@ export interface DispatchOptions {
    * envelope durably and rebuilds the file from it after a crash.
    */
   readonly durableStageResult?: boolean;
+  /**
+   * Called once, right after the adapter's `run()` has returned its promise: its synchronous part
+   * is done, which for the process runners (codex, claude, pi, the scripted subprocess) means the
+   * agent process has been spawned. Not called when the dispatch fails before the adapter runs.
+   */
+  readonly onRunnerStarted?: () => void;
 }
 
 export interface DispatchResult {
@@ -140,7 +146,9 @@ export async function dispatchStage(
     writeJsonAtomicSync(file, capabilityRecord, EVIDENCE);
   }
 
-  const produced = await runAdapter(adapter, runnerName, request, ctx);
+  const running = runAdapter(adapter, runnerName, request, ctx);
+  options.onRunnerStarted?.();
+  const produced = await running;
   if (!invocation) writeInvocation({ command: [] });
   const collected = collectOutput(request, produced, artifacts, secrets);
   const raw = capabilityRecord

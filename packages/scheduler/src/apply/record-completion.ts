@@ -74,7 +74,11 @@ export function applyAndCommit(
   traced("apply.commit", () =>
     // Durable before it is announced: observers see the result while the status file shows it.
     // The snapshot file waits for the commit that follows in the same cycle (ADR 0008 amendment).
-    commit(ctx, { beforeAnnounce: () => clearInflight(ctx.paths, plane), deferSnapshot: true }),
+    commit(ctx, {
+      beforeAnnounce: () => clearInflight(ctx.paths, plane),
+      deferSnapshot: true,
+      deferTraces: true,
+    }),
   );
   return applied;
 }

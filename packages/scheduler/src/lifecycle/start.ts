@@ -74,6 +74,7 @@ export function createEngineContext(
     ideasSeen: new Set(),
     journal: CommitJournal.open(paths, recovered.nextSeq),
     pendingFiles: [],
+    pendingTraces: [],
     unannounced: [],
   };
   recordEvent(ctx, "runtime_daemon_lock_acquired", { session_id: ctx.sessionId, replaced: lock.replaced });

@@ -34,6 +34,15 @@ import { z } from "zod";
 /** Durable records between checkpoints: each checkpoint fsyncs the derived files written since. */
 export const CHECKPOINT_RECORDS = 64;
 
+/** A run that ended: what its trace is built from, besides the run folder. */
+function TraceMarkerSchemaShape() {
+  return z.object({
+    run_id: z.string(),
+    status: z.enum(["complete", "handoff", "blocked"]),
+    decisions: z.array(z.looseObject({ request_id: z.string() })),
+  });
+}
+
 export const JournalRecordSchema = lazySchema(() =>
   z.object({
     seq: z.number().int().nonnegative(),
@@ -45,6 +54,11 @@ export const JournalRecordSchema = lazySchema(() =>
     events: z.string(),
     /** Files of the step, workspace-relative, with their full text. */
     files: z.array(z.object({ path: z.string(), text: z.string() })),
+    /**
+     * Runs the step ended whose trace a later step builds and writes (recovery builds a trace that
+     * no record holds as a file).
+     */
+    traces: z.array(TraceMarkerSchemaShape()).optional(),
   }),
 );
 export type JournalRecord = z.infer<typeof JournalRecordSchema>;
@@ -58,11 +72,30 @@ export interface StepFile {
   written: boolean;
 }
 
+/** A run that ended, as the journal keeps it until its trace is written (`run_trace.json`). */
+export type TraceMarker = NonNullable<JournalRecord["traces"]>[number];
+
+/**
+ * A run trace to build after its step's commit: the step's record keeps the marker; the trace is
+ * built by a later commit (after the next stage's launch) and written through that commit's record.
+ */
+export interface DeferredTrace {
+  marker: TraceMarker;
+  /** Whether a record holds the marker already. */
+  recorded: boolean;
+  /** Builds the trace and adds it to the step's files (or records why it could not). */
+  build(): void;
+}
+
 export interface StepCommit {
   snapshotText: string;
   countersText?: string;
   eventsText: string;
   files: readonly StepFile[];
+  /** Runs this step ended whose traces are built later. */
+  traces?: readonly TraceMarker[];
+  /** How many traces of earlier records this step's files hold. */
+  tracesBuilt?: number;
 }
 
 /** The two generation files (`state/commit_journal.0.jsonl`, `.1.jsonl`). */
@@ -132,6 +165,8 @@ export class CommitJournal {
   private deferredSnapshot: string | undefined;
   /** Records appended without fsync since the last fsync'd one. */
   private unsyncedRecords = 0;
+  /** Trace markers appended whose traces no record holds yet: a checkpoint waits for them. */
+  private openTraces = 0;
 
   private constructor(
     private readonly paths: WorkspacePaths,
@@ -162,7 +197,9 @@ export class CommitJournal {
       ...(step.countersText !== undefined ? { counters: step.countersText } : {}),
       events: step.eventsText,
       files: step.files.map((file) => ({ path: path.relative(root, file.path), text: file.text })),
+      ...(step.traces && step.traces.length > 0 ? { traces: [...step.traces] } : {}),
     };
+    this.openTraces += (step.traces?.length ?? 0) - (step.tracesBuilt ?? 0);
     this.seq += 1;
     const fd = this.fds[this.active] as number;
     writeAll(fd, `${JSON.stringify(record)}\n`);
@@ -182,7 +219,9 @@ export class CommitJournal {
     if (durable || writeDerived) this.writeDeferred(!deferSnapshot);
     if (durable) {
       this.records += 1;
-      if (this.records >= CHECKPOINT_RECORDS && !this.retiring) this.checkpointInBackground();
+      // Not while a trace marker waits for its trace: emptying its generation would lose it.
+      if (this.records >= CHECKPOINT_RECORDS && !this.retiring && this.openTraces === 0)
+        this.checkpointInBackground();
     }
   }
 

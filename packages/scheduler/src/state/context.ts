@@ -17,7 +17,7 @@ import type { EngineGovernancePort } from "../governance/governance-port.js";
 import type { IdFactory } from "../ids.js";
 import type { MonitorEvent, MonitorHub } from "../monitor/monitor-events.js";
 import type { EngineHooks } from "../ports.js";
-import type { CommitJournal, StepFile } from "./commit-journal.js";
+import type { CommitJournal, DeferredTrace, StepFile, TraceMarker } from "./commit-journal.js";
 import type { PendingEvent } from "./event-journal.js";
 import { traced } from "./handoff-trace.js";
 import { saveCounters, saveSnapshot, snapshotFileText } from "./state-store.js";
@@ -65,6 +65,8 @@ export interface EngineContext {
   journal?: CommitJournal;
   /** Files the current step wrote or asks its commit to write (stage results, run traces). */
   readonly pendingFiles: StepFile[];
+  /** Traces of ended runs, built by the next commit that does not defer them. */
+  readonly pendingTraces: DeferredTrace[];
   /** Monitor views of committed steps not yet durable, in order: shown at the next durable commit. */
   readonly unannounced: Announcement[];
 }
@@ -148,6 +150,29 @@ export interface CommitOptions {
    * by another commit in the same cycle: the stage result's, before the cycle's closing commit.
    */
   deferSnapshot?: boolean;
+  /**
+   * Leave the traces of runs that ended to a later commit (the record keeps their markers, so a
+   * kill before then is recovered): the stage result's commit and the next start's, so the traces
+   * are built after the next stage's runner has started (engine.ts).
+   */
+  deferTraces?: boolean;
+}
+
+/** Builds the deferred traces (into `pendingFiles`), or records the markers of new ones. */
+function takeTraces(ctx: EngineContext, defer: boolean): { markers: TraceMarker[]; built: number } {
+  if (ctx.pendingTraces.length === 0) return { markers: [], built: 0 };
+  if (defer) {
+    const markers: TraceMarker[] = [];
+    for (const trace of ctx.pendingTraces) {
+      if (trace.recorded) continue;
+      trace.recorded = true;
+      markers.push(trace.marker);
+    }
+    return { markers, built: 0 };
+  }
+  const traces = ctx.pendingTraces.splice(0);
+  for (const trace of traces) trace.build();
+  return { markers: [], built: traces.filter((trace) => trace.recorded).length };
 }
 
 /**
@@ -162,6 +187,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
     return;
   }
   const durable = options.durable !== false;
+  const traces = takeTraces(ctx, options.deferTraces === true);
   const events = ctx.pendingEvents.splice(0);
   let countersText: string | undefined;
   if (options.counters !== false) {
@@ -178,6 +204,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
     events.length === 0 &&
     countersText === undefined &&
     ctx.pendingFiles.length === 0 &&
+    traces.markers.length === 0 &&
     ctx.snapshot === ctx.committedSnapshot
   ) {
     // Nothing new since the last record (a cycle that only started stages, closing right after the
@@ -191,6 +218,7 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
     events.length === 0 &&
     countersText === undefined &&
     ctx.pendingFiles.length === 0 &&
+    traces.markers.length === 0 &&
     journal.caughtUp() &&
     sameSnapshotState(ctx.snapshot, ctx.committedSnapshot)
   ) {
@@ -209,6 +237,8 @@ export function commit(ctx: EngineContext, options: CommitOptions = {}): void {
         ...(countersText !== undefined ? { countersText } : {}),
         eventsText: events.map((event) => formatRuntimeEventLine(event)).join(""),
         files: ctx.pendingFiles.splice(0),
+        traces: traces.markers,
+        tracesBuilt: traces.built,
       },
       durable,
       options.announce === true,
@@ -239,6 +269,7 @@ function sameSnapshotState(a: RuntimeSnapshot, b: RuntimeSnapshot | undefined): 
 function commitWithoutJournal(ctx: EngineContext, options: CommitOptions): void {
   // Events first: a kill before the snapshot save then replays the step and logs it twice (readers
   // de-duplicate on request_id), where the other order could lose the step's events for good.
+  takeTraces(ctx, false);
   const events = traced("commit.events", () => flushEvents(ctx));
   for (const file of ctx.pendingFiles.splice(0)) if (!file.written) writeFileAtomicSync(file.path, file.text);
   if (options.counters !== false) {

@@ -1,11 +1,14 @@
 import { mkdirSync, readFileSync, truncateSync } from "node:fs";
 import path from "node:path";
+import { typedJson } from "@millrace/contracts";
 import {
   appendEventLinesUnsynced,
   readEventLogTail,
+  runDir,
   type WorkspacePaths,
   writeFileAtomicSync,
 } from "@millrace/workspace";
+import { buildRunTrace, RUN_TRACE_FILE_NAME, type RunTraceDecision } from "../read-models/run-trace.js";
 import { checkpointFiles, type JournalRecord, journalFiles, readJournal } from "./commit-journal.js";
 
 /** What recovery found stale and rewrote from the journal. */
@@ -116,6 +119,29 @@ export function recoverCommitJournal(paths: WorkspacePaths): JournalRecovery {
   touched.add(paths.snapshot).add(paths.recoveryCounters);
   const latest = new Map<string, string>();
   for (const record of records) for (const file of record.files) latest.set(file.path, file.text);
+  // Traces of runs that ended, where no record holds the trace itself (a kill came before the
+  // commit that builds it): built now from the run folder and the marker's decisions.
+  for (const record of records)
+    for (const marker of record.traces ?? []) {
+      const file = path.join(runDir(paths, marker.run_id), RUN_TRACE_FILE_NAME);
+      const relative = path.relative(paths.root, file);
+      if (latest.has(relative)) continue;
+      if (!parsesAsJson(readText(file))) {
+        try {
+          const trace = buildRunTrace(path.dirname(file), {
+            active: false,
+            decisions: marker.decisions as unknown as RunTraceDecision[],
+            status: marker.status,
+          });
+          writeFileAtomicSync(file, typedJson(trace), { durable: false });
+          result.files.push(relative);
+        } catch {
+          // A run folder gone since: readers derive what is left from the stage results.
+          continue;
+        }
+      }
+      touched.add(file);
+    }
   for (const [relative, text] of latest) {
     const file = path.join(paths.root, relative);
     // Written once and never changed: a whole file is the journal's; a missing or torn one is rebuilt.

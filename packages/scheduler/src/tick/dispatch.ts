@@ -29,6 +29,8 @@ export async function dispatchRequest(
   signal: AbortSignal,
   /** A lane's worktree: the agent's working directory instead of the workspace root. */
   workingDirectory?: string,
+  /** Called once the runner has been started (for a process runner: its agent spawned). */
+  onRunnerStarted?: () => void,
 ): Promise<DispatchedStage> {
   const promptContext = await traced("dispatch.prompt-context", () => promptContextFor(ctx, request));
   const stageResultPath = path.join(request.run_dir, "stage_results", `${request.request_id}.json`);
@@ -45,6 +47,7 @@ export async function dispatchRequest(
         signal,
         // The apply step's journal record holds the envelope durably (state/commit-journal.ts).
         durableStageResult: !ctx.journal,
+        ...(onRunnerStarted ? { onRunnerStarted } : {}),
       }),
     );
     traceAdd("dispatch.runner own time", result.envelope.duration_seconds * 1000);

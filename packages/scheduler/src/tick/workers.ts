@@ -20,6 +20,10 @@ export interface Worker {
   settled: boolean;
   /** The stage's liveness watch (absent when liveness is disabled). */
   watch?: StageWatch;
+  /** Resolves once the runner has been started (its agent process spawned) or the dispatch settled. */
+  launched: Promise<void>;
+  /** Whether `launched` has resolved. */
+  isLaunched: boolean;
 }
 
 /**
@@ -60,6 +64,16 @@ export class WorkerPool {
     return [...this.workers.values()].some((worker) => worker.settled);
   }
 
+  /**
+   * Resolves once every stage started so far has reached its runner (a process runner's agent is
+   * spawned) or finished; undefined when all have already.
+   */
+  launching(): Promise<void> | undefined {
+    const pending = [...this.workers.values()].filter((worker) => !worker.isLaunched);
+    if (pending.length === 0) return undefined;
+    return Promise.all(pending.map((worker) => worker.launched)).then(() => undefined);
+  }
+
   /** Starts a worker for a plane's active run: marks it running, then dispatches it asynchronously. */
   start(ctx: EngineContext, plane: Plane): void {
     const run = ctx.snapshot.active_runs_by_plane[plane];
@@ -68,12 +82,21 @@ export class WorkerPool {
     const request = buildRunRequest(ctx, run, requestId);
     const running = markRunning(ctx, plane, run, request);
     const controller = new AbortController();
+    let launch = () => {};
     const worker: Worker = {
       plane,
       run: { ...run, running_status_marker: running },
       controller,
       settled: false,
       promise: Promise.resolve() as unknown as Promise<StageCompletion>,
+      launched: new Promise<void>((resolve) => {
+        launch = resolve;
+      }),
+      isLaunched: false,
+    };
+    const launched = () => {
+      worker.isLaunched = true;
+      launch();
     };
     const watch = this.liveness?.watch(ctx, { plane, run, request, abort: () => controller.abort() });
     if (watch) worker.watch = watch;
@@ -83,10 +106,11 @@ export class WorkerPool {
       ? Promise.resolve().then(() =>
           syntheticResult(ctx, request, "interrupted", `liveness: ${stop.grade}: ${stop.reason}`),
         )
-      : dispatchRequest(ctx, request, controller.signal);
+      : dispatchRequest(ctx, request, controller.signal, undefined, launched);
     worker.promise = dispatched.then(
       (result) => {
         watch?.end();
+        launched();
         worker.settled = true;
         this.onSettled();
         return {
@@ -100,6 +124,7 @@ export class WorkerPool {
       },
       (error) => {
         watch?.end();
+        launched();
         worker.settled = true;
         this.onSettled();
         throw error;
@@ -194,6 +219,7 @@ function markRunning(
   beforeShowingLastEvent(ctx, () => writeStatusMarker(ctx.paths, plane, running));
   // Not durable: the cycle's closing commit shows it and makes it durable, or, when the cycle only
   // started stages, shows it and leaves it to the stage result's durable commit (engine.ts).
-  commit(ctx, { counters: false, durable: false });
+  // Traces of runs that ended wait too: the closing commit builds them after the runner started.
+  commit(ctx, { counters: false, durable: false, deferTraces: true });
   return running;
 }
