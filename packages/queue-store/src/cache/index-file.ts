@@ -6,17 +6,6 @@ import type { CachedEntry } from "./entries.js";
 /** A folder's saved columns (`QueueIndexFolder` without its listing facts). */
 export type EntryColumns = Omit<QueueIndexFolder, "dir_mtime_ns" | "listed_at_ms">;
 
-/** The columns that may be left out, each with the value every entry then has. */
-const OPTIONAL_COLUMNS = {
-  depends_on: null,
-  root_spec_id: null,
-  root_idea_id: null,
-  spec_id: null,
-  is_root_spec: false,
-  error: null,
-} as const;
-type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
-
 /**
  * Column checks, one loop per value type: the index is checked once per cold process, and a typed
  * loop runs several times faster there than a check function called per value.
@@ -64,14 +53,20 @@ const REQUIRED_CHECKS: ReadonlyArray<[string, ColumnCheck]> = [
   ["title", texts],
   ["timestamp", texts],
 ];
-const OPTIONAL_CHECKS: ReadonlyArray<[OptionalColumn, ColumnCheck]> = [
-  ["depends_on", dependencyLists],
-  ["root_spec_id", textsOrNull],
-  ["root_idea_id", textsOrNull],
-  ["spec_id", textsOrNull],
-  ["is_root_spec", flags],
-  ["error", textsOrNull],
-];
+/**
+ * The columns that may be left out: each with the value every entry then has (an empty dependency
+ * list is saved as `null`) and its check.
+ */
+const OPTIONAL_COLUMNS = {
+  depends_on: { absent: null, check: dependencyLists },
+  root_spec_id: { absent: null, check: textsOrNull },
+  root_idea_id: { absent: null, check: textsOrNull },
+  spec_id: { absent: null, check: textsOrNull },
+  is_root_spec: { absent: false, check: flags },
+  error: { absent: null, check: textsOrNull },
+} as const;
+type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
+const OPTIONAL_KEYS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
 
 /** A file name a folder listing keeps (isDocumentName) that stays inside its folder. */
 const FILE_NAME = /^(?!\.)[^/\u0000]+$/;
@@ -108,8 +103,9 @@ function looksLikeFolder(value: unknown): boolean {
   if (typeof folder.listed_at_ms !== "number" || !Array.isArray(folder.id)) return false;
   const length = folder.id.length;
   for (const [key, check] of REQUIRED_CHECKS) if (!isColumn(folder[key], length, check)) return false;
-  for (const [key, check] of OPTIONAL_CHECKS) {
-    if (folder[key] !== undefined && !isColumn(folder[key], length, check)) return false;
+  for (const key of OPTIONAL_KEYS) {
+    if (folder[key] !== undefined && !isColumn(folder[key], length, OPTIONAL_COLUMNS[key].check))
+      return false;
   }
   const names = folder.names;
   if (names !== undefined) {
@@ -190,14 +186,10 @@ export function columnsOf(
   const columns: EntryColumns = { size: [], mtime_ms: [], ino: [], id: [], title: [], timestamp: [] };
   const names: string[] = [];
   let ownNames = false;
-  const optional: { [K in OptionalColumn]: unknown[] } = {
-    depends_on: [],
-    root_spec_id: [],
-    root_idea_id: [],
-    spec_id: [],
-    is_root_spec: [],
-    error: [],
-  };
+  const optional = Object.fromEntries(OPTIONAL_KEYS.map((key) => [key, [] as unknown[]])) as Record<
+    OptionalColumn,
+    unknown[]
+  >;
   const used = new Set<OptionalColumn>();
   for (const name of order) {
     const entry = entries.get(name);
@@ -210,10 +202,10 @@ export function columnsOf(
     columns.id.push(entry.id);
     columns.title.push(entry.title);
     columns.timestamp.push(entry.timestamp);
-    for (const key of Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[]) {
+    for (const key of OPTIONAL_KEYS) {
       let value: unknown = entry[key];
       if (key === "depends_on" && entry.depends_on.length === 0) value = null;
-      if (value !== OPTIONAL_COLUMNS[key]) used.add(key);
+      if (value !== OPTIONAL_COLUMNS[key].absent) used.add(key);
       optional[key].push(value);
     }
   }
