@@ -29,6 +29,7 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   "--kind": "kind",
   "--state": "state",
   "--limit": "limit",
+  "--offset": "offset",
   "--status": "status",
   "--item": "item",
   "--recent-events": "recentEvents",
@@ -38,21 +39,25 @@ const VALUE_FLAGS: Readonly<Record<string, string>> = {
   "--mode": "mode",
 };
 
+/** Options that take no value, besides `--json` and the colour switches. */
+const SWITCHES = ["--summary", "--all"] as const;
+type Switch = (typeof SWITCHES)[number];
+
 interface Scanned {
   positionals: string[];
   values: Record<string, string>;
   json: boolean;
-  summary: boolean;
+  switches: Set<Switch>;
   color: boolean | undefined;
 }
 
 /** The argv as positionals and known options; undefined for anything unknown or repeated. */
 function scan(argv: readonly string[]): Scanned | undefined {
-  const found: Scanned = { positionals: [], values: {}, json: false, summary: false, color: undefined };
+  const found: Scanned = { positionals: [], values: {}, json: false, switches: new Set(), color: undefined };
   for (let index = 0; index < argv.length; index += 1) {
     const token = argv[index] as string;
     if (token === "--json") found.json = true;
-    else if (token === "--summary") found.summary = true;
+    else if ((SWITCHES as readonly string[]).includes(token)) found.switches.add(token as Switch);
     else if (token === "--no-color" || token === "--color") found.color = token === "--color";
     else {
       const flag = Object.keys(VALUE_FLAGS).find(
@@ -74,87 +79,91 @@ function scan(argv: readonly string[]): Scanned | undefined {
 type Builder = (scanned: Scanned) => Omit<FastInvocation, "args"> & { args: Record<string, unknown> };
 
 /** `status`, `queue ls`, `runs ls` and `supervisor report`: which options each takes here, and its args. */
-const COMMANDS: ReadonlyArray<{ words: string[][]; options: string[]; summary: boolean; build: Builder }> = [
-  {
-    words: [["status"]],
-    options: [],
-    summary: false,
-    build: () => ({
-      module: "status",
-      args: { action: "show", workspaces: [], "interval-seconds": 1, intervalSeconds: 1 },
-    }),
-  },
-  {
-    words: [["queue", "ls"]],
-    options: ["kind", "state"],
-    summary: true,
-    build: ({ values, summary }) => ({
-      module: "queue",
-      args: {
-        action: "ls",
-        ...(values.kind !== undefined ? { kind: values.kind } : {}),
-        ...(values.state !== undefined ? { state: values.state } : {}),
-        actor: "operator",
-        summary,
-      },
-    }),
-  },
-  {
-    words: [
-      ["runs", "ls"],
-      ["runs", "list"],
-    ],
-    options: ["limit", "status", "item"],
-    summary: false,
-    build: ({ values, positionals }) => ({
-      module: "runs",
-      args: {
-        action: positionals[1],
-        ...(values.limit !== undefined ? { limit: Number(values.limit) } : {}),
-        ...(values.status !== undefined ? { status: values.status } : {}),
-        ...(values.item !== undefined ? { item: values.item } : {}),
-      },
-    }),
-  },
-  {
-    words: [["supervisor", "report"]],
-    options: ["recentEvents", "stalledAfter", "issuer"],
-    summary: false,
-    build: ({ values }) => ({
-      module: "supervisor",
-      args: {
-        action: "report",
-        ...numberArg("recentEvents", "recent-events", values.recentEvents),
-        ...numberArg("stalledAfter", "stalled-after", values.stalledAfter),
-        ...(values.issuer !== undefined ? { issuer: values.issuer, actor: values.issuer } : {}),
-      },
-    }),
-  },
-  {
-    // Not for cold start: a daemon lives for weeks, and yargs and its command tree held ~1.7 MB of
-    // its heap for nothing (docs/performance.md, "Memory"). Its other options go through yargs.
-    words: [
-      ["run", "daemon"],
-      ["run", "once"],
-    ],
-    options: ["mode"],
-    summary: false,
-    build: ({ values, positionals }) => ({
-      module: "run",
-      args: {
-        mode_kind: positionals[1],
-        modeKind: positionals[1],
-        ...(values.mode !== undefined ? { mode: values.mode } : {}),
-        "until-idle": false,
-        untilIdle: false,
-        monitor: "none",
-      },
-    }),
-  },
-];
+const COMMANDS: ReadonlyArray<{ words: string[][]; options: string[]; switches: Switch[]; build: Builder }> =
+  [
+    {
+      words: [["status"]],
+      options: [],
+      switches: [],
+      build: () => ({
+        module: "status",
+        args: { action: "show", workspaces: [], "interval-seconds": 1, intervalSeconds: 1 },
+      }),
+    },
+    {
+      words: [["queue", "ls"]],
+      options: ["kind", "state", "limit", "offset"],
+      switches: ["--summary", "--all"],
+      build: ({ values, switches }) => ({
+        module: "queue",
+        args: {
+          action: "ls",
+          ...(values.kind !== undefined ? { kind: values.kind } : {}),
+          ...(values.state !== undefined ? { state: values.state } : {}),
+          ...numberArg("limit", "limit", values.limit),
+          ...numberArg("offset", "offset", values.offset),
+          actor: "operator",
+          summary: switches.has("--summary"),
+          all: switches.has("--all"),
+        },
+      }),
+    },
+    {
+      words: [
+        ["runs", "ls"],
+        ["runs", "list"],
+      ],
+      options: ["limit", "status", "item"],
+      switches: [],
+      build: ({ values, positionals }) => ({
+        module: "runs",
+        args: {
+          action: positionals[1],
+          ...(values.limit !== undefined ? { limit: Number(values.limit) } : {}),
+          ...(values.status !== undefined ? { status: values.status } : {}),
+          ...(values.item !== undefined ? { item: values.item } : {}),
+        },
+      }),
+    },
+    {
+      words: [["supervisor", "report"]],
+      options: ["recentEvents", "stalledAfter", "issuer"],
+      switches: [],
+      build: ({ values }) => ({
+        module: "supervisor",
+        args: {
+          action: "report",
+          ...numberArg("recentEvents", "recent-events", values.recentEvents),
+          ...numberArg("stalledAfter", "stalled-after", values.stalledAfter),
+          ...(values.issuer !== undefined ? { issuer: values.issuer, actor: values.issuer } : {}),
+        },
+      }),
+    },
+    {
+      // Not for cold start: a daemon lives for weeks, and yargs and its command tree held ~1.7 MB of
+      // its heap for nothing (docs/performance.md, "Memory"). Its other options go through yargs.
+      words: [
+        ["run", "daemon"],
+        ["run", "once"],
+      ],
+      options: ["mode"],
+      switches: [],
+      build: ({ values, positionals }) => ({
+        module: "run",
+        args: {
+          mode_kind: positionals[1],
+          modeKind: positionals[1],
+          ...(values.mode !== undefined ? { mode: values.mode } : {}),
+          "until-idle": false,
+          untilIdle: false,
+          monitor: "none",
+        },
+      }),
+    },
+  ];
 
 /** Numeric options are taken here only as plain whole numbers; yargs reports anything else. */
-const NUMERIC = new Set(["limit", "recentEvents", "stalledAfter"]);
+const NUMERIC = new Set(["limit", "offset", "recentEvents", "stalledAfter"]);
 
 function numberArg(camel: string, kebab: string, value: string | undefined): Record<string, number> {
   return value === undefined ? {} : { [camel]: Number(value), [kebab]: Number(value) };
@@ -169,7 +178,7 @@ export function parseFastPath(argv: readonly string[]): FastInvocation | undefin
       candidate.words.some(
         (words) => words.length === positionals.length && words.every((word, i) => positionals[i] === word),
       ) &&
-      (candidate.summary || !scanned.summary) &&
+      [...scanned.switches].every((flag) => candidate.switches.includes(flag)) &&
       Object.keys(values).every((key) => key === "workspace" || candidate.options.includes(key)),
   );
   if (!command) return undefined;

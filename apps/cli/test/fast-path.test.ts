@@ -23,7 +23,15 @@ describe("the cold-start fast path", () => {
     });
     expect(parseFastPath(["queue", "ls", "--kind", "task", "--state=queue"])).toMatchObject({
       module: "queue",
-      args: { action: "ls", kind: "task", state: "queue", actor: "operator" },
+      args: { action: "ls", kind: "task", state: "queue", actor: "operator", all: false },
+    });
+    expect(parseFastPath(["queue", "ls", "--limit", "5", "--offset=10"])).toMatchObject({
+      module: "queue",
+      args: { action: "ls", limit: 5, offset: 10 },
+    });
+    expect(parseFastPath(["queue", "ls", "--all", "--json"])).toMatchObject({
+      module: "queue",
+      args: { action: "ls", all: true, json: true },
     });
     expect(
       parseFastPath(["runs", "ls", "--limit", "20", "--status=valid", "--item", "task-1"]),
@@ -82,7 +90,10 @@ describe("the cold-start fast path", () => {
       ["queue", "ls", "extra"],
       ["queue", "ls", "--kind"],
       ["queue", "ls", "-w", "a", "-w", "b"],
-      ["queue", "ls", "--limit", "2"],
+      ["queue", "ls", "--limit", "2.5"],
+      ["queue", "ls", "--offset", "-1"],
+      ["queue", "ls", "--all", "--all", "--bogus"],
+      ["queue", "show", "x", "--all"],
       ["status", "--item", "x"],
       ["runs", "ls", "--limit", "0"],
       ["runs", "ls", "--limit", "1.5"],
@@ -119,6 +130,19 @@ describe("the cold-start fast path", () => {
     const slow = runCli(["queue", "ls", "--json", "-w", root, "--actor", "operator"]);
     expect(fast.status).toBe(0);
     expect(fast.stdout).toBe(slow.stdout);
+    // Paging and --all both ways: the same page, the same refusals.
+    for (const args of [
+      ["queue", "ls", "--limit", "1", "--offset", "1"],
+      ["queue", "ls", "--all", "--json"],
+      ["queue", "ls", "--all", "--limit", "2"],
+      ["queue", "ls", "--limit", "0"],
+    ]) {
+      const quick = runCli([...args, "-w", root]);
+      const full = runCli([...args, "-w", root, "--actor", "operator"]);
+      expect(quick.status).toBe(full.status);
+      expect(quick.stdout).toBe(full.stdout);
+      expect(quick.stderr).toBe(full.stderr);
+    }
     const bad = runCli(["queue", "ls", "--kind", "bogus", "-w", root]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^error: unknown work-item kind "bogus"/);

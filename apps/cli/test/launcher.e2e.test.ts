@@ -48,7 +48,7 @@ describe("the launcher", () => {
   });
 
   it("delivers a fast-path answer far larger than a pipe holds, whole, to a reader that waits", async () => {
-    const result = await runWithSlowReader(["queue", "ls", "--json", "-w", root], 500);
+    const result = await runWithSlowReader(["queue", "ls", "--json", "--all", "-w", root], 500);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     expect(result.stdout.length).toBeGreaterThan(128 * 1024);

@@ -192,6 +192,14 @@ export const QueueListingSchema = lazySchema(() =>
     active: PlaneCountsSchema,
     counts: z.record(DocumentKindSchema, z.record(QueueFolderStateSchema, z.number().int())),
     items: z.array(QueueItemSummarySchema),
+    /** Items the filter matched, before paging: `items` holds all of them when it equals their count. */
+    total: z.number().int().nonnegative(),
+    /** Per folder: at most this many items of each (kind, state) folder; null when every item is listed. */
+    limit: z.number().int().positive().nullable(),
+    /** Per folder: this many items of each folder, in claim order, were skipped before the page. */
+    offset: z.number().int().nonnegative(),
+    /** The `offset` of the next page while some folder holds items past this one; null on the last page. */
+    next_offset: z.number().int().positive().nullable(),
   }),
 );
 export type QueueListing = z.infer<typeof QueueListingSchema>;

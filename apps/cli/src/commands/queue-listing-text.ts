@@ -22,6 +22,18 @@ export function itemLines(listing: QueueListing, ctx: CommandContext): string {
     .join("");
 }
 
+/** The line under a page that does not hold every matched item: how many, and how to see the rest. */
+export function pageLine(listing: QueueListing): string {
+  const { items, total, limit, offset, next_offset } = listing;
+  if (items.length >= total) return "";
+  const bounds =
+    (limit === null ? "" : `, at most ${limit} of each kind and state`) +
+    (offset === 0 ? "" : `, skipping the first ${offset} of each`);
+  const next = next_offset === null ? "" : `, --offset ${next_offset} the next page`;
+  const hint = limit === null ? "" : ` (--all lists every item${next})`;
+  return `shown: ${items.length} of ${total} items${bounds}${hint}\n`;
+}
+
 function paintState(ctx: CommandContext, state: string): string {
   const { paint } = ctx;
   if (state === "done") return paint.green(state);

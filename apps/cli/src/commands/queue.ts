@@ -22,7 +22,7 @@ import { requireInitialized, type WorkspacePaths, workspaceReadLimits } from "@m
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
 import { emitControl, issuerOption } from "./control-output.js";
-import { itemLines, summaryText } from "./queue-listing-text.js";
+import { itemLines, pageLine, summaryText } from "./queue-listing-text.js";
 import { parkedLines, parkedRecord, runQueueRelease } from "./queue-release.js";
 
 const QUEUE_ACTIONS = [
@@ -57,6 +57,9 @@ interface QueueArgs {
   to?: string;
   invalid?: boolean;
   summary?: boolean;
+  limit?: number;
+  offset?: number;
+  all?: boolean;
   addBudget?: number;
   rootSpecId?: string;
   apply?: boolean;
@@ -64,6 +67,46 @@ interface QueueArgs {
 
 function usage(message: string, hint = "Run `millrace queue --help`."): MillraceError {
   return new MillraceError("usage_invalid_argument", message, { hint });
+}
+
+/**
+ * `queue ls` lists at most this many items of each (kind, state) folder unless `--limit` or `--all`
+ * says otherwise: a supervising agent polls the listing, and every item of a 10,000-item queue is
+ * 3 MB of JSON (docs/performance.md, "Ninth pass"). The counts always cover every folder.
+ */
+export const QUEUE_LS_DEFAULT_LIMIT = 100;
+
+/** `--limit`, `--offset` and `--all` as the store's page, checked before anything is read. */
+function listPage(args: QueueArgs): { limit?: number; offset?: number } {
+  const { limit, offset, all } = args;
+  if (args.action !== "ls") {
+    if (limit !== undefined || offset !== undefined || all === true) {
+      throw usage("--limit, --offset and --all apply to `queue ls` only", "Drop them, or use `queue ls`.");
+    }
+    return {};
+  }
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+    throw usage(
+      `--limit must be a whole number >= 1, got ${limit}`,
+      "Pass e.g. --limit 20, or --all for every item.",
+    );
+  }
+  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0)) {
+    throw usage(
+      `--offset must be a whole number >= 0, got ${offset}`,
+      "Pass e.g. --offset 100 for the second page.",
+    );
+  }
+  if (all === true && limit !== undefined) {
+    throw usage(
+      "--all and --limit contradict each other",
+      "Pass --limit N for a page, or --all for every item.",
+    );
+  }
+  return {
+    ...(all === true ? {} : { limit: limit ?? QUEUE_LS_DEFAULT_LIMIT }),
+    ...(offset ? { offset } : {}),
+  };
 }
 
 /**
@@ -171,15 +214,19 @@ function parseState(value: string | undefined): QueueFolderState | undefined {
 }
 
 async function runQueueAction(args: QueueArgs, ctx: CommandContext): Promise<number> {
+  const page = listPage(args);
   const paths = requireInitialized(ctx.workspace);
   const kind = parseKind(args.kind);
   switch (args.action) {
     case "ls": {
       if (args.target) throw usage("queue ls takes no id; use `queue show <id>`");
       const state = parseState(args.state);
-      const filter = { ...(kind ? { kind } : {}), ...(state ? { state } : {}) };
+      const filter = { ...(kind ? { kind } : {}), ...(state ? { state } : {}), ...page };
       const listing = withStore(paths, (store) => store.listing(filter));
-      ctx.emit(() => (args.summary ? summaryText(listing) : itemLines(listing, ctx)), listing);
+      ctx.emit(
+        () => (args.summary ? summaryText(listing) : itemLines(listing, ctx) + pageLine(listing)),
+        listing,
+      );
       return 0;
     }
     case "release":
@@ -295,6 +342,12 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
         type: "boolean",
         describe: "ls: print queue depths and counts per kind instead of the items",
       })
+      .option("limit", {
+        type: "number",
+        describe: `ls: at most N items of each kind and state, oldest first (default ${QUEUE_LS_DEFAULT_LIMIT})`,
+      })
+      .option("offset", { type: "number", describe: "ls: skip the first N items of each kind and state" })
+      .option("all", { type: "boolean", describe: "ls: every item, however many (no --limit)" })
       .option("reason", {
         type: "string",
         describe:
@@ -325,9 +378,13 @@ export const queueCommand: MillraceCommand<QueueArgs> = {
         describe: "repair-lineage: rewrite the documents (default: preview only; needs the daemon stopped)",
       }),
   examples: [
-    ["$0 queue ls", "Every work item: kind, state, id and title"],
+    [
+      "$0 queue ls",
+      `Work items, at most ${QUEUE_LS_DEFAULT_LIMIT} of each kind and state: kind, state, id, title`,
+    ],
     ["$0 queue ls --summary", "Queue depths and counts per kind and state"],
-    ["$0 queue ls --json", "Depths, counts and every item as JSON"],
+    ["$0 queue ls --json --all", "Depths, counts and every item as JSON"],
+    ["$0 queue ls --kind task --state queue --offset 100", "The second page of queued tasks"],
     ["$0 queue show task-123", "Where a work item is"],
     ["$0 queue import spec.json --kind spec", "Enqueue a JSON or markdown document"],
     ["$0 queue cancel task-123 --reason 'duplicate'", "Archive a queued task, recording why"],

@@ -19,6 +19,20 @@ import { requeueLog } from "./transitions.js";
 export interface ListFilter {
   kind?: DocumentKind;
   state?: QueueFolderState;
+  /**
+   * Paging, per (kind, state) folder: of each folder's items in claim order, skip `offset` and keep
+   * at most `limit`. Only the kept items are built, so a page of a 10,000-item folder costs a page.
+   */
+  limit?: number;
+  offset?: number;
+}
+
+/** A non-negative whole number of items to skip, or a positive one to keep; anything else throws. */
+function pageBound(value: number | undefined, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`list ${name} must be a whole number >= ${min}, got ${value}`);
+  return value;
 }
 
 export function counts(ctx: StoreContext): Record<DocumentKind, Record<QueueFolderState, number>> {
@@ -62,7 +76,19 @@ function sortKeys(timestamps: readonly string[]): readonly string[] {
  * Read from the folder's columns: a view seeded from the saved index builds no entry objects.
  */
 export function list(ctx: StoreContext, filter: ListFilter = {}): QueueItemSummary[] {
+  return page(ctx, filter).items;
+}
+
+/** The filtered items of one page, and how many the filter matched in all. */
+function page(
+  ctx: StoreContext,
+  filter: ListFilter,
+): { items: QueueItemSummary[]; total: number; more: boolean } {
+  const limit = pageBound(filter.limit, "limit", 1);
+  const offset = pageBound(filter.offset, "offset", 0) ?? 0;
   const out: QueueItemSummary[] = [];
+  let total = 0;
+  let more = false;
   for (const folder of allQueueFolders(ctx.paths)) {
     if (filter.kind && folder.kind !== filter.kind) continue;
     if (filter.state && folder.state !== filter.state) continue;
@@ -77,8 +103,12 @@ export function list(ctx: StoreContext, filter: ListFilter = {}): QueueItemSumma
       if (ka !== kb) return ka < kb ? -1 : 1;
       return (id[a] as string) < (id[b] as string) ? -1 : 1;
     });
+    total += order.length;
+    const end = limit === undefined ? order.length : Math.min(order.length, offset + limit);
+    if (end < order.length) more = true;
     const dir = relativeOf(ctx, folder.dir);
-    for (const i of order) {
+    for (let at = offset; at < end; at += 1) {
+      const i = order[at] as number;
       out.push({
         kind: folder.kind,
         id: id[i] as string,
@@ -92,16 +122,22 @@ export function list(ctx: StoreContext, filter: ListFilter = {}): QueueItemSumma
       });
     }
   }
-  return out;
+  return { items: out, total, more };
 }
 
-/** The `queue ls --json` answer. */
+/** The `queue ls --json` answer: counts of every folder, and the filter's items (one page of them with a limit or offset). */
 export function listing(ctx: StoreContext, filter: ListFilter = {}): QueueListing {
+  const { items, total, more } = page(ctx, filter);
+  const offset = filter.offset ?? 0;
   return {
     depths: depths(ctx),
     active: activeCounts(ctx),
     counts: counts(ctx),
-    items: list(ctx, filter),
+    items,
+    total,
+    limit: filter.limit ?? null,
+    offset,
+    next_offset: more && filter.limit !== undefined ? offset + filter.limit : null,
   };
 }
 
