@@ -258,6 +258,7 @@ export function runtimeOwnedDirectories(paths: WorkspacePaths): string[] {
   const dirs = [
     paths.runtimeRoot,
     paths.state,
+    path.join(paths.state, "stage_processes"),
     paths.mailboxIncoming,
     paths.mailboxProcessed,
     paths.mailboxFailed,
