@@ -1,13 +1,6 @@
 import { MillraceError, type Plane } from "@millrace/contracts";
 import { reapOrphanedStageProcesses, stageSecrets } from "@millrace/runners";
-import {
-  type AcquiredLock,
-  loadConfig,
-  registerSpareFiles,
-  releaseSpareFiles,
-  requireInitialized,
-  type SpareFilePool,
-} from "@millrace/workspace";
+import { type AcquiredLock, loadConfig, requireInitialized } from "@millrace/workspace";
 import { applyAndCommit } from "./apply/record-completion.js";
 import { RunTraceRecorder } from "./apply/run-trace-recorder.js";
 import type { AppliedStage, StageCompletion } from "./apply/stage-completion.js";
@@ -33,7 +26,6 @@ import { nextRetryDelayMs, requeueDueRetries } from "./recovery/auto-retry.js";
 import { commit, type EngineContext, flushEvents, recordEvent } from "./state/context.js";
 import type { PendingEvent } from "./state/event-journal.js";
 import { activePlanes } from "./state/planes.js";
-import { spareFolderFilter } from "./state/spare-folders.js";
 import { activateWork } from "./tick/activation.js";
 import { canDispatch, PLANE_ORDER } from "./tick/concurrency.js";
 import { governanceGate } from "./tick/governance-gate.js";
@@ -70,8 +62,6 @@ export class Engine {
   private readonly reloader: ConfigReloader;
   private readonly runnerAvailability = new RunnerAvailability();
   private watchers: WatcherSession | undefined;
-  /** Empty files the handoff's atomic writes take as temp files (spare-files.ts in workspace). */
-  private spares: SpareFilePool | undefined;
   private wake: (() => void) | undefined;
   private lastIdle = false;
   /** A wake-up that arrived while a cycle waited for its stages to launch: the next sleep is skipped. */
@@ -112,9 +102,6 @@ export class Engine {
       // Agents a killed daemon left running are ended before anything is reconciled or re-dispatched,
       // so one task never has two writers.
       const orphans = await reapOrphanedStageProcesses(paths.runtimeRoot);
-      // Temp files for the handoff's atomic writes, made while agents run (refilled after each
-      // cycle's closing commit): creating a file is the dearest step of a write on some hosts.
-      this.spares = registerSpareFiles(paths.runtimeRoot);
       const { ctx, compiled } = createEngineContext(this.options, paths, config, this.lock, this.monitorHub);
       this.ctx = ctx;
       if (this.options.preflight !== false) await preflightAtStart(ctx);
@@ -137,8 +124,6 @@ export class Engine {
       if (this.ctx) flushEvents(this.ctx);
       this.ctx?.journal?.close();
       this.ctx = undefined;
-      releaseSpareFiles(paths.runtimeRoot);
-      this.spares = undefined;
       this.lock.release();
       this.lock = undefined;
       throw error;
@@ -278,9 +263,6 @@ export class Engine {
     const onlyStarts = ctx.pendingEvents.length === 0 && ctx.journal?.unsyncedOnly("stage_started") === true;
     commit(ctx, onlyStarts ? { durable: false, announce: true } : {});
     ctx.pendingEvents.push(...recordedMeanwhile);
-    // The agents just started run for seconds at least: the spare files the next handoff will
-    // write into are made now, off its path.
-    this.spares?.refill(spareFolderFilter(ctx));
   }
 
   /**
@@ -512,8 +494,6 @@ export class Engine {
     await this.watchers?.close();
     this.watchers = undefined;
     recordClose(ctx);
-    releaseSpareFiles(ctx.paths.runtimeRoot);
-    this.spares = undefined;
     this.lock?.release();
     this.lock = undefined;
     this.closed = true;

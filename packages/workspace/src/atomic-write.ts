@@ -15,7 +15,6 @@ import {
 import fs from "node:fs/promises";
 import path from "node:path";
 import { assertRuntimeWriteConfined } from "./confine.js";
-import { spareFilePoolFor } from "./spare-files.js";
 
 /** Temp files are `.<name>.tmp-<hex>` beside their target, so a crash leaves them in one known shape. */
 export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
@@ -84,13 +83,10 @@ export function writeFileAtomicSync(
   options?: AtomicWriteOptions,
 ): void {
   assertRuntimeWriteConfined(target);
-  // The owner of the workspace makes some temp files ahead of need (spare-files.ts): writing into
-  // one spares the create, the dearest step of this write on some hosts.
-  const spare = spareFilePoolFor(target)?.take(target);
-  const temp = spare ? spare.path : tempPathFor(target);
-  let fd: number | undefined = spare?.fd;
+  const temp = tempPathFor(target);
+  let fd: number | undefined;
   try {
-    fd ??= openSync(temp, "wx", 0o644);
+    fd = openSync(temp, "wx", 0o644);
     writeAllSync(fd, data);
     if (options?.durable !== false) fsyncSync(fd);
     closeSync(fd);

@@ -82,14 +82,6 @@ export {
   readRegularFile,
   readRegularFileOrThrow,
 } from "./safe-read.js";
-export {
-  MAX_SPARES_PER_FOLDER,
-  registerSpareFiles,
-  releaseSpareFiles,
-  type SpareFile,
-  SpareFilePool,
-  spareFilePoolFor,
-} from "./spare-files.js";
 export type { StateFileRepair } from "./state-repair.js";
 export { repairStateFiles } from "./state-repair.js";
 export type { ApplyUpgradeOptions, UpgradeOptions } from "./upgrade.js";

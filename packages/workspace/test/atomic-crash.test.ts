@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -34,6 +34,19 @@ describe("atomic write under kill -9", () => {
     expect(removed).toEqual([path.join(path.dirname(target), litter[0] ?? "")]);
     expect(readdirSync(path.dirname(target)).some((name) => TEMP_FILE_PATTERN.test(name))).toBe(false);
     expect(readFileSync(target, "utf8")).toBe(old);
+  });
+
+  it("the startup clean also covers the stage process records' folder (their writes are atomic too)", () => {
+    const root = tempDir();
+    initWorkspace(root, { assetsRoot: fakeAssets() });
+    const paths = workspacePaths(root);
+    const records = path.join(paths.state, "stage_processes");
+    mkdirSync(records, { recursive: true });
+    const litter = path.join(records, ".stage-x.json.tmp-0123456789abcdef");
+    writeFileSync(litter, "{");
+    writeFileSync(path.join(records, "stage-x.json"), "{}");
+    expect(cleanTempLitter(paths)).toEqual([litter]);
+    expect(readdirSync(records)).toEqual(["stage-x.json"]);
   });
 
   it("the hook-free default path writes and leaves no litter; failures remove the temp file", () => {

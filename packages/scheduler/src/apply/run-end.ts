@@ -2,7 +2,6 @@ import type { ActiveRunState, DocumentKind, Plane, WorkDocument } from "@millrac
 import { considerAutoRetry } from "../recovery/auto-retry.js";
 import { type EngineContext, emitMonitor, recordEvent } from "../state/context.js";
 import { activePlanes } from "../state/planes.js";
-import { retireRunFolders } from "../state/spare-folders.js";
 import {
   clearItemCounters,
   counterTotals,
@@ -86,7 +85,6 @@ export function endRun(
   failureClass: string | null,
 ) {
   ctx.snapshot = withActiveRun(ctx.snapshot, plane, undefined);
-  retireRunFolders(ctx, run.run_id);
   if (run.work_item_kind && run.work_item_id) {
     ctx.counters = clearItemCounters(ctx.counters, run.work_item_kind, run.work_item_id);
   }
