@@ -20,17 +20,52 @@ import { assertRuntimeWriteConfined } from "./confine.js";
 export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
 
 /**
- * Temp names: 8 random bytes drawn once per process, then a counter. Unique across processes (the
- * prefix) and within one (the counter), like a fresh random suffix per write, without a call into
- * the CSPRNG (and its `getpid`) on every atomic write of the handoff path.
+ * Temp names: the writer's pid (8 hex digits), 4 random bytes drawn once per process, then a
+ * counter. Unique across processes (pid and random part) and within one (the counter), like a fresh
+ * random suffix per write, without a call into the CSPRNG (and its `getpid`) on every atomic write
+ * of the handoff path. The pid lets a litter clean tell a live writer's temp file (another process
+ * writing into the workspace right now: `millrace queue add` while a daemon starts) from a dead
+ * writer's litter.
  */
-const TEMP_PREFIX = randomBytes(8).toString("hex");
+const TEMP_PREFIX = `${process.pid.toString(16).padStart(8, "0").slice(-8)}${randomBytes(4).toString("hex")}`;
 let tempCounter = 0;
 
-function tempPathFor(target: string): string {
+/** A fresh temp path beside `target`, in the shape `removeTempLitter` knows. */
+export function tempPathFor(target: string): string {
   tempCounter = (tempCounter + 1) >>> 0;
   const suffix = `${TEMP_PREFIX}${tempCounter.toString(16).padStart(8, "0")}`;
   return path.join(path.dirname(target), `.${path.basename(target)}.tmp-${suffix}`);
+}
+
+/**
+ * The pid that wrote a temp file, from its name (names of this build: 24 hex digits, the first 8
+ * the pid); undefined for other shapes (older builds' random names).
+ */
+function tempWriterPid(name: string): number | undefined {
+  const suffix = name.slice(name.lastIndexOf(".tmp-") + 5);
+  if (suffix.length !== 24) return undefined;
+  const pid = Number.parseInt(suffix.slice(0, 8), 16);
+  return pid > 0 ? pid : undefined;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * True when `name` is a temp file another live process is writing now (its name carries a pid
+ * that is running and not this process): litter cleans leave it. A dead writer's file, an older
+ * build's, or this process's own are litter. A pid reused since its writer died keeps that file
+ * until a later clean: harmless, as temp names are never read.
+ */
+export function isLiveWritersTemp(name: string): boolean {
+  const pid = tempWriterPid(name);
+  return pid !== undefined && pid !== process.pid && processAlive(pid);
 }
 
 /** Fsyncs a folder so a rename or link inside it survives a power loss. Never throws. */
@@ -126,8 +161,8 @@ export function writeJsonAtomicSync(target: string, value: unknown, options?: At
 }
 
 /**
- * Removes temp files left by an interrupted atomic write in the given folders (not recursive).
- * Returns the removed paths.
+ * Removes temp files left by an interrupted atomic write in the given folders (not recursive),
+ * leaving those a live process is writing (`isLiveWritersTemp`). Returns the removed paths.
  */
 export function removeTempLitter(dirs: readonly string[]): string[] {
   const removed: string[] = [];
@@ -139,7 +174,7 @@ export function removeTempLitter(dirs: readonly string[]): string[] {
       continue;
     }
     for (const name of names) {
-      if (TEMP_FILE_PATTERN.test(name)) {
+      if (TEMP_FILE_PATTERN.test(name) && !isLiveWritersTemp(name)) {
         const full = path.join(dir, name);
         rmSync(full, { force: true });
         removed.push(full);

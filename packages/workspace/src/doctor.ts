@@ -9,7 +9,7 @@ import {
   RecoveryCountersSchema,
   RuntimeSnapshotSchema,
 } from "@millrace/contracts";
-import { TEMP_FILE_PATTERN } from "./atomic-write.js";
+import { isLiveWritersTemp, TEMP_FILE_PATTERN } from "./atomic-write.js";
 import { validateConfigText } from "./config.js";
 import { runtimeOwnedDirectories } from "./init.js";
 import { findEscapingLinks } from "./link-scan.js";
@@ -310,7 +310,7 @@ export function runDoctor(workspace: WorkspacePaths | string, options: DoctorOpt
 
   const litter = runtimeOwnedDirectories(paths).flatMap((dir) =>
     safeList(dir)
-      .filter((name) => TEMP_FILE_PATTERN.test(name))
+      .filter((name) => TEMP_FILE_PATTERN.test(name) && !isLiveWritersTemp(name))
       .map((name) => path.join(dir, name)),
   );
   group(

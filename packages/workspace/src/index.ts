@@ -7,6 +7,7 @@ export {
   appendFileDurableSync,
   createFileExclusiveSync,
   fsyncDirSync,
+  isLiveWritersTemp,
   moveFileDurableSync,
   removeTempLitter,
   TEMP_FILE_PATTERN,

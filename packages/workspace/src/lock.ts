@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   closeSync,
   fsyncSync,
@@ -18,6 +18,7 @@ import {
   RuntimeLockSchema,
   typedJson,
 } from "@millrace/contracts";
+import { tempPathFor } from "./atomic-write.js";
 import type { WorkspacePaths } from "./paths.js";
 import { processStartTime } from "./process-start.js";
 
@@ -133,7 +134,7 @@ export interface AcquiredLock {
  * that temp-litter cleanup removes).
  */
 function writeExclusive(file: string, text: string): boolean {
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(8).toString("hex")}`);
+  const temp = tempPathFor(file);
   const fd = openSync(temp, "wx", 0o644);
   try {
     writeSync(fd, text);

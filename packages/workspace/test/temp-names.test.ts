@@ -1,8 +1,8 @@
-import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { TEMP_FILE_PATTERN, writeFileAtomicSync } from "../src/index.js";
+import { isLiveWritersTemp, removeTempLitter, TEMP_FILE_PATTERN, writeFileAtomicSync } from "../src/index.js";
 import { distEntry, tempDir } from "./helpers.js";
 
 /** The temp path of one atomic write of `target`, taken from the rename hook. */
@@ -38,5 +38,62 @@ describe("atomic write temp names", () => {
     const second = run();
     expect(TEMP_FILE_PATTERN.test(first)).toBe(true);
     expect(first).not.toBe(second);
+  });
+});
+
+describe("temp litter and live writers", () => {
+  /** A child that writes `target` atomically and stops just before the rename until told to go on. */
+  function pausedWriter(target: string) {
+    const script = `
+      import { readSync } from "node:fs";
+      import { writeFileAtomicSync } from ${JSON.stringify(distEntry)};
+      writeFileAtomicSync(process.argv[1], "written by the child\\n", {
+        beforeRename: (t) => {
+          process.stdout.write(t + "\\n");
+          readSync(0, Buffer.alloc(1));
+        },
+      });
+    `;
+    const child = spawn(process.execPath, ["--input-type=module", "-e", script, target], {
+      stdio: ["pipe", "pipe", "inherit"],
+    });
+    const temp = new Promise<string>((resolve) => {
+      let out = "";
+      child.stdout.on("data", (chunk) => {
+        out += chunk;
+        if (out.includes("\n")) resolve(out.trim());
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    return { child, temp, exited };
+  }
+
+  it("leaves the temp file of a live writer in another process, which then completes its write", async () => {
+    const dir = tempDir();
+    const target = path.join(dir, "task.md");
+    const writer = pausedWriter(target);
+    const temp = await writer.temp;
+    expect(TEMP_FILE_PATTERN.test(path.basename(temp))).toBe(true);
+    expect(isLiveWritersTemp(path.basename(temp))).toBe(true);
+    expect(removeTempLitter([dir])).toEqual([]);
+    expect(existsSync(temp)).toBe(true);
+    writer.child.stdin.end("go");
+    expect(await writer.exited).toBe(0);
+    expect(readFileSync(target, "utf8")).toBe("written by the child\n");
+    expect(readdirSync(dir)).toEqual(["task.md"]);
+  });
+
+  it("removes the temp file of a writer killed mid-write, and this process's own", async () => {
+    const dir = tempDir();
+    const writer = pausedWriter(path.join(dir, "task.md"));
+    const temp = await writer.temp;
+    writer.child.kill("SIGKILL");
+    await writer.exited;
+    const own = path.join(dir, path.basename(tempNameOf(path.join(dir, "x.json"))));
+    writeFileSync(own, "left by this process");
+    const older = path.join(dir, ".queue_index.json.tmp-0123456789abcdef");
+    writeFileSync(older, "an older build's random name");
+    expect(removeTempLitter([dir]).sort()).toEqual([older, temp, own].sort());
+    expect(readdirSync(dir)).toEqual(["x.json"]);
   });
 });

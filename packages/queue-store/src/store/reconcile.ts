@@ -1,7 +1,7 @@
 import { readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { DOCUMENT_KINDS, type QueueReconcileReport } from "@millrace/contracts";
-import { removeTempLitter, TEMP_FILE_PATTERN } from "@millrace/workspace";
+import { isLiveWritersTemp, removeTempLitter, TEMP_FILE_PATTERN } from "@millrace/workspace";
 import { allQueueFolders, type QueueFolder, STATE_RANK } from "../layout.js";
 import { planesWithSeveralActive } from "./active.js";
 import { relativeOf, type StoreContext } from "./context.js";
@@ -93,7 +93,7 @@ function removeIndexTemps(indexFile: string): string[] {
   }
   const removed: string[] = [];
   for (const name of names) {
-    if (name.startsWith(prefix) && TEMP_FILE_PATTERN.test(name)) {
+    if (name.startsWith(prefix) && TEMP_FILE_PATTERN.test(name) && !isLiveWritersTemp(name)) {
       rmSync(path.join(dir, name), { force: true });
       removed.push(path.join(dir, name));
     }
