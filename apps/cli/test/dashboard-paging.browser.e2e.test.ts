@@ -2,7 +2,7 @@
 // The dashboard's listing pages in a real browser (Debian's headless Chromium): a queue of more
 // than one page shows the first, says how many of how many, and pages forward to the rest.
 import path from "node:path";
-import { openQueueStore } from "@millrace/queue-store";
+import { buildTaskFromTitle, openQueueStore } from "@millrace/queue-store";
 import { workspacePaths } from "@millrace/workspace";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,17 +21,9 @@ function workspace(): string {
   expect(runCli(["init", root]).status).toBe(0);
   const store = openQueueStore(workspacePaths(root));
   for (let i = 0; i < TASKS; i += 1) {
-    store.enqueue("task", {
-      task_id: taskId(i),
-      title: `<i>Task</i> ${i}`,
-      created_at: `2026-04-28T${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00Z`,
-      created_by: "test",
-      target_paths: ["src/a.ts"],
-      acceptance: ["works"],
-      required_checks: ["true"],
-      references: ["docs/a.md"],
-      risk: ["low"],
-    });
+    // A minute apart, so claim order is id order.
+    const now = new Date(Date.UTC(2026, 3, 28, 0, i));
+    store.enqueue("task", buildTaskFromTitle({ id: taskId(i), title: `<i>Task</i> ${i}`, now }));
   }
   store.close();
   return root;

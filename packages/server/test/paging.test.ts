@@ -7,7 +7,7 @@ import {
   type RunListing,
   RunListingSchema,
 } from "@millrace/contracts";
-import { openQueueStore } from "@millrace/queue-store";
+import { buildTaskFromTitle, openQueueStore } from "@millrace/queue-store";
 import { workspacePaths } from "@millrace/workspace";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testApp, workspaceWithRun } from "./fixtures.js";
@@ -21,17 +21,9 @@ function seeded(): string {
   const { root } = workspaceWithRun();
   const store = openQueueStore(workspacePaths(root));
   for (let i = 0; i < TASKS; i += 1) {
-    store.enqueue("task", {
-      task_id: taskId(i),
-      title: `Task ${i}`,
-      created_at: `2026-04-28T${String(Math.floor(i / 60)).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}:00Z`,
-      created_by: "test",
-      target_paths: ["src/a.ts"],
-      acceptance: ["works"],
-      required_checks: ["true"],
-      references: ["docs/a.md"],
-      risk: ["low"],
-    });
+    // A minute apart, so claim order is id order.
+    const now = new Date(Date.UTC(2026, 3, 28, 0, i));
+    store.enqueue("task", buildTaskFromTitle({ id: taskId(i), title: `Task ${i}`, now }));
   }
   store.close();
   for (let i = 0; i < RUNS; i += 1) {
