@@ -346,13 +346,24 @@ export const RunSummarySchema = lazySchema(() =>
 );
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
-/** `millrace runs ls --json`. */
+/**
+ * `millrace runs ls --json`, and the dashboard's `/runs`. The page fields are present only on a
+ * paged listing (the dashboard's); pages count from the newest run, and `runs` stays oldest first.
+ */
 export const RunListingSchema = lazySchema(() =>
   z.strictObject({
     schema_version: z.literal(READ_MODEL_SCHEMA_VERSION),
     kind: z.literal("run_listing"),
     workspace: z.string(),
     runs: z.array(RunSummarySchema),
+    /** Run folders in the workspace, before paging. */
+    total: z.number().int().nonnegative().optional(),
+    /** At most this many runs; null when every run (past `offset`) is listed. */
+    limit: z.number().int().positive().nullable().optional(),
+    /** This many of the newest runs were skipped before the page. */
+    offset: z.number().int().nonnegative().optional(),
+    /** The `offset` of the next (older) page while runs remain past this one; null on the last page. */
+    next_offset: z.number().int().positive().nullable().optional(),
   }),
 );
 export type RunListing = z.infer<typeof RunListingSchema>;

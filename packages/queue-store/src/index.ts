@@ -36,6 +36,7 @@ export type { ClaimedItem, ClaimOptions } from "./store/claims.js";
 export { countQueueDocuments } from "./store/folder-counts.js";
 export { assertSafeId } from "./store/ids.js";
 export type { ClosureTarget } from "./store/lineage.js";
+export { QUEUE_LISTING_DEFAULT_LIMIT } from "./store/listings.js";
 export type { QueueItemRef } from "./store/lookup.js";
 export { openQueueStore, QueueStore, type QueueStoreOptions, reconcileQueue } from "./store/queue-store.js";
 export type { RequeueOptions } from "./store/transitions.js";

@@ -26,11 +26,13 @@ import {
   UsageReportOutputSchema,
 } from "@millrace/contracts";
 import { usageReport } from "@millrace/governance";
-import { assertSafeId, openQueueStore } from "@millrace/queue-store";
-import { listRuns, readStatus, runTrace, showRun } from "@millrace/scheduler/read-models";
+import { assertSafeId, openQueueStore, QUEUE_LISTING_DEFAULT_LIMIT } from "@millrace/queue-store";
+import { listRunPage, readStatus, runTrace, showRun } from "@millrace/scheduler/read-models";
 import { loadConfig, resolveInsideReal } from "@millrace/workspace";
 import { type ArtifactView, readArtifactHead } from "./artifact-read.js";
+import { type PageQuery, pageOf } from "./page-query.js";
 import { requireRunFolder } from "./run-folder.js";
+import { usage } from "./usage-error.js";
 import type { ServedWorkspace } from "./workspaces.js";
 
 /**
@@ -38,10 +40,6 @@ import type { ServedWorkspace } from "./workspaces.js";
  * functions, checked against the same schemas before they leave. None takes the ownership lock or
  * writes to the workspace (the queue index is read, never saved).
  */
-
-function usage(message: string, hint: string): MillraceError {
-  return new MillraceError("usage_invalid_argument", message, { hint });
-}
 
 /** `supervisor report --json`: attention reason, allowed actions, liveness; the issuer named is `web`. */
 export async function supervisorOf(workspace: ServedWorkspace): Promise<SupervisorReport> {
@@ -63,15 +61,24 @@ function oneOf<T extends string>(
   throw usage(`unknown ${name} ${JSON.stringify(value)}`, `Use one of: ${choices.join(", ")}.`);
 }
 
+/** `queue ls --json`: a page of at most 100 items per (kind, state) folder unless `limit` or `all` says otherwise. */
 export function queueOf(
   workspace: ServedWorkspace,
-  query: { kind?: string | undefined; state?: string | undefined },
+  query: { kind?: string | undefined; state?: string | undefined } & PageQuery,
 ): QueueListing {
   const kind = oneOf<DocumentKind>(query.kind, DOCUMENT_KINDS, "kind");
   const state = oneOf<QueueFolderState>(query.state, QUEUE_FOLDER_STATES, "state");
+  const { limit, offset } = pageOf(query, QUEUE_LISTING_DEFAULT_LIMIT);
   // No close(): closing saves the queue index, and the dashboard never writes.
   const store = openQueueStore(workspace.paths);
-  return QueueListingSchema.parse(store.listing({ ...(kind ? { kind } : {}), ...(state ? { state } : {}) }));
+  return QueueListingSchema.parse(
+    store.listing({
+      ...(kind ? { kind } : {}),
+      ...(state ? { state } : {}),
+      ...(limit === undefined ? {} : { limit }),
+      offset,
+    }),
+  );
 }
 
 export function queueItemOf(workspace: ServedWorkspace, id: string): QueueItemDetail {
@@ -79,8 +86,12 @@ export function queueItemOf(workspace: ServedWorkspace, id: string): QueueItemDe
   return QueueItemDetailSchema.parse(store.show(assertSafeId(id, "work item id")));
 }
 
-export function runsOf(workspace: ServedWorkspace): RunListing {
-  return RunListingSchema.parse(listRuns(workspace.paths.root));
+/** The runs page's default: the newest 50 runs. */
+export const RUNS_DEFAULT_LIMIT = 50;
+
+/** `runs ls --json`, one page counted from the newest run, with `total` and `next_offset`. */
+export function runsOf(workspace: ServedWorkspace, query: PageQuery = {}): RunListing {
+  return RunListingSchema.parse(listRunPage(workspace.paths.root, pageOf(query, RUNS_DEFAULT_LIMIT)));
 }
 
 export function runDetailOf(workspace: ServedWorkspace, runId: string): RunDetail {

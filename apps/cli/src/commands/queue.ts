@@ -13,6 +13,7 @@ import {
   assertSafeId,
   openQueueStore,
   parseDocumentKind,
+  QUEUE_LISTING_DEFAULT_LIMIT,
   type QueueStore,
   readBodyFile,
   readDocumentTextFile,
@@ -69,12 +70,8 @@ function usage(message: string, hint = "Run `millrace queue --help`."): Millrace
   return new MillraceError("usage_invalid_argument", message, { hint });
 }
 
-/**
- * `queue ls` lists at most this many items of each (kind, state) folder unless `--limit` or `--all`
- * says otherwise: a supervising agent polls the listing, and every item of a 10,000-item queue is
- * 3 MB of JSON (docs/performance.md, "Ninth pass"). The counts always cover every folder.
- */
-export const QUEUE_LS_DEFAULT_LIMIT = 100;
+/** `queue ls` lists at most this many items of each (kind, state) folder unless `--limit` or `--all` says otherwise. */
+export const QUEUE_LS_DEFAULT_LIMIT = QUEUE_LISTING_DEFAULT_LIMIT;
 
 /** `--limit`, `--offset` and `--all` as the store's page, checked before anything is read. */
 function listPage(args: QueueArgs): { limit?: number; offset?: number } {

@@ -2,11 +2,10 @@ import type { QueueItemSummary, QueueListing } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
 import { num } from "../format.js";
+import { pageQuery, pager, showing } from "./pager.js";
 import { href, type Page, type Route } from "./route.js";
 
 const STATES = ["queue", "active", "done", "blocked"] as const;
-/** Rows drawn per lineage list; a 10,000-item queue stays responsive. */
-const SHOWN = 300;
 
 function itemRow(item: QueueItemSummary, route: Route): HTMLElement {
   return h(
@@ -37,12 +36,16 @@ function lineageGroups(items: QueueItemSummary[]): [string, QueueItemSummary[]][
   return [...groups.entries()];
 }
 
-/** Queue: counts per kind and state, then the items by lineage (spec → tasks → incidents). */
+/**
+ * Queue: counts per kind and state, then one page of the items (the server's default, at most 100
+ * of each kind and state) by lineage (spec → tasks → incidents), with links to the other pages.
+ */
 export const queuePage: Page<QueueListing> = {
-  load: (route) => getJson<QueueListing>(api(route.workspace)("queue")),
+  load: (route) => getJson<QueueListing>(api(route.workspace)(`queue${pageQuery(route)}`)),
   view(listing, route) {
     const kinds = Object.keys(listing.counts);
-    let budget = SHOWN;
+    const skipped =
+      listing.offset > 0 ? ` (after the first ${num(listing.offset)} of each kind and state)` : "";
     return [
       h("h1", {}, "Queue"),
       h(
@@ -74,27 +77,24 @@ export const queuePage: Page<QueueListing> = {
         ),
       ),
       h("h2", {}, "By lineage"),
-      lineageGroups(listing.items).map(([root, items]) => {
-        const shown = items.slice(0, Math.max(0, budget));
-        budget -= shown.length;
-        if (shown.length === 0) return null;
-        return h(
+      h(
+        "p",
+        { class: "muted", "data-testid": "showing" },
+        showing(listing.items.length, listing.total, "items") + skipped,
+      ),
+      lineageGroups(listing.items).map(([root, items]) =>
+        h(
           "section",
           { class: "lineage" },
           h("h3", {}, root),
           h(
             "ul",
             {},
-            shown.map((item) => itemRow(item, route)),
+            items.map((item) => itemRow(item, route)),
           ),
-          shown.length < items.length
-            ? h("p", { class: "muted" }, `… and ${num(items.length - shown.length)} more`)
-            : null,
-        );
-      }),
-      budget < 0 || listing.items.length > SHOWN
-        ? h("p", { class: "muted" }, `Showing the first ${SHOWN} of ${num(listing.items.length)} items.`)
-        : null,
+        ),
+      ),
+      pager(route, listing),
     ];
   },
 };

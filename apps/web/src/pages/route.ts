@@ -7,7 +7,7 @@ export type View = (Child | Child[])[];
 export interface Route {
   workspace: string;
   page: "overview" | "flow" | "queue" | "item" | "runs" | "run" | "usage";
-  /** The page's subject: a work item id, a run id. */
+  /** The page's subject: a work item id, a run id; on the Queue and Runs pages, the page's offset. */
   arg: string | undefined;
   /** A second argument: the artifact shown on a run page. */
   arg2?: string | undefined;

@@ -1,7 +1,8 @@
 import type { RunListing, RunSummary } from "@millrace/contracts";
 import { api, getJson } from "../api.js";
 import { h } from "../dom.js";
-import { seconds, time, tokens } from "../format.js";
+import { num, seconds, time, tokens } from "../format.js";
+import { type PageFields, pageQuery, pager, showing } from "./pager.js";
 import { href, type Page } from "./route.js";
 
 let query = "";
@@ -31,13 +32,28 @@ function matches(run: RunSummary, words: string[]): boolean {
   return words.every((word) => text.includes(word));
 }
 
-/** Runs: newest first; the search box matches id, item, stage, result, status and failure class. */
+/** The page fields `/runs` sends; a listing without them is one page of everything. */
+function pageFieldsOf(listing: RunListing): PageFields {
+  return {
+    total: listing.total ?? listing.runs.length,
+    limit: listing.limit ?? null,
+    offset: listing.offset ?? 0,
+    next_offset: listing.next_offset ?? null,
+  };
+}
+
+/**
+ * Runs: one page (the server's default, the newest 50), newest first, with links to older pages;
+ * the search box matches id, item, stage, result, status and failure class within the page.
+ */
 export const runsPage: Page<RunListing> = {
-  load: (route) => getJson<RunListing>(api(route.workspace)("runs")),
+  load: (route) => getJson<RunListing>(api(route.workspace)(`runs${pageQuery(route)}`)),
   view(listing, route) {
     const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-    const runs = [...listing.runs].reverse().filter((run) => matches(run, words));
-    const shown = runs.slice(0, 200);
+    const shown = [...listing.runs].reverse().filter((run) => matches(run, words));
+    const page = pageFieldsOf(listing);
+    const skipped = page.offset > 0 ? ` (after the newest ${num(page.offset)})` : "";
+    const filtered = words.length > 0 ? `; ${num(shown.length)} match the filter` : "";
     return [
       h("h1", {}, "Runs"),
       h("input", {
@@ -49,8 +65,8 @@ export const runsPage: Page<RunListing> = {
       }),
       h(
         "p",
-        { class: "muted" },
-        `${runs.length} of ${listing.runs.length} runs${shown.length < runs.length ? `, newest ${shown.length} shown` : ""}`,
+        { class: "muted", "data-testid": "showing" },
+        showing(listing.runs.length, page.total, "runs") + skipped + filtered,
       ),
       h(
         "table",
@@ -94,6 +110,7 @@ export const runsPage: Page<RunListing> = {
           ),
         ),
       ),
+      pager(route, page),
     ];
   },
 };

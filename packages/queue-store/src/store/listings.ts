@@ -16,6 +16,14 @@ import { readDocument } from "./documents.js";
 import { locate } from "./lookup.js";
 import { requeueLog } from "./transitions.js";
 
+/**
+ * A listing's default page: at most this many items of each (kind, state) folder, unless a limit or
+ * "all" says otherwise (`queue ls`, the dashboard's `/queue`). A supervising agent polls the listing,
+ * and every item of a 10,000-item queue is 3 MB of JSON (docs/performance.md, "Ninth pass"). The
+ * counts always cover every folder.
+ */
+export const QUEUE_LISTING_DEFAULT_LIMIT = 100;
+
 export interface ListFilter {
   kind?: DocumentKind;
   state?: QueueFolderState;

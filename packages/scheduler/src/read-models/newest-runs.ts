@@ -19,6 +19,11 @@ export interface NewestRunsOptions {
   readonly limit: number;
   /** Only runs this accepts count (e.g. a status or work-item filter); all by default. */
   readonly keep?: (run: RunSummary) => boolean;
+  /**
+   * Whether a full scan rewrites the newest-runs record (the default). A reader that must not write
+   * to the workspace (the dashboard) passes false: the answer is the same, only the next call is slower.
+   */
+  readonly saveRecord?: boolean;
 }
 
 /**
@@ -51,18 +56,27 @@ function listEntries(runsDir: string): Dirent[] {
   }
 }
 
+/** A run folder as listRuns sees one: a safe name, and a folder or a link to one (listRuns follows links). */
+function isRunFolder(entry: Dirent, dir: string): boolean {
+  if (!isSafeId(entry.name)) return false;
+  return (
+    entry.isDirectory() ||
+    (entry.isSymbolicLink() && statSync(dir, { throwIfNoEntry: false })?.isDirectory() === true)
+  );
+}
+
+/** How many run folders `listRuns` would list: one listing of `runs/`, no folder read. */
+export function countRunFolders(workspaceRoot: string): number {
+  const { runs } = requireInitialized(workspaceRoot);
+  return listEntries(runs).filter((entry) => isRunFolder(entry, `${runs}${path.sep}${entry.name}`)).length;
+}
+
 function candidatesOf(runsDir: string, entries: readonly Dirent[]): Candidate[] {
   const found: Candidate[] = [];
   for (const entry of entries) {
-    if (!isSafeId(entry.name)) continue;
-    // listRuns follows links to folders; so does this.
     // Plain concatenation: path.join per folder is a measurable share of 10,000 stats.
     const dir = `${runsDir}${path.sep}${entry.name}`;
-    if (
-      !entry.isDirectory() &&
-      !(entry.isSymbolicLink() && statSync(dir, { throwIfNoEntry: false })?.isDirectory())
-    )
-      continue;
+    if (!isRunFolder(entry, dir)) continue;
     const stat = statSync(`${dir}${path.sep}stage_results`, { throwIfNoEntry: false });
     found.push({ name: entry.name, bound: stat?.isDirectory() ? stat.mtimeMs : undefined });
   }
@@ -174,7 +188,7 @@ export function listNewestRuns(workspaceRoot: string, options: NewestRunsOptions
     const candidates = candidatesOf(paths.runs, entries);
     if (!trusted) {
       const rebuilt = recordFromScan(namesDigest(entries.map((entry) => entry.name)), candidates);
-      if (rebuilt) writeNewestRunsRecord(paths, rebuilt);
+      if (rebuilt && options.saveRecord !== false) writeNewestRunsRecord(paths, rebuilt);
     }
     kept = walk(paths, candidates, options);
   }

@@ -11,5 +11,6 @@ describe("the ./run-listing entry point", () => {
     expect(alone.listNewestRuns).toBe(barrel.listNewestRuns);
     expect(alone.listRuns).toBe(barrel.listRuns);
     expect(alone.summarizeRun).toBe(barrel.summarizeRun);
+    expect(alone.listRunPage).toBe(barrel.listRunPage);
   });
 });
