@@ -96,6 +96,9 @@ rmSync(cacheDir, { recursive: true, force: true });
 
 const RUN_COUNT = 10_000;
 const RUNS_TARGET_MS = 150;
+// The issue set 150 ms on a machine whose `node -e 0` took 54 ms: 2.78× that floor. On a slower host
+// the absolute target says more about the host than the code, so the ratio is printed beside it.
+const RUNS_TARGET_FLOOR_MS = 54;
 const history = path.join(os.tmpdir(), `millrace-bench-runs-${process.pid}`);
 {
   const made = spawnSync(process.execPath, [CLI, "init", history], { encoding: "utf8" });
@@ -123,7 +126,11 @@ report(
   undefined,
   { floor: runsFloor.median },
 );
-console.log(
-  `runs ls --limit 20 cold start ${runsCold.median.toFixed(0)} ms: ${runsCold.median <= RUNS_TARGET_MS ? "within" : "OVER"} the ${RUNS_TARGET_MS} ms target (${(runsCold.median / runsFloor.median).toFixed(2)}× node -e 0)`,
-);
+{
+  const ratio = runsCold.median / runsFloor.median;
+  const targetRatio = RUNS_TARGET_MS / RUNS_TARGET_FLOOR_MS;
+  console.log(
+    `runs ls --limit 20 cold start ${runsCold.median.toFixed(0)} ms: ${runsCold.median <= RUNS_TARGET_MS ? "within" : "OVER"} the ${RUNS_TARGET_MS} ms target; ${ratio.toFixed(2)}× node -e 0, ${ratio <= targetRatio ? "within" : "OVER"} the target's ${targetRatio.toFixed(2)}× (${RUNS_TARGET_MS} ms at the issue's ${RUNS_TARGET_FLOOR_MS} ms floor)`,
+  );
+}
 rmSync(history, { recursive: true, force: true });
