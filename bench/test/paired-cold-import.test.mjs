@@ -1,10 +1,10 @@
 // bench/paired-cold-import.mjs: pairing, alternation, a real cold import, and the refusals.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { test } from "node:test";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
   coldImport,
@@ -18,9 +18,15 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 const probe = path.join(here, "..", "paired-cold-import.mjs");
 
-/** A fake checkout whose packages/<name>/dist/index.js exists. */
+const checkouts = [];
+after(() => {
+  for (const root of checkouts) rmSync(root, { recursive: true, force: true });
+});
+
+/** A fake checkout whose packages/<name>/dist/index.js exists; removed after the file's tests. */
 function checkout(names) {
   const root = mkdtempSync(path.join(os.tmpdir(), "millrace-cold-import-"));
+  checkouts.push(root);
   for (const name of names) {
     mkdirSync(path.join(root, "packages", name, "dist"), { recursive: true });
     writeFileSync(path.join(root, "packages", name, "dist", "index.js"), "export const x = 1;\n");

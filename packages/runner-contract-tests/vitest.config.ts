@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // One temp folder per run (TMPDIR), removed at the end: scripts/vitest-temp-root.mjs.
+    globalSetup: ["../../scripts/vitest-temp-root.mjs"],
     testTimeout: 180_000,
     hookTimeout: 60_000,
     fileParallelism: false,

@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // One temp folder per run (TMPDIR), removed at the end: scripts/vitest-temp-root.mjs.
+    globalSetup: ["../../scripts/vitest-temp-root.mjs"],
     testTimeout: 30_000,
     env: { MILLRACE_STRICT_EVENTS: "1" },
     reporters: ["default", "json"],

@@ -34,6 +34,9 @@ export function hermeticBaseEnv(home: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: home,
+    // The CLIs keep scratch in the temp folder (Claude: a folder per workspace, sockets; Codex: locks):
+    // the test run's own one (scripts/vitest-temp-root.mjs), removed when the run ends.
+    TMPDIR: os.tmpdir(),
     LANG: "C.UTF-8",
     TERM: "dumb",
     NO_COLOR: "1",
