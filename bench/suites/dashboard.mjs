@@ -79,11 +79,14 @@ if (runs.body.total !== RUNS || runs.body.runs.length !== Math.min(50, RUNS))
   throw new Error(`runs lists ${runs.body.runs.length} of ${runs.body.total}, expected 50 of ${RUNS}`);
 report(`GET /api/w/:id/runs at ${RUNS} runs, default page of 50 (median of ${REQUESTS})`, runs.ms);
 const allRuns = await latency("runs?all=1");
-if (allRuns.body.runs.length !== RUNS) throw new Error(`runs?all=1 lists ${allRuns.body.runs.length}, expected ${RUNS}`);
+if (allRuns.body.runs.length !== RUNS)
+  throw new Error(`runs?all=1 lists ${allRuns.body.runs.length}, expected ${RUNS}`);
 report(`GET /api/w/:id/runs?all=1 at ${RUNS} runs (median of ${REQUESTS})`, allRuns.ms);
 const queue = await latency("queue");
 if (queue.body.limit !== 100 || queue.body.total < TASKS || queue.body.items.length >= queue.body.total)
-  throw new Error(`queue lists ${queue.body.items.length} of ${queue.body.total}, expected a page of ${TASKS}`);
+  throw new Error(
+    `queue lists ${queue.body.items.length} of ${queue.body.total}, expected a page of ${TASKS}`,
+  );
 report(`GET /api/w/:id/queue at ${TASKS} queued, default page (median of ${REQUESTS})`, queue.ms);
 
 if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
