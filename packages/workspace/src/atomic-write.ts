@@ -24,7 +24,7 @@ export const TEMP_FILE_PATTERN = /^\..+\.tmp-[0-9a-f]{8,32}$/;
  * counter. Unique across processes (pid and random part) and within one (the counter), like a fresh
  * random suffix per write, without a call into the CSPRNG (and its `getpid`) on every atomic write
  * of the handoff path. The pid lets a litter clean tell a live writer's temp file (another process
- * writing into the workspace right now: `millrace queue add` while a daemon starts) from a dead
+ * writing into the workspace right now: `millrace queue add-task` while a daemon starts) from a dead
  * writer's litter.
  */
 const TEMP_PREFIX = `${process.pid.toString(16).padStart(8, "0").slice(-8)}${randomBytes(4).toString("hex")}`;

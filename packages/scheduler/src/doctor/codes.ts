@@ -71,7 +71,7 @@ export const DOCTOR_CHECK_CODES = {
   temp_litter_present: info(
     "workspace",
     "warning",
-    "A temp file from an interrupted atomic write is left in a runtime folder.",
+    "A temp file from an interrupted atomic write is left in a runtime folder (one whose writer is still running is not reported).",
     "Nothing is lost: the next runtime start removes it.",
   ),
   workspace_links: info(
