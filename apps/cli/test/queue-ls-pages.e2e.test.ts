@@ -1,24 +1,14 @@
 import path from "node:path";
 import { type QueueListing, QueueListingSchema } from "@millrace/contracts";
-import { openQueueStore } from "@millrace/queue-store";
+import { buildTaskFromTitle, openQueueStore } from "@millrace/queue-store";
 import { workspacePaths } from "@millrace/workspace";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli, tempDir } from "./helpers.js";
 import { hashTree } from "./wshash.js";
 
+/** A task created `minute` minutes into 2026-04-28, so the claim order is the id order. */
 function task(id: string, minute: number) {
-  const stamp = `2026-04-28T${String(Math.floor(minute / 60)).padStart(2, "0")}:${String(minute % 60).padStart(2, "0")}:00Z`;
-  return {
-    task_id: id,
-    title: `Task ${id}`,
-    created_at: stamp,
-    created_by: "test",
-    target_paths: ["src/a.ts"],
-    acceptance: ["works"],
-    required_checks: ["true"],
-    references: ["docs/a.md"],
-    risk: ["low"],
-  };
+  return buildTaskFromTitle({ id, title: `Task ${id}`, now: new Date(Date.UTC(2026, 3, 28, 0, minute)) });
 }
 
 const ids = (listing: QueueListing) => listing.items.map((item) => item.id);

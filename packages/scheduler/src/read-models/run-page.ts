@@ -19,10 +19,12 @@ export function listRunPage(workspaceRoot: string, options: RunPageOptions = {})
   const { limit, offset = 0 } = options;
   if (!Number.isSafeInteger(offset) || offset < 0)
     throw new RangeError(`offset must be a whole number >= 0, got ${offset}`);
-  const total = countRunFolders(workspaceRoot);
-  let listing: RunListing;
-  if (limit === undefined) listing = listRuns(workspaceRoot);
-  else listing = listNewestRuns(workspaceRoot, { limit: offset + limit, saveRecord: false });
+  // Every run folder listed: the count is the listing's own, with no second listing of `runs/`.
+  const listing: RunListing =
+    limit === undefined
+      ? listRuns(workspaceRoot)
+      : listNewestRuns(workspaceRoot, { limit: offset + limit, saveRecord: false });
+  const total = limit === undefined ? listing.runs.length : countRunFolders(workspaceRoot);
   const runs: RunSummary[] = listing.runs.slice(0, Math.max(0, listing.runs.length - offset));
   return {
     ...listing,
