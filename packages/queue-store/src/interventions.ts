@@ -253,7 +253,8 @@ function requireReplacementTask(store: QueueStore, id: string): void {
 
 function queuedDependents(store: QueueStore, taskId: string): string[] {
   const folder = store.folder("task", "queue");
-  return [...store.cache.sync(folder).entries.values()]
+  return [...store.cache.sync(folder).all()]
+    .map(([, entry]) => entry)
     .filter((entry) => entry.error === null && entry.depends_on.includes(taskId))
     .map((entry) => entry.id)
     .sort();

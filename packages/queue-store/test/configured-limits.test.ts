@@ -94,7 +94,7 @@ describe("[limits] caps, read from the workspace's millrace.toml", () => {
     writeFileSync(path.join(dir, "task-mid.md"), documentOfSize("task-mid", 10_000));
     const first = openQueueStore(paths);
     const view = first.cache.sync(first.folder("task", "queue"));
-    expect(view.entries.get("task-mid.md")?.error).toContain("the limit is 8192 bytes");
+    expect(view.get("task-mid.md")?.error).toContain("the limit is 8192 bytes");
     first.close();
     expect(readFileSync(path.join(paths.state, "queue_index.json"), "utf8")).toContain("task-mid.md");
     writeFileSync(paths.configFile, "[limits]\nmax_document_bytes = 16384\n");

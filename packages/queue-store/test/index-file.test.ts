@@ -69,14 +69,14 @@ describe("a saved listing that becomes trustworthy", () => {
     // Saved within a second of the folder's last change: not trusted, so the reader lists it.
     expect(reader.view(folder).synced).toBe(false);
     reader.sync(folder);
-    expect([...reader.view(folder).entries.keys()].sort()).toEqual(["task-1.md", "task-2.md"]);
+    expect([...reader.view(folder).names()].sort()).toEqual(["task-1.md", "task-2.md"]);
     expect(reader.dirty).toBe(true);
     reader.save(indexFile);
 
     const next = new QueueCache(paths, later(6_000));
     next.load(indexFile);
     expect(next.view(folder).synced).toBe(true);
-    expect(next.view(folder).entries.size).toBe(2);
+    expect(next.view(folder).size).toBe(2);
     // Listing it again changes nothing worth saving.
     next.sync(folder, { force: true });
     expect(next.dirty).toBe(false);
@@ -101,6 +101,6 @@ describe("a saved listing that becomes trustworthy", () => {
     renameSync(path.join(folder.dir, "task-1.md"), path.join(paths.queues.task.done, "task-1.md"));
     const next = new QueueCache(paths, later(6_000));
     next.load(indexFile);
-    expect([...next.sync(folder).entries.keys()]).toEqual(["task-2.md"]);
+    expect([...next.sync(folder).names()]).toEqual(["task-2.md"]);
   });
 });

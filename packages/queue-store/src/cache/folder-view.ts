@@ -1,9 +1,10 @@
 import type { QueueFolder } from "../layout.js";
 import { type CachedEntry, compareEntries } from "./entries.js";
 import { columnsOf, type EntryColumns, entryAt, nameAt } from "./index-file.js";
+import { type QueueView, ViewListing } from "./view.js";
 
 /**
- * The cached view of one state folder. Besides the entries it keeps the names in claim order
+ * The cached view of one open state folder (queue, active, blocked). Besides the entries it keeps the names in claim order
  * (timestamp, then id), built lazily and then kept up to date (binary insertion, removal), so a
  * claim looks at the front of the order instead of scanning every document.
  *
@@ -11,35 +12,57 @@ import { columnsOf, type EntryColumns, entryAt, nameAt } from "./index-file.js";
  * entry object: a read-only listing (`queue ls`) and a save of an unchanged folder read the columns
  * and never build the 10,000 entries a large queue would take.
  */
-export class FolderView {
+export class FolderView extends ViewListing implements QueueView {
   private readonly map = new Map<string, CachedEntry>();
   /** The saved columns this view was seeded with, while no entry has been built from them. */
   private seeded: EntryColumns | undefined;
   private order: string[] | undefined;
-  /** Directory mtime (ns) at which the entries matched the folder; -1 when never listed. */
-  dirMtimeNs = -1n;
-  /** Wall-clock ms of the last full listing. */
-  listedAtMs = 0;
-  synced = false;
-  /**
-   * Whether the saved index holds a listing of this folder that a later process will trust (taken
-   * well after the folder's last change). When a re-list makes one trustworthy, the index is worth
-   * saving again even though no entry changed: otherwise every read-only process re-lists.
-   */
-  savedTrusted = false;
 
-  constructor(readonly folder: QueueFolder) {}
+  constructor(readonly folder: QueueFolder) {
+    super();
+  }
 
   get entries(): ReadonlyMap<string, CachedEntry> {
     this.materialize();
     return this.map;
   }
 
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  get(name: string): CachedEntry | undefined {
+    return this.entries.get(name);
+  }
+
+  names(): Iterable<string> {
+    return this.entries.keys();
+  }
+
+  all(): Iterable<readonly [string, CachedEntry]> {
+    return this.entries;
+  }
+
+  errors(): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    for (const [name, entry] of this.entries) if (entry.error !== null) out.push([name, entry.error]);
+    return out;
+  }
+
+  prune(present: ReadonlySet<string>): number {
+    let removed = 0;
+    for (const name of [...this.entries.keys()]) {
+      if (present.has(name)) continue;
+      this.delete(name);
+      removed += 1;
+    }
+    return removed;
+  }
+
   get size(): number {
     return this.seeded ? this.seeded.id.length : this.map.size;
   }
 
-  /** Seeds the view with saved columns (as readQueueIndex checked them: equal lengths, safe names). */
   seed(columns: EntryColumns): void {
     this.clear();
     this.seeded = columns;
@@ -96,7 +119,6 @@ export class FolderView {
     this.order = undefined;
   }
 
-  /** Names in claim order (oldest first, then id). */
   ordered(): readonly string[] {
     this.materialize();
     if (!this.order) {

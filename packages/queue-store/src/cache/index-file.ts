@@ -57,7 +57,7 @@ const REQUIRED_CHECKS: ReadonlyArray<[string, ColumnCheck]> = [
  * The columns that may be left out: each with the value every entry then has (an empty dependency
  * list is saved as `null`) and its check.
  */
-const OPTIONAL_COLUMNS = {
+export const OPTIONAL_COLUMNS = {
   depends_on: { absent: null, check: dependencyLists },
   root_spec_id: { absent: null, check: textsOrNull },
   root_idea_id: { absent: null, check: textsOrNull },
@@ -66,7 +66,7 @@ const OPTIONAL_COLUMNS = {
   error: { absent: null, check: textsOrNull },
 } as const;
 type OptionalColumn = keyof typeof OPTIONAL_COLUMNS;
-const OPTIONAL_KEYS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
+export const OPTIONAL_KEYS = Object.keys(OPTIONAL_COLUMNS) as OptionalColumn[];
 
 /** A file name a folder listing keeps (isDocumentName) that stays inside its folder. */
 const FILE_NAME = /^(?!\.)[^/\u0000]+$/;

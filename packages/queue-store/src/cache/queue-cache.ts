@@ -4,9 +4,11 @@ import type { QueueIndex } from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { MAX_DOCUMENT_BYTES } from "../codec/import.js";
 import { allQueueFolders, isDocumentName, type QueueFolder } from "../layout.js";
+import { ArchiveView } from "./archive-view.js";
 import { type CachedEntry, loadDocumentFile } from "./entries.js";
 import { FolderView } from "./folder-view.js";
 import { readQueueIndex, writeQueueIndex } from "./index-file.js";
+import type { QueueView } from "./view.js";
 
 /** A listing is re-read at least this often even when the folder's mtime has not moved. */
 const RELIST_INTERVAL_MS = 2_000;
@@ -14,7 +16,7 @@ const RELIST_INTERVAL_MS = 2_000;
 const RACY_WINDOW_NS = 1_000_000_000n;
 
 /** Whether a view's listing was taken well after its directory's last change (see RACY_WINDOW_NS). */
-function trustedListing(view: FolderView): boolean {
+function trustedListing(view: QueueView): boolean {
   return BigInt(view.listedAtMs) * 1_000_000n - view.dirMtimeNs > RACY_WINDOW_NS;
 }
 
@@ -23,9 +25,10 @@ function trustedListing(view: FolderView): boolean {
  * re-listed when its directory mtime moves, when the last listing is older than two seconds, or when
  * the cache cannot rule out a change hidden in the same clock tick. Only names the cache has not
  * seen are read and parsed. The cache can be saved to and seeded from `state/queue_index.json`.
+ * Finished-work folders, which grow with history, are kept as columns (ArchiveView).
  */
 export class QueueCache {
-  readonly views = new Map<string, FolderView>();
+  readonly views = new Map<string, QueueView>();
   dirty = false;
 
   constructor(
@@ -34,17 +37,19 @@ export class QueueCache {
     /** The document cap (`[limits] max_document_bytes`), asked at each read so reloads apply. */
     readonly documentLimit: () => number = () => MAX_DOCUMENT_BYTES,
   ) {
-    for (const folder of allQueueFolders(paths)) this.views.set(folder.key, new FolderView(folder));
+    for (const folder of allQueueFolders(paths)) {
+      this.views.set(folder.key, folder.state === "done" ? new ArchiveView(folder) : new FolderView(folder));
+    }
   }
 
-  view(folder: QueueFolder): FolderView {
+  view(folder: QueueFolder): QueueView {
     const view = this.views.get(folder.key);
     if (!view) throw new Error(`unknown queue folder ${folder.key}`);
     return view;
   }
 
   /** Brings one folder's view up to date with the disk (cheap when nothing changed). */
-  sync(folder: QueueFolder, options: { force?: boolean } = {}): FolderView {
+  sync(folder: QueueFolder, options: { force?: boolean } = {}): QueueView {
     const view = this.view(folder);
     let mtimeNs: bigint;
     try {
@@ -69,22 +74,22 @@ export class QueueCache {
     return view;
   }
 
-  private relist(view: FolderView, mtimeNs: bigint, now: number): void {
+  private relist(view: QueueView, mtimeNs: bigint, now: number): void {
     let names: string[];
     try {
       names = readdirSync(view.folder.dir).filter(isDocumentName);
     } catch {
       names = [];
     }
-    const present = new Set(names);
-    for (const name of view.entries.keys()) {
-      if (!present.has(name)) {
-        view.delete(name);
-        this.dirty = true;
-      }
-    }
+    // Names the view does not hold yet; when every name it holds is still listed, nothing went.
+    const added: string[] = [];
+    let kept = 0;
     for (const name of names) {
-      if (view.entries.has(name)) continue;
+      if (view.has(name)) kept += 1;
+      else added.push(name);
+    }
+    if (kept < view.size && view.prune(new Set(names)) > 0) this.dirty = true;
+    for (const name of added) {
       const entry =
         this.adoptMoved(view, name) ??
         loadDocumentFile(this.paths, view.folder, name, this.documentLimit())?.entry;
@@ -100,11 +105,11 @@ export class QueueCache {
   }
 
   /** A file another process moved between states keeps its inode, size and mtime: reuse its facts. */
-  private adoptMoved(view: FolderView, name: string): CachedEntry | undefined {
+  private adoptMoved(view: QueueView, name: string): CachedEntry | undefined {
     // Most new names are new documents: stat only when another folder knows the name.
     let known = false;
     for (const other of this.views.values()) {
-      if (other !== view && other.folder.kind === view.folder.kind && other.entries.has(name)) known = true;
+      if (other !== view && other.folder.kind === view.folder.kind && other.has(name)) known = true;
     }
     if (!known) return undefined;
     let stat: Stats;
@@ -115,7 +120,7 @@ export class QueueCache {
     }
     for (const other of this.views.values()) {
       if (other === view || other.folder.kind !== view.folder.kind) continue;
-      const entry = other.entries.get(name);
+      const entry = other.get(name);
       if (entry && entry.ino === stat.ino && entry.size === stat.size && entry.mtime_ms === stat.mtimeMs) {
         return { ...entry };
       }
@@ -124,9 +129,9 @@ export class QueueCache {
   }
 
   /** Re-reads a folder's listing and stats every file, re-parsing any that changed in place. */
-  verify(folder: QueueFolder): FolderView {
+  verify(folder: QueueFolder): QueueView {
     const view = this.sync(folder, { force: true });
-    for (const [name, entry] of view.entries) {
+    for (const [name, entry] of [...view.all()]) {
       let stat: Stats;
       try {
         stat = lstatSync(path.join(folder.dir, name));
@@ -158,7 +163,7 @@ export class QueueCache {
     this.afterOwnChange(view);
   }
 
-  private afterOwnChange(view: FolderView): void {
+  private afterOwnChange(view: QueueView): void {
     this.dirty = true;
     if (!view.synced) return;
     try {
@@ -179,7 +184,7 @@ export class QueueCache {
       // A refusal depends on the caps of the process that saved it: read such files again.
       const skipped = columns.error?.some((error) => error !== null) ?? false;
       view.seed(columns);
-      if (skipped) for (const [name, entry] of view.entries) if (entry.error !== null) view.delete(name);
+      if (skipped) for (const [name] of view.errors()) view.delete(name);
       view.dirMtimeNs = BigInt(dir_mtime_ns);
       view.listedAtMs = listed_at_ms;
       view.synced = !skipped && trustedListing(view);

@@ -13,7 +13,7 @@ export function activeOn(ctx: StoreContext, plane: Plane): QueueItemRef[] {
   const out: QueueItemRef[] = [];
   for (const kind of PLANE_KINDS[plane]) {
     const folder = folderOf(ctx, kind, "active");
-    for (const [name, entry] of ctx.cache.sync(folder).entries) {
+    for (const [name, entry] of ctx.cache.sync(folder).all()) {
       out.push({ kind, id: entry.id, state: "active", path: path.join(folder.dir, name) });
     }
   }

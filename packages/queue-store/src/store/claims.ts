@@ -1,6 +1,7 @@
 import path from "node:path";
 import { type DocumentKind, MillraceError, type Plane, type WorkDocument } from "@millrace/contracts";
 import { type CachedEntry, loadDocumentFile, sortKeyOf } from "../cache/entries.js";
+import type { QueueView } from "../cache/view.js";
 import { moveFileSync } from "../fs-ops.js";
 import { documentName, PLANE_KINDS, type QueueFolder } from "../layout.js";
 import { activeOn } from "./active.js";
@@ -79,7 +80,7 @@ export function claimNext(
   );
 }
 
-function dependenciesDone(entry: CachedEntry, done: ReadonlyMap<string, CachedEntry>): boolean {
+function dependenciesDone(entry: CachedEntry, done: QueueView): boolean {
   for (const dep of entry.depends_on) {
     if (!done.has(documentName(dep))) return false;
   }
@@ -95,16 +96,14 @@ function pickCandidate(
   let best: Candidate | undefined;
   for (const kind of kinds) {
     const done =
-      kind === "task" || kind === "blueprint_draft"
-        ? ctx.cache.sync(folderOf(ctx, kind, "done")).entries
-        : undefined;
+      kind === "task" || kind === "blueprint_draft" ? ctx.cache.sync(folderOf(ctx, kind, "done")) : undefined;
     if (kind === "probe" && options.rootSpecId !== undefined) continue;
     const folder = folderOf(ctx, kind, "queue");
     const view = ctx.cache.sync(folder);
     const invalid: Array<[string, string]> = [];
     // The order is sorted, so the first eligible name is this kind's oldest eligible item.
     for (const name of view.ordered()) {
-      const entry = view.entries.get(name);
+      const entry = view.get(name);
       if (!entry) continue;
       if (entry.error !== null) {
         invalid.push([name, entry.error]);

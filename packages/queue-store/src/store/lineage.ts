@@ -21,7 +21,7 @@ export function openLineageWork(ctx: StoreContext, rootSpecId: string): string[]
   const seen = new Set<string>();
   for (const kind of CLOSURE_HOLDING_KINDS) {
     for (const state of OPEN_STATES) {
-      for (const entry of ctx.cache.sync(folderOf(ctx, kind, state)).entries.values()) {
+      for (const [, entry] of ctx.cache.sync(folderOf(ctx, kind, state)).all()) {
         if (entry.error === null && entry.root_spec_id === rootSpecId) seen.add(entry.id);
       }
     }
@@ -64,7 +64,7 @@ export function lineageDrift(ctx: StoreContext, target: ClosureTarget): LineageD
   for (const kind of OPEN_KINDS) {
     for (const state of OPEN_STATES) {
       const folder = folderOf(ctx, kind, state);
-      for (const [name, entry] of ctx.cache.sync(folder).entries) {
+      for (const [name, entry] of ctx.cache.sync(folder).all()) {
         if (entry.error !== null || entry.root_spec_id === target.rootSpecId) continue;
         const reason = driftReason(entry, target, aliases);
         if (!reason) continue;
@@ -90,7 +90,8 @@ export function lineageDrift(ctx: StoreContext, target: ClosureTarget): LineageD
 /** Root specs waiting in specs/queue whose root is not the open one, oldest first. */
 export function deferredRootSpecs(ctx: StoreContext, openRootSpecId: string): string[] {
   const view = ctx.cache.sync(folderOf(ctx, "spec", "queue"));
-  return [...view.entries.values()]
+  return [...view.all()]
+    .map(([, entry]) => entry)
     .filter((entry) => entry.error === null && entry.is_root_spec && entry.root_spec_id !== openRootSpecId)
     .sort((a, b) =>
       sortKeyOf(a) === sortKeyOf(b) ? (a.id < b.id ? -1 : 1) : sortKeyOf(a) < sortKeyOf(b) ? -1 : 1,

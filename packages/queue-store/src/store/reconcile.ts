@@ -30,9 +30,8 @@ export function reconcileFolders(ctx: StoreContext, indexFile: string | undefine
   const duplicates = resolveDuplicates(ctx, copiesByName);
   const invalid: QueueReconcileReport["invalid_files"] = [];
   for (const folder of folders) {
-    for (const [name, entry] of ctx.cache.view(folder).entries) {
-      if (entry.error !== null)
-        invalid.push({ path: relativeOf(ctx, path.join(folder.dir, name)), error: entry.error });
+    for (const [name, error] of ctx.cache.view(folder).errors()) {
+      invalid.push({ path: relativeOf(ctx, path.join(folder.dir, name)), error });
     }
   }
   return {
@@ -50,7 +49,7 @@ function relistAll(ctx: StoreContext, folders: readonly QueueFolder[]): Map<stri
     // Unfinished work is re-checked file by file (an in-place edit does not move a directory
     // mtime); finished folders only grow, so their listing is enough.
     const view = folder.state === "done" ? ctx.cache.sync(folder, { force: true }) : ctx.cache.verify(folder);
-    for (const name of view.entries.keys()) {
+    for (const name of view.names()) {
       const list = byName.get(name) ?? [];
       list.push({ folder, name });
       byName.set(name, list);

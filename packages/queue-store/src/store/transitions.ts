@@ -56,7 +56,7 @@ function transition(
   }
   beforeMove?.();
   moveFileSync(sourcePath, targetPath);
-  const entry = ctx.cache.view(source).entries.get(name);
+  const entry = ctx.cache.view(source).get(name);
   ctx.cache.noteRemoved(source, name);
   const moved = entry ?? loadDocumentFile(ctx.paths, target, name, ctx.documentLimit())?.entry;
   if (moved) ctx.cache.noteAdded(target, name, moved);
