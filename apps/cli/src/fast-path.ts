@@ -113,13 +113,14 @@ const COMMANDS: ReadonlyArray<{ words: string[][]; options: string[]; switches: 
         ["runs", "ls"],
         ["runs", "list"],
       ],
-      options: ["limit", "status", "item"],
+      options: ["limit", "offset", "status", "item"],
       switches: [],
       build: ({ values, positionals }) => ({
         module: "runs",
         args: {
           action: positionals[1],
           ...(values.limit !== undefined ? { limit: Number(values.limit) } : {}),
+          ...(values.offset !== undefined ? { offset: Number(values.offset) } : {}),
           ...(values.status !== undefined ? { status: values.status } : {}),
           ...(values.item !== undefined ? { item: values.item } : {}),
         },

@@ -39,6 +39,10 @@ describe("the cold-start fast path", () => {
       module: "runs",
       args: { action: "ls", limit: 20, status: "valid", item: "task-1" },
     });
+    expect(parseFastPath(["runs", "ls", "--limit", "20", "--offset", "40"])).toMatchObject({
+      module: "runs",
+      args: { action: "ls", limit: 20, offset: 40 },
+    });
     expect(parseFastPath(["runs", "list", "--json"])).toMatchObject({
       module: "runs",
       args: { action: "list" },
@@ -150,6 +154,7 @@ describe("the cold-start fast path", () => {
     for (const args of [
       ["runs", "ls", "--json"],
       ["runs", "ls", "--limit", "3", "--json"],
+      ["runs", "ls", "--limit", "1", "--offset", "1"],
       ["runs", "ls"],
     ]) {
       const quick = runCli([...args, "-w", root]);

@@ -146,7 +146,9 @@ describe("runs ls", () => {
     const limited = runCli(["runs", "ls", "--limit", "2", "-w", demo]).stdout.trimEnd().split("\n");
     const squeeze = (rows: string[]) => rows.map((row) => row.replace(/ +/g, " "));
     // Columns are as wide as their widest cell, so compare the cells.
-    expect(squeeze(limited.slice(1))).toEqual(squeeze(all.slice(1, 3)));
+    expect(squeeze(limited.slice(1, 3))).toEqual(squeeze(all.slice(1, 3)));
+    expect(limited[3]).toBe(`shown: 2 of ${runIds.length} runs (--offset 2 the next page)`);
+    expect(limited).toHaveLength(4);
     const json = runCli(["runs", "ls", "--limit", "2", "--json", "-w", demo]).json<{
       runs: Array<{ run_id: string; work_item_id: string | null }>;
     }>();

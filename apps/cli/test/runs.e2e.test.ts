@@ -193,6 +193,51 @@ describe("millrace runs ls --limit and the newest-runs record", () => {
     mkdirSync(record);
     expect(newest(ws, 2)).toEqual(full(ws).slice(-2));
   });
+
+  it("--offset pages from the newest run back, as text and JSON, and refuses bad values (exit 2)", () => {
+    const ws = tempDir("millrace-runs-");
+    expect(runCli(["init", ws]).status).toBe(0);
+    writeRuns(ws, [30, 5, 50, 0, 20, 40, 10]);
+    const all = full(ws);
+    const page = (...args: string[]) =>
+      RunListingSchema.parse(runCli(["runs", "ls", ...args, "--json", "-w", ws]).json());
+    // Pages of three, newest first: minutes 50-30, 20-5, then 0.
+    const pages: string[][] = [];
+    let offset: number | null | undefined = 0;
+    while (offset !== null && offset !== undefined) {
+      const listed = page("--limit", "3", "--offset", String(offset));
+      expect(listed).toMatchObject({ total: 7, limit: 3, offset });
+      pages.push(listed.runs.map((run) => run.run_id));
+      offset = listed.next_offset;
+    }
+    expect(pages.map((ids) => ids.length)).toEqual([3, 3, 1]);
+    expect(pages.reverse().flat()).toEqual(all);
+    // --offset alone: every run but the newest N. Past the end: none.
+    expect(page("--offset", "5").runs.map((run) => run.run_id)).toEqual(all.slice(0, 2));
+    expect(page("--limit", "3", "--offset", "7")).toMatchObject({ runs: [], total: 7, next_offset: null });
+    // The table says what it shows and how to see the next page; a whole listing adds no line.
+    const text = runCli(["runs", "ls", "--limit", "3", "--offset", "3", "-w", ws])
+      .stdout.trimEnd()
+      .split("\n");
+    expect(text).toHaveLength(5);
+    expect(text[4]).toBe("shown: 3 of 7 runs, skipping the newest 3 (--offset 6 the next page)");
+    expect(runCli(["runs", "ls", "-w", ws]).stdout).not.toContain("shown:");
+    expect(runCli(["runs", "ls", "--limit", "10", "-w", ws]).stdout).not.toContain("shown:");
+    for (const bad of [
+      ["--offset", "-1"],
+      ["--offset", "1.5"],
+      ["--offset", "x"],
+      ["--limit", "2", "--offset", "1e400"],
+    ]) {
+      const run = runCli(["runs", "ls", ...bad, "-w", ws]);
+      expect(run.status, bad.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(/^error: .*--offset.*\nhint: /);
+      expect(run.stdout).toBe("");
+    }
+    const other = runCli(["runs", "show", "latest", "--offset", "1", "-w", ws]);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toContain("apply to `runs ls` only");
+  });
 });
 
 describe("millrace runs show / tail / trace", () => {

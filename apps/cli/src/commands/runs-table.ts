@@ -1,4 +1,4 @@
-import type { RunSummary } from "@millrace/contracts";
+import type { RunListing, RunSummary } from "@millrace/contracts";
 import { type Paint, paintStatus } from "../color.js";
 
 /**
@@ -60,4 +60,19 @@ export function runsTable(runs: readonly RunSummary[], paint: Paint): string {
     }),
   );
   return headerLine + body.join("");
+}
+
+/**
+ * The line under a page of `runs ls` that does not hold every run: how many it shows, and how to
+ * see the next page. A filtered page knows no total.
+ */
+export function runsPageLine(listing: RunListing): string {
+  const { runs, total, offset, next_offset } = listing;
+  const skipped = offset ?? 0;
+  if (skipped === 0 && (next_offset ?? null) === null) return "";
+  const of = total === undefined ? "" : ` of ${total}`;
+  const skipping = skipped === 0 ? "" : `, skipping the newest ${skipped}`;
+  const next =
+    next_offset === undefined || next_offset === null ? "" : ` (--offset ${next_offset} the next page)`;
+  return `shown: ${runs.length}${of} runs${skipping}${next}\n`;
 }

@@ -14,7 +14,7 @@ import { requireInitialized } from "@millrace/workspace";
 import { keyValueLines, type MillraceCommand } from "../command.js";
 import type { CommandContext } from "../io.js";
 import { followFile, sizeOf } from "./runs-follow.js";
-import { runsTable } from "./runs-table.js";
+import { runsPageLine, runsTable } from "./runs-table.js";
 
 interface RunsArgs {
   action: "ls" | "list" | "show" | "tail" | "trace";
@@ -22,6 +22,7 @@ interface RunsArgs {
   lines?: number;
   follow?: boolean;
   limit?: number;
+  offset?: number;
   status?: string;
   item?: string;
   format?: "text" | "json";
@@ -193,23 +194,36 @@ function usage(message: string, hint: string): MillraceError {
 
 interface ListFilter {
   readonly limit: number | undefined;
-  readonly keep: (run: RunSummary) => boolean;
+  readonly offset: number | undefined;
+  /** Undefined when neither --status nor --item was given. */
+  readonly keep: ((run: RunSummary) => boolean) | undefined;
 }
 
-/** `--limit`, `--status` and `--item` for `runs ls`, checked before anything is read. */
+/** `--limit`, `--offset`, `--status` and `--item` for `runs ls`, checked before anything is read. */
 function listFilter(args: RunsArgs): ListFilter {
-  const { limit, status, item } = args;
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+  const { limit, offset, status, item } = args;
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
     throw usage(`--limit must be a whole number >= 1, got ${limit}`, "Pass e.g. --limit 5.");
   }
+  if (offset !== undefined && (!Number.isSafeInteger(offset) || offset < 0)) {
+    throw usage(
+      `--offset must be a whole number >= 0, got ${offset}`,
+      "Pass e.g. --limit 20 --offset 20 for the second page.",
+    );
+  }
   if (args.action !== "ls" && args.action !== "list") {
-    if (limit !== undefined || status !== undefined || item !== undefined) {
-      throw usage("--limit, --status and --item apply to `runs ls` only", "Drop them, or use `runs ls`.");
+    if (limit !== undefined || offset !== undefined || status !== undefined || item !== undefined) {
+      throw usage(
+        "--limit, --offset, --status and --item apply to `runs ls` only",
+        "Drop them, or use `runs ls`.",
+      );
     }
   }
   const wanted = status?.toLowerCase();
+  if (wanted === undefined && item === undefined) return { limit, offset, keep: undefined };
   return {
     limit,
+    offset,
     keep: (run) =>
       (wanted === undefined ||
         [run.status, run.last_result_class, run.last_terminal_result, run.failure_class].some(
@@ -221,12 +235,16 @@ function listFilter(args: RunsArgs): ListFilter {
 
 type RunListingModels = typeof import("@millrace/scheduler/run-listing");
 
-/** The listing `runs ls` prints: with --limit, only the newest N are read (listNewestRuns). */
+/**
+ * The listing `runs ls` prints: with --limit or --offset, a page counted from the newest run, of
+ * which only the newest `offset + limit` folders are read (listRunPage); else every run.
+ */
 function listing(models: RunListingModels, workspace: string, filter: ListFilter): RunListing {
-  if (filter.limit !== undefined)
-    return models.listNewestRuns(workspace, { limit: filter.limit, keep: filter.keep });
+  const { limit, offset, keep } = filter;
+  if (limit !== undefined || offset !== undefined)
+    return models.listRunPage(workspace, { limit, offset, keep, saveRecord: true });
   const full = models.listRuns(workspace);
-  return { ...full, runs: full.runs.filter(filter.keep) };
+  return keep ? { ...full, runs: full.runs.filter(keep) } : full;
 }
 
 async function tail(models: ReadModels, args: RunsArgs, ctx: CommandContext): Promise<number> {
@@ -285,6 +303,10 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
         describe: "tail: keep printing lines appended to the file until Ctrl-C",
       })
       .option("limit", { type: "number", describe: "ls: only the newest N runs" })
+      .option("offset", {
+        type: "number",
+        describe: "ls: skip the newest N runs first (with --limit: the next page)",
+      })
       .option("status", {
         type: "string",
         describe: "ls: only runs whose status, result class, terminal result or failure class is this",
@@ -297,6 +319,7 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
       .option("output", { type: "string", describe: "trace: write to this file instead of printing" }),
   examples: [
     ["$0 runs ls --limit 5", "The five newest runs, newest first"],
+    ["$0 runs ls --limit 20 --offset 20", "The next twenty, older runs"],
     ["$0 runs ls --status blocked --item task-42", "Blocked runs of one work item"],
     ["$0 runs show latest --json", "The newest run's stages as JSON"],
     ["$0 runs show 4a80efec", "A run by the short id the monitor prints"],
@@ -337,7 +360,7 @@ export const runsCommand: MillraceCommand<RunsArgs> = {
       // The listing's own entry: a cold `runs ls` loads no status, trace or compounding code.
       const listed = listing(await import("@millrace/scheduler/run-listing"), ctx.workspace, filter);
       // Text is newest first; JSON keeps the read model's order (oldest first).
-      ctx.emit(() => runsTable([...listed.runs].reverse(), ctx.paint), listed);
+      ctx.emit(() => runsTable([...listed.runs].reverse(), ctx.paint) + runsPageLine(listed), listed);
       return 0;
     }
     // Loaded on demand so other commands do not pay for the scheduler at start-up.

@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { RunListingSchema } from "@millrace/contracts";
 import { workspacePaths } from "@millrace/workspace";
@@ -62,6 +62,28 @@ describe("listRunPage", () => {
       next_offset: null,
     });
     expect(() => listRunPage(root, { offset: -1 })).toThrow(RangeError);
+  });
+
+  it("pages the runs a filter keeps, with no total, a next offset while pages are full, and saves the record only when asked", () => {
+    const root = makeWorkspace();
+    for (const minute of [4, 0, 6, 2, 5, 1, 3]) writeSyntheticRun(root, template, minute);
+    const full = ids(listRuns(root));
+    const chosen = new Set(full.filter((_, index) => index % 2 === 0));
+    const keep = (run: { run_id: string }) => chosen.has(run.run_id);
+    const before = treeFingerprint(root);
+    const first = listRunPage(root, { limit: 2, keep });
+    expect(first.total).toBeUndefined();
+    expect(first).toMatchObject({ limit: 2, offset: 0, next_offset: 2 });
+    const second = listRunPage(root, { limit: 2, offset: 2, keep });
+    expect(second.next_offset).toBe(4);
+    const last = listRunPage(root, { limit: 2, offset: 4, keep });
+    expect(last).toMatchObject({ runs: [], next_offset: null });
+    expect([...ids(second), ...ids(first)]).toEqual([...chosen]);
+    // Without a limit, the filter's own count is the total.
+    expect(listRunPage(root, { keep })).toMatchObject({ total: chosen.size, next_offset: null });
+    expect(treeFingerprint(root)).toBe(before);
+    listRunPage(root, { limit: 2, saveRecord: true });
+    expect(existsSync(path.join(workspacePaths(root).state, "newest_runs.json"))).toBe(true);
   });
 
   it("counts what listRuns lists: safe-named folders and links to folders, not files", () => {
