@@ -14,26 +14,19 @@ import { columnsOf } from "../src/cache/index-file.js";
 import { QueueCache } from "../src/cache/queue-cache.js";
 import { openQueueStore, renderWorkDocument } from "../src/index.js";
 import { queueFolder } from "../src/layout.js";
-import { task, tempWorkspace } from "./helpers.js";
+import { cachedEntry, task, tempWorkspace } from "./helpers.js";
 
 const folderOf = () => queueFolder(tempWorkspace(), "task", "done");
 
 function entry(id: string, extra: Partial<CachedEntry> = {}): CachedEntry {
-  return {
+  return cachedEntry(id, {
     size: 100 + id.length,
     mtime_ms: 1_700_000_000_123.25,
     ino: 4_000_000_000 + id.length,
-    id,
     title: `Title of ${id}`,
     timestamp: "2026-04-28T10:00:00Z",
-    depends_on: [],
-    root_spec_id: null,
-    root_idea_id: null,
-    spec_id: null,
-    is_root_spec: false,
-    error: null,
     ...extra,
-  };
+  });
 }
 
 /** What a view holds, as comparable plain data. */

@@ -9,6 +9,7 @@ import type {
   WorkDocumentInput,
 } from "@millrace/contracts";
 import { initDirectories, type WorkspacePaths, workspacePaths } from "@millrace/workspace";
+import type { CachedEntry } from "../src/cache/entries.js";
 
 export function tempWorkspace(): WorkspacePaths {
   const root = mkdtempSync(path.join(os.tmpdir(), "millrace-queue-"));
@@ -95,4 +96,23 @@ export function snapshotTree(dir: string): Record<string, string> {
   };
   walk(dir);
   return out;
+}
+
+/** A cached entry as a well-formed document gives it: no dependencies, no lineage, no error. */
+export function cachedEntry(id: string, extra: Partial<CachedEntry> = {}): CachedEntry {
+  return {
+    size: 1,
+    mtime_ms: 2,
+    ino: 3,
+    id,
+    title: id,
+    timestamp: "2026-01-01T00:00:00Z",
+    depends_on: [],
+    root_spec_id: null,
+    root_idea_id: null,
+    spec_id: null,
+    is_root_spec: false,
+    error: null,
+    ...extra,
+  };
 }

@@ -23,7 +23,7 @@ import {
 import { QueueCache } from "../src/cache/queue-cache.js";
 import { openQueueStore } from "../src/index.js";
 import { allQueueFolders } from "../src/layout.js";
-import { incident, spec, task, tempWorkspace } from "./helpers.js";
+import { cachedEntry, incident, spec, task, tempWorkspace } from "./helpers.js";
 
 const base = {
   dir_mtime_ns: "5",
@@ -243,20 +243,7 @@ describe("the saved columns", () => {
 });
 
 describe("columnsOf", () => {
-  const entry = (id: string) => ({
-    size: 1,
-    mtime_ms: 2,
-    ino: 3,
-    id,
-    title: id,
-    timestamp: "2026-01-01T00:00:00Z",
-    depends_on: [],
-    root_spec_id: null,
-    root_idea_id: null,
-    spec_id: null,
-    is_root_spec: false,
-    error: null,
-  });
+  const entry = (id: string) => cachedEntry(id);
 
   it("keeps a names column only when a file is not named after its id, and round-trips", () => {
     const named = new Map([
