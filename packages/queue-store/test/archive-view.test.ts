@@ -119,6 +119,18 @@ describe("the done folders' view", () => {
     expect([...archive.names()]).toEqual(["notes.md"]);
   });
 
+  it("leaves a key of the index file that is not a column alone when rows go", () => {
+    const archive = new ArchiveView(folderOf());
+    const seeded = new ArchiveView(folderOf());
+    for (const id of ["task-a", "task-b", "task-c"]) seeded.set(`${id}.md`, entry(id));
+    archive.seed({ ...JSON.parse(JSON.stringify(seeded.columns())), note: "from a later build" });
+    archive.delete("task-b.md");
+    expect(archive.prune(new Set(["task-c.md"]))).toBe(1);
+    expect([...archive.names()]).toEqual(["task-c.md"]);
+    expect(archive.get("task-c.md")).toEqual(entry("task-c"));
+    expect((archive.columns() as unknown as Record<string, unknown>).note).toBe("from a later build");
+  });
+
   it("is what a store keeps for done folders, through claims, completions and a save", () => {
     const paths = tempWorkspace();
     const store = openQueueStore(paths);

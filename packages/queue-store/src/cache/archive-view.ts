@@ -108,7 +108,12 @@ export class ArchiveView extends ViewListing {
   }
 
   delete(name: string): void {
-    if (this.has(name)) this.retain((other) => other !== keyOf(name));
+    const key = keyOf(name);
+    const at = this.rows.get(key);
+    if (at === undefined) return;
+    for (const values of this.columnArrays()) values.splice(at, 1);
+    this.rows.delete(key);
+    for (const [other, row] of this.rows) if (row > at) this.rows.set(other, row - 1);
   }
 
   /** Drops every row whose name is not in `present`; how many went. */
@@ -143,11 +148,18 @@ export class ArchiveView extends ViewListing {
     for (const [key, row] of this.rows) if (keep(key)) kept.push(row);
     if (kept.length === this.size) return;
     kept.sort((a, b) => a - b);
-    const cols = this.cols as unknown as Record<string, unknown[] | undefined>;
+    const cols = this.cols as unknown as Record<string, unknown>;
     for (const column of Object.keys(cols)) {
       const values = cols[column];
-      if (values) cols[column] = kept.map((row) => values[row]);
+      if (Array.isArray(values)) cols[column] = kept.map((row) => values[row]);
     }
     this.seed(this.cols);
+  }
+
+  /** Every column of the view (a key the index file carried that is not a column is left alone). */
+  private columnArrays(): unknown[][] {
+    return (Object.values(this.cols) as unknown[]).filter((values): values is unknown[] =>
+      Array.isArray(values),
+    );
   }
 }
