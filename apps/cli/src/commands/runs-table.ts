@@ -67,12 +67,12 @@ export function runsTable(runs: readonly RunSummary[], paint: Paint): string {
  * see the next page. A filtered page knows no total.
  */
 export function runsPageLine(listing: RunListing): string {
-  const { runs, total, offset, next_offset } = listing;
-  const skipped = offset ?? 0;
-  if (skipped === 0 && (next_offset ?? null) === null) return "";
+  const { runs, total } = listing;
+  const skipped = listing.offset ?? 0;
+  const nextOffset = listing.next_offset ?? null;
+  if (skipped === 0 && nextOffset === null) return "";
   const of = total === undefined ? "" : ` of ${total}`;
   const skipping = skipped === 0 ? "" : `, skipping the newest ${skipped}`;
-  const next =
-    next_offset === undefined || next_offset === null ? "" : ` (--offset ${next_offset} the next page)`;
+  const next = nextOffset === null ? "" : ` (--offset ${nextOffset} the next page)`;
   return `shown: ${runs.length}${of} runs${skipping}${next}\n`;
 }

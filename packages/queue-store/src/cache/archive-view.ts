@@ -1,6 +1,13 @@
 import type { QueueFolder } from "../layout.js";
-import { type CachedEntry, timeKey } from "./entries.js";
-import { type EntryColumns, entryAt, nameAt, OPTIONAL_COLUMNS, OPTIONAL_KEYS } from "./index-file.js";
+import type { CachedEntry } from "./entries.js";
+import {
+  type EntryColumns,
+  entryAt,
+  nameAt,
+  OPTIONAL_COLUMNS,
+  OPTIONAL_KEYS,
+  rowsInClaimOrder,
+} from "./index-file.js";
 import { ViewListing } from "./view.js";
 
 function emptyColumns(): EntryColumns {
@@ -129,17 +136,7 @@ export class ArchiveView extends ViewListing {
   }
 
   ordered(): readonly string[] {
-    const { id, timestamp } = this.cols;
-    const keys = timestamp.map((stamp) => timeKey(stamp as string));
-    return id
-      .map((_, i) => i)
-      .sort((a, b) => {
-        const ka = keys[a] as string;
-        const kb = keys[b] as string;
-        if (ka !== kb) return ka < kb ? -1 : 1;
-        return (id[a] as string) < (id[b] as string) ? -1 : 1;
-      })
-      .map((i) => nameAt(this.cols, i));
+    return rowsInClaimOrder(this.cols).map((row) => nameAt(this.cols, row));
   }
 
   /** Keeps the rows whose key passes, in order, in one pass over the columns. */

@@ -4,9 +4,9 @@ import { columnsOf, type EntryColumns, entryAt, nameAt } from "./index-file.js";
 import { type QueueView, ViewListing } from "./view.js";
 
 /**
- * The cached view of one open state folder (queue, active, blocked). Besides the entries it keeps the names in claim order
- * (timestamp, then id), built lazily and then kept up to date (binary insertion, removal), so a
- * claim looks at the front of the order instead of scanning every document.
+ * The cached view of one open state folder (queue, active, blocked). Besides the entries it keeps
+ * the names in claim order (timestamp, then id), built lazily and then kept up to date (binary
+ * insertion, removal), so a claim looks at the front of the order instead of scanning every document.
  *
  * Seeded from the saved index, a view keeps the saved columns as they are until something needs an
  * entry object: a read-only listing (`queue ls`) and a save of an unchanged folder read the columns

@@ -7,8 +7,7 @@ import {
   type QueueItemSummary,
   type QueueListing,
 } from "@millrace/contracts";
-import { timeKey } from "../cache/entries.js";
-import { nameAt } from "../cache/index-file.js";
+import { nameAt, rowsInClaimOrder } from "../cache/index-file.js";
 import { allQueueFolders, PLANE_KINDS } from "../layout.js";
 import { activeCounts, type PlaneCounts } from "./active.js";
 import { folderOf, relativeOf, type StoreContext } from "./context.js";
@@ -65,20 +64,6 @@ export function depths(ctx: StoreContext): PlaneCounts {
   };
 }
 
-/** Whole-second UTC (`2026-01-01T00:00:00Z`): such stamps sort as their time keys do. */
-function isWholeSecondUtc(stamp: string): boolean {
-  return stamp.length === 20 && stamp.charCodeAt(19) === 90 /* Z */ && stamp.indexOf(".") === -1;
-}
-
-/**
- * The claim-order keys of a folder's timestamps. When every one is a whole-second UTC stamp, the
- * stamps themselves compare as their keys would, and no key is built.
- */
-function sortKeys(timestamps: readonly string[]): readonly string[] {
-  for (const stamp of timestamps) if (!isWholeSecondUtc(stamp)) return timestamps.map(timeKey);
-  return timestamps;
-}
-
 /**
  * Summaries from the index (no parsing unless a file is new to the cache), oldest first per folder.
  * Read from the folder's columns: a view seeded from the saved index builds no entry objects.
@@ -102,15 +87,7 @@ function page(
     if (filter.state && folder.state !== filter.state) continue;
     const columns = ctx.cache.sync(folder).columns();
     const { id, title, timestamp } = columns;
-    // Not the memoised sortKeyOf: a one-off listing of 10,000 entries gains nothing from the memo.
-    const keys = sortKeys(timestamp);
-    const order = id.map((_, i) => i);
-    order.sort((a, b) => {
-      const ka = keys[a] as string;
-      const kb = keys[b] as string;
-      if (ka !== kb) return ka < kb ? -1 : 1;
-      return (id[a] as string) < (id[b] as string) ? -1 : 1;
-    });
+    const order = rowsInClaimOrder(columns);
     total += order.length;
     const end = limit === undefined ? order.length : Math.min(order.length, offset + limit);
     if (end < order.length) more = true;
