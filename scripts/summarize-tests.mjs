@@ -30,7 +30,7 @@ for (const group of ["packages", "apps"]) {
         if (test.status !== "failed") continue;
         const first = String(test.failureMessages?.[0] ?? "")
           .split("\n")[0]
-          .slice(0, 300);
+          .slice(0, 800);
         failures.push(`FAILED ${file} > ${test.fullName ?? test.title}: ${first}`);
       }
       const testFailed = (suite.assertionResults ?? []).some((test) => test.status === "failed");

@@ -97,6 +97,31 @@ describe("commit journal recovery", () => {
     expect(existsSync(gone)).toBe(true);
   });
 
+  it("removes the temp files a kill left beside the files the journal wrote (a run that already ended)", () => {
+    const ws = demoWorkspace();
+    writeFileSync(ws.paths.snapshot, snapshotText("2026-05-01T00:00:00+00:00"));
+    const runFolder = path.join(ws.paths.runtimeRoot, "runs", "run-4");
+    mkdirSync(runFolder, { recursive: true });
+    const trace = path.join(runFolder, "run_trace.json");
+    // A dead writer's temp (no process has pid 0x7ffffffe), a live writer's (the parent process's),
+    // and a file that only looks alike: only the first goes.
+    const dead = path.join(runFolder, ".run_trace.json.tmp-7ffffffe0000000100000001");
+    const live = path.join(
+      runFolder,
+      `.notes.md.tmp-${process.ppid.toString(16).padStart(8, "0")}0000000100000001`,
+    );
+    const other = path.join(runFolder, "run_trace.json.tmp");
+    for (const file of [dead, live, other]) writeFileSync(file, '{"half');
+    journalRecord(ws, 0, {
+      snapshot: snapshotText("2026-05-01T00:00:00+00:00"),
+      files: [{ path: path.relative(ws.root, trace), text: '{"trace":true}\n' }],
+    });
+    const recovery = recoverCommitJournal(ws.paths);
+    expect(recovery.tempsRemoved).toEqual([path.relative(ws.root, dead)]);
+    expect(readFileSync(trace, "utf8")).toBe('{"trace":true}\n');
+    expect([dead, live, other].map((file) => existsSync(file))).toEqual([false, true, true]);
+  });
+
   it("a live journal appends one record per commit and a close leaves both generations empty", () => {
     const ws = demoWorkspace();
     const journal = CommitJournal.open(ws.paths, 7);

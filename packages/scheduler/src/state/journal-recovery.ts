@@ -4,6 +4,7 @@ import { typedJson } from "@millrace/contracts";
 import {
   appendEventLinesUnsynced,
   readEventLogTail,
+  removeTempLitter,
   runDir,
   type WorkspacePaths,
   writeFileAtomicSync,
@@ -22,6 +23,8 @@ export interface JournalRecovery {
   files: string[];
   /** Event lines appended because the log had lost them. */
   events: number;
+  /** Workspace-relative temp files removed: a kill mid-write of a file the journal covers left them. */
+  tempsRemoved: string[];
 }
 
 function readText(file: string): string | undefined {
@@ -97,6 +100,7 @@ export function recoverCommitJournal(paths: WorkspacePaths): JournalRecovery {
     counters: false,
     files: [],
     events: 0,
+    tempsRemoved: [],
   };
   if (records.length === 0) {
     return result;
@@ -152,6 +156,11 @@ export function recoverCommitJournal(paths: WorkspacePaths): JournalRecovery {
     }
     touched.add(file);
   }
+  // A kill in the middle of one of these writes left a temp file beside it. The startup sweep only
+  // looks in the folders of active or in-flight runs, and a run's trace is written after the run
+  // ended (while another run is active), so the folders the journal wrote into are swept here.
+  const dirs = new Set([...touched].map((file) => path.dirname(file)));
+  result.tempsRemoved = removeTempLitter([...dirs]).map((file) => path.relative(paths.root, file));
   checkpointFiles(paths, touched);
   // Emptied, not removed: the engine opens both generations for appending next.
   for (const file of journalFiles(paths)) {

@@ -45,6 +45,8 @@ const POINTS: Array<[string, string]> = [
   ["rename:/stage_results/", "the first stage result was written; nothing of its application persisted"],
   ["rename:/stage_results/@5", "a fix-cycle stage result was written (checker FIX_NEEDED of task 1)"],
   ["rename:/tasks/done/", "the IDLE decision moved the task to done; snapshot, index, events not persisted"],
+  ["before-rename:/run_trace.json", "a finished run's trace was in its temp file, not yet in place"],
+  ["before-rename:/stage_results/@4", "a stage result was in its temp file, not yet in place"],
   ["events_unflushed:updater", "the updater's step saved the snapshot; its events were not yet appended"],
   ["events_unflushed:checker", "the checker's step saved the snapshot; its events were not yet appended"],
 ];

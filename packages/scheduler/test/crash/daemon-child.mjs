@@ -8,6 +8,8 @@
 //                             contains <text>: e.g. `/tasks/active/` (a claim), `/stage_results/`
 //                             (a stage result written), `/tasks/done/` (an IDLE decision moved the
 //                             document; nothing else of that step persisted)
+//   before-rename:<text>[@n]  the same, right before that rename: the temp file is written whole,
+//                             the target not yet replaced (e.g. `/run_trace.json`)
 //   open:<text>               right after an exclusive create (`wx`) of a path containing <text>,
 //                             before anything is written into it (e.g. `.takeover`, the lock guard)
 //   events_unflushed:<stage>  the step that applied <stage>'s result saved the snapshot; its events
@@ -50,13 +52,16 @@ if (crashAt.startsWith("events_unflushed:")) {
   syncBuiltinESMExports();
 }
 
-if (crashAt.startsWith("rename:")) {
-  const [text, nth = "1"] = crashAt.slice("rename:".length).split("@");
+if (crashAt.startsWith("rename:") || crashAt.startsWith("before-rename:")) {
+  const before = crashAt.startsWith("before-");
+  const [text, nth = "1"] = crashAt.slice(crashAt.indexOf(":") + 1).split("@");
   let remaining = Number.parseInt(nth, 10);
   const renameSync = fs.renameSync;
   fs.renameSync = (source, destination) => {
+    const hit = String(destination).includes(text) && --remaining === 0;
+    if (hit && before) die();
     renameSync(source, destination);
-    if (String(destination).includes(text) && --remaining === 0) die();
+    if (hit) die();
   };
   syncBuiltinESMExports();
 }
