@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { demoWorkspace, enqueueTask } from "../fixtures.js";
 import {
@@ -51,10 +53,67 @@ const POINTS: Array<[string, string]> = [
   ["events_unflushed:checker", "the checker's step saved the snapshot; its events were not yet appended"],
 ];
 
+/** A rename's destination with its run, request and task ids and long numbers made generic. */
+function renameClass(workspaceRoot: string, destination: string): string {
+  return path
+    .relative(workspaceRoot, destination)
+    .replace(/run-[0-9a-f]+/g, "run-*")
+    .replace(/request-[0-9a-z-]+/g, "request-*")
+    .replace(/task-crash-\d+/g, "task-*")
+    .replace(/\d{6,}/g, "*");
+}
+
+/** The pattern of a class, for `before-rename-re:` (anchored at the end of the destination). */
+function classPattern(cls: string): string {
+  const escaped = cls.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replaceAll("*", "[^/]+");
+  return `/${escaped}$`;
+}
+
 describe("crash points: a kill at a precise step converges", () => {
   it.each(POINTS)("%s (%s)", { timeout: 30_000 }, async (crashAt) => {
     const ws = await crashThenFinish(crashAt);
     expect(endStateViolations(ws.paths, tasks, STAGES)).toEqual([]);
+  });
+
+  /*
+   * Every kind of file a run replaces atomically, found by logging a clean run's renames (so a file
+   * added later is covered without a new entry here): a kill right before its rename, with the
+   * whole temp file written, converges like any other kill. A kill of this kind is what left a
+   * finished run's trace temp file behind, found by the random harness in CI.
+   */
+  it("a kill right before the rename of each kind of file a run writes converges", {
+    timeout: 240_000,
+  }, async () => {
+    const scratch = demoWorkspace(crashScript([1]));
+    for (const id of tasks) enqueueTask(scratch, id);
+    const log = path.join(scratch.root, "renames.log");
+    const clean = await runChild(scratch.root, { MILLRACE_CRASH_LOG_RENAMES: log });
+    expect(clean.code, clean.stderr).toBe(0);
+    const counts = new Map<string, number>();
+    for (const line of readFileSync(log, "utf8").split("\n")) {
+      if (line === "") continue;
+      const cls = renameClass(scratch.root, line);
+      counts.set(cls, (counts.get(cls) ?? 0) + 1);
+    }
+    // The classes a three-task run must have written, at the least.
+    expect([...counts.keys()]).toEqual(
+      expect.arrayContaining([
+        "millrace-agents/state/runtime_snapshot.json",
+        "millrace-agents/tasks/active/task-*.md",
+        "millrace-agents/tasks/done/task-*.md",
+        "millrace-agents/runs/run-*/stage_results/request-*.json",
+        "millrace-agents/runs/run-*/run_trace.json",
+      ]),
+    );
+    const failures: string[] = [];
+    for (const [cls, count] of counts) {
+      // The second occurrence where there is one: by then a run has finished and another started.
+      const crashAt = `before-rename-re:${classPattern(cls)}@${Math.min(count, 2)}`;
+      const ws = await crashThenFinish(crashAt);
+      const violations = endStateViolations(ws.paths, tasks, STAGES);
+      if (violations.length > 0) failures.push(`${crashAt}: ${violations.join("; ")}`);
+    }
+    expect(failures).toEqual([]);
   });
 
   /*

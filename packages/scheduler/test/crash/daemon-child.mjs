@@ -10,10 +10,13 @@
 //                             document; nothing else of that step persisted)
 //   before-rename:<text>[@n]  the same, right before that rename: the temp file is written whole,
 //                             the target not yet replaced (e.g. `/run_trace.json`)
+//   rename-re:<regex>[@n], before-rename-re:<regex>[@n]
+//                             the same two, for destinations matching a regular expression
 //   open:<text>               right after an exclusive create (`wx`) of a path containing <text>,
 //                             before anything is written into it (e.g. `.takeover`, the lock guard)
 //   events_unflushed:<stage>  the step that applied <stage>'s result saved the snapshot; its events
 //                             (stage_completed, router_decision) are about to be appended
+// MILLRACE_CRASH_LOG_RENAMES=<file> appends each rename's destination to <file>, one a line.
 import fs from "node:fs";
 import { syncBuiltinESMExports } from "node:module";
 import { createEngine } from "@millrace/scheduler";
@@ -52,16 +55,29 @@ if (crashAt.startsWith("events_unflushed:")) {
   syncBuiltinESMExports();
 }
 
-if (crashAt.startsWith("rename:") || crashAt.startsWith("before-rename:")) {
-  const before = crashAt.startsWith("before-");
-  const [text, nth = "1"] = crashAt.slice(crashAt.indexOf(":") + 1).split("@");
+const renamePoint = /^(before-)?rename(-re)?:(.*?)(?:@(\d+))?$/.exec(crashAt);
+if (renamePoint) {
+  const [, before, isPattern, text, nth = "1"] = renamePoint;
+  const matches = isPattern ? (file) => new RegExp(text).test(file) : (file) => file.includes(text);
   let remaining = Number.parseInt(nth, 10);
   const renameSync = fs.renameSync;
   fs.renameSync = (source, destination) => {
-    const hit = String(destination).includes(text) && --remaining === 0;
+    const hit = matches(String(destination)) && --remaining === 0;
     if (hit && before) die();
     renameSync(source, destination);
     if (hit) die();
+  };
+  syncBuiltinESMExports();
+}
+
+if (process.env.MILLRACE_CRASH_LOG_RENAMES) {
+  // Lists every rename's destination (one line each, appended to the named file), so a test can
+  // choose its crash points from what a run really writes.
+  const log = process.env.MILLRACE_CRASH_LOG_RENAMES;
+  const renameSync = fs.renameSync;
+  fs.renameSync = (source, destination) => {
+    renameSync(source, destination);
+    fs.appendFileSync(log, `${String(destination)}\n`);
   };
   syncBuiltinESMExports();
 }
