@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -11,6 +19,7 @@ import {
   stageSecrets,
   startProcess,
 } from "../src/index.js";
+import { REDACT_CHUNK_BYTES, redactFiles } from "../src/secrets/redact-files.js";
 import { StreamRedactor } from "../src/secrets/stream-redactor.js";
 import { config } from "./helpers.js";
 
@@ -116,6 +125,36 @@ describe("startProcess redaction", () => {
     await run.outcome;
     expect(readFileSync(path.join(dir, "out"), "utf8")).toBe("[redacted:K]\n");
     expect(readFileSync(path.join(dir, "err"), "utf8")).toBe("e [redacted:K]");
+  });
+});
+
+describe("redactFiles (the pass over a stage's captured output)", () => {
+  const secrets = new Map([[KEY, "OPENAI_API_KEY"]]);
+
+  it("leaves a file without a secret as it is: same inode, no temp file made", () => {
+    const dir = tmp();
+    const file = path.join(dir, "runner_stdout.r1.txt");
+    writeFileSync(file, `${"clean line\n".repeat(20_000)}almost ${KEY.slice(0, -1)}\n`);
+    const before = statSync(file);
+    expect(redactFiles([file, null, path.join(dir, "missing.txt")], secrets)).toEqual([]);
+    const after = statSync(file);
+    expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+    expect(readdirSync(dir)).toEqual(["runner_stdout.r1.txt"]);
+  });
+
+  it("finds a value split across two reads, and one in the last bytes, and redacts every copy", () => {
+    const dir = tmp();
+    const split = path.join(dir, "split.txt");
+    const cut = REDACT_CHUNK_BYTES - 5;
+    writeFileSync(split, `${"x".repeat(cut)}${KEY}\n${"y".repeat(REDACT_CHUNK_BYTES * 2)}${KEY}`);
+    const tail = path.join(dir, "tail.txt");
+    writeFileSync(tail, `${"z".repeat(REDACT_CHUNK_BYTES * 3 - KEY.length)}${KEY}`);
+    expect(redactFiles([split, tail], secrets)).toEqual([split, tail]);
+    const text = readFileSync(split, "utf8");
+    expect(text.includes(KEY)).toBe(false);
+    expect(text.split("[redacted:OPENAI_API_KEY]").length).toBe(3);
+    expect(readFileSync(tail, "utf8").endsWith("z[redacted:OPENAI_API_KEY]")).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(["split.txt", "tail.txt"]);
   });
 });
 
