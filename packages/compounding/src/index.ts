@@ -59,8 +59,8 @@ export type { UnloadableFile } from "./store/read-json.js";
 export { STORE_FILE_MAX_BYTES } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
-export type { SnapshotCache } from "./store/snapshot-cache.js";
-export { openSnapshotCache } from "./store/snapshot-cache.js";
+export type { SnapshotCache, SnapshotGetOptions } from "./store/snapshot-cache.js";
+export { FULL_CHECK_MS, openSnapshotCache } from "./store/snapshot-cache.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export {
   readSelectionArtifacts,

@@ -1,13 +1,18 @@
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
+  compoundingPaths,
   extractRunCandidate,
+  FULL_CHECK_MS,
   flushRunCandidates,
+  loadCompoundingSnapshot,
   openSnapshotCache,
   promoteItem,
   recordRunCandidate,
   selectPromptContext,
 } from "../src/index.js";
-import { completion, OTHER_RUN, RUN, tempWorkspace } from "./helpers.js";
+import { completion, OTHER_RUN, RUN, requestId, tempWorkspace, write } from "./helpers.js";
 
 const NOW = new Date("2026-04-28T12:00:00Z");
 
@@ -32,5 +37,106 @@ describe("openSnapshotCache", () => {
       selectPromptContext(cache.get(), { runId: OTHER_RUN, stage: "builder" }).selection.procedures
         .selected_ids,
     ).toEqual([id]);
+  });
+
+  it("gives what a whole read gives, through candidates, flushes, promotions, bad and removed files", () => {
+    const paths = tempWorkspace();
+    const store = compoundingPaths(paths);
+    const cache = openSnapshotCache(paths);
+    // As the engine asks: naming the run it is working on.
+    const same = (runId?: string) => {
+      const cached = cache.get(runId ? { runId } : {});
+      const whole = loadCompoundingSnapshot(paths);
+      expect(cached.procedures).toEqual(whole.procedures);
+      expect(cached.facts).toEqual(whole.facts);
+      expect(cached.lifecycle).toEqual(whole.lifecycle);
+      expect(cached.problems).toEqual(whole.problems);
+    };
+    same();
+    const runs = [RUN, OTHER_RUN, "run-0000000000000000000000000000000c"];
+    for (const [index, runId] of runs.entries()) {
+      for (const stage of ["builder", "checker"] as const) {
+        const candidate = extractRunCandidate(
+          completion({
+            runId,
+            requestId: requestId(),
+            stage,
+            terminalResult: stage === "builder" ? "BUILDER_COMPLETE" : "CHECKER_PASS",
+            finalMessage:
+              completion().finalMessage?.replace(
+                "BUILDER_COMPLETE",
+                stage === "builder" ? "BUILDER_COMPLETE" : "CHECKER_PASS",
+              ) ?? null,
+          }),
+        );
+        if (candidate) recordRunCandidate(paths, candidate);
+        same(runId);
+      }
+      flushRunCandidates(paths, {
+        runId,
+        milestone: "run_closeout",
+        now: NOW,
+        snapshot: cache.get({ runId }),
+      });
+      same(runId);
+      if (index === 0) {
+        const id = cache.get().procedures.find((entry) => entry.value.scope === "workspace")
+          ?.value.procedure_id;
+        if (!id) throw new Error("nothing flushed");
+        promoteItem(paths, { kind: "procedure", id, issuer: "cli", reason: "ok", now: NOW });
+        same();
+      }
+    }
+    // A file that is not valid JSON, one with a bad shape, a hidden one, then one removed.
+    write(path.join(store.procedures, "proc.workspace.broken.json"), "{ not json");
+    write(path.join(store.lifecycle, "bad-shape.json"), JSON.stringify({ kind: "nope" }));
+    write(path.join(store.procedures, ".hidden.json"), "{}");
+    same();
+    rmSync(path.join(store.procedures, "proc.workspace.broken.json"));
+    same();
+    rmSync(path.join(store.procedures, OTHER_RUN), { recursive: true });
+    same();
+  });
+
+  it("reads only new names between full checks: a file replaced in place is seen at the next one", () => {
+    const paths = tempWorkspace();
+    const store = compoundingPaths(paths);
+    let now = 1_000_000;
+    const cache = openSnapshotCache(paths, { now: () => now });
+    const candidate = extractRunCandidate(completion());
+    if (!candidate) throw new Error("no candidate");
+    const file = path.join(paths.root, recordRunCandidate(paths, candidate));
+    const first = cache.get();
+    expect(first.procedures.map((entry) => entry.value.title)).toEqual([candidate.procedure.title]);
+    // Another process replaces the file under its own name (a rename, so the folder times move).
+    const edited = JSON.parse(readFileSync(file, "utf8"));
+    writeFileSync(`${file}.tmp`, JSON.stringify({ ...edited, title: "Edited elsewhere" }));
+    renameSync(`${file}.tmp`, file);
+    expect(cache.get().procedures.map((entry) => entry.value.title)).toEqual([candidate.procedure.title]);
+    now += FULL_CHECK_MS;
+    expect(cache.get().procedures.map((entry) => entry.value.title)).toEqual(["Edited elsewhere"]);
+    // A file added to an older run's folder (only that folder's times move): seen when the run is
+    // named, or at the next full check.
+    const later = path.join(store.procedures, RUN, "added-later.json");
+    writeFileSync(
+      later,
+      JSON.stringify({ ...edited, procedure_id: `${edited.procedure_id}.later`, title: "Later" }),
+    );
+    const titles = () =>
+      cache
+        .get()
+        .procedures.map((entry) => entry.value.title)
+        .sort();
+    expect(titles()).toEqual(["Edited elsewhere"]);
+    expect(
+      cache
+        .get({ runId: RUN })
+        .procedures.map((entry) => entry.value.title)
+        .sort(),
+    ).toEqual(["Edited elsewhere", "Later"]);
+    rmSync(later);
+    expect(titles()).toEqual(["Edited elsewhere", "Later"]);
+    now += FULL_CHECK_MS;
+    expect(titles()).toEqual(["Edited elsewhere"]);
   });
 });

@@ -92,6 +92,11 @@ export interface FlushOptions {
   readonly runId: string;
   readonly milestone: FlushMilestone;
   readonly now?: Date;
+  /**
+   * The store as a caller's cache holds it (`openSnapshotCache(...).get({ runId })`), so a process
+   * that flushes often does not read the whole store each time; read from disk when absent.
+   */
+  readonly snapshot?: CompoundingSnapshot;
 }
 
 /**
@@ -99,7 +104,7 @@ export interface FlushOptions {
  * procedure before its record, so a kill in between is finished by the next flush.
  */
 export function flushRunCandidates(paths: WorkspacePaths, options: FlushOptions): FlushResult {
-  const snapshot = loadCompoundingSnapshot(paths);
+  const snapshot = options.snapshot ?? loadCompoundingSnapshot(paths);
   const changedAt = formatTimestamp(options.now ?? new Date());
   const plan = planFlush(snapshot, options.runId, options.milestone, changedAt);
   for (const procedure of plan.procedures) {

@@ -1,48 +1,259 @@
-import { statSync } from "node:fs";
+import { type Dirent, lstatSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
+import {
+  type ContextFact,
+  ContextFactSchema,
+  type ProcedureLifecycleRecord,
+  ProcedureLifecycleRecordSchema,
+  type ReusableProcedure,
+  ReusableProcedureSchema,
+} from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { compoundingPaths } from "./paths.js";
-import { foldersIn } from "./read-json.js";
-import { type CompoundingSnapshot, loadCompoundingSnapshot } from "./snapshot.js";
+import { type LoadedFile, type Parser, readTolerant, type UnloadableFile } from "./read-json.js";
+import type { CompoundingSnapshot } from "./snapshot.js";
 
-export interface SnapshotCache {
-  /** The current snapshot: the cached one while no store folder changed, else a fresh load. */
-  get(): CompoundingSnapshot;
+export interface SnapshotGetOptions {
+  /** A run whose own folders (run-scope procedures and facts) must be current: looked at every time. */
+  readonly runId?: string;
 }
 
-function stamp(dir: string): string {
+export interface SnapshotCache {
+  /**
+   * The current snapshot, the same object while nothing changed. Only files not seen before (or
+   * changed, on a full check) are read; see openSnapshotCache for what is looked at when.
+   */
+  get(options?: SnapshotGetOptions): CompoundingSnapshot;
+}
+
+/**
+ * How often every folder and file of the store is looked at again (stat of each run folder and of
+ * each file), whatever the folder times say: a file replaced under the same name by another process,
+ * or written into an older run's folder, is seen within this time.
+ */
+export const FULL_CHECK_MS = 30_000;
+
+type Read<T> = { ok: true; value: T } | { ok: false; problem: UnloadableFile };
+
+interface Slot<T> {
+  /** Inode, size and mtime of the file when it was read. */
+  readonly key: string;
+  readonly read: Read<T>;
+}
+
+/**
+ * A listing taken this soon after the folder's last change may have missed an entry created in the
+ * same tick of the file system's coarse clock (which leaves the folder times as they were): such a
+ * folder is listed again at the next look, whatever its times say.
+ */
+const SETTLE_MS = 50;
+
+/** A folder's identity and times (any entry created, removed or renamed in it changes them). */
+function folderStat(dir: string): { stamp: string; mtimeMs: number } {
   try {
     const stat = statSync(dir);
-    return `${stat.mtimeMs}:${stat.ctimeMs}`;
+    return {
+      stamp: `${stat.ino}:${stat.mtimeMs}:${stat.ctimeMs}`,
+      mtimeMs: Math.max(stat.mtimeMs, stat.ctimeMs),
+    };
+  } catch {
+    return { stamp: "absent", mtimeMs: 0 };
+  }
+}
+
+function fileKey(file: string): string {
+  try {
+    const stat = lstatSync(file);
+    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
   } catch {
     return "absent";
   }
 }
 
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((name, index) => name === b[index]);
+}
+
 /**
- * Caches the snapshot for callers that select before every stage (the engine). Every store write
- * creates or renames a file, which changes its folder's times, so the folder times (the family
- * folders and their run folders) tell when to reload; a stat per folder is far cheaper than
- * reading every file.
+ * One store folder as last read: its JSON files (sorted, hidden ones skipped, as `jsonFilesIn`
+ * lists them) with what each held, and its sub-folders (the run folders of a family folder).
  */
-export function openSnapshotCache(paths: WorkspacePaths): SnapshotCache {
-  const store = compoundingPaths(paths);
-  let key = "";
-  let snapshot: CompoundingSnapshot | undefined;
-  const fingerprint = () => {
-    const parts = [stamp(store.lifecycle)];
-    for (const dir of [store.procedures, store.contextFacts]) {
-      parts.push(stamp(dir));
-      for (const run of foldersIn(dir)) parts.push(stamp(path.join(dir, run)));
+class FolderSlots<T> {
+  private stamp = "";
+  /** Whether the last listing came well after the folder's last change (SETTLE_MS). */
+  private settled = false;
+  names: string[] = [];
+  folders: string[] = [];
+  readonly slots = new Map<string, Slot<T>>();
+
+  constructor(
+    readonly dir: string,
+    private readonly schema: Parser<T>,
+    private readonly family: string,
+  ) {}
+
+  /**
+   * Brings the folder up to date; true when anything in it changed. A changed folder time (or a
+   * listing not yet settled) means a new listing, and only names not seen before are read. `full`
+   * also lists an unchanged folder and re-reads every file whose inode, size or mtime moved.
+   */
+  refresh(full: boolean, now: number): boolean {
+    const { stamp, mtimeMs } = folderStat(this.dir);
+    if (stamp === this.stamp && this.settled && !full) return false;
+    let changed = false;
+    this.stamp = stamp;
+    this.settled = now - mtimeMs > SETTLE_MS;
+    let entries: Dirent[] = [];
+    try {
+      entries = readdirSync(this.dir, { withFileTypes: true });
+    } catch {
+      // A missing folder is empty.
     }
-    return parts.join("|");
-  };
+    const names: string[] = [];
+    const folders: string[] = [];
+    for (const entry of entries) {
+      if (entry.name.startsWith(".")) continue;
+      // As the full load lists them: a name ending in `.json` is read (a folder so named then
+      // reports a problem), and a folder is a run folder whatever its name.
+      if (entry.name.endsWith(".json")) names.push(entry.name);
+      if (entry.isDirectory()) folders.push(entry.name);
+    }
+    names.sort();
+    folders.sort();
+    if (!sameList(names, this.names)) changed = true;
+    if (!sameList(folders, this.folders)) changed = true;
+    this.names = names;
+    this.folders = folders;
+    const present = new Set(names);
+    for (const name of this.slots.keys()) if (!present.has(name)) this.slots.delete(name);
+    for (const name of this.names) {
+      const slot = this.slots.get(name);
+      if (slot && !full) continue;
+      const file = path.join(this.dir, name);
+      const key = fileKey(file);
+      if (slot?.key === key) continue;
+      this.slots.set(name, { key, read: readTolerant(file, this.schema, this.family) });
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** The loadable files in name order, with the problems of the others added to `problems`. */
+  collect(out: LoadedFile<T>[], problems: UnloadableFile[]): void {
+    for (const name of this.names) {
+      const read = this.slots.get(name)?.read;
+      if (!read) continue;
+      if (read.ok) out.push({ file: path.join(this.dir, name), value: read.value });
+      else problems.push(read.problem);
+    }
+  }
+}
+
+/** A family folder (procedures, context facts): workspace files at its top, run files in `<run_id>/`. */
+class FamilySlots<T> {
+  readonly top: FolderSlots<T>;
+  private readonly runs = new Map<string, FolderSlots<T>>();
+
+  constructor(
+    readonly dir: string,
+    private readonly schema: Parser<T>,
+    private readonly family: string,
+  ) {
+    this.top = new FolderSlots(dir, schema, family);
+  }
+
+  /** New run folders are read whole, the named run's folder every time, every one on a full check. */
+  refresh(full: boolean, runId: string | undefined, now: number): boolean {
+    let changed = this.top.refresh(full, now);
+    const present = new Set(this.top.folders);
+    for (const name of this.runs.keys()) {
+      if (!present.has(name)) {
+        this.runs.delete(name);
+        changed = true;
+      }
+    }
+    for (const name of this.top.folders) {
+      let run = this.runs.get(name);
+      const fresh = run === undefined;
+      if (!run) {
+        run = new FolderSlots(path.join(this.dir, name), this.schema, this.family);
+        this.runs.set(name, run);
+      }
+      // The named run's folder holds a few files: listed and checked whole every time.
+      if (fresh || full || name === runId) changed = run.refresh(full || name === runId, now) || changed;
+    }
+    return changed;
+  }
+
+  /** In the order `loadCompoundingSnapshot` reads them: the top folder, then each run folder by name. */
+  collect(problems: UnloadableFile[]): LoadedFile<T>[] {
+    const out: LoadedFile<T>[] = [];
+    this.top.collect(out, problems);
+    for (const name of this.top.folders) this.runs.get(name)?.collect(out, problems);
+    return out;
+  }
+}
+
+/**
+ * Caches the store for a process that selects before every stage and flushes after some (the
+ * engine), without reading the store again each time: the store only grows with history (a run's
+ * candidates, their workspace copies, lifecycle records), so a whole re-read made every stage
+ * slower as the store grew (docs/performance.md, "The compounding store, read whole each stage").
+ *
+ * What each `get` looks at: the times of the lifecycle folder and of the two family folders, and
+ * the run folders of `runId` (listed, each file's stat compared). A folder whose times moved is
+ * listed again, and only files it did not hold before are read; a new run folder is read whole. Every FULL_CHECK_MS, every folder is
+ * listed and every file's inode, size and mtime compared, so what another process changed in a way
+ * the folder times do not show (a file replaced under its name, an older run's folder) is seen
+ * within that time. The runtime's own writes all create new names, which the folder times show.
+ * The snapshot equals what `loadCompoundingSnapshot` would read then (same files, same order).
+ */
+export function openSnapshotCache(
+  paths: WorkspacePaths,
+  options: { now?: () => number } = {},
+): SnapshotCache {
+  const store = compoundingPaths(paths);
+  const now = options.now ?? Date.now;
+  const procedures = new FamilySlots<ReusableProcedure>(
+    store.procedures,
+    ReusableProcedureSchema,
+    "procedure",
+  );
+  const facts = new FamilySlots<ContextFact>(store.contextFacts, ContextFactSchema, "context_fact");
+  const lifecycle = new FolderSlots<ProcedureLifecycleRecord>(
+    store.lifecycle,
+    ProcedureLifecycleRecordSchema,
+    "lifecycle",
+  );
+  let snapshot: CompoundingSnapshot | undefined;
+  let checkedAt = Number.NEGATIVE_INFINITY;
   return {
-    get() {
-      const current = fingerprint();
-      if (snapshot === undefined || current !== key) {
-        snapshot = loadCompoundingSnapshot(paths);
-        key = current;
+    get(getOptions = {}) {
+      const at = now();
+      const full = snapshot === undefined || at - checkedAt >= FULL_CHECK_MS;
+      if (full) checkedAt = at;
+      // Folder times are wall-clock times: compared with the wall clock, whatever `now` is.
+      const wall = Date.now();
+      // Every part is refreshed (no short-circuit): each keeps its own times current.
+      const changed = [
+        procedures.refresh(full, getOptions.runId, wall),
+        facts.refresh(full, getOptions.runId, wall),
+        lifecycle.refresh(full, wall),
+      ].includes(true);
+      if (snapshot === undefined || changed) {
+        const problems: UnloadableFile[] = [];
+        const loadedProcedures = procedures.collect(problems);
+        const loadedFacts = facts.collect(problems);
+        const records: LoadedFile<ProcedureLifecycleRecord>[] = [];
+        lifecycle.collect(records, problems);
+        snapshot = {
+          paths: store,
+          workspacePaths: paths,
+          procedures: loadedProcedures,
+          facts: loadedFacts,
+          lifecycle: records,
+          problems,
+        };
       }
       return snapshot;
     },

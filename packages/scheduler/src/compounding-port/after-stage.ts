@@ -19,6 +19,7 @@ import { readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { loadRun } from "../read-models/run-files.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
+import { compoundingStore } from "./store-cache.js";
 
 type Step = "extraction" | "flush" | "outcome";
 
@@ -110,10 +111,15 @@ export function recordCompoundingAfterStage(ctx: EngineContext, completion: Stag
     guarded(ctx, completion, "extraction", () => extractAndRecord(ctx, completion));
   }
   const milestone = flushMilestoneFor(run.stage, envelope.terminal_result);
-  // A run without candidates has nothing to flush, and the flush would read the whole store.
+  // A run without candidates has nothing to flush.
   if (milestone && existsSync(path.join(compoundingPaths(ctx.paths).procedures, run.run_id))) {
     guarded(ctx, completion, "flush", () => {
-      const result = flushRunCandidates(ctx.paths, { runId: run.run_id, milestone, now: ctx.clock() });
+      const result = flushRunCandidates(ctx.paths, {
+        runId: run.run_id,
+        milestone,
+        now: ctx.clock(),
+        snapshot: compoundingStore(ctx).get({ runId: run.run_id }),
+      });
       if (result.flushed.length > 0) {
         recordEvent(ctx, "compounding_candidates_flushed", {
           run_id: run.run_id,

@@ -1,8 +1,6 @@
 import {
   DEFAULT_STAGE_RULES,
-  openSnapshotCache,
   recordInjection,
-  type SnapshotCache,
   selectPromptContext,
   writeSelectionArtifact,
 } from "@millrace/compounding";
@@ -11,21 +9,10 @@ import type { PromptContextBlock } from "@millrace/runners";
 import { readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
 import { operatorAnswerBlocks } from "../questions/answer-context.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
+import { compoundingStore } from "./store-cache.js";
 
 /** Characters of the work item read for the facts' word match (a title and opening are enough). */
 const TASK_TEXT_CHARACTERS = 4000;
-
-// One store cache per engine: selecting before every stage must not re-read the whole store.
-const caches = new WeakMap<EngineContext, SnapshotCache>();
-
-function cacheOf(ctx: EngineContext): SnapshotCache {
-  let cache = caches.get(ctx);
-  if (!cache) {
-    cache = openSnapshotCache(ctx.paths);
-    caches.set(ctx, cache);
-  }
-  return cache;
-}
 
 function taskText(request: StageRunRequest, maxBytes: number): string {
   if (!request.active_work_item_path) return "";
@@ -55,7 +42,7 @@ export function compoundingBlocks(ctx: EngineContext, request: StageRunRequest):
   const profile = ctx.config.compounding.profile;
   if (profile === "baseline" || DEFAULT_STAGE_RULES[request.stage] === undefined) return [];
   try {
-    const { blocks, selection } = selectPromptContext(cacheOf(ctx).get(), {
+    const { blocks, selection } = selectPromptContext(compoundingStore(ctx).get({ runId: request.run_id }), {
       runId: request.run_id,
       stage: request.stage,
       profile,
