@@ -61,6 +61,7 @@ export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
 export type { SnapshotCache, SnapshotGetOptions } from "./store/snapshot-cache.js";
 export { FULL_CHECK_MS, openSnapshotCache } from "./store/snapshot-cache.js";
+export type { StoreWrites } from "./store/write.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export {
   readSelectionArtifacts,

@@ -57,6 +57,31 @@ describe("run candidates and flush", () => {
     expect(readdirSync(compoundingPaths(paths).lifecycle)).toHaveLength(1);
   });
 
+  it("hands a journaling caller every file it writes (path and exact text), and nothing already there", () => {
+    const paths = tempWorkspace();
+    const journaled: Array<{ file: string; text: string }> = [];
+    const writes = { journal: (file: string, text: string) => journaled.push({ file, text }) };
+    const candidate = extractRunCandidate(completion());
+    if (!candidate) throw new Error("no candidate");
+    const rel = recordRunCandidate(paths, candidate, writes);
+    const fact = extractLearningFact(completion({ stage: "learner", terminalResult: "LEARNING_COMPLETE" }));
+    if (fact) recordLearningFact(paths, fact, writes);
+    const result = flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW, writes });
+    expect(result.flushed).toHaveLength(1);
+    const store = compoundingPaths(paths);
+    const expected = [
+      path.join(paths.root, rel),
+      path.join(store.procedures, `${result.flushed[0]}.json`),
+      ...readdirSync(store.lifecycle).map((name) => path.join(store.lifecycle, name)),
+    ];
+    expect(journaled.map((entry) => entry.file)).toEqual(expect.arrayContaining(expected));
+    for (const { file, text } of journaled) expect(readFileSync(file, "utf8")).toBe(text);
+    // A second flush finds everything in place: nothing written, nothing handed over.
+    const before = journaled.length;
+    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW, writes });
+    expect(journaled.length).toBe(before);
+  });
+
   it("finishes a flush that was killed between the procedure and its record", () => {
     const paths = tempWorkspace();
     seed(paths);

@@ -190,13 +190,19 @@ export function removeTempLitter(dirs: readonly string[]): string[] {
  * fails when the name is taken, so a concurrent writer is never overwritten and readers see the
  * whole document or nothing. Returns false when the target already exists.
  */
-export function createFileExclusiveSync(target: string, data: string | Uint8Array): boolean {
+export function createFileExclusiveSync(
+  target: string,
+  data: string | Uint8Array,
+  /** `durable: false` skips the fsyncs (still exclusive and whole), as for writeFileAtomicSync. */
+  options?: { durable?: boolean },
+): boolean {
   assertRuntimeWriteConfined(target);
+  const durable = options?.durable !== false;
   const temp = tempPathFor(target);
   const fd = openSync(temp, "wx", 0o644);
   try {
     writeAllSync(fd, data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     rmSync(temp, { force: true });
@@ -215,7 +221,7 @@ export function createFileExclusiveSync(target: string, data: string | Uint8Arra
       // already gone
     }
   }
-  fsyncDirSync(path.dirname(target));
+  if (durable) fsyncDirSync(path.dirname(target));
   return true;
 }
 

@@ -10,7 +10,7 @@ import { nextRecordId } from "../lifecycle/records.js";
 import { latestLifecycle, lifecycleKey } from "../lifecycle/status.js";
 import { workspaceProcedureId } from "../store/ids.js";
 import { type CompoundingSnapshot, loadCompoundingSnapshot } from "../store/snapshot.js";
-import { procedureFile, writeLifecycleRecord, writeProcedure } from "../store/write.js";
+import { procedureFile, type StoreWrites, writeLifecycleRecord, writeProcedure } from "../store/write.js";
 import type { FlushMilestone } from "./transitions.js";
 
 export interface FlushPlan {
@@ -97,6 +97,8 @@ export interface FlushOptions {
    * that flushes often does not read the whole store each time; read from disk when absent.
    */
   readonly snapshot?: CompoundingSnapshot;
+  /** How the writes are made to last (see StoreWrites); each flushed on its own when absent. */
+  readonly writes?: StoreWrites;
 }
 
 /**
@@ -108,11 +110,12 @@ export function flushRunCandidates(paths: WorkspacePaths, options: FlushOptions)
   const changedAt = formatTimestamp(options.now ?? new Date());
   const plan = planFlush(snapshot, options.runId, options.milestone, changedAt);
   for (const procedure of plan.procedures) {
-    if (!existsSync(procedureFile(snapshot.paths, procedure))) writeProcedure(snapshot.paths, procedure);
+    if (!existsSync(procedureFile(snapshot.paths, procedure)))
+      writeProcedure(snapshot.paths, procedure, undefined, options.writes);
   }
   const flushed: string[] = [];
   for (const record of plan.records) {
-    writeLifecycleRecord(snapshot.paths, record);
+    writeLifecycleRecord(snapshot.paths, record, options.writes);
     flushed.push(record.procedure_id ?? "");
   }
   return { milestone: options.milestone, flushed, alreadyFlushed: plan.alreadyFlushed };

@@ -8,9 +8,26 @@ import {
   type ReusableProcedure,
   ReusableProcedureSchema,
 } from "@millrace/contracts";
-import { createFileExclusiveSync, writeJsonAtomicSync } from "@millrace/workspace";
+import { createFileExclusiveSync, writeFileAtomicSync } from "@millrace/workspace";
 import { requireSafeId } from "./ids.js";
 import type { CompoundingPaths } from "./paths.js";
+
+/**
+ * How the store's writes are made to last. Without it, each file is flushed to disk on its own (file
+ * and folder fsync). A caller that journals its steps (the engine) gives `journal`: the file is
+ * written whole (temp file and rename) but not flushed, and its path and text go to `journal`,
+ * whose flushed record rebuilds the file if a power loss takes it (docs/architecture.md).
+ */
+export interface StoreWrites {
+  readonly journal: (file: string, text: string) => void;
+}
+
+/** A store file as JSON (2-space indent, trailing newline), written atomically (see StoreWrites). */
+export function writeStoreJson(file: string, value: unknown, writes?: StoreWrites): void {
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  writeFileAtomicSync(file, text, writes ? { durable: false } : undefined);
+  writes?.journal(file, text);
+}
 
 /** Where a procedure lives: `procedures/<id>.json`, or `procedures/<run_id>/<file name>` for run scope. */
 export function procedureFile(
@@ -38,19 +55,20 @@ export function writeProcedure(
   store: CompoundingPaths,
   procedure: ReusableProcedure,
   runFileName?: string,
+  writes?: StoreWrites,
 ): string {
   const value = ReusableProcedureSchema.parse(procedure);
   const file = procedureFile(store, value, runFileName);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeJsonAtomicSync(file, value);
+  writeStoreJson(file, value, writes);
   return file;
 }
 
-export function writeFact(store: CompoundingPaths, fact: ContextFact): string {
+export function writeFact(store: CompoundingPaths, fact: ContextFact, writes?: StoreWrites): string {
   const value = ContextFactSchema.parse(fact);
   const file = factFile(store, value);
   mkdirSync(path.dirname(file), { recursive: true });
-  writeJsonAtomicSync(file, value);
+  writeStoreJson(file, value, writes);
   return file;
 }
 
@@ -58,9 +76,16 @@ export function writeFact(store: CompoundingPaths, fact: ContextFact): string {
  * Lifecycle records are append-only: created exclusively, never overwritten. Returns false when a
  * record with that id already exists.
  */
-export function writeLifecycleRecord(store: CompoundingPaths, record: ProcedureLifecycleRecord): boolean {
+export function writeLifecycleRecord(
+  store: CompoundingPaths,
+  record: ProcedureLifecycleRecord,
+  writes?: StoreWrites,
+): boolean {
   const value = ProcedureLifecycleRecordSchema.parse(record);
   const file = path.join(store.lifecycle, `${requireSafeId(value.record_id, "lifecycle record id")}.json`);
   mkdirSync(store.lifecycle, { recursive: true });
-  return createFileExclusiveSync(file, `${JSON.stringify(value, null, 2)}\n`);
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  const created = createFileExclusiveSync(file, text, writes ? { durable: false } : undefined);
+  if (created) writes?.journal(file, text);
+  return created;
 }

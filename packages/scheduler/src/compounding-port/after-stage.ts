@@ -19,7 +19,7 @@ import { readRegularFile, toWorkspaceRelative } from "@millrace/workspace";
 import type { StageCompletion } from "../apply/stage-completion.js";
 import { loadRun } from "../read-models/run-files.js";
 import { type EngineContext, recordEvent } from "../state/context.js";
-import { compoundingStore } from "./store-cache.js";
+import { compoundingStore, stepWrites } from "./store-cache.js";
 
 type Step = "extraction" | "flush" | "outcome";
 
@@ -95,6 +95,8 @@ export function recordCompoundingAfterStage(ctx: EngineContext, completion: Stag
   );
   guarded(ctx, completion, "outcome", () => {
     if (!offered) return;
+    // Flushed on its own: it rewrites the usage file the injection wrote, and journal recovery only
+    // rebuilds a file that is missing or torn, never an older whole one.
     recordInjectionOutcome(ctx.paths, {
       runId: run.run_id,
       requestId: request.request_id,
@@ -119,6 +121,7 @@ export function recordCompoundingAfterStage(ctx: EngineContext, completion: Stag
         milestone,
         now: ctx.clock(),
         snapshot: compoundingStore(ctx).get({ runId: run.run_id }),
+        writes: stepWrites(ctx),
       });
       if (result.flushed.length > 0) {
         recordEvent(ctx, "compounding_candidates_flushed", {
@@ -136,7 +139,7 @@ function extractAndRecord(ctx: EngineContext, completion: StageCompletion): void
   const ids = { run_id: input.runId, request_id: input.requestId, stage: input.stage };
   const candidate = extractRunCandidate(input);
   if (candidate) {
-    const file = recordRunCandidate(ctx.paths, candidate);
+    const file = recordRunCandidate(ctx.paths, candidate, stepWrites(ctx));
     recordEvent(ctx, "compounding_candidate_recorded", {
       ...ids,
       procedure_id: candidate.procedure.procedure_id,
@@ -145,7 +148,7 @@ function extractAndRecord(ctx: EngineContext, completion: StageCompletion): void
   }
   const fact = extractLearningFact(input);
   if (fact) {
-    const stored = recordLearningFact(ctx.paths, fact);
+    const stored = recordLearningFact(ctx.paths, fact, stepWrites(ctx));
     if (stored.written)
       recordEvent(ctx, "compounding_fact_recorded", { ...ids, fact_id: fact.fact_id, path: stored.path });
   }

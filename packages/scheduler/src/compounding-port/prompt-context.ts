@@ -51,6 +51,9 @@ export function compoundingBlocks(ctx: EngineContext, request: StageRunRequest):
         : {}),
     });
     if (!storeSpoke(selection)) return [];
+    // Flushed on their own, not through the journal: they are written as the stage starts, and the
+    // next step to commit is the stage's result, after the agent has run (a power loss meanwhile
+    // would leave them torn, with no record to rebuild them from).
     const file = writeSelectionArtifact(request.run_dir, request.request_id, selection);
     recordInjection(ctx.paths, { selection, requestId: request.request_id, now: ctx.clock() });
     const selectedIds = [...selection.procedures.selected_ids, ...selection.facts.selected_ids];

@@ -1,4 +1,4 @@
-import { openSnapshotCache, type SnapshotCache } from "@millrace/compounding";
+import { openSnapshotCache, type SnapshotCache, type StoreWrites } from "@millrace/compounding";
 import type { EngineContext } from "../state/context.js";
 
 // One store cache per engine: selecting before every stage and flushing after a run's checkpoints
@@ -13,4 +13,19 @@ export function compoundingStore(ctx: EngineContext): SnapshotCache {
     caches.set(ctx, cache);
   }
   return cache;
+}
+
+/**
+ * The engine's writes into the store ride its commit journal: each file is written whole but not
+ * flushed on its own, and goes into the step's record (already written), which the step's one fsync
+ * makes durable and recovery rebuilds it from (state/commit-journal.ts). Without a journal (a
+ * context that has none), each write is flushed on its own.
+ */
+export function stepWrites(ctx: EngineContext): StoreWrites | undefined {
+  if (!ctx.journal) return undefined;
+  return {
+    journal: (file, text) => {
+      ctx.pendingFiles.push({ path: file, text, written: true });
+    },
+  };
 }

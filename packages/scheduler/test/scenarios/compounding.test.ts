@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import {
   compoundingPaths,
@@ -9,6 +9,7 @@ import {
 } from "@millrace/compounding";
 import { describe, expect, it } from "vitest";
 import { controlWorkspace, showRun } from "../../src/index.js";
+import { runChild } from "../crash/harness.js";
 import { enqueueTask, runUntilIdle } from "../fixtures.js";
 import { eventsOfType, readJson, scenarioWorkspace } from "./helpers.js";
 
@@ -209,5 +210,35 @@ describe("governed compounding in the engine", () => {
     expect(prompt).toContain("Run make check before committing");
     expect(prompt).not.toContain("\u001b");
     expect(eventsOfType(ws, "compounding_update_failed")).toEqual([]);
+  });
+
+  it("store files the engine wrote ride its journal: torn after their step committed, the next start rebuilds them", async () => {
+    const ws = scenarioWorkspace(builderScript());
+    enqueueTask(ws, "task-a");
+    enqueueTask(ws, "task-b");
+    // Killed right after the updater's result of task-a is written: the checker's step (its flush:
+    // a workspace copy and its lifecycle record) and the builder's (the run candidate) are committed.
+    const killed = await runChild(ws.root, { MILLRACE_CRASH_AT: "rename:/stage_results/@3" });
+    expect(killed.signal, killed.stderr).toBe("SIGKILL");
+    const store = compoundingPaths(ws.paths);
+    const { runId } = builderRun(ws, "task-a");
+    const written = [
+      ...readdirSync(path.join(store.procedures, runId)).map((name) =>
+        path.join(store.procedures, runId, name),
+      ),
+      ...readdirSync(store.procedures)
+        .filter((name) => name.endsWith(".json"))
+        .map((name) => path.join(store.procedures, name)),
+      ...readdirSync(store.lifecycle).map((name) => path.join(store.lifecycle, name)),
+    ].filter((file) => file.endsWith(".json"));
+    expect(written.length).toBeGreaterThanOrEqual(3);
+    // What a power loss can leave of files written without their own fsync: torn. (The selection
+    // records and usage files are written as a stage starts and flushed on their own.)
+    const whole = new Map(written.map((file) => [file, readFileSync(file, "utf8")]));
+    for (const file of written) truncateSync(file, 7);
+    const finished = await runChild(ws.root);
+    expect(finished.code, finished.stderr).toBe(0);
+    for (const [file, text] of whole) expect(readFileSync(file, "utf8"), file).toBe(text);
+    expect(loadCompoundingSnapshot(ws.paths).problems).toEqual([]);
   });
 });
