@@ -70,6 +70,18 @@ function fileKey(file: string): string {
   }
 }
 
+/** Two sorted lists as one (code-unit order, as `Array.prototype.sort` gives). */
+function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length)
+    out.push((a[i] as string) <= (b[j] as string) ? (a[i++] as string) : (b[j++] as string));
+  while (i < a.length) out.push(a[i++] as string);
+  while (j < b.length) out.push(b[j++] as string);
+  return out;
+}
+
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, index) => name === b[index]);
 }
@@ -82,6 +94,8 @@ class FolderSlots<T> {
   private stamp = "";
   /** Whether the last listing came well after the folder's last change (SETTLE_MS). */
   private settled = false;
+  /** How many times the folder was listed (a family folder re-checks its run folders then). */
+  listings = 0;
   names: string[] = [];
   folders: string[] = [];
   readonly slots = new Map<string, Slot<T>>();
@@ -118,14 +132,24 @@ class FolderSlots<T> {
       if (entry.name.endsWith(".json")) names.push(entry.name);
       if (entry.isDirectory()) folders.push(entry.name);
     }
-    names.sort();
+    this.listings += 1;
+    const added = names.filter((name) => !this.slots.has(name));
+    if (names.length - added.length === this.names.length) {
+      // Nothing went (every other name is one already held): the new names are merged into the
+      // sorted list instead of sorting a folder that grows with history at every look.
+      if (added.length > 0) {
+        changed = true;
+        this.names = mergeSorted(this.names, added.sort());
+      }
+    } else {
+      changed = true;
+      this.names = names.sort();
+      const present = new Set(names);
+      for (const name of this.slots.keys()) if (!present.has(name)) this.slots.delete(name);
+    }
     folders.sort();
-    if (!sameList(names, this.names)) changed = true;
     if (!sameList(folders, this.folders)) changed = true;
-    this.names = names;
     this.folders = folders;
-    const present = new Set(names);
-    for (const name of this.slots.keys()) if (!present.has(name)) this.slots.delete(name);
     for (const name of this.names) {
       const slot = this.slots.get(name);
       if (slot && !full) continue;
@@ -164,7 +188,13 @@ class FamilySlots<T> {
 
   /** New run folders are read whole, the named run's folder every time, every one on a full check. */
   refresh(full: boolean, runId: string | undefined, now: number): boolean {
+    const listings = this.top.listings;
     let changed = this.top.refresh(full, now);
+    if (!full && this.top.listings === listings) {
+      // The run folders are the ones already known: only the named run's is looked at.
+      const run = runId === undefined ? undefined : this.runs.get(runId);
+      return (run?.refresh(true, now) ?? false) || changed;
+    }
     const present = new Set(this.top.folders);
     for (const name of this.runs.keys()) {
       if (!present.has(name)) {
