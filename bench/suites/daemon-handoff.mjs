@@ -20,7 +20,7 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { openQueueStore } from "@millrace/queue-store";
 import { workspacePaths } from "@millrace/workspace";
-import { benchTaskDoc, median, paired, quantile, record, runFloor, spawnMs } from "../lib.mjs";
+import { benchTaskDoc, median, paired, quantile, report, spawnMs } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, "../../apps/cli/dist/bin.cjs");
@@ -154,28 +154,19 @@ try {
   const overhead = p50 - fakeOwn;
   const engine = p50 - median(adapter);
   const adapterOverhead = median(adapter) - fakeOwn;
-  const floor = runFloor();
-  console.log(`daemon, Codex adapter, instant shell codex: ${TASKS} tasks, ${completed.length} stages`);
-  console.log(`  daemon wall (start to exit)                 ${(wall / 1000).toFixed(2)} s`);
   console.log(
-    `  per stage (stage_completed to the next)     p50 ${p50.toFixed(1)} ms, p90 ${quantile(perStage, 0.9).toFixed(1)} ms`,
+    `the real daemon, Codex adapter, instant shell codex: ${TASKS} tasks × 3 stages, ${(wall / 1000).toFixed(2)} s from start to exit`,
   );
+  report("per stage (stage_completed to the next), p50", p50);
   console.log(
-    `  the fake's own time, spawned alone          p50 ${fakeOwn.toFixed(2)} ms (node -e 0 beside it: ${floorRun.median.toFixed(1)} ms)`,
+    `  (p90 ${quantile(perStage, 0.9).toFixed(1)} ms; node -e 0 beside the fake: ${floorRun.median.toFixed(1)} ms)`,
   );
+  report("the fake codex's own time, spawned alone, p50", fakeOwn);
+  report("per stage minus the fake's own time, p50", overhead);
+  report("  engine part: per stage minus the adapter's duration", engine);
+  report("  adapter part: its duration minus the fake's own time", adapterOverhead);
   console.log(
-    `  per stage minus the fake's own time         p50 ${overhead.toFixed(1)} ms   budget < ${BUDGET_MS} ms: ${overhead < BUDGET_MS ? "within" : "OVER"}`,
-  );
-  console.log(`    of which the engine (outside the adapter) ${engine.toFixed(1)} ms`);
-  console.log(`    of which the adapter around the fake      ${adapterOverhead.toFixed(1)} ms`);
-  console.log(`  (node -e 0 floor of this run: ${floor.toFixed(1)} ms)`);
-  record("instant shell codex, daemon: per stage, p50", p50);
-  record("instant shell codex, daemon: the fake's own time, p50", fakeOwn);
-  record("instant shell codex, daemon: per stage minus the fake's own time, p50", overhead);
-  record("instant shell codex, daemon: engine part (per stage minus the adapter's duration)", engine);
-  record(
-    "instant shell codex, daemon: adapter part (its duration minus the fake's own time)",
-    adapterOverhead,
+    `per stage minus the fake's own time: ${overhead.toFixed(1)} ms, budget < ${BUDGET_MS} ms: ${overhead < BUDGET_MS ? "within" : "OVER"}`,
   );
 } finally {
   rmSync(dir, { recursive: true, force: true });
