@@ -1,17 +1,9 @@
 import { type Dirent, lstatSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import {
-  type ContextFact,
-  ContextFactSchema,
-  type ProcedureLifecycleRecord,
-  ProcedureLifecycleRecordSchema,
-  type ReusableProcedure,
-  ReusableProcedureSchema,
-} from "@millrace/contracts";
 import type { WorkspacePaths } from "@millrace/workspace";
 import { compoundingPaths } from "./paths.js";
 import { type LoadedFile, type Parser, readTolerant, type UnloadableFile } from "./read-json.js";
-import type { CompoundingSnapshot } from "./snapshot.js";
+import { type CompoundingSnapshot, STORE_FAMILIES } from "./snapshot.js";
 
 export interface SnapshotGetOptions {
   /** A run whose own folders (run-scope procedures and facts) must be current: looked at every time. */
@@ -162,14 +154,15 @@ class FolderSlots<T> {
     return changed;
   }
 
-  /** The loadable files in name order, with the problems of the others added to `problems`. */
-  collect(out: LoadedFile<T>[], problems: UnloadableFile[]): void {
+  /** The loadable files in name order (added to `out`), with the others' problems added to `problems`. */
+  collect(problems: UnloadableFile[], out: LoadedFile<T>[] = []): LoadedFile<T>[] {
     for (const name of this.names) {
       const read = this.slots.get(name)?.read;
       if (!read) continue;
       if (read.ok) out.push({ file: path.join(this.dir, name), value: read.value });
       else problems.push(read.problem);
     }
+    return out;
   }
 }
 
@@ -217,9 +210,8 @@ class FamilySlots<T> {
 
   /** In the order `loadCompoundingSnapshot` reads them: the top folder, then each run folder by name. */
   collect(problems: UnloadableFile[]): LoadedFile<T>[] {
-    const out: LoadedFile<T>[] = [];
-    this.top.collect(out, problems);
-    for (const name of this.top.folders) this.runs.get(name)?.collect(out, problems);
+    const out = this.top.collect(problems);
+    for (const name of this.top.folders) this.runs.get(name)?.collect(problems, out);
     return out;
   }
 }
@@ -244,17 +236,14 @@ export function openSnapshotCache(
 ): SnapshotCache {
   const store = compoundingPaths(paths);
   const now = options.now ?? Date.now;
-  const procedures = new FamilySlots<ReusableProcedure>(
+  const families = STORE_FAMILIES;
+  const procedures = new FamilySlots(
     store.procedures,
-    ReusableProcedureSchema,
-    "procedure",
+    families.procedures.schema,
+    families.procedures.family,
   );
-  const facts = new FamilySlots<ContextFact>(store.contextFacts, ContextFactSchema, "context_fact");
-  const lifecycle = new FolderSlots<ProcedureLifecycleRecord>(
-    store.lifecycle,
-    ProcedureLifecycleRecordSchema,
-    "lifecycle",
-  );
+  const facts = new FamilySlots(store.contextFacts, families.facts.schema, families.facts.family);
+  const lifecycle = new FolderSlots(store.lifecycle, families.lifecycle.schema, families.lifecycle.family);
   let snapshot: CompoundingSnapshot | undefined;
   let checkedAt = Number.NEGATIVE_INFINITY;
   return {
@@ -272,16 +261,13 @@ export function openSnapshotCache(
       ].includes(true);
       if (snapshot === undefined || changed) {
         const problems: UnloadableFile[] = [];
-        const loadedProcedures = procedures.collect(problems);
-        const loadedFacts = facts.collect(problems);
-        const records: LoadedFile<ProcedureLifecycleRecord>[] = [];
-        lifecycle.collect(records, problems);
         snapshot = {
           paths: store,
           workspacePaths: paths,
-          procedures: loadedProcedures,
-          facts: loadedFacts,
-          lifecycle: records,
+          // In the whole load's order, problems included: procedures, facts, lifecycle.
+          procedures: procedures.collect(problems),
+          facts: facts.collect(problems),
+          lifecycle: lifecycle.collect(problems),
           problems,
         };
       }

@@ -13,6 +13,7 @@ import {
   foldersIn,
   jsonFilesIn,
   type LoadedFile,
+  type Parser,
   readAllTolerant,
   type UnloadableFile,
 } from "./read-json.js";
@@ -37,25 +38,31 @@ function familyFiles(dir: string): string[] {
   return files;
 }
 
+/** The store's three record families: where each lives, how it validates, its name in problems. */
+export const STORE_FAMILIES = {
+  procedures: { schema: ReusableProcedureSchema as Parser<ReusableProcedure>, family: "procedure" },
+  facts: { schema: ContextFactSchema as Parser<ContextFact>, family: "context_fact" },
+  lifecycle: {
+    schema: ProcedureLifecycleRecordSchema as Parser<ProcedureLifecycleRecord>,
+    family: "lifecycle",
+  },
+} as const;
+
 export function loadCompoundingSnapshot(paths: WorkspacePaths): CompoundingSnapshot {
   const store = compoundingPaths(paths);
   const problems: UnloadableFile[] = [];
+  const { procedures, facts, lifecycle } = STORE_FAMILIES;
   return {
     paths: store,
     workspacePaths: paths,
     procedures: readAllTolerant(
       familyFiles(store.procedures),
-      ReusableProcedureSchema,
-      "procedure",
+      procedures.schema,
+      procedures.family,
       problems,
     ),
-    facts: readAllTolerant(familyFiles(store.contextFacts), ContextFactSchema, "context_fact", problems),
-    lifecycle: readAllTolerant(
-      jsonFilesIn(store.lifecycle),
-      ProcedureLifecycleRecordSchema,
-      "lifecycle",
-      problems,
-    ),
+    facts: readAllTolerant(familyFiles(store.contextFacts), facts.schema, facts.family, problems),
+    lifecycle: readAllTolerant(jsonFilesIn(store.lifecycle), lifecycle.schema, lifecycle.family, problems),
     problems,
   };
 }
