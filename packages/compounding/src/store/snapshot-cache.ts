@@ -220,15 +220,16 @@ class FamilySlots<T> {
  * Caches the store for a process that selects before every stage and flushes after some (the
  * engine), without reading the store again each time: the store only grows with history (a run's
  * candidates, their workspace copies, lifecycle records), so a whole re-read made every stage
- * slower as the store grew (docs/performance.md, "The compounding store, read whole each stage").
+ * slower as the store grew (docs/performance.md, "Stage handoff", eighth pass).
  *
  * What each `get` looks at: the times of the lifecycle folder and of the two family folders, and
  * the run folders of `runId` (listed, each file's stat compared). A folder whose times moved is
- * listed again, and only files it did not hold before are read; a new run folder is read whole. Every FULL_CHECK_MS, every folder is
- * listed and every file's inode, size and mtime compared, so what another process changed in a way
- * the folder times do not show (a file replaced under its name, an older run's folder) is seen
- * within that time. The runtime's own writes all create new names, which the folder times show.
- * The snapshot equals what `loadCompoundingSnapshot` would read then (same files, same order).
+ * listed again, and only files it did not hold before are read; a new run folder is read whole.
+ * Every FULL_CHECK_MS, every folder is listed and every file's inode, size and mtime compared, so
+ * what another process changed in a way the folder times do not show (a file replaced under its
+ * name, an older run's folder) is seen within that time. The runtime's own writes create new names
+ * (a replay rewrites a run candidate with the same content), which the folder times show. The
+ * snapshot equals what `loadCompoundingSnapshot` would read then (same files, same order).
  */
 export function openSnapshotCache(
   paths: WorkspacePaths,
