@@ -54,7 +54,7 @@ export {
   validateSkillFolder,
 } from "./skills/validate.js";
 export type { CompoundingPaths } from "./store/paths.js";
-export { compoundingPaths } from "./store/paths.js";
+export { compoundingPaths, compoundingWriteFolders } from "./store/paths.js";
 export type { UnloadableFile } from "./store/read-json.js";
 export { STORE_FILE_MAX_BYTES } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";

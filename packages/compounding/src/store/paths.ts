@@ -27,3 +27,21 @@ export function compoundingPaths(paths: WorkspacePaths): CompoundingPaths {
     relationshipSummary: path.join(indexes, "relationship_summary.json"),
   };
 }
+
+/**
+ * The store folders a write into the store can leave a temp file in when the process is killed:
+ * the shared ones, and the run-scope ones of `runIds` (only a run still active or in flight can
+ * have one being written). Startup sweeps them.
+ */
+export function compoundingWriteFolders(paths: WorkspacePaths, runIds: Iterable<string>): string[] {
+  const store = compoundingPaths(paths);
+  const folders = [store.procedures, store.contextFacts, store.lifecycle];
+  for (const runId of runIds) {
+    folders.push(
+      path.join(store.procedures, runId),
+      path.join(store.contextFacts, runId),
+      path.join(store.usage, runId),
+    );
+  }
+  return folders;
+}

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync } from "node:fs";
 import path from "node:path";
+import { compoundingWriteFolders, SELECTION_ARTIFACT_FOLDER } from "@millrace/compounding";
 import {
   type ActiveRunState,
   type DocumentKind,
@@ -38,6 +39,15 @@ export function reconcileAtStartup(ctx: EngineContext): StartupReconciliation {
   const queueReport = ctx.queue.reconcile();
   if (queueReport.duplicates.length > 0) signals.push("duplicate_documents");
   cleanTempLitter(ctx.paths);
+  // A kill during an atomic write leaves a temp file beside its target. Of the run folders and the
+  // compounding store's run-scope folders, only those of runs still active or in flight can have
+  // one (so not every run ever is scanned); the store's shared folders always can.
+  const live = liveRunIds(ctx);
+  for (const runId of live) {
+    const dir = runDir(ctx.paths, runId);
+    removeTempLitter([dir, path.join(dir, "stage_results"), path.join(dir, SELECTION_ARTIFACT_FOLDER)]);
+  }
+  removeTempLitter(compoundingWriteFolders(ctx.paths, live));
   const pending: StartupReconciliation["pending"] = [];
   for (const plane of ["planning", "execution", "learning"] as const) {
     reconcilePlaneRun(ctx, plane, pending, signals);
@@ -77,6 +87,18 @@ function quarantineStrayDuplicates(ctx: EngineContext, signals: string[]): void 
  * One plane's run against the crash journal and the queue: a written but unapplied result is
  * handed back (in `pending`), a cut-off stage is noted, a run whose document moved is dropped.
  */
+/** Runs a kill can have cut off: active in the snapshot, or named by an inflight record. */
+function liveRunIds(ctx: EngineContext): Set<string> {
+  const ids = new Set<string>();
+  for (const plane of ["planning", "execution", "learning"] as const) {
+    const runId = ctx.snapshot.active_runs_by_plane[plane]?.run_id;
+    if (runId) ids.add(runId);
+    const inflightRun = readInflight(ctx.paths, plane)?.run_id;
+    if (inflightRun) ids.add(inflightRun);
+  }
+  return ids;
+}
+
 function reconcilePlaneRun(
   ctx: EngineContext,
   plane: Plane,
@@ -85,12 +107,6 @@ function reconcilePlaneRun(
 ): void {
   const run = ctx.snapshot.active_runs_by_plane[plane];
   const inflight = readInflight(ctx.paths, plane);
-  // A kill during an atomic write in a run folder leaves a temp file there; only in-flight or
-  // active runs can have one, so only their folders are scanned (not every run ever).
-  for (const runId of new Set([run?.run_id, inflight?.run_id].filter((id): id is string => Boolean(id)))) {
-    const dir = runDir(ctx.paths, runId);
-    removeTempLitter([dir, path.join(dir, "stage_results")]);
-  }
   if (!run) {
     if (inflight) clearInflight(ctx.paths, plane);
     return;

@@ -22,8 +22,8 @@ const tasks = Array.from({ length: TASKS }, (_, index) => taskId(index));
 /** Task 1 gets one fix cycle: 3 tasks x 3 stages + fixer + doublechecker. */
 const STAGES = TASKS * 3 + 2;
 
-async function crashThenFinish(crashAt: string) {
-  const ws = demoWorkspace(crashScript([1]));
+async function crashThenFinish(crashAt: string, script = crashScript([1])) {
+  const ws = demoWorkspace(script);
   for (const id of tasks) enqueueTask(ws, id);
   const crashed = await runChild(ws.root, { MILLRACE_CRASH_AT: crashAt });
   expect(
@@ -52,6 +52,24 @@ const POINTS: Array<[string, string]> = [
   ["events_unflushed:updater", "the updater's step saved the snapshot; its events were not yet appended"],
   ["events_unflushed:checker", "the checker's step saved the snapshot; its events were not yet appended"],
 ];
+
+/**
+ * The sweep's script: the crash script, with builders that also leave a note, so governed
+ * compounding writes its files too (candidates, workspace copies, lifecycle records, selection
+ * records and usage files).
+ */
+const SWEEP_SCRIPT = (() => {
+  const script = crashScript([1]);
+  const note = "# Run make check first\n\nThe check target runs lint and the unit tests together.";
+  return {
+    ...script,
+    rules: script.rules?.map((rule) =>
+      rule.stage === "builder"
+        ? { ...rule, actions: [{ type: "print" as const, text: note }, ...rule.actions] }
+        : rule,
+    ),
+  };
+})();
 
 /** A rename's destination with its run, request and task ids and long numbers made generic. */
 function renameClass(workspaceRoot: string, destination: string): string {
@@ -84,7 +102,7 @@ describe("crash points: a kill at a precise step converges", () => {
   it("a kill right before the rename of each kind of file a run writes converges", {
     timeout: 240_000,
   }, async () => {
-    const scratch = demoWorkspace(crashScript([1]));
+    const scratch = demoWorkspace(SWEEP_SCRIPT);
     for (const id of tasks) enqueueTask(scratch, id);
     const log = path.join(scratch.root, "renames.log");
     const clean = await runChild(scratch.root, { MILLRACE_CRASH_LOG_RENAMES: log });
@@ -107,9 +125,10 @@ describe("crash points: a kill at a precise step converges", () => {
     );
     const failures: string[] = [];
     for (const [cls, count] of counts) {
-      // The second occurrence where there is one: by then a run has finished and another started.
-      const crashAt = `before-rename-re:${classPattern(cls)}@${Math.min(count, 2)}`;
-      const ws = await crashThenFinish(crashAt);
+      // The second occurrence of a file written at every stage or run: by then a run has finished
+      // and another started. A file written once or twice a life (the index) at its first.
+      const crashAt = `before-rename-re:${classPattern(cls)}@${count >= 3 ? 2 : 1}`;
+      const ws = await crashThenFinish(crashAt, SWEEP_SCRIPT);
       const violations = endStateViolations(ws.paths, tasks, STAGES);
       if (violations.length > 0) failures.push(`${crashAt}: ${violations.join("; ")}`);
     }
