@@ -84,10 +84,26 @@ function workspace(dir, fake, tasks) {
   return { root, paths };
 }
 
-/** Stage events of the run, in log order. */
+/** The event log's files, oldest first: the rotated segments (`<stem>.<n>.jsonl`), then the live file. */
+function eventLogFiles(file) {
+  const dir = path.dirname(file);
+  const stem = path.basename(file, ".jsonl");
+  const rotated = readdirSync(dir)
+    .map((name) => ({ name, n: Number(name.slice(stem.length + 1, -".jsonl".length)) }))
+    .filter(
+      ({ name, n }) =>
+        name.startsWith(`${stem}.`) && name.endsWith(".jsonl") && Number.isSafeInteger(n) && n > 0,
+    )
+    .sort((a, b) => a.n - b.n)
+    .map(({ name }) => path.join(dir, name));
+  return [...rotated, file];
+}
+
+/** Stage events of the run, in log order (a long run rotates the log: every segment is read). */
 function stageEvents(paths) {
   const events = [];
-  for (const line of readFileSync(paths.runtimeEvents, "utf8").split("\n")) {
+  const lines = eventLogFiles(paths.runtimeEvents).flatMap((file) => readFileSync(file, "utf8").split("\n"));
+  for (const line of lines) {
     if (!line.includes('"stage_')) continue;
     const event = JSON.parse(line);
     if (event.event_type === "stage_started" || event.event_type === "stage_completed") events.push(event);
@@ -160,6 +176,11 @@ try {
   report("per stage (stage_completed to the next), p50", p50);
   console.log(
     `  (p90 ${quantile(perStage, 0.9).toFixed(1)} ms; node -e 0 beside the fake: ${floorRun.median.toFixed(1)} ms)`,
+  );
+  // Flat with history: the first and the last fifth of the run's stages, side by side.
+  const fifth = Math.max(1, Math.floor(perStage.length / 5));
+  console.log(
+    `  (p50 of the first fifth of the stages ${median(perStage.slice(0, fifth)).toFixed(1)} ms, of the last fifth ${median(perStage.slice(-fifth)).toFixed(1)} ms)`,
   );
   report("the fake codex's own time, spawned alone, p50", fakeOwn);
   report("per stage minus the fake's own time, p50", overhead);

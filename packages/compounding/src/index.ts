@@ -60,7 +60,7 @@ export { STORE_FILE_MAX_BYTES } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
 export type { SnapshotCache, SnapshotGetOptions } from "./store/snapshot-cache.js";
-export { FULL_CHECK_MS, openSnapshotCache } from "./store/snapshot-cache.js";
+export { FULL_CHECK_MS, openSnapshotCache, RUN_FOLDERS_PER_LOOK } from "./store/snapshot-cache.js";
 export type { StoreWrites } from "./store/write.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export {

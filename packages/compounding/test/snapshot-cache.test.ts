@@ -1,4 +1,4 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -9,6 +9,7 @@ import {
   loadCompoundingSnapshot,
   openSnapshotCache,
   promoteItem,
+  RUN_FOLDERS_PER_LOOK,
   recordRunCandidate,
   selectPromptContext,
 } from "../src/index.js";
@@ -51,6 +52,11 @@ describe("openSnapshotCache", () => {
       expect(cached.facts).toEqual(whole.facts);
       expect(cached.lifecycle).toEqual(whole.lifecycle);
       expect(cached.problems).toEqual(whole.problems);
+      // And selects the same (the view's items and lifecycle fold are reused across snapshots).
+      for (const stage of ["builder", "checker"] as const) {
+        const request = { runId: runId ?? OTHER_RUN, stage, includeRunCandidates: true };
+        expect(selectPromptContext(cached, request)).toEqual(selectPromptContext(whole, request));
+      }
     };
     same();
     const runs = [RUN, OTHER_RUN, "run-0000000000000000000000000000000c"];
@@ -98,45 +104,67 @@ describe("openSnapshotCache", () => {
     same();
   });
 
-  it("reads only new names between full checks: a file replaced in place is seen at the next one", () => {
+  it("reads only new names between full checks: a file replaced in place is seen at the next one; older run folders are checked in turn", () => {
     const paths = tempWorkspace();
     const store = compoundingPaths(paths);
     let now = 1_000_000;
     const cache = openSnapshotCache(paths, { now: () => now });
     const candidate = extractRunCandidate(completion());
     if (!candidate) throw new Error("no candidate");
-    const file = path.join(paths.root, recordRunCandidate(paths, candidate));
-    const first = cache.get();
-    expect(first.procedures.map((entry) => entry.value.title)).toEqual([candidate.procedure.title]);
-    // Another process replaces the file under its own name (a rename, so the folder times move).
+    recordRunCandidate(paths, candidate);
+    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
+    const workspaceTitles = () =>
+      cache
+        .get()
+        .procedures.filter((entry) => entry.value.scope === "workspace")
+        .map((entry) => entry.value.title);
+    expect(workspaceTitles()).toEqual([candidate.procedure.title]);
+    // Another process replaces the workspace copy under its own name (a rename, so the folder times move).
+    const file = path.join(
+      store.procedures,
+      `${candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.")}.json`,
+    );
     const edited = JSON.parse(readFileSync(file, "utf8"));
     writeFileSync(`${file}.tmp`, JSON.stringify({ ...edited, title: "Edited elsewhere" }));
     renameSync(`${file}.tmp`, file);
-    expect(cache.get().procedures.map((entry) => entry.value.title)).toEqual([candidate.procedure.title]);
+    expect(workspaceTitles()).toEqual([candidate.procedure.title]);
     now += FULL_CHECK_MS;
-    expect(cache.get().procedures.map((entry) => entry.value.title)).toEqual(["Edited elsewhere"]);
+    expect(workspaceTitles()).toEqual(["Edited elsewhere"]);
     // A file added to an older run's folder (only that folder's times move): seen when the run is
-    // named, or at the next full check.
-    const later = path.join(store.procedures, RUN, "added-later.json");
-    writeFileSync(
-      later,
-      JSON.stringify({ ...edited, procedure_id: `${edited.procedure_id}.later`, title: "Later" }),
-    );
-    const titles = () =>
+    // named, or when that folder's turn comes (RUN_FOLDERS_PER_LOOK folders a look, in turn).
+    const runs = Array.from({ length: 6 }, (_, i) => `run-00000000000000000000000000000${10 + i}`);
+    for (const runId of runs) mkdirSync(path.join(store.procedures, runId));
+    const titles = (runId?: string) =>
       cache
-        .get()
-        .procedures.map((entry) => entry.value.title)
+        .get(runId ? { runId } : {})
+        .procedures.filter((entry) => entry.value.title !== candidate.procedure.title)
+        .map((entry) => entry.value.title)
         .sort();
     expect(titles()).toEqual(["Edited elsewhere"]);
-    expect(
-      cache
-        .get({ runId: RUN })
-        .procedures.map((entry) => entry.value.title)
-        .sort(),
-    ).toEqual(["Edited elsewhere", "Later"]);
+    const addLater = (runId: string) => {
+      const later = path.join(store.procedures, runId, "added-later.json");
+      writeFileSync(
+        later,
+        JSON.stringify({
+          ...edited,
+          procedure_id: `${edited.procedure_id}.${runId}`,
+          scope: "run",
+          source_run_id: runId,
+          title: runId,
+        }),
+      );
+      return later;
+    };
+    addLater(RUN);
+    expect(titles(RUN)).toEqual(["Edited elsewhere", RUN]);
+    const later = addLater(runs[3] as string);
+    const folders = runs.length + 1;
+    const looks = Math.ceil(folders / RUN_FOLDERS_PER_LOOK);
+    const seenAfter = Array.from({ length: looks }, () => titles().includes(runs[3] as string));
+    expect(seenAfter.at(-1)).toBe(true);
+    expect(seenAfter[0]).toBe(false);
     rmSync(later);
-    expect(titles()).toEqual(["Edited elsewhere", "Later"]);
-    now += FULL_CHECK_MS;
-    expect(titles()).toEqual(["Edited elsewhere"]);
+    const goneAfter = Array.from({ length: looks }, () => titles().includes(runs[3] as string));
+    expect(goneAfter.at(-1)).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import {
 } from "@millrace/contracts";
 import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
 import { nextRecordId } from "../lifecycle/records.js";
-import { latestLifecycle, lifecycleKey } from "../lifecycle/status.js";
+import { latestLifecycleOf, lifecycleKey } from "../lifecycle/status.js";
 import { workspaceProcedureId } from "../store/ids.js";
 import { type CompoundingSnapshot, loadCompoundingSnapshot } from "../store/snapshot.js";
 import { procedureFile, type StoreWrites, writeLifecycleRecord, writeProcedure } from "../store/write.js";
@@ -36,7 +36,7 @@ export function planFlush(
   const workspaceIds = new Set(
     snapshot.procedures.filter((p) => p.value.scope === "workspace").map((p) => p.value.procedure_id),
   );
-  const latest = latestLifecycle(snapshot.lifecycle.map((entry) => entry.value));
+  const latest = latestLifecycleOf(snapshot.lifecycle);
   const runCandidates = snapshot.procedures
     .filter((entry) => entry.value.scope === "run" && entry.value.source_run_id === runId)
     .sort((a, b) => compareCreated(a.value, b.value));

@@ -31,6 +31,24 @@ export function latestLifecycle(
   return latest;
 }
 
+/**
+ * The latest record per item of a loaded lifecycle list, folded once per list: a cache's snapshots
+ * share the list while the lifecycle folder did not change, so a new snapshot (a run's folder
+ * changed) does not fold every record again.
+ */
+const latestByList = new WeakMap<object, ReadonlyMap<string, ProcedureLifecycleRecord>>();
+
+export function latestLifecycleOf(
+  entries: readonly { readonly value: ProcedureLifecycleRecord }[],
+): ReadonlyMap<string, ProcedureLifecycleRecord> {
+  let latest = latestByList.get(entries);
+  if (!latest) {
+    latest = latestLifecycle(entries.map((entry) => entry.value));
+    latestByList.set(entries, latest);
+  }
+  return latest;
+}
+
 function laterThan(a: ProcedureLifecycleRecord, b: ProcedureLifecycleRecord): boolean {
   const ta = timestampSortKey(a.changed_at);
   const tb = timestampSortKey(b.changed_at);

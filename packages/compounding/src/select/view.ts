@@ -1,10 +1,12 @@
 import {
   type CompoundingItemKind,
   type CompoundingScope,
+  type ContextFact,
   type RetrievalStatus,
+  type ReusableProcedure,
   timestampSortKey,
 } from "@millrace/contracts";
-import { factStatus, latestLifecycle, procedureStatus } from "../lifecycle/status.js";
+import { factStatus, latestLifecycleOf, procedureStatus } from "../lifecycle/status.js";
 import type { CompoundingSnapshot } from "../store/snapshot.js";
 
 /** One retrievable item, flattened for fast, repeatable selection. */
@@ -38,47 +40,51 @@ export function tokensOf(text: string): Set<string> {
 }
 
 const cache = new WeakMap<CompoundingSnapshot, RetrievalView>();
+/** Each stored value's item, reused while its status holds: building one per stage costs the most. */
+const items = new WeakMap<object, ViewItem>();
+
+function itemOf(
+  stored: { procedure: ReusableProcedure } | { fact: ContextFact },
+  status: RetrievalStatus,
+): ViewItem {
+  const value = "procedure" in stored ? stored.procedure : stored.fact;
+  const known = items.get(value);
+  if (known?.status === status) return known;
+  const isProcedure = "procedure" in stored;
+  const item: ViewItem = {
+    kind: isProcedure ? "procedure" : "fact",
+    id: "procedure" in stored ? stored.procedure.procedure_id : stored.fact.fact_id,
+    scope: value.scope,
+    sourceRunId: value.source_run_id,
+    sourceStage: value.source_stage,
+    status,
+    createdKey: known?.createdKey ?? timestampSortKey(value.created_at),
+    title: value.title,
+    summary: value.summary,
+    body: "procedure" in stored ? stored.procedure.procedure_markdown : stored.fact.statement,
+    tags: value.tags,
+    // The statement's head is enough to match on and keeps the view cheap to build.
+    tokens:
+      "procedure" in stored
+        ? EMPTY
+        : (known?.tokens ??
+          tokensOf(
+            `${value.title} ${value.summary} ${value.tags.join(" ")} ${stored.fact.statement.slice(0, 500)}`,
+          )),
+  };
+  items.set(value, item);
+  return item;
+}
 
 /** The view of a snapshot, computed once per snapshot object. */
 export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
   const cached = cache.get(snapshot);
   if (cached) return cached;
-  const latest = latestLifecycle(snapshot.lifecycle.map((entry) => entry.value));
+  const known = latestLifecycleOf(snapshot.lifecycle);
   const procedures = unique(
-    snapshot.procedures.map(({ value }) => ({
-      kind: "procedure" as const,
-      id: value.procedure_id,
-      scope: value.scope,
-      sourceRunId: value.source_run_id,
-      sourceStage: value.source_stage,
-      status: procedureStatus(value, latest),
-      createdKey: timestampSortKey(value.created_at),
-      title: value.title,
-      summary: value.summary,
-      body: value.procedure_markdown,
-      tags: value.tags,
-      tokens: EMPTY,
-    })),
+    snapshot.procedures.map(({ value }) => itemOf({ procedure: value }, procedureStatus(value, known))),
   );
-  const facts = unique(
-    snapshot.facts.map(({ value }) => ({
-      kind: "fact" as const,
-      id: value.fact_id,
-      scope: value.scope,
-      sourceRunId: value.source_run_id,
-      sourceStage: value.source_stage,
-      status: factStatus(value, latest),
-      createdKey: timestampSortKey(value.created_at),
-      title: value.title,
-      summary: value.summary,
-      body: value.statement,
-      tags: value.tags,
-      // The statement's head is enough to match on and keeps the view cheap to build.
-      tokens: tokensOf(
-        `${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`,
-      ),
-    })),
-  );
+  const facts = unique(snapshot.facts.map(({ value }) => itemOf({ fact: value }, factStatus(value, known))));
   const view = { procedures, facts };
   cache.set(snapshot, view);
   return view;

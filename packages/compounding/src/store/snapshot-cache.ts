@@ -25,12 +25,11 @@ export interface SnapshotCache {
  */
 export const FULL_CHECK_MS = 30_000;
 
-type Read<T> = { ok: true; value: T } | { ok: false; problem: UnloadableFile };
-
 interface Slot<T> {
   /** Inode, size and mtime of the file when it was read. */
   readonly key: string;
-  readonly read: Read<T>;
+  /** What the file held: loaded (with its path, made once), or why not. */
+  readonly read: { ok: true; loaded: LoadedFile<T> } | { ok: false; problem: UnloadableFile };
 }
 
 /**
@@ -91,6 +90,8 @@ class FolderSlots<T> {
   names: string[] = [];
   folders: string[] = [];
   readonly slots = new Map<string, Slot<T>>();
+  /** The loadable files and the problems as of the last change (collect's answer, kept). */
+  private collected: { loaded: LoadedFile<T>[]; problems: UnloadableFile[] } | undefined;
 
   constructor(
     readonly dir: string,
@@ -148,28 +149,52 @@ class FolderSlots<T> {
       const file = path.join(this.dir, name);
       const key = fileKey(file);
       if (slot?.key === key) continue;
-      this.slots.set(name, { key, read: readTolerant(file, this.schema, this.family) });
+      const read = readTolerant(file, this.schema, this.family);
+      this.slots.set(name, {
+        key,
+        read: read.ok ? { ok: true, loaded: { file, value: read.value } } : read,
+      });
       changed = true;
     }
+    if (changed) this.collected = undefined;
     return changed;
   }
 
-  /** The loadable files in name order (added to `out`), with the others' problems added to `problems`. */
-  collect(problems: UnloadableFile[], out: LoadedFile<T>[] = []): LoadedFile<T>[] {
-    for (const name of this.names) {
-      const read = this.slots.get(name)?.read;
-      if (!read) continue;
-      if (read.ok) out.push({ file: path.join(this.dir, name), value: read.value });
-      else problems.push(read.problem);
+  /** The loadable files in name order, the others' problems added to `problems` (kept until a change). */
+  collect(problems: UnloadableFile[]): readonly LoadedFile<T>[] {
+    if (!this.collected) {
+      const loaded: LoadedFile<T>[] = [];
+      const failed: UnloadableFile[] = [];
+      for (const name of this.names) {
+        const read = this.slots.get(name)?.read;
+        if (!read) continue;
+        if (read.ok) loaded.push(read.loaded);
+        else failed.push(read.problem);
+      }
+      this.collected = { loaded, problems: failed };
     }
-    return out;
+    problems.push(...this.collected.problems);
+    return this.collected.loaded;
   }
 }
+
+/**
+ * How many of the older run folders each look checks again (listed, each file's stat compared), in
+ * turn: a run's folder is written while the run is active (and that run is named to `get`), so the
+ * others are only looked at again for what another process changed in them. A whole pass over every
+ * run folder at once (one per run in the store's history) would stall the engine for seconds on a
+ * long-lived store.
+ */
+export const RUN_FOLDERS_PER_LOOK = 2;
 
 /** A family folder (procedures, context facts): workspace files at its top, run files in `<run_id>/`. */
 class FamilySlots<T> {
   readonly top: FolderSlots<T>;
   private readonly runs = new Map<string, FolderSlots<T>>();
+  /** Where the next look's check of older run folders starts (an index into `top.folders`). */
+  private cursor = 0;
+  /** collect's answer as of the last change, kept. */
+  private collected: { loaded: LoadedFile<T>[]; problems: UnloadableFile[] } | undefined;
 
   constructor(
     readonly dir: string,
@@ -179,40 +204,56 @@ class FamilySlots<T> {
     this.top = new FolderSlots(dir, schema, family);
   }
 
-  /** New run folders are read whole, the named run's folder every time, every one on a full check. */
+  /**
+   * The top folder as FolderSlots.refresh does; when it was listed again, removed run folders are
+   * dropped and new ones read whole. The named run's folder is checked whole every time, and
+   * RUN_FOLDERS_PER_LOOK others in turn.
+   */
   refresh(full: boolean, runId: string | undefined, now: number): boolean {
     const listings = this.top.listings;
     let changed = this.top.refresh(full, now);
-    if (!full && this.top.listings === listings) {
-      // The run folders are the ones already known: only the named run's is looked at.
-      const run = runId === undefined ? undefined : this.runs.get(runId);
-      return (run?.refresh(true, now) ?? false) || changed;
-    }
-    const present = new Set(this.top.folders);
-    for (const name of this.runs.keys()) {
-      if (!present.has(name)) {
-        this.runs.delete(name);
+    if (this.top.listings !== listings) {
+      const present = new Set(this.top.folders);
+      for (const name of this.runs.keys()) {
+        if (!present.has(name)) {
+          this.runs.delete(name);
+          changed = true;
+        }
+      }
+      for (const name of this.top.folders) {
+        if (this.runs.has(name)) continue;
+        const run = new FolderSlots<T>(path.join(this.dir, name), this.schema, this.family);
+        this.runs.set(name, run);
+        run.refresh(true, now);
         changed = true;
       }
     }
-    for (const name of this.top.folders) {
-      let run = this.runs.get(name);
-      const fresh = run === undefined;
-      if (!run) {
-        run = new FolderSlots(path.join(this.dir, name), this.schema, this.family);
-        this.runs.set(name, run);
-      }
-      // The named run's folder holds a few files: listed and checked whole every time.
-      if (fresh || full || name === runId) changed = run.refresh(full || name === runId, now) || changed;
+    const named = runId === undefined ? undefined : this.runs.get(runId);
+    if (named) changed = named.refresh(true, now) || changed;
+    const folders = this.top.folders;
+    for (let i = 0; i < Math.min(RUN_FOLDERS_PER_LOOK, folders.length); i += 1) {
+      this.cursor = this.cursor >= folders.length ? 0 : this.cursor;
+      const run = this.runs.get(folders[this.cursor] as string);
+      this.cursor += 1;
+      if (run && run !== named) changed = run.refresh(true, now) || changed;
     }
+    if (changed) this.collected = undefined;
     return changed;
   }
 
   /** In the order `loadCompoundingSnapshot` reads them: the top folder, then each run folder by name. */
-  collect(problems: UnloadableFile[]): LoadedFile<T>[] {
-    const out = this.top.collect(problems);
-    for (const name of this.top.folders) this.runs.get(name)?.collect(problems, out);
-    return out;
+  collect(problems: UnloadableFile[]): readonly LoadedFile<T>[] {
+    if (!this.collected) {
+      const failed: UnloadableFile[] = [];
+      const parts = [this.top.collect(failed)];
+      for (const name of this.top.folders) {
+        const run = this.runs.get(name)?.collect(failed);
+        if (run && run.length > 0) parts.push(run);
+      }
+      this.collected = { loaded: parts.flat(), problems: failed };
+    }
+    problems.push(...this.collected.problems);
+    return this.collected.loaded;
   }
 }
 
@@ -222,12 +263,12 @@ class FamilySlots<T> {
  * candidates, their workspace copies, lifecycle records), so a whole re-read made every stage
  * slower as the store grew (docs/performance.md, "Stage handoff", eighth pass).
  *
- * What each `get` looks at: the times of the lifecycle folder and of the two family folders, and
- * the run folders of `runId` (listed, each file's stat compared). A folder whose times moved is
- * listed again, and only files it did not hold before are read; a new run folder is read whole.
- * Every FULL_CHECK_MS, every folder is listed and every file's inode, size and mtime compared, so
- * what another process changed in a way the folder times do not show (a file replaced under its
- * name, an older run's folder) is seen within that time. The runtime's own writes create new names
+ * What each `get` looks at: the times of the lifecycle folder and of the two family folders, the
+ * run folders of `runId` and RUN_FOLDERS_PER_LOOK older run folders in turn (each listed, each
+ * file's stat compared). A folder whose times moved is listed again, and only files it did not hold
+ * before are read; a new run folder is read whole. Every FULL_CHECK_MS, the three top folders are
+ * listed and each of their files' inode, size and mtime compared, so a file another process
+ * replaced under its name is seen within that time (in an older run's folder, once its turn comes). The runtime's own writes create new names
  * (a replay rewrites a run candidate with the same content), which the folder times show. The
  * snapshot equals what `loadCompoundingSnapshot` would read then (same files, same order).
  */
