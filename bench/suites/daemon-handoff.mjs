@@ -19,7 +19,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { openQueueStore } from "@millrace/queue-store";
-import { workspacePaths } from "@millrace/workspace";
+import { eventLogStart, readEventsFrom, workspacePaths } from "@millrace/workspace";
 import { benchTaskDoc, median, paired, quantile, report, spawnMs } from "../lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -84,31 +84,15 @@ function workspace(dir, fake, tasks) {
   return { root, paths };
 }
 
-/** The event log's files, oldest first: the rotated segments (`<stem>.<n>.jsonl`), then the live file. */
-function eventLogFiles(file) {
-  const dir = path.dirname(file);
-  const stem = path.basename(file, ".jsonl");
-  const rotated = readdirSync(dir)
-    .map((name) => ({ name, n: Number(name.slice(stem.length + 1, -".jsonl".length)) }))
-    .filter(
-      ({ name, n }) =>
-        name.startsWith(`${stem}.`) && name.endsWith(".jsonl") && Number.isSafeInteger(n) && n > 0,
-    )
-    .sort((a, b) => a.n - b.n)
-    .map(({ name }) => path.join(dir, name));
-  return [...rotated, file];
-}
-
-/** Stage events of the run, in log order (a long run rotates the log: every segment is read). */
+/**
+ * Stage events of the run, in log order. A long run rotates the log: the read starts at its oldest
+ * segment (the daemon has exited, so no rotation is still settling: no grace period).
+ */
 function stageEvents(paths) {
-  const events = [];
-  const lines = eventLogFiles(paths.runtimeEvents).flatMap((file) => readFileSync(file, "utf8").split("\n"));
-  for (const line of lines) {
-    if (!line.includes('"stage_')) continue;
-    const event = JSON.parse(line);
-    if (event.event_type === "stage_started" || event.event_type === "stage_completed") events.push(event);
-  }
-  return events;
+  const { events } = readEventsFrom(paths.runtimeEvents, eventLogStart(paths.runtimeEvents), { graceMs: 0 });
+  return events.filter(
+    (event) => event.event_type === "stage_started" || event.event_type === "stage_completed",
+  );
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), "millrace-bench-handoff-"));

@@ -1,9 +1,7 @@
 import {
   type CompoundingItemKind,
   type CompoundingScope,
-  type ContextFact,
   type RetrievalStatus,
-  type ReusableProcedure,
   timestampSortKey,
 } from "@millrace/contracts";
 import { factStatus, latestLifecycleOf, procedureStatus } from "../lifecycle/status.js";
@@ -43,35 +41,12 @@ const cache = new WeakMap<CompoundingSnapshot, RetrievalView>();
 /** Each stored value's item, reused while its status holds: building one per stage costs the most. */
 const items = new WeakMap<object, ViewItem>();
 
-function itemOf(
-  stored: { procedure: ReusableProcedure } | { fact: ContextFact },
-  status: RetrievalStatus,
-): ViewItem {
-  const value = "procedure" in stored ? stored.procedure : stored.fact;
+/** The item of a stored value with this status: the one made before, or `make()`'s the first time. */
+function itemOf(value: object, status: RetrievalStatus, make: () => ViewItem): ViewItem {
   const known = items.get(value);
   if (known?.status === status) return known;
-  const isProcedure = "procedure" in stored;
-  const item: ViewItem = {
-    kind: isProcedure ? "procedure" : "fact",
-    id: "procedure" in stored ? stored.procedure.procedure_id : stored.fact.fact_id,
-    scope: value.scope,
-    sourceRunId: value.source_run_id,
-    sourceStage: value.source_stage,
-    status,
-    createdKey: known?.createdKey ?? timestampSortKey(value.created_at),
-    title: value.title,
-    summary: value.summary,
-    body: "procedure" in stored ? stored.procedure.procedure_markdown : stored.fact.statement,
-    tags: value.tags,
-    // The statement's head is enough to match on and keeps the view cheap to build.
-    tokens:
-      "procedure" in stored
-        ? EMPTY
-        : (known?.tokens ??
-          tokensOf(
-            `${value.title} ${value.summary} ${value.tags.join(" ")} ${stored.fact.statement.slice(0, 500)}`,
-          )),
-  };
+  // Everything but the status comes from the value, which is never changed in place.
+  const item = known ? { ...known, status } : make();
   items.set(value, item);
   return item;
 }
@@ -80,11 +55,48 @@ function itemOf(
 export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
   const cached = cache.get(snapshot);
   if (cached) return cached;
-  const known = latestLifecycleOf(snapshot.lifecycle);
+  const latest = latestLifecycleOf(snapshot.lifecycle);
   const procedures = unique(
-    snapshot.procedures.map(({ value }) => itemOf({ procedure: value }, procedureStatus(value, known))),
+    snapshot.procedures.map(({ value }) => {
+      const status = procedureStatus(value, latest);
+      return itemOf(value, status, () => ({
+        kind: "procedure" as const,
+        id: value.procedure_id,
+        scope: value.scope,
+        sourceRunId: value.source_run_id,
+        sourceStage: value.source_stage,
+        status,
+        createdKey: timestampSortKey(value.created_at),
+        title: value.title,
+        summary: value.summary,
+        body: value.procedure_markdown,
+        tags: value.tags,
+        tokens: EMPTY,
+      }));
+    }),
   );
-  const facts = unique(snapshot.facts.map(({ value }) => itemOf({ fact: value }, factStatus(value, known))));
+  const facts = unique(
+    snapshot.facts.map(({ value }) => {
+      const status = factStatus(value, latest);
+      return itemOf(value, status, () => ({
+        kind: "fact" as const,
+        id: value.fact_id,
+        scope: value.scope,
+        sourceRunId: value.source_run_id,
+        sourceStage: value.source_stage,
+        status,
+        createdKey: timestampSortKey(value.created_at),
+        title: value.title,
+        summary: value.summary,
+        body: value.statement,
+        tags: value.tags,
+        // The statement's head is enough to match on and keeps the view cheap to build.
+        tokens: tokensOf(
+          `${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`,
+        ),
+      }));
+    }),
+  );
   const view = { procedures, facts };
   cache.set(snapshot, view);
   return view;

@@ -32,6 +32,12 @@ interface Slot<T> {
   readonly read: { ok: true; loaded: LoadedFile<T> } | { ok: false; problem: UnloadableFile };
 }
 
+/** What a folder (or a family) gives a snapshot, kept until something in it changes. */
+interface Collected<T> {
+  readonly loaded: LoadedFile<T>[];
+  readonly problems: UnloadableFile[];
+}
+
 /**
  * A listing taken this soon after the folder's last change may have missed an entry created in the
  * same tick of the file system's coarse clock (which leaves the folder times as they were): such a
@@ -91,7 +97,7 @@ class FolderSlots<T> {
   folders: string[] = [];
   readonly slots = new Map<string, Slot<T>>();
   /** The loadable files and the problems as of the last change (collect's answer, kept). */
-  private collected: { loaded: LoadedFile<T>[]; problems: UnloadableFile[] } | undefined;
+  private collected: Collected<T> | undefined;
 
   constructor(
     readonly dir: string,
@@ -194,7 +200,7 @@ class FamilySlots<T> {
   /** Where the next look's check of older run folders starts (an index into `top.folders`). */
   private cursor = 0;
   /** collect's answer as of the last change, kept. */
-  private collected: { loaded: LoadedFile<T>[]; problems: UnloadableFile[] } | undefined;
+  private collected: Collected<T> | undefined;
 
   constructor(
     readonly dir: string,
@@ -268,9 +274,10 @@ class FamilySlots<T> {
  * file's stat compared). A folder whose times moved is listed again, and only files it did not hold
  * before are read; a new run folder is read whole. Every FULL_CHECK_MS, the three top folders are
  * listed and each of their files' inode, size and mtime compared, so a file another process
- * replaced under its name is seen within that time (in an older run's folder, once its turn comes). The runtime's own writes create new names
- * (a replay rewrites a run candidate with the same content), which the folder times show. The
- * snapshot equals what `loadCompoundingSnapshot` would read then (same files, same order).
+ * replaced under its name is seen within that time (in an older run's folder, once its turn
+ * comes). The runtime's own writes create new names (a replay rewrites a run candidate with the
+ * same content), which the folder times show. The snapshot equals what `loadCompoundingSnapshot`
+ * would read then (same files, same order).
  */
 export function openSnapshotCache(
   paths: WorkspacePaths,

@@ -23,7 +23,7 @@ export interface StoreWrites {
 }
 
 /** A store file as JSON (2-space indent, trailing newline), written atomically (see StoreWrites). */
-export function writeStoreJson(file: string, value: unknown, writes?: StoreWrites): void {
+function writeStoreJson(file: string, value: unknown, writes?: StoreWrites): void {
   const text = `${JSON.stringify(value, null, 2)}\n`;
   writeFileAtomicSync(file, text, writes ? { durable: false } : undefined);
   writes?.journal(file, text);

@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type CompoundingSelection, CompoundingSelectionSchema } from "@millrace/contracts";
+import { writeJsonAtomicSync } from "@millrace/workspace";
 import { requireSafeId } from "../store/ids.js";
 import { jsonFilesIn, readTolerant, type UnloadableFile } from "../store/read-json.js";
-import { type StoreWrites, writeStoreJson } from "../store/write.js";
 
 /** The folder of a run directory that holds each stage's injected bundle. */
 export const SELECTION_ARTIFACT_FOLDER = "compounding_selection";
@@ -16,12 +16,11 @@ export function writeSelectionArtifact(
   runDirectory: string,
   requestId: string,
   selection: CompoundingSelection,
-  writes?: StoreWrites,
 ): string {
   const folder = path.join(runDirectory, SELECTION_ARTIFACT_FOLDER);
   const file = path.join(folder, `${requireSafeId(requestId, "request id")}.json`);
   mkdirSync(folder, { recursive: true });
-  writeStoreJson(file, CompoundingSelectionSchema.parse(selection), writes);
+  writeJsonAtomicSync(file, CompoundingSelectionSchema.parse(selection));
   return file;
 }
 

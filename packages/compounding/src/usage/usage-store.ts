@@ -7,11 +7,10 @@ import {
   formatTimestamp,
   type ProcedureUsageRecord,
 } from "@millrace/contracts";
-import type { WorkspacePaths } from "@millrace/workspace";
+import { type WorkspacePaths, writeJsonAtomicSync } from "@millrace/workspace";
 import { requireSafeId } from "../store/ids.js";
 import { compoundingPaths } from "../store/paths.js";
 import { foldersIn, jsonFilesIn, readTolerant, type UnloadableFile } from "../store/read-json.js";
-import { type StoreWrites, writeStoreJson } from "../store/write.js";
 
 function usageFile(paths: WorkspacePaths, runId: string, requestId: string): string {
   return path.join(
@@ -33,11 +32,7 @@ export interface RecordInjectionInput {
  * (`skipped`, with the reason). Returns the file written, or null when nothing was considered.
  * Re-recording the same request replaces the file but keeps an outcome already recorded.
  */
-export function recordInjection(
-  paths: WorkspacePaths,
-  input: RecordInjectionInput,
-  writes?: StoreWrites,
-): string | null {
+export function recordInjection(paths: WorkspacePaths, input: RecordInjectionInput): string | null {
   const { selection } = input;
   const at = formatTimestamp(input.now ?? new Date());
   const considered = [...selection.procedures.considered, ...selection.facts.considered];
@@ -66,7 +61,7 @@ export function recordInjection(
     outcome: previous.ok ? previous.value.outcome : null,
   };
   mkdirSync(path.dirname(file), { recursive: true });
-  writeStoreJson(file, value, writes);
+  writeJsonAtomicSync(file, value);
   return file;
 }
 
@@ -85,11 +80,7 @@ export interface InjectionOutcomeInput {
  * Records how the stage that received an injection ended. Returns false when that stage was given
  * nothing (no usage file) or its outcome is already recorded (first outcome wins: replay-safe).
  */
-export function recordInjectionOutcome(
-  paths: WorkspacePaths,
-  input: InjectionOutcomeInput,
-  writes?: StoreWrites,
-): boolean {
+export function recordInjectionOutcome(paths: WorkspacePaths, input: InjectionOutcomeInput): boolean {
   const file = usageFile(paths, input.runId, input.requestId);
   if (!existsSync(file)) return false;
   const read = readTolerant(file, CompoundingUsageFileSchema, "usage");
@@ -103,7 +94,7 @@ export function recordInjectionOutcome(
       recorded_at: formatTimestamp(input.now ?? new Date()),
     },
   };
-  writeStoreJson(file, value, writes);
+  writeJsonAtomicSync(file, value);
   return true;
 }
 

@@ -83,10 +83,6 @@ function quarantineStrayDuplicates(ctx: EngineContext, signals: string[]): void 
   }
 }
 
-/**
- * One plane's run against the crash journal and the queue: a written but unapplied result is
- * handed back (in `pending`), a cut-off stage is noted, a run whose document moved is dropped.
- */
 /** Runs a kill can have cut off: active in the snapshot, or named by an inflight record. */
 function liveRunIds(ctx: EngineContext): Set<string> {
   const ids = new Set<string>();
@@ -99,6 +95,10 @@ function liveRunIds(ctx: EngineContext): Set<string> {
   return ids;
 }
 
+/**
+ * One plane's run against the crash journal and the queue: a written but unapplied result is
+ * handed back (in `pending`), a cut-off stage is noted, a run whose document moved is dropped.
+ */
 function reconcilePlaneRun(
   ctx: EngineContext,
   plane: Plane,
