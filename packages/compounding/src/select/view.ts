@@ -41,12 +41,42 @@ const cache = new WeakMap<CompoundingSnapshot, RetrievalView>();
 /** Each stored value's item, reused while its status holds: building one per stage costs the most. */
 const items = new WeakMap<object, ViewItem>();
 
-/** The item of a stored value with this status: the one made before, or `make()`'s the first time. */
-function itemOf(value: object, status: RetrievalStatus, make: () => ViewItem): ViewItem {
+/** What a procedure and a fact share, as the view holds it. */
+interface StoredItem {
+  readonly scope: CompoundingScope;
+  readonly source_run_id: string;
+  readonly source_stage: string;
+  readonly created_at: string;
+  readonly title: string;
+  readonly summary: string;
+  readonly tags: readonly string[];
+}
+
+/**
+ * The item of a stored value with this status: the one made before (a status change copies it),
+ * or a new one the first time.
+ */
+function itemOf(
+  value: StoredItem,
+  status: RetrievalStatus,
+  own: () => Pick<ViewItem, "kind" | "id" | "body" | "tokens">,
+): ViewItem {
   const known = items.get(value);
   if (known?.status === status) return known;
   // Everything but the status comes from the value, which is never changed in place.
-  const item = known ? { ...known, status } : make();
+  const item = known
+    ? { ...known, status }
+    : {
+        ...own(),
+        scope: value.scope,
+        sourceRunId: value.source_run_id,
+        sourceStage: value.source_stage,
+        status,
+        createdKey: timestampSortKey(value.created_at),
+        title: value.title,
+        summary: value.summary,
+        tags: value.tags,
+      };
   items.set(value, item);
   return item;
 }
@@ -57,45 +87,27 @@ export function retrievalView(snapshot: CompoundingSnapshot): RetrievalView {
   if (cached) return cached;
   const latest = latestLifecycleOf(snapshot.lifecycle);
   const procedures = unique(
-    snapshot.procedures.map(({ value }) => {
-      const status = procedureStatus(value, latest);
-      return itemOf(value, status, () => ({
-        kind: "procedure" as const,
+    snapshot.procedures.map(({ value }) =>
+      itemOf(value, procedureStatus(value, latest), () => ({
+        kind: "procedure",
         id: value.procedure_id,
-        scope: value.scope,
-        sourceRunId: value.source_run_id,
-        sourceStage: value.source_stage,
-        status,
-        createdKey: timestampSortKey(value.created_at),
-        title: value.title,
-        summary: value.summary,
         body: value.procedure_markdown,
-        tags: value.tags,
         tokens: EMPTY,
-      }));
-    }),
+      })),
+    ),
   );
   const facts = unique(
-    snapshot.facts.map(({ value }) => {
-      const status = factStatus(value, latest);
-      return itemOf(value, status, () => ({
-        kind: "fact" as const,
+    snapshot.facts.map(({ value }) =>
+      itemOf(value, factStatus(value, latest), () => ({
+        kind: "fact",
         id: value.fact_id,
-        scope: value.scope,
-        sourceRunId: value.source_run_id,
-        sourceStage: value.source_stage,
-        status,
-        createdKey: timestampSortKey(value.created_at),
-        title: value.title,
-        summary: value.summary,
         body: value.statement,
-        tags: value.tags,
         // The statement's head is enough to match on and keeps the view cheap to build.
         tokens: tokensOf(
           `${value.title} ${value.summary} ${value.tags.join(" ")} ${value.statement.slice(0, 500)}`,
         ),
-      }));
-    }),
+      })),
+    ),
   );
   const view = { procedures, facts };
   cache.set(snapshot, view);
