@@ -6,7 +6,10 @@
 // Linux only (it reads /proc); elsewhere it prints a note and records nothing.
 // Knobs: BENCH_DAEMON_TASKS (default "100,10000": completed tasks at each sample),
 // BENCH_DAEMON_IDLE_S (default 3: idle seconds before a sample),
-// BENCH_DAEMON_NODE_OPTIONS (extra node flags for the daemon process, to compare V8 settings).
+// BENCH_DAEMON_NODE_OPTIONS (extra node flags for the daemon process, to compare V8 settings),
+// BENCH_DAEMON_CANDIDATES=1 (each builder and checker stage ends with a procedure-like message, as
+// an agent's does, so compounding records two run candidates a task and flushes them: the store
+// grows about six files a task, and the figures are recorded "with compounding candidates").
 // Run: node bench/run.mjs --suite daemon-memory
 import { spawn } from "node:child_process";
 import {
@@ -36,6 +39,27 @@ const CHECKPOINTS = (process.env.BENCH_DAEMON_TASKS ?? "100,10000")
 // the emptied pages in the background after that; a 3 s sample caught it half way (docs/performance.md).
 const IDLE_MS = Number.parseFloat(process.env.BENCH_DAEMON_IDLE_S ?? "8") * 1000;
 const EXTRA_NODE = (process.env.BENCH_DAEMON_NODE_OPTIONS ?? "").split(" ").filter(Boolean);
+const CANDIDATES = process.env.BENCH_DAEMON_CANDIDATES === "1";
+const LABEL = CANDIDATES ? ", with compounding candidates" : "";
+
+/** A final message the extractor keeps: a heading, a summary paragraph, steps, then the marker. */
+function procedureRule(stage, marker) {
+  const steps = Array.from(
+    { length: 12 },
+    (_, i) =>
+      `${i + 1}. Step ${i + 1} of the ${stage} routine for {{work_item_id}}: check the inputs, run the command, compare the output with the expected one.`,
+  );
+  return {
+    stage,
+    actions: [
+      {
+        type: "print",
+        text: `## How the ${stage} handled {{work_item_id}}\n\nThe ${stage} read the task, ran the checks and recorded the results in the run folder.\n\n${steps.join("\n")}\n`,
+      },
+      { type: "marker", token: marker },
+    ],
+  };
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -48,7 +72,10 @@ function workspace() {
     `[runtime]\ndefault_mode = "demo"\nidle_sleep_seconds = 0.2\n\n[runners.scripted]\nscript = "scripted/bench-script.json"\n`,
   );
   mkdirSync(path.join(paths.runtimeRoot, "scripted"), { recursive: true });
-  writeFileSync(path.join(paths.runtimeRoot, "scripted", "bench-script.json"), JSON.stringify({ rules: [] }));
+  const rules = CANDIDATES
+    ? [procedureRule("builder", "BUILDER_COMPLETE"), procedureRule("checker", "CHECKER_PASS")]
+    : [];
+  writeFileSync(path.join(paths.runtimeRoot, "scripted", "bench-script.json"), JSON.stringify({ rules }));
   return { root, paths };
 }
 
@@ -135,7 +162,7 @@ if (process.platform !== "linux") {
       rows.push({ tasks: checkpoint, wallS, ...sample(child.pid) });
     }
     console.log(
-      `daemon (millrace run daemon, scripted runner in-process, demo mode: 3 stages a task)${EXTRA_NODE.length ? `, node ${EXTRA_NODE.join(" ")}` : ""}`,
+      `daemon (millrace run daemon, scripted runner in-process, demo mode: 3 stages a task${LABEL})${EXTRA_NODE.length ? `, node ${EXTRA_NODE.join(" ")}` : ""}`,
     );
     console.log(
       `  node idle process RSS floor: ${floor.rssMb.toFixed(1)} MB, ${floor.fds} fds   (node -e 0 floor: ${runFloor().toFixed(1)} ms)`,
@@ -144,8 +171,8 @@ if (process.platform !== "linux") {
       console.log(
         `  after ${String(row.tasks).padStart(6)} tasks (+${row.wallS.toFixed(0)} s) idle ${IDLE_MS / 1000} s: RSS ${row.rssMb.toFixed(1)} MB (${(row.rssMb / floor.rssMb).toFixed(2)}× floor), peak ${row.hwmMb.toFixed(1)} MB, open fds ${row.fds}`,
       );
-      record(`daemon idle RSS after ${row.tasks} tasks`, row.rssMb, { unit: "MB" });
-      record(`daemon open fds after ${row.tasks} tasks`, row.fds, { unit: "fds" });
+      record(`daemon idle RSS after ${row.tasks} tasks${LABEL}`, row.rssMb, { unit: "MB" });
+      record(`daemon open fds after ${row.tasks} tasks${LABEL}`, row.fds, { unit: "fds" });
     }
     const first = rows[0];
     const last = rows[rows.length - 1];

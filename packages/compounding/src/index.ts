@@ -39,7 +39,9 @@ export {
 } from "./select/rules.js";
 export type { PromptBlock, SelectionRequest, SelectionResult } from "./select/select.js";
 export { CONSIDERED_RECORD_LIMIT, selectPromptContext } from "./select/select.js";
-export type { RetrievalView } from "./select/view.js";
+export type { StoreCache, StoreGetOptions } from "./select/store-cache.js";
+export { FULL_CHECK_MS, openStoreCache, RUN_FOLDERS_PER_LOOK } from "./select/store-cache.js";
+export type { FamilyView, RetrievalView, ViewItem } from "./select/view.js";
 export { retrievalView } from "./select/view.js";
 export { listSkills, showSkill } from "./skills/inspect.js";
 export type { InstallOptions } from "./skills/install.js";
@@ -59,8 +61,6 @@ export type { UnloadableFile } from "./store/read-json.js";
 export { STORE_FILE_MAX_BYTES } from "./store/read-json.js";
 export type { CompoundingSnapshot } from "./store/snapshot.js";
 export { loadCompoundingSnapshot } from "./store/snapshot.js";
-export type { SnapshotCache, SnapshotGetOptions } from "./store/snapshot-cache.js";
-export { FULL_CHECK_MS, openSnapshotCache, RUN_FOLDERS_PER_LOOK } from "./store/snapshot-cache.js";
 export type { StoreWrites } from "./store/write.js";
 export { effectivenessSummary } from "./usage/effectiveness.js";
 export {

@@ -1,13 +1,8 @@
 import { existsSync } from "node:fs";
-import {
-  formatTimestamp,
-  type ProcedureLifecycleRecord,
-  type ReusableProcedure,
-  timestampSortKey,
-} from "@millrace/contracts";
+import { formatTimestamp, type ProcedureLifecycleRecord, type ReusableProcedure } from "@millrace/contracts";
 import { toWorkspaceRelative, type WorkspacePaths } from "@millrace/workspace";
 import { nextRecordId } from "../lifecycle/records.js";
-import { latestLifecycleOf, lifecycleKey } from "../lifecycle/status.js";
+import { type RetrievalView, viewOf } from "../select/view.js";
 import { workspaceProcedureId } from "../store/ids.js";
 import { type CompoundingSnapshot, loadCompoundingSnapshot } from "../store/snapshot.js";
 import { procedureFile, type StoreWrites, writeLifecycleRecord, writeProcedure } from "../store/write.js";
@@ -28,30 +23,24 @@ export interface FlushPlan {
  * flush killed halfway) only gets the record. Pure over the snapshot.
  */
 export function planFlush(
-  snapshot: CompoundingSnapshot,
+  source: CompoundingSnapshot | RetrievalView,
   runId: string,
   milestone: FlushMilestone,
   changedAt: string,
 ): FlushPlan {
-  const workspaceIds = new Set(
-    snapshot.procedures.filter((p) => p.value.scope === "workspace").map((p) => p.value.procedure_id),
-  );
-  const latest = latestLifecycleOf(snapshot.lifecycle);
-  const runCandidates = snapshot.procedures
-    .filter((entry) => entry.value.scope === "run" && entry.value.source_run_id === runId)
-    .sort((a, b) => compareCreated(a.value, b.value));
+  const view = viewOf(source);
   const procedures: ReusableProcedure[] = [];
   const records: ProcedureLifecycleRecord[] = [];
   const alreadyFlushed: string[] = [];
-  for (const { value, file } of runCandidates) {
+  for (const { value, file } of view.runProcedures(runId)) {
     const id = workspaceProcedureId(value.procedure_id);
-    const exists = workspaceIds.has(id);
-    if (exists && latest.has(lifecycleKey("procedure", id))) {
+    const exists = view.hasWorkspaceProcedure(id);
+    if (exists && view.hasLifecycle("procedure", id)) {
       alreadyFlushed.push(id);
       continue;
     }
     if (!exists) {
-      const evidence = toWorkspaceRelative(snapshot.workspacePaths, file);
+      const evidence = toWorkspaceRelative(view.workspacePaths, file);
       procedures.push({
         ...value,
         procedure_id: id,
@@ -74,13 +63,6 @@ export function planFlush(
   return { procedures, records, alreadyFlushed };
 }
 
-function compareCreated(a: ReusableProcedure, b: ReusableProcedure): number {
-  const ta = timestampSortKey(a.created_at);
-  const tb = timestampSortKey(b.created_at);
-  if (ta !== tb) return ta < tb ? -1 : 1;
-  return a.procedure_id < b.procedure_id ? -1 : a.procedure_id > b.procedure_id ? 1 : 0;
-}
-
 export interface FlushResult {
   readonly milestone: FlushMilestone;
   /** Workspace procedure ids that now have a candidate record from this flush. */
@@ -93,10 +75,10 @@ export interface FlushOptions {
   readonly milestone: FlushMilestone;
   readonly now?: Date;
   /**
-   * The store as a caller's cache holds it (`openSnapshotCache(...).get({ runId })`), so a process
+   * The store as a caller's cache holds it (`openStoreCache(...).get({ runId })`), so a process
    * that flushes often does not read the whole store each time; read from disk when absent.
    */
-  readonly snapshot?: CompoundingSnapshot;
+  readonly store?: CompoundingSnapshot | RetrievalView;
   /** How the writes are made to last (see StoreWrites); each flushed on its own when absent. */
   readonly writes?: StoreWrites;
 }
@@ -106,16 +88,16 @@ export interface FlushOptions {
  * procedure before its record, so a kill in between is finished by the next flush.
  */
 export function flushRunCandidates(paths: WorkspacePaths, options: FlushOptions): FlushResult {
-  const snapshot = options.snapshot ?? loadCompoundingSnapshot(paths);
+  const view = viewOf(options.store ?? loadCompoundingSnapshot(paths));
   const changedAt = formatTimestamp(options.now ?? new Date());
-  const plan = planFlush(snapshot, options.runId, options.milestone, changedAt);
+  const plan = planFlush(view, options.runId, options.milestone, changedAt);
   for (const procedure of plan.procedures) {
-    if (!existsSync(procedureFile(snapshot.paths, procedure)))
-      writeProcedure(snapshot.paths, procedure, undefined, options.writes);
+    if (!existsSync(procedureFile(view.paths, procedure)))
+      writeProcedure(view.paths, procedure, undefined, options.writes);
   }
   const flushed: string[] = [];
   for (const record of plan.records) {
-    writeLifecycleRecord(snapshot.paths, record, options.writes);
+    writeLifecycleRecord(view.paths, record, options.writes);
     flushed.push(record.procedure_id ?? "");
   }
   return { milestone: options.milestone, flushed, alreadyFlushed: plan.alreadyFlushed };

@@ -31,24 +31,6 @@ export function latestLifecycle(
   return latest;
 }
 
-/**
- * The latest record per item of a loaded lifecycle list, folded once per list: a cache's snapshots
- * share the list while the lifecycle folder did not change, so a new snapshot (a run's folder
- * changed) does not fold every record again.
- */
-const latestByList = new WeakMap<object, ReadonlyMap<string, ProcedureLifecycleRecord>>();
-
-export function latestLifecycleOf(
-  entries: readonly { readonly value: ProcedureLifecycleRecord }[],
-): ReadonlyMap<string, ProcedureLifecycleRecord> {
-  let latest = latestByList.get(entries);
-  if (!latest) {
-    latest = latestLifecycle(entries.map((entry) => entry.value));
-    latestByList.set(entries, latest);
-  }
-  return latest;
-}
-
 function laterThan(a: ProcedureLifecycleRecord, b: ProcedureLifecycleRecord): boolean {
   const ta = timestampSortKey(a.changed_at);
   const tb = timestampSortKey(b.changed_at);
@@ -75,7 +57,8 @@ export function factStatus(
   return statusOfState(record?.state ?? fact.lifecycle_state);
 }
 
-function statusOfState(state: string | undefined): RetrievalStatus {
+/** A lifecycle state as a retrieval status: promoted → eligible, deprecated → deprecated, else stale. */
+export function statusOfState(state: string | null | undefined): Exclude<RetrievalStatus, "run_candidate"> {
   if (state === "promoted") return "eligible";
   if (state === "deprecated") return "deprecated";
   return "stale";

@@ -15,7 +15,7 @@ import {
   type FamilyRule,
   type StageRule,
 } from "./rules.js";
-import { type RetrievalView, retrievalView, tokensOf, type ViewItem } from "./view.js";
+import { type FamilyView, type RetrievalView, tokensOf, type ViewItem, viewOf } from "./view.js";
 
 /** Structurally the runners' `PromptContextBlock`: the prompt prints `title:` then the body. */
 export interface PromptBlock {
@@ -60,8 +60,7 @@ export function selectPromptContext(
   source: CompoundingSnapshot | RetrievalView,
   request: SelectionRequest,
 ): SelectionResult {
-  const view =
-    "facts" in source && !("paths" in source) ? source : retrievalView(source as CompoundingSnapshot);
+  const view = viewOf(source);
   const profile = request.profile ?? "compounding";
   const rule = (request.stageRules ?? DEFAULT_STAGE_RULES)[request.stage];
   const combined =
@@ -105,15 +104,9 @@ function taskTokens(request: SelectionRequest): ReadonlySet<string> {
   return tokensOf(`${request.stage} ${request.taskText ?? ""}`);
 }
 
-/** Why an item is not a candidate for this stage, or null when it is one. */
-function exclusion(item: ViewItem, rule: FamilyRule, ctx: FilterContext): string | null {
-  if (!rule.scopes.includes(item.scope)) return "scope_not_allowed";
-  if (item.scope === "run") {
-    if (item.sourceRunId !== ctx.runId) return "other_run";
-    if (!ctx.includeRun) return "not_promoted";
-  } else if (item.status !== "eligible") return item.status === "deprecated" ? "deprecated" : "not_promoted";
-  if (!ctx.sources.has(item.sourceStage)) return "source_stage_not_allowed";
-  return null;
+/** Why a candidate item (eligible, or the run's own) is not one for this stage, or null. */
+function sourceExclusion(item: ViewItem, ctx: FilterContext): string | null {
+  return ctx.sources.has(item.sourceStage) ? null : "source_stage_not_allowed";
 }
 
 function matches(item: ViewItem, tokens: ReadonlySet<string>): boolean {
@@ -123,37 +116,44 @@ function matches(item: ViewItem, tokens: ReadonlySet<string>): boolean {
 
 /**
  * Candidates in selection order: run scope, then (facts) pattern matches, then the rest; each
- * newest first (the view's order). Every candidate is counted, but each bucket keeps only as many
- * as the record can show, so a call allocates little however large the store is.
+ * newest first (the view's order). The items no stage of this kind can be given (other runs'
+ * candidates, workspace items not promoted, a scope the rule does not allow) are counted from the
+ * view's tallies, not visited, so a call costs the same however long the store's history is. Each
+ * bucket keeps only as many as the record can show.
  */
-function rank(
-  items: readonly ViewItem[],
-  rule: FamilyRule,
-  ctx: FilterContext,
-  tokens: ReadonlySet<string> | null,
-) {
+function rank(family: FamilyView, rule: FamilyRule, ctx: FilterContext, tokens: ReadonlySet<string> | null) {
   const buckets: Record<SelectionReason, ViewItem[]> = {
     run_scope: [],
     pattern_match: [],
     broader_scope: [],
   };
   const excluded: Record<string, number> = {};
+  const exclude = (why: string, n: number) => {
+    if (n > 0) excluded[why] = (excluded[why] ?? 0) + n;
+  };
   let count = 0;
-  for (const item of items) {
-    const why = exclusion(item, rule, ctx);
-    if (why !== null) {
-      excluded[why] = (excluded[why] ?? 0) + 1;
-      continue;
-    }
+  const consider = (item: ViewItem, reason: SelectionReason) => {
+    const why = sourceExclusion(item, ctx);
+    if (why !== null) return exclude(why, 1);
     count += 1;
-    const reason: SelectionReason =
-      item.scope === "run"
-        ? "run_scope"
-        : tokens !== null && matches(item, tokens)
-          ? "pattern_match"
-          : "broader_scope";
     const bucket = buckets[reason];
     if (bucket.length < CONSIDERED_RECORD_LIMIT) bucket.push(item);
+  };
+  if (!rule.scopes.includes("run")) exclude("scope_not_allowed", family.run);
+  else {
+    const own = family.runCount(ctx.runId);
+    exclude("other_run", family.run - own);
+    if (!ctx.includeRun) exclude("not_promoted", own);
+    else for (const item of family.runItems(ctx.runId)) consider(item, "run_scope");
+  }
+  if (!rule.scopes.includes("workspace")) {
+    exclude("scope_not_allowed", family.stale + family.deprecated + family.eligible().length);
+  } else {
+    exclude("deprecated", family.deprecated);
+    exclude("not_promoted", family.stale);
+    for (const item of family.eligible()) {
+      consider(item, tokens !== null && matches(item, tokens) ? "pattern_match" : "broader_scope");
+    }
   }
   const ranked: [ViewItem, SelectionReason][] = [];
   for (const reason of ["run_scope", "pattern_match", "broader_scope"] as const) {
@@ -167,7 +167,7 @@ function rank(
 
 // Greedy fill with the bookkeeping of every decision; kept together so the budget arithmetic reads in one place.
 function selectFamily(
-  items: readonly ViewItem[],
+  items: FamilyView,
   kind: CompoundingItemKind,
   rule: FamilyRule,
   budgetCharacters: number,

@@ -120,7 +120,7 @@ export function recordCompoundingAfterStage(ctx: EngineContext, completion: Stag
         runId: run.run_id,
         milestone,
         now: ctx.clock(),
-        snapshot: compoundingStore(ctx).get({ runId: run.run_id }),
+        store: compoundingStore(ctx).get({ runId: run.run_id }),
         writes: stepWrites(ctx),
       });
       if (result.flushed.length > 0) {

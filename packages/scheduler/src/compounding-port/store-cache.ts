@@ -1,15 +1,15 @@
-import { openSnapshotCache, type SnapshotCache, type StoreWrites } from "@millrace/compounding";
+import { openStoreCache, type StoreCache, type StoreWrites } from "@millrace/compounding";
 import type { EngineContext } from "../state/context.js";
 
 // One store cache per engine: selecting before every stage and flushing after a run's checkpoints
 // must not read the whole store each time (it grows with every run).
-const caches = new WeakMap<EngineContext, SnapshotCache>();
+const caches = new WeakMap<EngineContext, StoreCache>();
 
 /** The engine's cache of the compounding store. */
-export function compoundingStore(ctx: EngineContext): SnapshotCache {
+export function compoundingStore(ctx: EngineContext): StoreCache {
   let cache = caches.get(ctx);
   if (!cache) {
-    cache = openSnapshotCache(ctx.paths);
+    cache = openStoreCache(ctx.paths);
     caches.set(ctx, cache);
   }
   return cache;

@@ -1,21 +1,25 @@
 import { type Dirent, lstatSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import type { WorkspacePaths } from "@millrace/workspace";
-import { compoundingPaths } from "./paths.js";
-import { type LoadedFile, type Parser, readTolerant, type UnloadableFile } from "./read-json.js";
-import { type CompoundingSnapshot, STORE_FAMILIES } from "./snapshot.js";
+import { compoundingPaths } from "../store/paths.js";
+import { type Parser, readTolerant } from "../store/read-json.js";
+import { STORE_FAMILIES } from "../store/snapshot.js";
+import { type FilePlace, type RetrievalView, StoreIndex } from "./store-index.js";
 
-export interface SnapshotGetOptions {
+export interface StoreGetOptions {
   /** A run whose own folders (run-scope procedures and facts) must be current: looked at every time. */
   readonly runId?: string;
 }
 
-export interface SnapshotCache {
+export interface StoreCache {
   /**
-   * The current snapshot, the same object while nothing changed. Only files not seen before (or
-   * changed, on a full check) are read; see openSnapshotCache for what is looked at when.
+   * The store's view, brought up to date: only files not seen before (or changed, on a full check)
+   * are read; see openStoreCache for what is looked at when. The same object every time (it is
+   * kept current in place); `version` moves when anything in it changed.
    */
-  get(options?: SnapshotGetOptions): CompoundingSnapshot;
+  get(options?: StoreGetOptions): RetrievalView;
+  /** How many times the view changed (a new or removed file, a changed one, a lifecycle change). */
+  readonly version: number;
 }
 
 /**
@@ -25,17 +29,17 @@ export interface SnapshotCache {
  */
 export const FULL_CHECK_MS = 30_000;
 
-interface Slot<T> {
+interface Slot<E> {
   /** Inode, size and mtime of the file when it was read. */
   readonly key: string;
-  /** What the file held: loaded (with its path, made once), or why not. */
-  readonly read: { ok: true; loaded: LoadedFile<T> } | { ok: false; problem: UnloadableFile };
+  /** What the index made of the file, or undefined when it did not load. */
+  readonly entry: E | undefined;
 }
 
-/** What a folder (or a family) gives a snapshot, kept until something in it changes. */
-interface Collected<T> {
-  readonly loaded: LoadedFile<T>[];
-  readonly problems: UnloadableFile[];
+/** Where a folder's loaded files go: the index adds an entry per file and removes it again. */
+interface Sink<T, E> {
+  add(place: FilePlace, value: T): E;
+  remove(entry: E): void;
 }
 
 /**
@@ -67,120 +71,88 @@ function fileKey(file: string): string {
   }
 }
 
-/** Two sorted lists as one (code-unit order, as `Array.prototype.sort` gives). */
-function mergeSorted(a: readonly string[], b: readonly string[]): string[] {
-  const out: string[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length)
-    out.push((a[i] as string) <= (b[j] as string) ? (a[i++] as string) : (b[j++] as string));
-  while (i < a.length) out.push(a[i++] as string);
-  while (j < b.length) out.push(b[j++] as string);
-  return out;
-}
-
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((name, index) => name === b[index]);
 }
 
 /**
  * One store folder as last read: its JSON files (sorted, hidden ones skipped, as `jsonFilesIn`
- * lists them) with what each held, and its sub-folders (the run folders of a family folder).
+ * lists them), the index entry each gave, and its sub-folders (the run folders of a family folder).
  */
-class FolderSlots<T> {
+class FolderSlots<T, E> {
   private stamp = "";
   /** Whether the last listing came well after the folder's last change (SETTLE_MS). */
   private settled = false;
   /** How many times the folder was listed (a family folder re-checks its run folders then). */
   listings = 0;
-  names: string[] = [];
   folders: string[] = [];
-  readonly slots = new Map<string, Slot<T>>();
-  /** The loadable files and the problems as of the last change (collect's answer, kept). */
-  private collected: Collected<T> | undefined;
+  private readonly slots = new Map<string, Slot<E>>();
 
   constructor(
-    readonly dir: string,
+    private readonly place: Omit<FilePlace, "name">,
     private readonly schema: Parser<T>,
     private readonly family: string,
+    private readonly sink: Sink<T, E>,
   ) {}
 
   /**
-   * Brings the folder up to date; true when anything in it changed. A changed folder time (or a
-   * listing not yet settled) means a new listing, and only names not seen before are read. `full`
-   * also lists an unchanged folder and re-reads every file whose inode, size or mtime moved.
+   * Brings the folder up to date in the index; true when anything in it changed. A changed folder
+   * time (or a listing not yet settled) means a new listing, and only names not seen before are
+   * read. `full` also lists an unchanged folder and re-reads every file whose inode, size or mtime
+   * moved.
    */
   refresh(full: boolean, now: number): boolean {
-    const { stamp, mtimeMs } = folderStat(this.dir);
+    const { stamp, mtimeMs } = folderStat(this.place.dir);
     if (stamp === this.stamp && this.settled && !full) return false;
     let changed = false;
     this.stamp = stamp;
     this.settled = now - mtimeMs > SETTLE_MS;
     let entries: Dirent[] = [];
     try {
-      entries = readdirSync(this.dir, { withFileTypes: true });
+      entries = readdirSync(this.place.dir, { withFileTypes: true });
     } catch {
       // A missing folder is empty.
     }
-    const names: string[] = [];
+    const names = new Set<string>();
     const folders: string[] = [];
     for (const entry of entries) {
       if (entry.name.startsWith(".")) continue;
       // As the full load lists them: a name ending in `.json` is read (a folder so named then
-      // reports a problem), and a folder is a run folder whatever its name.
-      if (entry.name.endsWith(".json")) names.push(entry.name);
+      // gives no entry), and a folder is a run folder whatever its name.
+      if (entry.name.endsWith(".json")) names.add(entry.name);
       if (entry.isDirectory()) folders.push(entry.name);
     }
     this.listings += 1;
-    const added = names.filter((name) => !this.slots.has(name));
-    if (names.length - added.length === this.names.length) {
-      // Nothing went (every other name is one already held): the new names are merged into the
-      // sorted list instead of sorting a folder that grows with history at every look.
-      if (added.length > 0) {
-        changed = true;
-        this.names = mergeSorted(this.names, added.sort());
-      }
-    } else {
+    for (const [name, slot] of this.slots) {
+      if (names.has(name)) continue;
+      this.slots.delete(name);
+      if (slot.entry !== undefined) this.sink.remove(slot.entry);
       changed = true;
-      this.names = names.sort();
-      const present = new Set(names);
-      for (const name of this.slots.keys()) if (!present.has(name)) this.slots.delete(name);
     }
     folders.sort();
     if (!sameList(folders, this.folders)) changed = true;
     this.folders = folders;
-    for (const name of this.names) {
+    for (const name of names) {
       const slot = this.slots.get(name);
       if (slot && !full) continue;
-      const file = path.join(this.dir, name);
-      const key = fileKey(file);
+      const key = fileKey(path.join(this.place.dir, name));
       if (slot?.key === key) continue;
-      const read = readTolerant(file, this.schema, this.family);
-      this.slots.set(name, {
-        key,
-        read: read.ok ? { ok: true, loaded: { file, value: read.value } } : read,
-      });
+      if (slot?.entry !== undefined) this.sink.remove(slot.entry);
+      this.slots.set(name, { key, entry: this.read(name) });
       changed = true;
     }
-    if (changed) this.collected = undefined;
     return changed;
   }
 
-  /** The loadable files in name order, the others' problems added to `problems` (kept until a change). */
-  collect(problems: UnloadableFile[]): readonly LoadedFile<T>[] {
-    if (!this.collected) {
-      const loaded: LoadedFile<T>[] = [];
-      const failed: UnloadableFile[] = [];
-      for (const name of this.names) {
-        const read = this.slots.get(name)?.read;
-        if (!read) continue;
-        if (read.ok) loaded.push(read.loaded);
-        else failed.push(read.problem);
-      }
-      this.collected = { loaded, problems: failed };
-    }
-    problems.push(...this.collected.problems);
-    return this.collected.loaded;
+  private read(name: string): E | undefined {
+    const read = readTolerant(path.join(this.place.dir, name), this.schema, this.family);
+    return read.ok ? this.sink.add({ ...this.place, name }, read.value) : undefined;
+  }
+
+  /** Takes every entry of the folder out of the index (the folder went). */
+  drop(): void {
+    for (const slot of this.slots.values()) if (slot.entry !== undefined) this.sink.remove(slot.entry);
+    this.slots.clear();
   }
 }
 
@@ -194,20 +166,19 @@ class FolderSlots<T> {
 export const RUN_FOLDERS_PER_LOOK = 2;
 
 /** A family folder (procedures, context facts): workspace files at its top, run files in `<run_id>/`. */
-class FamilySlots<T> {
-  readonly top: FolderSlots<T>;
-  private readonly runs = new Map<string, FolderSlots<T>>();
+class FamilySlots<T, E> {
+  readonly top: FolderSlots<T, E>;
+  private readonly runs = new Map<string, FolderSlots<T, E>>();
   /** Where the next look's check of older run folders starts (an index into `top.folders`). */
   private cursor = 0;
-  /** collect's answer as of the last change, kept. */
-  private collected: Collected<T> | undefined;
 
   constructor(
-    readonly dir: string,
+    private readonly dir: string,
     private readonly schema: Parser<T>,
     private readonly family: string,
+    private readonly sink: Sink<T, E>,
   ) {
-    this.top = new FolderSlots(dir, schema, family);
+    this.top = new FolderSlots({ dir, folder: "" }, schema, family, sink);
   }
 
   /**
@@ -220,15 +191,17 @@ class FamilySlots<T> {
     let changed = this.top.refresh(full, now);
     if (this.top.listings !== listings) {
       const present = new Set(this.top.folders);
-      for (const name of this.runs.keys()) {
+      for (const [name, run] of this.runs) {
         if (!present.has(name)) {
+          run.drop();
           this.runs.delete(name);
           changed = true;
         }
       }
       for (const name of this.top.folders) {
         if (this.runs.has(name)) continue;
-        const run = new FolderSlots<T>(path.join(this.dir, name), this.schema, this.family);
+        const place = { dir: path.join(this.dir, name), folder: name };
+        const run = new FolderSlots<T, E>(place, this.schema, this.family, this.sink);
         this.runs.set(name, run);
         run.refresh(true, now);
         changed = true;
@@ -243,31 +216,15 @@ class FamilySlots<T> {
       this.cursor += 1;
       if (run && run !== named) changed = run.refresh(true, now) || changed;
     }
-    if (changed) this.collected = undefined;
     return changed;
-  }
-
-  /** In the order `loadCompoundingSnapshot` reads them: the top folder, then each run folder by name. */
-  collect(problems: UnloadableFile[]): readonly LoadedFile<T>[] {
-    if (!this.collected) {
-      const failed: UnloadableFile[] = [];
-      const parts = [this.top.collect(failed)];
-      for (const name of this.top.folders) {
-        const run = this.runs.get(name)?.collect(failed);
-        if (run && run.length > 0) parts.push(run);
-      }
-      this.collected = { loaded: parts.flat(), problems: failed };
-    }
-    problems.push(...this.collected.problems);
-    return this.collected.loaded;
   }
 }
 
 /**
- * Caches the store for a process that selects before every stage and flushes after some (the
- * engine), without reading the store again each time: the store only grows with history (a run's
- * candidates, their workspace copies, lifecycle records), so a whole re-read made every stage
- * slower as the store grew (docs/performance.md, "Stage handoff", eighth pass).
+ * Keeps the store's view current for a process that selects before every stage and flushes after
+ * some (the engine), without reading the store again each time: the store only grows with history
+ * (a run's candidates, their workspace copies, lifecycle records), so a whole re-read made every
+ * stage slower as the store grew (docs/performance.md, "Stage handoff", eighth and tenth passes).
  *
  * What each `get` looks at: the times of the lifecycle folder and of the two family folders, the
  * run folders of `runId` and RUN_FOLDERS_PER_LOOK older run folders in turn (each listed, each
@@ -276,51 +233,71 @@ class FamilySlots<T> {
  * listed and each of their files' inode, size and mtime compared, so a file another process
  * replaced under its name is seen within that time (in an older run's folder, once its turn
  * comes). The runtime's own writes create new names (a replay rewrites a run candidate with the
- * same content), which the folder times show. The snapshot equals what `loadCompoundingSnapshot`
- * would read then (same files, same order).
+ * same content), which the folder times show.
+ *
+ * What it holds: per file its name, stat key and a small index entry; the text only of promoted
+ * items. Other items' text is read from their files when it is needed (a run's candidates when they
+ * are flushed or offered). The view selects and flushes exactly as `retrievalView` of a whole
+ * `loadCompoundingSnapshot` read then would.
  */
-export function openSnapshotCache(
-  paths: WorkspacePaths,
-  options: { now?: () => number } = {},
-): SnapshotCache {
+export function openStoreCache(paths: WorkspacePaths, options: { now?: () => number } = {}): StoreCache {
   const store = compoundingPaths(paths);
   const now = options.now ?? Date.now;
   const families = STORE_FAMILIES;
+  const reader =
+    <T>(schema: Parser<T>, family: string) =>
+    (file: string): T | null => {
+      const read = readTolerant(file, schema, family);
+      return read.ok ? read.value : null;
+    };
+  const index = new StoreIndex(
+    store,
+    paths,
+    {
+      procedure: reader(families.procedures.schema, families.procedures.family),
+      fact: reader(families.facts.schema, families.facts.family),
+    },
+    false,
+  );
   const procedures = new FamilySlots(
     store.procedures,
     families.procedures.schema,
     families.procedures.family,
+    index.procedures,
   );
-  const facts = new FamilySlots(store.contextFacts, families.facts.schema, families.facts.family);
-  const lifecycle = new FolderSlots(store.lifecycle, families.lifecycle.schema, families.lifecycle.family);
-  let snapshot: CompoundingSnapshot | undefined;
+  const facts = new FamilySlots(
+    store.contextFacts,
+    families.facts.schema,
+    families.facts.family,
+    index.facts,
+  );
+  const lifecycle = new FolderSlots(
+    { dir: store.lifecycle, folder: "" },
+    families.lifecycle.schema,
+    families.lifecycle.family,
+    { add: (_place, value) => index.addRecord(value), remove: (entry) => index.removeRecord(entry) },
+  );
   let checkedAt = Number.NEGATIVE_INFINITY;
+  let version = 0;
   return {
+    get version() {
+      return version;
+    },
     get(getOptions = {}) {
       const at = now();
-      const full = snapshot === undefined || at - checkedAt >= FULL_CHECK_MS;
+      const full = at - checkedAt >= FULL_CHECK_MS;
       if (full) checkedAt = at;
       // Folder times are wall-clock times: compared with the wall clock, whatever `now` is.
       const wall = Date.now();
-      // Every part is refreshed (no short-circuit): each keeps its own times current.
+      // Every part is refreshed (no short-circuit): each keeps its own times current. The lifecycle
+      // first, so items read after it are counted with their status at once.
       const changed = [
+        lifecycle.refresh(full, wall),
         procedures.refresh(full, getOptions.runId, wall),
         facts.refresh(full, getOptions.runId, wall),
-        lifecycle.refresh(full, wall),
       ].includes(true);
-      if (snapshot === undefined || changed) {
-        const problems: UnloadableFile[] = [];
-        snapshot = {
-          paths: store,
-          workspacePaths: paths,
-          // In the whole load's order, problems included: procedures, facts, lifecycle.
-          procedures: procedures.collect(problems),
-          facts: facts.collect(problems),
-          lifecycle: lifecycle.collect(problems),
-          problems,
-        };
-      }
-      return snapshot;
+      if (changed) version += 1;
+      return index;
     },
   };
 }
