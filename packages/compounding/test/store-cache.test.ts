@@ -237,6 +237,69 @@ describe("openStoreCache", () => {
     expect(goneAfter.at(-1)).toBe(0);
   });
 
+  it("takes its process's own writes in as they are made, without listing their folder again", () => {
+    const paths = tempWorkspace();
+    const store = compoundingPaths(paths);
+    let now = 1_000_000;
+    const cache = openStoreCache(paths, { now: () => now });
+    const candidate = candidateOf(RUN, "builder");
+    recordRunCandidate(paths, candidate);
+    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
+    const id = candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.");
+    pause(60);
+    expect(cache.get({ runId: RUN }).procedures.stale).toBe(1);
+    // Another process writes a record the moment before the engine's own write (between its look
+    // and its write): the note adopts the folder's new times, so that record waits for the full check.
+    const records = readdirJson(store.lifecycle);
+    const first = JSON.parse(readFileSync(path.join(store.lifecycle, records[0] as string), "utf8"));
+    const record = (itemId: string, seq: string, state: string) => ({
+      ...first,
+      record_id: `lc.procedure.${itemId}.${seq}`,
+      procedure_id: itemId,
+      state,
+      changed_at: `2026-04-28T13:00:${seq.slice(2)}Z`,
+    });
+    const other = "proc.workspace.other";
+    writeJson(
+      path.join(store.lifecycle, `lc.procedure.${other}.0001.json`),
+      record(other, "0001", "candidate"),
+    );
+    const own = path.join(store.lifecycle, `lc.procedure.${id}.0041.json`);
+    writeJson(own, record(id, "0041", "promoted"));
+    cache.note(own);
+    const view = cache.get();
+    expect(view.procedures.eligible().map((item) => item.id)).toEqual([id]);
+    expect(view.hasLifecycle("procedure", other)).toBe(false);
+    // A later change by another process moves the folder's times again: the next look lists the
+    // folder and sees both.
+    pause(60);
+    writeJson(path.join(store.lifecycle, `lc.procedure.${id}.0042.json`), record(id, "0042", "deprecated"));
+    expect(cache.get().procedures.deprecated).toBe(1);
+    expect(cache.get().hasLifecycle("procedure", other)).toBe(true);
+    // A new run's first candidate (its write creates the run's folder in the top folder): taken in
+    // at once, and the top folder is not listed for it, so a workspace file another process wrote
+    // into the top folder the moment before waits for the full check.
+    pause(60);
+    const stale = cache.get().procedures.stale;
+    const copy = JSON.parse(readFileSync(path.join(store.procedures, `${id}.json`), "utf8"));
+    writeJson(path.join(store.procedures, "proc.workspace.elsewhere.json"), {
+      ...copy,
+      procedure_id: "proc.workspace.elsewhere",
+    });
+    recordRunCandidate(paths, candidateOf(OTHER_RUN, "builder"), { written: (file) => cache.note(file) });
+    expect(cache.get().procedures.runCount(OTHER_RUN)).toBe(1);
+    expect(cache.get().procedures.runItems(OTHER_RUN)).toHaveLength(1);
+    expect(cache.get().procedures.stale).toBe(stale);
+    now += FULL_CHECK_MS;
+    expect(cache.get().procedures.stale).toBe(stale + 1);
+    const whole = retrievalView(loadCompoundingSnapshot(paths));
+    expect(seen(cache.get(), [RUN, OTHER_RUN])).toEqual(seen(whole, [RUN, OTHER_RUN]));
+    // A file outside the store's folders, or not yet listed, is ignored.
+    cache.note(path.join(paths.root, "elsewhere.json"));
+    cache.note(path.join(store.procedures, "run-never-listed", "x.json"));
+    expect(seen(cache.get(), [RUN])).toEqual(seen(whole, [RUN]));
+  });
+
   it("holds only promoted items' text: an item is read from its file when it is promoted, and one that no longer loads is passed over until read again", () => {
     const paths = tempWorkspace();
     const store = compoundingPaths(paths);
@@ -285,6 +348,10 @@ describe("openStoreCache", () => {
     expect(cache.get().procedures.stale).toBe(0);
   });
 });
+
+function pause(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
 
 function readdirJson(dir: string): string[] {
   return readdirSync(dir)

@@ -18,6 +18,12 @@ export interface StoreCache {
    * kept current in place); `version` moves when anything in it changed.
    */
   get(options?: StoreGetOptions): RetrievalView;
+  /**
+   * A store file this process has just written (StoreWrites.written): taken into the view at once,
+   * and its folder's new times adopted, so the engine's own writes into the large top folders
+   * (workspace copies, lifecycle records) do not make the next look list them again.
+   */
+  note(file: string): void;
   /** How many times the view changed (a new or removed file, a changed one, a lifecycle change). */
   readonly version: number;
 }
@@ -144,6 +150,44 @@ class FolderSlots<T, E> {
     return changed;
   }
 
+  /**
+   * A file this process wrote into the folder: read it in, and adopt the folder's new times without
+   * listing it. Only for a folder listed before; what another process changed in it in the same
+   * moment (after the look that came just before the write) is seen at the next full check.
+   */
+  note(name: string): void {
+    if (this.stamp === "" || name.startsWith(".") || !name.endsWith(".json")) return;
+    const slot = this.slots.get(name);
+    const key = fileKey(path.join(this.place.dir, name));
+    if (slot?.key !== key) {
+      if (slot?.entry !== undefined) this.sink.remove(slot.entry);
+      this.slots.set(name, { key, entry: this.read(name) });
+    }
+    this.stamp = folderStat(this.place.dir).stamp;
+    this.settled = true;
+  }
+
+  /**
+   * A sub-folder this process just created (a run's first write): added to the listing without
+   * listing the folder again, its new times adopted (as `note`). False when the folder was never
+   * listed (the next look lists it).
+   */
+  adoptFolder(name: string): boolean {
+    if (this.stamp === "" || name.startsWith(".")) return false;
+    // Inserted in order (the listing is sorted), not sorted again: the list grows with every run.
+    let low = 0;
+    let high = this.folders.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if ((this.folders[mid] as string) < name) low = mid + 1;
+      else high = mid;
+    }
+    if (this.folders[low] !== name) this.folders.splice(low, 0, name);
+    this.stamp = folderStat(this.place.dir).stamp;
+    this.settled = true;
+    return true;
+  }
+
   private read(name: string): E | undefined {
     const read = readTolerant(path.join(this.place.dir, name), this.schema, this.family);
     return read.ok ? this.sink.add({ ...this.place, name }, read.value) : undefined;
@@ -179,6 +223,30 @@ class FamilySlots<T, E> {
     private readonly sink: Sink<T, E>,
   ) {
     this.top = new FolderSlots({ dir, folder: "" }, schema, family, sink);
+  }
+
+  /**
+   * A file this process wrote into the family: into the top folder, or into a run folder. A run
+   * folder the top folder did not hold yet (its run's first file: the write created it) is added and
+   * read whole, and the top folder's new times are adopted, so a new run does not make the next look
+   * list the top folder (one entry per run and per workspace copy) again. False when `dir` is not
+   * this family's.
+   */
+  note(dir: string, name: string, now: number): boolean {
+    if (dir === this.dir) {
+      this.top.note(name);
+      return true;
+    }
+    if (path.dirname(dir) !== this.dir) return false;
+    const runName = path.basename(dir);
+    const known = this.runs.get(runName);
+    if (known) known.note(name);
+    else if (this.top.adoptFolder(runName)) {
+      const run = new FolderSlots<T, E>({ dir, folder: runName }, this.schema, this.family, this.sink);
+      this.runs.set(runName, run);
+      run.refresh(true, now);
+    }
+    return true;
   }
 
   /**
@@ -233,7 +301,8 @@ class FamilySlots<T, E> {
  * listed and each of their files' inode, size and mtime compared, so a file another process
  * replaced under its name is seen within that time (in an older run's folder, once its turn
  * comes). The runtime's own writes create new names (a replay rewrites a run candidate with the
- * same content), which the folder times show.
+ * same content), which the folder times show; a writer that tells the cache of its writes (`note`,
+ * through StoreWrites.written) spares it listing the folder again for them.
  *
  * What it holds: per file its name, stat key and a small index entry; the text only of promoted
  * items. Other items' text is read from their files when it is needed (a run's candidates when they
@@ -298,6 +367,14 @@ export function openStoreCache(paths: WorkspacePaths, options: { now?: () => num
       ].includes(true);
       if (changed) version += 1;
       return index;
+    },
+    note(file) {
+      const dir = path.dirname(file);
+      const name = path.basename(file);
+      const wall = Date.now();
+      if (dir === store.lifecycle) lifecycle.note(name);
+      else if (!procedures.note(dir, name, wall) && !facts.note(dir, name, wall)) return;
+      version += 1;
     },
   };
 }

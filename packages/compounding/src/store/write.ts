@@ -13,20 +13,27 @@ import { requireSafeId } from "./ids.js";
 import type { CompoundingPaths } from "./paths.js";
 
 /**
- * How the store's writes are made to last. Without it, each file is flushed to disk on its own (file
- * and folder fsync). A caller that journals its steps (the engine) gives `journal`: the file is
+ * How the store's writes are made to last, and who is told of them. Without `journal`, each file is
+ * flushed to disk on its own (file and folder fsync). A caller that journals its steps (the engine)
+ * gives `journal`: the file is
  * written whole (temp file and rename) but not flushed, and its path and text go to `journal`,
  * whose flushed record rebuilds the file if a power loss takes it (docs/architecture.md).
  */
 export interface StoreWrites {
-  readonly journal: (file: string, text: string) => void;
+  readonly journal?: (file: string, text: string) => void;
+  /**
+   * Told each file once it is in place (after `journal`): a cache of the store (openStoreCache's
+   * `note`) takes the process's own writes in without listing their folder again.
+   */
+  readonly written?: (file: string) => void;
 }
 
 /** A store file as JSON (2-space indent, trailing newline), written atomically (see StoreWrites). */
 function writeStoreJson(file: string, value: unknown, writes?: StoreWrites): void {
   const text = `${JSON.stringify(value, null, 2)}\n`;
-  writeFileAtomicSync(file, text, writes ? { durable: false } : undefined);
-  writes?.journal(file, text);
+  writeFileAtomicSync(file, text, writes?.journal ? { durable: false } : undefined);
+  writes?.journal?.(file, text);
+  writes?.written?.(file);
 }
 
 /** Where a procedure lives: `procedures/<id>.json`, or `procedures/<run_id>/<file name>` for run scope. */
@@ -85,7 +92,10 @@ export function writeLifecycleRecord(
   const file = path.join(store.lifecycle, `${requireSafeId(value.record_id, "lifecycle record id")}.json`);
   mkdirSync(store.lifecycle, { recursive: true });
   const text = `${JSON.stringify(value, null, 2)}\n`;
-  const created = createFileExclusiveSync(file, text, writes ? { durable: false } : undefined);
-  if (created) writes?.journal(file, text);
+  const created = createFileExclusiveSync(file, text, writes?.journal ? { durable: false } : undefined);
+  if (created) {
+    writes?.journal?.(file, text);
+    writes?.written?.(file);
+  }
   return created;
 }
