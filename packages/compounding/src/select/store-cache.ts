@@ -35,11 +35,24 @@ export interface StoreCache {
  */
 export const FULL_CHECK_MS = 30_000;
 
+/** Inode, size and mtime of a file (numbers, not a joined string: one is kept per stored file). */
+interface FileKey {
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+}
+
 interface Slot<E> {
-  /** Inode, size and mtime of the file when it was read. */
-  readonly key: string;
+  /** The file's key when it was read. */
+  readonly key: FileKey;
   /** What the index made of the file, or undefined when it did not load. */
   readonly entry: E | undefined;
+}
+
+const ABSENT: FileKey = { ino: -1, size: -1, mtimeMs: -1 };
+
+function sameKey(a: FileKey | undefined, b: FileKey): boolean {
+  return a !== undefined && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }
 
 /** Where a folder's loaded files go: the index adds an entry per file and removes it again. */
@@ -68,12 +81,12 @@ function folderStat(dir: string): { stamp: string; mtimeMs: number } {
   }
 }
 
-function fileKey(file: string): string {
+function fileKey(file: string): FileKey {
   try {
     const stat = lstatSync(file);
-    return `${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    return { ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
   } catch {
-    return "absent";
+    return ABSENT;
   }
 }
 
@@ -142,7 +155,7 @@ class FolderSlots<T, E> {
       const slot = this.slots.get(name);
       if (slot && !full) continue;
       const key = fileKey(path.join(this.place.dir, name));
-      if (slot?.key === key) continue;
+      if (sameKey(slot?.key, key)) continue;
       if (slot?.entry !== undefined) this.sink.remove(slot.entry);
       this.slots.set(name, { key, entry: this.read(name) });
       changed = true;
@@ -159,7 +172,7 @@ class FolderSlots<T, E> {
     if (this.stamp === "" || name.startsWith(".") || !name.endsWith(".json")) return;
     const slot = this.slots.get(name);
     const key = fileKey(path.join(this.place.dir, name));
-    if (slot?.key !== key) {
+    if (!sameKey(slot?.key, key)) {
       if (slot?.entry !== undefined) this.sink.remove(slot.entry);
       this.slots.set(name, { key, entry: this.read(name) });
     }
@@ -344,7 +357,10 @@ export function openStoreCache(paths: WorkspacePaths, options: { now?: () => num
     { dir: store.lifecycle, folder: "" },
     families.lifecycle.schema,
     families.lifecycle.family,
-    { add: (_place, value) => index.addRecord(value), remove: (entry) => index.removeRecord(entry) },
+    {
+      add: (place, value) => index.addRecord(value, place.name),
+      remove: (entry) => index.removeRecord(entry),
+    },
   );
   let checkedAt = Number.NEGATIVE_INFINITY;
   let version = 0;
@@ -358,12 +374,13 @@ export function openStoreCache(paths: WorkspacePaths, options: { now?: () => num
       if (full) checkedAt = at;
       // Folder times are wall-clock times: compared with the wall clock, whatever `now` is.
       const wall = Date.now();
-      // Every part is refreshed (no short-circuit): each keeps its own times current. The lifecycle
-      // first, so items read after it are counted with their status at once.
+      // Every part is refreshed (no short-circuit): each keeps its own times current. The items
+      // first, so a lifecycle record read after them holds its item's id string, not a copy (the
+      // few promoted items are read again for their text when their records come in).
       const changed = [
-        lifecycle.refresh(full, wall),
         procedures.refresh(full, getOptions.runId, wall),
         facts.refresh(full, getOptions.runId, wall),
+        lifecycle.refresh(full, wall),
       ].includes(true);
       if (changed) version += 1;
       return index;

@@ -201,11 +201,13 @@ class FamilyIndex<T extends Stored> implements FamilyView {
   ) {}
 
   add(place: FilePlace, value: T): Entry<T> {
+    const id = this.family.idOf(value);
     const entry: Entry<T> = {
       dir: place.dir,
       folder: place.folder,
       name: place.name,
-      id: this.family.idOf(value),
+      // A workspace file is named after its id: the id is then a slice of the name, not a copy.
+      id: place.name === `${id}.json` ? place.name.slice(0, -5) : id,
       scope: value.scope,
       sourceRunId: intern(value.source_run_id),
       sourceStage: intern(value.source_stage),
@@ -335,6 +337,11 @@ class FamilyIndex<T extends Stored> implements FamilyView {
     return items.sort(newestFirst);
   }
 
+  /** The id string the index already holds for this id, if any. */
+  knownId(id: string): string | undefined {
+    return this.byId.get(id)?.[0]?.id;
+  }
+
   hasScope(id: string, scope: CompoundingScope): boolean {
     return this.byId.get(id)?.some((entry) => entry.scope === scope) ?? false;
   }
@@ -397,11 +404,12 @@ export class StoreIndex implements RetrievalView {
     return latest;
   }
 
-  addRecord(record: ProcedureLifecycleRecord): RecordEntry {
+  /** `fileName`: the record's file name, when it is `<record_id>.json` its id is held as a slice of it. */
+  addRecord(record: ProcedureLifecycleRecord, fileName?: string): RecordEntry {
     const entry: RecordEntry =
       record.procedure_id !== null
-        ? this.recordEntry("procedure", record.procedure_id, record)
-        : this.recordEntry("fact", record.fact_id ?? "", record);
+        ? this.recordEntry("procedure", record.procedure_id, record, fileName)
+        : this.recordEntry("fact", record.fact_id ?? "", record, fileName);
     const list = this.records[entry.kind].get(entry.itemId);
     if (list) list.push(entry);
     else this.records[entry.kind].set(entry.itemId, [entry]);
@@ -417,13 +425,19 @@ export class StoreIndex implements RetrievalView {
     this.familyOf(entry.kind).restatus(entry.itemId);
   }
 
-  private recordEntry(kind: CompoundingItemKind, itemId: string, record: ProcedureLifecycleRecord) {
+  private recordEntry(
+    kind: CompoundingItemKind,
+    itemId: string,
+    record: ProcedureLifecycleRecord,
+    fileName: string | undefined,
+  ) {
     return {
       kind,
-      itemId,
+      // The item's own id string when the item is known (one string per id, not one per record).
+      itemId: this.familyOf(kind).knownId(itemId) ?? itemId,
       state: record.state,
       changedKey: timestampSortKey(record.changed_at),
-      recordId: record.record_id,
+      recordId: fileName === `${record.record_id}.json` ? fileName.slice(0, -5) : record.record_id,
     };
   }
 
