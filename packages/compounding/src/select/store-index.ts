@@ -86,11 +86,11 @@ interface Entry<T extends Stored> extends FilePlace {
   readonly createdKey: bigint;
   /** A fact's own `lifecycle_state` (used when no lifecycle record names it). */
   readonly ownState: string | null;
-  /** The stored value, while the index may keep it (a whole load's index always does). */
+  /** The stored value: a whole load's index keeps it; a cache's only while the file is being added. */
   value: T | undefined;
   /** How the item is counted while it is its id's first file. */
   category: Category | undefined;
-  /** The item, while it is eligible. */
+  /** The item (with its text), while it is eligible. */
   item: ViewItem | undefined;
 }
 
@@ -195,7 +195,7 @@ class FamilyIndex<T extends Stored> implements FamilyView {
   constructor(
     private readonly family: FamilyKind<T>,
     private readonly read: ValueReader<T>,
-    /** Whether entries keep their values (a whole load's index), else only while eligible. */
+    /** Whether entries keep their values (a whole load's index); a cache's index reads them again. */
     private readonly keepValues: boolean,
     private readonly stateOf: (kind: CompoundingItemKind, id: string) => string | undefined,
   ) {}
@@ -269,7 +269,6 @@ class FamilyIndex<T extends Stored> implements FamilyView {
         this.eligibleEntries.delete(entry);
         this.eligibleSorted = undefined;
         entry.item = undefined;
-        if (!this.keepValues) entry.value = undefined;
         break;
       case "stale":
         this.stale -= 1;
@@ -293,7 +292,6 @@ class FamilyIndex<T extends Stored> implements FamilyView {
         if (value === null || this.family.idOf(value) !== entry.id || value.scope !== "workspace")
           category = "stale";
         else {
-          entry.value = value;
           entry.item = this.family.item(value, "eligible");
           this.eligibleEntries.add(entry);
           this.eligibleSorted = undefined;
@@ -379,7 +377,7 @@ function laterThan(a: RecordEntry, b: RecordEntry): boolean {
 export class StoreIndex implements RetrievalView {
   readonly procedures: FamilyIndex<ReusableProcedure>;
   readonly facts: FamilyIndex<ContextFact>;
-  /** Lifecycle records per item id, per kind (keyed by the record's own id string, no joined key). */
+  /** Lifecycle records per kind, per item id (the item's own id string as the key: no joined key). */
   private readonly records: Record<CompoundingItemKind, Map<string, RecordEntry[]>> = {
     procedure: new Map(),
     fact: new Map(),
