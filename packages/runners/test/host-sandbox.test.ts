@@ -142,6 +142,28 @@ describe("the host probe", () => {
     expect(codexHostSandboxProblem(working)).toBeNull();
     expect(probes(probeLog(other))).toBe(1);
   });
+  it("probes again for another PATH, from the agent's environment or `[runners.codex.env]` (which wins)", () => {
+    const fx = createStageFixture("builder");
+    const working = codexConfig(fx, "ok");
+    const env = { ...process.env };
+    expect(codexHostSandboxProblem(working, env)).toBeNull();
+    expect(codexHostSandboxProblem(working, { ...env })).toBeNull();
+    expect(probes(probeLog(fx))).toBe(1);
+    expect(codexHostSandboxProblem(working, { ...env, PATH: `${env.PATH}:/nowhere` })).toBeNull();
+    expect(probes(probeLog(fx))).toBe(2);
+    const pinned = {
+      ...working,
+      runners: {
+        ...working.runners,
+        codex: { ...working.runners.codex, env: { ...working.runners.codex.env, PATH: env.PATH ?? "" } },
+      },
+    };
+    expect(codexHostSandboxProblem(pinned, env)).toBeNull();
+    expect(probes(probeLog(fx))).toBe(3);
+    // The configured PATH is the one probed with: the agent's own PATH no longer matters.
+    expect(codexHostSandboxProblem(pinned, { ...env, PATH: "/elsewhere" })).toBeNull();
+    expect(probes(probeLog(fx))).toBe(3);
+  });
 });
 
 describe("a Codex stage dispatched on such a host (real child processes)", () => {

@@ -38,11 +38,15 @@ const problems = new Map<string, string | null>();
  */
 export function codexHostSandboxProblem(config: MillraceConfig, env: Env = process.env): string | null {
   const { command, args } = codexProbeInvocation(config);
-  const probeEnv = { ...env, ...config.runners.codex.env };
-  const root = probeEnv[SANDBOX_PROBE_ROOT_ENV];
-  const key = JSON.stringify([command, args, config.runners.codex.env, probeEnv.PATH ?? "", root ?? "/"]);
+  const codexEnv = config.runners.codex.env;
+  // The key reads the two variables it needs without copying the whole environment (asked before
+  // every Codex stage; the copy is made only when a probe runs).
+  const pick = (name: string) => (Object.hasOwn(codexEnv, name) ? codexEnv[name] : env[name]);
+  const root = pick(SANDBOX_PROBE_ROOT_ENV);
+  const key = JSON.stringify([command, args, codexEnv, pick("PATH") ?? "", root ?? "/"]);
   const known = problems.get(key);
   if (known !== undefined) return known;
+  const probeEnv = { ...env, ...codexEnv };
   const probe = probeCodexSandbox({ command, args, env: probeEnv, ...(root ? { root } : {}) });
   const problem = probe.verdict === "unavailable" ? probe.reason : null;
   problems.set(key, problem);
