@@ -71,7 +71,7 @@ function procedure(id, scope, runId, i) {
   };
 }
 
-function lifecycleRecord(id, state, i) {
+function lifecycleRecord(id, state, i, changedBy = "runtime.compounding.run_closeout") {
   return {
     record_id: `lc.procedure.${id}.0001`,
     procedure_id: id,
@@ -79,7 +79,7 @@ function lifecycleRecord(id, state, i) {
     state,
     scope: "workspace",
     changed_at: stamp(start + i * 60_000 + 1000),
-    changed_by: "runtime.compounding.run_closeout",
+    changed_by: changedBy,
     reason: "bench",
     replacement_procedure_id: null,
   };
@@ -150,10 +150,9 @@ function seed(store) {
   mkdirSync(store.procedures, { recursive: true });
   mkdirSync(store.lifecycle, { recursive: true });
   mkdirSync(store.contextFacts, { recursive: true });
-  const json = (file, value) => writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
   for (let i = 0; i < PROCEDURES; i += 1) {
     const id = `proc.workspace.bench-${i}`;
-    json(path.join(store.procedures, `${id}.json`), {
+    writeJson(path.join(store.procedures, `${id}.json`), {
       procedure_id: id,
       scope: "workspace",
       source_run_id: `run-${i % 500}`,
@@ -168,21 +167,14 @@ function seed(store) {
     });
     // Nine in ten promoted, the rest left pending or deprecated.
     const state = i % 10 === 0 ? (i % 20 === 0 ? "candidate" : "deprecated") : "promoted";
-    json(path.join(store.lifecycle, `lc.procedure.${id}.0001.json`), {
-      record_id: `lc.procedure.${id}.0001`,
-      procedure_id: id,
-      fact_id: null,
-      state,
-      scope: "workspace",
-      changed_at: stamp(start + i * 60_000 + 1000),
-      changed_by: "bench",
-      reason: "bench",
-      replacement_procedure_id: null,
-    });
+    writeJson(
+      path.join(store.lifecycle, `lc.procedure.${id}.0001.json`),
+      lifecycleRecord(id, state, i, "bench"),
+    );
   }
   for (let i = 0; i < FACTS; i += 1) {
     const id = `fact.bench-${i}`;
-    json(path.join(store.contextFacts, `${id}.json`), {
+    writeJson(path.join(store.contextFacts, `${id}.json`), {
       fact_id: id,
       scope: "workspace",
       lifecycle_state: i % 8 === 0 ? "candidate" : "promoted",

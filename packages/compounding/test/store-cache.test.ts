@@ -69,6 +69,22 @@ function candidateOf(runId: string, stage: "builder" | "checker") {
   return candidate;
 }
 
+/**
+ * A store with one run candidate flushed to the workspace (not promoted), and a cache on it whose
+ * clock the test moves (`clock.now`).
+ */
+function flushedStore() {
+  const paths = tempWorkspace();
+  const store = compoundingPaths(paths);
+  const clock = { now: 1_000_000 };
+  const cache = openStoreCache(paths, { now: () => clock.now });
+  const candidate = candidateOf(RUN, "builder");
+  recordRunCandidate(paths, candidate);
+  flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
+  const id = candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.");
+  return { paths, store, clock, cache, candidate, id };
+}
+
 describe("openStoreCache", () => {
   it("keeps one view current: a candidate, a flush, a promotion", () => {
     const paths = tempWorkspace();
@@ -180,14 +196,7 @@ describe("openStoreCache", () => {
   });
 
   it("reads only new names between full checks: a file replaced in place is seen at the next one; older run folders are checked in turn", () => {
-    const paths = tempWorkspace();
-    const store = compoundingPaths(paths);
-    let now = 1_000_000;
-    const cache = openStoreCache(paths, { now: () => now });
-    const candidate = candidateOf(RUN, "builder");
-    recordRunCandidate(paths, candidate);
-    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
-    const id = candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.");
+    const { paths, store, clock, cache, candidate, id } = flushedStore();
     promoteItem(paths, { kind: "procedure", id, issuer: "cli", reason: "ok", now: NOW });
     const promotedTitles = () =>
       cache
@@ -201,7 +210,7 @@ describe("openStoreCache", () => {
     writeFileSync(`${file}.tmp`, JSON.stringify({ ...edited, title: "Edited elsewhere" }));
     renameSync(`${file}.tmp`, file);
     expect(promotedTitles()).toEqual([candidate.procedure.title]);
-    now += FULL_CHECK_MS;
+    clock.now += FULL_CHECK_MS;
     expect(promotedTitles()).toEqual(["Edited elsewhere"]);
     // A file added to an older run's folder (only that folder's times move): seen when the run is
     // named, or when that folder's turn comes (RUN_FOLDERS_PER_LOOK folders a look, in turn).
@@ -238,14 +247,7 @@ describe("openStoreCache", () => {
   });
 
   it("takes its process's own writes in as they are made, without listing their folder again", () => {
-    const paths = tempWorkspace();
-    const store = compoundingPaths(paths);
-    let now = 1_000_000;
-    const cache = openStoreCache(paths, { now: () => now });
-    const candidate = candidateOf(RUN, "builder");
-    recordRunCandidate(paths, candidate);
-    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
-    const id = candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.");
+    const { paths, store, clock, cache, id } = flushedStore();
     pause(60);
     expect(cache.get({ runId: RUN }).procedures.stale).toBe(1);
     // Another process writes a record the moment before the engine's own write (between its look
@@ -290,7 +292,7 @@ describe("openStoreCache", () => {
     expect(cache.get().procedures.runCount(OTHER_RUN)).toBe(1);
     expect(cache.get().procedures.runItems(OTHER_RUN)).toHaveLength(1);
     expect(cache.get().procedures.stale).toBe(stale);
-    now += FULL_CHECK_MS;
+    clock.now += FULL_CHECK_MS;
     expect(cache.get().procedures.stale).toBe(stale + 1);
     const whole = retrievalView(loadCompoundingSnapshot(paths));
     expect(seen(cache.get(), [RUN, OTHER_RUN])).toEqual(seen(whole, [RUN, OTHER_RUN]));
@@ -301,14 +303,7 @@ describe("openStoreCache", () => {
   });
 
   it("holds only promoted items' text: an item is read from its file when it is promoted, and one that no longer loads is passed over until read again", () => {
-    const paths = tempWorkspace();
-    const store = compoundingPaths(paths);
-    let now = 1_000_000;
-    const cache = openStoreCache(paths, { now: () => now });
-    const candidate = candidateOf(RUN, "builder");
-    recordRunCandidate(paths, candidate);
-    flushRunCandidates(paths, { runId: RUN, milestone: "run_closeout", now: NOW });
-    const id = candidate.procedure.procedure_id.replace("proc.run.", "proc.workspace.");
+    const { paths, store, clock, cache, id } = flushedStore();
     expect(cache.get().procedures.stale).toBe(1);
     // Replaced under its name while the cache has it pending review (seen only at the full check).
     const file = path.join(store.procedures, `${id}.json`);
@@ -342,7 +337,7 @@ describe("openStoreCache", () => {
     expect(view.procedures.eligible()).toEqual([]);
     expect(view.procedures.stale).toBe(1);
     // The full check reads the file again: a whole read has no such item either.
-    now += FULL_CHECK_MS;
+    clock.now += FULL_CHECK_MS;
     const whole = retrievalView(loadCompoundingSnapshot(paths));
     expect(cache.get().procedures.stale).toBe(whole.procedures.stale);
     expect(cache.get().procedures.stale).toBe(0);
